@@ -1,0 +1,148 @@
+# tlsrpt: one non-recursive GNU Makefile (see ../shared/STYLE.md §3.9).
+#
+#   make            build the `tlsrpt` program and libtlsrpt (client library)
+#   make demo       install missing packages, build, ingest the bundled
+#                   sample reports into SQLite and print a summary
+#   make check      the same set-up, then every test (ASan+UBSan build)
+#   make bench      run the benchmarks under bench/ (prints figures)
+#   make fuzz       run each libFuzzer target for FUZZ_SECONDS (clang)
+#
+# Variants are variables: O=dir (output directory), SANITIZE=address,undefined.
+# Source lists are wildcards: a new file under src/, lib/, tests/unit/ or
+# fuzz/ is picked up without touching this file.
+
+O        ?= build
+SANITIZE ?=
+CC       ?= cc
+PREFIX   ?= /usr/local
+FUZZ_SECONDS ?= 10
+
+PKGS := jansson zlib libarchive gmime-3.0 libcurl libunbound opendkim \
+        libmicrohttpd sqlite3 libpq libidn2 openssl
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+        -Wmissing-prototypes -Wpointer-arith -Wformat=2 -Wvla
+STD  := -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L
+OPT  ?= -O2 -g
+SAN  := $(if $(SANITIZE),-fsanitize=$(SANITIZE) -fno-sanitize-recover=all -fno-omit-frame-pointer)
+
+# Library headers are -isystem so that their own warnings are not ours.
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null | sed 's/-I/-isystem /g')
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lopendkim -lpthread -lm
+
+CFLAGS_ALL := $(STD) $(WARN) $(OPT) $(SAN) -MMD -MP -Iinclude -Isrc -I$(O)/gen
+LDFLAGS_ALL := $(SAN)
+
+# ---- sources -------------------------------------------------------------
+CORE_SRC := $(shell find src -name '*.c' ! -path 'src/cmd/*' | sort)
+CMD_SRC  := $(sort $(wildcard src/cmd/*.c))
+LIB_SRC  := $(sort $(wildcard lib/*.c))
+UNIT_SRC := $(shell find tests/unit -name 'test_*.c' | sort)
+FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
+BENCH_SRC := $(sort $(wildcard bench/*.c))
+
+CORE_OBJ := $(CORE_SRC:%.c=$(O)/obj/%.o)
+CMD_OBJ  := $(CMD_SRC:%.c=$(O)/obj/%.o)
+LIB_OBJ  := $(LIB_SRC:%.c=$(O)/obj/%.o)
+UNIT_BIN := $(UNIT_SRC:%.c=$(O)/%)
+FUZZ_REPLAY := $(FUZZ_SRC:fuzz/%.c=$(O)/fuzz/%-replay)
+BENCH_BIN := $(BENCH_SRC:bench/%.c=$(O)/bench/%)
+
+CORE_A   := $(O)/libtlsrpt-core.a
+LIB_A    := $(O)/libtlsrpt.a
+LIB_SO   := $(O)/libtlsrpt.so.0
+PROGRAM  := $(O)/tlsrpt
+CMD_NAMES := $(patsubst src/cmd/cmd_%.c,%,$(filter src/cmd/cmd_%.c,$(CMD_SRC)))
+
+.PHONY: all deps demo check test bench fuzz clean install golden-update lint
+all: $(PROGRAM) $(if $(LIB_SRC),$(LIB_SO)) $(LIB_A)
+
+deps:
+	@sh scripts/install-deps.sh
+
+# ---- the command ---------------------------------------------------------
+# Each src/cmd/cmd_NAME.c defines cmd_NAME() and cmd_NAME_summary[]; the
+# dispatch table is generated from the file names.
+$(O)/gen/cmd_table.h: $(CMD_SRC) Makefile
+	@mkdir -p $(@D)
+	@{ for n in $(CMD_NAMES); do echo "CMD($$n)"; done; } > $@.tmp && mv $@.tmp $@
+
+$(O)/obj/src/cmd/main.o: $(O)/gen/cmd_table.h
+
+$(O)/obj/src/%.o: src/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) $(PKG_CFLAGS) -c $< -o $@
+
+$(CORE_A): $(CORE_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+$(PROGRAM): $(CMD_OBJ) $(CORE_A)
+	$(CC) $(LDFLAGS_ALL) -o $@ $(CMD_OBJ) $(CORE_A) $(PKG_LIBS)
+
+# ---- the client library: libc only, hidden symbols, versioned -----------
+LIB_CFLAGS := $(STD) $(WARN) $(OPT) $(SAN) -MMD -MP -Iinclude -fPIC -fvisibility=hidden
+
+$(O)/obj/lib/%.o: lib/%.c
+	@mkdir -p $(@D)
+	$(CC) $(LIB_CFLAGS) -c $< -o $@
+
+$(LIB_A): $(LIB_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+$(LIB_SO): $(LIB_OBJ) lib/libtlsrpt.map
+	$(CC) $(LDFLAGS_ALL) -shared -Wl,-soname,libtlsrpt.so.0 \
+	  -Wl,--version-script=lib/libtlsrpt.map -o $@ $(LIB_OBJ)
+	ln -sf libtlsrpt.so.0 $(O)/libtlsrpt.so
+
+# ---- unit tests (cmocka), fuzz replays, benchmarks -----------------------
+$(O)/tests/%: tests/%.c $(CORE_A) $(LIB_A)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) $(PKG_CFLAGS) -Itests -o $@ $< $(CORE_A) $(LIB_A) \
+	  $(PKG_LIBS) -lcmocka $(LDFLAGS_ALL)
+
+$(O)/fuzz/%-replay: fuzz/%.c fuzz/replay_main.c $(CORE_A)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) $(PKG_CFLAGS) -o $@ $< fuzz/replay_main.c $(CORE_A) \
+	  $(PKG_LIBS) $(LDFLAGS_ALL)
+
+$(O)/bench/%: bench/%.c $(CORE_A) $(LIB_A)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) $(PKG_CFLAGS) -o $@ $< $(CORE_A) $(LIB_A) $(PKG_LIBS) $(LDFLAGS_ALL)
+
+test: all $(UNIT_BIN) $(FUZZ_REPLAY)
+	@O=$(O) sh scripts/run-tests.sh
+
+# make check: dependencies, then the whole suite on an ASan+UBSan build.
+check: deps
+	$(MAKE) O=build/asan SANITIZE=address,undefined OPT="-O1 -g" test
+
+demo: deps
+	$(MAKE) all
+	@sh scripts/demo.sh $(PROGRAM)
+
+bench: all $(BENCH_BIN)
+	@O=$(O) sh bench/run.sh
+
+# libFuzzer (clang), each target for FUZZ_SECONDS on its seed corpus.
+fuzz:
+	@O=$(O) FUZZ_SECONDS=$(FUZZ_SECONDS) sh scripts/fuzz.sh
+
+golden-update: all
+	@sh scripts/golden-update.sh $(PROGRAM)
+
+lint:
+	@sh scripts/lint.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include
+	install -m 755 $(PROGRAM) $(DESTDIR)$(PREFIX)/bin/tlsrpt
+	install -m 644 $(LIB_A) $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(LIB_SO) $(DESTDIR)$(PREFIX)/lib/
+	ln -sf libtlsrpt.so.0 $(DESTDIR)$(PREFIX)/lib/libtlsrpt.so
+	install -m 644 include/tlsrpt.h include/tlsrpt_version.h $(DESTDIR)$(PREFIX)/include/
+
+clean:
+	rm -rf build
+
+-include $(shell find $(O) -name '*.d' 2>/dev/null)

@@ -1,0 +1,36 @@
+#!/bin/sh
+# Builds each fuzz/fuzz_*.c as a libFuzzer target (clang, ASan+UBSan) and
+# runs it for FUZZ_SECONDS on a copy of its seed corpus fuzz/corpus/<name>/.
+# Prints one TAP line per target.  Crashes are kept in $O/fuzz-crash/.
+set -u
+O=${O:-build}
+FUZZ_SECONDS=${FUZZ_SECONDS:-10}
+out="$O/libfuzzer"
+mkdir -p "$out" "$O/fuzz-crash"
+pkgs="jansson zlib libarchive gmime-3.0 libcurl libunbound opendkim libmicrohttpd sqlite3 libpq libidn2 openssl"
+cflags=$(pkg-config --cflags $pkgs | sed 's/-I/-isystem /g')
+libs="$(pkg-config --libs $pkgs) -lopendkim -lpthread -lm"
+srcs=$(find src -name '*.c' ! -path 'src/cmd/*' | sort)
+n=0
+for f in fuzz/fuzz_*.c; do
+	[ -e "$f" ] || continue
+	n=$((n + 1))
+	name=$(basename "$f" .c)
+	bin="$out/$name"
+	if ! clang -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -g -O1 \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		-Iinclude -Isrc $cflags -o "$bin" "$f" $srcs $libs 2> "$out/$name.build.log"; then
+		echo "not ok $n - $name: libFuzzer build failed"; sed 's/^/# /' "$out/$name.build.log" | tail -20
+		continue
+	fi
+	work="$out/$name.corpus"
+	rm -rf "$work"; mkdir -p "$work"
+	[ -d "fuzz/corpus/$name" ] && cp -r "fuzz/corpus/$name/." "$work/"
+	if "$bin" -max_total_time="$FUZZ_SECONDS" -rss_limit_mb=2048 -timeout=10 \
+		-artifact_prefix="$O/fuzz-crash/$name-" "$work" > "$out/$name.log" 2>&1; then
+		echo "ok $n - $name: $(grep -o 'stat::number_of_executed_units: [0-9]*' "$out/$name.log" | head -1 | awk '{print $2}') runs in ${FUZZ_SECONDS}s, no crash"
+	else
+		echo "not ok $n - $name: crash, see $O/fuzz-crash/"; tail -30 "$out/$name.log" | sed 's/^/# /'
+	fi
+done
+exit 0

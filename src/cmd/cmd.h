@@ -1,0 +1,19 @@
+/*
+ * cmd: what every subcommand of `tlsrpt` shares: exit codes and the
+ * program version.  Documented in man/tlsrpt.1 (EXIT STATUS).
+ */
+#ifndef TLSRPT_CMD_CMD_H
+#define TLSRPT_CMD_CMD_H
+
+#define TLSRPT_PROGRAM_VERSION "0.1.0"
+
+enum {
+	EXIT_OK = 0,        /* everything done */
+	EXIT_PARTIAL = 1,   /* done, but some inputs were bad (reported, skipped) */
+	EXIT_USAGE = 2,     /* bad command line */
+	EXIT_FAILURE_ = 3,  /* nothing could be done: store, config or system error */
+	EXIT_WARNING = 4,   /* `check`: worst finding is a warning */
+	EXIT_ERROR = 5,     /* `check`: worst finding is an error */
+};
+
+#endif

@@ -1,0 +1,76 @@
+/* report: allocation and release of the report model (see report.h). */
+#include "model/report.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/xalloc.h"
+
+struct report *
+report_new(void)
+{
+	return xcalloc(1, sizeof(struct report));
+}
+
+void
+failure_detail_clear(struct failure_detail *d)
+{
+	free(d->result_type);
+	free(d->sending_mta_ip);
+	free(d->receiving_mx_hostname);
+	free(d->receiving_mx_helo);
+	free(d->receiving_ip);
+	free(d->additional_information);
+	free(d->failure_reason_code);
+	free(d->extra_json);
+	memset(d, 0, sizeof(*d));
+}
+
+void
+policy_clear(struct policy *p)
+{
+	free(p->policy_type);
+	strlist_clear(&p->policy_string);
+	free(p->policy_domain);
+	strlist_clear(&p->mx_host);
+	for (size_t i = 0; i < p->n_failure_details; i++)
+		failure_detail_clear(&p->failure_details[i]);
+	free(p->failure_details);
+	free(p->extra_json);
+	memset(p, 0, sizeof(*p));
+}
+
+void
+report_free(struct report *r)
+{
+	if (r == NULL)
+		return;
+	free(r->organization_name);
+	free(r->start_datetime);
+	free(r->end_datetime);
+	free(r->contact_info);
+	free(r->report_id);
+	for (size_t i = 0; i < r->n_policies; i++)
+		policy_clear(&r->policies[i]);
+	free(r->policies);
+	free(r->extra_json);
+	strlist_clear(&r->quirks);
+	free(r);
+}
+
+struct policy *
+report_add_policy(struct report *r)
+{
+	r->policies = xreallocarray(r->policies, r->n_policies + 1, sizeof(*r->policies));
+	memset(&r->policies[r->n_policies], 0, sizeof(struct policy));
+	return &r->policies[r->n_policies++];
+}
+
+struct failure_detail *
+policy_add_failure_detail(struct policy *p)
+{
+	p->failure_details = xreallocarray(p->failure_details, p->n_failure_details + 1,
+					   sizeof(*p->failure_details));
+	memset(&p->failure_details[p->n_failure_details], 0, sizeof(struct failure_detail));
+	return &p->failure_details[p->n_failure_details++];
+}

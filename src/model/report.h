@@ -1,0 +1,84 @@
+/*
+ * report: the in-memory model of one RFC 8460 report document.
+ *
+ * Ingestion turns bytes into a `struct report` (report_json.h parses),
+ * aggregation builds one from stored results, and the same writer emits
+ * both.  All strings are owned by the report and are released together by
+ * report_free().  Optional fields are NULL when absent; "" from a sender is
+ * kept as received by the parser but treated as absent by consumers.
+ * Unknown JSON members are kept (not lost) as compact JSON object text in
+ * the `extra_json` fields, so a report can be written back without loss.
+ */
+#ifndef TLSRPT_MODEL_REPORT_H
+#define TLSRPT_MODEL_REPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model/strlist.h"
+#include "model/types.h"
+
+struct failure_detail {
+	char *result_type;              /* as received, e.g. "starttls-not-supported" */
+	enum result_type type;          /* RESULT_UNKNOWN when not registered */
+	char *sending_mta_ip;           /* NULL if absent */
+	char *receiving_mx_hostname;    /* NULL if absent */
+	char *receiving_mx_helo;        /* NULL if absent */
+	char *receiving_ip;             /* NULL if absent */
+	uint64_t failed_session_count;
+	char *additional_information;   /* NULL if absent */
+	char *failure_reason_code;      /* NULL if absent */
+	char *extra_json;               /* unknown members, or NULL */
+};
+
+struct policy {
+	char *policy_type;              /* as received: "sts", "tlsa", "no-policy-found", … */
+	enum policy_type type;          /* POLICY_TYPE_UNKNOWN when not registered */
+	struct strlist policy_string;   /* RFC 8460 §4.5, one element per line / RR */
+	int has_policy_string;          /* the key was present */
+	char *policy_domain;            /* NULL if absent (sys4 no-policy-found) */
+	struct strlist mx_host;         /* always an array in the model */
+	int has_mx_host;                /* the key was present */
+	uint64_t total_successful_session_count;
+	uint64_t total_failure_session_count;
+	struct failure_detail *failure_details;
+	size_t n_failure_details;
+	int has_failure_details;        /* the key was present (Google omits it) */
+	char *extra_json;               /* unknown members of the policy item, or NULL */
+};
+
+struct report {
+	char *organization_name;
+	char *start_datetime;           /* as received */
+	char *end_datetime;             /* as received */
+	int64_t start;                  /* start-datetime, Unix seconds UTC */
+	int64_t end;                    /* end-datetime, Unix seconds UTC */
+	char *contact_info;             /* NULL if null or absent */
+	char *report_id;
+	struct policy *policies;
+	size_t n_policies;
+	char *extra_json;               /* unknown top-level members, or NULL */
+	struct strlist quirks;          /* leniencies applied while parsing, with JSON paths */
+};
+
+/* Returns a new zeroed report; caller releases it with report_free(). */
+struct report *report_new(void);
+
+/* Releases r and everything it owns. NULL is a no-op. */
+void report_free(struct report *r);
+
+/* Appends a zeroed policy to r and returns it (borrowed, valid until the next
+ * report_add_policy() or report_free()). */
+struct policy *report_add_policy(struct report *r);
+
+/* Appends a zeroed failure detail to p and returns it (borrowed, valid until
+ * the next policy_add_failure_detail() or report_free()). */
+struct failure_detail *policy_add_failure_detail(struct policy *p);
+
+/* Releases what p owns (not p itself). */
+void policy_clear(struct policy *p);
+
+/* Releases what d owns (not d itself). */
+void failure_detail_clear(struct failure_detail *d);
+
+#endif

@@ -1,0 +1,45 @@
+/*
+ * store: the one seam between tlsrpt and its database (DESIGN.md "Scale").
+ *
+ * No code above this interface knows which backend it talks to.  A store
+ * is opened from a URL:
+ *   sqlite:PATH  or a plain PATH     embedded SQLite (WAL mode), the default
+ *   postgresql://… or postgres://…   PostgreSQL through libpq
+ * Opening creates the schema or migrates it to the current version.
+ *
+ * What is stored is split by concern, one header each:
+ *   store_reports.h   reports received from others (receiving side)
+ *   store_results.h   delivery results from MTAs (sending side, collector)
+ *   store_outbox.h    reports we generated and their delivery state
+ *   store_state.h     small named values (IMAP UIDs, alert memory, …)
+ * Their SQL is written once, portable; src/store/db.h hides the driver.
+ *
+ * A store handle is used by one thread at a time; open one per thread.
+ */
+#ifndef TLSRPT_STORE_STORE_H
+#define TLSRPT_STORE_STORE_H
+
+#include "util/err.h"
+
+struct store;
+
+/* Opens (creating/migrating) the store at url. Returns a new handle that the
+ * caller releases with store_close(), or NULL with err set. */
+struct store *store_open(const char *url, struct err *err);
+
+/* Closes *s and sets it to NULL. NULL or *s == NULL is a no-op. */
+void store_close(struct store **s);
+
+/* Starts a transaction. Returns 0 or -1. */
+int store_begin(struct store *s, struct err *err);
+
+/* Commits the transaction started by store_begin(). Returns 0 or -1. */
+int store_commit(struct store *s, struct err *err);
+
+/* Rolls back the open transaction; never fails from the caller's view. */
+void store_rollback(struct store *s);
+
+/* Returns the schema version the store is at. */
+int store_schema_version(struct store *s);
+
+#endif

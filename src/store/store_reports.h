@@ -1,0 +1,46 @@
+/*
+ * store_reports: reports received from others (receiving side).
+ *
+ * A report is stored once per (organization-name, report-id); a second
+ * copy (the same report by mail and by HTTPS, or fetched twice) is a
+ * duplicate and changes nothing already stored.  The raw JSON as received
+ * is kept next to the parsed form.
+ */
+#ifndef TLSRPT_STORE_STORE_REPORTS_H
+#define TLSRPT_STORE_STORE_REPORTS_H
+
+#include <stdint.h>
+
+#include "model/report.h"
+#include "store/store.h"
+#include "util/err.h"
+
+/* Where a report came from, kept with it. All fields borrowed, may be NULL. */
+struct report_source {
+	const char *channel;      /* "file", "stdin", "mail", "imap", "maildir", "https" */
+	const char *name;         /* file name, Message-ID, URL … */
+	const char *raw_json;     /* the JSON text as received */
+	int64_t received;         /* Unix seconds; 0 means now */
+};
+
+/* Stores r. Returns 1 if stored, 0 if it was a duplicate, -1 on error (with
+ * err set; nothing is half-stored). */
+int store_put_report(struct store *s, const struct report *r,
+		     const struct report_source *src, struct err *err);
+
+/* A query over stored reports. Zero / NULL fields do not restrict. */
+struct report_query {
+	int64_t since;            /* reports whose date range ends after this */
+	int64_t until;            /* reports whose date range starts before this */
+	const char *domain;       /* policy-domain (exact, case-insensitive) */
+	const char *organization; /* organization-name */
+};
+
+/* Calls cb once per stored report matching q, oldest first; the report is
+ * borrowed for the call.  cb returns 0 to go on, non-zero to stop (that value
+ * is returned).  Returns 0 when all were visited, -1 on error. */
+typedef int (*store_report_cb)(void *ctx, int64_t id, const struct report *r);
+int store_query_reports(struct store *s, const struct report_query *q,
+			store_report_cb cb, void *ctx, struct err *err);
+
+#endif
