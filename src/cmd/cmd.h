@@ -16,4 +16,17 @@ enum {
 	EXIT_ERROR = 5,     /* `check`: worst finding is an error */
 };
 
+
+#include "store/store.h"
+#include "util/err.h"
+
+/* The store URL a command uses: `flag` (from --db) if given, else the
+ * TLSRPT_DB environment variable, else the tlsrpt.conf `database_url`
+ * setting, else "sqlite:/var/lib/tlsrpt/tlsrpt.db".  Borrowed string. */
+const char *cmd_db_url(const char *flag);
+
+/* Opens the store at cmd_db_url(flag); prints the error and returns NULL
+ * on failure. */
+struct store *cmd_store_open(const char *flag);
+
 #endif
