@@ -25,8 +25,7 @@ enum {
  * setting, else "sqlite:/var/lib/tlsrpt/tlsrpt.db".  Borrowed string. */
 const char *cmd_db_url(const char *flag);
 
-/* Opens the store at cmd_db_url(flag); prints the error and returns NULL
- * on failure. */
-struct store *cmd_store_open(const char *flag);
+/* (cmd_store_open(flag): opens the store at cmd_db_url(flag) and prints the
+ * error on failure; added with the store implementation.) */
 
 #endif

@@ -3,7 +3,6 @@
 #include <stdlib.h>
 
 #include "cmd/cmd.h"
-#include "store/store.h"
 
 const char *
 cmd_db_url(const char *flag)
@@ -16,16 +15,4 @@ cmd_db_url(const char *flag)
 	if (env != NULL && *env != '\0')
 		return env;
 	return "sqlite:/var/lib/tlsrpt/tlsrpt.db";
-}
-
-struct store *
-cmd_store_open(const char *flag)
-{
-	struct err err = { "" };
-	const char *url = cmd_db_url(flag);
-	struct store *s = store_open(url, &err);
-
-	if (s == NULL)
-		fprintf(stderr, "tlsrpt: cannot open store %s: %s\n", url, err.msg);
-	return s;
 }
