@@ -54,7 +54,8 @@ LIB_SO   := $(O)/libtlsrpt.so.0
 PROGRAM  := $(O)/tlsrpt
 CMD_NAMES := $(patsubst src/cmd/cmd_%.c,%,$(filter src/cmd/cmd_%.c,$(CMD_SRC)))
 
-.PHONY: all deps demo check test bench fuzz clean install golden-update lint
+SHELL := /bin/sh
+.PHONY: FORCE all deps demo check test bench fuzz clean install golden-update lint
 all: $(PROGRAM) $(if $(LIB_SRC),$(LIB_SO)) $(LIB_A)
 
 deps:
@@ -63,9 +64,13 @@ deps:
 # ---- the command ---------------------------------------------------------
 # Each src/cmd/cmd_NAME.c defines cmd_NAME() and cmd_NAME_summary[]; the
 # dispatch table is generated from the file names.
-$(O)/gen/cmd_table.h: $(CMD_SRC) Makefile
+# Rewritten only when the list of commands changes.
+$(O)/gen/cmd_table.h: FORCE
 	@mkdir -p $(@D)
-	@{ for n in $(CMD_NAMES); do echo "CMD($$n)"; done; } > $@.tmp && mv $@.tmp $@
+	@{ for n in $(CMD_NAMES); do echo "CMD($$n)"; done; } > $@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+
+FORCE:
 
 $(O)/obj/src/cmd/main.o: $(O)/gen/cmd_table.h
 
