@@ -3,7 +3,8 @@
  * store_put_results() writes into SQLite, in batches of 1000 (what the
  * collector sends), with 100 and with 100 000 distinct recipient domains.
  * 5 % of the results are failures.  Prints one line per case.
- * usage: bench_store_results [TOTAL_RESULTS] (default 1000000)
+ * usage: bench_store_results [TOTAL_RESULTS [DOMAINS]] (default 1000000;
+ * both domain counts unless DOMAINS is given)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,5 +109,7 @@ main(int argc, char **argv)
 
 	if (total == 0)
 		total = 1000000;
+	if (argc > 2)
+		return run(total, (size_t)strtoul(argv[2], NULL, 10));
 	return run(total, 100) | run(total, 100000);
 }
