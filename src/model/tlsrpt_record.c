@@ -327,7 +327,7 @@ parse_field(struct tlsrpt_record *rec, const char *s, size_t n, int nfield,
 	vlen = n - nlen - 1;
 	if (nlen == 3 && memcmp(s, "rua", 3) == 0) {
 		if (++*n_rua_fields == 2)
-			warn(warnings, xstrdup("repeated rua= field: senders may use only the first; "
+			warn(warnings, xstrdup("repeated rua= field, senders may use only the first: "
 			    "list every URI in one rua=, separated by ','"));
 		return parse_rua_value(rec, eq + 1, vlen, warnings, err);
 	}

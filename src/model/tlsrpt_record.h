@@ -52,6 +52,7 @@ struct tlsrpt_record {
  * record or is invalid (no rua, bad URI, no mailto:/https: destination);
  * rec is then empty.  The message says what is wrong and the fix, e.g.
  * "rua URI 2 \"b@example.com\" has no scheme: encode ',' inside a URI as %2C".
+ * A warning that has a fix ends in ": <fix>" (after its last ": ").
  * txt longer than TLSRPT_RECORD_MAX is refused.
  */
 int record_tlsrpt_parse(const char *txt, struct tlsrpt_record *rec,
