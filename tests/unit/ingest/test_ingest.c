@@ -7,6 +7,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include <zlib.h>
 
 #include "ingest/ingest.h"
+#include "unit/ingest/testdata.h"
 
 struct seen {
 	int docs;
@@ -171,12 +173,250 @@ test_ingest_reports_container_chain_and_mail_headers(void **state)
 	}
 }
 
+static const char report_json[] =
+	"{\"organization-name\":\"Example\",\"report-id\":\"r1\",\"policies\":[]}";
+
+static int
+extract(const void *data, size_t len, const struct ingest_limits *lim,
+	struct seen *s, struct err *err)
+{
+	memset(s, 0, sizeof(*s));
+	return ingest_extract(data, len, lim, count_doc, s, err);
+}
+
+static void
+test_ingest_refuses_gzip_bomb_with_clear_error(void **state)
+{
+	struct ingest_limits lim;
+	size_t zlen = 1024 * 1024, gzlen;
+	char *zeros = calloc(1, zlen);
+	unsigned char *gz = testdata_gzip(zeros, zlen, &gzlen);
+	struct seen s;
+	struct err err = { "" };
+
+	(void)state;
+	ingest_limits_default(&lim);
+	lim.max_decompressed = 256 * 1024;
+	assert_int_equal(extract(gz, gzlen, &lim, &s, &err), -1);
+	assert_string_equal(err.msg,
+		"gzip member expands beyond 256 KiB limit (decompression bomb?)");
+	assert_int_equal(s.docs, 0);
+	free(gz);
+	free(zeros);
+}
+
+static void
+test_ingest_refuses_gzip_nested_past_depth(void **state)
+{
+	struct ingest_limits lim;
+	unsigned char *cur = (unsigned char *)strdup(report_json);
+	size_t len = strlen(report_json);
+	unsigned levels;
+
+	(void)state;
+	ingest_limits_default(&lim);
+	for (levels = 1; levels <= lim.max_depth + 1; levels++) {
+		size_t nlen;
+		unsigned char *next = testdata_gzip(cur, len, &nlen);
+		struct seen s;
+		struct err err = { "" };
+		int n;
+
+		free(cur);
+		cur = next;
+		len = nlen;
+		n = extract(cur, len, &lim, &s, &err);
+		if (levels <= lim.max_depth) {
+			assert_int_equal(n, 1);
+		} else {
+			assert_int_equal(n, -1);
+			assert_non_null(strstr(err.msg, "containers nested deeper than 4 levels"));
+		}
+	}
+	free(cur);
+}
+
+static void
+test_ingest_refuses_truncated_gzip(void **state)
+{
+	size_t gzlen;
+	unsigned char *gz = testdata_gzip(report_json, strlen(report_json), &gzlen);
+	struct seen s;
+	struct err err = { "" };
+
+	(void)state;
+	assert_int_equal(extract(gz, gzlen - 9, NULL, &s, &err), -1);
+	assert_non_null(strstr(err.msg, "gzip data is truncated"));
+	free(gz);
+}
+
+static void
+test_ingest_reads_json_entry_of_zip(void **state)
+{
+	size_t gzlen, ziplen;
+	unsigned char *gz = testdata_gzip(report_json, strlen(report_json), &gzlen);
+	const char *names[] = { "README.txt", "report.json" };
+	const char *bodies[] = { "not a report", report_json };
+	unsigned char *zip = testdata_zip(names, bodies, 2, &ziplen);
+	struct seen s;
+	struct err err = { "" };
+
+	(void)state;
+	assert_int_equal(extract(zip, ziplen, NULL, &s, &err), 1);
+	assert_int_equal(s.objects_with_report_id, 1);
+	assert_string_equal(s.container, "zip");
+	assert_string_equal(s.filename, "report.json");
+	free(zip);
+	free(gz);
+}
+
+static void
+test_ingest_zip_without_report_gives_none(void **state)
+{
+	size_t ziplen;
+	const char *names[] = { "README.txt" };
+	const char *bodies[] = { "not a report" };
+	unsigned char *zip = testdata_zip(names, bodies, 1, &ziplen);
+	struct seen s;
+	struct err err = { "" };
+
+	(void)state;
+	assert_int_equal(extract(zip, ziplen, NULL, &s, &err), 0);
+	assert_non_null(strstr(err.msg, "no TLSRPT report found"));
+	free(zip);
+}
+
+static void
+test_ingest_refuses_input_over_limit(void **state)
+{
+	struct ingest_limits lim;
+	struct seen s;
+	struct err err = { "" };
+
+	(void)state;
+	ingest_limits_default(&lim);
+	lim.max_input = 10;
+	assert_int_equal(extract(report_json, strlen(report_json), &lim, &s, &err), -1);
+	assert_non_null(strstr(err.msg, "over the 10 bytes limit"));
+}
+
+static void
+test_ingest_unknown_bytes_give_none_with_reason(void **state)
+{
+	struct seen s;
+	struct err err = { "" };
+
+	(void)state;
+	assert_int_equal(extract("hello world", 11, NULL, &s, &err), 0);
+	assert_string_equal(err.msg, "no TLSRPT report found: the input is not JSON, "
+			    "gzip, zip, base64 or a mail message (starts with \"hello world\")");
+	assert_int_equal(extract("", 0, NULL, &s, &err), 0);
+}
+
+static const char two_part_mail[] =
+	"From: r@example.org\n"
+	"Subject: two\n"
+	"Content-Type: multipart/report; report-type=tlsrpt; boundary=\"B\"\n"
+	"\n"
+	"--B\n"
+	"Content-Type: application/tlsrpt+json\n"
+	"\n"
+	"{\"report-id\":\"1\"}\n"
+	"--B\n"
+	"Content-Type: application/tlsrpt+json\n"
+	"Content-Disposition: attachment; filename=\"b.json\"\n"
+	"\n"
+	"{\"report-id\":\"2\"}\n"
+	"--B--\n";
+
+static void
+test_ingest_finds_every_report_part_and_callback_may_stop(void **state)
+{
+	struct seen s;
+	struct err err = { "" };
+
+	(void)state;
+	assert_int_equal(extract(two_part_mail, strlen(two_part_mail), NULL, &s, &err), 2);
+	assert_int_equal(s.objects_with_report_id, 2);
+	assert_string_equal(s.filename, "b.json");
+	memset(&s, 0, sizeof(s));
+	s.stop_after = 1;
+	assert_int_equal(ingest_extract(two_part_mail, strlen(two_part_mail), NULL,
+					count_doc, &s, &err), 1);
+	assert_int_equal(s.docs, 1);
+}
+
+static void
+test_ingest_refuses_report_part_that_is_not_a_report(void **state)
+{
+	static const char bad[] =
+		"From: r@example.org\n"
+		"Content-Type: multipart/report; boundary=\"B\"\n"
+		"\n"
+		"--B\n"
+		"Content-Type: application/tlsrpt+gzip\n"
+		"Content-Disposition: attachment; filename=\"x.json.gz\"\n"
+		"Content-Transfer-Encoding: base64\n"
+		"\n"
+		"aGVsbG8gd29ybGQ=\n"
+		"--B--\n";
+	struct seen s;
+	struct err err = { "" };
+
+	(void)state;
+	assert_int_equal(extract(bad, strlen(bad), NULL, &s, &err), -1);
+	assert_string_equal(err.msg, "MIME part 2 (application/tlsrpt+gzip, \"x.json.gz\"): "
+			    "content is not JSON, gzip or zip (starts with \"hello world\")");
+}
+
+static void
+test_ingest_survives_every_prefix_of_a_mail(void **state)
+{
+	char path[1024];
+	size_t len = 0;
+	char *data;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/tests/corpus/kravietz+tlsrpt-rs/google1.eml",
+		 src_dir());
+	data = read_file(path, &len);
+	assert_non_null(data);
+	for (size_t cut = 0; cut <= len; cut++) {
+		struct seen s;
+		struct err err = { "" };
+		int n = extract(data, cut, NULL, &s, &err);
+
+		assert_true(n >= -1 && n <= 1);
+		assert_int_equal(n < 0 ? 0 : n, s.docs);
+		if (n == 0 || n == -1)
+			assert_true(err.msg[0] != '\0');
+	}
+	/* The whole message still works. */
+	{
+		struct seen s;
+		struct err err = { "" };
+
+		assert_int_equal(extract(data, len, NULL, &s, &err), 1);
+	}
+	free(data);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ingest_every_corpus_file_yields_its_report),
 		cmocka_unit_test(test_ingest_reports_container_chain_and_mail_headers),
+		cmocka_unit_test(test_ingest_refuses_gzip_bomb_with_clear_error),
+		cmocka_unit_test(test_ingest_refuses_gzip_nested_past_depth),
+		cmocka_unit_test(test_ingest_refuses_truncated_gzip),
+		cmocka_unit_test(test_ingest_reads_json_entry_of_zip),
+		cmocka_unit_test(test_ingest_zip_without_report_gives_none),
+		cmocka_unit_test(test_ingest_refuses_input_over_limit),
+		cmocka_unit_test(test_ingest_unknown_bytes_give_none_with_reason),
+		cmocka_unit_test(test_ingest_finds_every_report_part_and_callback_may_stop),
+		cmocka_unit_test(test_ingest_refuses_report_part_that_is_not_a_report),
+		cmocka_unit_test(test_ingest_survives_every_prefix_of_a_mail),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
