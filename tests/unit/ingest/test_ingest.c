@@ -87,7 +87,7 @@ ends_with(const char *s, const char *suffix)
 static void
 test_ingest_every_corpus_file_yields_its_report(void **state)
 {
-	char path[1024], line[4096];
+	char path[8192], line[4096];
 	FILE *manifest;
 	int files = 0, negatives = 0;
 
