@@ -105,10 +105,14 @@ on_doc(void *ctx, const char *json, size_t len, const struct ingest_meta *meta)
 	}
 	/* Problems are the sender's; the report is still evidence and is kept. */
 	report_validate(r, &problems);
-	for (size_t i = 0; i < problems.n; i++)
-		if (run->verbose || strncmp(problems.v[i], "note: ", 6) != 0)
-			fprintf(stderr, "%s: report-id=%s: warning: %s\n", run->name,
-				r->report_id ? r->report_id : "", problems.v[i]);
+	for (size_t i = 0; i < problems.n; i++) {
+		int note = strncmp(problems.v[i], "note: ", 6) == 0;
+
+		if (run->verbose || !note)
+			fprintf(stderr, "%s: report-id=%s: %s%s\n", run->name,
+				r->report_id ? r->report_id : "", note ? "" : "warning: ",
+				problems.v[i]);
+	}
 	if (run->json) {
 		char *out = report_write_json(r, REPORT_JSON_PRETTY | REPORT_JSON_KEEP_EXTRA);
 
