@@ -6,9 +6,13 @@
  *
  * Receiving side: reports → report_policies → report_failures, one row per
  * JSON element, as received ("" kept), so a report is rebuilt without loss.
- * Sending side: result_policies / result_failures hold counters per
- * distinct tuple; `key_digest` (store_digest() of the whole tuple) is the
- * UNIQUE key, so long free-text members never hit index size limits.
+ * Sending side (store_results.c): result_policies / result_failures rows
+ * are appended and found by `key`, a 64-bit digest of the whole tuple (so
+ * long free-text members never hit index size limits, and equal tuples
+ * meet on one row); session counters are appended to result_deltas (whose
+ * `policy` is that key) and folded into result_policies in bulk.  There
+ * are no other indexes on purpose: each is a random page write per new
+ * row, and these tables only hold the days not yet reported.
  * state: small named values (IMAP UIDs, alert memory).
  */
 #include "store/store_private.h"
@@ -63,8 +67,8 @@ static const char schema_v1[] =
 	"CREATE INDEX report_failures_policy ON report_failures (policy);"
 	"CREATE TABLE result_policies ("
 	" id @ID@,"
+	" key BIGINT NOT NULL UNIQUE,"
 	" day BIGINT NOT NULL,"
-	" key_digest TEXT NOT NULL,"
 	" domain TEXT NOT NULL,"
 	" tlsrpt_record TEXT,"
 	" policy_type TEXT,"
@@ -72,12 +76,16 @@ static const char schema_v1[] =
 	" policy_strings TEXT NOT NULL,"
 	" mx_hosts TEXT NOT NULL,"
 	" total_success BIGINT NOT NULL,"
-	" total_failure BIGINT NOT NULL,"
-	" UNIQUE (day, key_digest));"
+	" total_failure BIGINT NOT NULL);"
+	"CREATE TABLE result_deltas ("
+	" seq @ID@,"
+	" policy BIGINT NOT NULL,"
+	" ok BIGINT NOT NULL,"
+	" failed BIGINT NOT NULL);"
 	"CREATE TABLE result_failures ("
 	" id @ID@,"
-	" policy BIGINT NOT NULL REFERENCES result_policies (id) ON DELETE CASCADE,"
-	" key_digest TEXT NOT NULL,"
+	" key BIGINT NOT NULL UNIQUE,"
+	" policy BIGINT NOT NULL,"
 	" result_type TEXT,"
 	" result_code INTEGER NOT NULL,"
 	" sending_mta_ip TEXT,"
@@ -86,8 +94,7 @@ static const char schema_v1[] =
 	" receiving_ip TEXT,"
 	" additional_information TEXT,"
 	" failure_reason_code TEXT,"
-	" failed_count BIGINT NOT NULL,"
-	" UNIQUE (policy, key_digest));"
+	" failed_count BIGINT NOT NULL);"
 	"CREATE TABLE state ("
 	" ns TEXT NOT NULL,"
 	" name TEXT NOT NULL,"

@@ -40,7 +40,7 @@ store_test_pg_reset(const char *url)
 		return -1;
 	}
 	rc = db_exec(db, "DROP TABLE IF EXISTS report_failures, report_policies, reports,"
-		     " result_failures, result_policies, state, schema_version, outbox CASCADE",
+		     " result_failures, result_deltas, result_policies, state, schema_version, outbox CASCADE",
 		     &err);
 	if (rc < 0)
 		fprintf(stderr, "# %s\n", err.msg);
