@@ -68,14 +68,14 @@ out:
 	dns_answer_clear(&a);
 }
 
-/* 1 if list has an entry for host ("host:..."). */
+/* 1 if list has an entry for host ("host:...", or ":..." for any host). */
 static int
 has_host_entry(const struct strlist *l, const char *host)
 {
 	size_t i, n = strlen(host);
 
 	for (i = 0; l != NULL && i < l->n; i++)
-		if (strncasecmp(l->v[i], host, n) == 0 && l->v[i][n] == ':')
+		if (l->v[i][0] == ':' || (strncasecmp(l->v[i], host, n) == 0 && l->v[i][n] == ':'))
 			return 1;
 	return 0;
 }
