@@ -1,0 +1,35 @@
+#!/bin/sh
+# Source hygiene checks (STYLE.md §3.9): banned functions, file length,
+# self-contained headers, no tlsrpt_ names in src/, man pages lint-clean.
+. "$(dirname "$0")/tap.sh"
+cd "$TLSRPT_SRC" || exit 1
+
+banned=$(grep -nE '\b(strcpy|strcat|sprintf|vsprintf|gets|atoi|atol|strtok)\s*\(' \
+	$(git ls-files 'src/*.c' 'src/*.h' 'lib/*.c' 'lib/*.h' 2>/dev/null) 2>/dev/null)
+if [ -z "$banned" ]; then ok "no banned functions (strcpy strcat sprintf gets atoi atol strtok)"
+else fail "banned functions used" $banned; fi
+
+long=$(git ls-files '*.c' '*.h' | xargs -r wc -l | awk '$2 != "total" && $1 > 600 {print $2 " (" $1 " lines)"}')
+if [ -z "$long" ]; then ok "no C file over 600 lines"; else fail "files over 600 lines" $long; fi
+
+pkgs="jansson zlib libarchive gmime-3.0 libcurl libunbound opendkim libmicrohttpd sqlite3 libpq libidn2 openssl"
+cflags="-std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -Iinclude -Isrc -I$TLSRPT_O/gen $(pkg-config --cflags $pkgs | sed 's/-I/-isystem /g')"
+bad=""
+for h in $(git ls-files 'src/*.h' 'include/*.h'); do
+	inc=${h#src/}; inc=${inc#include/}
+	# shellcheck disable=SC2086
+	if ! echo "#include \"$inc\"" | cc $cflags -x c -fsyntax-only - 2>/dev/null; then
+		bad="$bad $h"
+	fi
+done
+if [ -z "$bad" ]; then ok "every header compiles on its own"; else fail "headers not self-contained:$bad"; fi
+
+names=$(git ls-files 'src/*.c' | xargs -r grep -nE '^[a-z_ ]*\btlsrpt_[a-z_]+\(' 2>/dev/null | grep -v '^\s*/\*' | head)
+if [ -z "$names" ]; then ok "no tlsrpt_ function definitions in src/ (reserved for lib/)"
+else fail "tlsrpt_ names defined in src/" "$names"; fi
+
+if ls man/*.[0-9] >/dev/null 2>&1; then
+	if out=$(mandoc -Tlint -W warning man/*.[0-9] 2>&1); then ok "man pages pass mandoc -Tlint"
+	else fail "mandoc -Tlint" "$out"; fi
+fi
+tap_done
