@@ -55,6 +55,31 @@ _smtp._tls.nomail     IN TXT "v=TLSRPTv1; rua=mailto:tlsrpt@nowhere.check.test"
 nomail                IN MX  10 mx.good.check.test.
 _25._tcp.mx.dane      IN TLSA 3 1 1 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
 ZONE
+# signed zones (ldnsutils): dnssec.test validates with the trust anchor;
+# bogus.test is signed with a key other than the anchored one
+signed=0
+if command -v ldns-signzone >/dev/null && command -v ldns-keygen >/dev/null; then
+	mkdir -p "$dir/keys"
+	for origin in dnssec.test bogus.test; do
+		cat > "$dir/keys/$origin.zone" <<ZONE
+\$ORIGIN $origin.
+\$TTL 300
+@           IN SOA ns.$origin. hostmaster.$origin. 1 3600 600 86400 60
+@           IN NS  ns.$origin.
+ns          IN A   127.0.0.1
+@           IN MX  10 mx.$origin.
+mx          IN A   127.0.0.1
+_smtp._tls  IN TXT "v=TLSRPTv1; rua=mailto:tlsrpt@$origin"
+_25._tcp.mx IN TLSA 3 1 1 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+ZONE
+		key=$(cd "$dir/keys" && ldns-keygen -a ECDSAP256SHA256 -k "$origin")
+		(cd "$dir/keys" && ldns-signzone "$origin.zone" "$key") &&
+			cp "$dir/keys/$origin.zone.signed" "$dir/dns/zones/$origin.zone"
+		[ "$origin" = bogus.test ] && key=$(cd "$dir/keys" && ldns-keygen -a ECDSAP256SHA256 -k "$origin")
+		cat "$dir/keys/$key.key" >> "$dir/anchors"
+	done
+	[ -s "$dir/dns/zones/dnssec.test.zone" ] && [ -s "$dir/dns/zones/bogus.test.zone" ] && signed=1
+fi
 if ! bash "$COMPONENTS/dns.sh" start "$dir/dns" > "$dir/dns.log" 2>&1; then
 	fail "dns.sh start" "$(cat "$dir/dns.log")"
 	exit 1
@@ -175,6 +200,21 @@ run dane.check.test
 expect "TLSA without DNSSEC: warning that it is useless for DANE" 4 \
 	'^ok +dane.tlsa: 1 TLSA record at _25._tcp.mx.dane.check.test \(1 usable for SMTP\): 3 1 1 0123456789ABCDEF' \
 	'^WARN +dane.tlsa: TLSA records at _25._tcp.mx.dane.check.test are not DNSSEC-secure: without DNSSEC they are useless for DANE'
+
+if [ "$signed" = 1 ]; then
+	run dnssec.test --trust-anchor "$dir/anchors"
+	expect "signed zone with TLSA 3 1 1: DNSSEC-secure, DANE in force, exit 0 without MTA-STS" 0 \
+		'^ok +tlsrpt.record: TLSRPT record at _smtp._tls.dnssec.test \(DNSSEC-secure\)' \
+		'^ok +dane.tlsa: DANE is in force for mx.dnssec.test' '^worst: ok$'
+	run bogus.test --trust-anchor "$dir/anchors"
+	expect "zone signed with a key other than the trust anchor: bogus, error" 5 \
+		'^ERROR tlsrpt.record: DNSSEC validation failed for _smtp._tls.bogus.test'
+	run dnssec.test
+	expect "same signed zone without a trust anchor: TLSA not secure, warning" 4 \
+		'^WARN +dane.tlsa: TLSA records at _25._tcp.mx.dnssec.test are not DNSSEC-secure'
+else
+	ok "# SKIP DNSSEC cases: ldns-signzone not installed (ldnsutils)"
+fi
 
 run servfail.check.test
 expect "SERVFAIL: error, temporary (REC-28)" 5 \
