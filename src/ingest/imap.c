@@ -86,7 +86,8 @@ parse_url(struct imap *m, const struct imap_options *o, struct err *err)
 	esc = curl_easy_escape(NULL, mailbox, 0);
 	m->base_url = xasprintf("%s://%s:%s/%s", scheme, host, port ? port : "",
 				esc ? esc : "INBOX");
-	m->key = xasprintf("%s@%s:%s/%s", m->user, host, port ? port : "", mailbox);
+	/* No port: imaps:// and imap:// (STARTTLS) reach the same mailbox. */
+	m->key = xasprintf("%s@%s/%s", m->user, host, mailbox);
 	ret = 0;
 out:
 	curl_free(esc);

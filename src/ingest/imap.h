@@ -40,7 +40,7 @@ struct imap *imap_open(const struct imap_options *o, struct err *err);
 /* Releases *m (closing the connection) and sets it to NULL; NULL is a no-op. */
 void imap_close(struct imap **m);
 
-/* A stable name for this mailbox, "user@host:port/MAILBOX", for keeping
+/* A stable name for this mailbox, "user@host/MAILBOX", for keeping
  * state.  Borrowed, valid until imap_close(). */
 const char *imap_mailbox_key(const struct imap *m);
 
