@@ -29,8 +29,22 @@ struct compose_mail {
 	size_t body_len;
 };
 
-/* Appends the complete message (headers and body, CRLF line ends) to out.
- * Returns 0, or -1 with err set (bad address, out's maximum reached). */
+struct composer;
+
+/* Returns a new composer: one gmime message tree reused for many mails
+ * (only the values change), which is several times cheaper than building
+ * a tree per mail.  Release with composer_free(). */
+struct composer *composer_new(void);
+
+/* Appends the complete message for m (headers and body, CRLF line ends) to
+ * out.  Returns 0, or -1 with err set (bad address, out's maximum reached). */
+int composer_build(struct composer *c, const struct compose_mail *m, struct buf *out,
+		   struct err *err);
+
+/* Releases *c and sets it to NULL; NULL is a no-op. */
+void composer_free(struct composer **c);
+
+/* One-shot composer_build() with a temporary composer. */
 int compose_report_mail(const struct compose_mail *m, struct buf *out, struct err *err);
 
 #endif
