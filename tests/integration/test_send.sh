@@ -275,4 +275,28 @@ grep -q '^TLS-Report-Domain: mail.example.test$' "$T/sendmail.out" 2>/dev/null &
 	! grep -q "$(printf '\r')" "$T/sendmail.out" && ok "sendmail command gets the mail with LF line ends" ||
 	fail "sendmail" "$(cat "$T/sm.err")"
 
+# ---- SMTPS with AUTH; HTTPS certificate verification (HTTP-07) ----------
+DB3="sqlite:$T/store3.db"
+printf '2026-11-21~mail.example.test~sts~mail.example.test~-~-~2~0\n2026-11-21~web.example.test~sts~web.example.test~-~-~2~0\n' | put "$DB3"
+printf 'secret\n' > "$T/smtp.pw"
+n0=$(mails); p0=$(posts)
+"$TLSRPT" send --db "$DB3" --resolver 127.0.0.1@$DNS_PORT --submitter example.test \
+	--smtp "smtps://127.0.0.1:$SMTPS_PORT" --smtp-user sender --smtp-password-file "$T/smtp.pw" \
+	--cacert "$HTTPS_CA" --day $D --now $NOW 2>"$T/auth.err" >/dev/null
+sleep 0.2
+last=$(ls "$SMTP_DIR_MAIL"/*.json | sort | tail -n 1)
+[ "$(mails)" = $((n0 + 1)) ] && $PY -c 'import json,sys; m=json.load(open(sys.argv[1])); sys.exit(not (m["auth_user"] == "sender" and m["tls"]))' "$last" &&
+	ok "mail submitted over SMTPS with AUTH" || fail "SMTPS AUTH" "$(cat "$T/auth.err")" "$(cat "$last")"
+DB4="sqlite:$T/store4.db"
+printf '2026-11-21~web.example.test~sts~web.example.test~-~-~2~0\n' | put "$DB4"
+p0=$(posts)
+"$TLSRPT" send --db "$DB4" --resolver 127.0.0.1@$DNS_PORT --submitter example.test \
+	--day $D --now $NOW >/dev/null 2>"$T/v.err"
+[ "$(posts)" = "$p0" ] && ok "HTTPS certificate is verified by default (test CA not given: not delivered)" ||
+	fail "HTTPS verify" "$(cat "$T/v.err")"
+"$TLSRPT" send --db "$DB4" --resolver 127.0.0.1@$DNS_PORT --submitter example.test \
+	--https-insecure --now $((NOW + 600)) >/dev/null 2>"$T/v2.err"
+[ "$(posts)" = $((p0 + 1)) ] && ok "--https-insecure delivers to the unverified server" ||
+	fail "--https-insecure" "$(cat "$T/v2.err")"
+
 tap_done
