@@ -1,0 +1,80 @@
+/*
+ * json_fields: lenient, path-aware reading of the members of one jansson
+ * object, for the report parser (report_json.c).  Each reader marks the
+ * member it consumed, records any leniency as a quirk "path: what" and
+ * fails with "path: why"; json_fields_extra() then returns the members
+ * nobody consumed, so unknown data is kept rather than dropped.
+ */
+#ifndef TLSRPT_MODEL_JSON_FIELDS_H
+#define TLSRPT_MODEL_JSON_FIELDS_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "model/strlist.h"
+#include "util/err.h"
+
+#define JSON_FIELDS_PATH_MAX 160
+#define JSON_FIELDS_USED_MAX 16
+
+/* Largest count accepted: I-JSON (RFC 7493) integers are exact up to 2^53-1. */
+#define JSON_FIELDS_COUNT_MAX 9007199254740991ULL
+
+/* Reader state for one object.  All pointers are borrowed. */
+struct json_fields {
+	json_t *obj;
+	char path[JSON_FIELDS_PATH_MAX];     /* JSON path of obj; "" for the root */
+	const char *used[JSON_FIELDS_USED_MAX];
+	size_t n_used;
+	struct strlist *quirks;
+	struct err *err;
+};
+
+/* Prepares f for obj (which must be a JSON object) at path (NULL = root). */
+void json_fields_init(struct json_fields *f, json_t *obj, const char *path,
+		      struct strlist *quirks, struct err *err);
+
+/* Writes the path of member key into out (size n). */
+void json_fields_path(const struct json_fields *f, const char *key, char *out, size_t n);
+
+/* Appends "path.key: <text>" to the quirk list. */
+void json_fields_quirk(struct json_fields *f, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Sets err to "path.key: <text>" and returns -1. */
+int json_fields_fail(struct json_fields *f, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Returns the member `key` (borrowed) and marks it consumed; if absent and
+ * alias (a draft-era name) is not NULL, returns that instead, with a quirk.
+ * *name_out (if not NULL) gets the name actually found.  NULL if neither. */
+json_t *json_fields_get(struct json_fields *f, const char *key, const char *alias,
+			const char **name_out);
+
+/* Options for json_fields_string(). */
+#define JSON_FIELDS_REQUIRED 0x01u   /* absent or null is an error */
+#define JSON_FIELDS_INT_OK   0x02u   /* an integer is taken as its decimal text */
+
+/* Reads a string member into *out (new string, caller frees; NULL when
+ * absent or null).  A null value is taken as absent with a quirk unless
+ * JSON_FIELDS_REQUIRED; with JSON_FIELDS_INT_OK an integer is turned into
+ * its decimal text with a quirk; other types fail.  Returns 0 or -1. */
+int json_fields_string(struct json_fields *f, const char *key, const char *alias,
+		       unsigned opts, char **out);
+
+/* Reads a session count: an integer 0..2^53-1; a string of digits or an
+ * integral real is accepted with a quirk; absent or null gives 0 with a
+ * quirk.  Returns 0 or -1 (negative, too large, other types). */
+int json_fields_count(struct json_fields *f, const char *key, uint64_t *out);
+
+/* Reads an array of strings, appending to out; *present_out says whether
+ * the member was there (null counts as absent, with a quirk).  A single
+ * string is taken as a one-element array, with a quirk.  Returns 0 or -1. */
+int json_fields_strings(struct json_fields *f, const char *key, const char *alias,
+			struct strlist *out, int *present_out);
+
+/* Returns a new object holding the members not consumed so far, or NULL
+ * if there are none.  The caller owns the reference (json_decref). */
+json_t *json_fields_extra(const struct json_fields *f);
+
+#endif

@@ -1,0 +1,416 @@
+/*
+ * report_json: parsing RFC 8460 report JSON into struct report (see
+ * report_json.h for the leniencies).  jansson does the JSON; this file maps
+ * the document onto the model level by level (report, date-range, policy
+ * item, policy, summary, failure detail) and keeps unknown members.
+ * The writer is in report_json_write.c.
+ */
+#include "model/report_json.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/datetime.h"
+#include "model/json_fields.h"
+#include "util/xalloc.h"
+
+/* Returns the nesting depth of the JSON text (strings skipped), stopping
+ * early once it passes max. */
+static int
+nesting_depth(const char *s, size_t len, int max)
+{
+	int depth = 0, deepest = 0, in_string = 0;
+
+	for (size_t i = 0; i < len && deepest <= max; i++) {
+		char ch = s[i];
+
+		if (in_string) {
+			if (ch == '\\')
+				i++;
+			else if (ch == '"')
+				in_string = 0;
+		} else if (ch == '"') {
+			in_string = 1;
+		} else if (ch == '{' || ch == '[') {
+			if (++depth > deepest)
+				deepest = depth;
+		} else if (ch == '}' || ch == ']') {
+			depth--;
+		}
+	}
+	return deepest;
+}
+
+/* Stores the unknown members of f as compact JSON text in *out, or under
+ * `key` in the overlay object *overlay (created on demand) when key is set. */
+static void
+keep_extra(const struct json_fields *f, char **out, json_t **overlay, const char *key)
+{
+	json_t *extra = json_fields_extra(f);
+
+	if (extra == NULL)
+		return;
+	if (key != NULL) {
+		if (*overlay == NULL)
+			*overlay = json_object();
+		json_object_set_new(*overlay, key, extra);
+		return;
+	}
+	*out = json_dumps(extra, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(extra);
+}
+
+/* Stores the overlay object (if any) as the extra_json text in *out. */
+static void
+keep_overlay(json_t *overlay, char **out)
+{
+	if (overlay != NULL && json_object_size(overlay) > 0) {
+		char *s = json_dumps(overlay, JSON_COMPACT | JSON_PRESERVE_ORDER);
+
+		if (*out != NULL) {
+			/* Merge the item's own extras and the nested ones. */
+			json_t *own = json_loads(*out, 0, NULL);
+
+			json_object_update(own, overlay);
+			free(s);
+			free(*out);
+			s = json_dumps(own, JSON_COMPACT | JSON_PRESERVE_ORDER);
+			json_decref(own);
+		}
+		*out = s;
+	}
+	json_decref(overlay);
+}
+
+static int
+parse_date(struct json_fields *f, const char *key, char **raw, int64_t *t)
+{
+	struct err derr;
+	unsigned flags;
+
+	if (json_fields_string(f, key, NULL, JSON_FIELDS_REQUIRED, raw) != 0)
+		return -1;
+	if (datetime_parse(*raw, t, &flags, &derr) != 0)
+		return json_fields_fail(f, key, "%s", derr.msg);
+	if (flags & DATETIME_DATE_ONLY)
+		json_fields_quirk(f, key, "date without time, taken as 00:00:00Z");
+	else if (flags & DATETIME_NO_ZONE)
+		json_fields_quirk(f, key, "no time zone, taken as UTC");
+	if (flags & DATETIME_FRACTION)
+		json_fields_quirk(f, key, "fractional seconds ignored");
+	if (flags & DATETIME_OFFSET)
+		json_fields_quirk(f, key, "numeric UTC offset applied");
+	if (flags & DATETIME_LEAP_SEC)
+		json_fields_quirk(f, key, "leap second taken as :59");
+	if (flags & DATETIME_LOOSE_SEP)
+		json_fields_quirk(f, key, "non-canonical separator or zone letter");
+	return 0;
+}
+
+static int
+parse_date_range(struct json_fields *top, struct report *r, json_t **overlay)
+{
+	json_t *dr = json_fields_get(top, "date-range", NULL, NULL);
+	struct json_fields f;
+	char path[JSON_FIELDS_PATH_MAX];
+
+	if (dr == NULL)
+		return json_fields_fail(top, "date-range", "required member is missing");
+	if (!json_is_object(dr))
+		return json_fields_fail(top, "date-range", "must be an object");
+	json_fields_path(top, "date-range", path, sizeof(path));
+	json_fields_init(&f, dr, path, &r->quirks, top->err);
+	if (parse_date(&f, "start-datetime", &r->start_datetime, &r->start) != 0 ||
+	    parse_date(&f, "end-datetime", &r->end_datetime, &r->end) != 0)
+		return -1;
+	if (r->end < r->start)
+		json_fields_quirk(&f, "end-datetime", "before start-datetime");
+	else if (r->end > r->start && r->end % 86400 == 0)
+		json_fields_quirk(&f, "end-datetime", "00:00 of the next day (exclusive end)");
+	keep_extra(&f, NULL, overlay, "date-range");
+	return 0;
+}
+
+/* Microsoft sends the TLSA RRset as ONE string holding a JSON array:
+ * ["[\"3 1 1 AB..\",\"3 1 1 CD..\"]"].  Splits it into its elements. */
+static void
+split_json_string_array(struct json_fields *f, struct strlist *l)
+{
+	const char *s;
+	json_t *a, *e;
+	size_t i;
+
+	if (l->n != 1)
+		return;
+	s = l->v[0];
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (*s != '[')
+		return;
+	a = json_loads(s, JSON_REJECT_DUPLICATES, NULL);
+	if (!json_is_array(a))
+		goto out;
+	json_array_foreach(a, i, e)
+		if (!json_is_string(e))
+			goto out;
+	strlist_clear(l);
+	json_array_foreach(a, i, e)
+		strlist_add(l, json_string_value(e));
+	json_fields_quirk(f, "policy-string",
+			  "one string holding a JSON array, split into %zu records", l->n);
+out:
+	json_decref(a);
+}
+
+static int
+parse_policy_object(struct json_fields *item, struct policy *p, json_t **overlay)
+{
+	json_t *po = json_fields_get(item, "policy", NULL, NULL);
+	struct json_fields f;
+	char path[JSON_FIELDS_PATH_MAX];
+
+	if (po == NULL)
+		return json_fields_fail(item, "policy", "required member is missing");
+	if (!json_is_object(po))
+		return json_fields_fail(item, "policy", "must be an object");
+	json_fields_path(item, "policy", path, sizeof(path));
+	json_fields_init(&f, po, path, item->quirks, item->err);
+	if (json_fields_string(&f, "policy-type", NULL, JSON_FIELDS_REQUIRED,
+			       &p->policy_type) != 0)
+		return -1;
+	p->type = policy_type_from_string(p->policy_type);
+	if (json_fields_strings(&f, "policy-string", NULL, &p->policy_string,
+				&p->has_policy_string) != 0)
+		return -1;
+	split_json_string_array(&f, &p->policy_string);
+	if (json_fields_string(&f, "policy-domain", NULL, 0, &p->policy_domain) != 0)
+		return -1;
+	if (json_object_get(po, "policy-domain") == NULL)
+		json_fields_quirk(&f, "policy-domain", "missing");
+	if (json_fields_strings(&f, "mx-host", "mx-host-pattern", &p->mx_host,
+				&p->has_mx_host) != 0)
+		return -1;
+	if (!p->has_policy_string && p->type != POLICY_TYPE_NO_POLICY_FOUND)
+		json_fields_quirk(&f, "policy-string", "missing");
+	keep_extra(&f, NULL, overlay, "policy");
+	return 0;
+}
+
+static int
+parse_summary(struct json_fields *item, struct policy *p, json_t **overlay)
+{
+	json_t *so = json_fields_get(item, "summary", NULL, NULL);
+	struct json_fields f;
+	char path[JSON_FIELDS_PATH_MAX];
+
+	if (so == NULL || json_is_null(so)) {
+		json_fields_quirk(item, "summary", "%s, counts taken as 0",
+				  so == NULL ? "missing" : "null");
+		return 0;
+	}
+	if (!json_is_object(so))
+		return json_fields_fail(item, "summary", "must be an object");
+	json_fields_path(item, "summary", path, sizeof(path));
+	json_fields_init(&f, so, path, item->quirks, item->err);
+	if (json_fields_count(&f, "total-successful-session-count",
+			      &p->total_successful_session_count) != 0 ||
+	    json_fields_count(&f, "total-failure-session-count",
+			      &p->total_failure_session_count) != 0)
+		return -1;
+	keep_extra(&f, NULL, overlay, "summary");
+	return 0;
+}
+
+static int
+parse_detail(json_t *o, const char *path, struct policy *p, struct strlist *quirks,
+	     struct err *err)
+{
+	struct failure_detail *d = policy_add_failure_detail(p);
+	struct json_fields f;
+
+	json_fields_init(&f, o, path, quirks, err);
+	if (!json_is_object(o))
+		return json_fields_fail(&f, NULL, "must be an object");
+	if (json_fields_string(&f, "result-type", NULL, JSON_FIELDS_REQUIRED,
+			       &d->result_type) != 0)
+		return -1;
+	d->type = result_type_from_string(d->result_type);
+	if (json_fields_string(&f, "sending-mta-ip", NULL, 0, &d->sending_mta_ip) != 0 ||
+	    json_fields_string(&f, "receiving-mx-hostname", NULL, 0,
+			       &d->receiving_mx_hostname) != 0 ||
+	    json_fields_string(&f, "receiving-mx-helo", NULL, 0, &d->receiving_mx_helo) != 0 ||
+	    json_fields_string(&f, "receiving-ip", NULL, 0, &d->receiving_ip) != 0 ||
+	    json_fields_count(&f, "failed-session-count", &d->failed_session_count) != 0 ||
+	    json_fields_string(&f, "additional-information", "additional-info-uri", 0,
+			       &d->additional_information) != 0 ||
+	    json_fields_string(&f, "failure-reason-code", "failure-error-code", 0,
+			       &d->failure_reason_code) != 0)
+		return -1;
+	keep_extra(&f, &d->extra_json, NULL, NULL);
+	return 0;
+}
+
+static int
+parse_details(struct json_fields *item, struct policy *p)
+{
+	json_t *a = json_fields_get(item, "failure-details", NULL, NULL);
+	char base[JSON_FIELDS_PATH_MAX], path[JSON_FIELDS_PATH_MAX + 24];
+	json_t *e;
+	size_t i;
+
+	if (a == NULL) {
+		if (p->total_failure_session_count > 0)
+			json_fields_quirk(item, "failure-details",
+					  "missing although failures were counted");
+		return 0;
+	}
+	if (json_is_null(a)) {
+		json_fields_quirk(item, "failure-details", "null, taken as absent");
+		return 0;
+	}
+	if (!json_is_array(a))
+		return json_fields_fail(item, "failure-details", "must be an array");
+	p->has_failure_details = 1;
+	json_fields_path(item, "failure-details", base, sizeof(base));
+	json_array_foreach(a, i, e) {
+		snprintf(path, sizeof(path), "%s[%zu]", base, i);
+		if (parse_detail(e, path, p, item->quirks, item->err) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+parse_policy_item(json_t *o, const char *path, struct report *r, struct err *err)
+{
+	struct policy *p = report_add_policy(r);
+	json_t *overlay = NULL;
+	struct json_fields f;
+	int rc = -1;
+
+	json_fields_init(&f, o, path, &r->quirks, err);
+	if (!json_is_object(o)) {
+		json_fields_fail(&f, NULL, "must be an object");
+		goto out;
+	}
+	if (parse_policy_object(&f, p, &overlay) != 0 || parse_summary(&f, p, &overlay) != 0 ||
+	    parse_details(&f, p) != 0)
+		goto out;
+	keep_extra(&f, &p->extra_json, NULL, NULL);
+	rc = 0;
+out:
+	keep_overlay(overlay, &p->extra_json);
+	return rc;
+}
+
+static int
+parse_policies(struct json_fields *top, struct report *r)
+{
+	json_t *a = json_fields_get(top, "policies", NULL, NULL);
+	char path[32];
+	json_t *e;
+	size_t i;
+
+	if (a == NULL)
+		return json_fields_fail(top, "policies", "required member is missing");
+	if (json_is_object(a)) {
+		/* R-4.2 says array; one sender wrote the single policy bare. */
+		json_fields_quirk(top, "policies", "an object, not an array: taken as one policy");
+		return parse_policy_item(a, "policies[0]", r, top->err);
+	}
+	if (!json_is_array(a))
+		return json_fields_fail(top, "policies", "must be an array");
+	json_array_foreach(a, i, e) {
+		snprintf(path, sizeof(path), "policies[%zu]", i);
+		if (parse_policy_item(e, path, r, top->err) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+parse_report(json_t *root, struct report *r, struct err *err)
+{
+	struct json_fields f;
+	json_t *overlay = NULL;
+	json_t *ci;
+	int rc = -1;
+
+	json_fields_init(&f, root, NULL, &r->quirks, err);
+	if (json_fields_string(&f, "organization-name", NULL, JSON_FIELDS_REQUIRED,
+			       &r->organization_name) != 0 ||
+	    parse_date_range(&f, r, &overlay) != 0)
+		goto out;
+	ci = json_object_get(root, "contact-info");
+	if (json_fields_string(&f, "contact-info", NULL, 0, &r->contact_info) != 0)
+		goto out;
+	if (ci == NULL)
+		json_fields_quirk(&f, "contact-info", "missing");
+	if (json_fields_string(&f, "report-id", NULL,
+			       JSON_FIELDS_REQUIRED | JSON_FIELDS_INT_OK, &r->report_id) != 0 ||
+	    parse_policies(&f, r) != 0)
+		goto out;
+	keep_extra(&f, &r->extra_json, NULL, NULL);
+	rc = 0;
+out:
+	keep_overlay(overlay, &r->extra_json);
+	return rc;
+}
+
+/* Loads the JSON text: strict first; on a duplicate key again with the last
+ * value winning, recording the duplicate as a quirk. */
+static json_t *
+load(const char *json, size_t len, struct strlist *quirks, struct err *err)
+{
+	json_error_t je;
+	json_t *root;
+
+	root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &je);
+	if (root == NULL && json_error_code(&je) == json_error_duplicate_key) {
+		strlist_addf(quirks, "line %d column %d: %s; the last value is kept", je.line,
+			     je.column, je.text);
+		root = json_loadb(json, len, 0, &je);
+	}
+	if (root == NULL)
+		err_set(err, "not JSON: line %d column %d: %s", je.line, je.column, je.text);
+	return root;
+}
+
+struct report *
+report_parse_json(const char *json, size_t len, struct err *err)
+{
+	struct report *r = NULL;
+	json_t *root = NULL;
+
+	if (len > REPORT_JSON_MAX_SIZE) {
+		err_set(err, "report too large: %zu bytes (limit %u)", len, REPORT_JSON_MAX_SIZE);
+		goto fail;
+	}
+	if (nesting_depth(json, len, REPORT_JSON_MAX_DEPTH) > REPORT_JSON_MAX_DEPTH) {
+		err_set(err, "JSON nested deeper than %d levels", REPORT_JSON_MAX_DEPTH);
+		goto fail;
+	}
+	r = report_new();
+	if (len >= 3 && memcmp(json, "\xEF\xBB\xBF", 3) == 0) {
+		strlist_add(&r->quirks, "(top): UTF-8 byte order mark skipped");
+		json += 3;
+		len -= 3;
+	}
+	root = load(json, len, &r->quirks, err);
+	if (root == NULL)
+		goto fail;
+	if (!json_is_object(root)) {
+		err_set(err, "(top): a report must be a JSON object");
+		goto fail;
+	}
+	if (parse_report(root, r, err) != 0)
+		goto fail;
+	json_decref(root);
+	return r;
+fail:
+	json_decref(root);
+	report_free(r);
+	return NULL;
+}

@@ -1,0 +1,180 @@
+/*
+ * db: picks the backend from the URL, caches prepared statements per
+ * handle (keyed by SQL text; the store prepares a few dozen distinct
+ * statements, so a linear search is enough) and forwards every call to
+ * the backend's ops table.
+ */
+#include "store/db.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/buf.h"
+#include "util/xalloc.h"
+
+struct db {
+	const struct db_ops *ops;
+	void *conn;
+	struct db_stmt **cache;
+	size_t n_cache;
+	size_t cap_cache;
+};
+
+struct db_stmt {
+	struct db *db;
+	char *sql;
+	void *impl;
+};
+
+struct db *
+db_open(const char *url, struct err *err)
+{
+	const struct db_ops *ops = &db_sqlite_ops;
+	const char *target = url;
+	struct db *db;
+	void *conn;
+
+	if (url == NULL || *url == '\0') {
+		err_set(err, "empty database URL");
+		return NULL;
+	}
+	if (strncmp(url, "postgresql://", 13) == 0 || strncmp(url, "postgres://", 11) == 0) {
+		ops = &db_pg_ops;
+	} else if (strncmp(url, "sqlite:", 7) == 0) {
+		target = url + 7;
+		/* sqlite:///abs/path and sqlite://rel are accepted too */
+		if (strncmp(target, "//", 2) == 0)
+			target += 2;
+	}
+	if (*target == '\0') {
+		err_set(err, "database URL '%s': no path", url);
+		return NULL;
+	}
+	conn = ops->open(target, err);
+	if (conn == NULL)
+		return NULL;
+	db = xcalloc(1, sizeof(*db));
+	db->ops = ops;
+	db->conn = conn;
+	return db;
+}
+
+void
+db_close(struct db **dbp)
+{
+	struct db *db;
+
+	if (dbp == NULL || *dbp == NULL)
+		return;
+	db = *dbp;
+	for (size_t i = 0; i < db->n_cache; i++) {
+		db->ops->finalize(db->cache[i]->impl);
+		free(db->cache[i]->sql);
+		free(db->cache[i]);
+	}
+	free(db->cache);
+	db->ops->close(db->conn);
+	free(db);
+	*dbp = NULL;
+}
+
+enum db_dialect
+db_dialect(const struct db *db)
+{
+	return db->ops->dialect;
+}
+
+char *
+db_sql_dialect(const struct db *db, const char *sql)
+{
+	const char *id = db->ops->dialect == DB_DIALECT_PG ? "BIGSERIAL PRIMARY KEY"
+							   : "INTEGER PRIMARY KEY";
+	struct buf b;
+	const char *p = sql, *q;
+	size_t len;
+
+	buf_init(&b, strlen(sql) * 4 + 64);
+	while ((q = strstr(p, "@ID@")) != NULL) {
+		buf_append(&b, p, (size_t)(q - p));
+		buf_append_str(&b, id);
+		p = q + 4;
+	}
+	buf_append_str(&b, p);
+	return buf_steal(&b, &len);
+}
+
+int
+db_exec(struct db *db, const char *sql, struct err *err)
+{
+	return db->ops->exec(db->conn, sql, err);
+}
+
+struct db_stmt *
+db_prepare(struct db *db, const char *sql, struct err *err)
+{
+	struct db_stmt *st;
+	void *impl;
+
+	for (size_t i = 0; i < db->n_cache; i++) {
+		st = db->cache[i];
+		if (st->sql == sql || strcmp(st->sql, sql) == 0) {
+			db->ops->reset(st->impl);
+			return st;
+		}
+	}
+	impl = db->ops->prepare(db->conn, sql, err);
+	if (impl == NULL)
+		return NULL;
+	st = xcalloc(1, sizeof(*st));
+	st->db = db;
+	st->sql = xstrdup(sql);
+	st->impl = impl;
+	if (db->n_cache == db->cap_cache) {
+		db->cap_cache = db->cap_cache ? db->cap_cache * 2 : 16;
+		db->cache = xreallocarray(db->cache, db->cap_cache, sizeof(*db->cache));
+	}
+	db->cache[db->n_cache++] = st;
+	return st;
+}
+
+void
+db_bind_text(struct db_stmt *st, int i, const char *s)
+{
+	st->db->ops->bind_text(st->impl, i, s);
+}
+
+void
+db_bind_int64(struct db_stmt *st, int i, int64_t v)
+{
+	st->db->ops->bind_int64(st->impl, i, v);
+}
+
+int
+db_step(struct db_stmt *st, struct err *err)
+{
+	return st->db->ops->step(st->impl, err);
+}
+
+const char *
+db_column_text(struct db_stmt *st, int col)
+{
+	return st->db->ops->column_text(st->impl, col);
+}
+
+int64_t
+db_column_int64(struct db_stmt *st, int col)
+{
+	return st->db->ops->column_int64(st->impl, col);
+}
+
+void
+db_reset(struct db_stmt *st)
+{
+	st->db->ops->reset(st->impl);
+}
+
+int
+db_is_retryable(struct db *db)
+{
+	return db->ops->is_retryable(db->conn);
+}

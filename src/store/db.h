@@ -1,0 +1,98 @@
+/*
+ * db: the tiny SQL driver seam under the store (SQLite and PostgreSQL).
+ *
+ * The store writes its SQL once, in the portable subset both engines
+ * accept: `$1, $2 …` placeholders, INSERT … ON CONFLICT … DO UPDATE,
+ * RETURNING.  The few DDL differences (the auto-increment id column) are
+ * written as the token @ID@ and replaced by db_sql_dialect().
+ * A backend is an ops table (db_sqlite.c, db_pg.c); no caller chooses one
+ * with #ifdef.  Prepared statements are cached per handle, keyed by their
+ * SQL text, and live until db_close().  One handle, one thread.
+ */
+#ifndef TLSRPT_STORE_DB_H
+#define TLSRPT_STORE_DB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/err.h"
+
+enum db_dialect { DB_DIALECT_SQLITE, DB_DIALECT_PG };
+
+struct db;
+struct db_stmt;
+
+/* What one backend provides.  `conn` and `impl` are the backend's own
+ * handle and statement.  Bound strings are copied by the backend. */
+struct db_ops {
+	const char *name;
+	enum db_dialect dialect;
+	void *(*open)(const char *target, struct err *err);
+	void (*close)(void *conn);
+	int (*exec)(void *conn, const char *sql, struct err *err);
+	void *(*prepare)(void *conn, const char *sql, struct err *err);
+	void (*finalize)(void *impl);
+	void (*bind_text)(void *impl, int i, const char *s);
+	void (*bind_int64)(void *impl, int i, int64_t v);
+	int (*step)(void *impl, struct err *err);
+	const char *(*column_text)(void *impl, int col);
+	int64_t (*column_int64)(void *impl, int col);
+	void (*reset)(void *impl);
+	int (*is_retryable)(void *conn);
+};
+
+/* The backends (db_sqlite.c, db_pg.c). */
+extern const struct db_ops db_sqlite_ops;
+extern const struct db_ops db_pg_ops;
+
+/* Opens the database named by a store URL: "sqlite:PATH", a plain PATH,
+ * or "postgresql://…" / "postgres://…".  Returns a new handle (release with
+ * db_close()) or NULL with err set. */
+struct db *db_open(const char *url, struct err *err);
+
+/* Finalizes every cached statement, closes *db and sets it to NULL.
+ * NULL or *db == NULL is a no-op. */
+void db_close(struct db **db);
+
+/* Returns which SQL dialect the handle speaks. */
+enum db_dialect db_dialect(const struct db *db);
+
+/* Returns a new copy of sql (caller frees) with every @ID@ replaced by the
+ * dialect's auto-increment primary key column type. */
+char *db_sql_dialect(const struct db *db, const char *sql);
+
+/* Runs one or more ';'-separated statements without parameters or rows.
+ * Returns 0 or -1. */
+int db_exec(struct db *db, const char *sql, struct err *err);
+
+/* Returns the cached prepared statement for sql (prepared on first use),
+ * reset and with no bindings, or NULL with err set.  The statement is
+ * borrowed (owned by db) until db_close(); sql must use $N placeholders. */
+struct db_stmt *db_prepare(struct db *db, const char *sql, struct err *err);
+
+/* Binds parameter $i (1-based): a copy of s, NULL for SQL NULL. */
+void db_bind_text(struct db_stmt *st, int i, const char *s);
+
+/* Binds parameter $i (1-based) to an integer. */
+void db_bind_int64(struct db_stmt *st, int i, int64_t v);
+
+/* Runs the statement or moves to its next row.  Returns 1 when a row is
+ * available, 0 when done, -1 on error (err says what). */
+int db_step(struct db_stmt *st, struct err *err);
+
+/* Column `col` (0-based) of the current row as text, NULL for SQL NULL.
+ * Borrowed until the next db_step()/db_reset() on st. */
+const char *db_column_text(struct db_stmt *st, int col);
+
+/* Column `col` of the current row as an integer (0 for NULL). */
+int64_t db_column_int64(struct db_stmt *st, int col);
+
+/* Makes st ready to run again; bindings are cleared to NULL. */
+void db_reset(struct db_stmt *st);
+
+/* Returns 1 if the last failure was transient (PostgreSQL deadlock or
+ * serialization failure; SQLite busy after its timeout), else 0.  The
+ * caller may roll back and retry the whole transaction. */
+int db_is_retryable(struct db *db);
+
+#endif

@@ -1,0 +1,250 @@
+/*
+ * db_pg: the PostgreSQL backend of db.h (libpq), for several hosts
+ * sharing one store.
+ *
+ * Every statement is server-prepared (PQprepare) and run with bound text
+ * parameters (PQexecPrepared); no value is ever pasted into SQL.  Results
+ * come back as text; the whole result of one execution is held until the
+ * next reset.  Notices (e.g. "relation already exists, skipping") are
+ * silenced: they are not errors.
+ */
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/db.h"
+#include "util/xalloc.h"
+
+struct conn {
+	PGconn *pg;
+	unsigned next_id;
+	char sqlstate[6];
+};
+
+struct stmt {
+	struct conn *c;
+	char name[24];
+	int n_params;
+	char **values;          /* n_params, each owned or NULL */
+	PGresult *res;
+	int executed;
+	int row;                /* the next row to hand out */
+	int cur;                /* the current row */
+};
+
+static void
+quiet(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;
+}
+
+/* Copies the message of a failed result into err, without the newline. */
+static void
+set_error(struct conn *c, PGresult *res, const char *what, struct err *err)
+{
+	const char *msg = res != NULL ? PQresultErrorMessage(res) : PQerrorMessage(c->pg);
+	const char *state = res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	size_t len = strcspn(msg, "\n");
+
+	snprintf(c->sqlstate, sizeof(c->sqlstate), "%s", state != NULL ? state : "");
+	err_set(err, "postgresql: %s: %.*s", what, (int)len, *msg ? msg : "unknown error");
+}
+
+static void *
+pg_open(const char *url, struct err *err)
+{
+	struct conn *c = xcalloc(1, sizeof(*c));
+
+	c->pg = PQconnectdb(url);
+	if (c->pg == NULL || PQstatus(c->pg) != CONNECTION_OK) {
+		const char *msg = c->pg != NULL ? PQerrorMessage(c->pg) : "out of memory";
+
+		/* the URL may hold a password: name only the failure */
+		err_set(err, "postgresql: connect: %.*s", (int)strcspn(msg, "\n"), msg);
+		PQfinish(c->pg);
+		free(c);
+		return NULL;
+	}
+	PQsetNoticeProcessor(c->pg, quiet, NULL);
+	return c;
+}
+
+static void
+pg_close(void *conn)
+{
+	struct conn *c = conn;
+
+	PQfinish(c->pg);
+	free(c);
+}
+
+static int
+pg_exec(void *conn, const char *sql, struct err *err)
+{
+	struct conn *c = conn;
+	PGresult *res = PQexec(c->pg, sql);
+	ExecStatusType st = PQresultStatus(res);
+	int rc = 0;
+
+	c->sqlstate[0] = '\0';
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+		set_error(c, res, "exec", err);
+		rc = -1;
+	}
+	PQclear(res);
+	return rc;
+}
+
+static void *
+pg_prepare(void *conn, const char *sql, struct err *err)
+{
+	struct conn *c = conn;
+	struct stmt *s = xcalloc(1, sizeof(*s));
+	PGresult *res;
+
+	s->c = c;
+	snprintf(s->name, sizeof(s->name), "tlsrpt_%u", ++c->next_id);
+	res = PQprepare(c->pg, s->name, sql, 0, NULL);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		set_error(c, res, "prepare", err);
+		goto fail;
+	}
+	PQclear(res);
+	res = PQdescribePrepared(c->pg, s->name);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		set_error(c, res, "describe", err);
+		goto fail;
+	}
+	s->n_params = PQnparams(res);
+	PQclear(res);
+	s->values = xcalloc((size_t)s->n_params + 1, sizeof(*s->values));
+	return s;
+fail:
+	PQclear(res);
+	free(s);
+	return NULL;
+}
+
+static void
+pg_reset(void *impl)
+{
+	struct stmt *s = impl;
+
+	PQclear(s->res);
+	s->res = NULL;
+	s->executed = 0;
+	s->row = 0;
+	for (int i = 0; i < s->n_params; i++) {
+		free(s->values[i]);
+		s->values[i] = NULL;
+	}
+}
+
+static void
+pg_finalize(void *impl)
+{
+	struct stmt *s = impl;
+	char sql[64];
+
+	pg_reset(s);
+	/* the connection may be closing; a failure here changes nothing */
+	snprintf(sql, sizeof(sql), "DEALLOCATE %s", s->name);
+	PQclear(PQexec(s->c->pg, sql));
+	free(s->values);
+	free(s);
+}
+
+static void
+pg_bind_text(void *impl, int i, const char *v)
+{
+	struct stmt *s = impl;
+
+	if (i < 1 || i > s->n_params)
+		return;
+	free(s->values[i - 1]);
+	s->values[i - 1] = v != NULL ? xstrdup(v) : NULL;
+}
+
+static void
+pg_bind_int64(void *impl, int i, int64_t v)
+{
+	struct stmt *s = impl;
+
+	if (i < 1 || i > s->n_params)
+		return;
+	free(s->values[i - 1]);
+	s->values[i - 1] = xasprintf("%lld", (long long)v);
+}
+
+static int
+pg_step(void *impl, struct err *err)
+{
+	struct stmt *s = impl;
+	ExecStatusType st;
+
+	if (!s->executed) {
+		s->c->sqlstate[0] = '\0';
+		s->res = PQexecPrepared(s->c->pg, s->name, s->n_params,
+					(const char *const *)s->values, NULL, NULL, 0);
+		s->executed = 1;
+		s->row = 0;
+		st = PQresultStatus(s->res);
+		if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+			set_error(s->c, s->res, "execute", err);
+			PQclear(s->res);
+			s->res = NULL;
+			return -1;
+		}
+	}
+	if (s->res == NULL || PQresultStatus(s->res) != PGRES_TUPLES_OK ||
+	    s->row >= PQntuples(s->res))
+		return 0;
+	s->cur = s->row++;
+	return 1;
+}
+
+static const char *
+pg_column_text(void *impl, int col)
+{
+	struct stmt *s = impl;
+
+	if (s->res == NULL || col >= PQnfields(s->res) || PQgetisnull(s->res, s->cur, col))
+		return NULL;
+	return PQgetvalue(s->res, s->cur, col);
+}
+
+static int64_t
+pg_column_int64(void *impl, int col)
+{
+	const char *v = pg_column_text(impl, col);
+
+	return v != NULL ? strtoll(v, NULL, 10) : 0;
+}
+
+static int
+pg_is_retryable(void *conn)
+{
+	struct conn *c = conn;
+
+	/* 40P01 deadlock_detected, 40001 serialization_failure */
+	return strcmp(c->sqlstate, "40P01") == 0 || strcmp(c->sqlstate, "40001") == 0;
+}
+
+const struct db_ops db_pg_ops = {
+	.name = "postgresql",
+	.dialect = DB_DIALECT_PG,
+	.open = pg_open,
+	.close = pg_close,
+	.exec = pg_exec,
+	.prepare = pg_prepare,
+	.finalize = pg_finalize,
+	.bind_text = pg_bind_text,
+	.bind_int64 = pg_bind_int64,
+	.step = pg_step,
+	.column_text = pg_column_text,
+	.column_int64 = pg_column_int64,
+	.reset = pg_reset,
+	.is_retryable = pg_is_retryable,
+};

@@ -1,0 +1,232 @@
+/*
+ * db_sqlite: the SQLite backend of db.h (embedded, the default store).
+ *
+ * Opened in WAL mode with synchronous=NORMAL (a crash loses at most the
+ * last transactions, never consistency), a 10 s busy timeout so several
+ * processes (collector, reporter, CLI) can share one file, and foreign keys
+ * on.  `$N` placeholders are SQLite named parameters; their indexes follow
+ * first appearance in the text, so prepare() maps N to the real index.
+ */
+#include <sqlite3.h>
+#include <stdlib.h>
+
+#include "store/db.h"
+#include "util/xalloc.h"
+
+#define BUSY_TIMEOUT_MS 10000
+
+struct conn {
+	sqlite3 *db;
+	int last_rc;
+};
+
+struct stmt {
+	struct conn *c;
+	sqlite3_stmt *st;
+	int *map;       /* map[N] = SQLite index of $N, 0 if absent */
+	int n_map;
+};
+
+static int
+run(struct conn *c, const char *sql, struct err *err)
+{
+	char *msg = NULL;
+	int rc;
+
+	rc = sqlite3_exec(c->db, sql, NULL, NULL, &msg);
+	c->last_rc = rc;
+	if (rc != SQLITE_OK) {
+		err_set(err, "sqlite: %s", msg != NULL ? msg : sqlite3_errstr(rc));
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+static void *
+sq_open(const char *path, struct err *err)
+{
+	struct conn *c = xcalloc(1, sizeof(*c));
+	int rc;
+
+	rc = sqlite3_open_v2(path, &c->db,
+			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+			     NULL);
+	if (rc != SQLITE_OK) {
+		err_set(err, "sqlite %s: %s", path,
+			c->db != NULL ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
+		goto fail;
+	}
+	sqlite3_extended_result_codes(c->db, 1);
+	sqlite3_busy_timeout(c->db, BUSY_TIMEOUT_MS);
+	if (run(c, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+		   "PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536;"
+		   "PRAGMA mmap_size=268435456; PRAGMA wal_autocheckpoint=16384;", err) < 0) {
+		err_prefix(err, "sqlite %s", path);
+		goto fail;
+	}
+	return c;
+fail:
+	sqlite3_close(c->db);
+	free(c);
+	return NULL;
+}
+
+static void
+sq_close(void *conn)
+{
+	struct conn *c = conn;
+
+	sqlite3_close(c->db);
+	free(c);
+}
+
+static int
+sq_exec(void *conn, const char *sql, struct err *err)
+{
+	return run(conn, sql, err);
+}
+
+static void *
+sq_prepare(void *conn, const char *sql, struct err *err)
+{
+	struct conn *c = conn;
+	struct stmt *s;
+	sqlite3_stmt *st = NULL;
+	int rc, n;
+
+	rc = sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
+	c->last_rc = rc;
+	if (rc != SQLITE_OK) {
+		err_set(err, "sqlite: prepare: %s", sqlite3_errmsg(c->db));
+		sqlite3_finalize(st);
+		return NULL;
+	}
+	s = xcalloc(1, sizeof(*s));
+	s->c = c;
+	s->st = st;
+	n = sqlite3_bind_parameter_count(st);
+	s->n_map = n + 1;
+	s->map = xcalloc((size_t)s->n_map, sizeof(*s->map));
+	for (int i = 1; i <= n; i++) {
+		const char *name = sqlite3_bind_parameter_name(st, i);
+		long k;
+		char *end;
+
+		if (name == NULL || name[0] != '$')
+			continue;
+		k = strtol(name + 1, &end, 10);
+		/* $N never exceeds the parameter count in well-formed SQL */
+		if (*end == '\0' && k > 0 && k < s->n_map)
+			s->map[k] = i;
+	}
+	return s;
+}
+
+static void
+sq_finalize(void *impl)
+{
+	struct stmt *s = impl;
+
+	sqlite3_finalize(s->st);
+	free(s->map);
+	free(s);
+}
+
+static int
+index_of(const struct stmt *s, int i)
+{
+	return i > 0 && i < s->n_map ? s->map[i] : 0;
+}
+
+static void
+sq_bind_text(void *impl, int i, const char *v)
+{
+	struct stmt *s = impl;
+	int k = index_of(s, i);
+
+	if (k == 0)
+		return;
+	if (v == NULL)
+		sqlite3_bind_null(s->st, k);
+	else
+		sqlite3_bind_text(s->st, k, v, -1, SQLITE_TRANSIENT);
+}
+
+static void
+sq_bind_int64(void *impl, int i, int64_t v)
+{
+	struct stmt *s = impl;
+	int k = index_of(s, i);
+
+	if (k != 0)
+		sqlite3_bind_int64(s->st, k, v);
+}
+
+static int
+sq_step(void *impl, struct err *err)
+{
+	struct stmt *s = impl;
+	int rc;
+
+	rc = sqlite3_step(s->st);
+	s->c->last_rc = rc;
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	err_set(err, "sqlite: %s", sqlite3_errmsg(s->c->db));
+	sqlite3_reset(s->st);
+	return -1;
+}
+
+static const char *
+sq_column_text(void *impl, int col)
+{
+	struct stmt *s = impl;
+
+	return (const char *)sqlite3_column_text(s->st, col);
+}
+
+static int64_t
+sq_column_int64(void *impl, int col)
+{
+	struct stmt *s = impl;
+
+	return sqlite3_column_int64(s->st, col);
+}
+
+static void
+sq_reset(void *impl)
+{
+	struct stmt *s = impl;
+
+	sqlite3_reset(s->st);
+	sqlite3_clear_bindings(s->st);
+}
+
+static int
+sq_is_retryable(void *conn)
+{
+	struct conn *c = conn;
+	int rc = c->last_rc & 0xff;
+
+	return rc == SQLITE_BUSY || rc == SQLITE_LOCKED;
+}
+
+const struct db_ops db_sqlite_ops = {
+	.name = "sqlite",
+	.dialect = DB_DIALECT_SQLITE,
+	.open = sq_open,
+	.close = sq_close,
+	.exec = sq_exec,
+	.prepare = sq_prepare,
+	.finalize = sq_finalize,
+	.bind_text = sq_bind_text,
+	.bind_int64 = sq_bind_int64,
+	.step = sq_step,
+	.column_text = sq_column_text,
+	.column_int64 = sq_column_int64,
+	.reset = sq_reset,
+	.is_retryable = sq_is_retryable,
+};

@@ -1,0 +1,233 @@
+/*
+ * store: opening a store (backend from the URL, schema created or
+ * migrated), transactions and helpers shared by the store_*.c files.
+ *
+ * Migrations are applied one step per transaction.  Each transaction first
+ * takes the schema lock (SQLite: BEGIN IMMEDIATE; PostgreSQL: an advisory
+ * transaction lock) and re-reads the version, so several processes opening
+ * a fresh store at once apply each step exactly once.  Nested store_begin()
+ * calls become savepoints, so a function that runs its own transaction can
+ * be called inside a caller's.
+ */
+#include "store/store.h"
+
+#include <openssl/sha.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store_private.h"
+#include "util/xalloc.h"
+
+/* An arbitrary constant naming our PostgreSQL advisory lock (RFC number). */
+#define SCHEMA_LOCK "SELECT pg_advisory_xact_lock(8460)"
+
+static int
+tx_begin(struct db *db, struct err *err)
+{
+	if (db_dialect(db) == DB_DIALECT_SQLITE)
+		return db_exec(db, "BEGIN IMMEDIATE", err);
+	return db_exec(db, "BEGIN", err);
+}
+
+/* Reads the current schema version into *v (0 for a new store). */
+static int
+read_version(struct db *db, int *v, struct err *err)
+{
+	struct db_stmt *st;
+	int rc;
+
+	if (db_exec(db, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)",
+		    err) < 0)
+		return -1;
+	st = db_prepare(db, "SELECT MAX(version) FROM schema_version", err);
+	if (st == NULL)
+		return -1;
+	rc = db_step(st, err);
+	*v = rc == 1 ? (int)db_column_int64(st, 0) : 0;
+	db_reset(st);
+	return rc < 0 ? -1 : 0;
+}
+
+/* Applies the next step if the store is behind.  Returns 1 if a step was
+ * applied, 0 if the schema is current, -1 on error. */
+static int
+migrate_one(struct store *s, struct err *err)
+{
+	const size_t n = store_schema_n_migrations;
+	const int latest = store_schema_migrations[n - 1].version;
+	struct db_stmt *st;
+	char *sql = NULL;
+	int v, rc = -1;
+
+	if (tx_begin(s->db, err) < 0)
+		return -1;
+	if (db_dialect(s->db) == DB_DIALECT_PG && db_exec(s->db, SCHEMA_LOCK, err) < 0)
+		goto out;
+	if (read_version(s->db, &v, err) < 0)
+		goto out;
+	s->version = v;
+	if (v > latest) {
+		err_set(err, "schema version %d is newer than this program knows (%d)", v, latest);
+		goto out;
+	}
+	if (v == latest) {
+		rc = 0;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (store_schema_migrations[i].version != v + 1)
+			continue;
+		sql = db_sql_dialect(s->db, store_schema_migrations[i].sql);
+		if (db_exec(s->db, sql, err) < 0) {
+			err_prefix(err, "schema step %d", v + 1);
+			goto out;
+		}
+		st = db_prepare(s->db, "INSERT INTO schema_version (version) VALUES ($1)", err);
+		if (st == NULL)
+			goto out;
+		db_bind_int64(st, 1, v + 1);
+		if (db_step(st, err) < 0)
+			goto out;
+		db_reset(st);
+		s->version = v + 1;
+		rc = 1;
+		break;
+	}
+	if (rc != 1)
+		err_set(err, "no schema step from version %d", v);
+out:
+	free(sql);
+	if (rc < 0) {
+		db_exec(s->db, "ROLLBACK", NULL);
+		return -1;
+	}
+	if (db_exec(s->db, "COMMIT", err) < 0) {
+		db_exec(s->db, "ROLLBACK", NULL);
+		return -1;
+	}
+	return rc;
+}
+
+struct store *
+store_open(const char *url, struct err *err)
+{
+	struct store *s;
+	int rc;
+
+	s = xcalloc(1, sizeof(*s));
+	s->db = db_open(url, err);
+	if (s->db == NULL)
+		goto fail;
+	while ((rc = migrate_one(s, err)) == 1)
+		;
+	if (rc < 0)
+		goto fail;
+	return s;
+fail:
+	store_close(&s);
+	return NULL;
+}
+
+void
+store_close(struct store **sp)
+{
+	if (sp == NULL || *sp == NULL)
+		return;
+	if ((*sp)->depth > 0)
+		db_exec((*sp)->db, "ROLLBACK", NULL);
+	db_close(&(*sp)->db);
+	free(*sp);
+	*sp = NULL;
+}
+
+int
+store_begin(struct store *s, struct err *err)
+{
+	char sql[48];
+
+	if (s->depth == 0) {
+		if (tx_begin(s->db, err) < 0)
+			return -1;
+	} else {
+		snprintf(sql, sizeof(sql), "SAVEPOINT sp%d", s->depth);
+		if (db_exec(s->db, sql, err) < 0)
+			return -1;
+	}
+	s->depth++;
+	return 0;
+}
+
+int
+store_commit(struct store *s, struct err *err)
+{
+	char sql[48];
+
+	if (s->depth == 0) {
+		err_set(err, "commit without a transaction");
+		return -1;
+	}
+	if (s->depth > 1) {
+		snprintf(sql, sizeof(sql), "RELEASE SAVEPOINT sp%d", s->depth - 1);
+		if (db_exec(s->db, sql, err) < 0)
+			return -1;
+		s->depth--;
+		return 0;
+	}
+	if (db_exec(s->db, "COMMIT", err) < 0) {
+		/* a failed COMMIT leaves the transaction open on PostgreSQL */
+		db_exec(s->db, "ROLLBACK", NULL);
+		s->depth = 0;
+		return -1;
+	}
+	s->depth = 0;
+	return 0;
+}
+
+void
+store_rollback(struct store *s)
+{
+	char sql[80];
+
+	if (s->depth == 0)
+		return;
+	if (s->depth > 1) {
+		snprintf(sql, sizeof(sql), "ROLLBACK TO SAVEPOINT sp%d; RELEASE SAVEPOINT sp%d",
+			 s->depth - 1, s->depth - 1);
+		db_exec(s->db, sql, NULL);
+	} else {
+		db_exec(s->db, "ROLLBACK", NULL);
+	}
+	s->depth--;
+}
+
+int
+store_schema_version(struct store *s)
+{
+	return s->version;
+}
+
+void
+store_digest(const void *data, size_t len, char out[33])
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char md[SHA256_DIGEST_LENGTH];
+
+	SHA256(data, len, md);
+	for (int i = 0; i < 16; i++) {
+		out[2 * i] = hex[md[i] >> 4];
+		out[2 * i + 1] = hex[md[i] & 15];
+	}
+	out[32] = '\0';
+}
+
+char *
+store_lower(const char *s)
+{
+	char *l = xstrdup(s != NULL ? s : "");
+
+	for (char *p = l; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	return l;
+}

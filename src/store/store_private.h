@@ -1,0 +1,40 @@
+/*
+ * store_private: what the store_*.c files share and nobody else sees:
+ * the handle layout and small helpers.  Never include from outside
+ * src/store/.
+ */
+#ifndef TLSRPT_STORE_STORE_PRIVATE_H
+#define TLSRPT_STORE_STORE_PRIVATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/db.h"
+#include "store/store.h"
+#include "util/err.h"
+
+struct store {
+	struct db *db;
+	int depth;              /* open store_begin() levels; >1 uses savepoints */
+	int version;            /* schema version after migration */
+};
+
+/* One schema step: the SQL (may use @ID@, see db.h) that moves the schema
+ * from version - 1 to version. */
+struct store_migration {
+	int version;
+	const char *sql;
+};
+
+/* The ordered schema steps (store_schema.c) and their count. */
+extern const struct store_migration store_schema_migrations[];
+extern const size_t store_schema_n_migrations;
+
+/* Writes the lower-case hex of the first 16 bytes of SHA-256(data) and a
+ * NUL into out (33 bytes).  Used as a compact UNIQUE key for long tuples. */
+void store_digest(const void *data, size_t len, char out[33]);
+
+/* ASCII lower-case copy of s (caller frees); NULL gives "". */
+char *store_lower(const char *s);
+
+#endif

@@ -1,0 +1,494 @@
+/*
+ * store_results: sending-side results, stored pre-aggregated.
+ *
+ * store_put_results() sorts a batch by policy tuple, folds equal tuples
+ * into one counter update, and upserts one result_policies row per
+ * distinct tuple (total_success/total_failure += …), then one
+ * result_failures row per distinct failure tuple (failed_count += …).
+ * The UNIQUE key is a digest of the tuple (store_private.h), so equal
+ * tuples from any process land on the same row.  Sorting also gives every
+ * writer the same lock order on PostgreSQL, which avoids deadlocks.
+ * Policy strings and MX hosts are kept joined with '\n' (they are lines;
+ * an MTA never sends one with a newline in it).
+ */
+#include "store/store_results.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store_private.h"
+#include "util/buf.h"
+#include "util/xalloc.h"
+
+#define MAX_RETRIES 3
+#define KEY_MAX (64u << 20)
+
+static const char sql_put_policy[] =
+	"INSERT INTO result_policies (day, key_digest, domain, tlsrpt_record, policy_type,"
+	" policy_domain, policy_strings, mx_hosts, total_success, total_failure)"
+	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+	" ON CONFLICT (day, key_digest) DO UPDATE SET"
+	" total_success = result_policies.total_success + excluded.total_success,"
+	" total_failure = result_policies.total_failure + excluded.total_failure"
+	" RETURNING id";
+
+static const char sql_put_failure[] =
+	"INSERT INTO result_failures (policy, key_digest, result_type, result_code,"
+	" sending_mta_ip, receiving_mx_hostname, receiving_mx_helo, receiving_ip,"
+	" additional_information, failure_reason_code, failed_count)"
+	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+	" ON CONFLICT (policy, key_digest) DO UPDATE SET"
+	" failed_count = result_failures.failed_count + excluded.failed_count";
+
+/* One failure of the batch, with the row id of its policy. */
+struct fitem {
+	int64_t policy;
+	const struct result_failure *f;
+};
+
+static int
+cmp_str(const char *a, const char *b)
+{
+	if (a == b)
+		return 0;
+	if (a == NULL)
+		return -1;
+	if (b == NULL)
+		return 1;
+	return strcmp(a, b);
+}
+
+static int
+cmp_list(const struct strlist *a, const struct strlist *b)
+{
+	int c;
+
+	for (size_t i = 0; i < a->n && i < b->n; i++)
+		if ((c = strcmp(a->v[i], b->v[i])) != 0)
+			return c;
+	return a->n < b->n ? -1 : a->n > b->n;
+}
+
+static int
+cmp_policy(const void *pa, const void *pb)
+{
+	const struct result *a = *(const struct result *const *)pa;
+	const struct result *b = *(const struct result *const *)pb;
+	int c;
+
+	if (a->day != b->day)
+		return a->day < b->day ? -1 : 1;
+	if ((c = cmp_str(a->domain, b->domain)) != 0 ||
+	    (c = cmp_str(a->tlsrpt_record, b->tlsrpt_record)) != 0)
+		return c;
+	if (a->policy_type != b->policy_type)
+		return a->policy_type < b->policy_type ? -1 : 1;
+	if ((c = cmp_str(a->policy_domain, b->policy_domain)) != 0 ||
+	    (c = cmp_list(&a->policy_string, &b->policy_string)) != 0)
+		return c;
+	return cmp_list(&a->mx_host, &b->mx_host);
+}
+
+static int
+cmp_failure(const void *pa, const void *pb)
+{
+	const struct fitem *a = pa, *b = pb;
+	int c;
+
+	if (a->policy != b->policy)
+		return a->policy < b->policy ? -1 : 1;
+	if (a->f->type != b->f->type)
+		return a->f->type < b->f->type ? -1 : 1;
+	if (a->f->code != b->f->code)
+		return a->f->code < b->f->code ? -1 : 1;
+	if ((c = cmp_str(a->f->sending_mta_ip, b->f->sending_mta_ip)) != 0 ||
+	    (c = cmp_str(a->f->receiving_mx_hostname, b->f->receiving_mx_hostname)) != 0 ||
+	    (c = cmp_str(a->f->receiving_mx_helo, b->f->receiving_mx_helo)) != 0 ||
+	    (c = cmp_str(a->f->receiving_ip, b->f->receiving_ip)) != 0 ||
+	    (c = cmp_str(a->f->additional_information, b->f->additional_information)) != 0)
+		return c;
+	return cmp_str(a->f->failure_reason_code, b->f->failure_reason_code);
+}
+
+/* Appends one field to a digest input: a length (all ones for NULL), then
+ * the bytes, so no two different tuples give the same input. */
+static void
+key_add(struct buf *k, const char *s)
+{
+	uint32_t len = s != NULL ? (uint32_t)strlen(s) : UINT32_MAX;
+
+	buf_append(k, &len, sizeof(len));
+	if (s != NULL)
+		buf_append(k, s, len);
+}
+
+static void
+key_add_list(struct buf *k, const struct strlist *l)
+{
+	uint32_t n = (uint32_t)l->n;
+
+	buf_append(k, &n, sizeof(n));
+	for (size_t i = 0; i < l->n; i++)
+		key_add(k, l->v[i]);
+}
+
+static void
+join(struct buf *b, const struct strlist *l)
+{
+	buf_reset(b);
+	buf_append(b, "", 0);
+	for (size_t i = 0; i < l->n; i++) {
+		if (i > 0)
+			buf_append(b, "\n", 1);
+		buf_append_str(b, l->v[i]);
+	}
+}
+
+/* Upserts the policy tuple of r with the given counters; sets *id. */
+static int
+put_policy(struct db_stmt *st, const struct result *r, int64_t ok, int64_t failed,
+	   struct buf *key, struct buf *tmp, int64_t *id, struct err *err)
+{
+	const char *type = policy_type_to_string(r->policy_type);
+	char digest[33];
+	int rc;
+
+	buf_reset(key);
+	key_add(key, r->domain);
+	key_add(key, r->tlsrpt_record);
+	key_add(key, type);
+	key_add(key, r->policy_domain);
+	key_add_list(key, &r->policy_string);
+	key_add_list(key, &r->mx_host);
+	store_digest(key->data, key->len, digest);
+
+	db_reset(st);
+	db_bind_int64(st, 1, r->day);
+	db_bind_text(st, 2, digest);
+	db_bind_text(st, 3, r->domain != NULL ? r->domain : "");
+	db_bind_text(st, 4, r->tlsrpt_record);
+	db_bind_text(st, 5, type);
+	db_bind_text(st, 6, r->policy_domain);
+	join(tmp, &r->policy_string);
+	db_bind_text(st, 7, tmp->data);
+	join(tmp, &r->mx_host);
+	db_bind_text(st, 8, tmp->data);
+	db_bind_int64(st, 9, ok);
+	db_bind_int64(st, 10, failed);
+	rc = db_step(st, err);
+	if (rc == 1)
+		*id = db_column_int64(st, 0);
+	else if (rc == 0)
+		err_set(err, "result upsert returned no row");
+	db_reset(st);
+	return rc == 1 ? 0 : -1;
+}
+
+static int
+put_failure(struct db_stmt *st, const struct fitem *it, int64_t count, struct buf *key,
+	    struct err *err)
+{
+	const struct result_failure *f = it->f;
+	const char *type = result_type_to_string(f->type);
+	char digest[33];
+	int rc;
+
+	buf_reset(key);
+	buf_append(key, &f->code, sizeof(f->code));
+	key_add(key, type);
+	key_add(key, f->sending_mta_ip);
+	key_add(key, f->receiving_mx_hostname);
+	key_add(key, f->receiving_mx_helo);
+	key_add(key, f->receiving_ip);
+	key_add(key, f->additional_information);
+	key_add(key, f->failure_reason_code);
+	store_digest(key->data, key->len, digest);
+
+	db_reset(st);
+	db_bind_int64(st, 1, it->policy);
+	db_bind_text(st, 2, digest);
+	db_bind_text(st, 3, type);
+	db_bind_int64(st, 4, f->code);
+	db_bind_text(st, 5, f->sending_mta_ip);
+	db_bind_text(st, 6, f->receiving_mx_hostname);
+	db_bind_text(st, 7, f->receiving_mx_helo);
+	db_bind_text(st, 8, f->receiving_ip);
+	db_bind_text(st, 9, f->additional_information);
+	db_bind_text(st, 10, f->failure_reason_code);
+	db_bind_int64(st, 11, count);
+	rc = db_step(st, err);
+	db_reset(st);
+	return rc < 0 ? -1 : 0;
+}
+
+/* Writes the sorted batch; the caller holds the transaction. */
+static int
+put_sorted(struct store *s, const struct result **v, size_t n, struct err *err)
+{
+	struct db_stmt *sp, *sf;
+	struct fitem *fv = NULL;
+	size_t nf = 0, cap = 0;
+	struct buf key, tmp;
+	int rc = -1;
+
+	buf_init(&key, KEY_MAX);
+	buf_init(&tmp, KEY_MAX);
+	if ((sp = db_prepare(s->db, sql_put_policy, err)) == NULL ||
+	    (sf = db_prepare(s->db, sql_put_failure, err)) == NULL)
+		goto out;
+	for (size_t i = 0, j; i < n; i = j) {
+		int64_t ok = 0, failed = 0, id;
+
+		for (j = i; j < n && (j == i || cmp_policy(&v[i], &v[j]) == 0); j++)
+			if (v[j]->failed)
+				failed++;
+			else
+				ok++;
+		if (put_policy(sp, v[i], ok, failed, &key, &tmp, &id, err) < 0) {
+			err_prefix(err, "domain=%s", v[i]->domain ? v[i]->domain : "");
+			goto out;
+		}
+		for (size_t k = i; k < j; k++) {
+			for (size_t m = 0; m < v[k]->n_failures; m++) {
+				if (nf == cap) {
+					cap = cap ? cap * 2 : 64;
+					fv = xreallocarray(fv, cap, sizeof(*fv));
+				}
+				fv[nf].policy = id;
+				fv[nf++].f = &v[k]->failures[m];
+			}
+		}
+	}
+	if (nf > 0)
+		qsort(fv, nf, sizeof(*fv), cmp_failure);
+	for (size_t i = 0, j; i < nf; i = j) {
+		for (j = i + 1; j < nf && cmp_failure(&fv[i], &fv[j]) == 0; j++)
+			;
+		if (put_failure(sf, &fv[i], (int64_t)(j - i), &key, err) < 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	free(fv);
+	buf_free(&key);
+	buf_free(&tmp);
+	return rc;
+}
+
+int
+store_put_results(struct store *s, const struct result *results, size_t n,
+		  struct err *err)
+{
+	const struct result **v;
+	int outer = s->depth == 0;
+	int rc = -1;
+
+	if (n == 0)
+		return 0;
+	v = xreallocarray(NULL, n, sizeof(*v));
+	for (size_t i = 0; i < n; i++)
+		v[i] = &results[i];
+	qsort(v, n, sizeof(*v), cmp_policy);
+	/* A deadlock or busy store is transient: retry the whole batch, but only
+	 * when the transaction is ours to retry. */
+	for (int attempt = 0; attempt < MAX_RETRIES && rc < 0; attempt++) {
+		if (store_begin(s, err) < 0)
+			break;
+		if (put_sorted(s, v, n, err) == 0 && store_commit(s, err) == 0) {
+			rc = 0;
+			break;
+		}
+		store_rollback(s);
+		if (!outer || !db_is_retryable(s->db))
+			break;
+	}
+	free(v);
+	if (rc < 0)
+		err_prefix(err, "storing %zu results", n);
+	return rc;
+}
+
+static void
+split(struct strlist *l, const char *s)
+{
+	const char *nl;
+
+	if (s == NULL || *s == '\0')
+		return;
+	while ((nl = strchr(s, '\n')) != NULL) {
+		strlist_add_owned(l, xstrndup(s, (size_t)(nl - s)));
+		s = nl + 1;
+	}
+	strlist_add(l, s);
+}
+
+static char *
+dup_or_null(const char *s)
+{
+	return s != NULL ? xstrdup(s) : NULL;
+}
+
+/* Adds the failure rows of policy row `id` to p. */
+static int
+read_failures(struct store *s, int64_t id, struct policy *p, struct err *err)
+{
+	struct db_stmt *st;
+	int rc;
+
+	st = db_prepare(s->db,
+			"SELECT result_type, result_code, sending_mta_ip, receiving_mx_hostname,"
+			" receiving_mx_helo, receiving_ip, additional_information,"
+			" failure_reason_code, failed_count FROM result_failures"
+			" WHERE policy = $1 ORDER BY failed_count DESC, id", err);
+	if (st == NULL)
+		return -1;
+	db_bind_int64(st, 1, id);
+	while ((rc = db_step(st, err)) == 1) {
+		struct failure_detail *d = policy_add_failure_detail(p);
+		const char *type = db_column_text(st, 0);
+
+		d->type = type != NULL ? result_type_from_string(type) : RESULT_UNKNOWN;
+		/* RFC 8460 §4.3.2.1: validation-failure is the catch-all for a
+		 * failure no other type names (e.g. a sys4 code we do not know) */
+		d->result_type = xstrdup(type != NULL ? type
+					 : result_type_to_string(RESULT_VALIDATION_FAILURE));
+		d->sending_mta_ip = dup_or_null(db_column_text(st, 2));
+		d->receiving_mx_hostname = dup_or_null(db_column_text(st, 3));
+		d->receiving_mx_helo = dup_or_null(db_column_text(st, 4));
+		d->receiving_ip = dup_or_null(db_column_text(st, 5));
+		d->additional_information = dup_or_null(db_column_text(st, 6));
+		d->failure_reason_code = dup_or_null(db_column_text(st, 7));
+		d->failed_session_count = (uint64_t)db_column_int64(st, 8);
+	}
+	db_reset(st);
+	p->has_failure_details = p->n_failure_details > 0;
+	return rc < 0 ? -1 : 0;
+}
+
+/* One policy row as read, before its failures are added. */
+struct row {
+	int64_t id;
+	char *domain;
+	char *record;
+	struct policy p;
+};
+
+static void
+row_clear(struct row *r)
+{
+	free(r->domain);
+	free(r->record);
+	policy_clear(&r->p);
+}
+
+int
+store_get_day_results(struct store *s, int64_t day, store_result_cb cb, void *ctx,
+		      struct err *err)
+{
+	struct db_stmt *st;
+	struct row *rows = NULL;
+	size_t n = 0, cap = 0;
+	int rc;
+
+	st = db_prepare(s->db,
+			"SELECT id, domain, tlsrpt_record, policy_type, policy_domain,"
+			" policy_strings, mx_hosts, total_success, total_failure"
+			" FROM result_policies WHERE day = $1 ORDER BY domain, id", err);
+	if (st == NULL)
+		return -1;
+	db_bind_int64(st, 1, day);
+	/* Read all rows first: the callback may use the store. */
+	while ((rc = db_step(st, err)) == 1) {
+		struct row *r;
+		const char *type = db_column_text(st, 3);
+
+		if (n == cap) {
+			cap = cap ? cap * 2 : 32;
+			rows = xreallocarray(rows, cap, sizeof(*rows));
+		}
+		r = &rows[n++];
+		memset(r, 0, sizeof(*r));
+		r->id = db_column_int64(st, 0);
+		r->domain = xstrdup(db_column_text(st, 1));
+		r->record = dup_or_null(db_column_text(st, 2));
+		r->p.policy_type = dup_or_null(type);
+		r->p.type = type != NULL ? policy_type_from_string(type) : POLICY_TYPE_UNKNOWN;
+		r->p.policy_domain = dup_or_null(db_column_text(st, 4));
+		split(&r->p.policy_string, db_column_text(st, 5));
+		r->p.has_policy_string = r->p.policy_string.n > 0;
+		split(&r->p.mx_host, db_column_text(st, 6));
+		r->p.has_mx_host = r->p.mx_host.n > 0;
+		r->p.total_successful_session_count = (uint64_t)db_column_int64(st, 7);
+		r->p.total_failure_session_count = (uint64_t)db_column_int64(st, 8);
+	}
+	db_reset(st);
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		if (read_failures(s, rows[i].id, &rows[i].p, err) < 0)
+			rc = -1;
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		rc = cb(ctx, rows[i].domain, rows[i].record, &rows[i].p);
+	for (size_t i = 0; i < n; i++)
+		row_clear(&rows[i]);
+	free(rows);
+	return rc;
+}
+
+int
+store_result_days(struct store *s, int64_t before_day, int64_t **days, size_t *n,
+		  struct err *err)
+{
+	struct db_stmt *st;
+	size_t cap = 0;
+	int rc;
+
+	*days = NULL;
+	*n = 0;
+	st = db_prepare(s->db, "SELECT DISTINCT day FROM result_policies WHERE day < $1"
+			" ORDER BY day", err);
+	if (st == NULL)
+		return -1;
+	db_bind_int64(st, 1, before_day);
+	while ((rc = db_step(st, err)) == 1) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 8;
+			*days = xreallocarray(*days, cap, sizeof(**days));
+		}
+		(*days)[(*n)++] = db_column_int64(st, 0);
+	}
+	db_reset(st);
+	if (rc < 0) {
+		free(*days);
+		*days = NULL;
+		*n = 0;
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_delete_day_results(struct store *s, int64_t day, const char *domain,
+			 struct err *err)
+{
+	static const char *const sql[] = {
+		"DELETE FROM result_failures WHERE policy IN (SELECT id FROM result_policies"
+		" WHERE day = $1 AND ($2 = '' OR domain = $2))",
+		"DELETE FROM result_policies WHERE day = $1 AND ($2 = '' OR domain = $2)",
+	};
+	struct db_stmt *st;
+
+	if (store_begin(s, err) < 0)
+		return -1;
+	for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]); i++) {
+		if ((st = db_prepare(s->db, sql[i], err)) == NULL)
+			goto fail;
+		db_bind_int64(st, 1, day);
+		db_bind_text(st, 2, domain != NULL ? domain : "");
+		if (db_step(st, err) < 0)
+			goto fail;
+		db_reset(st);
+	}
+	return store_commit(s, err);
+fail:
+	store_rollback(s);
+	return -1;
+}

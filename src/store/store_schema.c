@@ -1,0 +1,103 @@
+/*
+ * store_schema: the schema as an ordered list of steps (migrations).
+ *
+ * Never edit a released step: add a new one.  The SQL is portable between
+ * SQLite and PostgreSQL; @ID@ is the auto-increment primary key column.
+ *
+ * Receiving side: reports → report_policies → report_failures, one row per
+ * JSON element, as received ("" kept), so a report is rebuilt without loss.
+ * Sending side: result_policies / result_failures hold counters per
+ * distinct tuple; `key_digest` (store_digest() of the whole tuple) is the
+ * UNIQUE key, so long free-text members never hit index size limits.
+ * state: small named values (IMAP UIDs, alert memory).
+ */
+#include "store/store_private.h"
+
+static const char schema_v1[] =
+	"CREATE TABLE reports ("
+	" id @ID@,"
+	" organization TEXT NOT NULL,"
+	" report_id TEXT NOT NULL,"
+	" dedup_key TEXT NOT NULL,"
+	" start_time BIGINT NOT NULL,"
+	" end_time BIGINT NOT NULL,"
+	" start_datetime TEXT,"
+	" end_datetime TEXT,"
+	" contact_info TEXT,"
+	" extra_json TEXT,"
+	" quirks_json TEXT,"
+	" raw_json TEXT,"
+	" source_channel TEXT,"
+	" source_name TEXT,"
+	" received BIGINT NOT NULL,"
+	" UNIQUE (organization, dedup_key));"
+	"CREATE INDEX reports_start ON reports (start_time);"
+	"CREATE TABLE report_policies ("
+	" id @ID@,"
+	" report BIGINT NOT NULL REFERENCES reports (id) ON DELETE CASCADE,"
+	" seq INTEGER NOT NULL,"
+	" policy_type TEXT,"
+	" policy_domain TEXT,"
+	" domain_key TEXT NOT NULL,"
+	" policy_strings TEXT,"
+	" mx_hosts TEXT,"
+	" total_success BIGINT NOT NULL,"
+	" total_failure BIGINT NOT NULL,"
+	" has_failure_details INTEGER NOT NULL,"
+	" extra_json TEXT);"
+	"CREATE INDEX report_policies_report ON report_policies (report);"
+	"CREATE INDEX report_policies_domain ON report_policies (domain_key);"
+	"CREATE TABLE report_failures ("
+	" id @ID@,"
+	" policy BIGINT NOT NULL REFERENCES report_policies (id) ON DELETE CASCADE,"
+	" seq INTEGER NOT NULL,"
+	" result_type TEXT,"
+	" sending_mta_ip TEXT,"
+	" receiving_mx_hostname TEXT,"
+	" receiving_mx_helo TEXT,"
+	" receiving_ip TEXT,"
+	" failed_session_count BIGINT NOT NULL,"
+	" additional_information TEXT,"
+	" failure_reason_code TEXT,"
+	" extra_json TEXT);"
+	"CREATE INDEX report_failures_policy ON report_failures (policy);"
+	"CREATE TABLE result_policies ("
+	" id @ID@,"
+	" day BIGINT NOT NULL,"
+	" key_digest TEXT NOT NULL,"
+	" domain TEXT NOT NULL,"
+	" tlsrpt_record TEXT,"
+	" policy_type TEXT,"
+	" policy_domain TEXT,"
+	" policy_strings TEXT NOT NULL,"
+	" mx_hosts TEXT NOT NULL,"
+	" total_success BIGINT NOT NULL,"
+	" total_failure BIGINT NOT NULL,"
+	" UNIQUE (day, key_digest));"
+	"CREATE TABLE result_failures ("
+	" id @ID@,"
+	" policy BIGINT NOT NULL REFERENCES result_policies (id) ON DELETE CASCADE,"
+	" key_digest TEXT NOT NULL,"
+	" result_type TEXT,"
+	" result_code INTEGER NOT NULL,"
+	" sending_mta_ip TEXT,"
+	" receiving_mx_hostname TEXT,"
+	" receiving_mx_helo TEXT,"
+	" receiving_ip TEXT,"
+	" additional_information TEXT,"
+	" failure_reason_code TEXT,"
+	" failed_count BIGINT NOT NULL,"
+	" UNIQUE (policy, key_digest));"
+	"CREATE TABLE state ("
+	" ns TEXT NOT NULL,"
+	" name TEXT NOT NULL,"
+	" value TEXT NOT NULL,"
+	" updated BIGINT NOT NULL,"
+	" PRIMARY KEY (ns, name));";
+
+const struct store_migration store_schema_migrations[] = {
+	{ 1, schema_v1 },
+};
+
+const size_t store_schema_n_migrations =
+	sizeof(store_schema_migrations) / sizeof(store_schema_migrations[0]);

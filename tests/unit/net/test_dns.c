@@ -1,0 +1,249 @@
+/*
+ * Unit tests for net/dns and net/dns_rdata: RDATA decoding, IDN names
+ * (REC-26), the stub seam.  The live tests run only when TLSRPT_DNS_SERVER
+ * ("IP@PORT" of tests/components/dns.sh with its default zone) is set:
+ * tests/integration/test_dns.sh starts the real server and runs this
+ * program again with it (TXT concatenation REC-03, CNAME chain REC-25,
+ * NXDOMAIN/NODATA REC-27, SERVFAIL/timeout REC-28).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <cmocka.h>
+
+#include "net/dns.h"
+#include "net/dns_rdata.h"
+
+static void
+test_dns_name_to_ascii_converts_idn_labels(void **state)
+{
+	struct err err;
+	char *s;
+
+	(void)state;
+	s = dns_name_to_ascii("_smtp._tls.b\xc3\xbc" "cher.example.", &err);
+	assert_non_null(s);
+	assert_string_equal(s, "_smtp._tls.xn--bcher-kva.example");
+	free(s);
+	s = dns_name_to_ascii("_smtp._tls.Example.COM", &err);
+	assert_string_equal(s, "_smtp._tls.Example.COM");
+	free(s);
+	assert_null(dns_name_to_ascii("", &err));
+	assert_null(dns_name_to_ascii("a.\xff\xfe.example", &err));
+}
+
+static void
+test_dns_rdata_txt_concatenates_strings_without_space(void **state)
+{
+	static const unsigned char rd[] = "\x05v=TLS\x04RPTv\x01" "1";
+	struct dns_answer a = { 0 };
+
+	(void)state;
+	dns_rdata_decode(&a, DNS_TXT, rd, sizeof(rd) - 1);
+	assert_int_equal(a.rr.n, 1);
+	assert_string_equal(a.rr.v[0], "v=TLSRPTv1");
+	dns_answer_clear(&a);
+}
+
+static void
+test_dns_rdata_mx_sorted_by_preference(void **state)
+{
+	static const unsigned char mx20[] = "\x00\x14\x02mx\x07" "example\x00";
+	static const unsigned char mx10[] = "\x00\x0a\x03mx2\x07" "example\x00";
+	static const unsigned char bad[] = "\x00\x0a\x09mx";
+	struct dns_answer a = { 0 };
+
+	(void)state;
+	dns_rdata_decode(&a, DNS_MX, mx20, sizeof(mx20) - 1);
+	dns_rdata_decode(&a, DNS_MX, mx10, sizeof(mx10) - 1);
+	dns_rdata_decode(&a, DNS_MX, bad, sizeof(bad) - 1);
+	dns_rdata_sort_mx(&a);
+	assert_int_equal(a.n_mx, 2);
+	assert_int_equal(a.mx[0].pref, 10);
+	assert_string_equal(a.mx[0].host, "mx2.example");
+	assert_string_equal(a.rr.v[1], "mx.example");
+	dns_answer_clear(&a);
+}
+
+static void
+test_dns_rdata_tlsa_presentation_is_upper_hex(void **state)
+{
+	static const unsigned char rd[] = { 3, 1, 1, 0xab, 0xcd, 0x01 };
+	struct dns_answer a = { 0 };
+
+	(void)state;
+	dns_rdata_decode(&a, DNS_TLSA, rd, sizeof(rd));
+	assert_string_equal(a.rr.v[0], "3 1 1 ABCD01");
+	assert_int_equal(a.tlsa[0].usage, 3);
+	assert_string_equal(a.tlsa[0].hex, "ABCD01");
+	dns_answer_clear(&a);
+}
+
+static void
+test_dns_rdata_addresses(void **state)
+{
+	static const unsigned char v4[] = { 127, 0, 0, 1 };
+	static const unsigned char v6[16] = { [15] = 1 };
+	struct dns_answer a = { 0 };
+
+	(void)state;
+	dns_rdata_decode(&a, DNS_A, v4, 4);
+	dns_rdata_decode(&a, DNS_AAAA, v6, 16);
+	dns_rdata_decode(&a, DNS_A, v4, 3);
+	assert_int_equal(a.rr.n, 2);
+	assert_string_equal(a.rr.v[0], "127.0.0.1");
+	assert_string_equal(a.rr.v[1], "::1");
+	dns_answer_clear(&a);
+}
+
+static int
+stub(void *ctx, const char *qname, enum dns_type type, struct dns_answer *ans, struct err *err)
+{
+	(void)err;
+	*(int *)ctx += 1;
+	ans->status = type == DNS_TXT ? DNS_OK : DNS_NODATA;
+	strlist_add(&ans->rr, qname);
+	return 0;
+}
+
+static void
+test_dns_stub_receives_a_label_name(void **state)
+{
+	int calls = 0;
+	struct dns *d = dns_new_stub(stub, &calls);
+	struct dns_answer a = { 0 };
+	struct err err;
+
+	(void)state;
+	assert_int_equal(dns_lookup(d, DNS_TXT, "b\xc3\xbc" "cher.example", &a, &err), 0);
+	assert_int_equal(calls, 1);
+	assert_int_equal(a.status, DNS_OK);
+	assert_string_equal(a.rr.v[0], "xn--bcher-kva.example");
+	assert_string_equal(a.qname, "xn--bcher-kva.example");
+	dns_answer_clear(&a);
+	dns_free(d);
+}
+
+static void
+test_dns_new_rejects_bad_resolver(void **state)
+{
+	struct dns_options o = { .resolver = "not-an-ip" };
+	struct err err = { { 0 } };
+
+	(void)state;
+	assert_null(dns_new(&o, &err));
+	assert_non_null(strstr(err.msg, "not-an-ip"));
+}
+
+/* ---- live, against tests/components/dns.sh's default zone ---- */
+
+static struct dns *
+live(int timeout_ms)
+{
+	const char *srv = getenv("TLSRPT_DNS_SERVER");
+	struct dns_options o = { .resolver = srv, .timeout_ms = timeout_ms };
+	struct err err;
+	struct dns *d;
+
+	d = dns_new(&o, &err);
+	if (d == NULL)
+		fail_msg("%s", err.msg);
+	return d;
+}
+
+static void
+lookup(struct dns *d, enum dns_type t, const char *name, struct dns_answer *a)
+{
+	struct err err;
+
+	if (dns_lookup(d, t, name, a, &err) < 0)
+		fail_msg("%s: %s", name, err.msg);
+}
+
+static void
+test_dns_live_answers_and_statuses(void **state)
+{
+	struct dns *d = live(3000);
+	struct dns_answer a = { 0 };
+
+	(void)state;
+	lookup(d, DNS_TXT, "_smtp._tls.example.test", &a);
+	assert_int_equal(a.status, DNS_OK);
+	assert_string_equal(a.rr.v[0], "v=TLSRPTv1; rua=mailto:tls@example.test");
+	assert_int_equal(a.secure, 0);
+	assert_int_equal(a.cnames.n, 0);
+	lookup(d, DNS_TXT, "_smtp._tls.split.example.test", &a);        /* REC-03 */
+	assert_string_equal(a.rr.v[0], "v=TLSRPTv1; rua=mailto:a@example.test,https://r.example.test/tlsrpt");
+	lookup(d, DNS_TXT, "_smtp._tls.two.example.test", &a);
+	assert_int_equal(a.rr.n, 2);
+	lookup(d, DNS_TXT, "_smtp._tls.alias.example.test", &a);        /* REC-25 */
+	assert_int_equal(a.status, DNS_OK);
+	assert_int_equal(a.cnames.n, 2);
+	assert_string_equal(a.cnames.v[0], "_smtp._tls.alias.example.test");
+	assert_string_equal(a.cnames.v[1], "_smtp._tls.example.test");
+	lookup(d, DNS_MX, "example.test", &a);
+	assert_int_equal(a.n_mx, 1);
+	assert_string_equal(a.mx[0].host, "mx.example.test");
+	lookup(d, DNS_A, "mx.example.test", &a);
+	assert_string_equal(a.rr.v[0], "127.0.0.1");
+	lookup(d, DNS_AAAA, "mx.example.test", &a);
+	assert_string_equal(a.rr.v[0], "::1");
+	lookup(d, DNS_TLSA, "_25._tcp.mx.example.test", &a);
+	assert_string_equal(a.rr.v[0], "3 1 1 0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF");
+	lookup(d, DNS_TXT, "nx.example.test", &a);                      /* REC-27 */
+	assert_int_equal(a.status, DNS_NXDOMAIN);
+	lookup(d, DNS_TLSA, "example.test", &a);
+	assert_int_equal(a.status, DNS_NODATA);
+	lookup(d, DNS_TXT, "_smtp._tls.servfail.example.test", &a);     /* REC-28 */
+	assert_int_equal(a.status, DNS_SERVFAIL);
+	dns_answer_clear(&a);
+	dns_free(d);
+}
+
+static void
+test_dns_live_timeout_is_enforced(void **state)
+{
+	struct dns *d = live(700);
+	struct dns_answer a = { 0 };
+	struct timespec t0, t1;
+	long ms;
+
+	(void)state;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	lookup(d, DNS_TXT, "x.timeout.example.test", &a);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	if (a.status != DNS_TIMEOUT && a.status != DNS_SERVFAIL)
+		fail_msg("status %s", dns_status_name(a.status));
+	if (ms > 2000)
+		fail_msg("lookup took %ld ms with a 700 ms timeout", ms);
+	dns_answer_clear(&a);
+	dns_free(d);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_dns_name_to_ascii_converts_idn_labels),
+		cmocka_unit_test(test_dns_rdata_txt_concatenates_strings_without_space),
+		cmocka_unit_test(test_dns_rdata_mx_sorted_by_preference),
+		cmocka_unit_test(test_dns_rdata_tlsa_presentation_is_upper_hex),
+		cmocka_unit_test(test_dns_rdata_addresses),
+		cmocka_unit_test(test_dns_stub_receives_a_label_name),
+		cmocka_unit_test(test_dns_new_rejects_bad_resolver),
+	};
+	const struct CMUnitTest live_tests[] = {
+		cmocka_unit_test(test_dns_live_answers_and_statuses),
+		cmocka_unit_test(test_dns_live_timeout_is_enforced),
+	};
+
+	/* cmocka prints skipped tests as "not ok # SKIP"; register the live
+	 * ones only when there is a server */
+	if (getenv("TLSRPT_DNS_SERVER") != NULL)
+		return cmocka_run_group_tests(live_tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,99 @@
+/* Unit tests for store/store: opening, schema versions, transactions. */
+#include "unit/store/store_test.h"
+
+#include "store/store_state.h"
+
+static void
+test_store_open_creates_latest_schema_and_reopen_keeps_it(void **state)
+{
+	struct store_fixture *f = *state;
+	int latest = store_schema_migrations[store_schema_n_migrations - 1].version;
+	struct store *s2;
+
+	assert_int_equal(store_schema_version(f->s), latest);
+	s2 = store_test_reopen(f);
+	assert_non_null(s2);
+	assert_int_equal(store_schema_version(s2), latest);
+	store_close(&s2);
+}
+
+static void
+test_store_refuses_a_newer_schema(void **state)
+{
+	struct store_fixture *f = *state;
+	struct err err;
+	struct store *s2;
+
+	assert_int_equal(db_exec(f->s->db, "INSERT INTO schema_version (version) VALUES (999)",
+				 &err), 0);
+	s2 = store_open(f->url, &err);
+	assert_null(s2);
+	assert_non_null(strstr(err.msg, "999"));
+}
+
+static void
+test_store_open_reports_unusable_urls(void **state)
+{
+	static const struct { const char *url, *want; } cases[] = {
+		{ "", "empty" },
+		{ "sqlite:", "no path" },
+		{ "sqlite:/nonexistent-dir-tlsrpt/x.db", "/nonexistent-dir-tlsrpt/x.db" },
+		{ "/nonexistent-dir-tlsrpt/y.db", "unable to open" },
+		{ "postgresql://nobody@127.0.0.1:1/none?connect_timeout=2", "postgresql" },
+	};
+	struct err err;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		err_clear(&err);
+		assert_null(store_open(cases[i].url, &err));
+		if (strstr(err.msg, cases[i].want) == NULL)
+			fail_msg("url '%s': error '%s' lacks '%s'", cases[i].url, err.msg,
+				 cases[i].want);
+	}
+}
+
+static void
+test_store_nested_rollback_keeps_outer_work(void **state)
+{
+	struct store_fixture *f = *state;
+	struct err err;
+	char *v;
+
+	assert_int_equal(store_begin(f->s, &err), 0);
+	assert_int_equal(store_state_set(f->s, "t", "outer", "1", &err), 0);
+	assert_int_equal(store_begin(f->s, &err), 0);
+	assert_int_equal(store_state_set(f->s, "t", "inner", "1", &err), 0);
+	store_rollback(f->s);
+	assert_int_equal(store_begin(f->s, &err), 0);
+	assert_int_equal(store_state_set(f->s, "t", "inner2", "1", &err), 0);
+	assert_int_equal(store_commit(f->s, &err), 0);
+	assert_int_equal(store_commit(f->s, &err), 0);
+	assert_int_equal(store_state_get(f->s, "t", "outer", &v, &err), 1);
+	free(v);
+	assert_int_equal(store_state_get(f->s, "t", "inner", &v, &err), 0);
+	assert_int_equal(store_state_get(f->s, "t", "inner2", &v, &err), 1);
+	free(v);
+	assert_int_equal(store_commit(f->s, &err), -1);
+}
+
+static void
+test_store_sql_dialect_replaces_id_token(void **state)
+{
+	struct store_fixture *f = *state;
+	char *sql = db_sql_dialect(f->s->db, "CREATE TABLE t (id @ID@, x @ID@)");
+
+	assert_null(strstr(sql, "@ID@"));
+	assert_non_null(strstr(sql, "PRIMARY KEY"));
+	free(sql);
+}
+
+static const struct CMUnitTest tests[] = {
+	STORE_TEST(test_store_open_creates_latest_schema_and_reopen_keeps_it),
+	STORE_TEST(test_store_refuses_a_newer_schema),
+	STORE_TEST(test_store_open_reports_unusable_urls),
+	STORE_TEST(test_store_nested_rollback_keeps_outer_work),
+	STORE_TEST(test_store_sql_dialect_replaces_id_token),
+};
+
+STORE_TEST_MAIN(tests)

@@ -1,0 +1,319 @@
+/* Unit tests for store/store_reports: put, dedup, query, no harm on error. */
+#include "unit/store/store_test.h"
+
+#include "model/report.h"
+#include "store/store_reports.h"
+#include "util/xalloc.h"
+
+/* A report with two policies; the first has two failure details. */
+static struct report *
+sample(const char *org, const char *id, int64_t start, const char *domain2)
+{
+	struct report *r = report_new();
+	struct policy *p;
+	struct failure_detail *d;
+
+	r->organization_name = xstrdup(org);
+	r->report_id = id ? xstrdup(id) : NULL;
+	r->start = start;
+	r->end = start + 86400 - 1;
+	r->start_datetime = xstrdup("2026-01-01T00:00:00Z");
+	r->end_datetime = xstrdup("2026-01-01T23:59:59Z");
+	r->contact_info = xstrdup("tls-reports@example.net");
+	r->extra_json = xstrdup("{\"x-vendor\":1}");
+	strlist_add(&r->quirks, "policies[0].mx-host: string, not array");
+
+	p = report_add_policy(r);
+	p->policy_type = xstrdup("sts");
+	p->type = POLICY_TYPE_STS;
+	p->policy_domain = xstrdup("Example.COM");
+	strlist_add(&p->policy_string, "version: STSv1");
+	strlist_add(&p->policy_string, "mode: enforce");
+	p->has_policy_string = 1;
+	strlist_add(&p->mx_host, "*.mail.example.com");
+	p->has_mx_host = 1;
+	p->total_successful_session_count = 5326;
+	p->total_failure_session_count = 303;
+	p->has_failure_details = 1;
+	d = policy_add_failure_detail(p);
+	d->result_type = xstrdup("certificate-expired");
+	d->type = RESULT_CERTIFICATE_EXPIRED;
+	d->sending_mta_ip = xstrdup("2001:db8:abcd:0012::1");
+	d->receiving_mx_hostname = xstrdup("mx2.mail.example.com");
+	d->failed_session_count = 100;
+	d = policy_add_failure_detail(p);
+	d->result_type = xstrdup("x-new-type");
+	d->receiving_ip = xstrdup("203.0.113.56");
+	d->receiving_mx_helo = xstrdup("");
+	d->failed_session_count = 203;
+	d->additional_information = xstrdup("https://example.com/why");
+	d->failure_reason_code = xstrdup("X509_V_ERR");
+	d->extra_json = xstrdup("{\"x\":true}");
+
+	p = report_add_policy(r);
+	p->policy_type = xstrdup("no-policy-found");
+	p->type = POLICY_TYPE_NO_POLICY_FOUND;
+	p->policy_domain = domain2 ? xstrdup(domain2) : NULL;
+	p->total_successful_session_count = 1;
+	return r;
+}
+
+static int
+put(struct store *s, struct report *r, const char *raw)
+{
+	struct report_source src = { "file", "t.json", raw, 1700000000 };
+	struct err err;
+	int rc = store_put_report(s, r, &src, &err);
+
+	if (rc < 0)
+		fprintf(stderr, "# %s\n", err.msg);
+	report_free(r);
+	return rc;
+}
+
+struct found {
+	size_t n;
+	char ids[8][64];
+	struct report *first;   /* a copy of what the first callback saw (policies[0]) */
+	size_t n_policies;      /* of the first report */
+};
+
+static int
+collect(void *ctx, int64_t id, const struct report *r)
+{
+	struct found *f = ctx;
+
+	(void)id;
+	if (f->n < 8)
+		snprintf(f->ids[f->n], sizeof(f->ids[0]), "%s", r->report_id ? r->report_id : "");
+	f->n++;
+	if (f->first == NULL) {
+		/* keep the fields the test compares */
+		struct report *c = report_new();
+		const struct policy *p = &r->policies[0];
+		struct policy *q = report_add_policy(c);
+
+		c->organization_name = xstrdup(r->organization_name);
+		c->contact_info = r->contact_info ? xstrdup(r->contact_info) : NULL;
+		c->extra_json = r->extra_json ? xstrdup(r->extra_json) : NULL;
+		c->start = r->start;
+		c->end = r->end;
+		for (size_t i = 0; i < r->quirks.n; i++)
+			strlist_add(&c->quirks, r->quirks.v[i]);
+		q->policy_domain = xstrdup(p->policy_domain);
+		q->has_policy_string = p->has_policy_string;
+		for (size_t i = 0; i < p->policy_string.n; i++)
+			strlist_add(&q->policy_string, p->policy_string.v[i]);
+		q->total_successful_session_count = p->total_successful_session_count;
+		q->total_failure_session_count = p->total_failure_session_count;
+		q->has_failure_details = p->has_failure_details;
+		for (size_t i = 0; i < p->n_failure_details; i++) {
+			struct failure_detail *d = policy_add_failure_detail(q);
+			const struct failure_detail *e = &p->failure_details[i];
+
+			d->result_type = xstrdup(e->result_type);
+			d->type = e->type;
+			d->receiving_mx_helo = e->receiving_mx_helo ? xstrdup(e->receiving_mx_helo) : NULL;
+			d->sending_mta_ip = e->sending_mta_ip ? xstrdup(e->sending_mta_ip) : NULL;
+			d->failure_reason_code = e->failure_reason_code ? xstrdup(e->failure_reason_code) : NULL;
+			d->extra_json = e->extra_json ? xstrdup(e->extra_json) : NULL;
+			d->failed_session_count = e->failed_session_count;
+		}
+		f->first = c;
+		f->n_policies = r->n_policies;
+	}
+	return 0;
+}
+
+static size_t
+count(struct store *s, const struct report_query *q, struct found *f)
+{
+	struct err err;
+
+	memset(f, 0, sizeof(*f));
+	assert_int_equal(store_query_reports(s, q, collect, f, &err), 0);
+	return f->n;
+}
+
+static void
+found_clear(struct found *f)
+{
+	report_free(f->first);
+	f->first = NULL;
+}
+
+static void
+test_reports_round_trip_keeps_every_field(void **state)
+{
+	struct store_fixture *fx = *state;
+	struct found f;
+	const struct report *r;
+	const struct policy *p;
+
+	assert_int_equal(put(fx->s, sample("Org A", "id-1", 1767225600, "b.example"), "{}"), 1);
+	assert_int_equal(count(fx->s, NULL, &f), 1);
+	r = f.first;
+	assert_string_equal(r->organization_name, "Org A");
+	assert_string_equal(r->contact_info, "tls-reports@example.net");
+	assert_string_equal(r->extra_json, "{\"x-vendor\":1}");
+	assert_int_equal(r->start, 1767225600);
+	assert_int_equal(r->end, 1767225600 + 86399);
+	assert_int_equal(r->quirks.n, 1);
+	assert_int_equal(f.n_policies, 2);
+	p = &r->policies[0];
+	assert_string_equal(p->policy_domain, "Example.COM");
+	assert_true(p->has_policy_string);
+	assert_int_equal(p->policy_string.n, 2);
+	assert_string_equal(p->policy_string.v[1], "mode: enforce");
+	assert_int_equal(p->total_successful_session_count, 5326);
+	assert_int_equal(p->total_failure_session_count, 303);
+	assert_int_equal(p->n_failure_details, 2);
+	assert_int_equal(p->failure_details[0].type, RESULT_CERTIFICATE_EXPIRED);
+	assert_string_equal(p->failure_details[0].sending_mta_ip, "2001:db8:abcd:0012::1");
+	assert_null(p->failure_details[0].receiving_mx_helo);
+	assert_string_equal(p->failure_details[1].result_type, "x-new-type");
+	assert_int_equal(p->failure_details[1].type, RESULT_UNKNOWN);
+	assert_string_equal(p->failure_details[1].receiving_mx_helo, "");
+	assert_string_equal(p->failure_details[1].failure_reason_code, "X509_V_ERR");
+	assert_string_equal(p->failure_details[1].extra_json, "{\"x\":true}");
+	assert_int_equal(p->failure_details[1].failed_session_count, 203);
+	found_clear(&f);
+}
+
+static void
+test_reports_same_org_and_id_is_a_duplicate_and_changes_nothing(void **state)
+{
+	struct store_fixture *fx = *state;
+	struct report *r2;
+	struct found f;
+
+	assert_int_equal(put(fx->s, sample("Org A", "id-1", 1767225600, NULL), NULL), 1);
+	r2 = sample("Org A", "id-1", 1767225600, NULL);
+	r2->policies[0].total_successful_session_count = 1;
+	assert_int_equal(put(fx->s, r2, NULL), 0);
+	/* the same id from another organization is another report */
+	assert_int_equal(put(fx->s, sample("Org B", "id-1", 1767225600, NULL), NULL), 1);
+	assert_int_equal(count(fx->s, &(struct report_query){ .organization = "Org A" }, &f), 1);
+	assert_int_equal(f.first->policies[0].total_successful_session_count, 5326);
+	found_clear(&f);
+	assert_int_equal(count(fx->s, NULL, &f), 2);
+	found_clear(&f);
+}
+
+static void
+test_reports_without_usable_id_dedup_on_period_and_domains(void **state)
+{
+	struct store_fixture *fx = *state;
+	struct found f;
+
+	assert_int_equal(put(fx->s, sample("Org A", "", 1767225600, "b.example"), NULL), 1);
+	assert_int_equal(put(fx->s, sample("Org A", NULL, 1767225600, "b.example"), NULL), 0);
+	assert_int_equal(put(fx->s, sample("Org A", "", 1767225600, "c.example"), NULL), 1);
+	assert_int_equal(put(fx->s, sample("Org A", "", 1767225600 + 86400, "b.example"), NULL), 1);
+	/* Microsoft's "…+" ids are not unique on their own */
+	assert_int_equal(put(fx->s, sample("Org M", "133+", 1767225600, "b.example"), NULL), 1);
+	assert_int_equal(put(fx->s, sample("Org M", "133+", 1767225600, "c.example"), NULL), 1);
+	assert_int_equal(put(fx->s, sample("Org M", "133+", 1767225600, "c.example"), NULL), 0);
+	assert_int_equal(count(fx->s, NULL, &f), 5);
+	found_clear(&f);
+}
+
+static void
+test_reports_query_filters_domain_period_and_organization(void **state)
+{
+	struct store_fixture *fx = *state;
+	struct found f;
+
+	assert_int_equal(put(fx->s, sample("Org A", "r1", 1767225600, "b.example"), NULL), 1);
+	assert_int_equal(put(fx->s, sample("Org A", "r2", 1767225600 + 86400, "c.example"), NULL), 1);
+	assert_int_equal(put(fx->s, sample("Org B", "r3", 1767225600 + 2 * 86400, NULL), NULL), 1);
+	assert_int_equal(count(fx->s, &(struct report_query){ .domain = "EXAMPLE.com" }, &f), 3);
+	assert_string_equal(f.ids[0], "r1");
+	assert_string_equal(f.ids[2], "r3");
+	found_clear(&f);
+	assert_int_equal(count(fx->s, &(struct report_query){ .domain = "c.example" }, &f), 1);
+	assert_string_equal(f.ids[0], "r2");
+	found_clear(&f);
+	assert_int_equal(count(fx->s, &(struct report_query){ .domain = "nope.example" }, &f), 0);
+	assert_int_equal(count(fx->s, &(struct report_query){ .since = 1767225600 + 86400 }, &f), 2);
+	found_clear(&f);
+	assert_int_equal(count(fx->s, &(struct report_query){ .until = 1767225600 + 86400 }, &f), 1);
+	assert_string_equal(f.ids[0], "r1");
+	found_clear(&f);
+	assert_int_equal(count(fx->s, &(struct report_query){ .organization = "Org B" }, &f), 1);
+	found_clear(&f);
+}
+
+/* Makes inserting a failure with result-type "boom" fail inside the store. */
+static void
+arm_failure(struct store_fixture *fx)
+{
+	struct err err;
+	const char *sql =
+		db_dialect(fx->s->db) == DB_DIALECT_SQLITE
+			? "CREATE TRIGGER boom BEFORE INSERT ON report_failures"
+			  " WHEN NEW.result_type = 'boom' BEGIN SELECT RAISE(ABORT, 'boom'); END"
+			: "CREATE FUNCTION boom() RETURNS trigger LANGUAGE plpgsql AS"
+			  " $$BEGIN IF NEW.result_type = 'boom' THEN RAISE EXCEPTION 'boom';"
+			  " END IF; RETURN NEW; END$$;"
+			  "CREATE TRIGGER boom BEFORE INSERT ON report_failures"
+			  " FOR EACH ROW EXECUTE FUNCTION boom()";
+
+	if (db_dialect(fx->s->db) == DB_DIALECT_PG)
+		db_exec(fx->s->db, "DROP FUNCTION IF EXISTS boom() CASCADE", NULL);
+	if (db_exec(fx->s->db, sql, &err) < 0)
+		fail_msg("%s", err.msg);
+}
+
+static void
+test_reports_failed_put_stores_nothing_and_harms_nothing(void **state)
+{
+	struct store_fixture *fx = *state;
+	struct report *r;
+	struct err err;
+	struct found f;
+
+	assert_int_equal(put(fx->s, sample("Org A", "kept", 1767225600, NULL), NULL), 1);
+	arm_failure(fx);
+	r = sample("Org A", "half", 1767225600, NULL);
+	free(r->policies[0].failure_details[1].result_type);
+	r->policies[0].failure_details[1].result_type = xstrdup("boom");
+	assert_int_equal(store_put_report(fx->s, r, NULL, &err), -1);
+	assert_non_null(strstr(err.msg, "report-id=half"));
+	assert_non_null(strstr(err.msg, "failure-details[1]"));
+	assert_int_equal(count(fx->s, NULL, &f), 1);
+	assert_string_equal(f.ids[0], "kept");
+	assert_int_equal(f.first->policies[0].n_failure_details, 2);
+	found_clear(&f);
+	/* nothing half-stored blocks the report when it comes back intact */
+	free(r->policies[0].failure_details[1].result_type);
+	r->policies[0].failure_details[1].result_type = xstrdup("certificate-expired");
+	assert_int_equal(put(fx->s, r, NULL), 1);
+	assert_int_equal(count(fx->s, NULL, &f), 2);
+	found_clear(&f);
+}
+
+static void
+test_reports_put_inside_rolled_back_transaction_is_gone(void **state)
+{
+	struct store_fixture *fx = *state;
+	struct err err;
+	struct found f;
+
+	assert_int_equal(store_begin(fx->s, &err), 0);
+	assert_int_equal(put(fx->s, sample("Org A", "tx", 1767225600, NULL), NULL), 1);
+	store_rollback(fx->s);
+	assert_int_equal(count(fx->s, NULL, &f), 0);
+	assert_int_equal(put(fx->s, sample("Org A", "tx", 1767225600, NULL), NULL), 1);
+}
+
+static const struct CMUnitTest tests[] = {
+	STORE_TEST(test_reports_round_trip_keeps_every_field),
+	STORE_TEST(test_reports_same_org_and_id_is_a_duplicate_and_changes_nothing),
+	STORE_TEST(test_reports_without_usable_id_dedup_on_period_and_domains),
+	STORE_TEST(test_reports_query_filters_domain_period_and_organization),
+	STORE_TEST(test_reports_failed_put_stores_nothing_and_harms_nothing),
+	STORE_TEST(test_reports_put_inside_rolled_back_transaction_is_gone),
+};
+
+STORE_TEST_MAIN(tests)

@@ -1,0 +1,335 @@
+/* Unit tests for store/store_results: aggregation, days, deletion. */
+#include "unit/store/store_test.h"
+
+#include "model/result.h"
+#include "store/store_results.h"
+#include "util/xalloc.h"
+
+/* A flat description of one result, for tables. */
+struct rspec {
+	int64_t day;
+	const char *domain;
+	const char *record;
+	enum policy_type type;
+	const char *pdomain;
+	const char *strings;    /* '|'-separated, NULL for none */
+	int failed;
+	enum result_type ftype; /* used when failed */
+	const char *mx_ip;      /* receiving-ip of the failure */
+};
+
+static void
+add_split(struct strlist *l, const char *s)
+{
+	const char *p;
+
+	if (s == NULL)
+		return;
+	while ((p = strchr(s, '|')) != NULL) {
+		strlist_add_owned(l, xstrndup(s, (size_t)(p - s)));
+		s = p + 1;
+	}
+	strlist_add(l, s);
+}
+
+static void
+make(struct result *r, const struct rspec *sp)
+{
+	memset(r, 0, sizeof(*r));
+	r->day = sp->day;
+	r->domain = xstrdup(sp->domain);
+	r->tlsrpt_record = sp->record ? xstrdup(sp->record) : NULL;
+	r->policy_type = sp->type;
+	r->policy_domain = sp->pdomain ? xstrdup(sp->pdomain) : NULL;
+	add_split(&r->policy_string, sp->strings);
+	strlist_add(&r->mx_host, "*.mx.example");
+	r->failed = sp->failed;
+	if (sp->failed) {
+		struct result_failure *f = result_add_failure(r);
+
+		f->type = sp->ftype;
+		f->code = result_type_to_sys4_code(sp->ftype);
+		f->receiving_mx_hostname = xstrdup("mx1.example");
+		f->receiving_ip = sp->mx_ip ? xstrdup(sp->mx_ip) : NULL;
+	}
+}
+
+static int
+put(struct store *s, const struct rspec *v, size_t n)
+{
+	struct result *r = xcalloc(n, sizeof(*r));
+	struct err err;
+	int rc;
+
+	for (size_t i = 0; i < n; i++)
+		make(&r[i], &v[i]);
+	rc = store_put_results(s, r, n, &err);
+	if (rc < 0)
+		fprintf(stderr, "# %s\n", err.msg);
+	for (size_t i = 0; i < n; i++)
+		result_clear(&r[i]);
+	free(r);
+	return rc;
+}
+
+/* What the callback saw, flattened. */
+struct seen {
+	size_t n;
+	char domain[16][64];
+	int has_record[16];
+	uint64_t ok[16], failed[16];
+	size_t n_strings[16];
+	size_t n_fd[16];
+	uint64_t fd_count[16][4];
+	char fd_type[16][4][40];
+	int fd_enum[16][4];
+	int stop_after;
+};
+
+static int
+collect(void *ctx, const char *domain, const char *record, const struct policy *p)
+{
+	struct seen *w = ctx;
+	size_t i = w->n++;
+
+	assert_true(i < 16);
+	snprintf(w->domain[i], sizeof(w->domain[i]), "%s", domain);
+	w->has_record[i] = record != NULL;
+	w->ok[i] = p->total_successful_session_count;
+	w->failed[i] = p->total_failure_session_count;
+	w->n_strings[i] = p->policy_string.n;
+	w->n_fd[i] = p->n_failure_details;
+	for (size_t k = 0; k < p->n_failure_details && k < 4; k++) {
+		w->fd_count[i][k] = p->failure_details[k].failed_session_count;
+		snprintf(w->fd_type[i][k], 40, "%s", p->failure_details[k].result_type);
+		w->fd_enum[i][k] = p->failure_details[k].type;
+	}
+	return w->stop_after && (int)w->n >= w->stop_after ? 7 : 0;
+}
+
+static const struct rspec batch_a[] = {
+	{ 100, "a.example", "v=TLSRPTv1; rua=mailto:r@a.example", POLICY_TYPE_STS, "a.example",
+	  "version: STSv1|mode: enforce", 0, 0, NULL },
+	{ 100, "a.example", "v=TLSRPTv1; rua=mailto:r@a.example", POLICY_TYPE_STS, "a.example",
+	  "version: STSv1|mode: enforce", 0, 0, NULL },
+	{ 100, "a.example", "v=TLSRPTv1; rua=mailto:r@a.example", POLICY_TYPE_STS, "a.example",
+	  "version: STSv1|mode: enforce", 1, RESULT_CERTIFICATE_EXPIRED, "192.0.2.1" },
+	{ 100, "b.example", NULL, POLICY_TYPE_NO_POLICY_FOUND, NULL, NULL, 0, 0, NULL },
+};
+
+static const struct rspec batch_b[] = {
+	{ 100, "a.example", "v=TLSRPTv1; rua=mailto:r@a.example", POLICY_TYPE_STS, "a.example",
+	  "version: STSv1|mode: enforce", 1, RESULT_CERTIFICATE_EXPIRED, "192.0.2.1" },
+	{ 100, "a.example", "v=TLSRPTv1; rua=mailto:r@a.example", POLICY_TYPE_STS, "a.example",
+	  "version: STSv1|mode: enforce", 1, RESULT_STARTTLS_NOT_SUPPORTED, "192.0.2.1" },
+	{ 100, "a.example", "v=TLSRPTv1; rua=mailto:r@a.example", POLICY_TYPE_STS, "a.example",
+	  "version: STSv1|mode: testing", 0, 0, NULL },
+	{ 101, "a.example", "v=TLSRPTv1; rua=mailto:r@a.example", POLICY_TYPE_STS, "a.example",
+	  "version: STSv1|mode: enforce", 0, 0, NULL },
+};
+
+static void
+test_results_sum_over_batches_per_policy_tuple(void **state)
+{
+	struct store_fixture *f = *state;
+	struct seen w = { 0 };
+	struct err err;
+
+	assert_int_equal(put(f->s, batch_a, 4), 0);
+	assert_int_equal(put(f->s, batch_b, 4), 0);
+	assert_int_equal(store_get_day_results(f->s, 100, collect, &w, &err), 0);
+	/* a.example enforce, a.example testing, b.example */
+	assert_int_equal(w.n, 3);
+	assert_string_equal(w.domain[0], "a.example");
+	assert_string_equal(w.domain[1], "a.example");
+	assert_string_equal(w.domain[2], "b.example");
+	/* the enforce row was created first (lower id) */
+	assert_int_equal(w.ok[0], 2);
+	assert_int_equal(w.failed[0], 3);
+	assert_int_equal(w.n_strings[0], 2);
+	assert_int_equal(w.n_fd[0], 2);
+	assert_string_equal(w.fd_type[0][0], "certificate-expired");
+	assert_int_equal(w.fd_count[0][0], 2);
+	assert_string_equal(w.fd_type[0][1], "starttls-not-supported");
+	assert_int_equal(w.fd_count[0][1], 1);
+	assert_int_equal(w.ok[1], 1);
+	assert_int_equal(w.failed[1], 0);
+	assert_int_equal(w.n_fd[1], 0);
+	assert_int_equal(w.ok[2], 1);
+	assert_false(w.has_record[2]);
+	assert_true(w.has_record[0]);
+	assert_int_equal(w.n_strings[2], 0);
+}
+
+static void
+test_results_days_are_kept_apart_and_listed(void **state)
+{
+	struct store_fixture *f = *state;
+	struct seen w = { 0 };
+	int64_t *days;
+	size_t n;
+	struct err err;
+
+	assert_int_equal(put(f->s, batch_b, 4), 0);
+	assert_int_equal(store_get_day_results(f->s, 101, collect, &w, &err), 0);
+	assert_int_equal(w.n, 1);
+	assert_int_equal(w.ok[0], 1);
+	assert_int_equal(store_result_days(f->s, 102, &days, &n, &err), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(days[0], 100);
+	assert_int_equal(days[1], 101);
+	free(days);
+	assert_int_equal(store_result_days(f->s, 101, &days, &n, &err), 0);
+	assert_int_equal(n, 1);
+	free(days);
+	assert_int_equal(store_result_days(f->s, 100, &days, &n, &err), 0);
+	assert_int_equal(n, 0);
+	free(days);
+}
+
+static void
+test_results_delete_day_for_one_domain_or_all(void **state)
+{
+	struct store_fixture *f = *state;
+	struct seen w = { 0 };
+	struct err err;
+
+	assert_int_equal(put(f->s, batch_a, 4), 0);
+	assert_int_equal(put(f->s, batch_b, 4), 0);
+	assert_int_equal(store_delete_day_results(f->s, 100, "a.example", &err), 0);
+	assert_int_equal(store_get_day_results(f->s, 100, collect, &w, &err), 0);
+	assert_int_equal(w.n, 1);
+	assert_string_equal(w.domain[0], "b.example");
+	memset(&w, 0, sizeof(w));
+	assert_int_equal(store_get_day_results(f->s, 101, collect, &w, &err), 0);
+	assert_int_equal(w.n, 1);
+	assert_int_equal(store_delete_day_results(f->s, 101, NULL, &err), 0);
+	memset(&w, 0, sizeof(w));
+	assert_int_equal(store_get_day_results(f->s, 101, collect, &w, &err), 0);
+	assert_int_equal(w.n, 0);
+	/* after deletion the same tuple starts counting from zero again */
+	assert_int_equal(put(f->s, batch_a, 1), 0);
+	memset(&w, 0, sizeof(w));
+	assert_int_equal(store_get_day_results(f->s, 100, collect, &w, &err), 0);
+	assert_int_equal(w.n, 2);
+	assert_int_equal(w.ok[0], 1);
+	assert_int_equal(w.n_fd[0], 0);
+}
+
+static void
+test_results_unknown_failure_code_reads_as_validation_failure(void **state)
+{
+	struct store_fixture *f = *state;
+	struct seen w = { 0 };
+	struct result r;
+	struct result_failure *rf;
+	struct err err;
+
+	make(&r, &batch_a[0]);
+	r.failed = 1;
+	rf = result_add_failure(&r);
+	rf->type = RESULT_UNKNOWN;
+	rf->code = 901;
+	assert_int_equal(store_put_results(f->s, &r, 1, &err), 0);
+	result_clear(&r);
+	assert_int_equal(store_get_day_results(f->s, 100, collect, &w, &err), 0);
+	assert_int_equal(w.n, 1);
+	assert_int_equal(w.n_fd[0], 1);
+	assert_string_equal(w.fd_type[0][0], "validation-failure");
+	assert_int_equal(w.fd_enum[0][0], RESULT_UNKNOWN);
+}
+
+static void
+test_results_callback_stop_value_is_returned(void **state)
+{
+	struct store_fixture *f = *state;
+	struct seen w = { .stop_after = 1 };
+	struct err err;
+
+	assert_int_equal(put(f->s, batch_a, 4), 0);
+	assert_int_equal(store_get_day_results(f->s, 100, collect, &w, &err), 7);
+	assert_int_equal(w.n, 1);
+}
+
+/* Many results in several batches, counted by the test independently. */
+static void
+test_results_random_batches_match_independent_count(void **state)
+{
+	enum { N = 3000, DOMAINS = 7 };
+	static const char *const dom[DOMAINS] = { "d0.example", "d1.example", "d2.example",
+		"d3.example", "d4.example", "d5.example", "d6.example" };
+	struct store_fixture *f = *state;
+	struct rspec *v = calloc(N, sizeof(*v));
+	uint64_t want_ok[DOMAINS] = { 0 }, want_failed[DOMAINS] = { 0 };
+	struct seen w = { 0 };
+	unsigned x = 12345;
+	struct err err;
+
+	for (size_t i = 0; i < N; i++) {
+		x = x * 1103515245u + 12345u;
+		size_t d = (x >> 8) % DOMAINS;
+		int failed = ((x >> 20) % 5) == 0;
+
+		v[i] = (struct rspec){ 200, dom[d], NULL, POLICY_TYPE_STS, dom[d], "version: STSv1",
+				       failed, RESULT_VALIDATION_FAILURE, "192.0.2.9" };
+		if (failed)
+			want_failed[d]++;
+		else
+			want_ok[d]++;
+	}
+	for (size_t i = 0; i < N; i += 700)
+		assert_int_equal(put(f->s, v + i, i + 700 <= N ? 700 : N - i), 0);
+	assert_int_equal(store_get_day_results(f->s, 200, collect, &w, &err), 0);
+	assert_int_equal(w.n, DOMAINS);
+	for (size_t d = 0; d < DOMAINS; d++) {
+		assert_string_equal(w.domain[d], dom[d]);
+		assert_int_equal(w.ok[d], want_ok[d]);
+		assert_int_equal(w.failed[d], want_failed[d]);
+		assert_int_equal(w.fd_count[d][0], want_failed[d]);
+	}
+	free(v);
+}
+
+static void
+test_results_are_visible_from_a_second_handle(void **state)
+{
+	struct store_fixture *f = *state;
+	struct store *s2 = store_test_reopen(f);
+	struct seen w = { 0 };
+	struct err err;
+
+	assert_non_null(s2);
+	assert_int_equal(put(s2, batch_a, 4), 0);
+	assert_int_equal(put(f->s, batch_a, 4), 0);
+	assert_int_equal(store_get_day_results(f->s, 100, collect, &w, &err), 0);
+	assert_int_equal(w.ok[0], 4);
+	assert_int_equal(w.failed[0], 2);
+	store_close(&s2);
+}
+
+static void
+test_results_rolled_back_with_the_callers_transaction(void **state)
+{
+	struct store_fixture *f = *state;
+	struct seen w = { 0 };
+	struct err err;
+
+	assert_int_equal(store_begin(f->s, &err), 0);
+	assert_int_equal(put(f->s, batch_a, 4), 0);
+	store_rollback(f->s);
+	assert_int_equal(store_get_day_results(f->s, 100, collect, &w, &err), 0);
+	assert_int_equal(w.n, 0);
+}
+
+static const struct CMUnitTest tests[] = {
+	STORE_TEST(test_results_sum_over_batches_per_policy_tuple),
+	STORE_TEST(test_results_days_are_kept_apart_and_listed),
+	STORE_TEST(test_results_delete_day_for_one_domain_or_all),
+	STORE_TEST(test_results_unknown_failure_code_reads_as_validation_failure),
+	STORE_TEST(test_results_callback_stop_value_is_returned),
+	STORE_TEST(test_results_random_batches_match_independent_count),
+	STORE_TEST(test_results_are_visible_from_a_second_handle),
+	STORE_TEST(test_results_rolled_back_with_the_callers_transaction),
+};
+
+STORE_TEST_MAIN(tests)
