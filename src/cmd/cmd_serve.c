@@ -160,6 +160,7 @@ cmd_serve(int argc, char **argv)
 	hc.threads = (unsigned)threads;
 	hc.csp = SERVE_CSP;
 	hc.handler = serve_handle;
+	hc.on_own_status = serve_count_status;
 	hc.app = app;
 	signal(SIGPIPE, SIG_IGN);
 	http_server_block_signals(&sigs);

@@ -126,6 +126,8 @@ send_text(struct http_server *s, struct MHD_Connection *conn, unsigned status,
 	http_response_text(&resp, status, "text/plain; charset=utf-8", text);
 	ret = send_response(s, conn, &resp);
 	http_response_cleanup(&resp);
+	if (s->cfg.on_own_status != NULL)
+		s->cfg.on_own_status(s->cfg.app, status);
 	return ret;
 }
 

@@ -75,6 +75,9 @@ struct http_server_config {
 	unsigned timeout_s;       /* idle connection timeout; 0 = 30 */
 	const char *csp;          /* Content-Security-Policy sent with every response, or NULL */
 	http_handler_fn handler;
+	/* Called with the status of answers the server gives by itself (413),
+	 * so the application can count them; may be NULL. */
+	void (*on_own_status)(void *app, unsigned status);
 	void *app;                /* passed to handler, borrowed */
 };
 

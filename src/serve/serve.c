@@ -162,3 +162,12 @@ serve_handle(void *app, const struct http_request *req, struct http_response *re
 		atomic_fetch_add(&s->http_by_code[resp->status], 1);
 	log_debug("http %s %s -> %u", req->method, req->path, resp->status);
 }
+
+void
+serve_count_status(void *app, unsigned status)
+{
+	struct serve *s = app;
+
+	if (status >= 100 && status < 600)
+		atomic_fetch_add(&s->http_by_code[status], 1);
+}

@@ -31,6 +31,10 @@ void serve_free(struct serve **s);
 /* The http_handler_fn: routes req (app is a struct serve *).  Thread-safe. */
 void serve_handle(void *app, const struct http_request *req, struct http_response *resp);
 
+/* Counts an answer the HTTP layer gave by itself (413) for /metrics;
+ * fits http_server_config.on_own_status. */
+void serve_count_status(void *app, unsigned status);
+
 /* The Content-Security-Policy the dashboard needs (everything from us). */
 #define SERVE_CSP "default-src 'none'; script-src 'self'; style-src 'self'; " \
 	"img-src 'self' data:; connect-src 'self'; base-uri 'none'; " \

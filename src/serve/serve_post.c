@@ -158,8 +158,10 @@ serve_post(struct serve *s, const struct http_request *req, struct http_response
 		buf_printf(&c.reply, "not a TLSRPT report: %s", c.err.msg);
 		reject(s, resp, 400, c.reply.data);
 	} else if (n < 0 || c.n_bad > 0) {
-		buf_printf(&c.reply, "error: %s", c.err.msg);
-		reject(s, resp, 400, c.reply.data);
+		if (n < 0 && c.n_bad == 0)
+			buf_printf(&c.reply, "error: %s\n", c.err.msg);
+		atomic_fetch_add(&s->posts_rejected, 1);
+		http_response_text(resp, 400, "text/plain; charset=utf-8", c.reply.data);
 	} else {
 		http_response_text(resp, 200, "text/plain; charset=utf-8", c.reply.data);
 	}
