@@ -76,8 +76,26 @@ function totals(s) {
     card('failure rate', rate(s.success, s.failure), s.failure ? 'bad' : ''));
 }
 
+// Up to 400 days: every day of the range gets a slot (days without reports
+// stay empty), so the axis is a real timeline; longer ranges show only the
+// days that have reports.
+function fillDays(days) {
+  if (days.length < 2) return days;
+  var t0 = Date.parse(days[0].day + 'T00:00:00Z'), t1 = Date.parse(days[days.length - 1].day + 'T00:00:00Z');
+  var span = Math.round((t1 - t0) / 86400000), by = {}, out = [], i;
+  if (span > 400) return days;
+  days.forEach(function (d) { by[d.day] = d; });
+  for (i = 0; i <= span; i++) {
+    var k = new Date(t0 + i * 86400000).toISOString().slice(0, 10);
+    out.push(by[k] || { day: k, success: 0, failure: 0 });
+  }
+  return out;
+}
+
 // Stacked bars per day: successful (green) below failed (red).
-function chart(days) {
+function chart(data) {
+  var days = fillDays(data);
+  var multiYear = days.length && days[0].day.slice(0, 4) !== days[days.length - 1].day.slice(0, 4);
   var box = document.getElementById('chart');
   var W = 1000, H = 260, L = 60, B = 24, T = 10, R = 10;
   var s = svg('svg', { viewBox: '0 0 ' + W + ' ' + H, id: 'timeline', role: 'img',
@@ -97,7 +115,14 @@ function chart(days) {
   days.forEach(function (d, k) {
     var x = L + k * slot + (slot - bw) / 2, scale = (H - T - B) / max;
     var hs = Number(d.success) * scale, hf = Number(d.failure) * scale;
+    if (Number(d.failure) > 0 && hf < 2) { hf = 2; hs = Math.max(0, hs - 2); } // failures stay visible
     var base = H - B;
+    if (k % every === 0) {
+      var dl = svg('text', { x: x + bw / 2, y: H - 6, 'text-anchor': 'middle' });
+      dl.textContent = multiYear ? d.day : d.day.slice(5);
+      s.appendChild(dl);
+    }
+    if (!hs && !hf) return;
     var rs = svg('rect', { x: x, y: base - hs, width: bw, height: hs, 'class': 'bar-success',
                            'data-day': d.day, 'data-value': d.success });
     var ts = svg('title', {}); ts.textContent = d.day + ': ' + fmt(d.success) + ' successful';
@@ -108,11 +133,6 @@ function chart(days) {
     rf.appendChild(tf);
     s.appendChild(rs);
     s.appendChild(rf);
-    if (k % every === 0) {
-      var dl = svg('text', { x: x + bw / 2, y: H - 6, 'text-anchor': 'middle' });
-      dl.textContent = d.day.slice(5);
-      s.appendChild(dl);
-    }
   });
   s.appendChild(svg('line', { x1: L, x2: W - R, y1: H - B, y2: H - B, 'class': 'axis' }));
   box.replaceChildren(s);
