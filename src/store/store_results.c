@@ -5,8 +5,9 @@
  * into one counter update.  Each distinct tuple is one result_policies
  * row, found by a 64-bit digest of (day, tuple) and inserted once; the
  * batch's counts are appended to result_deltas (sequential pages, however
- * many domains there are).  Every FOLD_EVERY batches, and before results
- * are read, the deltas are folded into result_policies in one bulk UPDATE.
+ * many domains there are).  Every FOLD_EVERY batches (in a transaction of
+ * its own), and before results are read, the deltas are folded into
+ * result_policies in one bulk UPDATE.
  * Failure tuples are upserted (failed_count += …) under a digest of
  * (policy, failure tuple).  Sorting also gives every writer the same lock
  * order on PostgreSQL, which avoids deadlocks.  Policy strings and MX
@@ -250,11 +251,13 @@ fold(struct store *s, struct err *err)
 		err_prefix(err, "folding result counters");
 		return -1;
 	}
-	s->result_puts = 0;
 	return 0;
 }
 
-/* Folds in a transaction of its own (a savepoint inside the caller's). */
+/* Folds in a transaction of its own (a savepoint inside the caller's).
+ * On PostgreSQL the table lock is the first lock that transaction takes,
+ * so a fold waits for the writers in flight and none of them waits for it
+ * while holding something it needs: no deadlock. */
 static int
 fold_now(struct store *s, struct err *err)
 {
@@ -264,7 +267,10 @@ fold_now(struct store *s, struct err *err)
 		store_rollback(s);
 		return -1;
 	}
-	return store_commit(s, err);
+	if (store_commit(s, err) < 0)
+		return -1;
+	s->result_puts = 0;
+	return 0;
 }
 
 /* Writes the sorted batch; the caller holds the transaction. */
@@ -314,8 +320,6 @@ put_sorted(struct store *s, const struct result **v, size_t n, struct err *err)
 		if (put_failure(sf, &fv[i], (int64_t)(j - i), &key, err) < 0)
 			goto out;
 	}
-	if (s->result_puts + 1 >= FOLD_EVERY && fold(s, err) < 0)
-		goto out;
 	rc = 0;
 out:
 	free(fv);
@@ -338,6 +342,10 @@ store_put_results(struct store *s, const struct result *results, size_t n,
 	for (size_t i = 0; i < n; i++)
 		v[i] = &results[i];
 	qsort(v, n, sizeof(*v), cmp_policy);
+	/* Fold first, outside the batch's transaction (see fold_now()); a
+	 * failed fold loses nothing, the deltas wait for the next one. */
+	if (outer && s->result_puts >= FOLD_EVERY && fold_now(s, err) < 0)
+		s->result_puts = 0;
 	/* A deadlock or busy store is transient: retry the whole batch, but only
 	 * when the transaction is ours to retry. */
 	for (int attempt = 0; attempt < MAX_RETRIES && rc < 0; attempt++) {

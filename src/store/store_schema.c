@@ -68,6 +68,47 @@ static const char schema_v1[] =
 	"CREATE INDEX report_failures_policy ON report_failures (policy);"
 	"CREATE TABLE result_policies ("
 	" id @ID@,"
+	" day BIGINT NOT NULL,"
+	" key_digest TEXT NOT NULL,"
+	" domain TEXT NOT NULL,"
+	" tlsrpt_record TEXT,"
+	" policy_type TEXT,"
+	" policy_domain TEXT,"
+	" policy_strings TEXT NOT NULL,"
+	" mx_hosts TEXT NOT NULL,"
+	" total_success BIGINT NOT NULL,"
+	" total_failure BIGINT NOT NULL,"
+	" UNIQUE (day, key_digest));"
+	"CREATE TABLE result_failures ("
+	" id @ID@,"
+	" policy BIGINT NOT NULL REFERENCES result_policies (id) ON DELETE CASCADE,"
+	" key_digest TEXT NOT NULL,"
+	" result_type TEXT,"
+	" result_code INTEGER NOT NULL,"
+	" sending_mta_ip TEXT,"
+	" receiving_mx_hostname TEXT,"
+	" receiving_mx_helo TEXT,"
+	" receiving_ip TEXT,"
+	" additional_information TEXT,"
+	" failure_reason_code TEXT,"
+	" failed_count BIGINT NOT NULL,"
+	" UNIQUE (policy, key_digest));"
+	"CREATE TABLE state ("
+	" ns TEXT NOT NULL,"
+	" name TEXT NOT NULL,"
+	" value TEXT NOT NULL,"
+	" updated BIGINT NOT NULL,"
+	" PRIMARY KEY (ns, name));";
+
+/* Step 3: results as appended deltas keyed by 64-bit digests (see
+ * store_results.c).  The step 1 result tables are replaced; results not
+ * yet reported in them are dropped (they only ever existed on development
+ * stores, before the first release). */
+static const char schema_v3[] =
+	"DROP TABLE result_failures;"
+	"DROP TABLE result_policies;"
+	"CREATE TABLE result_policies ("
+	" id @ID@,"
 	" key BIGINT NOT NULL UNIQUE,"
 	" day BIGINT NOT NULL,"
 	" domain TEXT NOT NULL,"
@@ -95,17 +136,12 @@ static const char schema_v1[] =
 	" receiving_ip TEXT,"
 	" additional_information TEXT,"
 	" failure_reason_code TEXT,"
-	" failed_count BIGINT NOT NULL);"
-	"CREATE TABLE state ("
-	" ns TEXT NOT NULL,"
-	" name TEXT NOT NULL,"
-	" value TEXT NOT NULL,"
-	" updated BIGINT NOT NULL,"
-	" PRIMARY KEY (ns, name));";
+	" failed_count BIGINT NOT NULL);";
 
 const struct store_migration store_schema_migrations[] = {
 	{ 1, schema_v1 },
 	{ 2, store_outbox_schema_sql },   /* outbox_* tables: store_outbox.c */
+	{ 3, schema_v3 },
 };
 
 const size_t store_schema_n_migrations =
