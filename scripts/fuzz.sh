@@ -10,24 +10,35 @@ mkdir -p "$out" "$O/fuzz-crash"
 pkgs="jansson zlib libarchive gmime-3.0 libcurl libunbound opendkim libmicrohttpd sqlite3 libpq libidn2 openssl"
 cflags=$(pkg-config --cflags $pkgs | sed 's/-I/-isystem /g')
 libs="$(pkg-config --libs $pkgs) -lopendkim -lpthread -lm"
-srcs=$(find src -name '*.c' ! -path 'src/cmd/*' | sort)
+flags="-std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -g -O1 -fno-sanitize-recover=all -Iinclude -Isrc $cflags"
+# The core is compiled once, instrumented, and shared by every target.
+objs=""
+build_failed=""
+for src in $(find src -name '*.c' ! -path 'src/cmd/*' | sort); do
+	obj="$out/obj/${src%.c}.o"
+	objs="$objs $obj"
+	[ "$obj" -nt "$src" ] && continue
+	mkdir -p "$(dirname "$obj")"
+	clang $flags -fsanitize=fuzzer-no-link,address,undefined -c "$src" -o "$obj" \
+		2>> "$out/core.build.log" || build_failed="$build_failed $src"
+done
 n=0
 for f in fuzz/fuzz_*.c; do
 	[ -e "$f" ] || continue
 	n=$((n + 1))
 	name=$(basename "$f" .c)
 	bin="$out/$name"
-	if ! clang -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -g -O1 \
-		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-		-Iinclude -Isrc $cflags -o "$bin" "$f" $srcs $libs 2> "$out/$name.build.log"; then
-		echo "not ok $n - $name: libFuzzer build failed"; sed 's/^/# /' "$out/$name.build.log" | tail -20
+	if [ -n "$build_failed" ] || ! clang $flags -fsanitize=fuzzer,address,undefined \
+		-o "$bin" "$f" $objs $libs 2> "$out/$name.build.log"; then
+		echo "not ok $n - $name: libFuzzer build failed:$build_failed"
+		tail -20 "$out/$name.build.log" "$out/core.build.log" 2>/dev/null | sed 's/^/# /'
 		continue
 	fi
 	work="$out/$name.corpus"
 	rm -rf "$work"; mkdir -p "$work"
 	[ -d "fuzz/corpus/$name" ] && cp -r "fuzz/corpus/$name/." "$work/"
 	if "$bin" -max_total_time="$FUZZ_SECONDS" -rss_limit_mb=2048 -timeout=10 \
-		-artifact_prefix="$O/fuzz-crash/$name-" "$work" > "$out/$name.log" 2>&1; then
+		-print_final_stats=1 -artifact_prefix="$O/fuzz-crash/$name-" "$work" > "$out/$name.log" 2>&1; then
 		echo "ok $n - $name: $(grep -o 'stat::number_of_executed_units: [0-9]*' "$out/$name.log" | head -1 | awk '{print $2}') runs in ${FUZZ_SECONDS}s, no crash"
 	else
 		echo "not ok $n - $name: crash, see $O/fuzz-crash/"; tail -30 "$out/$name.log" | sed 's/^/# /'

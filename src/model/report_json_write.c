@@ -52,7 +52,7 @@ jstr(const char *s)
 {
 	const unsigned char *p = (const unsigned char *)(s != NULL ? s : "");
 	size_t n = strlen((const char *)p), o = 0;
-	json_t *v = json_stringn(p == NULL ? "" : (const char *)p, n);
+	json_t *v = json_stringn((const char *)p, n);
 	char *fixed;
 
 	if (v != NULL)
