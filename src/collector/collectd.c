@@ -23,6 +23,7 @@
 #include "collector/collect_socket.h"
 #include "collector/collect_writer.h"
 #include "collector/datagram.h"
+#include "collector/dgcache.h"
 #include "store/store.h"
 #include "util/log.h"
 #include "util/xalloc.h"
@@ -45,6 +46,7 @@ struct loop {
 	int sock, sigfd;
 	char *buf;                      /* DATAGRAM_MAX + 1 bytes */
 	struct datagram_batch batch;
+	struct dgcache *cache;
 	struct collect_writer *writer;
 	struct counters c;
 	int64_t last_rx_ms, batch_start_ms, next_stats_ms;
@@ -121,7 +123,7 @@ handle_datagram(struct loop *l, size_t len, int64_t now_ms)
 		count_invalid(l, DATAGRAM_TOO_BIG, "larger than the 16 MiB limit");
 		return;
 	}
-	n = datagram_decode(l->buf, len, day, &l->batch, &info, &err);
+	n = dgcache_decode(l->cache, l->buf, len, day, &l->batch, &info, &err);
 	l->c.dpv_missing += (uint64_t)info.dpv_missing;
 	l->c.dpv_bad += (uint64_t)info.dpv_bad;
 	l->c.utf8_repaired += (uint64_t)info.utf8_repaired;
@@ -293,6 +295,7 @@ collectd_run(const struct collectd_config *cfg, struct err *err)
 	log_info("collectd: receiving on %s (receive buffer %zu bytes), storing to %s",
 		 cfg->socket_path, collect_socket_rcvbuf(l.sock), cfg->db_url);
 	l.buf = xmalloc((size_t)DATAGRAM_MAX + 1);
+	l.cache = xcalloc(1, sizeof(*l.cache));
 	l.next_stats_ms = mono_ms() + 1000 * (int64_t)cfg->stats_secs;
 	run_loop(&l);
 	rc = 0;
@@ -313,5 +316,8 @@ out:
 	store_close(&s);
 	datagram_batch_free(&l.batch);
 	free(l.buf);
+	if (l.cache != NULL)
+		dgcache_clear(l.cache);
+	free(l.cache);
 	return rc;
 }
