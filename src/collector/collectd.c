@@ -62,7 +62,7 @@ collectd_config_defaults(struct collectd_config *cfg)
 	cfg->flush_ms = 200;
 	cfg->stats_secs = 300;
 	cfg->rcvbuf = 8u << 20;
-	cfg->max_pending = 1000000;
+	cfg->max_pending = 100000;
 	cfg->daemonize = 0;
 }
 
@@ -144,13 +144,13 @@ handle_datagram(struct loop *l, size_t len, int64_t now_ms)
 		hand_over(l);
 }
 
-/* Reads up to max datagrams (all queued ones if max is 0). */
-static void
+/* Reads up to max queued datagrams.  Returns 1 when the queue is empty. */
+static int
 drain(struct loop *l, unsigned max)
 {
 	int64_t now = mono_ms();
 
-	for (unsigned i = 0; max == 0 || i < max; i++) {
+	for (unsigned i = 0; i < max; i++) {
 		ssize_t n = recv(l->sock, l->buf, DATAGRAM_MAX + 1, MSG_DONTWAIT | MSG_TRUNC);
 
 		if (n < 0) {
@@ -158,10 +158,11 @@ drain(struct loop *l, unsigned max)
 				continue;
 			if (errno != EAGAIN && errno != EWOULDBLOCK)
 				log_warn_errno("collectd: recv");
-			return;
+			return 1;
 		}
 		handle_datagram(l, (size_t)n, now);
 	}
+	return 0;
 }
 
 static void
@@ -227,7 +228,9 @@ run_loop(struct loop *l)
 			l->next_stats_ms = now + 1000 * (int64_t)l->cfg->stats_secs;
 		}
 	}
-	drain(l, 0);            /* what the kernel queued before the signal */
+	/* What the kernel queued before the signal; at most 2 s under load. */
+	for (int64_t end = mono_ms() + 2000; !drain(l, DRAIN_MAX) && mono_ms() < end;)
+		;
 	hand_over(l);
 }
 
