@@ -96,6 +96,7 @@ struct bad_case {
 	enum datagram_reason reason;
 	int dpv_missing, dpv_bad, repaired, t_mismatch;
 	const char *want_domain;        /* checked when want_rc > 0 */
+	const char *want_in_msg;        /* the error names the JSON path */
 };
 
 #define POL "{\"policy-type\":2,\"t\":0,\"f\":0}"
@@ -124,7 +125,7 @@ static const struct bad_case cases[] = {
 	{ "missing policies", "{\"d\":\"a\"}", -1, DATAGRAM_MISSING_KEY, 1, 0, 0, 0, NULL },
 	{ "empty policies", "{\"d\":\"a\",\"policies\":[]}", -1, DATAGRAM_BAD_VALUE, 1, 0, 0, 0, NULL },
 	{ "missing f drops all policies", "{\"d\":\"a\",\"policies\":[" POL ",{\"policy-type\":1}]}",
-	  -1, DATAGRAM_MISSING_KEY, 1, 0, 0, 0, NULL },
+	  -1, DATAGRAM_MISSING_KEY, 1, 0, 0, 0, NULL, "policies[1].f: missing" },
 	{ "f out of range", "{\"d\":\"a\",\"policies\":[{\"policy-type\":1,\"f\":2}]}",
 	  -1, DATAGRAM_BAD_VALUE, 1, 0, 0, 0, NULL },
 	{ "missing policy-type", "{\"d\":\"a\",\"policies\":[{\"f\":1}]}",
@@ -134,7 +135,7 @@ static const struct bad_case cases[] = {
 	{ "policy-string not an array", "{\"d\":\"a\",\"policies\":[{\"policy-type\":1,\"f\":1,\"policy-string\":\"x\"}]}",
 	  -1, DATAGRAM_BAD_VALUE, 1, 0, 0, 0, NULL },
 	{ "failure without c", "{\"d\":\"a\",\"policies\":[{\"policy-type\":1,\"f\":1,\"failure-details\":[{\"s\":\"x\"}]}]}",
-	  -1, DATAGRAM_MISSING_KEY, 1, 0, 0, 0, NULL },
+	  -1, DATAGRAM_MISSING_KEY, 1, 0, 0, 0, NULL, "policies[0].failure-details[0].c: missing" },
 	{ "failure string of wrong type", "{\"d\":\"a\",\"policies\":[{\"policy-type\":1,\"f\":1,\"failure-details\":[{\"c\":201,\"s\":1}]}]}",
 	  -1, DATAGRAM_BAD_VALUE, 1, 0, 0, 0, NULL },
 };
@@ -160,6 +161,8 @@ test_datagram_bad_input_gives_reason_not_crash(void **state)
 		if (rc < 0) {
 			assert_int_equal(b.n, 0);
 			assert_true(err.msg[0] != '\0');
+			if (c->want_in_msg != NULL)
+				assert_non_null(strstr(err.msg, c->want_in_msg));
 		} else {
 			assert_int_equal(b.n, (size_t)rc);
 			assert_string_equal(b.v[0].domain, c->want_domain);
