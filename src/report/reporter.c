@@ -42,6 +42,9 @@ reporter_new(const struct reporter_config *cfg, struct dns *dns, struct err *err
 	r->gzip = gzipper_new();
 	if (r->cfg.retry_for <= 0)
 		r->cfg.retry_for = SCHEDULE_RETRY_FOR;
+	if (cfg->dkim_key == NULL && (cfg->smtp.url != NULL || cfg->sendmail != NULL))
+		log_warn("report mails are not DKIM-signed here (no DKIM key given): RFC 8460"
+			 " section 3 requires a signature, so the MTA must add one");
 	if (cfg->dkim_key != NULL) {
 		r->signer = dkim_signer_new(cfg->dkim_key, cfg->dkim_selector,
 					    cfg->dkim_domain ? cfg->dkim_domain : cfg->submitter,
