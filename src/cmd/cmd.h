@@ -25,7 +25,9 @@ enum {
  * setting, else "sqlite:/var/lib/tlsrpt/tlsrpt.db".  Borrowed string. */
 const char *cmd_db_url(const char *flag);
 
-/* (cmd_store_open(flag): opens the store at cmd_db_url(flag) and prints the
- * error on failure; added with the store implementation.) */
+/* Opens the store at cmd_db_url(flag).  Returns a new handle (caller
+ * closes it with store_close()), or NULL after printing
+ * "tlsrpt: store: why" on stderr (the caller then exits EXIT_FAILURE_). */
+struct store *cmd_store_open(const char *flag);
 
 #endif
