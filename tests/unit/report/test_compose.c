@@ -237,6 +237,42 @@ test_compose_rejects_a_bad_address(void **state)
 	buf_free(&out);
 }
 
+static void
+test_reused_composer_carries_nothing_over(void **state)
+{
+	struct composer *c = composer_new();
+	struct compose_mail m = {
+		.from = "a@s.example", .to = "first@one.example", .submitter = "s.example",
+		.policy_domain = "one.example", .report_id = "20261121.one.example.1@s.example",
+		.begin = 1795219200, .end = 1795305599, .date = 1795306000, .compressed = 1,
+		.body = "AAAA", .body_len = 4,
+	};
+	struct buf a, b;
+	struct err err;
+
+	(void)state;
+	buf_init(&a, 1 << 20);
+	buf_init(&b, 1 << 20);
+	assert_int_equal(composer_build(c, &m, &a, &err), 0);
+	m.to = "second@two.example";
+	m.policy_domain = "two.example";
+	m.report_id = "20261121.two.example.1@s.example";
+	m.compressed = 0;
+	m.body = "{}";
+	m.body_len = 2;
+	assert_int_equal(composer_build(c, &m, &b, &err), 0);
+	assert_non_null(strstr(a.data, "TLS-Report-Domain: one.example\r\n"));
+	assert_non_null(strstr(b.data, "TLS-Report-Domain: two.example\r\n"));
+	assert_null(strstr(b.data, "one.example"));
+	assert_null(strstr(b.data, "first@"));
+	assert_null(strstr(b.data, "tlsrpt+gzip"));
+	assert_non_null(strstr(b.data, "application/tlsrpt+json"));
+	composer_free(&c);
+	assert_null(c);
+	buf_free(&a);
+	buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -247,6 +283,7 @@ main(void)
 		cmocka_unit_test(test_gzip_attachment_decodes_to_the_report),
 		cmocka_unit_test(test_uncompressed_attachment_is_tlsrpt_json),
 		cmocka_unit_test(test_compose_rejects_a_bad_address),
+		cmocka_unit_test(test_reused_composer_carries_nothing_over),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
