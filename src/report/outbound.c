@@ -147,5 +147,9 @@ reporter_run_due(struct reporter *r, struct store *s, int64_t now, struct report
 			ret = deliver_one(r, s, &it[i], now, st, err);
 		store_outbox_items_free(it, n);
 	} while (ret == 0 && n == BATCH);
+	/* finished reports are kept a while (for audit and so that a late
+	 * regeneration of the same day is still seen as a duplicate) */
+	if (ret == 0 && store_outbox_prune(s, now - REPORTER_KEEP_DAYS * 86400, err) < 0)
+		ret = -1;
 	return ret;
 }

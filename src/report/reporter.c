@@ -210,6 +210,8 @@ on_report(void *ctx, struct aggregate_out *o, struct err *err)
 	else
 		err_set(&why, "domain=%s: no resolver", o->policy_domain);
 	if (g->r->cfg.dry_run_dir != NULL) {
+		g->st->no_record += lr == RUA_NONE;
+		g->st->deferred += lr == RUA_TEMPFAIL;
 		if (lr != RUA_FOUND)
 			printf("%s\t%s\t(none: %s)\n", o->report->report_id, o->policy_domain,
 			       why.msg);

@@ -339,6 +339,27 @@ store_outbox_count(struct store *s, const char *report_id, const char *state, st
 	return n;
 }
 
+int64_t
+store_outbox_prune(struct store *s, int64_t before, struct err *err)
+{
+	struct db_stmt *st = db_prepare(s->db,
+					"DELETE FROM outbox_reports WHERE created < $1 AND"
+					" lookup_state <> 'pending' AND NOT EXISTS (SELECT 1 FROM"
+					" outbox_deliveries d WHERE d.report_id ="
+					" outbox_reports.report_id AND d.state IN ('pending',"
+					" 'sending')) RETURNING report_id", err);
+	int64_t n = 0;
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	db_bind_int64(st, 1, before);
+	while ((rc = db_step(st, err)) == 1)
+		n++;
+	db_reset(st);
+	return rc < 0 ? -1 : n;
+}
+
 void
 store_outbox_items_free(struct outbox_item *items, size_t n)
 {

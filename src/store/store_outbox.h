@@ -91,6 +91,11 @@ int store_outbox_suppress(struct store *s, const char *destination, int64_t unti
 int64_t store_outbox_count(struct store *s, const char *report_id, const char *state,
 			   struct err *err);
 
+/* Deletes reports created before `before` whose lookup and deliveries are
+ * all finished (their deliveries go with them).  Returns the number of
+ * reports deleted, or -1 on error. */
+int64_t store_outbox_prune(struct store *s, int64_t before, struct err *err);
+
 /* Releases an array from store_outbox_due() / store_outbox_lookups_due(). */
 void store_outbox_items_free(struct outbox_item *items, size_t n);
 

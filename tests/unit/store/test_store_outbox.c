@@ -129,7 +129,34 @@ test_outbox_suppressed_destination_gets_no_delivery_until_expiry(void **state)
 	strlist_clear(&d);
 }
 
+static void
+test_outbox_prune_keeps_unfinished_reports(void **state)
+{
+	struct store_fixture *f = *state;
+	struct strlist d = { 0 };
+	struct outbox_item *it;
+	size_t n;
+	struct err err;
+
+	strlist_add(&d, "mailto:a@example.com");
+	add(f->s, "done@s.example", "example.com", &d, 1);
+	add(f->s, "open@s.example", "example.net", &d, 1);
+	add(f->s, "wait@s.example", "sf.example", NULL, 1);
+	assert_int_equal(store_outbox_due(f->s, NOW, 10, &it, &n, &err), 0);
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(it[i].report_id, "done@s.example") == 0)
+			assert_int_equal(store_outbox_finish(f->s, it[i].id, "sent", NOW, NULL, &err), 0);
+	store_outbox_items_free(it, n);
+	assert_int_equal(store_outbox_prune(f->s, NOW, &err), 0);        /* none older */
+	assert_int_equal(store_outbox_prune(f->s, NOW + 1, &err), 1);
+	assert_int_equal(store_outbox_count(f->s, "done@s.example", NULL, &err), 0);
+	assert_int_equal(store_outbox_count(f->s, "open@s.example", NULL, &err), 1);
+	add(f->s, "done@s.example", "example.com", &d, 1);                /* gone */
+	strlist_clear(&d);
+}
+
 static const struct CMUnitTest tests[] = {
+	STORE_TEST(test_outbox_prune_keeps_unfinished_reports),
 	STORE_TEST(test_outbox_report_is_queued_once_with_one_delivery_per_destination),
 	STORE_TEST(test_outbox_claim_succeeds_once_and_retry_comes_due_later),
 	STORE_TEST(test_outbox_deferred_lookup_gets_destinations_later),
