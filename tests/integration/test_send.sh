@@ -53,6 +53,9 @@ _smtp._tls.rej      IN TXT "v=TLSRPTv1; rua=mailto:reject-me@example.test"
 _smtp._tls.supp     IN TXT "v=TLSRPTv1; rua=mailto:supp@example.test"
 _smtp._tls.mx.dane  IN TXT "v=TLSRPTv1; rua=mailto:dane-host@example.test"
 _smtp._tls.next     IN TXT "v=TLSRPTv1; rua=mailto:next@example.test"
+_smtp._tls.s202     IN TXT "v=TLSRPTv1; rua=$W/s202?status=202"
+_smtp._tls.s204     IN TXT "v=TLSRPTv1; rua=$W/s204?status=204"
+_smtp._tls.redir    IN TXT "v=TLSRPTv1; rua=$W/redir?status=301"
 ZONE
 "$C/dns.sh" start "$T/dns" >/dev/null || { fail "dns starts"; exit 1; }
 eval "$(cat "$T/dns/env")"
@@ -298,5 +301,16 @@ p0=$(posts)
 	--https-insecure --now $((NOW + 600)) >/dev/null 2>"$T/v2.err"
 [ "$(posts)" = $((p0 + 1)) ] && ok "--https-insecure delivers to the unverified server" ||
 	fail "--https-insecure" "$(cat "$T/v2.err")"
+
+# ---- any 2xx is success; a redirect is a failure (HTTP-03, HTTP-06) -------
+DB5="sqlite:$T/store5.db"
+printf '2026-11-21~s202.example.test~sts~s202.example.test~-~-~1~0\n2026-11-21~s204.example.test~sts~s204.example.test~-~-~1~0\n2026-11-21~redir.example.test~sts~redir.example.test~-~-~1~0\n' | put "$DB5"
+"$TLSRPT" send --db "$DB5" --resolver 127.0.0.1@$DNS_PORT --submitter example.test \
+	--cacert "$HTTPS_CA" --day $D --now $NOW >/dev/null 2>"$T/s5.err"
+st5() { sqlite3 "$T/store5.db" "SELECT d.state FROM outbox_deliveries d JOIN outbox_reports r USING (report_id) WHERE r.policy_domain='$1'"; }
+[ "$(st5 s202.example.test)" = sent ] && [ "$(st5 s204.example.test)" = sent ] &&
+	ok "HTTP 202 and 204 count as delivered" || fail "2xx" "$(st5 s202.example.test) $(st5 s204.example.test)"
+[ "$(st5 redir.example.test)" = pending ] && grep -q 'redirects are not followed' "$T/s5.err" &&
+	ok "HTTP 301 is not followed and is retried" || fail "redirect" "$(st5 redir.example.test)" "$(cat "$T/s5.err")"
 
 tap_done
