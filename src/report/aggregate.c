@@ -5,6 +5,7 @@
  */
 #include "report/aggregate.h"
 
+#include <arpa/inet.h>
 #include <glib.h>
 #include <idn2.h>
 #include <stdlib.h>
@@ -44,6 +45,28 @@ static char *
 dup_known(const char *s)
 {
 	return s && *s ? xstrdup(s) : NULL;
+}
+
+/* RFC 8460 §4.4: IPv6 in RFC 5952 form (inet_ntop), an IPv4-mapped
+ * address as IPv4 (GEN-11).  Anything that does not parse is kept as is.
+ * Returns a new string, or NULL for NULL or "". */
+static char *
+canon_ip(const char *s)
+{
+	unsigned char a[16];
+	char out[INET6_ADDRSTRLEN];
+
+	if (s == NULL || *s == '\0')
+		return NULL;
+	if (strchr(s, ':') != NULL && inet_pton(AF_INET6, s, a) == 1) {
+		static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+		if (memcmp(a, mapped, 12) == 0 && inet_ntop(AF_INET, a + 12, out, sizeof(out)))
+			return xstrdup(out);
+		if (inet_ntop(AF_INET6, a, out, sizeof(out)))
+			return xstrdup(out);
+	}
+	return xstrdup(s);
 }
 
 char *
@@ -128,14 +151,15 @@ static void
 merge_detail(struct policy *to, const struct failure_detail *d)
 {
 	struct failure_detail *t, norm = *d;
+	char *sip = canon_ip(d->sending_mta_ip), *rip = canon_ip(d->receiving_ip);
 
-	/* compare with "" already mapped to absent */
-	norm.sending_mta_ip = d->sending_mta_ip && *d->sending_mta_ip ? d->sending_mta_ip : NULL;
+	/* compare with "" already mapped to absent and addresses canonical */
+	norm.sending_mta_ip = sip;
+	norm.receiving_ip = rip;
 	norm.receiving_mx_hostname = d->receiving_mx_hostname && *d->receiving_mx_hostname
 					     ? d->receiving_mx_hostname : NULL;
 	norm.receiving_mx_helo = d->receiving_mx_helo && *d->receiving_mx_helo
 					 ? d->receiving_mx_helo : NULL;
-	norm.receiving_ip = d->receiving_ip && *d->receiving_ip ? d->receiving_ip : NULL;
 	norm.additional_information = d->additional_information && *d->additional_information
 					      ? d->additional_information : NULL;
 	norm.failure_reason_code = d->failure_reason_code && *d->failure_reason_code
@@ -145,19 +169,23 @@ merge_detail(struct policy *to, const struct failure_detail *d)
 		if (detail_eq(t, &norm)) {
 			t->failed_session_count = add_count(t->failed_session_count,
 							    d->failed_session_count);
-			return;
+			goto out;
 		}
 	}
 	t = policy_add_failure_detail(to);
 	t->result_type = dup_known(result_string(d));
 	t->type = result_type_from_string(t->result_type ? t->result_type : "");
-	t->sending_mta_ip = dup_known(norm.sending_mta_ip);
+	t->sending_mta_ip = sip;
+	t->receiving_ip = rip;
+	sip = rip = NULL;
 	t->receiving_mx_hostname = dup_known(norm.receiving_mx_hostname);
 	t->receiving_mx_helo = dup_known(norm.receiving_mx_helo);
-	t->receiving_ip = dup_known(norm.receiving_ip);
 	t->additional_information = dup_known(norm.additional_information);
 	t->failure_reason_code = dup_known(norm.failure_reason_code);
 	t->failed_session_count = add_count(0, d->failed_session_count);
+out:
+	free(sip);
+	free(rip);
 }
 
 static const char *

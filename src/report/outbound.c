@@ -63,8 +63,10 @@ attempt(struct reporter *r, const struct outbox_item *it, const char *json, int6
 		const char *to = it->destination + 7;
 
 		if (reporter_build_mail(r, it->report_id, it->policy_domain, it->day, json, to,
-					now, &b, err) < 0)
+					now, &b, err) < 0) {
+			res = DELIVER_PERMFAIL;   /* too big or not an address: final */
 			goto out;
+		}
 		if (r->cfg.smtp.url != NULL)
 			res = deliver_smtp(&r->cfg.smtp, r->from, to, b.data, b.len, err);
 		else

@@ -284,6 +284,34 @@ test_domains_are_a_labels_and_bad_names_are_skipped(void **state)
 	got_free(&g);
 }
 
+static void
+test_addresses_are_canonical_and_merge(void **state)
+{
+	struct got g = { 0 };
+	struct aggregate *a = aggregate_new(&cfg, collect, &g);
+	struct policy p;
+	struct failure_detail *d;
+	struct err err;
+
+	(void)state;
+	/* GEN-11: RFC 5952 IPv6, IPv4-mapped as IPv4; equal after that = one tuple */
+	policy_init(&p, POLICY_TYPE_STS, "example.com", 0, 3);
+	d = detail(&p, RESULT_CERTIFICATE_EXPIRED, "::ffff:192.0.2.1", 1);
+	d->sending_mta_ip = xstrdup("2001:0DB8:0000:0000:0000:0000:0000:0001");
+	d = detail(&p, RESULT_CERTIFICATE_EXPIRED, "192.0.2.1", 2);
+	d->sending_mta_ip = xstrdup("2001:db8::1");
+	assert_int_equal(aggregate_add(a, "example.com", &p, &err), 0);
+	assert_int_equal(aggregate_finish(a, &err), 0);
+	assert_int_equal(g.r[0]->policies[0].n_failure_details, 1);
+	d = &g.r[0]->policies[0].failure_details[0];
+	assert_string_equal(d->sending_mta_ip, "2001:db8::1");
+	assert_string_equal(d->receiving_ip, "192.0.2.1");
+	assert_int_equal(d->failed_session_count, 3);
+	policy_clear(&p);
+	aggregate_free(&a);
+	got_free(&g);
+}
+
 int
 main(void)
 {
@@ -294,6 +322,7 @@ main(void)
 		cmocka_unit_test(test_one_session_with_two_failure_types_gives_two_details),
 		cmocka_unit_test(test_empty_strings_become_absent_and_counts_saturate),
 		cmocka_unit_test(test_domains_are_a_labels_and_bad_names_are_skipped),
+		cmocka_unit_test(test_addresses_are_canonical_and_merge),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
