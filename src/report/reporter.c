@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "model/report_json.h"
 #include "report/aggregate.h"
@@ -38,6 +39,14 @@ reporter_new(const struct reporter_config *cfg, struct dns *dns, struct err *err
 	r->contact_info = cfg->contact_info ? xstrdup(cfg->contact_info)
 					    : xasprintf("postmaster@%s", cfg->submitter);
 	r->from = xstrdup(cfg->from ? cfg->from : r->contact_info);
+	{
+		const char *at = strrchr(r->contact_info, '@');
+
+		/* RFC 8460 §5.3: TLS-Report-Submitter MUST match contact-info's domain */
+		if (at == NULL || strcasecmp(at + 1, cfg->submitter) != 0)
+			log_warn("contact-info \"%s\" is not an address at the submitter domain %s"
+				 " (RFC 8460 section 5.3)", r->contact_info, cfg->submitter);
+	}
 	r->composer = composer_new();
 	r->gzip = gzipper_new();
 	if (r->cfg.retry_for <= 0)
