@@ -12,8 +12,12 @@
  * Identical policies are merged: counters summed, identical failure-detail
  * tuples summed (AGG-02).  Domains are lower-cased A-labels (GEN-08).
  *
- * Rows arrive ordered by recipient domain, so each recipient domain's
- * report is emitted as soon as the next domain starts; only reports of
+ * Rows arrive ordered by recipient domain (store_results.h; the collector
+ * stores domains lower-case, as A-labels), so each recipient domain's
+ * report is emitted as soon as the next domain starts.  Two spellings of
+ * one domain that are not adjacent (a U-label and its A-label) would give
+ * two reports with one report-id, and the outbox keeps only the first.
+ * Only reports of
  * other policy domains (MX hosts, smarthosts) are held until the end.
  * Memory is therefore O(one domain + distinct MX hosts), not O(domains).
  *
