@@ -22,6 +22,8 @@ struct composer {
 	GMimePart *att;
 	GMimeFormatOptions *fo;
 	char *from, *to;      /* the addresses set last (unchanged ones are kept) */
+	char *submitter;      /* the TLS-Report-Submitter set last */
+	int64_t date;         /* the Date set last (0: none yet) */
 };
 
 static int
@@ -88,6 +90,7 @@ composer_free(struct composer **cp)
 	g_mime_format_options_free(c->fo);
 	free(c->from);
 	free(c->to);
+	free(c->submitter);
 	free(c);
 	*cp = NULL;
 }
@@ -189,15 +192,23 @@ composer_build(struct composer *c, const struct compose_mail *m, struct buf *out
 	subject = naming_subject(m->policy_domain, m->submitter, m->report_id);
 	g_mime_message_set_subject(c->msg, subject, NULL);
 	free(subject);
-	dt = g_date_time_new_from_unix_utc(m->date);
-	g_mime_message_set_date(c->msg, dt);
-	g_date_time_unref(dt);
+	if (c->date == 0 || c->date != m->date) {
+		dt = g_date_time_new_from_unix_utc(m->date);
+		g_mime_message_set_date(c->msg, dt);
+		g_date_time_unref(dt);
+		c->date = m->date;
+	}
 	mid = m->message_id ? g_strdup(m->message_id)
 			    : g_mime_utils_generate_message_id(m->submitter);
 	g_mime_message_set_message_id(c->msg, mid);
 	g_free(mid);
 	g_mime_object_set_header(GMIME_OBJECT(c->msg), "TLS-Report-Domain", m->policy_domain, NULL);
-	g_mime_object_set_header(GMIME_OBJECT(c->msg), "TLS-Report-Submitter", m->submitter, NULL);
+	if (c->submitter == NULL || strcmp(c->submitter, m->submitter) != 0) {
+		g_mime_object_set_header(GMIME_OBJECT(c->msg), "TLS-Report-Submitter",
+					 m->submitter, NULL);
+		free(c->submitter);
+		c->submitter = xstrdup(m->submitter);
+	}
 	set_boundary(c, m);
 	set_text(c, m);
 	set_report(c, m);
