@@ -231,6 +231,7 @@ sleep 0.2
 
 # ---- retries -------------------------------------------------------------
 send --now $((NOW + 301)) >/dev/null 2>&1
+sleep 0.2
 [ "$(posts)" = 4 ] && [ "$(st flaky.example.test)" = pending ] &&
 	ok "HTTPS retried after the backoff, still pending" || fail "retry" "$(posts) posts, $(st flaky.example.test)"
 a1=$(sql "SELECT next_try FROM outbox_deliveries d JOIN outbox_reports r USING (report_id) WHERE r.policy_domain='flaky.example.test'")
@@ -299,6 +300,7 @@ p0=$(posts)
 	fail "HTTPS verify" "$(cat "$T/v.err")"
 "$TLSRPT" send --db "$DB4" --resolver 127.0.0.1@$DNS_PORT --submitter example.test \
 	--https-insecure --now $((NOW + 600)) >/dev/null 2>"$T/v2.err"
+sleep 0.2
 [ "$(posts)" = $((p0 + 1)) ] && ok "--https-insecure delivers to the unverified server" ||
 	fail "--https-insecure" "$(cat "$T/v2.err")"
 
