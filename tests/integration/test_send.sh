@@ -241,6 +241,11 @@ send --now $((NOW + 90000)) >/dev/null 2>&1
 [ "$(sql "SELECT lookup_state FROM outbox_reports WHERE policy_domain='sf.servfail.example.test'")" = failed ] &&
 	ok "SERVFAIL lookups stop after 24 h" || fail "lookup give-up"
 
+"$TLSRPT" send --db "$DB" --list > "$T/list.out" 2>&1
+grep -q "$(printf 'rej.example.test\tmailto:reject-me@example.test\tfailed\t1\t')" "$T/list.out" &&
+	grep -q "$(printf 'sf.servfail.example.test\t-\tlookup-failed')" "$T/list.out" &&
+	ok "send --list shows each delivery's state" || fail "--list" "$(cat "$T/list.out")"
+
 # ---- reportd on a simulated clock (SCHED-01) ------------------------------
 printf '2026-11-22~next.example.test~sts~next.example.test~-~-~4~0\n' | put "$DB"
 M=$(( (DAY + 2) * 86400 ))
