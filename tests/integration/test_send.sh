@@ -59,7 +59,7 @@ _smtp._tls.redir    IN TXT "v=TLSRPTv1; rua=$W/redir?status=301"
 ZONE
 "$C/dns.sh" start "$T/dns" >/dev/null || { fail "dns starts"; exit 1; }
 eval "$(cat "$T/dns/env")"
-"$C/dkim.sh" genkey "$T/key" example.test sel >/dev/null 2>&1 &&
+DKIM_SERVICE=tlsrpt "$C/dkim.sh" genkey "$T/key" example.test sel >/dev/null 2>&1 &&
 	"$C/dkim.sh" publish "$T/key" "$T/dns" >/dev/null || { fail "dkim key published"; exit 1; }
 
 # ---- results into a temporary store --------------------------------------
@@ -122,8 +122,8 @@ for r in tls-reports both dane-host; do
 done
 
 for f in "$T"/to-*.eml; do
-	check "DKIM verifies (python3-dkim, key from DNS): $(basename "$f")" \
-		sh -c "'$C/dkim.sh' verify $DNS_PORT < '$f'"
+	check "DKIM verifies (python3-dkim, key with s=tlsrpt from DNS, strict): $(basename "$f")" \
+		sh -c "DKIM_TLSRPT=strict '$C/dkim.sh' verify $DNS_PORT < '$f'"
 done
 f="$T/to-tls-reports@example.test.eml"
 sed 's/mail.example.test/evil.example.test/' "$f" > "$T/tampered.eml"
