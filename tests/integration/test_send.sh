@@ -56,6 +56,8 @@ _smtp._tls.next     IN TXT "v=TLSRPTv1; rua=mailto:next@example.test"
 _smtp._tls.s202     IN TXT "v=TLSRPTv1; rua=$W/s202?status=202"
 _smtp._tls.s204     IN TXT "v=TLSRPTv1; rua=$W/s204?status=204"
 _smtp._tls.redir    IN TXT "v=TLSRPTv1; rua=$W/redir?status=301"
+_smtp._tls.samerua  IN TXT "v=TLSRPTv1; rua=mailto:shared@example.test"
+_smtp._tls.mx.hoster IN TXT "v=TLSRPTv1; rua=mailto:shared@example.test"
 ZONE
 "$C/dns.sh" start "$T/dns" >/dev/null || { fail "dns starts"; exit 1; }
 eval "$(cat "$T/dns/env")"
@@ -319,5 +321,16 @@ st5() { sqlite3 "$T/store5.db" "SELECT d.state FROM outbox_deliveries d JOIN out
 	ok "HTTP 202 and 204 count as delivered" || fail "2xx" "$(st5 s202.example.test) $(st5 s204.example.test)"
 [ "$(st5 redir.example.test)" = pending ] && grep -q 'redirects are not followed' "$T/s5.err" &&
 	ok "HTTP 301 is not followed and is retried" || fail "redirect" "$(st5 redir.example.test)" "$(cat "$T/s5.err")"
+
+# ---- the MX host's report leaves out what already went to the same rua ---
+DB6="sqlite:$T/store6.db"
+printf '2026-11-21~samerua.example.test~tlsa~mx.hoster.example.test~3 1 1 AA~-~2~0\n2026-11-21~web.example.test~tlsa~mx.hoster.example.test~3 1 1 AA~-~5~0\n' | put "$DB6"
+"$TLSRPT" send --db "$DB6" --resolver 127.0.0.1@$DNS_PORT --submitter example.test \
+	--no-deliver --day $D --now $NOW >/dev/null 2>"$T/s6.err"
+host_json=$(sqlite3 "$T/store6.db" "SELECT json FROM outbox_reports WHERE policy_domain='mx.hoster.example.test'")
+case $host_json in
+*'"total-successful-session-count":5'*) ok "MX host report counts only sessions not already reported to the same rua" ;;
+*) fail "same-rua dedup" "$host_json" "$(cat "$T/s6.err")" ;;
+esac
 
 tap_done
