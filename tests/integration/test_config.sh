@@ -1,0 +1,61 @@
+#!/bin/sh
+# `tlsrpt config` and tlsrpt.conf layering through the real program:
+# defaults, --config / TLSRPT_CONFIG file, TLSRPT_<NAME> environment,
+# errors with file:line, and the exit codes of tlsrpt-config(1).
+. "$(dirname "$0")/tap.sh"
+dir=$(mktemp -d /tmp/tlsrpt-test-config.XXXXXX)
+trap 'rm -rf "$dir"' EXIT
+unset TLSRPT_CONFIG TLSRPT_DB TLSRPT_DATABASE_URL
+
+# expect DESC WANT CMD…: CMD's stdout must equal WANT (exit status 0).
+expect() {
+	d=$1; want=$2; shift 2
+	if got=$("$@" 2>&1) && [ "$got" = "$want" ]; then ok "$d"
+	else fail "$d" "command: $*" "want: $want" "got:  $got"; fi
+}
+# expect_error DESC STATUS TEXT CMD…: CMD must exit with STATUS and say TEXT.
+expect_error() {
+	d=$1; want_rc=$2; text=$3; shift 3
+	got=$("$@" 2>&1); rc=$?
+	case "$got" in
+	*"$text"*) [ "$rc" = "$want_rc" ] && { ok "$d"; return; } ;;
+	esac
+	fail "$d" "command: $*" "want status $want_rc and '$text'" "got status $rc: $got"
+}
+
+def=$("$TLSRPT" config --defaults database_url)
+expect "--defaults prints the built-in default" \
+	"database_url = sqlite:/var/lib/tlsrpt/tlsrpt.db" printf '%s' "$def"
+
+printf '# test\n\ndatabase_url = sqlite:%s/file.db\n' "$dir" > "$dir/a.conf"
+expect "--config FILE overrides the default" \
+	"database_url = sqlite:$dir/file.db" "$TLSRPT" config --config "$dir/a.conf" database_url
+expect "TLSRPT_CONFIG names the file" \
+	"database_url = sqlite:$dir/file.db" env TLSRPT_CONFIG="$dir/a.conf" "$TLSRPT" config database_url
+expect "TLSRPT_DATABASE_URL overrides the file" \
+	"database_url = postgresql://env/db" \
+	env TLSRPT_DATABASE_URL=postgresql://env/db "$TLSRPT" config -c "$dir/a.conf" database_url
+expect "--changed prints only what the file changed" \
+	"database_url = sqlite:$dir/file.db" "$TLSRPT" config -n -c "$dir/a.conf"
+expect "--changed prints nothing without a file" "" "$TLSRPT" config -n -c /dev/null
+expect "--defaults ignores the environment" "$def" \
+	env TLSRPT_DATABASE_URL=postgresql://env/db "$TLSRPT" config -d database_url
+if "$TLSRPT" config -v -c "$dir/a.conf" database_url | grep -q "from $dir/a.conf:3"; then
+	ok "--verbose says which file line set a value"
+else fail "--verbose origin" "$("$TLSRPT" config -v -c "$dir/a.conf" 2>&1)"; fi
+
+printf 'database_url = x\n\ndatabse_url = y\n' > "$dir/typo.conf"
+expect_error "unknown parameter: error with file:line, status 3" 3 \
+	"$dir/typo.conf:3: unknown parameter 'databse_url'" "$TLSRPT" config -c "$dir/typo.conf"
+printf 'database_url x\n' > "$dir/syntax.conf"
+expect_error "line without '=': error with file:line" 3 \
+	"$dir/syntax.conf:1: expected 'name = value'" "$TLSRPT" config -c "$dir/syntax.conf"
+expect_error "missing --config file: status 3" 3 "$dir/none.conf" \
+	"$TLSRPT" config -c "$dir/none.conf"
+expect_error "missing TLSRPT_CONFIG file: status 3" 3 "$dir/none.conf" \
+	env TLSRPT_CONFIG="$dir/none.conf" "$TLSRPT" config
+expect_error "unknown NAME argument: status 2" 2 "unknown parameter 'nosuch'" \
+	"$TLSRPT" config nosuch
+expect_error "--defaults with --config: status 2" 2 "excludes" \
+	"$TLSRPT" config -d -c "$dir/a.conf"
+tap_done
