@@ -6,6 +6,7 @@
  */
 #include "check/check.h"
 
+#include <curl/curl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -68,16 +69,32 @@ out:
 	dns_answer_clear(&a);
 }
 
-/* 1 if list has an entry for host ("host:..."). */
+/* 1 if list has an entry for host ("host:...", or ":..." for any host). */
 static int
 has_host_entry(const struct strlist *l, const char *host)
 {
 	size_t i, n = strlen(host);
 
 	for (i = 0; l != NULL && i < l->n; i++)
-		if (strncasecmp(l->v[i], host, n) == 0 && l->v[i][n] == ':')
+		if (l->v[i][0] == ':' || (strncasecmp(l->v[i], host, n) == 0 && l->v[i][n] == ':'))
 			return 1;
 	return 0;
+}
+
+/* The port of an https URL (443 unless given). */
+static long
+url_port(const char *url)
+{
+	CURLU *u = curl_url();
+	char *port = NULL;
+	long p = 443;
+
+	if (u != NULL && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK)
+		p = strtol(port, NULL, 10);
+	curl_free(port);
+	curl_url_cleanup(u);
+	return p;
 }
 
 int
@@ -88,6 +105,7 @@ check_https_get(struct check_io *io, const char *url, const char *host, int head
 	struct strlist resolve = { 0 };
 	struct dns_answer a = { 0 };
 	size_t i;
+	long port;
 	int rc;
 
 	o.head_only = head_only;
@@ -98,8 +116,9 @@ check_https_get(struct check_io *io, const char *url, const char *host, int head
 			dns_lookup(io->dns, DNS_AAAA, host, &a, NULL);
 		for (i = 0; io->https.resolve != NULL && i < io->https.resolve->n; i++)
 			strlist_add(&resolve, io->https.resolve->v[i]);
+		port = url_port(url);
 		for (i = 0; a.status == DNS_OK && i < a.rr.n; i++)
-			strlist_addf(&resolve, strchr(a.rr.v[i], ':') ? "%s:443:[%s]" : "%s:443:%s", host, a.rr.v[i]);
+			strlist_addf(&resolve, strchr(a.rr.v[i], ':') ? "%s:%ld:[%s]" : "%s:%ld:%s", host, port, a.rr.v[i]);
 		o.resolve = &resolve;
 		if (a.qname != NULL && a.status != DNS_OK) {
 			err_set(err, "%s has no address (%s)", host, dns_status_name(a.status));

@@ -81,6 +81,9 @@ check_host(struct check_io *io, const char *host, int mx_secure, struct findings
 		findings_add(out, "dane.tlsa", SEV_WARNING, "sign the domain's zone so its MX RRset is secure",
 		    "the MX records are not DNSSEC-secure: senders do not apply DANE to %s", host);
 	ok = a.secure && mx_secure && usable > 0;
+	if (ok)
+		findings_add(out, "dane.tlsa", SEV_OK, NULL, "DANE is in force for %s: its TLSA and the MX records "
+		    "are DNSSEC-secure", host);
 out:
 	dns_answer_clear(&a);
 	free(name);

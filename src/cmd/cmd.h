@@ -33,7 +33,9 @@ const char *cmd_db_url(const char *flag);
 struct config;
 const char *cmd_db_url_cfg(const struct config *cfg, const char *flag);
 
-/* (cmd_store_open(flag): opens the store at cmd_db_url(flag) and prints the
- * error on failure; added with the store implementation.) */
+/* Opens the store at cmd_db_url(flag).  Returns a new handle (caller
+ * closes it with store_close()), or NULL after printing
+ * "tlsrpt: store: why" on stderr (the caller then exits EXIT_FAILURE_). */
+struct store *cmd_store_open(const char *flag);
 
 #endif

@@ -45,3 +45,15 @@ cmd_db_url(const char *flag)
 	}
 	return from_config;
 }
+
+struct store *
+cmd_store_open(const char *flag)
+{
+	struct err err = { { 0 } };
+	struct store *s;
+
+	s = store_open(cmd_db_url(flag), &err);
+	if (s == NULL)
+		fprintf(stderr, "tlsrpt: store: %s\n", err.msg);
+	return s;
+}

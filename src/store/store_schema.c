@@ -11,6 +11,7 @@
  * UNIQUE key, so long free-text members never hit index size limits.
  * state: small named values (IMAP UIDs, alert memory).
  */
+#include "store/store_outbox.h"
 #include "store/store_private.h"
 
 static const char schema_v1[] =
@@ -97,6 +98,7 @@ static const char schema_v1[] =
 
 const struct store_migration store_schema_migrations[] = {
 	{ 1, schema_v1 },
+	{ 2, store_outbox_schema_sql },   /* outbox_* tables: store_outbox.c */
 };
 
 const size_t store_schema_n_migrations =

@@ -1,0 +1,52 @@
+/*
+ * tlsrpt_private.h: what the files of libtlsrpt share (hidden symbols).
+ *
+ * A growable text buffer that starts in caller-provided storage and grows
+ * through the pluggable allocator, the JSON string escaping of sys4's
+ * library (byte for byte), and the process-wide settings of the API.
+ */
+#ifndef TLSRPT_LIB_PRIVATE_H
+#define TLSRPT_LIB_PRIVATE_H
+
+#include <stddef.h>
+
+/* A text buffer.  `p` points at `inline_mem` (not owned) until it grows;
+ * afterwards it is owned and released by tlsrpt_priv_buf_release(). */
+struct tlsrpt_priv_buf {
+	char *p;
+	size_t len;
+	size_t cap;
+	int owned;
+};
+
+/* Starts b in the caller's storage mem[cap]. */
+void tlsrpt_priv_buf_init(struct tlsrpt_priv_buf *b, char *mem, size_t cap);
+
+/* Appends n bytes.  Returns 0, or -1 if the allocator failed (b unchanged). */
+int tlsrpt_priv_buf_put(struct tlsrpt_priv_buf *b, const char *s, size_t n);
+
+/* Appends a NUL-terminated string.  Returns 0 or -1 (allocation). */
+int tlsrpt_priv_buf_puts(struct tlsrpt_priv_buf *b, const char *s);
+
+/* Appends the decimal form of v.  Returns 0 or -1 (allocation). */
+int tlsrpt_priv_buf_putint(struct tlsrpt_priv_buf *b, long v);
+
+/* Appends s escaped as the body of a JSON string, the way sys4 does:
+ * '"' and '\\' escaped, \b \f \n \r \t short, other controls and 0x7f as
+ * \u00xx (lower-case hex), bytes >= 0x80 raw.  Returns 0 or -1. */
+int tlsrpt_priv_buf_putesc(struct tlsrpt_priv_buf *b, const char *s);
+
+/* Empties b (keeps its storage). */
+void tlsrpt_priv_buf_reset(struct tlsrpt_priv_buf *b);
+
+/* Releases owned storage and empties b. */
+void tlsrpt_priv_buf_release(struct tlsrpt_priv_buf *b);
+
+/* The pluggable allocator (tlsrpt_set_malloc_and_free). */
+void *tlsrpt_priv_alloc(size_t n);
+void tlsrpt_priv_dealloc(void *p);
+
+/* The flags for sendto(): MSG_DONTWAIT unless tlsrpt_set_blocking(). */
+int tlsrpt_priv_send_flags(void);
+
+#endif

@@ -1,0 +1,312 @@
+/*
+ * cmd_alert: `tlsrpt alert` mails the domain owner when stored reports
+ * show new TLS failures (src/alert/), or a weekly digest.  Made for cron:
+ * quiet unless -v, exit 0 when nothing was due or the mail was accepted,
+ * 3 when the store or the mail server failed (nothing is remembered then,
+ * so the next run tries again), 2 for a bad command line.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "alert/alert.h"
+#include "alert/alert_mail.h"
+#include "alert/alert_send.h"
+#include "cmd/cmd.h"
+#include "serve/dataset.h"
+#include "store/store_state.h"
+#include "util/log.h"
+#include "util/xalloc.h"
+
+int cmd_alert(int argc, char **argv);
+extern const char cmd_alert_summary[];
+const char cmd_alert_summary[] = "mail new TLS failures (or a weekly digest); for cron";
+
+#define DAY 86400
+
+struct opts {
+	const char *db, *to, *from, *smtp, *sendmail, *cacert, *domain, *digest;
+	int dry_run, require_tls, force;
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+"usage: tlsrpt alert --to ADDR [--from ADDR] (--smtp URL | --sendmail CMD | --dry-run)\n"
+"                    [--db URL] [--threshold-rate 0.01] [--min-failures N]\n"
+"                    [--since WHEN] [--until WHEN] [--domain D] [--renotify-days N]\n"
+"                    [--digest weekly [--force]] [--cacert FILE] [--require-tls] [-v]\n"
+"\n"
+"Mails each NEW kind of failure (policy domain, result type, MX) found in the\n"
+"reports of the window (default: the last 7 days) whose domain failure rate is\n"
+"at least --threshold-rate and that has at least --min-failures failed sessions,\n"
+"with what it means and how to fix it.  What was mailed is remembered in the\n"
+"store; it is mailed again only after --renotify-days (default 7, 0 = never)\n"
+"and only if it failed again.  --digest weekly mails a summary of the last 7\n"
+"days instead (at most once in 6 days unless --force).  WHEN: YYYY-MM-DD,\n"
+"Unix seconds or Nd (N days ago).  SMTP AUTH: TLSRPT_SMTP_USER and\n"
+"TLSRPT_SMTP_PASSWORD in the environment.  --dry-run prints the mail.\n");
+}
+
+static int
+parse_when(const char *s, int64_t now, int64_t *out)
+{
+	struct tm tm;
+	char *end = NULL;
+	long long v;
+	int y, m, d, used = 0;
+
+	if (*s >= '0' && *s <= '9') {
+		v = strtoll(s, &end, 10);
+		if (strcmp(end, "d") == 0 && v <= 100000) {
+			*out = now - (int64_t)v * DAY;
+			return 0;
+		}
+		if (*end == '\0' && strlen(s) > 8) {
+			*out = (int64_t)v;
+			return 0;
+		}
+	}
+	if (sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &used) != 3 || s[used] != '\0' ||
+	    y < 1970 || m < 1 || m > 12 || d < 1 || d > 31)
+		return -1;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = m - 1;
+	tm.tm_mday = d;
+	*out = (int64_t)timegm(&tm);
+	return 0;
+}
+
+/* Hands the composed mail to the configured channel, or prints it. */
+static int
+deliver(const struct opts *o, const char *subject, const char *body, int64_t now,
+	struct err *err)
+{
+	struct strlist rcpts = { 0 };
+	struct alert_smtp smtp;
+	char *msg;
+	size_t len = 0;
+	int rc = -1;
+
+	msg = alert_mail_compose(o->from, o->to, subject, body, now, &len, err);
+	if (msg == NULL)
+		return -1;
+	if (o->dry_run) {
+		fwrite(msg, 1, len, stdout);
+		rc = 0;
+	} else if (o->sendmail != NULL) {
+		rc = alert_send_sendmail(o->sendmail, msg, len, err);
+	} else if (alert_mail_addresses(o->from, &rcpts, err) == 1) {
+		memset(&smtp, 0, sizeof(smtp));
+		smtp.url = o->smtp;
+		smtp.user = getenv("TLSRPT_SMTP_USER");
+		smtp.password = getenv("TLSRPT_SMTP_PASSWORD");
+		smtp.cacert = o->cacert;
+		smtp.require_tls = o->require_tls;
+		char *from = xstrdup(rcpts.v[0]);
+
+		strlist_clear(&rcpts);
+		if (alert_mail_addresses(o->to, &rcpts, err) > 0)
+			rc = alert_send_smtp(&smtp, from, &rcpts, msg, len, err);
+		free(from);
+	}
+	strlist_clear(&rcpts);
+	free(msg);
+	return rc;
+}
+
+static int
+run_digest(struct store *st, const struct opts *o, const struct alert_config *cfg)
+{
+	struct report_query q = { .since = cfg->since, .until = cfg->until, .domain = cfg->domain };
+	struct err err;
+	char *last = NULL, *subject = NULL, *body = NULL, val[32];
+	json_t *ds = NULL;
+	int rc = EXIT_FAILURE_, got;
+
+	got = store_state_get(st, ALERT_STATE_NS, "digest:last", &last, &err);
+	if (got < 0)
+		goto fail;
+	if (got == 1 && !o->force && !o->dry_run &&
+	    cfg->now - strtoll(last, NULL, 10) < 6 * DAY) {
+		log_info("digest: the last one was sent less than 6 days ago");
+		rc = EXIT_OK;
+		goto out;
+	}
+	ds = dataset_build(st, &q, &err);
+	if (ds == NULL)
+		goto fail;
+	body = alert_mail_digest_body(ds, cfg->since, cfg->until);
+	subject = xasprintf("TLSRPT weekly digest: %" JSON_INTEGER_FORMAT " failed of %"
+			    JSON_INTEGER_FORMAT " TLS sessions",
+			    json_integer_value(json_object_get(ds, "failure")),
+			    json_integer_value(json_object_get(ds, "failure")) +
+			    json_integer_value(json_object_get(ds, "success")));
+	if (deliver(o, subject, body, cfg->now, &err) != 0)
+		goto fail;
+	snprintf(val, sizeof(val), "%" PRId64, cfg->now);
+	if (!o->dry_run && store_state_set(st, ALERT_STATE_NS, "digest:last", val, &err) != 0)
+		goto fail;
+	log_info("digest sent to %s", o->to);
+	rc = EXIT_OK;
+	goto out;
+fail:
+	log_error("alert: %s", err.msg);
+out:
+	json_decref(ds);
+	free(last);
+	free(subject);
+	free(body);
+	return rc;
+}
+
+static int
+run_alert(struct store *st, const struct opts *o, const struct alert_config *cfg)
+{
+	struct alert_list l = { 0 };
+	struct err err;
+	char *subject = NULL, *body = NULL;
+	int rc = EXIT_FAILURE_;
+
+	if (alert_find(st, cfg, &l, &err) < 0)
+		goto fail;
+	if (l.n == 0) {
+		log_info("no new failures above the thresholds");
+		rc = EXIT_OK;
+		goto out;
+	}
+	subject = alert_mail_subject(&l);
+	body = alert_mail_body(&l, cfg);
+	if (deliver(o, subject, body, cfg->now, &err) != 0)
+		goto fail;
+	if (!o->dry_run && alert_remember(st, cfg, &l, &err) != 0)
+		goto fail;
+	log_info("alert about %zu new failure kind(s) %s %s", l.n,
+		 o->dry_run ? "printed for" : "sent to", o->to);
+	rc = EXIT_OK;
+	goto out;
+fail:
+	log_error("alert: %s", err.msg);
+out:
+	alert_list_free(&l);
+	free(subject);
+	free(body);
+	return rc;
+}
+
+int
+cmd_alert(int argc, char **argv)
+{
+	static const struct option lopts[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "threshold-rate", required_argument, NULL, 'r' },
+		{ "min-failures", required_argument, NULL, 'n' },
+		{ "since", required_argument, NULL, 's' },
+		{ "until", required_argument, NULL, 'u' },
+		{ "domain", required_argument, NULL, 'D' },
+		{ "to", required_argument, NULL, 't' },
+		{ "from", required_argument, NULL, 'f' },
+		{ "smtp", required_argument, NULL, 'S' },
+		{ "sendmail", required_argument, NULL, 'M' },
+		{ "cacert", required_argument, NULL, 'C' },
+		{ "require-tls", no_argument, NULL, 'T' },
+		{ "digest", required_argument, NULL, 'g' },
+		{ "renotify-days", required_argument, NULL, 'R' },
+		{ "force", no_argument, NULL, 'F' },
+		{ "dry-run", no_argument, NULL, 'N' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct opts o;
+	struct alert_config cfg;
+	struct store *st = NULL;
+	struct err err;
+	const char *since = NULL, *until = NULL;
+	char *end = NULL;
+	long long days = 7;
+	int c, verbose = 0, rc;
+
+	memset(&o, 0, sizeof(o));
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.threshold_rate = 0.01;
+	cfg.min_failures = 1;
+	cfg.now = (int64_t)time(NULL);
+	o.from = "tlsrpt@localhost";
+	while ((c = getopt_long(argc, argv, "vqh", lopts, NULL)) != -1) {
+		switch (c) {
+		case 'd': o.db = optarg; break;
+		case 's': since = optarg; break;
+		case 'u': until = optarg; break;
+		case 'D': o.domain = optarg; break;
+		case 't': o.to = optarg; break;
+		case 'f': o.from = optarg; break;
+		case 'S': o.smtp = optarg; break;
+		case 'M': o.sendmail = optarg; break;
+		case 'C': o.cacert = optarg; break;
+		case 'T': o.require_tls = 1; break;
+		case 'g': o.digest = optarg; break;
+		case 'F': o.force = 1; break;
+		case 'N': o.dry_run = 1; break;
+		case 'v': verbose++; break;
+		case 'q': verbose = -1; break;
+		case 'h': usage(stdout); return EXIT_OK;
+		case 'r':
+			cfg.threshold_rate = strtod(optarg, &end);
+			if (*end != '\0' || !(cfg.threshold_rate >= 0 && cfg.threshold_rate <= 1))
+				goto bad;
+			break;
+		case 'n':
+			cfg.min_failures = strtoull(optarg, &end, 10);
+			if (*optarg == '-' || *end != '\0')
+				goto bad;
+			break;
+		case 'R':
+			days = strtoll(optarg, &end, 10);
+			if (*end != '\0' || days < 0 || days > 3650)
+				goto bad;
+			break;
+		default: usage(stderr); return EXIT_USAGE;
+		}
+	}
+	cfg.renotify = (int64_t)days * DAY;
+	cfg.domain = o.domain;
+	cfg.since = cfg.now - 7 * DAY;
+	if ((since != NULL && parse_when(since, cfg.now, &cfg.since) != 0) ||
+	    (until != NULL && parse_when(until, cfg.now, &cfg.until) != 0)) {
+		fprintf(stderr, "tlsrpt alert: --since/--until: expected YYYY-MM-DD, Unix seconds or Nd\n");
+		return EXIT_USAGE;
+	}
+	if (o.digest != NULL && strcmp(o.digest, "weekly") != 0)
+		goto bad;
+	if (o.digest != NULL && cfg.until == 0)
+		cfg.until = cfg.now;
+	if (optind != argc || o.to == NULL ||
+	    (!o.dry_run && (o.smtp == NULL) == (o.sendmail == NULL))) {
+		fprintf(stderr, "tlsrpt alert: need --to and exactly one of --smtp, --sendmail "
+			"(or --dry-run)\n");
+		return EXIT_USAGE;
+	}
+	log_init("tlsrpt", verbose < 0 ? LOG_LEVEL_ERROR : verbose > 1 ? LOG_LEVEL_DEBUG :
+		 verbose ? LOG_LEVEL_INFO : LOG_LEVEL_WARN, 0);
+	signal(SIGPIPE, SIG_IGN);
+	st = store_open(cmd_db_url(o.db), &err);
+	if (st == NULL) {
+		log_error("alert: %s", err.msg);
+		return EXIT_FAILURE_;
+	}
+	rc = o.digest != NULL ? run_digest(st, &o, &cfg) : run_alert(st, &o, &cfg);
+	store_close(&st);
+	return rc;
+bad:
+	fprintf(stderr, "tlsrpt alert: bad value for an option\n");
+	usage(stderr);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,133 @@
+/*
+ * cmd_collectd: `tlsrpt collectd`: the collector daemon.  Receives the
+ * datagrams MTAs send through libtlsrpt (ours or sys4's) on a unix socket
+ * and stores them as results (collector/collectd.h does the work).
+ * Exit status: 0 after SIGTERM/SIGINT with everything stored, 1 if
+ * results were lost, 2 usage, 3 could not start.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd/cmd.h"
+#include "collector/collectd.h"
+#include "util/log.h"
+
+int cmd_collectd(int argc, char **argv);
+extern const char cmd_collectd_summary[];
+const char cmd_collectd_summary[] = "receive MTA results (libtlsrpt datagrams) and store them";
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: tlsrpt collectd --socket PATH [--db URL] [--batch N] [--flush-ms MS]\n"
+	    "                       [--socket-mode OCTAL] [--socket-group NAME] [--rcvbuf BYTES]\n"
+	    "                       [--stats-secs S] [--foreground] [-v]\n"
+	    "Binds the unix datagram socket PATH (or $TLSRPT_SOCKET) and stores every result\n"
+	    "received in the database (--db, $TLSRPT_DB).  SIGTERM/SIGINT store what was\n"
+	    "received and exit; SIGHUP stores the current batch now.\n");
+}
+
+/* Parses a whole decimal (or, with base 8, octal) number in [min, max]. */
+static int
+parse_num(const char *s, int base, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	if (s == NULL || *s == '\0')
+		return -1;
+	v = strtol(s, &end, base);
+	if (*end != '\0' || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int
+cmd_collectd(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "db", required_argument, NULL, 'd' },
+		{ "batch", required_argument, NULL, 'b' },
+		{ "flush-ms", required_argument, NULL, 'f' },
+		{ "socket-mode", required_argument, NULL, 'm' },
+		{ "socket-group", required_argument, NULL, 'g' },
+		{ "rcvbuf", required_argument, NULL, 'r' },
+		{ "stats-secs", required_argument, NULL, 'S' },
+		{ "foreground", no_argument, NULL, 'F' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct collectd_config cfg;
+	const char *db = NULL;
+	int foreground = 0, verbose = 0, c, rc;
+	struct err err;
+	long v;
+
+	collectd_config_defaults(&cfg);
+	cfg.socket_path = getenv("TLSRPT_SOCKET");
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 's': cfg.socket_path = optarg; break;
+		case 'd': db = optarg; break;
+		case 'b':
+			if (parse_num(optarg, 10, 1, 1000000, &v) < 0)
+				goto bad;
+			cfg.batch_max = (size_t)v;
+			break;
+		case 'f':
+			if (parse_num(optarg, 10, 1, 600000, &v) < 0)
+				goto bad;
+			cfg.flush_ms = (int)v;
+			break;
+		case 'm':
+			if (parse_num(optarg, 8, 0, 07777, &v) < 0)
+				goto bad;
+			cfg.socket_mode = (int)v;
+			break;
+		case 'g': cfg.socket_group = optarg; break;
+		case 'r':
+			if (parse_num(optarg, 10, 0, 1L << 30, &v) < 0)
+				goto bad;
+			cfg.rcvbuf = (size_t)v;
+			break;
+		case 'S':
+			if (parse_num(optarg, 10, 0, 86400, &v) < 0)
+				goto bad;
+			cfg.stats_secs = (int)v;
+			break;
+		case 'F': foreground = 1; break;
+		case 'v': verbose = 1; break;
+		case 'h': usage(stdout); return EXIT_OK;
+		default: usage(stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind != argc || cfg.socket_path == NULL || *cfg.socket_path == '\0') {
+		fprintf(stderr, "tlsrpt collectd: %s\n", optind != argc ? "unexpected argument"
+					: "no socket: give --socket PATH or set TLSRPT_SOCKET");
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	cfg.db_url = cmd_db_url(db);
+	cfg.daemonize = !foreground;
+	/* A daemon logs to syslog, at info (counters) unless -v asks for more. */
+	log_init("tlsrpt-collectd", verbose ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO, !foreground);
+	rc = collectd_run(&cfg, &err);
+	if (rc < 0) {
+		log_error("%s", err.msg);
+		if (!foreground)
+			fprintf(stderr, "tlsrpt collectd: %s\n", err.msg);
+		return EXIT_FAILURE_;
+	}
+	return rc == 0 ? EXIT_OK : EXIT_PARTIAL;
+bad:
+	fprintf(stderr, "tlsrpt collectd: bad value for an option: %s\n", optarg);
+	usage(stderr);
+	return EXIT_USAGE;
+}

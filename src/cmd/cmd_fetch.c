@@ -1,0 +1,191 @@
+/*
+ * cmd_fetch: `tlsrpt fetch maildir DIR | mbox FILE | dir DIR | imap URL`
+ * reads report mail (or report files) and stores every report found:
+ * ingest_extract → report_parse_json → store_put_report for each message
+ * (ingest_store.h).  A bad message is reported and skipped; a store
+ * failure stops the run.  The last line says what happened.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd/cmd.h"
+#include "cmd/fetch.h"
+#include "ingest/filedir.h"
+#include "ingest/maildir.h"
+#include "ingest/mbox.h"
+#include "store/store.h"
+#include "util/log.h"
+
+int cmd_fetch(int argc, char **argv);
+extern const char cmd_fetch_summary[];
+const char cmd_fetch_summary[] = "store the reports found in a mailbox (IMAP, Maildir, mbox) or directory";
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: tlsrpt fetch [--db URL] [-v] maildir DIR\n"
+	    "       tlsrpt fetch [--db URL] [-v] mbox FILE\n"
+	    "       tlsrpt fetch [--db URL] [-v] dir DIR\n"
+	    "       tlsrpt fetch [--db URL] [-v] imap URL [--user U] [--password-file F]\n"
+	    "                    [--cacert F] [--mailbox MAILBOX] [--move-to FOLDER] [--seen]\n"
+	    "\n"
+	    "Stores every TLSRPT report found (mail with a gzip/JSON report part,\n"
+	    "or report files) and prints \"fetched N messages: N stored, N duplicates,\n"
+	    "N errors\".  A report already stored counts as a duplicate.\n"
+	    "imap URL is imaps://host[:port][/MAILBOX] or imap://… (STARTTLS is\n"
+	    "required); the password comes from --password-file or the\n"
+	    "TLSRPT_IMAP_PASSWORD environment variable, never from the command line.\n"
+	    "Mail already fetched is not fetched again (the last UID is kept in the\n"
+	    "store); --seen / --move-to apply only to mail whose reports were stored.\n"
+	    "Exit status: 0 all stored, %d some messages refused, %d usage, %d failure.\n",
+	    EXIT_PARTIAL, EXIT_USAGE, EXIT_FAILURE_);
+}
+
+void
+fetch_progress(struct fetch_run *run)
+{
+	if (!run->progress)
+		return;
+	fprintf(stderr, "\r%u messages: %u stored, %u duplicates, %u errors",
+		run->counts.messages, run->counts.stored, run->counts.duplicates,
+		run->counts.errors);
+	fflush(stderr);
+}
+
+/* Per-item callback for the file sources; a positive return stops. */
+static int
+on_item(void *ctx, const struct source_item *item, const char *channel)
+{
+	struct fetch_run *run = ctx;
+	struct err err = { "" };
+	int rc;
+
+	if (item->error != NULL) {
+		run->counts.messages++;
+		run->counts.errors++;
+		log_warn("%s", item->error);
+		fetch_progress(run);
+		return 0;
+	}
+	rc = ingest_store_bytes(run->store, item->data, item->len, &run->limits,
+				channel, item->name, &run->counts, &err);
+	fetch_progress(run);
+	if (rc < 0) {
+		log_error("%s", err.msg);
+		return 1;
+	}
+	return 0;
+}
+
+static int
+on_maildir(void *ctx, const struct source_item *item)
+{
+	return on_item(ctx, item, "maildir");
+}
+
+static int
+on_mbox(void *ctx, const struct source_item *item)
+{
+	return on_item(ctx, item, "mbox");
+}
+
+static int
+on_file(void *ctx, const struct source_item *item)
+{
+	return on_item(ctx, item, "file");
+}
+
+/* Runs the source named by kind on arg.  Returns 0 or -1 (logged). */
+static int
+run_source(struct fetch_run *run, const char *kind, const char *arg,
+	   const struct fetch_imap_options *io)
+{
+	struct err err = { "" };
+	int rc;
+
+	if (strcmp(kind, "maildir") == 0)
+		rc = maildir_each(arg, run->limits.max_input, on_maildir, run, &err);
+	else if (strcmp(kind, "mbox") == 0)
+		rc = mbox_each(arg, run->limits.max_input, on_mbox, run, &err);
+	else if (strcmp(kind, "dir") == 0)
+		rc = filedir_each(arg, run->limits.max_input, on_file, run, &err);
+	else
+		rc = fetch_imap(run, io, &err);
+	if (rc < 0)
+		log_error("%s", err.msg);
+	return rc == 0 ? 0 : -1;  /* > 0: a callback stopped on a store failure */
+}
+
+int
+cmd_fetch(int argc, char **argv)
+{
+	enum { OPT_DB = 256, OPT_USER, OPT_PWFILE, OPT_CACERT, OPT_MAILBOX,
+	       OPT_MOVE, OPT_SEEN };
+	static const struct option opts[] = {
+		{ "db", required_argument, NULL, OPT_DB },
+		{ "user", required_argument, NULL, OPT_USER },
+		{ "password-file", required_argument, NULL, OPT_PWFILE },
+		{ "cacert", required_argument, NULL, OPT_CACERT },
+		{ "mailbox", required_argument, NULL, OPT_MAILBOX },
+		{ "move-to", required_argument, NULL, OPT_MOVE },
+		{ "seen", no_argument, NULL, OPT_SEEN },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct fetch_imap_options io = { 0 };
+	struct fetch_run run = { 0 };
+	struct err err = { "" };
+	const char *db = NULL, *kind, *arg;
+	int c, verbose = 0, rc;
+
+	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_DB: db = optarg; break;
+		case OPT_USER: io.user = optarg; break;
+		case OPT_PWFILE: io.password_file = optarg; break;
+		case OPT_CACERT: io.cacert = optarg; break;
+		case OPT_MAILBOX: io.mailbox = optarg; break;
+		case OPT_MOVE: io.move_to = optarg; break;
+		case OPT_SEEN: io.mark_seen = 1; break;
+		case 'v': verbose++; break;
+		case 'h': usage(stdout); return EXIT_OK;
+		default: usage(stderr); return EXIT_USAGE;
+		}
+	}
+	if (argc - optind != 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	kind = argv[optind];
+	arg = argv[optind + 1];
+	if (strcmp(kind, "maildir") != 0 && strcmp(kind, "mbox") != 0 &&
+	    strcmp(kind, "dir") != 0 && strcmp(kind, "imap") != 0) {
+		fprintf(stderr, "tlsrpt fetch: unknown source '%s' (maildir, mbox, dir, imap)\n",
+			kind);
+		return EXIT_USAGE;
+	}
+	io.url = arg;
+	if (verbose > 0)
+		log_init("tlsrpt", verbose > 1 ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO, 0);
+	ingest_limits_default(&run.limits);
+	run.progress = isatty(2) && verbose == 0;
+	run.store = store_open(cmd_db_url(db), &err);
+	if (run.store == NULL) {
+		fprintf(stderr, "tlsrpt fetch: %s\n", err.msg);
+		return EXIT_FAILURE_;
+	}
+	rc = run_source(&run, kind, arg, &io);
+	if (run.progress)
+		fputc('\n', stderr);
+	printf("fetched %u messages: %u stored, %u duplicates, %u errors\n",
+	       run.counts.messages, run.counts.stored, run.counts.duplicates,
+	       run.counts.errors);
+	store_close(&run.store);
+	if (rc != 0)
+		return EXIT_FAILURE_;
+	return run.counts.errors > 0 ? EXIT_PARTIAL : EXIT_OK;
+}

@@ -1,0 +1,257 @@
+/*
+ * cmd_parse: `tlsrpt parse [FILE...]`: reads reports (raw JSON, gzip, zip
+ * or mail; stdin when no FILE or "-"), parses, validates and stores them.
+ *
+ * Each input is bounded by the ingest limits (ingest.h).  Bad input gets
+ * one line "FILE: what: why" on stderr and is skipped; the rest goes on.
+ * Exit: EXIT_OK, EXIT_PARTIAL when some input was bad, EXIT_FAILURE_ when
+ * the store failed (processing stops there), EXIT_USAGE.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cmd/cmd.h"
+#include "ingest/ingest.h"
+#include "model/report_json.h"
+#include "model/report_validate.h"
+#include "store/store_reports.h"
+#include "util/buf.h"
+#include "util/xalloc.h"
+
+int cmd_parse(int argc, char **argv);
+extern const char cmd_parse_summary[];
+const char cmd_parse_summary[] = "parse report files (JSON, gzip, zip, mail) and store them";
+
+struct parse_run {
+	const char *name;       /* input name for messages */
+	const char *channel;    /* "file" or "stdin" */
+	struct store *store;    /* NULL with --no-write */
+	int verbose, json;
+	size_t n_doc;           /* documents seen in this input */
+	size_t stored, duplicates, parsed, bad;
+	int store_failed;
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: tlsrpt parse [-n|--no-write] [-v|--verbose] [--json] [--db URL] [FILE...]\n"
+		"Reads TLSRPT reports (JSON, gzip, zip or mail; stdin when no FILE or \"-\"),\n"
+		"checks them and stores them (duplicates are recognised and skipped).\n"
+		"  -n, --no-write  parse and check only\n"
+		"  -v, --verbose   one line per report: stored|duplicate|parsed report-id=… org=… domain=…\n"
+		"  --json          print each parsed report as JSON on stdout\n"
+		"  --db URL        store (sqlite:PATH, PATH or postgresql://…; default $TLSRPT_DB)\n"
+		"Exit status: 0 all stored, %d some input bad (skipped), %d store failed, %d usage.\n",
+		EXIT_PARTIAL, EXIT_FAILURE_, EXIT_USAGE);
+}
+
+/* "a.example,b.example": the policy domains, for the -v line. */
+static char *
+domains(const struct report *r)
+{
+	struct buf b;
+	size_t len;
+
+	buf_init(&b, 4096);
+	for (size_t i = 0; i < r->n_policies; i++) {
+		const char *d = r->policies[i].policy_domain;
+
+		if (d == NULL || *d == '\0')
+			continue;
+		if (b.len > 0 && buf_append_str(&b, ",") < 0)
+			break;
+		if (buf_append_str(&b, d) < 0)
+			break;
+	}
+	return buf_steal(&b, &len);
+}
+
+static void
+say(const struct parse_run *run, const char *what, const struct report *r)
+{
+	char *d;
+
+	if (!run->verbose)
+		return;
+	d = domains(r);
+	fprintf(stderr, "%s report-id=%s org=%s domain=%s\n", what,
+		r->report_id ? r->report_id : "", r->organization_name ? r->organization_name : "",
+		d);
+	free(d);
+}
+
+static int
+on_doc(void *ctx, const char *json, size_t len, const struct ingest_meta *meta)
+{
+	struct parse_run *run = ctx;
+	struct strlist problems = { 0 };
+	struct err err = { { 0 } };
+	struct report *r;
+	char *raw = NULL;
+	int rc;
+
+	run->n_doc++;
+	r = report_parse_json(json, len, &err);
+	if (r == NULL) {
+		fprintf(stderr, "%s: report %zu (%s): not a valid report: %s\n", run->name,
+			run->n_doc, meta->container ? meta->container : "json", err.msg);
+		run->bad++;
+		return 0;
+	}
+	/* Problems are the sender's; the report is still evidence and is kept. */
+	report_validate(r, &problems);
+	for (size_t i = 0; i < problems.n; i++) {
+		int note = strncmp(problems.v[i], "note: ", 6) == 0;
+
+		if (run->verbose || !note)
+			fprintf(stderr, "%s: report-id=%s: %s%s\n", run->name,
+				r->report_id ? r->report_id : "", note ? "" : "warning: ",
+				problems.v[i]);
+	}
+	if (run->json) {
+		char *out = report_write_json(r, REPORT_JSON_PRETTY | REPORT_JSON_KEEP_EXTRA);
+
+		if (out != NULL)
+			printf("%s\n", out);
+		free(out);
+	}
+	if (run->store == NULL) {
+		run->parsed++;
+		say(run, "parsed", r);
+		goto out;
+	}
+	raw = xstrndup(json, len);
+	rc = store_put_report(run->store, r,
+			      &(struct report_source){ run->channel,
+						       meta->filename ? meta->filename : run->name,
+						       raw, (int64_t)time(NULL) },
+			      &err);
+	if (rc < 0) {
+		fprintf(stderr, "%s: %s\n", run->name, err.msg);
+		run->store_failed = 1;
+		rc = 1;
+		goto stop;
+	}
+	if (rc == 1) {
+		run->stored++;
+		say(run, "stored", r);
+	} else {
+		run->duplicates++;
+		say(run, "duplicate", r);
+	}
+out:
+	rc = 0;
+stop:
+	free(raw);
+	strlist_clear(&problems);
+	report_free(r);
+	return rc;
+}
+
+/* Reads all of f into b (at most b->max bytes). */
+static int
+slurp(FILE *f, struct buf *b, struct err *err)
+{
+	char chunk[65536];
+	size_t n;
+
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		if (buf_append(b, chunk, n) < 0) {
+			err_set(err, "input larger than %zu bytes (ingest limit)", b->max);
+			return -1;
+		}
+	}
+	if (ferror(f)) {
+		err_set(err, "read error: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void
+parse_one(struct parse_run *run, const char *path, const struct ingest_limits *lim)
+{
+	int is_stdin = strcmp(path, "-") == 0;
+	struct err err = { { 0 } };
+	struct buf b;
+	FILE *f;
+	int n;
+
+	run->name = is_stdin ? "<stdin>" : path;
+	run->channel = is_stdin ? "stdin" : "file";
+	run->n_doc = 0;
+	f = is_stdin ? stdin : fopen(path, "rb");
+	if (f == NULL) {
+		fprintf(stderr, "%s: open: %s\n", path, strerror(errno));
+		run->bad++;
+		return;
+	}
+	buf_init(&b, lim->max_input);
+	if (slurp(f, &b, &err) < 0) {
+		fprintf(stderr, "%s: %s\n", run->name, err.msg);
+		run->bad++;
+		goto out;
+	}
+	n = ingest_extract(b.data ? b.data : "", b.len, lim, on_doc, run, &err);
+	if (run->store_failed)
+		goto out;
+	if (n <= 0) {
+		fprintf(stderr, "%s: %s: %s\n", run->name,
+			n == 0 ? "no report found" : "unreadable", err.msg);
+		run->bad++;
+	}
+out:
+	buf_free(&b);
+	if (!is_stdin)
+		fclose(f);
+}
+
+int
+cmd_parse(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "no-write", no_argument, NULL, 'n' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "db", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static char *const stdin_only[] = { (char *)"-", NULL };
+	struct parse_run run = { 0 };
+	struct ingest_limits lim;
+	const char *db = NULL;
+	char *const *files;
+	int no_write = 0, c, nfiles;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "nvh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'n': no_write = 1; break;
+		case 'v': run.verbose = 1; break;
+		case 'j': run.json = 1; break;
+		case 'd': db = optarg; break;
+		case 'h': usage(stdout); return EXIT_OK;
+		default: usage(stderr); return EXIT_USAGE;
+		}
+	}
+	files = optind < argc ? argv + optind : stdin_only;
+	nfiles = optind < argc ? argc - optind : 1;
+	if (!no_write && (run.store = cmd_store_open(db)) == NULL)
+		return EXIT_FAILURE_;
+	ingest_limits_default(&lim);
+	for (int i = 0; i < nfiles && !run.store_failed; i++)
+		parse_one(&run, files[i], &lim);
+	store_close(&run.store);
+	if (run.verbose)
+		fprintf(stderr, "%zu stored, %zu duplicates, %zu parsed only, %zu bad\n",
+			run.stored, run.duplicates, run.parsed, run.bad);
+	if (run.store_failed)
+		return EXIT_FAILURE_;
+	return run.bad > 0 ? EXIT_PARTIAL : EXIT_OK;
+}

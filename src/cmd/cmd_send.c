@@ -1,0 +1,198 @@
+/*
+ * cmd_send: `tlsrpt send` — one reporter run, for cron or a systemd timer:
+ * generate the reports of one day (--day) or of every finished day that
+ * still has results, then make every delivery that is due.  Also manages
+ * the suppression list (--suppress DEST --until DATE).
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cmd/cmd.h"
+#include "cmd/send_options.h"
+#include "report/naming.h"
+#include "store/store_outbox.h"
+#include "store/store_results.h"
+#include "util/log.h"
+
+int cmd_send(int argc, char **argv);
+extern const char cmd_send_summary[];
+const char cmd_send_summary[] = "aggregate stored results and deliver RFC 8460 reports once";
+
+enum { O_DAY = 1, O_DRY_RUN, O_NO_DELIVER, O_NOW, O_SUPPRESS, O_UNTIL, O_COMMENT, O_HELP };
+
+static const struct option own_options[] = {
+	{ "day", required_argument, NULL, O_DAY },
+	{ "dry-run", required_argument, NULL, O_DRY_RUN },
+	{ "no-deliver", no_argument, NULL, O_NO_DELIVER },
+	{ "now", required_argument, NULL, O_NOW },
+	{ "suppress", required_argument, NULL, O_SUPPRESS },
+	{ "until", required_argument, NULL, O_UNTIL },
+	{ "comment", required_argument, NULL, O_COMMENT },
+	{ "help", no_argument, NULL, O_HELP },
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: tlsrpt send [--day YYYY-MM-DD] [options]\n"
+		   "       tlsrpt send --suppress DEST --until YYYY-MM-DD [--comment TEXT] [--db URL]\n"
+		   "  --day YYYY-MM-DD         report this UTC day (default: every finished day\n"
+		   "                           that still has results)\n"
+		   "  --dry-run DIR            write reports and mails into DIR; send and change nothing\n"
+		   "  --no-deliver             only generate; leave deliveries for later\n"
+		   "  --now UNIXTIME           pretend the time is this (testing)\n"
+		   "%s", send_options_usage);
+}
+
+static struct option *
+all_options(void)
+{
+	size_t a = sizeof(own_options) / sizeof(own_options[0]), b = 0;
+	struct option *v;
+
+	while (send_long_options[b].name != NULL)
+		b++;
+	v = calloc(a + b + 1, sizeof(*v));
+	if (v == NULL)
+		return NULL;
+	memcpy(v, own_options, sizeof(own_options));
+	memcpy(v + a, send_long_options, b * sizeof(*v));
+	return v;
+}
+
+static void
+print_stats(const struct reporter_stats *st)
+{
+	fprintf(stderr,
+		"tlsrpt send: %zu reports: %zu queued, %zu already queued, %zu without TLSRPT"
+		" record, %zu lookup deferred, %zu all-success skipped; deliveries: %zu sent,"
+		" %zu to retry, %zu failed\n",
+		st->reports, st->stored, st->duplicates, st->no_record, st->deferred,
+		st->only_success, st->sent, st->retry, st->failed);
+}
+
+static int
+suppress(const char *db, const char *dest, const char *until, const char *comment)
+{
+	struct err err;
+	struct store *s;
+	int64_t day;
+	int rc;
+
+	if (until == NULL || naming_parse_day(until, &day) < 0) {
+		fprintf(stderr, "tlsrpt send: --until YYYY-MM-DD is required with --suppress\n");
+		return EXIT_USAGE;
+	}
+	if ((s = store_open(cmd_db_url(db), &err)) == NULL) {
+		fprintf(stderr, "tlsrpt send: %s\n", err.msg);
+		return EXIT_FAILURE_;
+	}
+	rc = store_outbox_suppress(s, dest, naming_day_begin(day), comment, &err);
+	if (rc < 0)
+		fprintf(stderr, "tlsrpt send: %s\n", err.msg);
+	store_close(&s);
+	return rc < 0 ? EXIT_FAILURE_ : EXIT_OK;
+}
+
+/* Generates `day`, or every day before today that has results. */
+static int
+generate(struct reporter *r, struct store *s, int have_day, int64_t day, int64_t now,
+	 struct reporter_stats *st, struct err *err)
+{
+	int64_t *days = NULL;
+	size_t n = 0;
+	int rc = 0;
+
+	if (have_day)
+		return reporter_generate_day(r, s, day, now, st, err);
+	if (store_result_days(s, now / 86400, &days, &n, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc = reporter_generate_day(r, s, days[i], now, st, err);
+	free(days);
+	return rc;
+}
+
+int
+cmd_send(int argc, char **argv)
+{
+	struct send_options o = { 0 };
+	struct reporter_stats st = { 0 };
+	struct option *opts = all_options();
+	struct reporter *r = NULL;
+	struct store *s = NULL;
+	struct dns *dns = NULL;
+	struct err err;
+	const char *sup = NULL, *until = NULL, *comment = NULL;
+	int64_t day = 0, now = (int64_t)time(NULL);
+	int c, have_day = 0, no_deliver = 0, ret = EXIT_USAGE;
+
+	if (opts == NULL)
+		return EXIT_FAILURE_;
+	while ((c = getopt_long(argc, argv, "v", opts, NULL)) != -1) {
+		int k = send_options_apply(&o, c, optarg);
+
+		if (k < 0)
+			goto out;
+		if (k > 0)
+			continue;
+		switch (c) {
+		case O_DAY:
+			if (naming_parse_day(optarg, &day) < 0) {
+				fprintf(stderr, "tlsrpt send: --day: \"%s\" is not YYYY-MM-DD\n",
+					optarg);
+				goto out;
+			}
+			have_day = 1;
+			break;
+		case O_DRY_RUN: o.rc.dry_run_dir = optarg; break;
+		case O_NO_DELIVER: no_deliver = 1; break;
+		case O_NOW: now = strtoll(optarg, NULL, 10); break;
+		case O_SUPPRESS: sup = optarg; break;
+		case O_UNTIL: until = optarg; break;
+		case O_COMMENT: comment = optarg; break;
+		case 'v': o.verbose = 1; break;
+		case O_HELP: usage(stdout); ret = EXIT_OK; goto out;
+		default: usage(stderr); goto out;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		goto out;
+	}
+	if (o.verbose)
+		log_init("tlsrpt send", LOG_LEVEL_INFO, 0);
+	if (sup != NULL) {
+		ret = suppress(o.db, sup, until, comment);
+		goto out;
+	}
+	if (send_options_finish(&o) < 0)
+		goto out;
+	ret = EXIT_FAILURE_;
+	signal(SIGPIPE, SIG_IGN);       /* a sendmail that exits early */
+	if ((dns = dns_new(&o.dns, &err)) == NULL ||
+	    (r = reporter_new(&o.rc, dns, &err)) == NULL ||
+	    (s = store_open(cmd_db_url(o.db), &err)) == NULL) {
+		fprintf(stderr, "tlsrpt send: %s\n", err.msg);
+		goto out;
+	}
+	if (generate(r, s, have_day, day, now, &st, &err) < 0 ||
+	    (o.rc.dry_run_dir == NULL && !no_deliver && reporter_run_due(r, s, now, &st, &err) < 0)) {
+		fprintf(stderr, "tlsrpt send: %s\n", err.msg);
+		goto out;
+	}
+	if (o.verbose)
+		print_stats(&st);
+	ret = st.failed || st.retry ? EXIT_PARTIAL : EXIT_OK;
+out:
+	store_close(&s);
+	reporter_free(&r);
+	dns_free(dns);
+	send_options_clear(&o);
+	free(opts);
+	return ret;
+}

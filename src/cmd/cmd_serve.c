@@ -1,0 +1,186 @@
+/*
+ * cmd_serve: `tlsrpt serve` runs the HTTP(S) server: the rua=https report
+ * endpoint, the dashboard, the JSON API and /metrics (src/serve/).  It
+ * runs in the foreground until SIGTERM/SIGINT, then stops gracefully
+ * (running requests finish).  Prints "listening on ADDR:PORT" on stdout
+ * once ready (PORT resolved when 0 was asked).
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd/cmd.h"
+#include "net/http_server.h"
+#include "serve/serve.h"
+#include "util/buf.h"
+#include "util/log.h"
+
+int cmd_serve(int argc, char **argv);
+extern const char cmd_serve_summary[];
+const char cmd_serve_summary[] = "HTTP(S) report endpoint, dashboard, JSON API, metrics";
+
+/* A PEM file is a few KiB; refuse anything absurd. */
+#define PEM_MAX (1u << 20)
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+"usage: tlsrpt serve [--listen ADDR:PORT] [--db URL] [--tls-cert FILE --tls-key FILE]\n"
+"                    [--max-body BYTES] [--path /tlsrpt] [--threads N] [-v] [-q]\n"
+"\n"
+"  --listen ADDR:PORT  where to listen (default 127.0.0.1:8460; port 0 = any free)\n"
+"  --db URL            the store (default: $TLSRPT_DB, else the configured one)\n"
+"  --tls-cert FILE     serve HTTPS with this PEM certificate (chain)\n"
+"  --tls-key FILE      and this PEM private key\n"
+"  --max-body BYTES    largest POST body accepted (default 10485760; 413 past it)\n"
+"  --path PATH         path of the report endpoint (default /tlsrpt; POST / works too)\n"
+"  --threads N         worker threads (default 4)\n"
+"\n"
+"Routes: POST PATH (reports), GET / (dashboard), GET /api/summary|failures|reports,\n"
+"GET /metrics, GET /healthz.\n");
+}
+
+static char *
+read_pem(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	struct buf b;
+	char chunk[4096];
+	size_t n;
+
+	if (f == NULL) {
+		log_warn_errno("cannot open %s", path);
+		return NULL;
+	}
+	buf_init(&b, PEM_MAX);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		if (buf_append(&b, chunk, n) != 0) {
+			log_error("%s: larger than %u bytes, not a PEM file", path, PEM_MAX);
+			buf_free(&b);
+			fclose(f);
+			return NULL;
+		}
+	}
+	fclose(f);
+	return buf_steal(&b, NULL);
+}
+
+static int
+parse_size(const char *s, size_t *out)
+{
+	char *end = NULL;
+	unsigned long long v = strtoull(s, &end, 10);
+
+	if (*s == '\0' || *s == '-' || *end != '\0' || v == 0 || v > (1ull << 32))
+		return -1;
+	*out = (size_t)v;
+	return 0;
+}
+
+int
+cmd_serve(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "listen", required_argument, NULL, 'l' },
+		{ "db", required_argument, NULL, 'd' },
+		{ "tls-cert", required_argument, NULL, 'c' },
+		{ "tls-key", required_argument, NULL, 'k' },
+		{ "max-body", required_argument, NULL, 'm' },
+		{ "path", required_argument, NULL, 'p' },
+		{ "threads", required_argument, NULL, 't' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct http_server_config hc;
+	struct serve_config sc;
+	struct serve *app = NULL;
+	struct http_server *srv = NULL;
+	const char *cert_path = NULL, *key_path = NULL, *db = NULL;
+	char *cert = NULL, *key = NULL;
+	struct err err;
+	sigset_t sigs;
+	size_t threads = 4;
+	int c, verbose = 0, quiet = 0, rc = EXIT_FAILURE_, sig;
+
+	memset(&hc, 0, sizeof(hc));
+	memset(&sc, 0, sizeof(sc));
+	hc.listen = "127.0.0.1:8460";
+	while ((c = getopt_long(argc, argv, "vqh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'l': hc.listen = optarg; break;
+		case 'd': db = optarg; break;
+		case 'c': cert_path = optarg; break;
+		case 'k': key_path = optarg; break;
+		case 'p': sc.post_path = optarg; break;
+		case 'v': verbose++; break;
+		case 'q': quiet = 1; break;
+		case 'h': usage(stdout); return EXIT_OK;
+		case 'm':
+			if (parse_size(optarg, &sc.max_body) != 0) {
+				fprintf(stderr, "tlsrpt serve: --max-body: expected a byte count\n");
+				return EXIT_USAGE;
+			}
+			break;
+		case 't':
+			if (parse_size(optarg, &threads) != 0 || threads > 256) {
+				fprintf(stderr, "tlsrpt serve: --threads: expected 1 to 256\n");
+				return EXIT_USAGE;
+			}
+			break;
+		default: usage(stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind != argc || (cert_path == NULL) != (key_path == NULL)) {
+		fprintf(stderr, "tlsrpt serve: %s\n", optind != argc ? "unexpected argument" :
+			"--tls-cert and --tls-key go together");
+		return EXIT_USAGE;
+	}
+	log_init("tlsrpt", quiet ? LOG_LEVEL_ERROR : verbose > 1 ? LOG_LEVEL_DEBUG :
+		 verbose ? LOG_LEVEL_INFO : LOG_LEVEL_WARN, 0);
+	if (cert_path != NULL) {
+		cert = read_pem(cert_path);
+		key = read_pem(key_path);
+		if (cert == NULL || key == NULL)
+			goto out;
+	}
+	sc.db_url = cmd_db_url(db);
+	app = serve_new(&sc, &err);
+	if (app == NULL) {
+		fprintf(stderr, "tlsrpt serve: %s\n", err.msg);
+		goto out;
+	}
+	hc.tls_cert_pem = cert;
+	hc.tls_key_pem = key;
+	hc.max_body = sc.max_body;
+	hc.threads = (unsigned)threads;
+	hc.csp = SERVE_CSP;
+	hc.handler = serve_handle;
+	hc.on_own_status = serve_count_status;
+	hc.app = app;
+	signal(SIGPIPE, SIG_IGN);
+	http_server_block_signals(&sigs);
+	srv = http_server_start(&hc, &err);
+	if (srv == NULL) {
+		fprintf(stderr, "tlsrpt serve: %s\n", err.msg);
+		goto out;
+	}
+	printf("listening on %s port %u (%s)\n", hc.listen, http_server_port(srv),
+	       cert != NULL ? "https" : "http");
+	fflush(stdout);
+	sig = http_server_wait_signal(&sigs);
+	log_info("signal %d: stopping", sig);
+	rc = EXIT_OK;
+out:
+	http_server_stop(&srv);
+	serve_free(&app);
+	if (key != NULL)
+		memset(key, 0, strlen(key));
+	free(cert);
+	free(key);
+	return rc;
+}

@@ -1,0 +1,179 @@
+/*
+ * fetch_imap: `tlsrpt fetch imap URL` (see fetch.h).  The store keeps
+ * "UIDVALIDITY LASTUID" per mailbox (store_state namespace "imap"), saved
+ * after every message, and advanced only over messages that were dealt
+ * with, so mail that could not be fetched or stored is tried again next
+ * time; a new UIDVALIDITY starts over (the store drops the duplicates).
+ * \Seen / --move-to are applied after the fetch loop, to stored mail only.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd/fetch.h"
+#include "ingest/filedir.h"
+#include "ingest/imap.h"
+#include "store/store_state.h"
+#include "util/buf.h"
+#include "util/log.h"
+#include "util/xalloc.h"
+
+#define FETCH_STATE_NS "imap"
+#define FETCH_PASSWORD_MAX 4096
+
+/* The password from --password-file (first line) or the environment. */
+static char *
+read_password(const char *file, struct err *err)
+{
+	const char *env = getenv("TLSRPT_IMAP_PASSWORD");
+	struct buf b;
+	char *pw, *nl;
+	size_t len;
+
+	if (file == NULL) {
+		if (env == NULL) {
+			err_set(err, "no IMAP password: set TLSRPT_IMAP_PASSWORD or "
+				"give --password-file");
+			return NULL;
+		}
+		return xstrdup(env);
+	}
+	if (filedir_read_file(file, FETCH_PASSWORD_MAX, &b, err) != 0) {
+		buf_free(&b);
+		return NULL;
+	}
+	pw = buf_steal(&b, &len);
+	nl = strpbrk(pw, "\r\n");
+	if (nl != NULL)
+		*nl = '\0';
+	return pw;
+}
+
+static int
+load_state(struct store *s, const char *key, uint64_t validity,
+	   uint64_t *last_uid, struct err *err)
+{
+	unsigned long long v = 0, last = 0;
+	char *value = NULL;
+	int rc = store_state_get(s, FETCH_STATE_NS, key, &value, err);
+
+	*last_uid = 0;
+	if (rc < 0)
+		return -1;
+	if (rc == 1 && sscanf(value, "%llu %llu", &v, &last) == 2) {
+		if (v == validity)
+			*last_uid = last;
+		else
+			log_info("%s: UIDVALIDITY changed (%llu → %" PRIu64 "): "
+				 "reading the mailbox again", key, v, validity);
+	}
+	free(value);
+	return 0;
+}
+
+static int
+save_state(struct store *s, const char *key, uint64_t validity,
+	   uint64_t last_uid, struct err *err)
+{
+	char value[64];
+
+	snprintf(value, sizeof(value), "%" PRIu64 " %" PRIu64, validity, last_uid);
+	return store_state_set(s, FETCH_STATE_NS, key, value, err);
+}
+
+/* Flags or moves the messages whose reports were stored. */
+static void
+mark_done(struct imap *m, const struct fetch_imap_options *o,
+	  const uint64_t *uids, size_t n, struct fetch_run *run)
+{
+	struct err err = { "" };
+
+	if (n == 0 || (o->move_to == NULL && !o->mark_seen))
+		return;
+	if (imap_select(m, &err) != 0) {
+		log_warn("%s (mail left in place)", err.msg);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if ((o->mark_seen || o->move_to != NULL) &&
+		    imap_mark_seen(m, uids[i], &err) != 0)
+			log_warn("%s", err.msg);
+		if (o->move_to != NULL && imap_move(m, uids[i], o->move_to, &err) != 0) {
+			log_warn("%s", err.msg);
+			run->counts.errors++;
+		}
+	}
+}
+
+int
+fetch_imap(struct fetch_run *run, const struct fetch_imap_options *o,
+	   struct err *err)
+{
+	struct imap_options opt = { 0 };
+	struct imap *m = NULL;
+	uint64_t validity, last_uid, *uids = NULL, *done = NULL;
+	size_t n = 0, ndone = 0;
+	char *password = NULL;
+	int advance = 1, ret = -1;
+
+	password = read_password(o->password_file, err);
+	if (password == NULL)
+		return -1;
+	opt.url = o->url;
+	opt.mailbox = o->mailbox;
+	opt.user = o->user;
+	opt.password = password;
+	opt.cacert = o->cacert;
+	opt.max_message = run->limits.max_input;
+	m = imap_open(&opt, err);
+	if (m == NULL)
+		goto out;
+	if (imap_examine(m, &validity, err) != 0 ||
+	    load_state(run->store, imap_mailbox_key(m), validity, &last_uid, err) != 0 ||
+	    imap_search_reports(m, last_uid, &uids, &n, err) != 0)
+		goto out;
+	log_info("%s: %zu new report message(s) after UID %" PRIu64,
+		 imap_mailbox_key(m), n, last_uid);
+	done = xcalloc(n ? n : 1, sizeof(*done));
+	for (size_t i = 0; i < n; i++) {
+		char name[512];
+		struct buf msg;
+		struct err ferr = { "" };
+		int rc;
+
+		snprintf(name, sizeof(name), "%s UID %" PRIu64, imap_mailbox_key(m), uids[i]);
+		if (imap_fetch(m, uids[i], &msg, &ferr) != 0) {
+			/* Not dealt with: keep the UID to try again next time. */
+			log_warn("%s", ferr.msg);
+			run->counts.messages++;
+			run->counts.errors++;
+			advance = 0;
+			buf_free(&msg);
+			fetch_progress(run);
+			continue;
+		}
+		rc = ingest_store_bytes(run->store, msg.data ? msg.data : "", msg.len,
+					&run->limits, "imap", name, &run->counts, err);
+		buf_free(&msg);
+		fetch_progress(run);
+		if (rc < 0)
+			goto out;           /* store failure: stop, retry later */
+		if (rc == 1)
+			done[ndone++] = uids[i];
+		if (advance && save_state(run->store, imap_mailbox_key(m), validity,
+					  uids[i], err) != 0)
+			goto out;
+	}
+	mark_done(m, o, done, ndone, run);
+	ret = 0;
+out:
+	free(uids);
+	free(done);
+	imap_close(&m);
+	if (password != NULL)
+		memset(password, 0, strlen(password));
+	free(password);
+	return ret;
+}

@@ -1,0 +1,154 @@
+/*
+ * send_options: shared options of `send` and `reportd` (see send_options.h).
+ */
+#include "cmd/send_options.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/xalloc.h"
+
+enum {
+	O_DB = SEND_OPT_BASE, O_RESOLVER, O_SUBMITTER, O_ORG, O_CONTACT, O_FROM, O_SMTP,
+	O_SMTP_USER, O_SMTP_PASSWORD_FILE, O_SMTP_REQUIRE_TLS, O_SENDMAIL, O_DKIM_KEY,
+	O_DKIM_SELECTOR, O_DKIM_DOMAIN, O_CACERT, O_HTTPS_INSECURE, O_SMTP_INSECURE,
+	O_ONLY_FAILURES, O_UNCOMPRESSED, O_TIMEOUT, O_VERBOSE,
+};
+
+const struct option send_long_options[] = {
+	{ "db", required_argument, NULL, O_DB },
+	{ "resolver", required_argument, NULL, O_RESOLVER },
+	{ "submitter", required_argument, NULL, O_SUBMITTER },
+	{ "org", required_argument, NULL, O_ORG },
+	{ "contact", required_argument, NULL, O_CONTACT },
+	{ "from", required_argument, NULL, O_FROM },
+	{ "smtp", required_argument, NULL, O_SMTP },
+	{ "smtp-user", required_argument, NULL, O_SMTP_USER },
+	{ "smtp-password-file", required_argument, NULL, O_SMTP_PASSWORD_FILE },
+	{ "smtp-require-tls", no_argument, NULL, O_SMTP_REQUIRE_TLS },
+	{ "smtp-insecure", no_argument, NULL, O_SMTP_INSECURE },
+	{ "sendmail", required_argument, NULL, O_SENDMAIL },
+	{ "dkim-key", required_argument, NULL, O_DKIM_KEY },
+	{ "dkim-selector", required_argument, NULL, O_DKIM_SELECTOR },
+	{ "dkim-domain", required_argument, NULL, O_DKIM_DOMAIN },
+	{ "cacert", required_argument, NULL, O_CACERT },
+	{ "https-insecure", no_argument, NULL, O_HTTPS_INSECURE },
+	{ "only-failures", no_argument, NULL, O_ONLY_FAILURES },
+	{ "uncompressed", no_argument, NULL, O_UNCOMPRESSED },
+	{ "timeout", required_argument, NULL, O_TIMEOUT },
+	{ "verbose", no_argument, NULL, O_VERBOSE },
+	{ NULL, 0, NULL, 0 },
+};
+
+const char send_options_usage[] =
+	"  --db URL                 store (sqlite:PATH, postgresql://…; default $TLSRPT_DB)\n"
+	"  --resolver IP[@PORT]     DNS resolver for _smtp._tls lookups (default: system)\n"
+	"  --submitter DOMAIN       our domain: report-id, TLS-Report-Submitter (required)\n"
+	"  --org NAME               organization-name (default: the submitter)\n"
+	"  --contact ADDR           contact-info (default: postmaster@SUBMITTER)\n"
+	"  --from ADDR              From: and envelope sender (default: the contact)\n"
+	"  --smtp URL               submit mail over SMTP: smtp://host:587 or smtps://host:465\n"
+	"  --smtp-user USER         AUTH user; password from --smtp-password-file FILE\n"
+	"                           or $TLSRPT_SMTP_PASSWORD\n"
+	"  --smtp-require-tls       refuse to submit without STARTTLS (default: when offered)\n"
+	"  --smtp-insecure          do not verify the SMTP server certificate\n"
+	"  --sendmail CMD           submit mail through CMD, e.g. \"/usr/sbin/sendmail -oi -t\"\n"
+	"  --dkim-key FILE --dkim-selector S [--dkim-domain D]   DKIM-sign report mails\n"
+	"  --cacert FILE            CA bundle for HTTPS and SMTP (default: the system one)\n"
+	"  --https-insecure         do not verify HTTPS certificates (RFC 8460 §3 allows it)\n"
+	"  --only-failures          do not send reports without failures\n"
+	"  --uncompressed           send application/tlsrpt+json instead of +gzip\n"
+	"  --timeout SECONDS        per delivery attempt (default 120)\n"
+	"  --verbose                log what is done\n";
+
+static char *
+read_secret(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char line[1024];
+	size_t n;
+
+	if (f == NULL) {
+		fprintf(stderr, "tlsrpt: cannot read %s: %s\n", path, strerror(errno));
+		return NULL;
+	}
+	if (fgets(line, sizeof(line), f) == NULL)
+		line[0] = '\0';
+	fclose(f);
+	n = strcspn(line, "\r\n");
+	line[n] = '\0';
+	return xstrdup(line);
+}
+
+int
+send_options_apply(struct send_options *o, int opt, const char *arg)
+{
+	struct reporter_config *c = &o->rc;
+	char *end;
+
+	switch (opt) {
+	case O_DB: o->db = arg; break;
+	case O_RESOLVER: o->dns.resolver = arg; break;
+	case O_SUBMITTER: c->submitter = arg; break;
+	case O_ORG: c->organization = arg; break;
+	case O_CONTACT: c->contact_info = arg; break;
+	case O_FROM: c->from = arg; break;
+	case O_SMTP: c->smtp.url = arg; break;
+	case O_SMTP_USER: c->smtp.user = arg; break;
+	case O_SMTP_PASSWORD_FILE:
+		free(o->password);
+		if ((o->password = read_secret(arg)) == NULL)
+			return -1;
+		break;
+	case O_SMTP_REQUIRE_TLS: c->smtp.require_tls = 1; break;
+	case O_SMTP_INSECURE: c->smtp.insecure = 1; break;
+	case O_SENDMAIL: c->sendmail = arg; break;
+	case O_DKIM_KEY: c->dkim_key = arg; break;
+	case O_DKIM_SELECTOR: c->dkim_selector = arg; break;
+	case O_DKIM_DOMAIN: c->dkim_domain = arg; break;
+	case O_CACERT: c->https.cacert = c->smtp.cacert = arg; break;
+	case O_HTTPS_INSECURE: c->https.insecure = 1; break;
+	case O_ONLY_FAILURES: c->only_failures = 1; break;
+	case O_UNCOMPRESSED: c->uncompressed = 1; break;
+	case O_TIMEOUT:
+		c->https.timeout = c->smtp.timeout = strtol(arg, &end, 10);
+		if (*arg == '\0' || *end != '\0' || c->https.timeout <= 0) {
+			fprintf(stderr, "tlsrpt: --timeout: \"%s\" is not a number of seconds\n", arg);
+			return -1;
+		}
+		break;
+	case O_VERBOSE: o->verbose = 1; break;
+	default: return 0;
+	}
+	return 1;
+}
+
+int
+send_options_finish(struct send_options *o)
+{
+	struct reporter_config *c = &o->rc;
+	const char *env = getenv("TLSRPT_SMTP_PASSWORD");
+
+	if (c->submitter == NULL) {
+		fprintf(stderr, "tlsrpt: --submitter DOMAIN is required\n");
+		return -1;
+	}
+	if ((c->dkim_key != NULL) != (c->dkim_selector != NULL)) {
+		fprintf(stderr, "tlsrpt: --dkim-key and --dkim-selector go together\n");
+		return -1;
+	}
+	if (o->password == NULL && env != NULL)
+		o->password = xstrdup(env);
+	c->smtp.password = o->password;
+	c->smtp.helo = c->submitter;
+	return 0;
+}
+
+void
+send_options_clear(struct send_options *o)
+{
+	free(o->password);
+	o->password = NULL;
+}

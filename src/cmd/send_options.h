@@ -1,0 +1,41 @@
+/*
+ * send_options: the command-line options `tlsrpt send` and `tlsrpt
+ * reportd` share (store, resolver, identity, transports, DKIM, TLS), read
+ * into a reporter_config.  Secrets are never taken from the command line:
+ * the SMTP password comes from --smtp-password-file or TLSRPT_SMTP_PASSWORD.
+ */
+#ifndef TLSRPT_CMD_SEND_OPTIONS_H
+#define TLSRPT_CMD_SEND_OPTIONS_H
+
+#include <getopt.h>
+
+#include "net/dns.h"
+#include "report/reporter.h"
+
+struct send_options {
+	struct reporter_config rc;
+	const char *db;               /* --db, or NULL */
+	struct dns_options dns;
+	char *password;               /* owned: read from the file or the env */
+	int verbose;
+};
+
+/* The long options both commands accept, for getopt_long; ends with a
+ * zero entry.  Option values are SEND_OPT_BASE and up. */
+#define SEND_OPT_BASE 1000
+extern const struct option send_long_options[];
+extern const char send_options_usage[];
+
+/* Applies option `opt` with argument `arg`.  Returns 1 if it was one of
+ * send_long_options, 0 if not, -1 (message printed) if its value is bad. */
+int send_options_apply(struct send_options *o, int opt, const char *arg);
+
+/* Fills defaults and checks the combination (submitter set, DKIM options
+ * complete, password file readable).  Returns 0, or -1 with a message
+ * printed. */
+int send_options_finish(struct send_options *o);
+
+/* Releases what o owns. */
+void send_options_clear(struct send_options *o);
+
+#endif

@@ -1,0 +1,164 @@
+/*
+ * summary: groups the store's summary rows per policy domain (see
+ * summary.h).  The sums themselves are done in SQL; this only folds the
+ * (day, organization, policy type) rows into per-day and per-organization
+ * totals of each domain.
+ */
+#include "cmd/summary.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store_summary.h"
+#include "util/xalloc.h"
+
+static char *
+dup_or_null(const char *s)
+{
+	return s != NULL ? xstrdup(s) : NULL;
+}
+
+/* Returns the domain entry for name, adding it if it is not the last one
+ * (rows arrive ordered by domain). */
+static struct summary_domain *
+domain_for(struct summary *sum, const char *name)
+{
+	struct summary_domain *d;
+
+	if (name == NULL)
+		name = "";
+	for (size_t i = 0; i < sum->n_domains; i++)
+		if (strcmp(sum->domains[i].name, name) == 0)
+			return &sum->domains[i];
+	sum->domains = xreallocarray(sum->domains, sum->n_domains + 1, sizeof(*sum->domains));
+	d = &sum->domains[sum->n_domains++];
+	memset(d, 0, sizeof(*d));
+	d->name = xstrdup(name);
+	return d;
+}
+
+static struct summary_count *
+count_for(struct summary_count **v, size_t *n, const char *key, int64_t day)
+{
+	struct summary_count *c;
+
+	for (size_t i = 0; i < *n; i++)
+		if ((*v)[i].day == day &&
+		    ((key == NULL && (*v)[i].key == NULL) ||
+		     (key != NULL && (*v)[i].key != NULL && strcmp((*v)[i].key, key) == 0)))
+			return &(*v)[i];
+	*v = xreallocarray(*v, *n + 1, sizeof(**v));
+	c = &(*v)[(*n)++];
+	memset(c, 0, sizeof(*c));
+	c->key = dup_or_null(key);
+	c->day = day;
+	return c;
+}
+
+static int
+on_row(void *ctx, const struct store_summary_row *row)
+{
+	struct summary_domain *d = domain_for(ctx, row->domain);
+	struct summary_count *c;
+
+	d->ok += row->success;
+	d->failed += row->failure;
+	c = count_for(&d->days, &d->n_days, NULL, row->day);
+	c->ok += row->success;
+	c->failed += row->failure;
+	c->reports += row->reports;
+	c = count_for(&d->orgs, &d->n_orgs, row->organization ? row->organization : "", 0);
+	c->ok += row->success;
+	c->failed += row->failure;
+	c->reports += row->reports;
+	return 0;
+}
+
+static int
+on_failure(void *ctx, const struct store_summary_failure *f)
+{
+	struct summary_domain *d = domain_for(ctx, f->domain);
+	struct summary_failure *x;
+
+	d->failures = xreallocarray(d->failures, d->n_failures + 1, sizeof(*d->failures));
+	x = &d->failures[d->n_failures++];
+	x->result_type = dup_or_null(f->result_type);
+	x->mx = dup_or_null(f->receiving_mx_hostname);
+	x->ip = dup_or_null(f->receiving_ip);
+	x->reason = dup_or_null(f->failure_reason_code);
+	x->sessions = f->sessions;
+	x->reports = f->reports;
+	return 0;
+}
+
+static int
+by_sessions(const void *pa, const void *pb)
+{
+	const struct summary_count *a = pa, *b = pb;
+	uint64_t ta = a->ok + a->failed, tb = b->ok + b->failed;
+
+	if (ta != tb)
+		return ta > tb ? -1 : 1;
+	return strcmp(a->key, b->key);
+}
+
+static int
+by_day(const void *pa, const void *pb)
+{
+	const struct summary_count *a = pa, *b = pb;
+
+	return a->day < b->day ? -1 : a->day > b->day;
+}
+
+static int
+by_name(const void *pa, const void *pb)
+{
+	return strcmp(((const struct summary_domain *)pa)->name,
+		      ((const struct summary_domain *)pb)->name);
+}
+
+int
+summary_load(struct store *s, int64_t since, int64_t until, const char *domain,
+	     struct summary *out, struct err *err)
+{
+	memset(out, 0, sizeof(*out));
+	out->since = since;
+	out->until = until;
+	if (store_summary_days(s, since, until, domain, on_row, out, err) < 0 ||
+	    store_summary_failures(s, since, until, domain, on_failure, out, err) < 0)
+		return -1;
+	for (size_t i = 0; i < out->n_domains; i++) {
+		struct summary_domain *d = &out->domains[i];
+
+		if (d->n_days > 1)
+			qsort(d->days, d->n_days, sizeof(*d->days), by_day);
+		if (d->n_orgs > 1)
+			qsort(d->orgs, d->n_orgs, sizeof(*d->orgs), by_sessions);
+	}
+	if (out->n_domains > 1)
+		qsort(out->domains, out->n_domains, sizeof(*out->domains), by_name);
+	return 0;
+}
+
+void
+summary_clear(struct summary *sum)
+{
+	for (size_t i = 0; i < sum->n_domains; i++) {
+		struct summary_domain *d = &sum->domains[i];
+
+		free(d->name);
+		free(d->days);
+		for (size_t k = 0; k < d->n_orgs; k++)
+			free(d->orgs[k].key);
+		free(d->orgs);
+		for (size_t k = 0; k < d->n_failures; k++) {
+			free(d->failures[k].result_type);
+			free(d->failures[k].mx);
+			free(d->failures[k].ip);
+			free(d->failures[k].reason);
+		}
+		free(d->failures);
+	}
+	free(sum->domains);
+	memset(sum, 0, sizeof(*sum));
+}

@@ -1,0 +1,310 @@
+/*
+ * datagram: libtlsrpt datagram → struct result (see datagram.h).
+ *
+ * Input: {"dpv":"1","d":…,"pr":…,"policies":[{"policy-type":n,
+ * "policy-domain"?,"policy-string"?[],"mx-host"?[],"failure-details"?[{"c":n,
+ * "s"?,"n"?,"h"?,"r"?,"a"?,"f"?}],"t":n,"f":0|1}]}.  The day is the UTC day
+ * of receipt; the domain is lower-cased with one trailing dot stripped
+ * (as sys4's collector does).  Unknown members are ignored.
+ */
+#include "collector/datagram.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "collector/utf8fix.h"
+#include "util/xalloc.h"
+
+static const char *const reason_names[DATAGRAM_REASON_COUNT] = {
+	[DATAGRAM_OK] = "ok",
+	[DATAGRAM_BAD_JSON] = "bad-json",
+	[DATAGRAM_MISSING_KEY] = "missing-key",
+	[DATAGRAM_BAD_VALUE] = "bad-value",
+	[DATAGRAM_TOO_BIG] = "too-big",
+};
+
+const char *
+datagram_reason_name(enum datagram_reason r)
+{
+	if ((unsigned)r >= DATAGRAM_REASON_COUNT)
+		return "unknown";
+	return reason_names[r];
+}
+
+void
+datagram_batch_clear(struct datagram_batch *b)
+{
+	for (size_t i = 0; i < b->n; i++)
+		result_clear(&b->v[i]);
+	b->n = 0;
+}
+
+void
+datagram_batch_free(struct datagram_batch *b)
+{
+	datagram_batch_clear(b);
+	free(b->v);
+	b->v = NULL;
+	b->cap = 0;
+}
+
+static struct result *
+batch_add(struct datagram_batch *b)
+{
+	if (b->n == b->cap) {
+		b->cap = b->cap ? 2 * b->cap : 64;
+		b->v = xreallocarray(b->v, b->cap, sizeof(*b->v));
+	}
+	memset(&b->v[b->n], 0, sizeof(b->v[0]));
+	return &b->v[b->n++];
+}
+
+/* Decoding state: where we are, for messages. */
+struct dec {
+	struct datagram_info *info;
+	struct err *err;
+	size_t policy;          /* index of the policy being decoded */
+};
+
+static int
+bad(struct dec *d, enum datagram_reason r, const char *where, const char *why)
+{
+	d->info->reason = r;
+	err_set(d->err, "%s: %s", where, why);
+	return -1;
+}
+
+/* Reads optional string member `key` of obj into *out (new string or NULL). */
+static int
+opt_string(struct dec *d, json_t *obj, const char *key, const char *where, char **out)
+{
+	json_t *v = json_object_get(obj, key);
+
+	*out = NULL;
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (!json_is_string(v)) {
+		char path[256];
+
+		snprintf(path, sizeof(path), "%s.%s", where, key);
+		return bad(d, DATAGRAM_BAD_VALUE, path, "not a string");
+	}
+	*out = xstrndup(json_string_value(v), json_string_length(v));
+	return 0;
+}
+
+/* Reads optional array-of-strings member `key` of obj into l. */
+static int
+opt_strings(struct dec *d, json_t *obj, const char *key, const char *where, struct strlist *l)
+{
+	json_t *v = json_object_get(obj, key);
+	char path[256];
+	size_t i;
+	json_t *e;
+
+	if (v == NULL || json_is_null(v))
+		return 0;
+	snprintf(path, sizeof(path), "%s.%s", where, key);
+	if (!json_is_array(v))
+		return bad(d, DATAGRAM_BAD_VALUE, path, "not an array");
+	json_array_foreach(v, i, e) {
+		if (!json_is_string(e))
+			return bad(d, DATAGRAM_BAD_VALUE, path, "element is not a string");
+		strlist_add(l, json_string_value(e));
+	}
+	return 0;
+}
+
+/* Reads required integer member `key` into *out. */
+static int
+req_int(struct dec *d, json_t *obj, const char *key, const char *where, json_int_t *out)
+{
+	json_t *v = json_object_get(obj, key);
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s.%s", where, key);
+	if (v == NULL)
+		return bad(d, DATAGRAM_MISSING_KEY, path, "missing");
+	if (!json_is_integer(v))
+		return bad(d, DATAGRAM_BAD_VALUE, path, "not an integer");
+	*out = json_integer_value(v);
+	return 0;
+}
+
+static int
+decode_failure(struct dec *d, json_t *fo, const char *where, struct result *r)
+{
+	static const char *const keys[6] = { "s", "n", "h", "r", "a", "f" };
+	struct result_failure *f;
+	char *vals[6] = { NULL };
+	json_int_t code;
+	int rc = -1;
+
+	if (!json_is_object(fo))
+		return bad(d, DATAGRAM_BAD_VALUE, where, "not an object");
+	if (req_int(d, fo, "c", where, &code) < 0)
+		return -1;
+	if (code < 0 || code > 99999)
+		return bad(d, DATAGRAM_BAD_VALUE, where, "failure code \"c\" out of range");
+	for (int i = 0; i < 6; i++)
+		if (opt_string(d, fo, keys[i], where, &vals[i]) < 0)
+			goto out;
+	f = result_add_failure(r);
+	f->code = (int)code;
+	f->type = result_type_from_sys4_code((int)code);
+	f->sending_mta_ip = vals[0];
+	f->receiving_mx_hostname = vals[1];
+	f->receiving_mx_helo = vals[2];
+	f->receiving_ip = vals[3];
+	f->additional_information = vals[4];
+	f->failure_reason_code = vals[5];
+	memset(vals, 0, sizeof(vals));
+	rc = 0;
+out:
+	for (int i = 0; i < 6; i++)
+		free(vals[i]);
+	return rc;
+}
+
+static int
+decode_policy(struct dec *d, json_t *po, struct result *r)
+{
+	char where[64];
+	json_int_t type, final, t;
+	json_t *fds, *tv, *fo;
+	size_t i;
+
+	snprintf(where, sizeof(where), "policies[%zu]", d->policy);
+	if (!json_is_object(po))
+		return bad(d, DATAGRAM_BAD_VALUE, where, "not an object");
+	if (req_int(d, po, "policy-type", where, &type) < 0)
+		return -1;
+	if (type < 0 || type > 99 ||
+	    (r->policy_type = policy_type_from_sys4_code((int)type)) == POLICY_TYPE_UNKNOWN)
+		return bad(d, DATAGRAM_BAD_VALUE, where, "unknown \"policy-type\" (not 1, 2 or 9)");
+	if (req_int(d, po, "f", where, &final) < 0)
+		return -1;
+	if (final != 0 && final != 1)
+		return bad(d, DATAGRAM_BAD_VALUE, where, "final result \"f\" is not 0 or 1");
+	r->failed = (int)final;
+	if (opt_string(d, po, "policy-domain", where, &r->policy_domain) < 0 ||
+	    opt_strings(d, po, "policy-string", where, &r->policy_string) < 0 ||
+	    opt_strings(d, po, "mx-host", where, &r->mx_host) < 0)
+		return -1;
+	fds = json_object_get(po, "failure-details");
+	if (fds != NULL && !json_is_null(fds)) {
+		if (!json_is_array(fds))
+			return bad(d, DATAGRAM_BAD_VALUE, where, "\"failure-details\" is not an array");
+		json_array_foreach(fds, i, fo) {
+			char fwhere[160];
+
+			snprintf(fwhere, sizeof(fwhere), "%s.failure-details[%zu]", where, i);
+			if (decode_failure(d, fo, fwhere, r) < 0)
+				return -1;
+		}
+	}
+	/* sys4's collector only logs a wrong "t"; so do we. */
+	tv = json_object_get(po, "t");
+	t = json_is_integer(tv) ? json_integer_value(tv) : -1;
+	if (tv != NULL && t != (json_int_t)r->n_failures)
+		d->info->t_mismatch = 1;
+	return 0;
+}
+
+/* Lower-cases ASCII and strips one trailing dot, in place. */
+static void
+normalize_domain(char *s)
+{
+	size_t n = strlen(s);
+
+	for (size_t i = 0; i < n; i++)
+		if (s[i] >= 'A' && s[i] <= 'Z')
+			s[i] = (char)(s[i] - 'A' + 'a');
+	if (n > 0 && s[n - 1] == '.')
+		s[n - 1] = '\0';
+}
+
+int
+datagram_decode(const char *data, size_t len, int64_t day, struct datagram_batch *b,
+		struct datagram_info *info, struct err *err)
+{
+	struct dec d = { info, err, 0 };
+	size_t n0 = b->n, fixed_len = 0, i;
+	char *fixed = NULL, *domain = NULL, *record = NULL;
+	json_t *root = NULL, *dpv, *pols, *po;
+	json_error_t jerr;
+	int rc = -1;
+
+	memset(info, 0, sizeof(*info));
+	if (len > DATAGRAM_MAX) {
+		bad(&d, DATAGRAM_TOO_BIG, "datagram", "larger than the 16 MiB limit");
+		goto out;
+	}
+	fixed = utf8fix_repair(data, len, &fixed_len);
+	if (fixed != NULL) {
+		info->utf8_repaired = 1;
+		data = fixed;
+		len = fixed_len;
+	}
+	root = json_loadb(data, len, 0, &jerr);
+	if (root == NULL) {
+		err_set(err, "datagram: invalid JSON at line %d column %d: %s", jerr.line,
+			jerr.column, jerr.text);
+		info->reason = DATAGRAM_BAD_JSON;
+		goto out;
+	}
+	if (!json_is_object(root)) {
+		bad(&d, DATAGRAM_BAD_JSON, "datagram", "not a JSON object");
+		goto out;
+	}
+	dpv = json_object_get(root, "dpv");
+	if (dpv == NULL)
+		info->dpv_missing = 1;
+	else if (!json_is_string(dpv) || strcmp(json_string_value(dpv), "1") != 0)
+		info->dpv_bad = 1;
+	if (opt_string(&d, root, "d", "datagram", &domain) < 0 ||
+	    opt_string(&d, root, "pr", "datagram", &record) < 0)
+		goto out;
+	if (domain == NULL) {
+		bad(&d, DATAGRAM_MISSING_KEY, "d", "missing");
+		goto out;
+	}
+	normalize_domain(domain);
+	if (*domain == '\0') {
+		bad(&d, DATAGRAM_BAD_VALUE, "d", "empty domain");
+		goto out;
+	}
+	pols = json_object_get(root, "policies");
+	if (pols == NULL) {
+		bad(&d, DATAGRAM_MISSING_KEY, "policies", "missing");
+		goto out;
+	}
+	if (!json_is_array(pols) || json_array_size(pols) == 0) {
+		bad(&d, DATAGRAM_BAD_VALUE, "policies", "not a non-empty array");
+		goto out;
+	}
+	json_array_foreach(pols, i, po) {
+		struct result *r = batch_add(b);
+
+		d.policy = i;
+		r->day = day;
+		r->domain = xstrdup(domain);
+		r->tlsrpt_record = xstrdup(record);
+		if (decode_policy(&d, po, r) < 0)
+			goto out;
+	}
+	rc = (int)(b->n - n0);
+out:
+	if (rc < 0) {
+		while (b->n > n0)
+			result_clear(&b->v[--b->n]);
+		if (domain != NULL)
+			err_prefix(err, "d=%s", domain);
+	}
+	free(domain);
+	free(record);
+	free(fixed);
+	json_decref(root);
+	return rc;
+}

@@ -1,0 +1,402 @@
+/*
+ * http_server: libmicrohttpd glue (see http_server.h).
+ *
+ * MHD calls the access handler several times per request: once with the
+ * headers (we allocate the per-request state and refuse a declared body
+ * over the limit with 413 at once), then once per body chunk (appended to
+ * a bounded buf; past the limit the rest is discarded), then once with no
+ * data: the request is complete and goes to the application handler.
+ */
+#include "net/http_server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "util/log.h"
+#include "util/xalloc.h"
+
+struct http_server {
+	struct MHD_Daemon *daemon;
+	struct http_server_config cfg;
+	char *cert;
+	char *key;
+	char *csp;
+	unsigned port;
+};
+
+/* Per-request state, freed by request_completed(). */
+struct request_state {
+	struct buf body;
+	int too_big;
+};
+
+void
+http_response_init(struct http_response *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->status = 500;
+	buf_init(&r->body, HTTP_RESPONSE_MAX_BODY);
+}
+
+void
+http_response_cleanup(struct http_response *r)
+{
+	buf_free(&r->body);
+}
+
+void
+http_response_bytes(struct http_response *r, unsigned status,
+		    const char *content_type, const void *data, size_t len)
+{
+	r->status = status;
+	snprintf(r->content_type, sizeof(r->content_type), "%s", content_type);
+	buf_reset(&r->body);
+	if (buf_append(&r->body, data, len) != 0) {
+		r->status = 500;
+		snprintf(r->content_type, sizeof(r->content_type), "text/plain; charset=utf-8");
+		buf_reset(&r->body);
+		buf_append_str(&r->body, "response too large\n");
+	}
+}
+
+void
+http_response_text(struct http_response *r, unsigned status,
+		   const char *content_type, const char *text)
+{
+	http_response_bytes(r, status, content_type, text, strlen(text));
+}
+
+static const char *
+mhd_get_header(const struct http_request *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->impl, MHD_HEADER_KIND, name);
+}
+
+static const char *
+mhd_get_query(const struct http_request *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->impl, MHD_GET_ARGUMENT_KIND, name);
+}
+
+static enum MHD_Result
+send_response(struct http_server *s, struct MHD_Connection *conn,
+	      struct http_response *resp)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+	size_t len = 0;
+	char *data = buf_steal(&resp->body, &len);
+
+	r = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
+	if (r == NULL) {
+		free(data);
+		return MHD_NO;
+	}
+	if (resp->content_type[0] != '\0')
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, resp->content_type);
+	if (resp->allow[0] != '\0')
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, resp->allow);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL,
+				resp->cache_control[0] != '\0' ? resp->cache_control : "no-store");
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	if (s->csp != NULL)
+		MHD_add_response_header(r, "Content-Security-Policy", s->csp);
+	ret = MHD_queue_response(conn, resp->status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result
+send_text(struct http_server *s, struct MHD_Connection *conn, unsigned status,
+	  const char *text)
+{
+	struct http_response resp;
+	enum MHD_Result ret;
+
+	http_response_init(&resp);
+	http_response_text(&resp, status, "text/plain; charset=utf-8", text);
+	ret = send_response(s, conn, &resp);
+	http_response_cleanup(&resp);
+	if (s->cfg.on_own_status != NULL)
+		s->cfg.on_own_status(s->cfg.app, status);
+	return ret;
+}
+
+/* Content-Length above the limit: refuse before reading the body. */
+static int
+declared_too_big(struct MHD_Connection *conn, size_t max)
+{
+	const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+						     MHD_HTTP_HEADER_CONTENT_LENGTH);
+	unsigned long long n;
+	char *end = NULL;
+
+	if (cl == NULL)
+		return 0;
+	errno = 0;
+	n = strtoull(cl, &end, 10);
+	if (end == cl || errno != 0)
+		return 0;     /* MHD itself rejects a malformed length */
+	return n > max;
+}
+
+static enum MHD_Result
+access_handler(void *cls, struct MHD_Connection *conn, const char *url,
+	       const char *method, const char *version, const char *upload_data,
+	       size_t *upload_data_size, void **con_cls)
+{
+	struct http_server *s = cls;
+	struct request_state *st = *con_cls;
+	struct http_request req;
+	struct http_response resp;
+	enum MHD_Result ret;
+	char too_big[96];
+
+	(void)version;
+	if (st == NULL) {
+		st = xcalloc(1, sizeof(*st));
+		buf_init(&st->body, s->cfg.max_body);
+		*con_cls = st;
+		if (declared_too_big(conn, s->cfg.max_body)) {
+			st->too_big = 1;
+			snprintf(too_big, sizeof(too_big),
+				 "request body larger than %zu bytes\n", s->cfg.max_body);
+			return send_text(s, conn, 413, too_big);
+		}
+		return MHD_YES;
+	}
+	if (*upload_data_size > 0) {
+		if (!st->too_big && buf_append(&st->body, upload_data, *upload_data_size) != 0) {
+			st->too_big = 1;
+			buf_free(&st->body);
+		}
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (st->too_big) {
+		snprintf(too_big, sizeof(too_big), "request body larger than %zu bytes\n",
+			 s->cfg.max_body);
+		return send_text(s, conn, 413, too_big);
+	}
+	memset(&req, 0, sizeof(req));
+	req.method = method;
+	req.path = url;
+	req.body = st->body.data != NULL ? st->body.data : "";
+	req.body_len = st->body.len;
+	req.get_header = mhd_get_header;
+	req.get_query = mhd_get_query;
+	req.impl = conn;
+	http_response_init(&resp);
+	s->cfg.handler(s->cfg.app, &req, &resp);
+	ret = send_response(s, conn, &resp);
+	http_response_cleanup(&resp);
+	return ret;
+}
+
+static void
+request_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+		  enum MHD_RequestTerminationCode toe)
+{
+	struct request_state *st = *con_cls;
+
+	(void)cls;
+	(void)conn;
+	(void)toe;
+	if (st != NULL) {
+		buf_free(&st->body);
+		free(st);
+		*con_cls = NULL;
+	}
+}
+
+int
+http_server_parse_listen(const char *listen, char *host, size_t hostlen,
+			 unsigned *port, struct err *err)
+{
+	const char *colon, *h = listen;
+	size_t hl;
+	char *end = NULL;
+	unsigned long p;
+
+	if (listen[0] == '[') {
+		colon = strstr(listen, "]:");
+		if (colon == NULL) {
+			err_set(err, "listen address \"%s\": expected [IPv6]:PORT", listen);
+			return -1;
+		}
+		h = listen + 1;
+		hl = (size_t)(colon - h);
+		colon++;
+	} else {
+		colon = strrchr(listen, ':');
+		if (colon == NULL) {
+			err_set(err, "listen address \"%s\": expected ADDR:PORT", listen);
+			return -1;
+		}
+		hl = (size_t)(colon - listen);
+	}
+	if (hl >= hostlen) {
+		err_set(err, "listen address \"%s\": address too long", listen);
+		return -1;
+	}
+	errno = 0;
+	p = strtoul(colon + 1, &end, 10);
+	if (colon[1] == '\0' || *end != '\0' || errno != 0 || p > 65535) {
+		err_set(err, "listen address \"%s\": bad port", listen);
+		return -1;
+	}
+	memcpy(host, h, hl);
+	host[hl] = '\0';
+	*port = (unsigned)p;
+	return 0;
+}
+
+/* Resolves host (numeric or a name, "" = any IPv4) into ss. */
+static int
+resolve_listen(const char *host, unsigned port, struct sockaddr_storage *ss,
+	       socklen_t *sslen, struct err *err)
+{
+	struct addrinfo hints, *res = NULL;
+	char portstr[16];
+	int rc;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE;
+	snprintf(portstr, sizeof(portstr), "%u", port);
+	rc = getaddrinfo(host[0] != '\0' ? host : "0.0.0.0", portstr, &hints, &res);
+	if (rc != 0) {
+		err_set(err, "listen address \"%s\": %s", host, gai_strerror(rc));
+		return -1;
+	}
+	memcpy(ss, res->ai_addr, res->ai_addrlen);
+	*sslen = res->ai_addrlen;
+	freeaddrinfo(res);
+	return 0;
+}
+
+struct http_server *
+http_server_start(const struct http_server_config *cfg, struct err *err)
+{
+	struct http_server *s = NULL;
+	struct sockaddr_storage ss;
+	socklen_t sslen = 0;
+	char host[256];
+	unsigned port = 0, flags;
+	const union MHD_DaemonInfo *di;
+
+	if (http_server_parse_listen(cfg->listen != NULL ? cfg->listen : "127.0.0.1:8460",
+				     host, sizeof(host), &port, err) != 0 ||
+	    resolve_listen(host, port, &ss, &sslen, err) != 0)
+		return NULL;
+	if ((cfg->tls_cert_pem == NULL) != (cfg->tls_key_pem == NULL)) {
+		err_set(err, "TLS needs both a certificate and a key");
+		return NULL;
+	}
+	if (cfg->tls_cert_pem != NULL && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+		err_set(err, "this libmicrohttpd was built without TLS support");
+		return NULL;
+	}
+	s = xcalloc(1, sizeof(*s));
+	s->cfg = *cfg;
+	if (s->cfg.max_body == 0)
+		s->cfg.max_body = HTTP_SERVER_DEFAULT_MAX_BODY;
+	if (s->cfg.threads == 0)
+		s->cfg.threads = 4;
+	if (s->cfg.timeout_s == 0)
+		s->cfg.timeout_s = 30;
+	s->cert = xstrdup(cfg->tls_cert_pem);
+	s->key = xstrdup(cfg->tls_key_pem);
+	s->csp = xstrdup(cfg->csp);
+	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO;
+	if (ss.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	if (s->cert != NULL)
+		flags |= MHD_USE_TLS;
+	if (log_get_level() >= LOG_LEVEL_DEBUG)
+		flags |= MHD_USE_ERROR_LOG;
+	if (s->cert != NULL)
+		s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, access_handler, s,
+			MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+			MHD_OPTION_THREAD_POOL_SIZE, s->cfg.threads,
+			MHD_OPTION_CONNECTION_TIMEOUT, s->cfg.timeout_s,
+			MHD_OPTION_NOTIFY_COMPLETED, request_completed, s,
+			MHD_OPTION_HTTPS_MEM_CERT, s->cert,
+			MHD_OPTION_HTTPS_MEM_KEY, s->key,
+			MHD_OPTION_END);
+	else
+		s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, access_handler, s,
+			MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+			MHD_OPTION_THREAD_POOL_SIZE, s->cfg.threads,
+			MHD_OPTION_CONNECTION_TIMEOUT, s->cfg.timeout_s,
+			MHD_OPTION_NOTIFY_COMPLETED, request_completed, s,
+			MHD_OPTION_END);
+	if (s->daemon == NULL) {
+		err_set(err, "cannot listen on %s:%u%s (address in use, not local, or bad TLS "
+			"certificate/key)", host[0] != '\0' ? host : "*", port,
+			s->cert != NULL ? " with TLS" : "");
+		goto fail;
+	}
+	(void)sslen;
+	di = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
+	s->port = di != NULL ? di->port : port;
+	return s;
+fail:
+	free(s->cert);
+	free(s->key);
+	free(s->csp);
+	free(s);
+	return NULL;
+}
+
+unsigned
+http_server_port(const struct http_server *s)
+{
+	return s->port;
+}
+
+void
+http_server_stop(struct http_server **sp)
+{
+	struct http_server *s;
+
+	if (sp == NULL || *sp == NULL)
+		return;
+	s = *sp;
+	MHD_stop_daemon(s->daemon);
+	free(s->cert);
+	free(s->key);
+	free(s->csp);
+	free(s);
+	*sp = NULL;
+}
+
+void
+http_server_block_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, set, NULL);
+}
+
+int
+http_server_wait_signal(const sigset_t *set)
+{
+	int sig = 0;
+
+	while (sigwait(set, &sig) != 0)
+		;
+	return sig;
+}

@@ -1,0 +1,112 @@
+/*
+ * http_server: a thin libmicrohttpd wrapper for `tlsrpt serve`.
+ *
+ * It listens on one address (loopback by default), optionally with TLS
+ * (PEM certificate and key given in memory), accumulates each request body
+ * up to a hard limit (413 past it, before the body is read when the
+ * Content-Length says so), and hands a complete request to one handler
+ * function, which fills a response.  Routing lives above (serve.h); this
+ * file knows nothing of TLSRPT.  Requests run on a small MHD thread pool,
+ * so the handler must be thread-safe.
+ */
+#ifndef TLSRPT_NET_HTTP_SERVER_H
+#define TLSRPT_NET_HTTP_SERVER_H
+
+#include <signal.h>
+#include <stddef.h>
+
+#include "util/buf.h"
+#include "util/err.h"
+
+/* Default largest request body (RFC 8460 §5.2 allows senders 10 MB). */
+#define HTTP_SERVER_DEFAULT_MAX_BODY (10u * 1024u * 1024u)
+/* Largest response body a handler may build. */
+#define HTTP_RESPONSE_MAX_BODY (64u * 1024u * 1024u)
+
+/* One complete request, as the handler sees it.  Everything is borrowed
+ * for the duration of the handler call.  Header and query lookups go
+ * through get_header/get_query so tests can build fake requests. */
+struct http_request {
+	const char *method;       /* "GET", "POST", … */
+	const char *path;         /* URL path without the query string */
+	const char *body;         /* the body (NUL-terminated copy), never NULL */
+	size_t body_len;
+	/* Returns the value of the named header (case-insensitive) or NULL. */
+	const char *(*get_header)(const struct http_request *req, const char *name);
+	/* Returns the value of the named query argument or NULL. */
+	const char *(*get_query)(const struct http_request *req, const char *name);
+	void *impl;               /* the transport's own data (MHD connection) */
+};
+
+/* What the handler fills.  http_response_init() sets status 500, an empty
+ * body limited to HTTP_RESPONSE_MAX_BODY and no content type. */
+struct http_response {
+	unsigned status;
+	char content_type[96];
+	char allow[32];           /* Allow header for 405, "" for none */
+	char cache_control[48];   /* Cache-Control header, "" for none */
+	struct buf body;
+};
+
+/* Prepares r (status 500, empty body).  Release with http_response_cleanup(). */
+void http_response_init(struct http_response *r);
+
+/* Releases what r owns. */
+void http_response_cleanup(struct http_response *r);
+
+/* Sets status, content type and replaces the body with text (NUL-terminated). */
+void http_response_text(struct http_response *r, unsigned status,
+			const char *content_type, const char *text);
+
+/* Sets status, content type and replaces the body with len bytes. */
+void http_response_bytes(struct http_response *r, unsigned status,
+			 const char *content_type, const void *data, size_t len);
+
+/* The handler: fills resp from req.  Called on MHD worker threads. */
+typedef void (*http_handler_fn)(void *app, const struct http_request *req,
+				struct http_response *resp);
+
+struct http_server_config {
+	const char *listen;       /* "ADDR:PORT", "[v6]:PORT" or ":PORT"; NULL = 127.0.0.1:8460 */
+	const char *tls_cert_pem; /* PEM text (not a path); NULL for plain HTTP */
+	const char *tls_key_pem;  /* PEM text; required with tls_cert_pem */
+	size_t max_body;          /* 0 = HTTP_SERVER_DEFAULT_MAX_BODY */
+	unsigned threads;         /* worker threads; 0 = 4 */
+	unsigned timeout_s;       /* idle connection timeout; 0 = 30 */
+	const char *csp;          /* Content-Security-Policy sent with every response, or NULL */
+	http_handler_fn handler;
+	/* Called with the status of answers the server gives by itself (413),
+	 * so the application can count them; may be NULL. */
+	void (*on_own_status)(void *app, unsigned status);
+	void *app;                /* passed to handler, borrowed */
+};
+
+struct http_server;
+
+/* Starts listening.  Returns a new server (stop with http_server_stop()) or
+ * NULL with err set (bad address, port in use, TLS not available, bad
+ * certificate).  The PEM strings are copied. */
+struct http_server *http_server_start(const struct http_server_config *cfg,
+				      struct err *err);
+
+/* Returns the port actually bound (useful with port 0). */
+unsigned http_server_port(const struct http_server *s);
+
+/* Stops accepting, waits for running requests, frees *s, sets it to NULL. */
+void http_server_stop(struct http_server **s);
+
+/* Parses "ADDR:PORT" ("[::1]:8080", "127.0.0.1:0", ":8025" = all IPv4
+ * addresses).  Writes the address text (without brackets, "" for any) into
+ * host (hostlen bytes) and the port into *port.  Returns 0 or -1. */
+int http_server_parse_listen(const char *listen, char *host, size_t hostlen,
+			     unsigned *port, struct err *err);
+
+/* Blocks SIGTERM, SIGINT and SIGHUP in the calling thread (threads started
+ * afterwards inherit the mask) and stores the set in *set.  Call before
+ * http_server_start() so that only http_server_wait_signal() sees them. */
+void http_server_block_signals(sigset_t *set);
+
+/* Waits for one of the signals in set; returns its number. */
+int http_server_wait_signal(const sigset_t *set);
+
+#endif

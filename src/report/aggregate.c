@@ -1,0 +1,356 @@
+/*
+ * aggregate: results → reports, per policy domain (see aggregate.h).
+ * Merging is a linear search over the few policies of a report and the
+ * details of a policy; the cross-domain reports live in a GHashTable.
+ */
+#include "report/aggregate.h"
+
+#include <glib.h>
+#include <idn2.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report/naming.h"
+#include "util/xalloc.h"
+
+/* I-JSON (RFC 7493) integers: counters saturate here (GEN-19). */
+#define COUNT_MAX (((uint64_t)1 << 53) - 1)
+
+struct aggregate {
+	struct aggregate_config cfg;
+	aggregate_emit_cb emit;
+	void *ctx;
+	char *cur_domain;             /* the recipient domain being collected */
+	struct report *cur;
+	GHashTable *others;           /* policy domain → struct report * */
+};
+
+static uint64_t
+add_count(uint64_t a, uint64_t b)
+{
+	return a > COUNT_MAX - (b > COUNT_MAX ? COUNT_MAX : b) ? COUNT_MAX : a + b;
+}
+
+static int
+str_eq(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+/* "" from an MTA means unknown: keep NULL (GEN-18 never writes ""). */
+static char *
+dup_known(const char *s)
+{
+	return s && *s ? xstrdup(s) : NULL;
+}
+
+char *
+aggregate_domain(const char *s)
+{
+	char *out = NULL, *lower;
+	size_t n;
+	int wild;
+
+	if (s == NULL || *s == '\0')
+		return NULL;
+	wild = strncmp(s, "*.", 2) == 0;
+	lower = xstrdup(s + (wild ? 2 : 0));
+	n = strlen(lower);
+	if (n > 0 && lower[n - 1] == '.')
+		lower[--n] = '\0';
+	for (char *p = lower; *p; p++) {
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	}
+	if (n == 0 || n > 253) {
+		free(lower);
+		return NULL;
+	}
+	for (const char *p = lower; *p; p++) {
+		if ((unsigned char)*p >= 0x80) {
+			if (idn2_to_ascii_8z(lower, &out, IDN2_NONTRANSITIONAL) != IDN2_OK)
+				out = NULL;
+			free(lower);
+			lower = out ? xstrdup(out) : NULL;
+			idn2_free(out);
+			break;
+		}
+	}
+	if (lower && wild) {
+		out = xasprintf("*.%s", lower);
+		free(lower);
+		lower = out;
+	}
+	return lower;
+}
+
+static struct report *
+new_report(const struct aggregate *a, const char *pd, int n)
+{
+	struct report *r = report_new();
+	char dt[NAMING_DATETIME_SIZE];
+
+	r->organization_name = xstrdup(a->cfg.organization);
+	r->contact_info = xstrdup(a->cfg.contact_info);
+	r->start = naming_day_begin(a->cfg.day);
+	r->end = naming_day_end(a->cfg.day);
+	naming_datetime(r->start, dt);
+	r->start_datetime = xstrdup(dt);
+	naming_datetime(r->end, dt);
+	r->end_datetime = xstrdup(dt);
+	r->report_id = naming_report_id(a->cfg.day, pd, n, a->cfg.submitter);
+	return r;
+}
+
+static const char *
+result_string(const struct failure_detail *d)
+{
+	if (d->result_type && *d->result_type)
+		return d->result_type;
+	return result_type_to_string(d->type);
+}
+
+static int
+detail_eq(const struct failure_detail *x, const struct failure_detail *y)
+{
+	return str_eq(x->result_type, result_string(y)) &&
+	       str_eq(x->sending_mta_ip, y->sending_mta_ip) &&
+	       str_eq(x->receiving_mx_hostname, y->receiving_mx_hostname) &&
+	       str_eq(x->receiving_mx_helo, y->receiving_mx_helo) &&
+	       str_eq(x->receiving_ip, y->receiving_ip) &&
+	       str_eq(x->additional_information, y->additional_information) &&
+	       str_eq(x->failure_reason_code, y->failure_reason_code);
+}
+
+static void
+merge_detail(struct policy *to, const struct failure_detail *d)
+{
+	struct failure_detail *t, norm = *d;
+
+	/* compare with "" already mapped to absent */
+	norm.sending_mta_ip = d->sending_mta_ip && *d->sending_mta_ip ? d->sending_mta_ip : NULL;
+	norm.receiving_mx_hostname = d->receiving_mx_hostname && *d->receiving_mx_hostname
+					     ? d->receiving_mx_hostname : NULL;
+	norm.receiving_mx_helo = d->receiving_mx_helo && *d->receiving_mx_helo
+					 ? d->receiving_mx_helo : NULL;
+	norm.receiving_ip = d->receiving_ip && *d->receiving_ip ? d->receiving_ip : NULL;
+	norm.additional_information = d->additional_information && *d->additional_information
+					      ? d->additional_information : NULL;
+	norm.failure_reason_code = d->failure_reason_code && *d->failure_reason_code
+					   ? d->failure_reason_code : NULL;
+	for (size_t i = 0; i < to->n_failure_details; i++) {
+		t = &to->failure_details[i];
+		if (detail_eq(t, &norm)) {
+			t->failed_session_count = add_count(t->failed_session_count,
+							    d->failed_session_count);
+			return;
+		}
+	}
+	t = policy_add_failure_detail(to);
+	t->result_type = dup_known(result_string(d));
+	t->type = result_type_from_string(t->result_type ? t->result_type : "");
+	t->sending_mta_ip = dup_known(norm.sending_mta_ip);
+	t->receiving_mx_hostname = dup_known(norm.receiving_mx_hostname);
+	t->receiving_mx_helo = dup_known(norm.receiving_mx_helo);
+	t->receiving_ip = dup_known(norm.receiving_ip);
+	t->additional_information = dup_known(norm.additional_information);
+	t->failure_reason_code = dup_known(norm.failure_reason_code);
+	t->failed_session_count = add_count(0, d->failed_session_count);
+}
+
+static const char *
+policy_type_string(const struct policy *p)
+{
+	const char *s = policy_type_to_string(p->type);
+
+	return s ? s : p->policy_type;
+}
+
+static void
+copy_list(struct strlist *to, const struct strlist *from, int domains)
+{
+	for (size_t i = 0; i < from->n; i++) {
+		char *d = domains ? aggregate_domain(from->v[i]) : NULL;
+
+		strlist_add_owned(to, d ? d : xstrdup(from->v[i]));
+	}
+}
+
+/* Merges p (policy domain pd, normalised) into r. */
+static void
+merge_policy(struct report *r, const struct policy *p, const char *pd)
+{
+	const char *type = policy_type_string(p);
+	struct policy *t = NULL;
+	struct strlist mx = { 0 };
+
+	copy_list(&mx, &p->mx_host, 1);
+	for (size_t i = 0; i < r->n_policies && t == NULL; i++) {
+		struct policy *c = &r->policies[i];
+
+		if (str_eq(c->policy_type, type) && str_eq(c->policy_domain, pd) &&
+		    strlist_equal(&c->policy_string, &p->policy_string) &&
+		    strlist_equal(&c->mx_host, &mx))
+			t = c;
+	}
+	if (t == NULL) {
+		t = report_add_policy(r);
+		t->policy_type = xstrdup(type ? type : "no-policy-found");
+		t->type = policy_type_from_string(t->policy_type);
+		t->policy_domain = xstrdup(pd);
+		copy_list(&t->policy_string, &p->policy_string, 0);
+		t->mx_host = mx;
+		mx = (struct strlist){ 0 };
+		/* GEN-07/18: always write policy-string, mx-host, failure-details */
+		t->has_policy_string = t->has_mx_host = t->has_failure_details = 1;
+	}
+	strlist_clear(&mx);
+	t->total_successful_session_count = add_count(t->total_successful_session_count,
+						      p->total_successful_session_count);
+	t->total_failure_session_count = add_count(t->total_failure_session_count,
+						   p->total_failure_session_count);
+	for (size_t i = 0; i < p->n_failure_details; i++)
+		merge_detail(t, &p->failure_details[i]);
+}
+
+static uint64_t
+count_failures(const struct report *r)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < r->n_policies; i++) {
+		n = add_count(n, r->policies[i].total_failure_session_count);
+		for (size_t j = 0; j < r->policies[i].n_failure_details; j++)
+			n = add_count(n, r->policies[i].failure_details[j].failed_session_count);
+		if (r->policies[i].n_failure_details > 0 && n == 0)
+			n = 1;  /* details with zero counts still tell of a failure */
+	}
+	return n;
+}
+
+static int
+emit(struct aggregate *a, struct report *r, const char *pd, int host, struct err *err)
+{
+	struct aggregate_out o = { r, pd, host, count_failures(r) };
+	int rc = a->emit(a->ctx, &o, err);
+
+	report_free(o.report);
+	return rc;
+}
+
+static int
+flush_current(struct aggregate *a, struct err *err)
+{
+	int rc = 0;
+
+	if (a->cur != NULL)
+		rc = emit(a, a->cur, a->cur_domain, 0, err);
+	a->cur = NULL;
+	free(a->cur_domain);
+	a->cur_domain = NULL;
+	return rc;
+}
+
+struct aggregate *
+aggregate_new(const struct aggregate_config *cfg, aggregate_emit_cb cb, void *ctx)
+{
+	struct aggregate *a = xcalloc(1, sizeof(*a));
+
+	a->cfg = *cfg;
+	a->emit = cb;
+	a->ctx = ctx;
+	a->others = g_hash_table_new_full(g_str_hash, g_str_equal, free,
+					  (GDestroyNotify)report_free);
+	return a;
+}
+
+int
+aggregate_add(struct aggregate *a, const char *domain, const struct policy *p, struct err *err)
+{
+	char *d = aggregate_domain(domain), *pd = NULL;
+	struct report *other;
+	int ret = -1;
+
+	if (d == NULL) {
+		err_set(err, "results for \"%s\": not a valid domain name; skipped",
+			domain ? domain : "(none)");
+		return -1;
+	}
+	pd = p->policy_domain && *p->policy_domain ? aggregate_domain(p->policy_domain)
+						   : xstrdup(d);
+	if (pd == NULL) {
+		err_set(err, "domain=%s: policy-domain \"%s\" is not a valid domain name; skipped",
+			d, p->policy_domain);
+		goto out;
+	}
+	if (a->cur_domain == NULL || strcmp(a->cur_domain, d) != 0) {
+		if (flush_current(a, err) < 0)
+			goto out;
+		a->cur_domain = xstrdup(d);
+		a->cur = new_report(a, d, 1);
+	}
+	if (strcmp(pd, d) == 0 || p->type == POLICY_TYPE_TLSA)
+		merge_policy(a->cur, p, pd);
+	if (strcmp(pd, d) != 0) {
+		other = g_hash_table_lookup(a->others, pd);
+		if (other == NULL) {
+			other = new_report(a, pd, 2);
+			g_hash_table_insert(a->others, xstrdup(pd), other);
+		}
+		merge_policy(other, p, pd);
+	}
+	ret = 0;
+out:
+	free(d);
+	free(pd);
+	return ret;
+}
+
+static gint
+cmp_str(gconstpointer x, gconstpointer y)
+{
+	return strcmp(*(const char *const *)x, *(const char *const *)y);
+}
+
+int
+aggregate_finish(struct aggregate *a, struct err *err)
+{
+	GPtrArray *keys;
+	GHashTableIter it;
+	gpointer k, v;
+	int ret = 0;
+
+	if (flush_current(a, err) < 0)
+		return -1;
+	keys = g_ptr_array_new();
+	g_hash_table_iter_init(&it, a->others);
+	while (g_hash_table_iter_next(&it, &k, &v))
+		g_ptr_array_add(keys, k);
+	g_ptr_array_sort(keys, cmp_str);
+	for (guint i = 0; i < keys->len && ret == 0; i++) {
+		const char *pd = g_ptr_array_index(keys, i);
+		struct report *r = g_hash_table_lookup(a->others, pd);
+
+		g_hash_table_steal(a->others, pd);
+		ret = emit(a, r, pd, 1, err);
+		free((char *)(uintptr_t)pd);
+	}
+	g_ptr_array_free(keys, TRUE);
+	return ret;
+}
+
+void
+aggregate_free(struct aggregate **ap)
+{
+	struct aggregate *a;
+
+	if (ap == NULL || (a = *ap) == NULL)
+		return;
+	report_free(a->cur);
+	free(a->cur_domain);
+	g_hash_table_destroy(a->others);
+	free(a);
+	*ap = NULL;
+}

@@ -1,0 +1,218 @@
+/*
+ * compose: builds the report mail with gmime 3 (see compose.h).
+ * A composer owns one message tree — headers, multipart/report, text part,
+ * report part — created once; each mail sets the values that change and
+ * writes the tree out.  gmime is initialised on first use (g_mime_init
+ * counts its callers and is idempotent).
+ */
+#include "report/compose.h"
+
+#include <gmime/gmime.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report/naming.h"
+#include "util/xalloc.h"
+
+struct composer {
+	GMimeMessage *msg;
+	GMimeMultipart *mp;
+	GMimePart *text;
+	GMimePart *att;
+	GMimeFormatOptions *fo;
+};
+
+static int
+is_ascii(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s >= 0x80)
+			return 0;
+	return 1;
+}
+
+/* Makes data[0..n) (copied) the content of part p. */
+static void
+set_content(GMimePart *p, const void *data, size_t n)
+{
+	GMimeStream *ms = g_mime_stream_mem_new_with_buffer(data, n);
+	GMimeDataWrapper *dw = g_mime_data_wrapper_new_with_stream(ms,
+								   GMIME_CONTENT_ENCODING_DEFAULT);
+
+	g_mime_part_set_content(p, dw);
+	g_object_unref(dw);
+	g_object_unref(ms);
+}
+
+struct composer *
+composer_new(void)
+{
+	struct composer *c = xcalloc(1, sizeof(*c));
+
+	g_mime_init();
+	c->msg = g_mime_message_new(TRUE);
+	/* RFC 8460 §5.3 MUST headers (values set per mail); RFC 8689
+	 * TLS-Required: No (R-3.17); Auto-Submitted (RFC 3834) so nobody
+	 * auto-replies to a report. */
+	g_mime_object_append_header(GMIME_OBJECT(c->msg), "TLS-Report-Domain", "", NULL);
+	g_mime_object_append_header(GMIME_OBJECT(c->msg), "TLS-Report-Submitter", "", NULL);
+	g_mime_object_append_header(GMIME_OBJECT(c->msg), "TLS-Required", "No", NULL);
+	g_mime_object_append_header(GMIME_OBJECT(c->msg), "Auto-Submitted", "auto-generated",
+				    NULL);
+	c->mp = g_mime_multipart_new_with_subtype("report");
+	g_mime_object_set_content_type_parameter(GMIME_OBJECT(c->mp), "report-type", "tlsrpt");
+	c->text = g_mime_part_new_with_type("text", "plain");
+	c->att = g_mime_part_new_with_type("application", "tlsrpt+gzip");
+	g_mime_object_set_disposition(GMIME_OBJECT(c->att), "attachment");
+	g_mime_multipart_add(c->mp, GMIME_OBJECT(c->text));
+	g_mime_multipart_add(c->mp, GMIME_OBJECT(c->att));
+	g_mime_message_set_mime_part(c->msg, GMIME_OBJECT(c->mp));
+	c->fo = g_mime_format_options_clone(g_mime_format_options_get_default());
+	g_mime_format_options_set_newline_format(c->fo, GMIME_NEWLINE_FORMAT_DOS);
+	return c;
+}
+
+void
+composer_free(struct composer **cp)
+{
+	struct composer *c;
+
+	if (cp == NULL || (c = *cp) == NULL)
+		return;
+	g_object_unref(c->text);
+	g_object_unref(c->att);
+	g_object_unref(c->mp);
+	g_object_unref(c->msg);
+	g_mime_format_options_free(c->fo);
+	free(c);
+	*cp = NULL;
+}
+
+/* The human-readable first part (RFC 8460 §5.3). */
+static void
+set_text(struct composer *c, const struct compose_mail *m)
+{
+	char b[NAMING_DATETIME_SIZE], e[NAMING_DATETIME_SIZE];
+	char *text;
+	int ascii;
+
+	naming_datetime(m->begin, b);
+	naming_datetime(m->end, e);
+	text = xasprintf("This is an aggregate TLS report (RFC 8460) from %s.\n\n"
+			 "Report domain: %s\nSubmitter:     %s\nReport-ID:     %s\n"
+			 "Period:        %s to %s\n\n"
+			 "The report is attached as %s.\n",
+			 m->organization ? m->organization : m->submitter, m->policy_domain,
+			 m->submitter, m->report_id, b, e,
+			 m->compressed ? "gzip-compressed JSON" : "JSON");
+	ascii = is_ascii(text);
+	g_mime_object_set_content_type_parameter(GMIME_OBJECT(c->text), "charset",
+						 ascii ? "us-ascii" : "utf-8");
+	set_content(c->text, text, strlen(text));
+	g_mime_part_set_content_encoding(c->text, ascii ? GMIME_CONTENT_ENCODING_7BIT
+							: GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE);
+	free(text);
+}
+
+/* The report part: application/tlsrpt+gzip or +json, base64, §5.1 name. */
+static void
+set_report(struct composer *c, const struct compose_mail *m)
+{
+	GMimeContentType *ct = g_mime_object_get_content_type(GMIME_OBJECT(c->att));
+	char *name;
+
+	g_mime_content_type_set_media_subtype(ct, m->compressed ? "tlsrpt+gzip" : "tlsrpt+json");
+	set_content(c->att, m->body, m->body_len);
+	g_mime_part_set_content_encoding(c->att, GMIME_CONTENT_ENCODING_BASE64);
+	name = naming_filename(m->submitter, m->policy_domain, m->begin, m->end, m->compressed);
+	g_mime_part_set_filename(c->att, name);
+	free(name);
+}
+
+/* A boundary from the report-id and date: "=_" never occurs in base64 or
+ * in the text part (RFC 2046 §5.1.1), and no /dev/urandom read per mail. */
+static void
+set_boundary(struct composer *c, const struct compose_mail *m)
+{
+	char b[64];
+
+	snprintf(b, sizeof(b), "=_tlsrpt_%08x%08x", g_str_hash(m->report_id),
+		 (unsigned)(m->date ^ (int64_t)g_str_hash(m->to)));
+	g_mime_multipart_set_boundary(c->mp, b);
+}
+
+static int
+set_mailbox(GMimeMessage *msg, GMimeAddressType type, const char *addr, struct err *err)
+{
+	InternetAddressList *l = g_mime_message_get_addresses(msg, type);
+	InternetAddress *a;
+
+	/* an addr-spec only: one '@', no spaces, quotes, brackets or controls */
+	if (addr == NULL || strchr(addr, '@') == NULL || strchr(addr, '@') != strrchr(addr, '@') ||
+	    addr[strcspn(addr, " \t\r\n\"<>(),;:\\[]")] != '\0' || addr[0] == '@' ||
+	    addr[strlen(addr) - 1] == '@') {
+		err_set(err, "compose: \"%s\" is not one mail address", addr ? addr : "");
+		return -1;
+	}
+	internet_address_list_clear(l);
+	a = internet_address_mailbox_new(NULL, addr);
+	internet_address_list_add(l, a);
+	g_object_unref(a);
+	return 0;
+}
+
+int
+composer_build(struct composer *c, const struct compose_mail *m, struct buf *out,
+	       struct err *err)
+{
+	GMimeStream *st = NULL;
+	GDateTime *dt;
+	GByteArray *ba;
+	char *subject, *mid;
+	int ret = -1;
+
+	if (set_mailbox(c->msg, GMIME_ADDRESS_TYPE_FROM, m->from, err) < 0 ||
+	    set_mailbox(c->msg, GMIME_ADDRESS_TYPE_TO, m->to, err) < 0)
+		return -1;
+	subject = naming_subject(m->policy_domain, m->submitter, m->report_id);
+	g_mime_message_set_subject(c->msg, subject, NULL);
+	free(subject);
+	dt = g_date_time_new_from_unix_utc(m->date);
+	g_mime_message_set_date(c->msg, dt);
+	g_date_time_unref(dt);
+	mid = m->message_id ? g_strdup(m->message_id)
+			    : g_mime_utils_generate_message_id(m->submitter);
+	g_mime_message_set_message_id(c->msg, mid);
+	g_free(mid);
+	g_mime_object_set_header(GMIME_OBJECT(c->msg), "TLS-Report-Domain", m->policy_domain, NULL);
+	g_mime_object_set_header(GMIME_OBJECT(c->msg), "TLS-Report-Submitter", m->submitter, NULL);
+	set_boundary(c, m);
+	set_text(c, m);
+	set_report(c, m);
+
+	st = g_mime_stream_mem_new();
+	if (g_mime_object_write_to_stream(GMIME_OBJECT(c->msg), c->fo, st) < 0) {
+		err_set(err, "compose: writing the message failed");
+		goto out;
+	}
+	ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(st));
+	if (buf_append(out, ba->data, ba->len) < 0) {
+		err_set(err, "compose: message larger than %zu bytes", out->max);
+		goto out;
+	}
+	ret = 0;
+out:
+	g_object_unref(st);
+	return ret;
+}
+
+int
+compose_report_mail(const struct compose_mail *m, struct buf *out, struct err *err)
+{
+	struct composer *c = composer_new();
+	int rc = composer_build(c, m, out, err);
+
+	composer_free(&c);
+	return rc;
+}

@@ -1,0 +1,151 @@
+/*
+ * outbound: the delivery half of the reporter (see reporter.h): due
+ * lookups get their destinations, due deliveries are claimed (committed as
+ * "sending" first, so never sent twice), attempted, and recorded.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "report/deliver_https.h"
+#include "report/deliver_sendmail.h"
+#include "report/deliver_smtp.h"
+#include "report/gzip.h"
+#include "report/reporter.h"
+#include "report/reporter_private.h"
+#include "report/rua.h"
+#include "report/schedule.h"
+#include "store/store_outbox.h"
+#include "util/log.h"
+#include "util/xalloc.h"
+
+#define BATCH 256
+
+static int
+run_lookups(struct reporter *r, struct store *s, int64_t now, struct err *err)
+{
+	struct outbox_item *it = NULL;
+	size_t n = 0;
+	int ret = 0;
+
+	if (r->dns == NULL)
+		return 0;
+	if (store_outbox_lookups_due(s, now, BATCH, &it, &n, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n && ret == 0; i++) {
+		struct strlist dests = { 0 };
+		struct err why = { "" };
+		enum rua_lookup_result lr = rua_lookup(r->dns, it[i].policy_domain, &dests, &why);
+		int64_t next = 0;
+
+		if (lr == RUA_TEMPFAIL)
+			next = schedule_next_try(now, it[i].first_try, it[i].attempts,
+						 r->cfg.retry_for);
+		if (lr != RUA_FOUND)
+			log_warn("report-id=%s: %s%s", it[i].report_id, why.msg,
+				 lr == RUA_TEMPFAIL && next ? " (will retry)" : " (dropped)");
+		ret = store_outbox_set_lookup(s, it[i].report_id, lr == RUA_FOUND ? &dests : NULL,
+					      now, next, lr == RUA_FOUND ? NULL : why.msg, err);
+		strlist_clear(&dests);
+	}
+	store_outbox_items_free(it, n);
+	return ret;
+}
+
+static enum deliver_result
+attempt(struct reporter *r, const struct outbox_item *it, const char *json, int64_t now,
+	struct err *err)
+{
+	struct buf b;
+	enum deliver_result res = DELIVER_TEMPFAIL;
+
+	buf_init(&b, REPORTER_MAX_SIZE * 2);
+	if (strncmp(it->destination, "mailto:", 7) == 0) {
+		const char *to = it->destination + 7;
+
+		if (reporter_build_mail(r, it->report_id, it->policy_domain, it->day, json, to,
+					now, &b, err) < 0)
+			goto out;
+		if (r->cfg.smtp.url != NULL)
+			res = deliver_smtp(&r->cfg.smtp, r->from, to, b.data, b.len, err);
+		else
+			res = deliver_sendmail(r->cfg.sendmail, b.data, b.len, err);
+	} else {
+		if (r->cfg.uncompressed ? buf_append_str(&b, json) < 0
+					: gzipper_run(r->gzip, json, strlen(json), &b, err) < 0) {
+			res = DELIVER_PERMFAIL;
+			goto out;
+		}
+		res = deliver_https(it->destination, b.data, b.len, !r->cfg.uncompressed,
+				    &r->cfg.https, err);
+	}
+out:
+	buf_free(&b);
+	return res;
+}
+
+/* Returns 0, or -1 on a store error. */
+static int
+deliver_one(struct reporter *r, struct store *s, const struct outbox_item *it, int64_t now,
+	    struct reporter_stats *st, struct err *err)
+{
+	struct err why = { "" };
+	enum deliver_result res;
+	const char *state = "sent";
+	int64_t next = now;
+	char *json;
+	int rc;
+
+	if (strncmp(it->destination, "mailto:", 7) == 0 && r->cfg.smtp.url == NULL &&
+	    r->cfg.sendmail == NULL) {
+		log_warn("report-id=%s: %s: no mail transport configured (smtp or sendmail)",
+			 it->report_id, it->destination);
+		return store_outbox_finish(s, it->id, "pending", now + 3600,
+					   "no mail transport configured", err);
+	}
+	if ((json = store_outbox_json(s, it->report_id, err)) == NULL)
+		return -1;
+	if ((rc = store_outbox_claim(s, it->id, now, err)) <= 0) {
+		free(json);
+		return rc;
+	}
+	res = attempt(r, it, json, now, &why);
+	free(json);
+	if (res == DELIVER_OK) {
+		st->sent++;
+		log_info("report-id=%s: delivered to %s", it->report_id, it->destination);
+	} else {
+		if (res == DELIVER_TEMPFAIL)
+			next = schedule_next_try(now, it->first_try ? it->first_try : now,
+						 it->attempts + 1, r->cfg.retry_for);
+		state = res == DELIVER_TEMPFAIL && next != 0 ? "pending" : "failed";
+		if (state[0] == 'p')
+			st->retry++;
+		else
+			st->failed++;
+		log_warn("report-id=%s: delivery to %s failed%s: %s", it->report_id,
+			 it->destination, state[0] == 'p' ? " (will retry)" : " (given up)",
+			 why.msg);
+	}
+	return store_outbox_finish(s, it->id, state, next, res == DELIVER_OK ? NULL : why.msg,
+				   err);
+}
+
+int
+reporter_run_due(struct reporter *r, struct store *s, int64_t now, struct reporter_stats *st,
+		 struct err *err)
+{
+	struct outbox_item *it = NULL;
+	size_t n = 0;
+	int ret = 0;
+
+	if (run_lookups(r, s, now, err) < 0)
+		return -1;
+	do {
+		if (store_outbox_due(s, now, BATCH, &it, &n, err) < 0)
+			return -1;
+		for (size_t i = 0; i < n && ret == 0; i++)
+			ret = deliver_one(r, s, &it[i], now, st, err);
+		store_outbox_items_free(it, n);
+	} while (ret == 0 && n == BATCH);
+	return ret;
+}

@@ -1,0 +1,55 @@
+/*
+ * store_summary: totals over stored reports, computed in SQL, for
+ * `tlsrpt summary`, the dashboard and alerts.
+ *
+ * A report counts on the UTC day its date range starts.  Periods are Unix
+ * seconds, half open: since <= start < until; 0 leaves that end open.
+ * Domains are compared case-insensitively and returned in lower case.
+ */
+#ifndef TLSRPT_STORE_STORE_SUMMARY_H
+#define TLSRPT_STORE_STORE_SUMMARY_H
+
+#include <stdint.h>
+
+#include "store/store.h"
+#include "util/err.h"
+
+/* Sessions of one (day, policy-domain, organization, policy-type). */
+struct store_summary_row {
+	int64_t day;                    /* UTC day number (Unix time / 86400) */
+	const char *domain;             /* policy-domain, lower case; "" if none given */
+	const char *organization;       /* organization-name */
+	const char *policy_type;        /* as received; NULL if absent */
+	uint64_t success;               /* total-successful-session-count, summed */
+	uint64_t failure;               /* total-failure-session-count, summed */
+	uint64_t reports;               /* distinct reports counted */
+};
+
+/* Failed sessions of one (policy-domain, result-type, receiving MX, IP,
+ * failure-reason-code) over the period. */
+struct store_summary_failure {
+	const char *domain;             /* lower case; "" if none given */
+	const char *result_type;        /* as received; NULL if absent */
+	const char *receiving_mx_hostname;  /* NULL if absent */
+	const char *receiving_ip;       /* NULL if absent */
+	const char *failure_reason_code;    /* NULL if absent */
+	uint64_t sessions;              /* failed-session-count, summed */
+	uint64_t reports;               /* distinct reports that named it */
+};
+
+/* Calls cb for each summary row in [since, until) (domain NULL: all),
+ * ordered by domain, day, organization, policy type.  Strings are borrowed
+ * for the call.  cb returns 0 to go on, non-zero to stop (returned).
+ * Returns 0 when all were visited, -1 on error. */
+typedef int (*store_summary_row_cb)(void *ctx, const struct store_summary_row *row);
+int store_summary_days(struct store *s, int64_t since, int64_t until, const char *domain,
+		       store_summary_row_cb cb, void *ctx, struct err *err);
+
+/* Calls cb for each failure row in [since, until) (domain NULL: all),
+ * ordered by domain, then most failed sessions first.  As above for
+ * borrowing, stopping and the return value. */
+typedef int (*store_summary_failure_cb)(void *ctx, const struct store_summary_failure *f);
+int store_summary_failures(struct store *s, int64_t since, int64_t until, const char *domain,
+			   store_summary_failure_cb cb, void *ctx, struct err *err);
+
+#endif

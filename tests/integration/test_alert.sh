@@ -1,0 +1,104 @@
+#!/bin/sh
+# tlsrpt alert against a real SMTP sink (tests/components/smtp-sink.sh):
+# reports with failures are loaded through `tlsrpt serve` (the HTTPS
+# endpoint), then one alert mail carries each failure with its fix; a second
+# run sends nothing; a new kind of failure gives one more mail with only that
+# kind; a failed delivery remembers nothing; the weekly digest goes through
+# a sendmail command.
+. "$(dirname "$0")/tap.sh"
+dir=$(mktemp -d /tmp/tlsrpt-alert.XXXXXX)
+pid=""
+cleanup() {
+	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	bash "$COMPONENTS/smtp-sink.sh" stop "$dir/sink" >/dev/null 2>&1
+	rm -rf "$dir"
+}
+trap cleanup EXIT
+db=sqlite:$dir/db.sqlite
+corpus=$TLSRPT_SRC/tests/corpus
+
+# load FILE…: POSTs each report to a short-lived `tlsrpt serve`
+load() {
+	"$TLSRPT" serve --listen 127.0.0.1:0 --db "$db" > "$dir/serve.out" 2> "$dir/serve.err" &
+	pid=$!
+	port=""
+	for _ in $(seq 1 100); do
+		port=$(sed -n 's/^listening on .* port \([0-9]*\) .*/\1/p' "$dir/serve.out")
+		[ -n "$port" ] && break
+		sleep 0.05
+	done
+	for f in "$@"; do
+		curl -s -o /dev/null -w '%{http_code}\n' -H 'Content-Type: application/tlsrpt+json' \
+			--data-binary @"$f" "http://127.0.0.1:$port/tlsrpt"
+	done > "$dir/codes"
+	kill "$pid"; wait "$pid"; pid=""
+	! grep -qv '^200$' "$dir/codes"
+}
+
+check "reports with failures load through serve" load \
+	"$corpus/sebastka+tlsrpt/synthetic-failures.json" "$corpus/nixis-de+tls-rpt-monitor/tls-rpt.json"
+
+if ! bash "$COMPONENTS/smtp-sink.sh" start "$dir/sink" > "$dir/sink.env" 2> "$dir/sink.err"; then
+	fail "smtp sink starts" "$(cat "$dir/sink.err")"; tap_done; exit
+fi
+eval "$(cat "$dir/sink.env")"
+count() { ls "$SMTP_MAILDIR"/*.eml 2>/dev/null | wc -l | tr -d ' '; }
+alert() {
+	"$TLSRPT" alert --db "$db" --since 2000-01-01 --to 'Postmaster <postmaster@example.test>' \
+		--from tlsrpt@example.test --smtp "smtp://localhost:$SMTP_PORT" \
+		--cacert "$SMTP_CA" --require-tls "$@"
+}
+# body N: the decoded text of the Nth stored mail
+body() {
+	/usr/bin/python3 -c '
+import email, email.policy, sys
+m = email.message_from_binary_file(open(sys.argv[1], "rb"), policy=email.policy.default)
+print("Subject:", m["Subject"]); print("To:", m["To"])
+print(m.get_body(preferencelist=("plain",)).get_content())' "$(ls "$SMTP_MAILDIR"/*.eml | sed -n "${1}p")"
+}
+
+out=$(alert --smtp "smtp://127.0.0.1:1" 2>&1); rc=$?
+if [ "$rc" = 3 ]; then ok "unreachable SMTP server: exit 3"; else fail "unreachable SMTP: exit 3" "rc=$rc $out"; fi
+out=$(alert 2>&1); rc=$?
+if [ "$rc" = 0 ] && [ -z "$out" ]; then ok "alert run (STARTTLS verified with the test CA): exit 0 and quiet"; else fail "alert run" "rc=$rc $out"; fi
+n=$(count)
+if [ "$n" = 1 ]; then ok "one alert mail (the failed delivery remembered nothing)"; else fail "one alert mail" "got $n"; fi
+body 1 > "$dir/mail1.txt"
+check "alert names the failure kind and its domain" grep -q 'example.com: certificate-expired at MX mx.example.com' "$dir/mail1.txt"
+check "alert carries the fix text" grep -q 'What to do: Renew the certificate on mx.example.com' "$dir/mail1.txt"
+check "alert carries the explanation" grep -q 'What it means:' "$dir/mail1.txt"
+check "alert covers the other report's failures" grep -q 'company-y.example: starttls-not-supported' "$dir/mail1.txt"
+check "alert goes to the recipient" grep -q '^To: Postmaster <postmaster@example.test>' "$dir/mail1.txt"
+
+out=$(alert -v 2>&1); rc=$?
+n=$(count)
+if [ "$rc" = 0 ] && [ "$n" = 1 ]; then ok "second run: no repeat"; else fail "second run: no repeat" "rc=$rc mails=$n $out"; fi
+echo "$out" | grep -q 'no new failures' && ok "-v says why nothing was sent" || fail "-v message" "$out"
+
+sed -e 's/"report-id": "synthetic-1"/"report-id": "synthetic-2"/' \
+    -e 's/"certificate-expired"/"certificate-not-trusted"/' \
+    "$corpus/sebastka+tlsrpt/synthetic-failures.json" > "$dir/new.json"
+check "a report with a new kind of failure loads" load "$dir/new.json"
+alert > /dev/null 2>&1
+n=$(count)
+if [ "$n" = 2 ]; then ok "new kind of failure: one more mail"; else fail "new kind: one more mail" "got $n"; fi
+body 2 > "$dir/mail2.txt"
+check "second mail names the new kind" grep -q 'certificate-not-trusted at MX mx.example.com' "$dir/mail2.txt"
+if [ ! -s "$dir/mail2.txt" ] || grep -q 'certificate-expired' "$dir/mail2.txt"; then fail "second mail repeats nothing" "$(cat "$dir/mail2.txt")"
+else ok "second mail repeats nothing already alerted"; fi
+
+alert --threshold-rate 0.5 --renotify-days 0 --since 2000-01-01 > /dev/null 2>&1
+[ "$(count)" = 2 ] && ok "nothing above a 50 % failure rate" || fail "threshold" "mails=$(count)"
+
+out=$("$TLSRPT" alert --db "$db" --since 2000-01-01 --to a@example.test --digest weekly \
+	--sendmail "cat > '$dir/digest.eml'" 2>&1); rc=$?
+if [ "$rc" = 0 ] && grep -q '^Subject: TLSRPT weekly digest' "$dir/digest.eml"; then
+	ok "weekly digest through a sendmail command"
+else fail "weekly digest" "rc=$rc $out"; fi
+check "digest lists failures with fixes" grep -q 'Fix: ' "$dir/digest.eml"
+"$TLSRPT" alert --db "$db" --since 2000-01-01 --to a@example.test --digest weekly \
+	--sendmail "cat > '$dir/digest2.eml'" > /dev/null 2>&1
+[ ! -e "$dir/digest2.eml" ] && ok "digest not sent twice in a week" || fail "digest twice"
+"$TLSRPT" alert --to x@example.test > /dev/null 2>&1
+[ $? = 2 ] && ok "no --smtp/--sendmail: usage error (2)" || fail "usage exit code"
+tap_done

@@ -1,0 +1,104 @@
+#!/bin/sh
+# The dashboard in real headless Chromium (tests/components/chromium.sh):
+# real reports are loaded through `tlsrpt serve`, then the page is rendered;
+# a screenshot is saved (copied to $TLSRPT_O/dashboard.png) and the DOM after
+# the scripts ran must show the timeline chart with data points and the
+# failure table with data from the store (a known domain, result type and
+# fix), report content escaped (a report with markup in its organization
+# name), and the domain filter applied.
+. "$(dirname "$0")/tap.sh"
+command -v chromium >/dev/null || { echo "ok 1 # SKIP chromium not installed (scripts/deps.txt)"; exit 0; }
+dir=$(mktemp -d /tmp/tlsrpt-dashboard.XXXXXX)
+pid=""
+cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; rm -rf "$dir"; }
+trap cleanup EXIT
+corpus=$TLSRPT_SRC/tests/corpus
+chromium_sh() { CHROMIUM_WAIT_MS=5000 bash "$COMPONENTS/chromium.sh" "$@"; }
+
+"$TLSRPT" serve --listen 127.0.0.1:0 --db "sqlite:$dir/db.sqlite" > "$dir/serve.out" 2> "$dir/serve.err" &
+pid=$!
+port=""
+for _ in $(seq 1 100); do
+	port=$(sed -n 's/^listening on .* port \([0-9]*\) .*/\1/p' "$dir/serve.out")
+	[ -n "$port" ] && break
+	sleep 0.05
+done
+[ -n "$port" ] || { fail "serve starts" "$(cat "$dir/serve.err")"; tap_done; exit; }
+base=http://127.0.0.1:$port
+
+# A report whose content tries to inject markup (RFC 8460 §7: untrusted).
+sed -e 's/"organization-name": "Example Reporter"/"organization-name": "<img src=x onerror=document.title=1>Evil \&amp; Co"/' \
+    -e 's/"report-id": "synthetic-1"/"report-id": "xss-1"/' \
+    -e 's/"mx.example.com",$/"<b>mx<\/b>.example.com",/' \
+    "$corpus/sebastka+tlsrpt/synthetic-failures.json" > "$dir/evil.json"
+for f in "$corpus/sebastka+tlsrpt/synthetic-failures.json" "$corpus/nixis-de+tls-rpt-monitor/tls-rpt.json" \
+	 "$corpus/domainaware+parsedmarc/smtp_tls.json" "$corpus/domainaware+parsedmarc/mail.ru.json" \
+	 "$corpus/Neztore+tls-rpt-monitor/microsoft-report.json.gz" "$dir/evil.json"; do
+	curl -s -o /dev/null -w '%{http_code}\n' -H 'Content-Type: application/tlsrpt+gzip' \
+		--data-binary @"$f" "$base/tlsrpt"
+done > "$dir/codes"
+if ! grep -qv '^200$' "$dir/codes"; then ok "real reports loaded through the endpoint"
+else fail "reports loaded" "$(cat "$dir/codes")"; fi
+
+if chromium_sh shot "$base/" "$dir/dashboard.png" 1280x1600 > /dev/null 2> "$dir/shot.err" &&
+   head -c 8 "$dir/dashboard.png" | od -An -c | grep -q 'P   N   G'; then
+	ok "screenshot taken ($dir/dashboard.png)"
+	mkdir -p "$TLSRPT_SRC/$TLSRPT_O" && cp "$dir/dashboard.png" "$TLSRPT_SRC/$TLSRPT_O/dashboard.png" &&
+		echo "# screenshot: $TLSRPT_O/dashboard.png"
+else
+	fail "screenshot" "$(cat "$dir/shot.err")"
+fi
+
+chromium_sh dom "$base/" > "$dir/dom.html" 2> "$dir/dom.err"
+# pick FILE PYTHON-EXPR: evaluates checks on the DOM with html.parser
+domcheck() {
+	/usr/bin/python3 - "$1" "$2" <<'PY'
+import sys, html.parser
+class P(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__(); self.stack = []; self.tables = {}; self.rects = []; self.tags = []
+        self.cur = None; self.cell = None; self.svg = False
+    def handle_starttag(self, tag, a):
+        a = dict(a); self.tags.append((tag, a))
+        if tag == "table": self.cur = a.get("id"); self.tables[self.cur] = []
+        elif tag == "tr" and self.cur: self.tables[self.cur].append([])
+        elif tag in ("td", "th") and self.cur and self.tables[self.cur]: self.cell = []
+        if tag == "svg" and a.get("id") == "timeline": self.svg = True
+        if tag == "rect" and self.svg: self.rects.append(a)
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self.cell is not None:
+            self.tables[self.cur][-1].append("".join(self.cell).strip()); self.cell = None
+        elif tag == "table": self.cur = None
+        elif tag == "svg": self.svg = False
+    def handle_data(self, d):
+        if self.cell is not None: self.cell.append(d)
+p = P(); p.feed(open(sys.argv[1], encoding="utf-8").read())
+rows = lambda t: p.tables.get(t, [])[1:]
+ok = eval(sys.argv[2])
+if not ok:
+    print("tables:", {k: v[:6] for k, v in p.tables.items()}); print("rects:", p.rects[:6]); sys.exit(1)
+PY
+}
+check "the scripts ran and loaded the API data" grep -q 'data-loaded="yes"' "$dir/dom.html"
+check "timeline chart has bars with data points" domcheck "$dir/dom.html" \
+	'len(p.rects) >= 4 and any(r["class"] == "bar-failure" and int(r["data-value"]) > 0 for r in p.rects) and any(r["class"] == "bar-success" and r["data-day"] == "2016-04-01" for r in p.rects)'
+check "failure table shows a known domain, result type and MX" domcheck "$dir/dom.html" \
+	'any(r[0] == "example.com" and r[1] == "certificate-expired" and r[2] == "mx.example.com" for r in rows("failures"))'
+check "failure table shows the plain-language fix" domcheck "$dir/dom.html" \
+	'any("Renew the certificate on mx.example.com" in r[5] for r in rows("failures"))'
+check "failure counts come from the store (company-y.example starttls 200)" domcheck "$dir/dom.html" \
+	'any(r[0] == "company-y.example" and r[1] == "starttls-not-supported" and r[3] == "200" for r in rows("failures"))'
+check "organizations table lists the reporters" domcheck "$dir/dom.html" \
+	'{"Company-X", "Microsoft Corporation"} <= {r[0] for r in rows("orgs")}'
+check "policies table lists the policy domains" domcheck "$dir/dom.html" \
+	'{"company-y.example", "example.com"} <= {r[0] for r in rows("policies")}'
+check "markup in report content is shown as text, not run" domcheck "$dir/dom.html" \
+	'any(r[0].startswith("<img src=x") for r in rows("orgs")) and not any(t == "img" or t == "b" for t, a in p.tags)'
+
+chromium_sh dom "$base/?domain=company-y.example&period=all" > "$dir/dom2.html" 2>> "$dir/dom.err"
+check "domain filter: only that domain's failures" domcheck "$dir/dom2.html" \
+	'len(rows("failures")) >= 3 and all(r[0] == "company-y.example" for r in rows("failures"))'
+chromium_sh dom "$base/?period=custom&since=2016-04-01&until=2016-04-01" > "$dir/dom3.html" 2>> "$dir/dom.err"
+check "period filter: one day shows only that day's data" domcheck "$dir/dom3.html" \
+	'{r["data-day"] for r in p.rects} == {"2016-04-01"} and all(r[0] == "company-y.example" for r in rows("failures"))'
+tap_done

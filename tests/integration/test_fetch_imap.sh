@@ -1,0 +1,106 @@
+#!/bin/sh
+# `tlsrpt fetch imap` against a real Dovecot (tests/components/imap.sh) on
+# loopback, filled with the corpus mail: the first run stores every report,
+# the second fetches nothing new; fetching never sets \Seen; --move-to moves
+# stored mail only after it is stored; a wrong CA is refused; STARTTLS works.
+. "$(dirname "$0")/tap.sh"
+dir=$(mktemp -d /tmp/tlsrpt-fetch-imap.XXXXXX)
+chmod o+x "$dir"
+trap 'sh "$COMPONENTS/imap.sh" stop "$dir/imap" >/dev/null 2>&1; rm -rf "$dir"' EXIT
+corpus="$TLSRPT_SRC/tests/corpus"
+
+# Every corpus mail that holds a report (all .eml but the negative one).
+reports=$(cd "$corpus" && ls */*.eml */*/*.eml | grep -v 'kravietz+tlsrpt-rs/empty.eml')
+n_reports=$(echo "$reports" | wc -l)
+mkdir -p "$dir/mail"
+for f in $reports; do cp "$corpus/$f" "$dir/mail/$(echo "$f" | tr '/' '_')"; done
+cp "$corpus/kravietz+tlsrpt-rs/empty.eml" "$dir/mail/zz-cron.eml"
+
+if ! bash "$COMPONENTS/imap.sh" add "$dir/imap" tls "$dir"/mail/*.eml >/dev/null 2>"$dir/add.err" ||
+   ! bash "$COMPONENTS/imap.sh" start "$dir/imap" >/dev/null 2>"$dir/start.err"; then
+	fail "dovecot starts" "$(cat "$dir/add.err" "$dir/start.err")"
+	tap_done; exit
+fi
+eval "$(cat "$dir/imap/env")"
+export TLSRPT_IMAP_PASSWORD="$IMAP_PASS"
+db="sqlite:$dir/tlsrpt.db"
+url="imaps://localhost:$IMAPS_PORT"
+
+out=$("$TLSRPT" fetch --db "$db" imap "$url" --user "$IMAP_USER" --cacert "$IMAP_CA" 2>&1)
+rc=$?
+line=$(echo "$out" | grep '^fetched')
+stored=$(echo "$line" | sed -n 's/^fetched \([0-9]*\) messages: \([0-9]*\) stored, \([0-9]*\) duplicates, \([0-9]*\) errors$/\2/p')
+dups=$(echo "$line" | sed -n 's/^fetched \([0-9]*\) messages: \([0-9]*\) stored, \([0-9]*\) duplicates, \([0-9]*\) errors$/\3/p')
+msgs=$(echo "$line" | sed -n 's/^fetched \([0-9]*\) messages:.*/\1/p')
+if [ "$rc" = 0 ] && [ "$msgs" = "$n_reports" ] && [ -n "$stored" ] && [ "$stored" -gt 0 ] &&
+   [ $((stored + dups)) = "$n_reports" ]; then
+	ok "first fetch: $n_reports report messages, $stored stored + $dups duplicates"
+else
+	fail "first fetch stores every report message" "rc=$rc, want $n_reports messages" "$out"
+fi
+
+# The cron mail has no TLS-Report-Domain header and no "Report Domain:" subject.
+case "$out" in *zz-cron*|*Cron*) fail "non-report mail is not fetched" "$out" ;;
+*) ok "non-report mail is not fetched" ;; esac
+
+flags=$(curl -sS --cacert "$IMAP_CA" -u "$IMAP_USER:$IMAP_PASS" "$url/INBOX" -X 'FETCH 1:* FLAGS' 2>&1)
+if echo "$flags" | grep -q 'Seen'; then fail "fetching sets no \\Seen" "$flags"
+else ok "fetching sets no \\Seen flag"; fi
+
+out=$("$TLSRPT" fetch --db "$db" imap "$url" --user "$IMAP_USER" --cacert "$IMAP_CA" 2>&1)
+if [ $? = 0 ] && echo "$out" | grep -qx 'fetched 0 messages: 0 stored, 0 duplicates, 0 errors'; then
+	ok "second fetch finds nothing new"
+else
+	fail "second fetch finds nothing new" "$out"
+fi
+
+# New mail after the first run: only it is fetched; --move-to moves it.
+bash "$COMPONENTS/imap.sh" sample late.test 77 > "$dir/late.eml"
+bash "$COMPONENTS/imap.sh" add "$dir/imap" tls "$dir/late.eml" >/dev/null
+out=$("$TLSRPT" fetch --db "$db" imap "imap://localhost:$IMAP_PORT/INBOX" --user "$IMAP_USER" \
+	--cacert "$IMAP_CA" --move-to Processed 2>&1)
+if [ $? = 0 ] && echo "$out" | grep -qx 'fetched 1 messages: 1 stored, 0 duplicates, 0 errors'; then
+	ok "STARTTLS fetch of new mail stores only it"
+else
+	fail "STARTTLS fetch of new mail stores only it" "$out"
+fi
+moved=$(curl -sS --cacert "$IMAP_CA" -u "$IMAP_USER:$IMAP_PASS" "$url/Processed" \
+	-X 'SEARCH HEADER TLS-Report-Domain late.test' 2>&1)
+left=$(curl -sS --cacert "$IMAP_CA" -u "$IMAP_USER:$IMAP_PASS" "$url/INBOX" \
+	-X 'SEARCH HEADER TLS-Report-Domain late.test' 2>&1)
+if echo "$moved" | grep -q '^\* SEARCH [0-9]' && ! echo "$left" | grep -q '^\* SEARCH [0-9]'; then
+	ok "--move-to moves stored mail to the folder"
+else
+	fail "--move-to moves stored mail to the folder" "Processed: $moved" "INBOX: $left"
+fi
+
+out=$("$TLSRPT" fetch --db "sqlite:$dir/other.db" imap "$url" --user "$IMAP_USER" \
+	--cacert /etc/ssl/certs/ca-certificates.crt 2>&1)
+rc=$?
+if [ "$rc" = 3 ] && echo "$out" | grep -q 'certificate'; then
+	ok "wrong CA refused (exit 3, certificate error)"
+else
+	fail "wrong CA refused" "rc=$rc" "$out"
+fi
+
+out=$(TLSRPT_IMAP_PASSWORD=wrong "$TLSRPT" fetch --db "sqlite:$dir/other.db" imap "$url" \
+	--user "$IMAP_USER" --cacert "$IMAP_CA" 2>&1)
+rc=$?
+if [ "$rc" = 3 ]; then ok "wrong password refused (exit 3)"; else fail "wrong password refused" "rc=$rc" "$out"; fi
+
+printf '%s\n' "$IMAP_PASS" > "$dir/pw"
+out=$(env -u TLSRPT_IMAP_PASSWORD "$TLSRPT" fetch --db "sqlite:$dir/pwfile.db" imap "$url" \
+	--user "$IMAP_USER" --password-file "$dir/pw" --cacert "$IMAP_CA" 2>&1)
+if [ $? = 0 ] && echo "$out" | grep -q '^fetched [1-9]'; then ok "--password-file works"
+else fail "--password-file works" "$out"; fi
+
+out=$(env -u TLSRPT_IMAP_PASSWORD "$TLSRPT" fetch --db "sqlite:$dir/other.db" imap "$url" \
+	--user "$IMAP_USER" --cacert "$IMAP_CA" 2>&1)
+rc=$?
+if [ "$rc" = 3 ] && echo "$out" | grep -q 'TLSRPT_IMAP_PASSWORD'; then ok "no password: clear error"
+else fail "no password: clear error" "rc=$rc" "$out"; fi
+
+out=$("$TLSRPT" fetch --db "sqlite:$dir/other.db" imap "http://localhost:$IMAP_PORT" --user x 2>&1)
+if [ $? = 3 ] && echo "$out" | grep -q 'imaps://'; then ok "non-IMAP URL refused"
+else fail "non-IMAP URL refused" "$out"; fi
+tap_done

@@ -1,0 +1,302 @@
+#!/bin/sh
+# Integration test of `tlsrpt send` / `tlsrpt reportd` against real servers
+# (tests/components): unbound with _smtp._tls records, the aiosmtpd sink,
+# the libmicrohttpd HTTPS sink, a DKIM key published in DNS.  Results are
+# put in a temporary SQLite store through store_put_results() (put_results.c).
+# Checks: DKIM verifies with python3-dkim, the attachment gunzips to JSON
+# whose every field matches the stored results, the HTTPS POST is gzip JSON
+# with the right content type, record rules (none / two / invalid / SERVFAIL),
+# retries, suppression, nothing sent twice, reportd on a simulated clock.
+. "$(dirname "$0")/tap.sh"
+set -u
+PY=/usr/bin/python3
+C=$COMPONENTS
+D=2026-11-21; DAY=20778; B=1795219200; E=1795305599
+NOW=$((B + 86400 + 3600))
+
+need() { command -v "$1" >/dev/null 2>&1; }
+if ! need unbound || ! $PY -c 'import aiosmtpd, dkim, dns.resolver' 2>/dev/null || ! need opendkim-genkey && [ ! -x /usr/sbin/opendkim-genkey ]; then
+	echo "ok 1 # SKIP components not installed (sh scripts/install-deps.sh)"; exit 0
+fi
+
+T=$(mktemp -d /tmp/tlsrpt-send.XXXXXX)
+chmod o+x "$T"
+cleanup() {
+	for c in dns smtp-sink https; do "$C/$c.sh" stop "$T/$c" >/dev/null 2>&1; done
+	[ -n "${KEEP:-}" ] || rm -rf "$T"
+}
+trap cleanup EXIT INT TERM
+
+# ---- servers -------------------------------------------------------------
+"$C/https.sh" ca "$T/tls" >/dev/null
+export TLS_DIR="$T/tls"
+"$C/smtp-sink.sh" start "$T/smtp-sink" >/dev/null || { fail "smtp sink starts"; exit 1; }
+"$C/https.sh" start "$T/https" >/dev/null || { fail "https sink starts"; exit 1; }
+eval "$(cat "$T/smtp-sink/env")"
+eval "$(cat "$T/https/env")"
+W="https://localhost:$HTTPS_PORT"
+mkdir -p "$T/dns/zones"
+cat > "$T/dns/zones/example.test.zone" <<ZONE
+\$ORIGIN example.test.
+\$TTL 300
+@                   IN SOA ns.example.test. hostmaster.example.test. 1 3600 600 86400 60
+@                   IN NS  ns.example.test.
+ns                  IN A   127.0.0.1
+_smtp._tls.mail     IN TXT "v=TLSRPTv1; rua=mailto:tls-reports@example.test"
+_smtp._tls.web      IN TXT "v=TLSRPTv1; rua=$W/tlsrpt"
+_smtp._tls.both     IN TXT "v=TLSRPTv1; rua=mailto:both@example.test,$W/both"
+_smtp._tls.two      IN TXT "v=TLSRPTv1; rua=mailto:one@example.test"
+_smtp._tls.two      IN TXT "v=TLSRPTv1; rua=mailto:two@example.test"
+_smtp._tls.bad      IN TXT "v=TLSRPTv1; rua=ftp://x.example.test/"
+_smtp._tls.flaky    IN TXT "v=TLSRPTv1; rua=$W/flaky?status=503"
+_smtp._tls.rej      IN TXT "v=TLSRPTv1; rua=mailto:reject-me@example.test"
+_smtp._tls.supp     IN TXT "v=TLSRPTv1; rua=mailto:supp@example.test"
+_smtp._tls.mx.dane  IN TXT "v=TLSRPTv1; rua=mailto:dane-host@example.test"
+_smtp._tls.next     IN TXT "v=TLSRPTv1; rua=mailto:next@example.test"
+ZONE
+"$C/dns.sh" start "$T/dns" >/dev/null || { fail "dns starts"; exit 1; }
+eval "$(cat "$T/dns/env")"
+"$C/dkim.sh" genkey "$T/key" example.test sel >/dev/null 2>&1 &&
+	"$C/dkim.sh" publish "$T/key" "$T/dns" >/dev/null || { fail "dkim key published"; exit 1; }
+
+# ---- results into a temporary store --------------------------------------
+PKGS="jansson zlib libarchive gmime-3.0 libcurl libunbound opendkim libmicrohttpd sqlite3 libpq libidn2 openssl"
+CORE="$TLSRPT_SRC/$TLSRPT_O/libtlsrpt-core.a"
+SAN=""
+nm "$CORE" 2>/dev/null | grep -q __asan_ && SAN="-fsanitize=address,undefined"
+# shellcheck disable=SC2046
+cc -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L $SAN -I"$TLSRPT_SRC/src" \
+	$(pkg-config --cflags $PKGS) -o "$T/put_results" "$TLSRPT_SRC/tests/integration/put_results.c" \
+	"$CORE" $(pkg-config --libs $PKGS) -lopendkim -lpthread -lm 2>"$T/cc.err" ||
+	{ fail "put_results builds" "$(cat "$T/cc.err")"; exit 1; }
+DB="sqlite:$T/store.db"
+tab=$(printf '\t')
+put() { tr '~' "$tab" | "$T/put_results" "$1"; }
+put "$DB" <<'ROWS' || fail "results stored"
+2026-11-21~mail.example.test~sts~mail.example.test~version: STSv1|mode: testing|mx: mx.dane.example.test|max_age: 86400~mx.dane.example.test~3~2~certificate-expired~192.0.2.1~192.0.2.25~mx.dane.example.test~X509_V_ERR_CERT_HAS_EXPIRED
+2026-11-21~mail.example.test~tlsa~mx.dane.example.test~3 1 1 0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF~-~2~0
+2026-11-21~web.example.test~no-policy-found~-~-~-~5~0
+2026-11-21~both.example.test~sts~both.example.test~version: STSv1~mx.both.example.test~1~1~starttls-not-supported~-~192.0.2.7~mx.both.example.test~-
+2026-11-21~norecord.example.test~sts~norecord.example.test~-~-~1~0
+2026-11-21~two.example.test~sts~two.example.test~-~-~1~0
+2026-11-21~bad.example.test~sts~bad.example.test~-~-~1~0
+2026-11-21~sf.servfail.example.test~sts~sf.servfail.example.test~-~-~1~0
+2026-11-21~flaky.example.test~sts~flaky.example.test~-~-~1~0
+2026-11-21~rej.example.test~sts~rej.example.test~-~-~1~0
+2026-11-21~supp.example.test~sts~supp.example.test~-~-~1~0
+ROWS
+
+COMMON="--db $DB --resolver 127.0.0.1@$DNS_PORT --submitter example.test --org Test-Sender-Org
+ --contact tlsrpt@example.test --smtp smtp://127.0.0.1:$SMTP_PORT --cacert $HTTPS_CA
+ --dkim-key $T/key/sel.private --dkim-selector sel --timeout 20"
+send() { # shellcheck disable=SC2086
+	"$TLSRPT" send $COMMON "$@"; }
+mails() { ls "$SMTP_DIR_MAIL"/*.eml 2>/dev/null | wc -l; }
+posts() { ls "$HTTPS_OUT"/*.body 2>/dev/null | wc -l; }
+sql() { sqlite3 "$T/store.db" "$1"; }
+SMTP_DIR_MAIL="$T/smtp-sink/mail"
+
+# ---- first run -----------------------------------------------------------
+check "suppress mailto:supp@example.test until 2026-12-01" \
+	"$TLSRPT" send --db "$DB" --suppress mailto:supp@example.test --until 2026-12-01
+send --day $D --now $NOW -v 2>"$T/send1.err"
+rc=$?
+[ "$rc" = 1 ] && ok "send exits 1 (partial: a retry and a permanent failure)" ||
+	fail "send exit status" "rc=$rc" "$(cat "$T/send1.err")"
+sleep 0.3
+[ "$(mails)" = 3 ] && ok "three report mails delivered (mail, both, MX host)" ||
+	fail "mail count" "$(mails) mails" "$(cat "$T/send1.err")"
+[ "$(posts)" = 3 ] && ok "three HTTPS POSTs (web, both, flaky)" || fail "POST count" "$(posts)"
+
+# which mail went where
+for j in "$SMTP_DIR_MAIL"/*.json; do
+	r=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["rcpt_tos"][0])' "$j")
+	cp "${j%.json}.eml" "$T/to-$r.eml"
+done
+for r in tls-reports both dane-host; do
+	if [ -f "$T/to-$r@example.test.eml" ]; then ok "mail to $r@example.test"
+	else fail "mail to $r@example.test" "$(ls "$T")"; fi
+done
+
+for f in "$T"/to-*.eml; do
+	check "DKIM verifies (python3-dkim, key from DNS): $(basename "$f")" \
+		sh -c "'$C/dkim.sh' verify $DNS_PORT < '$f'"
+done
+f="$T/to-tls-reports@example.test.eml"
+sed 's/mail.example.test/evil.example.test/' "$f" > "$T/tampered.eml"
+if sh "$C/dkim.sh" verify "$DNS_PORT" < "$T/tampered.eml" >/dev/null 2>&1; then
+	fail "tampered mail fails DKIM"; else ok "tampered mail fails DKIM"; fi
+
+# the mail's structure and the report in it, field by field
+check "mail.example.test mail: headers, attachment and every JSON field" $PY - "$f" <<'PYEOF'
+import sys, email, gzip, json, email.policy
+m = email.message_from_binary_file(open(sys.argv[1], "rb"), policy=email.policy.compat32)
+def want(c, msg):
+    if not c: sys.exit("FAIL: " + msg)
+want(m.get_content_type() == "multipart/report", "multipart/report")
+want(m.get_param("report-type") == "tlsrpt", "report-type=tlsrpt")
+want(m.get_all("TLS-Report-Domain") == ["mail.example.test"], "TLS-Report-Domain once")
+want(m.get_all("TLS-Report-Submitter") == ["example.test"], "TLS-Report-Submitter once")
+want(m["TLS-Required"] == "No", "TLS-Required: No")
+want(m["Auto-Submitted"] == "auto-generated", "Auto-Submitted")
+want(m["Date"] and m["Message-Id"] and m["MIME-Version"] == "1.0", "Date, Message-Id, MIME-Version")
+rid = "20261121.mail.example.test.1@example.test"
+subj = " ".join(str(m["Subject"]).split())
+want(subj == "Report Domain: mail.example.test Submitter: example.test Report-ID: <%s>" % rid, "Subject: " + subj)
+sig = " ".join(m["DKIM-Signature"].split())
+want("d=example.test" in sig and " l=" not in sig and ";l=" not in sig, "DKIM d= and no l=")
+import re
+h = re.search(r"(?:^|;)\s*h=([^;]*)", sig).group(1).replace(" ", "").lower().split(":")
+for x in ("from", "to", "subject", "date", "message-id", "tls-report-domain", "tls-report-submitter"):
+    want(x in h, "h= has " + x)
+parts = m.get_payload()
+want(parts[0].get_content_type() == "text/plain", "first part text/plain")
+a = parts[1]
+want(a.get_content_type() == "application/tlsrpt+gzip", "application/tlsrpt+gzip")
+want(a["Content-Transfer-Encoding"] == "base64", "base64")
+want(a.get_filename() == "example.test!mail.example.test!1795219200!1795305599.json.gz", "filename " + str(a.get_filename()))
+raw = a.get_payload(decode=True)
+want(raw[:2] == b"\x1f\x8b", "gzip magic")
+r = json.loads(gzip.decompress(raw))
+want(set(r) == {"organization-name", "date-range", "contact-info", "report-id", "policies"}, "top-level keys %s" % sorted(r))
+want(r["organization-name"] == "Test-Sender-Org", "organization-name")
+want(r["contact-info"] == "tlsrpt@example.test", "contact-info")
+want(r["report-id"] == rid, "report-id")
+want(r["date-range"] == {"start-datetime": "2026-11-21T00:00:00Z", "end-datetime": "2026-11-21T23:59:59Z"}, "date-range")
+want(isinstance(r["policies"], list) and len(r["policies"]) == 2, "two policies")
+sts = [p for p in r["policies"] if p["policy"]["policy-type"] == "sts"][0]
+tlsa = [p for p in r["policies"] if p["policy"]["policy-type"] == "tlsa"][0]
+want(sts["policy"] == {"policy-type": "sts", "policy-string": ["version: STSv1", "mode: testing", "mx: mx.dane.example.test", "max_age: 86400"], "policy-domain": "mail.example.test", "mx-host": ["mx.dane.example.test"]}, "sts policy %s" % sts["policy"])
+want(sts["summary"] == {"total-successful-session-count": 3, "total-failure-session-count": 2}, "sts summary")
+want(sts["failure-details"] == [{"result-type": "certificate-expired", "sending-mta-ip": "192.0.2.1", "receiving-mx-hostname": "mx.dane.example.test", "receiving-ip": "192.0.2.25", "failed-session-count": 2, "failure-reason-code": "X509_V_ERR_CERT_HAS_EXPIRED"}], "failure details %s" % sts["failure-details"])
+want(tlsa["policy"]["policy-domain"] == "mx.dane.example.test", "tlsa under the MX host")
+want(tlsa["policy"]["policy-string"] == ["3 1 1 0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF"], "tlsa string")
+want(tlsa["summary"] == {"total-successful-session-count": 2, "total-failure-session-count": 0}, "tlsa summary")
+want(tlsa["failure-details"] == [], "tlsa failure-details []")
+PYEOF
+
+check "MX host report (AGG-08) holds the TLSA policy only" $PY - "$T/to-dane-host@example.test.eml" <<'PYEOF'
+import sys, email, gzip, json
+m = email.message_from_binary_file(open(sys.argv[1], "rb"))
+r = json.loads(gzip.decompress(m.get_payload()[1].get_payload(decode=True)))
+assert m["TLS-Report-Domain"] == "mx.dane.example.test", m["TLS-Report-Domain"]
+assert r["report-id"] == "20261121.mx.dane.example.test.2@example.test", r["report-id"]
+assert [p["policy"]["policy-type"] for p in r["policies"]] == ["tlsa"], r
+assert r["policies"][0]["summary"]["total-successful-session-count"] == 2
+PYEOF
+
+# HTTPS
+for b in "$HTTPS_OUT"/*.body; do
+	j=${b%.body}.json
+	case $(cat "$j") in *'/tlsrpt'*) cp "$b" "$T/web.body"; cp "$j" "$T/web.json" ;; esac
+done
+check "HTTPS POST: application/tlsrpt+gzip, no Content-Encoding, gzip JSON of web.example.test" \
+	$PY - "$T/web.json" "$T/web.body" <<'PYEOF'
+import sys, json, gzip
+meta = json.load(open(sys.argv[1])); body = open(sys.argv[2], "rb").read()
+hdrs = {k.lower(): v for k, v in meta.get("headers", {}).items()} if isinstance(meta.get("headers"), dict) else {}
+text = json.dumps(meta).lower()
+assert "application/tlsrpt+gzip" in text, meta
+assert "content-encoding" not in text, meta
+assert body[:2] == b"\x1f\x8b"
+r = json.loads(gzip.decompress(body))
+p = r["policies"][0]
+assert r["report-id"] == "20261121.web.example.test.1@example.test", r["report-id"]
+assert p["policy"] == {"policy-type": "no-policy-found", "policy-string": [], "policy-domain": "web.example.test", "mx-host": []}, p
+assert p["summary"] == {"total-successful-session-count": 5, "total-failure-session-count": 0}, p
+assert p["failure-details"] == [], p
+PYEOF
+
+# record rules and delivery states
+[ "$(sql "SELECT COUNT(*) FROM outbox_reports WHERE policy_domain IN ('norecord.example.test','two.example.test','bad.example.test')")" = 0 ] &&
+	ok "no report queued for no record / two records / invalid record" || fail "record rules" "$(sql 'SELECT report_id FROM outbox_reports')"
+[ "$(sql "SELECT lookup_state FROM outbox_reports WHERE policy_domain='sf.servfail.example.test'")" = pending ] &&
+	ok "SERVFAIL: report kept, lookup to be retried" || fail "SERVFAIL keeps the report" "$(sql 'SELECT * FROM outbox_reports')"
+st() { sql "SELECT d.state FROM outbox_deliveries d JOIN outbox_reports r USING (report_id) WHERE r.policy_domain='$1'"; }
+[ "$(st flaky.example.test)" = pending ] && ok "HTTPS 503: delivery pending for retry" || fail "503 retry" "$(st flaky.example.test)"
+[ "$(st rej.example.test)" = failed ] && ok "SMTP 550: delivery failed for good" || fail "550" "$(st rej.example.test)"
+[ "$(st supp.example.test)" = suppressed ] && ok "suppressed rua gets no mail" || fail "suppression" "$(st supp.example.test)"
+[ "$(sql "SELECT COUNT(*) FROM result_policies WHERE day=$DAY")" = 0 ] &&
+	ok "the day's results are deleted after generation" || fail "results deleted"
+
+# ---- again: nothing twice ------------------------------------------------
+send --day $D --now $((NOW + 60)) >/dev/null 2>&1
+send --now $((NOW + 60)) >/dev/null 2>&1
+sleep 0.2
+[ "$(mails)" = 3 ] && [ "$(posts)" = 3 ] && ok "running send again sends nothing twice" ||
+	fail "resend" "$(mails) mails, $(posts) posts"
+
+# ---- retries -------------------------------------------------------------
+send --now $((NOW + 301)) >/dev/null 2>&1
+[ "$(posts)" = 4 ] && [ "$(st flaky.example.test)" = pending ] &&
+	ok "HTTPS retried after the backoff, still pending" || fail "retry" "$(posts) posts, $(st flaky.example.test)"
+a1=$(sql "SELECT next_try FROM outbox_deliveries d JOIN outbox_reports r USING (report_id) WHERE r.policy_domain='flaky.example.test'")
+[ "$a1" -ge $((NOW + 301 + 600)) ] && ok "second backoff is at least twice the first" || fail "backoff" "next_try=$a1"
+send --now $((NOW + 90000)) >/dev/null 2>&1
+[ "$(st flaky.example.test)" = failed ] && ok "retries stop 24 h after the first attempt" || fail "give up" "$(st flaky.example.test)"
+[ "$(sql "SELECT lookup_state FROM outbox_reports WHERE policy_domain='sf.servfail.example.test'")" = failed ] &&
+	ok "SERVFAIL lookups stop after 24 h" || fail "lookup give-up"
+
+# ---- reportd on a simulated clock (SCHED-01) ------------------------------
+printf '2026-11-22~next.example.test~sts~next.example.test~-~-~4~0\n' | put "$DB"
+M=$(( (DAY + 2) * 86400 ))
+# shellcheck disable=SC2086
+"$TLSRPT" reportd $COMMON --jitter 600 --fake-clock $((M - 3600)) --stop-at $((M - 1)) 2>"$T/rd1.err"
+[ "$(mails)" = 3 ] && ok "reportd sends nothing before the day has ended" || fail "reportd early" "$(cat "$T/rd1.err")"
+# shellcheck disable=SC2086
+"$TLSRPT" reportd $COMMON --jitter 600 --fake-clock $((M - 60)) --stop-at $((M + 4 * 3600)) 2>"$T/rd2.err"
+sleep 0.2
+[ "$(mails)" = 4 ] && ok "reportd sends the day's report after 00:00 UTC + jitter" || fail "reportd" "$(mails)" "$(cat "$T/rd2.err")"
+
+# SIGTERM ends the real daemon cleanly
+# shellcheck disable=SC2086
+"$TLSRPT" reportd $COMMON 2>"$T/rd3.err" &
+pid=$!
+sleep 1
+kill -TERM $pid
+i=0; while kill -0 $pid 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+wait $pid; rc=$?
+[ "$rc" = 0 ] && ok "reportd exits 0 on SIGTERM" || fail "reportd SIGTERM" "rc=$rc" "$(cat "$T/rd3.err")"
+
+# ---- sendmail command and --dry-run ---------------------------------------
+DB2="sqlite:$T/store2.db"
+printf '2026-11-21~mail.example.test~sts~mail.example.test~-~-~1~1~starttls-not-supported~-~-~mx.example.test~-\n' | put "$DB2"
+"$TLSRPT" send --db "$DB2" --resolver 127.0.0.1@$DNS_PORT --submitter example.test \
+	--dry-run "$T/dry" --day $D --now $NOW >/dev/null 2>"$T/dry.err" || true
+mkdir -p "$T/dry"
+"$TLSRPT" send --db "$DB2" --resolver 127.0.0.1@$DNS_PORT --submitter example.test \
+	--dry-run "$T/dry" --day $D --now $NOW >"$T/dry.out" 2>"$T/dry.err"
+[ -f "$T/dry/example.test!mail.example.test!$B!$E.json.gz" ] && ls "$T/dry"/*.eml >/dev/null 2>&1 &&
+	[ "$(sql "SELECT COUNT(*) FROM outbox_reports" )" != "" ] &&
+	ok "--dry-run writes the report and the mail" || fail "--dry-run" "$(ls "$T/dry")" "$(cat "$T/dry.err")"
+"$TLSRPT" send --db "$DB2" --resolver 127.0.0.1@$DNS_PORT --submitter example.test \
+	--sendmail "cat > $T/sendmail.out" --day $D --now $NOW 2>"$T/sm.err"
+grep -q '^TLS-Report-Domain: mail.example.test$' "$T/sendmail.out" 2>/dev/null &&
+	! grep -q "$(printf '\r')" "$T/sendmail.out" && ok "sendmail command gets the mail with LF line ends" ||
+	fail "sendmail" "$(cat "$T/sm.err")"
+
+# ---- SMTPS with AUTH; HTTPS certificate verification (HTTP-07) ----------
+DB3="sqlite:$T/store3.db"
+printf '2026-11-21~mail.example.test~sts~mail.example.test~-~-~2~0\n2026-11-21~web.example.test~sts~web.example.test~-~-~2~0\n' | put "$DB3"
+printf 'secret\n' > "$T/smtp.pw"
+n0=$(mails); p0=$(posts)
+"$TLSRPT" send --db "$DB3" --resolver 127.0.0.1@$DNS_PORT --submitter example.test \
+	--smtp "smtps://127.0.0.1:$SMTPS_PORT" --smtp-user sender --smtp-password-file "$T/smtp.pw" \
+	--cacert "$HTTPS_CA" --day $D --now $NOW 2>"$T/auth.err" >/dev/null
+sleep 0.2
+last=$(ls "$SMTP_DIR_MAIL"/*.json | sort | tail -n 1)
+[ "$(mails)" = $((n0 + 1)) ] && $PY -c 'import json,sys; m=json.load(open(sys.argv[1])); sys.exit(not (m["auth_user"] == "sender" and m["tls"]))' "$last" &&
+	ok "mail submitted over SMTPS with AUTH" || fail "SMTPS AUTH" "$(cat "$T/auth.err")" "$(cat "$last")"
+DB4="sqlite:$T/store4.db"
+printf '2026-11-21~web.example.test~sts~web.example.test~-~-~2~0\n' | put "$DB4"
+p0=$(posts)
+"$TLSRPT" send --db "$DB4" --resolver 127.0.0.1@$DNS_PORT --submitter example.test \
+	--day $D --now $NOW >/dev/null 2>"$T/v.err"
+[ "$(posts)" = "$p0" ] && ok "HTTPS certificate is verified by default (test CA not given: not delivered)" ||
+	fail "HTTPS verify" "$(cat "$T/v.err")"
+"$TLSRPT" send --db "$DB4" --resolver 127.0.0.1@$DNS_PORT --submitter example.test \
+	--https-insecure --now $((NOW + 600)) >/dev/null 2>"$T/v2.err"
+[ "$(posts)" = $((p0 + 1)) ] && ok "--https-insecure delivers to the unverified server" ||
+	fail "--https-insecure" "$(cat "$T/v2.err")"
+
+tap_done

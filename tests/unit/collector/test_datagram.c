@@ -1,0 +1,223 @@
+/*
+ * Unit tests for collector/datagram: sys4's literal datagrams decode to
+ * the right results; missing/bad dpv, bad JSON, invalid UTF-8, missing
+ * keys, wrong types and huge datagrams give a reason, never a crash; every
+ * prefix of a good datagram is handled.  (UTF-8 repair itself: test_utf8fix.c.)
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "collector/datagram.h"
+
+#define PR "v=TLSRPTv1; rua=mailto:tlsrpt@example.com"
+#define HEAD "{\"dpv\": \"1\",\"d\": \"example.com\",\"pr\": \"" PR "\","
+#define EHLO "250-mx1.example.com\\r\\n250-PIPELINING\\r\\n250-STARTTLS\\r\\n250 8BITMIME"
+
+/* research/sys4.md §2, byte for byte. */
+static const char DANE_SUCCESS[] = HEAD
+	"\"policies\":[{\"policy-type\":1,\"policy-domain\": \"mx1.example.com\",\"policy-string\":"
+	"[\"3 1 1 4F4A2B09F1DCEA7E5B2D2AE4E6E1C2C6E1A06C7D5A3E1F0B6C9D8E7F6A5B4C3D2\"],\"t\":0,\"f\":0}]}";
+static const char STS_FAILURE[] = HEAD
+	"\"policies\":[{\"policy-type\":2,\"policy-domain\": \"example.com\",\"policy-string\":"
+	"[\"version: STSv1\",\"mode: enforce\",\"mx: mx1.example.com\",\"max_age: 604800\"],"
+	"\"mx-host\":[\"mx1.example.com\"],\"failure-details\":[{\"c\":204,\"s\": \"192.0.2.25\","
+	"\"n\": \"mx1.example.com\",\"h\": \"" EHLO "\",\"r\": \"198.51.100.10\"}],\"t\":1,\"f\":1}]}";
+static const char NOPOLICY_FAILURE[] = HEAD
+	"\"policies\":[{\"policy-type\":9,\"failure-details\":[{\"c\":201,\"s\": \"192.0.2.25\","
+	"\"n\": \"mx1.example.com\",\"h\": \"" EHLO "\",\"r\": \"198.51.100.10\"}],\"t\":1,\"f\":1}]}";
+
+static int
+decode(const char *s, size_t len, struct datagram_batch *b, struct datagram_info *info,
+       struct err *err)
+{
+	return datagram_decode(s, len, 20000, b, info, err);
+}
+
+static void
+test_datagram_decodes_sys4_examples(void **state)
+{
+	struct datagram_batch b = { 0 };
+	struct datagram_info info;
+	struct err err;
+	struct result *r;
+
+	(void)state;
+	assert_int_equal(decode(DANE_SUCCESS, strlen(DANE_SUCCESS), &b, &info, &err), 1);
+	assert_int_equal(decode(STS_FAILURE, strlen(STS_FAILURE), &b, &info, &err), 1);
+	assert_int_equal(decode(NOPOLICY_FAILURE, strlen(NOPOLICY_FAILURE), &b, &info, &err), 1);
+	assert_int_equal(b.n, 3);
+	assert_int_equal(info.reason, DATAGRAM_OK);
+	assert_false(info.dpv_missing || info.dpv_bad || info.utf8_repaired || info.t_mismatch);
+
+	r = &b.v[0];
+	assert_int_equal(r->day, 20000);
+	assert_string_equal(r->domain, "example.com");
+	assert_string_equal(r->tlsrpt_record, PR);
+	assert_int_equal(r->policy_type, POLICY_TYPE_TLSA);
+	assert_string_equal(r->policy_domain, "mx1.example.com");
+	assert_int_equal(r->policy_string.n, 1);
+	assert_int_equal(r->mx_host.n, 0);
+	assert_int_equal(r->failed, 0);
+	assert_int_equal(r->n_failures, 0);
+
+	r = &b.v[1];
+	assert_int_equal(r->policy_type, POLICY_TYPE_STS);
+	assert_int_equal(r->policy_string.n, 4);
+	assert_string_equal(r->policy_string.v[3], "max_age: 604800");
+	assert_string_equal(r->mx_host.v[0], "mx1.example.com");
+	assert_int_equal(r->failed, 1);
+	assert_int_equal(r->n_failures, 1);
+	assert_int_equal(r->failures[0].code, 204);
+	assert_int_equal(r->failures[0].type, RESULT_CERTIFICATE_EXPIRED);
+	assert_string_equal(r->failures[0].sending_mta_ip, "192.0.2.25");
+	assert_string_equal(r->failures[0].receiving_mx_hostname, "mx1.example.com");
+	assert_string_equal(r->failures[0].receiving_mx_helo,
+			    "250-mx1.example.com\r\n250-PIPELINING\r\n250-STARTTLS\r\n250 8BITMIME");
+	assert_string_equal(r->failures[0].receiving_ip, "198.51.100.10");
+	assert_null(r->failures[0].additional_information);
+	assert_null(r->failures[0].failure_reason_code);
+
+	r = &b.v[2];
+	assert_int_equal(r->policy_type, POLICY_TYPE_NO_POLICY_FOUND);
+	assert_null(r->policy_domain);
+	assert_int_equal(r->failures[0].type, RESULT_STARTTLS_NOT_SUPPORTED);
+	datagram_batch_free(&b);
+}
+
+struct bad_case {
+	const char *name;
+	const char *input;
+	int want_rc;                    /* results, or -1 */
+	enum datagram_reason reason;
+	int dpv_missing, dpv_bad, repaired, t_mismatch;
+	const char *want_domain;        /* checked when want_rc > 0 */
+};
+
+#define POL "{\"policy-type\":2,\"t\":0,\"f\":0}"
+
+static const struct bad_case cases[] = {
+	{ "missing dpv is fine", "{\"d\":\"a.example\",\"pr\":\"x\",\"policies\":[" POL "]}",
+	  1, DATAGRAM_OK, 1, 0, 0, 0, "a.example" },
+	{ "bad dpv is processed and flagged", "{\"dpv\":\"2\",\"d\":\"a\",\"policies\":[" POL "]}",
+	  1, DATAGRAM_OK, 0, 1, 0, 0, "a" },
+	{ "numeric dpv is flagged", "{\"dpv\":1,\"d\":\"a\",\"policies\":[" POL "]}",
+	  1, DATAGRAM_OK, 0, 1, 0, 0, "a" },
+	{ "domain lower-cased, one dot stripped", "{\"d\":\"MX.Example.COM..\",\"policies\":[" POL "]}",
+	  1, DATAGRAM_OK, 1, 0, 0, 0, "mx.example.com." },
+	{ "two policies, two results", "{\"d\":\"a\",\"policies\":[" POL "," POL "]}",
+	  2, DATAGRAM_OK, 1, 0, 0, 0, "a" },
+	{ "t mismatch only flagged", "{\"d\":\"a\",\"policies\":[{\"policy-type\":1,\"t\":3,\"f\":1}]}",
+	  1, DATAGRAM_OK, 1, 0, 0, 1, "a" },
+	{ "invalid UTF-8 repaired", "{\"d\":\"a\xff\xc3\",\"pr\":\"\xed\xa0\x80\",\"policies\":[" POL "]}",
+	  1, DATAGRAM_OK, 1, 0, 1, 0, "a\xef\xbf\xbd\xef\xbf\xbd" },
+	{ "not JSON", "{\"d\":", -1, DATAGRAM_BAD_JSON, 0, 0, 0, 0, NULL },
+	{ "empty", "", -1, DATAGRAM_BAD_JSON, 0, 0, 0, 0, NULL },
+	{ "array root", "[1]", -1, DATAGRAM_BAD_JSON, 0, 0, 0, 0, NULL },
+	{ "missing d", "{\"policies\":[" POL "]}", -1, DATAGRAM_MISSING_KEY, 1, 0, 0, 0, NULL },
+	{ "empty d", "{\"d\":\".\",\"policies\":[" POL "]}", -1, DATAGRAM_BAD_VALUE, 1, 0, 0, 0, NULL },
+	{ "d not a string", "{\"d\":5,\"policies\":[" POL "]}", -1, DATAGRAM_BAD_VALUE, 1, 0, 0, 0, NULL },
+	{ "missing policies", "{\"d\":\"a\"}", -1, DATAGRAM_MISSING_KEY, 1, 0, 0, 0, NULL },
+	{ "empty policies", "{\"d\":\"a\",\"policies\":[]}", -1, DATAGRAM_BAD_VALUE, 1, 0, 0, 0, NULL },
+	{ "missing f drops all policies", "{\"d\":\"a\",\"policies\":[" POL ",{\"policy-type\":1}]}",
+	  -1, DATAGRAM_MISSING_KEY, 1, 0, 0, 0, NULL },
+	{ "f out of range", "{\"d\":\"a\",\"policies\":[{\"policy-type\":1,\"f\":2}]}",
+	  -1, DATAGRAM_BAD_VALUE, 1, 0, 0, 0, NULL },
+	{ "missing policy-type", "{\"d\":\"a\",\"policies\":[{\"f\":1}]}",
+	  -1, DATAGRAM_MISSING_KEY, 1, 0, 0, 0, NULL },
+	{ "unknown policy-type", "{\"d\":\"a\",\"policies\":[{\"policy-type\":3,\"f\":1}]}",
+	  -1, DATAGRAM_BAD_VALUE, 1, 0, 0, 0, NULL },
+	{ "policy-string not an array", "{\"d\":\"a\",\"policies\":[{\"policy-type\":1,\"f\":1,\"policy-string\":\"x\"}]}",
+	  -1, DATAGRAM_BAD_VALUE, 1, 0, 0, 0, NULL },
+	{ "failure without c", "{\"d\":\"a\",\"policies\":[{\"policy-type\":1,\"f\":1,\"failure-details\":[{\"s\":\"x\"}]}]}",
+	  -1, DATAGRAM_MISSING_KEY, 1, 0, 0, 0, NULL },
+	{ "failure string of wrong type", "{\"d\":\"a\",\"policies\":[{\"policy-type\":1,\"f\":1,\"failure-details\":[{\"c\":201,\"s\":1}]}]}",
+	  -1, DATAGRAM_BAD_VALUE, 1, 0, 0, 0, NULL },
+};
+
+static void
+test_datagram_bad_input_gives_reason_not_crash(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct bad_case *c = &cases[i];
+		struct datagram_batch b = { 0 };
+		struct datagram_info info;
+		struct err err = { "" };
+		int rc = decode(c->input, strlen(c->input), &b, &info, &err);
+
+		print_message("# case: %s (%s)\n", c->name, err.msg);
+		assert_int_equal(rc, c->want_rc);
+		assert_int_equal(info.reason, c->reason);
+		assert_int_equal(info.dpv_missing, c->dpv_missing);
+		assert_int_equal(info.dpv_bad, c->dpv_bad);
+		assert_int_equal(info.utf8_repaired, c->repaired);
+		assert_int_equal(info.t_mismatch, c->t_mismatch);
+		if (rc < 0) {
+			assert_int_equal(b.n, 0);
+			assert_true(err.msg[0] != '\0');
+		} else {
+			assert_int_equal(b.n, (size_t)rc);
+			assert_string_equal(b.v[0].domain, c->want_domain);
+		}
+		datagram_batch_free(&b);
+	}
+}
+
+static void
+test_datagram_every_prefix_is_handled(void **state)
+{
+	struct datagram_batch b = { 0 };
+	size_t len = strlen(STS_FAILURE);
+
+	(void)state;
+	for (size_t n = 0; n < len; n++) {
+		struct datagram_info info;
+		struct err err;
+
+		assert_int_equal(decode(STS_FAILURE, n, &b, &info, &err), -1);
+		assert_int_equal(info.reason, DATAGRAM_BAD_JSON);
+	}
+	assert_int_equal(b.n, 0);
+	datagram_batch_free(&b);
+}
+
+static void
+test_datagram_huge_is_refused_and_large_is_decoded(void **state)
+{
+	struct datagram_batch b = { 0 };
+	struct datagram_info info;
+	struct err err;
+	size_t big = 1u << 20;
+	char *s = malloc(big + 200);
+	int n;
+
+	(void)state;
+	assert_int_equal(decode("{}", (size_t)DATAGRAM_MAX + 1, &b, &info, &err), -1);
+	assert_int_equal(info.reason, DATAGRAM_TOO_BIG);
+	/* A 1 MiB policy string is fine. */
+	n = snprintf(s, 200, "{\"d\":\"a\",\"policies\":[{\"policy-type\":2,\"f\":0,\"policy-string\":[\"");
+	memset(s + n, 'x', big);
+	memcpy(s + n + big, "\"]}]}", 6);
+	assert_int_equal(decode(s, strlen(s), &b, &info, &err), 1);
+	assert_int_equal(strlen(b.v[0].policy_string.v[0]), big);
+	free(s);
+	datagram_batch_free(&b);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_datagram_decodes_sys4_examples),
+		cmocka_unit_test(test_datagram_bad_input_gives_reason_not_crash),
+		cmocka_unit_test(test_datagram_every_prefix_is_handled),
+		cmocka_unit_test(test_datagram_huge_is_refused_and_large_is_decoded),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,218 @@
+/* Unit tests for net/http_server: a real server on 127.0.0.1:0, libcurl as
+ * the client; listen-address parsing; body limits (declared and chunked). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include <curl/curl.h>
+
+#include "net/http_server.h"
+#include "util/xalloc.h"
+
+/* Echoes "METHOD PATH q=<query q> h=<header X-T> len=<body length>". */
+static void
+echo_handler(void *app, const struct http_request *req, struct http_response *resp)
+{
+	const char *q = req->get_query(req, "q");
+	const char *h = req->get_header(req, "x-t");
+	char line[256];
+
+	(void)app;
+	snprintf(line, sizeof(line), "%s %s q=%s h=%s len=%zu", req->method, req->path,
+		 q != NULL ? q : "-", h != NULL ? h : "-", req->body_len);
+	http_response_text(resp, 200, "text/plain", line);
+}
+
+struct reply {
+	long status;
+	struct buf body;
+};
+
+static size_t
+on_data(char *p, size_t size, size_t n, void *ctx)
+{
+	struct reply *r = ctx;
+
+	buf_append(&r->body, p, size * n);
+	return size * n;
+}
+
+/* Sends one request; body may be NULL (GET).  chunked: no Content-Length. */
+static void
+do_request(unsigned port, const char *path, const char *body, size_t len,
+	   int chunked, struct reply *r)
+{
+	CURL *h = curl_easy_init();
+	struct curl_slist *hd = NULL;
+	char url[256];
+
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u%s", port, path);
+	buf_init(&r->body, 1 << 20);
+	r->status = 0;
+	hd = curl_slist_append(hd, "X-T: hdr");
+	hd = curl_slist_append(hd, "Expect:");
+	if (chunked)
+		hd = curl_slist_append(hd, "Transfer-Encoding: chunked");
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hd);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, r);
+	if (body != NULL) {
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+		if (!chunked)
+			curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	}
+	curl_easy_perform(h);
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
+	curl_slist_free_all(hd);
+	curl_easy_cleanup(h);
+}
+
+static struct http_server *
+start(size_t max_body)
+{
+	struct http_server_config cfg;
+	struct err err;
+	struct http_server *s;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.listen = "127.0.0.1:0";
+	cfg.max_body = max_body;
+	cfg.threads = 2;
+	cfg.handler = echo_handler;
+	s = http_server_start(&cfg, &err);
+	if (s == NULL)
+		fail_msg("start: %s", err.msg);
+	assert_true(http_server_port(s) > 0);
+	return s;
+}
+
+static void
+test_http_server_passes_method_path_query_header_body(void **state)
+{
+	struct http_server *s = start(100);
+	struct reply r;
+
+	(void)state;
+	do_request(http_server_port(s), "/a/b?q=x%20y", "hello", 5, 0, &r);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(r.body.data, "POST /a/b q=x y h=hdr len=5");
+	buf_free(&r.body);
+	do_request(http_server_port(s), "/", NULL, 0, 0, &r);
+	assert_string_equal(r.body.data, "GET / q=- h=hdr len=0");
+	buf_free(&r.body);
+	http_server_stop(&s);
+	assert_null(s);
+}
+
+static void
+test_http_server_refuses_declared_body_over_limit_with_413(void **state)
+{
+	struct http_server *s = start(100);
+	struct reply r;
+	char *big = xmalloc(101);
+
+	(void)state;
+	memset(big, 'a', 101);
+	do_request(http_server_port(s), "/", big, 101, 0, &r);
+	assert_int_equal(r.status, 413);
+	buf_free(&r.body);
+	do_request(http_server_port(s), "/", big, 100, 0, &r);
+	assert_int_equal(r.status, 200);
+	assert_non_null(strstr(r.body.data, "len=100"));
+	buf_free(&r.body);
+	free(big);
+	http_server_stop(&s);
+}
+
+static void
+test_http_server_refuses_chunked_body_over_limit_with_413(void **state)
+{
+	struct http_server *s = start(100);
+	struct reply r;
+	char big[300];
+
+	(void)state;
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	do_request(http_server_port(s), "/", big, 0, 1, &r);
+	assert_int_equal(r.status, 413);
+	buf_free(&r.body);
+	http_server_stop(&s);
+}
+
+static void
+test_http_server_parse_listen_table(void **state)
+{
+	static const struct {
+		const char *in;
+		int rc;
+		const char *host;
+		unsigned port;
+	} cases[] = {
+		{ "127.0.0.1:8460", 0, "127.0.0.1", 8460 },
+		{ "[::1]:80", 0, "::1", 80 },
+		{ ":0", 0, "", 0 },
+		{ "localhost:65535", 0, "localhost", 65535 },
+		{ "127.0.0.1", -1, NULL, 0 },
+		{ "127.0.0.1:", -1, NULL, 0 },
+		{ "127.0.0.1:65536", -1, NULL, 0 },
+		{ "127.0.0.1:8x", -1, NULL, 0 },
+		{ "[::1:80", -1, NULL, 0 },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char host[64];
+		unsigned port = 1;
+		struct err err;
+		int rc = http_server_parse_listen(cases[i].in, host, sizeof(host), &port, &err);
+
+		assert_int_equal(rc, cases[i].rc);
+		if (rc == 0) {
+			assert_string_equal(host, cases[i].host);
+			assert_int_equal(port, cases[i].port);
+		}
+	}
+}
+
+static void
+test_http_server_start_fails_on_port_in_use(void **state)
+{
+	struct http_server *a = start(10), *b;
+	struct http_server_config cfg;
+	struct err err;
+	char listen[64];
+
+	(void)state;
+	snprintf(listen, sizeof(listen), "127.0.0.1:%u", http_server_port(a));
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.listen = listen;
+	cfg.handler = echo_handler;
+	b = http_server_start(&cfg, &err);
+	assert_null(b);
+	assert_non_null(strstr(err.msg, "cannot listen"));
+	http_server_stop(&a);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_http_server_passes_method_path_query_header_body),
+		cmocka_unit_test(test_http_server_refuses_declared_body_over_limit_with_413),
+		cmocka_unit_test(test_http_server_refuses_chunked_body_over_limit_with_413),
+		cmocka_unit_test(test_http_server_parse_listen_table),
+		cmocka_unit_test(test_http_server_start_fails_on_port_in_use),
+	};
+	int rc;
+
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	rc = cmocka_run_group_tests(tests, NULL, NULL);
+	curl_global_cleanup();
+	return rc;
+}

@@ -1,0 +1,298 @@
+/* Unit tests for report/reporter (with report/rua and store/store_outbox):
+ * stored results → reports in the outbox, with the TLSRPT lookup answered
+ * by the stub resolver; the stored JSON is read back with our own parser
+ * (report_parse_json).  Record rules REC-13/27/28, GEN-01/02/17, SCHED-02/04. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "model/report_json.h"
+#include "net/dns.h"
+#include "report/reporter.h"
+#include "report/rua.h"
+#include "store/store_outbox.h"
+#include "store/store_results.h"
+#include "util/xalloc.h"
+
+#define DAY_D 20778             /* 2026-11-21 */
+#define NOW (20779LL * 86400 + 3600)
+
+/* Stub DNS: _smtp._tls.<label>.example → answers by the first label. */
+static int
+stub(void *ctx, const char *qname, enum dns_type type, struct dns_answer *ans, struct err *err)
+{
+	(void)ctx;
+	(void)err;
+	assert_int_equal(type, DNS_TXT);
+	ans->status = DNS_OK;
+	if (strcmp(qname, "_smtp._tls.mail.example") == 0) {
+		strlist_add(&ans->rr, "v=spf1 -all");
+		strlist_add(&ans->rr, "v=TLSRPTv1; rua=mailto:tls%2Brpt@mail.example,"
+				      "https://r.example/x,mailto:tls%2Brpt@mail.example");
+	} else if (strcmp(qname, "_smtp._tls.two.example") == 0) {
+		strlist_add(&ans->rr, "v=TLSRPTv1; rua=mailto:a@two.example");
+		strlist_add(&ans->rr, "v=TLSRPTv1; rua=mailto:b@two.example");
+	} else if (strcmp(qname, "_smtp._tls.sf.example") == 0) {
+		ans->status = DNS_SERVFAIL;
+	} else {
+		ans->status = DNS_NXDOMAIN;
+	}
+	return 0;
+}
+
+struct fixture {
+	char dir[64];
+	char url[96];
+	struct store *s;
+	struct dns *dns;
+};
+
+static int
+setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	struct err err;
+
+	snprintf(f->dir, sizeof(f->dir), "/tmp/tlsrpt-reporter.XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->url, sizeof(f->url), "sqlite:%s/db", f->dir);
+	f->s = store_open(f->url, &err);
+	assert_non_null(f->s);
+	f->dns = dns_new_stub(stub, NULL);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+	char path[128];
+
+	store_close(&f->s);
+	dns_free(f->dns);
+	for (const char *sfx = "db\0db-wal\0db-shm\0"; *sfx; sfx += strlen(sfx) + 1) {
+		snprintf(path, sizeof(path), "%s/%s", f->dir, sfx);
+		unlink(path);
+	}
+	rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+/* n sessions for domain (k of them failed with starttls-not-supported). */
+static void
+put(struct store *s, const char *domain, int n, int k)
+{
+	struct result *v = xcalloc((size_t)n, sizeof(*v));
+	struct err err;
+
+	for (int i = 0; i < n; i++) {
+		v[i].day = DAY_D;
+		v[i].domain = xstrdup(domain);
+		v[i].policy_type = POLICY_TYPE_STS;
+		v[i].policy_domain = xstrdup(domain);
+		strlist_add(&v[i].policy_string, "version: STSv1");
+		strlist_add(&v[i].mx_host, "mx.example.net");
+		if (i < k) {
+			struct result_failure *x = result_add_failure(&v[i]);
+
+			v[i].failed = 1;
+			x->type = RESULT_STARTTLS_NOT_SUPPORTED;
+			x->code = result_type_to_sys4_code(x->type);
+			x->receiving_mx_hostname = xstrdup("mx.example.net");
+			x->receiving_ip = xstrdup("192.0.2.25");
+		}
+	}
+	assert_int_equal(store_put_results(s, v, (size_t)n, &err), 0);
+	for (int i = 0; i < n; i++)
+		result_clear(&v[i]);
+	free(v);
+}
+
+static struct reporter *
+reporter(struct fixture *f, int only_failures)
+{
+	struct reporter_config c = { 0 };
+	struct err err;
+	struct reporter *r;
+
+	c.submitter = "sender.example";
+	c.organization = "Sender Org";
+	c.only_failures = only_failures;
+	r = reporter_new(&c, f->dns, &err);
+	assert_non_null(r);
+	return r;
+}
+
+static void
+test_rua_lookup_applies_the_record_rules(void **state)
+{
+	struct fixture *f = *state;
+	struct strlist d = { 0 };
+	struct err err;
+
+	assert_int_equal(rua_lookup(f->dns, "mail.example", &d, &err), RUA_FOUND);
+	assert_int_equal(d.n, 2);       /* duplicate dropped, SPF record ignored (REC-14) */
+	assert_string_equal(d.v[0], "mailto:tls+rpt@mail.example");   /* REC-21 */
+	assert_string_equal(d.v[1], "https://r.example/x");
+	strlist_clear(&d);
+	assert_int_equal(rua_lookup(f->dns, "two.example", &d, &err), RUA_NONE);   /* REC-13 */
+	assert_int_equal(rua_lookup(f->dns, "none.example", &d, &err), RUA_NONE);  /* REC-27 */
+	assert_non_null(strstr(err.msg, "nxdomain"));
+	assert_int_equal(rua_lookup(f->dns, "sf.example", &d, &err), RUA_TEMPFAIL); /* REC-28 */
+	assert_int_equal(d.n, 0);
+}
+
+static void
+test_generated_report_parses_back_with_our_parser(void **state)
+{
+	struct fixture *f = *state;
+	struct reporter *r = reporter(f, 0);
+	struct reporter_stats st = { 0 };
+	struct report *rep;
+	struct err err;
+	char *json;
+
+	put(f->s, "mail.example", 7, 2);
+	assert_int_equal(reporter_generate_day(r, f->s, DAY_D, NOW, &st, &err), 0);
+	assert_int_equal(st.reports, 1);
+	assert_int_equal(st.stored, 1);
+	json = store_outbox_json(f->s, "20261121.mail.example.1@sender.example", &err);
+	assert_non_null(json);
+	rep = report_parse_json(json, strlen(json), &err);
+	assert_non_null(rep);
+	assert_int_equal(rep->quirks.n, 0);
+	assert_string_equal(rep->organization_name, "Sender Org");
+	assert_string_equal(rep->contact_info, "postmaster@sender.example");
+	assert_int_equal(rep->start, 20778LL * 86400);
+	assert_int_equal(rep->end, 20778LL * 86400 + 86399);
+	assert_int_equal(rep->n_policies, 1);
+	assert_int_equal(rep->policies[0].type, POLICY_TYPE_STS);
+	assert_string_equal(rep->policies[0].policy_domain, "mail.example");
+	assert_int_equal(rep->policies[0].total_successful_session_count, 5);
+	assert_int_equal(rep->policies[0].total_failure_session_count, 2);
+	assert_int_equal(rep->policies[0].n_failure_details, 1);
+	assert_int_equal(rep->policies[0].failure_details[0].type, RESULT_STARTTLS_NOT_SUPPORTED);
+	assert_int_equal(rep->policies[0].failure_details[0].failed_session_count, 2);
+	assert_int_equal(store_outbox_count(f->s, NULL, "pending", &err), 2);
+	report_free(rep);
+	free(json);
+	reporter_free(&r);
+}
+
+static void
+test_regenerating_a_day_queues_nothing_twice(void **state)
+{
+	struct fixture *f = *state;
+	struct reporter *r = reporter(f, 0);
+	struct reporter_stats st = { 0 };
+	struct err err;
+	char *a, *b;
+
+	put(f->s, "mail.example", 3, 0);
+	assert_int_equal(reporter_generate_day(r, f->s, DAY_D, NOW, &st, &err), 0);
+	a = store_outbox_json(f->s, "20261121.mail.example.1@sender.example", &err);
+	/* a crash before the results were deleted: the same results come again */
+	put(f->s, "mail.example", 3, 0);
+	assert_int_equal(reporter_generate_day(r, f->s, DAY_D, NOW + 10, &st, &err), 0);
+	b = store_outbox_json(f->s, "20261121.mail.example.1@sender.example", &err);
+	assert_int_equal(st.stored, 1);
+	assert_int_equal(st.duplicates, 1);
+	assert_string_equal(a, b);      /* GEN-17: same id, same bytes */
+	assert_int_equal(store_outbox_count(f->s, NULL, NULL, &err), 2);
+	free(a);
+	free(b);
+	reporter_free(&r);
+}
+
+static void
+test_record_rules_drop_or_defer_reports(void **state)
+{
+	struct fixture *f = *state;
+	struct reporter *r = reporter(f, 0);
+	struct reporter_stats st = { 0 };
+	struct outbox_item *it;
+	size_t n;
+	struct err err;
+
+	put(f->s, "none.example", 1, 0);
+	put(f->s, "two.example", 1, 0);
+	put(f->s, "sf.example", 1, 0);
+	assert_int_equal(reporter_generate_day(r, f->s, DAY_D, NOW, &st, &err), 0);
+	assert_int_equal(st.reports, 3);
+	assert_int_equal(st.no_record, 2);
+	assert_int_equal(st.deferred, 1);
+	assert_int_equal(store_outbox_lookups_due(f->s, NOW, 10, &it, &n, &err), 0);
+	assert_int_equal(n, 0);         /* not before the backoff */
+	assert_int_equal(store_outbox_lookups_due(f->s, NOW + 300, 10, &it, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(it[0].policy_domain, "sf.example");
+	store_outbox_items_free(it, n);
+	reporter_free(&r);
+}
+
+static void
+test_only_failures_skips_all_success_reports(void **state)
+{
+	struct fixture *f = *state;
+	struct reporter *r = reporter(f, 1);
+	struct reporter_stats st = { 0 };
+	struct err err;
+
+	put(f->s, "mail.example", 4, 0);
+	assert_int_equal(reporter_generate_day(r, f->s, DAY_D, NOW, &st, &err), 0);
+	assert_int_equal(st.only_success, 1);
+	assert_int_equal(st.stored, 0);
+	reporter_free(&r);
+}
+
+static void
+test_claimed_delivery_is_never_claimed_again(void **state)
+{
+	struct fixture *f = *state;
+	struct reporter *r = reporter(f, 0);
+	struct reporter_stats st = { 0 };
+	struct outbox_item *it;
+	size_t n;
+	struct err err;
+
+	put(f->s, "mail.example", 1, 0);
+	assert_int_equal(reporter_generate_day(r, f->s, DAY_D, NOW, &st, &err), 0);
+	assert_int_equal(store_outbox_due(f->s, NOW, 10, &it, &n, &err), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(store_outbox_claim(f->s, it[0].id, NOW, &err), 1);
+	/* SCHED-02: a crash now leaves it "sending"; it is not due any more */
+	assert_int_equal(store_outbox_claim(f->s, it[0].id, NOW, &err), 0);
+	store_outbox_items_free(it, n);
+	assert_int_equal(store_outbox_due(f->s, NOW + 86400, 10, &it, &n, &err), 0);
+	assert_int_equal(n, 1);
+	store_outbox_items_free(it, n);
+	reporter_free(&r);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_rua_lookup_applies_the_record_rules, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_generated_report_parses_back_with_our_parser,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_regenerating_a_day_queues_nothing_twice, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_record_rules_drop_or_defer_reports, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_only_failures_skips_all_success_reports, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_claimed_delivery_is_never_claimed_again, setup,
+						teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,239 @@
+/* Unit tests for serve/serve: the route table with fake requests over a
+ * temporary SQLite store (the real store, no stubs): methods, limits on
+ * input, POST outcomes, API and metrics. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "fake_request.h"
+#include "serve/serve.h"
+#include "util/xalloc.h"
+
+static const char report[] =
+	"{\"organization-name\":\"Org \\\"Q\\\"\",\"date-range\":{\"start-datetime\":"
+	"\"2024-03-01T00:00:00Z\",\"end-datetime\":\"2024-03-01T23:59:59Z\"},"
+	"\"contact-info\":\"x@example.net\",\"report-id\":\"unit-1\",\"policies\":[{"
+	"\"policy\":{\"policy-type\":\"sts\",\"policy-domain\":\"example.com\"},"
+	"\"summary\":{\"total-successful-session-count\":9,\"total-failure-session-count\":1},"
+	"\"failure-details\":[{\"result-type\":\"certificate-expired\","
+	"\"receiving-mx-hostname\":\"mx.example.com\",\"failed-session-count\":1}]}]}";
+
+struct fixture {
+	char dir[64];
+	struct serve *app;
+};
+
+static int
+setup(void **state)
+{
+	struct fixture *fx = xcalloc(1, sizeof(*fx));
+	struct serve_config cfg = { 0 };
+	struct err err;
+	char *url;
+
+	snprintf(fx->dir, sizeof(fx->dir), "/tmp/tlsrpt-serve-unit.XXXXXX");
+	if (mkdtemp(fx->dir) == NULL)
+		return -1;
+	url = xasprintf("sqlite:%s/db.sqlite", fx->dir);
+	cfg.db_url = url;
+	fx->app = serve_new(&cfg, &err);
+	free(url);
+	if (fx->app == NULL)
+		fail_msg("serve_new: %s", err.msg);
+	*state = fx;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *fx = *state;
+	char *cmd = xasprintf("rm -rf '%s'", fx->dir);
+
+	serve_free(&fx->app);
+	if (system(cmd) != 0)
+		fprintf(stderr, "cleanup of %s failed\n", fx->dir);
+	free(cmd);
+	free(fx);
+	return 0;
+}
+
+/* Runs one request; returns the status, the body copied into out. */
+static unsigned
+run(struct fixture *fx, struct fake *f, char **body_out, char *ctype, size_t ctlen)
+{
+	struct http_response resp;
+	unsigned st;
+
+	http_response_init(&resp);
+	serve_handle(fx->app, &f->req, &resp);
+	st = resp.status;
+	if (body_out != NULL)
+		*body_out = xstrdup(resp.body.data != NULL ? resp.body.data : "");
+	if (ctype != NULL)
+		snprintf(ctype, ctlen, "%s%s%s", resp.content_type, resp.allow[0] ? " allow=" : "",
+			 resp.allow);
+	http_response_cleanup(&resp);
+	return st;
+}
+
+static void
+test_serve_methods_and_unknown_paths(void **state)
+{
+	static const struct {
+		const char *method, *path;
+		unsigned want;
+		const char *ctype_prefix;
+	} cases[] = {
+		{ "GET", "/tlsrpt", 405, " allow=POST" },
+		{ "PUT", "/", 405, "text/plain; charset=utf-8 allow=GET, HEAD, POST" },
+		{ "DELETE", "/api/summary", 405, "text/plain; charset=utf-8 allow=GET, HEAD" },
+		{ "GET", "/nope", 404, "text/plain" },
+		{ "GET", "/api/nope", 404, "application/json" },
+		{ "GET", "/", 200, "text/html" },
+		{ "HEAD", "/", 200, "text/html" },
+		{ "GET", "/app.js", 200, "text/javascript" },
+		{ "GET", "/style.css", 200, "text/css" },
+		{ "GET", "/healthz", 200, "text/plain" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct fake f;
+		char ct[160];
+
+		fake_init(&f, cases[i].method, cases[i].path, NULL, 0);
+		assert_int_equal(run(*state, &f, NULL, ct, sizeof(ct)), cases[i].want);
+		if (cases[i].ctype_prefix[0] == ' ')
+			assert_non_null(strstr(ct, cases[i].ctype_prefix));
+		else
+			assert_memory_equal(ct, cases[i].ctype_prefix, strlen(cases[i].ctype_prefix));
+	}
+}
+
+static unsigned
+post(struct fixture *fx, const char *ctype, const char *body, size_t len, char **out)
+{
+	struct fake f;
+
+	fake_init(&f, "POST", "/tlsrpt", body, len);
+	f.headers[0][0] = "Content-Type";
+	f.headers[0][1] = ctype;
+	return run(fx, &f, out, NULL, 0);
+}
+
+static void
+test_serve_post_stores_once_then_reports_duplicate(void **state)
+{
+	char *out = NULL;
+
+	assert_int_equal(post(*state, "application/tlsrpt+json", report, sizeof(report) - 1, &out), 200);
+	assert_string_equal(out, "stored report-id=unit-1\n");
+	free(out);
+	assert_int_equal(post(*state, "application/json; charset=utf-8", report,
+			      sizeof(report) - 1, &out), 200);
+	assert_string_equal(out, "duplicate report-id=unit-1\n");
+	free(out);
+}
+
+static void
+test_serve_post_rejects_bad_input_with_reason(void **state)
+{
+	static const struct {
+		const char *ctype, *body;
+		unsigned want;
+		const char *reason;
+	} cases[] = {
+		{ "application/tlsrpt+json", "", 400, "empty body" },
+		{ "application/tlsrpt+json", "{\"a\":", 400, "not JSON" },
+		{ "application/tlsrpt+json", "{\"a\":1}", 400, "organization-name" },
+		{ "application/tlsrpt+gzip", "\x1f\x8bnot gzip at all", 400, "" },
+		{ "text/html", "<html>", 415, "Content-Type" },
+		{ "application/tlsrpt+json", "hello", 400, "not a TLSRPT report" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *out = NULL;
+
+		assert_int_equal(post(*state, cases[i].ctype, cases[i].body,
+				      strlen(cases[i].body), &out), cases[i].want);
+		if (strstr(out, cases[i].reason) == NULL)
+			fail_msg("case %zu: reason \"%s\" not in \"%s\"", i, cases[i].reason, out);
+		free(out);
+	}
+}
+
+static void
+test_serve_post_refuses_foreign_content_encoding(void **state)
+{
+	struct fake f;
+	char *out = NULL;
+
+	fake_init(&f, "POST", "/tlsrpt", report, sizeof(report) - 1);
+	f.headers[0][0] = "Content-Type";
+	f.headers[0][1] = "application/tlsrpt+json";
+	f.headers[1][0] = "Content-Encoding";
+	f.headers[1][1] = "br";
+	assert_int_equal(run(*state, &f, &out, NULL, 0), 415);
+	free(out);
+}
+
+static void
+test_serve_api_and_metrics_show_stored_report(void **state)
+{
+	struct fake f;
+	char *out = NULL;
+
+	assert_int_equal(post(*state, "application/tlsrpt+json", report, sizeof(report) - 1, NULL), 200);
+	fake_init(&f, "GET", "/api/summary", NULL, 0);
+	assert_int_equal(run(*state, &f, &out, NULL, 0), 200);
+	assert_non_null(strstr(out, "\"domains\":[\"example.com\"]"));
+	assert_non_null(strstr(out, "{\"day\":\"2024-03-01\",\"success\":9,\"failure\":1}"));
+	free(out);
+	fake_init(&f, "GET", "/api/failures", NULL, 0);
+	f.query[0][0] = "domain";
+	f.query[0][1] = "EXAMPLE.com";
+	assert_int_equal(run(*state, &f, &out, NULL, 0), 200);
+	assert_non_null(strstr(out, "\"result_type\":\"certificate-expired\""));
+	assert_non_null(strstr(out, "\"fix\":\""));
+	free(out);
+	fake_init(&f, "GET", "/api/failures", NULL, 0);
+	f.query[0][0] = "domain";
+	f.query[0][1] = "other.example";
+	assert_int_equal(run(*state, &f, &out, NULL, 0), 200);
+	assert_non_null(strstr(out, "\"failures\":[]"));
+	free(out);
+	fake_init(&f, "GET", "/metrics", NULL, 0);
+	assert_int_equal(run(*state, &f, &out, NULL, 0), 200);
+	assert_non_null(strstr(out, "tlsrpt_sessions_total{domain=\"example.com\","
+			       "org=\"Org \\\"Q\\\"\",result=\"failure\"} 1\n"));
+	assert_non_null(strstr(out, "tlsrpt_failures_total{domain=\"example.com\","
+			       "result_type=\"certificate-expired\"} 1\n"));
+	assert_non_null(strstr(out, "tlsrpt_reports_received_total 1\n"));
+	assert_non_null(strstr(out, "tlsrpt_http_requests_total{code=\"200\"} 4\n"));
+	free(out);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_serve_methods_and_unknown_paths, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_serve_post_stores_once_then_reports_duplicate,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_serve_post_rejects_bad_input_with_reason,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_serve_post_refuses_foreign_content_encoding,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_serve_api_and_metrics_show_stored_report,
+						setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,142 @@
+/* Unit tests for store/store_summary: per-day and per-failure totals. */
+#include "unit/store/store_test.h"
+
+#include "model/report.h"
+#include "store/store_reports.h"
+#include "store/store_summary.h"
+#include "util/xalloc.h"
+
+#define DAY0 20454   /* 2026-01-01 */
+
+struct spec {
+	const char *org, *id, *domain;
+	int day;
+	uint64_t ok, failed;
+	const char *ftype;      /* one failure detail with all failed sessions, or NULL */
+	const char *mx;
+};
+
+static const struct spec reports[] = {
+	{ "google.com", "g1", "A.example", 0, 100, 5, "certificate-expired", "mx1.a.example" },
+	{ "google.com", "g2", "a.example", 1, 50, 0, NULL, NULL },
+	{ "Microsoft", "m1", "a.example", 0, 10, 7, "certificate-expired", "mx1.a.example" },
+	{ "Microsoft", "m2", "b.example", 0, 3, 2, "starttls-not-supported", "mx.b.example" },
+	{ "google.com", "g3", "a.example", 5, 1, 1, "validation-failure", "mx2.a.example" },
+};
+
+static void
+load(struct store *s)
+{
+	struct err err;
+
+	for (size_t i = 0; i < sizeof(reports) / sizeof(reports[0]); i++) {
+		const struct spec *sp = &reports[i];
+		struct report *r = report_new();
+		struct policy *p = report_add_policy(r);
+
+		r->organization_name = xstrdup(sp->org);
+		r->report_id = xstrdup(sp->id);
+		r->start = (int64_t)(DAY0 + sp->day) * 86400;
+		r->end = r->start + 86399;
+		p->policy_type = xstrdup("sts");
+		p->policy_domain = xstrdup(sp->domain);
+		p->total_successful_session_count = sp->ok;
+		p->total_failure_session_count = sp->failed;
+		if (sp->ftype != NULL) {
+			struct failure_detail *d = policy_add_failure_detail(p);
+
+			d->result_type = xstrdup(sp->ftype);
+			d->receiving_mx_hostname = xstrdup(sp->mx);
+			d->failed_session_count = sp->failed;
+		}
+		assert_int_equal(store_put_report(s, r, NULL, &err), 1);
+		report_free(r);
+	}
+}
+
+struct rows {
+	size_t n;
+	char line[16][160];
+};
+
+static int
+row_cb(void *ctx, const struct store_summary_row *r)
+{
+	struct rows *w = ctx;
+
+	snprintf(w->line[w->n++], 160, "%lld %s %s %s %llu/%llu r%llu", (long long)(r->day - DAY0),
+		 r->domain, r->organization, r->policy_type ? r->policy_type : "-",
+		 (unsigned long long)r->success, (unsigned long long)r->failure,
+		 (unsigned long long)r->reports);
+	return 0;
+}
+
+static int
+failure_cb(void *ctx, const struct store_summary_failure *f)
+{
+	struct rows *w = ctx;
+
+	snprintf(w->line[w->n++], 160, "%s %s %s %llu r%llu", f->domain,
+		 f->result_type ? f->result_type : "-",
+		 f->receiving_mx_hostname ? f->receiving_mx_hostname : "-",
+		 (unsigned long long)f->sessions, (unsigned long long)f->reports);
+	return 0;
+}
+
+static void
+test_summary_days_group_by_day_domain_and_organization(void **state)
+{
+	struct store_fixture *f = *state;
+	/* organizations sort byte-wise: "Microsoft" < "google.com" */
+	static const char *const want[] = {
+		"0 a.example Microsoft sts 10/7 r1",
+		"0 a.example google.com sts 100/5 r1",
+		"1 a.example google.com sts 50/0 r1",
+		"0 b.example Microsoft sts 3/2 r1",
+	};
+	struct rows w = { 0 };
+	struct err err;
+
+	load(f->s);
+	assert_int_equal(store_summary_days(f->s, (int64_t)DAY0 * 86400,
+					    (int64_t)(DAY0 + 2) * 86400, NULL, row_cb, &w, &err), 0);
+	assert_int_equal(w.n, 4);
+	for (size_t i = 0; i < 4; i++)
+		assert_string_equal(w.line[i], want[i]);
+}
+
+static void
+test_summary_domain_filter_is_case_insensitive_and_open_ended(void **state)
+{
+	struct store_fixture *f = *state;
+	struct rows w = { 0 };
+	struct err err;
+
+	load(f->s);
+	assert_int_equal(store_summary_days(f->s, 0, 0, "A.EXAMPLE", row_cb, &w, &err), 0);
+	assert_int_equal(w.n, 4);
+	assert_string_equal(w.line[3], "5 a.example google.com sts 1/1 r1");
+}
+
+static void
+test_summary_failures_sum_sessions_most_first(void **state)
+{
+	struct store_fixture *f = *state;
+	struct rows w = { 0 };
+	struct err err;
+
+	load(f->s);
+	assert_int_equal(store_summary_failures(f->s, 0, (int64_t)(DAY0 + 5) * 86400, NULL,
+						failure_cb, &w, &err), 0);
+	assert_int_equal(w.n, 2);
+	assert_string_equal(w.line[0], "a.example certificate-expired mx1.a.example 12 r2");
+	assert_string_equal(w.line[1], "b.example starttls-not-supported mx.b.example 2 r1");
+}
+
+static const struct CMUnitTest tests[] = {
+	STORE_TEST(test_summary_days_group_by_day_domain_and_organization),
+	STORE_TEST(test_summary_domain_filter_is_case_insensitive_and_open_ended),
+	STORE_TEST(test_summary_failures_sum_sessions_most_first),
+};
+
+STORE_TEST_MAIN(tests)
