@@ -39,9 +39,8 @@ store_test_pg_reset(const char *url)
 		fprintf(stderr, "# %s\n", err.msg);
 		return -1;
 	}
-	rc = db_exec(db, "DROP TABLE IF EXISTS report_failures, report_policies, reports,"
-		     " result_failures, result_policies, state, schema_version, outbox CASCADE",
-		     &err);
+	/* Every table, including ones added by later migrations. */
+	rc = db_exec(db, "DROP SCHEMA public CASCADE; CREATE SCHEMA public", &err);
 	if (rc < 0)
 		fprintf(stderr, "# %s\n", err.msg);
 	db_close(&db);
