@@ -58,4 +58,17 @@ expect_error "unknown NAME argument: status 2" 2 "unknown parameter 'nosuch'" \
 	"$TLSRPT" config nosuch
 expect_error "--defaults with --config: status 2" 2 "excludes" \
 	"$TLSRPT" config -d -c "$dir/a.conf"
+# database_url reaches the store: --db > TLSRPT_DB > tlsrpt.conf > default
+report="$TLSRPT_SRC/tests/golden/mailru-sorted-keys.json"
+if env TLSRPT_CONFIG="$dir/a.conf" "$TLSRPT" parse "$report" >/dev/null 2>&1 && [ -s "$dir/file.db" ]; then
+	ok "parse stores into the tlsrpt.conf database_url"
+else fail "parse did not use database_url from tlsrpt.conf"; fi
+if env TLSRPT_CONFIG="$dir/a.conf" TLSRPT_DB="sqlite:$dir/env.db" "$TLSRPT" parse "$report" >/dev/null 2>&1 &&
+    [ -s "$dir/env.db" ]; then ok "TLSRPT_DB overrides database_url"
+else fail "TLSRPT_DB did not override database_url"; fi
+if env TLSRPT_CONFIG="$dir/a.conf" TLSRPT_DB="sqlite:$dir/env.db" "$TLSRPT" parse --db "sqlite:$dir/flag.db" \
+    "$report" >/dev/null 2>&1 && [ -s "$dir/flag.db" ]; then ok "--db overrides TLSRPT_DB and database_url"
+else fail "--db did not override"; fi
+expect_error "a broken tlsrpt.conf stops parse" 3 "$dir/typo.conf:3: unknown parameter" \
+	env TLSRPT_CONFIG="$dir/typo.conf" "$TLSRPT" parse "$report"
 tap_done
