@@ -18,4 +18,14 @@ extern const struct config_param config_params[];
  * configuration (caller frees with config_free()) or NULL with err set. */
 struct config *config_params_load(const char *path, struct err *err);
 
+/* For commands: the value of --config FILE (or --config=FILE) in argv,
+ * looked for before the command parses its options (which must accept
+ * and ignore --config), or NULL.  Stops at "--".  Borrowed from argv. */
+const char *cmd_config_path(int argc, char **argv);
+
+/* config_params_load(path) for command `who`: on failure prints
+ * "tlsrpt WHO: config: why" on stderr and returns NULL (the caller exits
+ * EXIT_FAILURE_).  Caller frees the result with config_free(). */
+struct config *cmd_config_load(const char *who, const char *path);
+
 #endif

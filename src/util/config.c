@@ -349,6 +349,26 @@ config_get_string(const struct config *c, const char *name)
 	return get(c, name, CONFIG_STRING, CONFIG_STRING)->text;
 }
 
+const char *
+config_get_string_or_null(const struct config *c, const char *name)
+{
+	const char *s = config_get_string(c, name);
+
+	return *s != '\0' ? s : NULL;
+}
+
+const char *
+config_origin(const struct config *c, const char *name)
+{
+	size_t i = find_index(c, name);
+
+	if (i == c->n) {
+		log_error("config: program error: no parameter '%s'", name);
+		abort();
+	}
+	return c->v[i].origin;
+}
+
 int64_t
 config_get_int(const struct config *c, const char *name)
 {

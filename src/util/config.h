@@ -90,6 +90,13 @@ int64_t config_get_int(const struct config *c, const char *name);
 /* BOOL values: 1 or 0. */
 int config_get_bool(const struct config *c, const char *name);
 
+/* The STRING value of name, or NULL when it is empty ("not set"). */
+const char *config_get_string_or_null(const struct config *c, const char *name);
+
+/* Where the value of name came from (see config_origin_at()), for
+ * messages about values a command checks itself.  Borrowed. */
+const char *config_origin(const struct config *c, const char *name);
+
 /* Iteration for printing: the number of parameters, and for index i < that
  * number its declaration, its current text and where it came from
  * ("default", "FILE:LINE", "environment TLSRPT_X", or the config_set()

@@ -71,4 +71,22 @@ if env TLSRPT_CONFIG="$dir/a.conf" TLSRPT_DB="sqlite:$dir/env.db" "$TLSRPT" pars
 else fail "--db did not override"; fi
 expect_error "a broken tlsrpt.conf stops parse" 3 "$dir/typo.conf:3: unknown parameter" \
 	env TLSRPT_CONFIG="$dir/typo.conf" "$TLSRPT" parse "$report"
+# tlsrpt collectd takes its socket, mode and store from tlsrpt.conf
+printf 'database_url = sqlite:%s/collect.db\ncollectd_socket = %s/c.sock\ncollectd_socket_mode = 0640\n' \
+	"$dir" "$dir" > "$dir/collectd.conf"
+env TLSRPT_CONFIG="$dir/collectd.conf" "$TLSRPT" collectd --foreground > "$dir/collectd.log" 2>&1 &
+pid=$!
+i=0
+while [ ! -S "$dir/c.sock" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+mode=$(stat -c %a "$dir/c.sock" 2>/dev/null)
+kill -TERM $pid 2>/dev/null
+wait $pid
+if [ "$mode" = 640 ]; then ok "collectd binds collectd_socket with collectd_socket_mode"
+else fail "collectd socket from tlsrpt.conf" "mode: '$mode'" "$(cat "$dir/collectd.log")"; fi
+printf 'collectd_socket = %s/d.sock\ncollectd_socket_mode = 0999\n' "$dir" > "$dir/badmode.conf"
+expect_error "collectd: a bad collectd_socket_mode names file:line" 3 "$dir/badmode.conf:2: collectd_socket_mode" \
+	env TLSRPT_CONFIG="$dir/badmode.conf" "$TLSRPT" collectd --foreground
+printf 'collectd_batch_size = 0\n' > "$dir/batch.conf"
+expect_error "collectd: collectd_batch_size below its minimum" 3 "$dir/batch.conf:1: collectd_batch_size: '0' is out of range" \
+	"$TLSRPT" collectd --config "$dir/batch.conf" --socket "$dir/e.sock"
 tap_done
