@@ -89,4 +89,19 @@ expect_error "collectd: a bad collectd_socket_mode names file:line" 3 "$dir/badm
 printf 'collectd_batch_size = 0\n' > "$dir/batch.conf"
 expect_error "collectd: collectd_batch_size below its minimum" 3 "$dir/batch.conf:1: collectd_batch_size: '0' is out of range" \
 	"$TLSRPT" collectd --config "$dir/batch.conf" --socket "$dir/e.sock"
+# tlsrpt send / reportd take the reporter settings and the store from tlsrpt.conf
+printf 'database_url = sqlite:%s/report.db\nreport_submitter = example.test\nreportd_jitter = 1h\n' \
+	"$dir" > "$dir/report.conf"
+check "send: report_submitter and database_url from --config" \
+	"$TLSRPT" send --config "$dir/report.conf" --no-deliver
+[ -s "$dir/report.db" ] && ok "send opened the database_url store" || fail "send: no $dir/report.db"
+expect_error "send: without a submitter anywhere, status 2" 2 "report_submitter" \
+	env TLSRPT_CONFIG=/dev/null "$TLSRPT" send --db "sqlite:$dir/report.db" --no-deliver
+check "send: --submitter works without tlsrpt.conf" \
+	env TLSRPT_CONFIG=/dev/null "$TLSRPT" send --db "sqlite:$dir/report.db" --submitter example.test --no-deliver
+check "reportd: settings from TLSRPT_CONFIG (simulated day)" \
+	env TLSRPT_CONFIG="$dir/report.conf" "$TLSRPT" reportd --fake-clock 1795219200 --stop-at 1795305600
+printf 'report_submitter = example.test\nreportd_jitter = 2d\n' > "$dir/jitter.conf"
+expect_error "reportd: reportd_jitter over 1d is refused with file:line" 2 "$dir/jitter.conf:2: reportd_jitter" \
+	"$TLSRPT" reportd --config "$dir/jitter.conf" --fake-clock 1795219200 --stop-at 1795305600
 tap_done

@@ -40,6 +40,6 @@ if params=$("$TLSRPT" config --defaults | sed -n 's/^\([a-z0-9_]*\) =.*/\1/p') &
 	missing=$(for p in $params; do echo "$documented" | grep -qx "$p" || echo "$p"; done)
 	extra=$(for p in $documented; do echo "$params" | grep -qx "$p" || echo "$p"; done)
 	if [ -z "$missing$extra" ]; then ok "every tlsrpt.conf parameter is in man/tlsrpt.conf.5 (and no other)"
-	else fail "man/tlsrpt.conf.5 out of date" "undocumented: $missing" "documented but unknown: $extra"; fi
+	else fail "man/tlsrpt.conf.5 out of date" "undocumented: $(echo $missing)" "documented but unknown: $(echo $extra)"; fi
 else fail "tlsrpt config --defaults printed no parameters"; fi
 tap_done
