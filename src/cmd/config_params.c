@@ -65,6 +65,20 @@ const struct config_param config_params[] = {
 	  "send no report for a day without failures (--only-failures)" },
 	{ "reportd_jitter", CONFIG_DURATION, "4h", 0, 86400,
 	  "reportd waits a random delay up to this after midnight UTC (--jitter)" },
+
+	/* tlsrpt serve */
+	{ "serve_listen", CONFIG_STRING, "127.0.0.1:8460", 0, 0,
+	  "ADDR:PORT the HTTP(S) server listens on (--listen)" },
+	{ "serve_path", CONFIG_STRING, "/tlsrpt", 0, 0,
+	  "path of the rua=https report endpoint (--path)" },
+	{ "serve_max_body", CONFIG_SIZE, "10M", 1, INT64_C(1) << 32,
+	  "largest report POST accepted; larger ones get 413 (--max-body)" },
+	{ "serve_threads", CONFIG_INT, "4", 1, 256,
+	  "worker threads (--threads)" },
+	{ "serve_tls_cert", CONFIG_STRING, "", 0, 0,
+	  "PEM certificate chain; with serve_tls_key the server speaks HTTPS (--tls-cert)" },
+	{ "serve_tls_key", CONFIG_STRING, "", 0, 0,
+	  "PEM private key for serve_tls_cert (--tls-key)" },
 	{ NULL, CONFIG_STRING, NULL, 0, 0, NULL },
 };
 

@@ -104,4 +104,28 @@ check "reportd: settings from TLSRPT_CONFIG (simulated day)" \
 printf 'report_submitter = example.test\nreportd_jitter = 2d\n' > "$dir/jitter.conf"
 expect_error "reportd: reportd_jitter over 1d is refused with file:line" 2 "$dir/jitter.conf:2: reportd_jitter" \
 	"$TLSRPT" reportd --config "$dir/jitter.conf" --fake-clock 1795219200 --stop-at 1795305600
+# tlsrpt serve takes listen address, path and store from tlsrpt.conf
+printf 'database_url = sqlite:%s/serve.db\nserve_listen = 127.0.0.1:0\nserve_path = /from-config\nserve_max_body = 1k\n' \
+	"$dir" > "$dir/serve.conf"
+"$TLSRPT" serve --config "$dir/serve.conf" > "$dir/serve.out" 2>&1 &
+pid=$!
+i=0
+while ! grep -q "listening on" "$dir/serve.out" && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+port=$(sed -n 's/.* port \([0-9]*\) .*/\1/p' "$dir/serve.out")
+post() { curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/tlsrpt+json' \
+	--data-binary @"$1" "http://127.0.0.1:$port$2"; }
+small="$TLSRPT_SRC/tests/golden/sys4-no-policy-domain.json"
+big="$TLSRPT_SRC/tests/golden/rfc-errata-6241.json"
+code_ok=$(post "$small" /from-config)
+code_big=$(post "$big" /from-config)
+kill -TERM $pid 2>/dev/null
+wait $pid
+case "$code_ok" in 2*) ok "serve: report accepted on serve_path from tlsrpt.conf ($code_ok)" ;;
+*) fail "serve: POST to serve_path" "status $code_ok" "$(cat "$dir/serve.out")" ;; esac
+[ "$code_big" = 413 ] && ok "serve: serve_max_body = 1k refuses a larger report (413)" ||
+	fail "serve: serve_max_body" "status $code_big"
+[ -s "$dir/serve.db" ] && ok "serve: stored into database_url" || fail "serve: no $dir/serve.db"
+printf 'serve_threads = 1000\n' > "$dir/threads.conf"
+expect_error "serve: serve_threads out of range names file:line" 3 "$dir/threads.conf:1: serve_threads" \
+	"$TLSRPT" serve --config "$dir/threads.conf"
 tap_done
