@@ -79,6 +79,26 @@ const struct config_param config_params[] = {
 	  "PEM certificate chain; with serve_tls_key the server speaks HTTPS (--tls-cert)" },
 	{ "serve_tls_key", CONFIG_STRING, "", 0, 0,
 	  "PEM private key for serve_tls_cert (--tls-key)" },
+
+	/* tlsrpt alert */
+	{ "alert_to", CONFIG_STRING, "", 0, 0,
+	  "who gets failure alerts and digests (--to)" },
+	{ "alert_from", CONFIG_STRING, "tlsrpt@localhost", 0, 0,
+	  "From: address of alert mail (--from)" },
+	{ "alert_smtp_url", CONFIG_STRING, "", 0, 0,
+	  "send alert mail over SMTP: smtp://host:587 or smtps://host:465 (--smtp)" },
+	{ "alert_sendmail", CONFIG_STRING, "", 0, 0,
+	  "send alert mail through this command instead (--sendmail)" },
+	{ "alert_cacert", CONFIG_STRING, "", 0, 0,
+	  "CA bundle for the SMTP server; empty: the system one (--cacert)" },
+	{ "alert_require_tls", CONFIG_BOOL, "no", 0, 0,
+	  "refuse to send without STARTTLS (--require-tls)" },
+	{ "alert_threshold_rate", CONFIG_STRING, "0.01", 0, 0,
+	  "alert only for domains whose failure rate is at least this, 0 to 1 (--threshold-rate)" },
+	{ "alert_min_failures", CONFIG_INT, "1", 0, INT64_C(1000000000),
+	  "alert only for failure kinds with at least this many failed sessions (--min-failures)" },
+	{ "alert_renotify", CONFIG_DURATION, "7d", 0, 3650 * 86400,
+	  "mail a failure kind again after this long if it recurs; 0: never (--renotify-days)" },
 	{ NULL, CONFIG_STRING, NULL, 0, 0, NULL },
 };
 

@@ -128,4 +128,19 @@ case "$code_ok" in 2*) ok "serve: report accepted on serve_path from tlsrpt.conf
 printf 'serve_threads = 1000\n' > "$dir/threads.conf"
 expect_error "serve: serve_threads out of range names file:line" 3 "$dir/threads.conf:1: serve_threads" \
 	"$TLSRPT" serve --config "$dir/threads.conf"
+# tlsrpt alert takes recipient, sender, threshold and store from tlsrpt.conf
+printf 'database_url = sqlite:%s/alert.db\nalert_to = ops@example.test\nalert_from = tlsrpt@example.test\nalert_threshold_rate = 0\n' \
+	"$dir" > "$dir/alert.conf"
+env TLSRPT_CONFIG="$dir/alert.conf" "$TLSRPT" parse "$TLSRPT_SRC/tests/golden/rfc-errata-6241.json" >/dev/null 2>&1
+if mail=$(env TLSRPT_CONFIG="$dir/alert.conf" "$TLSRPT" alert --dry-run --since 2016-04-01 --until 2016-04-03 2>&1) &&
+    echo "$mail" | grep -q '^To: ops@example.test' && echo "$mail" | grep -q '^From: tlsrpt@example.test'; then
+	ok "alert: alert_to, alert_from and database_url from tlsrpt.conf"
+else fail "alert with tlsrpt.conf" "$mail"; fi
+if mail=$(env TLSRPT_CONFIG="$dir/alert.conf" "$TLSRPT" alert --dry-run --to other@example.test \
+    --since 2016-04-01 --until 2016-04-03 2>&1) && echo "$mail" | grep -q '^To: other@example.test'; then
+	ok "alert: --to overrides alert_to"
+else fail "alert --to over alert_to" "$mail"; fi
+printf 'alert_to = ops@example.test\nalert_threshold_rate = 5%%\n' > "$dir/rate.conf"
+expect_error "alert: a bad alert_threshold_rate names file:line" 3 "$dir/rate.conf:2: alert_threshold_rate: '5%'" \
+	"$TLSRPT" alert --config "$dir/rate.conf" --dry-run
 tap_done
