@@ -99,6 +99,22 @@ const struct config_param config_params[] = {
 	  "alert only for failure kinds with at least this many failed sessions (--min-failures)" },
 	{ "alert_renotify", CONFIG_DURATION, "7d", 0, 3650 * 86400,
 	  "mail a failure kind again after this long if it recurs; 0: never (--renotify-days)" },
+
+	/* tlsrpt fetch imap */
+	{ "fetch_imap_url", CONFIG_STRING, "", 0, 0,
+	  "mailbox for 'tlsrpt fetch imap' without URL: imaps://host[:port][/MAILBOX]" },
+	{ "fetch_imap_user", CONFIG_STRING, "", 0, 0,
+	  "IMAP login (--user)" },
+	{ "fetch_imap_password_file", CONFIG_STRING, "", 0, 0,
+	  "file holding the IMAP password (--password-file, env TLSRPT_IMAP_PASSWORD)" },
+	{ "fetch_imap_cacert", CONFIG_STRING, "", 0, 0,
+	  "CA bundle for the IMAP server; empty: the system one (--cacert)" },
+	{ "fetch_imap_mailbox", CONFIG_STRING, "", 0, 0,
+	  "mailbox to read; empty: the one in the URL, else INBOX (--mailbox)" },
+	{ "fetch_imap_move_to", CONFIG_STRING, "", 0, 0,
+	  "move mail whose reports were stored to this folder (--move-to)" },
+	{ "fetch_imap_seen", CONFIG_BOOL, "no", 0, 0,
+	  "flag mail whose reports were stored \\Seen (--seen)" },
 	{ NULL, CONFIG_STRING, NULL, 0, 0, NULL },
 };
 
