@@ -2,12 +2,12 @@
  * store_results: sending-side results, stored pre-aggregated.
  *
  * store_put_results() sorts a batch by policy tuple and folds equal tuples
- * into one counter update.  Each distinct tuple is one result_policies
+ * into one counter update.  Each distinct tuple is one result_tuples
  * row, found by a 64-bit digest of (day, tuple) and inserted once; the
  * batch's counts are appended to result_deltas (sequential pages, however
  * many domains there are).  Every FOLD_EVERY batches (in a transaction of
  * its own), and before results are read, the deltas are folded into
- * result_policies in one bulk UPDATE.
+ * result_tuples in one bulk UPDATE.
  * Failure tuples are upserted (failed_count += …) under a digest of
  * (policy, failure tuple).  Policy strings and MX
  * hosts are kept joined with '\n' (they are lines; an MTA never sends one
@@ -26,11 +26,11 @@
 #define KEY_MAX (64u << 20)
 /* Fold the deltas after this many batches on one handle: often enough to
  * keep result_deltas small, rarely enough that the bulk UPDATE touches each
- * page of result_policies once for many batches. */
+ * page of result_tuples once for many batches. */
 #define FOLD_EVERY 128
 
 static const char sql_put_policy[] =
-	"INSERT INTO result_policies (key, day, domain, tlsrpt_record, policy_type,"
+	"INSERT INTO result_tuples (key, day, domain, tlsrpt_record, policy_type,"
 	" policy_domain, policy_strings, mx_hosts, total_success, total_failure)"
 	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, 0) ON CONFLICT (key) DO NOTHING";
 
@@ -50,11 +50,11 @@ static const char sql_put_failure[] =
 static const char sql_lock_deltas[] = "LOCK TABLE result_deltas IN EXCLUSIVE MODE";
 
 static const char sql_fold[] =
-	"UPDATE result_policies SET"
-	" total_success = result_policies.total_success + d.ok,"
-	" total_failure = result_policies.total_failure + d.failed"
+	"UPDATE result_tuples SET"
+	" total_success = result_tuples.total_success + d.ok,"
+	" total_failure = result_tuples.total_failure + d.failed"
 	" FROM (SELECT policy, SUM(ok) AS ok, SUM(failed) AS failed FROM result_deltas"
-	" GROUP BY policy) AS d WHERE result_policies.key = d.policy";
+	" GROUP BY policy) AS d WHERE result_tuples.key = d.policy";
 
 /* One failure of the batch, with the key of its policy. */
 struct fitem {
@@ -280,7 +280,7 @@ put_failure(struct db_stmt *st, const struct fitem *it, int64_t count, struct bu
 	return rc < 0 ? -1 : 0;
 }
 
-/* Folds result_deltas into result_policies; the caller holds the
+/* Folds result_deltas into result_tuples; the caller holds the
  * transaction. */
 static int
 fold(struct store *s, struct err *err)

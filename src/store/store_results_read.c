@@ -70,7 +70,7 @@ read_failures(struct store *s, int64_t day, struct row *rows, size_t n, struct e
 			"SELECT f.policy, f.result_type, f.sending_mta_ip, f.receiving_mx_hostname,"
 			" f.receiving_mx_helo, f.receiving_ip, f.additional_information,"
 			" f.failure_reason_code, f.failed_count FROM result_failures f"
-			" JOIN result_policies p ON p.key = f.policy WHERE p.day = $1"
+			" JOIN result_tuples p ON p.key = f.policy WHERE p.day = $1"
 			" ORDER BY f.policy, f.failed_count DESC, f.id", err);
 	if (st == NULL)
 		goto out;
@@ -118,7 +118,7 @@ store_get_day_results(struct store *s, int64_t day, store_result_cb cb, void *ct
 	st = db_prepare(s->db,
 			"SELECT key, domain, tlsrpt_record, policy_type, policy_domain,"
 			" policy_strings, mx_hosts, total_success, total_failure"
-			" FROM result_policies WHERE day = $1 ORDER BY domain, id", err);
+			" FROM result_tuples WHERE day = $1 ORDER BY domain, id", err);
 	if (st == NULL)
 		return -1;
 	db_bind_int64(st, 1, day);
@@ -167,7 +167,7 @@ store_result_days(struct store *s, int64_t before_day, int64_t **days, size_t *n
 
 	*days = NULL;
 	*n = 0;
-	st = db_prepare(s->db, "SELECT DISTINCT day FROM result_policies WHERE day < $1"
+	st = db_prepare(s->db, "SELECT DISTINCT day FROM result_tuples WHERE day < $1"
 			" ORDER BY day", err);
 	if (st == NULL)
 		return -1;
@@ -193,11 +193,11 @@ int
 store_delete_day_results(struct store *s, int64_t day, const char *domain,
 			 struct err *err)
 {
-#define DAY_POLICIES "(SELECT key FROM result_policies WHERE day = $1 AND ($2 = '' OR domain = $2))"
+#define DAY_POLICIES "(SELECT key FROM result_tuples WHERE day = $1 AND ($2 = '' OR domain = $2))"
 	static const char *const sql[] = {
 		"DELETE FROM result_deltas WHERE policy IN " DAY_POLICIES,
 		"DELETE FROM result_failures WHERE policy IN " DAY_POLICIES,
-		"DELETE FROM result_policies WHERE day = $1 AND ($2 = '' OR domain = $2)",
+		"DELETE FROM result_tuples WHERE day = $1 AND ($2 = '' OR domain = $2)",
 	};
 #undef DAY_POLICIES
 	struct db_stmt *st;
