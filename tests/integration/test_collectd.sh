@@ -12,6 +12,7 @@ T=$(mktemp -d /tmp/tlsrpt-collectd.XXXXXX)
 SOCK=$T/collectd.sock
 DB=$T/results.db
 PID=
+: > "$T/collectd.log"
 cleanup() { [ -n "$PID" ] && kill -9 "$PID" 2>/dev/null; rm -rf "$T"; }
 trap cleanup EXIT
 
