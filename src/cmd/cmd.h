@@ -22,8 +22,16 @@ enum {
 
 /* The store URL a command uses: `flag` (from --db) if given, else the
  * TLSRPT_DB environment variable, else the tlsrpt.conf `database_url`
- * setting, else "sqlite:/var/lib/tlsrpt/tlsrpt.db".  Borrowed string. */
+ * setting, else "sqlite:/var/lib/tlsrpt/tlsrpt.db".  Borrowed string; NULL
+ * (after printing why on stderr) when tlsrpt.conf cannot be read. */
 const char *cmd_db_url(const char *flag);
+
+/* The same with an explicitly loaded configuration (config_params_load()):
+ * `flag`, else $TLSRPT_DB, else cfg's database_url (which already has the
+ * file and $TLSRPT_DATABASE_URL applied).  Borrowed from flag, the
+ * environment or cfg. */
+struct config;
+const char *cmd_db_url_cfg(const struct config *cfg, const char *flag);
 
 /* Opens the store at cmd_db_url(flag).  Returns a new handle (caller
  * closes it with store_close()), or NULL after printing

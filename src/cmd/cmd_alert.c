@@ -15,8 +15,10 @@
 
 #include "alert/alert.h"
 #include "alert/alert_mail.h"
-#include "alert/alert_send.h"
 #include "cmd/cmd.h"
+#include "cmd/config_params.h"
+#include "report/deliver_sendmail.h"
+#include "report/deliver_smtp.h"
 #include "serve/dataset.h"
 #include "store/store_state.h"
 #include "util/log.h"
@@ -40,7 +42,8 @@ usage(FILE *f)
 "usage: tlsrpt alert --to ADDR [--from ADDR] (--smtp URL | --sendmail CMD | --dry-run)\n"
 "                    [--db URL] [--threshold-rate 0.01] [--min-failures N]\n"
 "                    [--since WHEN] [--until WHEN] [--domain D] [--renotify-days N]\n"
-"                    [--digest weekly [--force]] [--cacert FILE] [--require-tls] [-v]\n"
+"                    [--digest weekly [--force]] [--cacert FILE] [--require-tls]\n"
+"                    [--config FILE] [-v]\n"
 "\n"
 "Mails each NEW kind of failure (policy domain, result type, MX) found in the\n"
 "reports of the window (default: the last 7 days) whose domain failure rate is\n"
@@ -50,7 +53,8 @@ usage(FILE *f)
 "and only if it failed again.  --digest weekly mails a summary of the last 7\n"
 "days instead (at most once in 6 days unless --force).  WHEN: YYYY-MM-DD,\n"
 "Unix seconds or Nd (N days ago).  SMTP AUTH: TLSRPT_SMTP_USER and\n"
-"TLSRPT_SMTP_PASSWORD in the environment.  --dry-run prints the mail.\n");
+"TLSRPT_SMTP_PASSWORD in the environment.  --dry-run prints the mail.\n"
+"Options not given come from tlsrpt.conf (alert_*; --config FILE).\n");
 }
 
 static int
@@ -83,15 +87,16 @@ parse_when(const char *s, int64_t now, int64_t *out)
 	return 0;
 }
 
-/* Hands the composed mail to the configured channel, or prints it. */
+/* Hands the composed mail to the configured channel (report/deliver_*.c,
+ * one SMTP transaction per recipient), or prints it. */
 static int
 deliver(const struct opts *o, const char *subject, const char *body, int64_t now,
 	struct err *err)
 {
-	struct strlist rcpts = { 0 };
-	struct alert_smtp smtp;
+	struct strlist from = { 0 }, rcpts = { 0 };
+	struct smtp_options smtp;
 	char *msg;
-	size_t len = 0;
+	size_t len = 0, i;
 	int rc = -1;
 
 	msg = alert_mail_compose(o->from, o->to, subject, body, now, &len, err);
@@ -101,21 +106,21 @@ deliver(const struct opts *o, const char *subject, const char *body, int64_t now
 		fwrite(msg, 1, len, stdout);
 		rc = 0;
 	} else if (o->sendmail != NULL) {
-		rc = alert_send_sendmail(o->sendmail, msg, len, err);
-	} else if (alert_mail_addresses(o->from, &rcpts, err) == 1) {
+		rc = deliver_sendmail(o->sendmail, msg, len, err) == DELIVER_OK ? 0 : -1;
+	} else if (alert_mail_addresses(o->from, &from, err) > 0 &&
+		   alert_mail_addresses(o->to, &rcpts, err) > 0) {
 		memset(&smtp, 0, sizeof(smtp));
 		smtp.url = o->smtp;
 		smtp.user = getenv("TLSRPT_SMTP_USER");
 		smtp.password = getenv("TLSRPT_SMTP_PASSWORD");
 		smtp.cacert = o->cacert;
 		smtp.require_tls = o->require_tls;
-		char *from = xstrdup(rcpts.v[0]);
-
-		strlist_clear(&rcpts);
-		if (alert_mail_addresses(o->to, &rcpts, err) > 0)
-			rc = alert_send_smtp(&smtp, from, &rcpts, msg, len, err);
-		free(from);
+		rc = 0;
+		for (i = 0; i < rcpts.n && rc == 0; i++)
+			if (deliver_smtp(&smtp, from.v[0], rcpts.v[i], msg, len, err) != DELIVER_OK)
+				rc = -1;
 	}
+	strlist_clear(&from);
 	strlist_clear(&rcpts);
 	free(msg);
 	return rc;
@@ -223,23 +228,39 @@ cmd_alert(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "config", required_argument, NULL, 'c' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct config *conf;
+	const char *rate;
 	struct opts o;
 	struct alert_config cfg;
 	struct store *st = NULL;
 	struct err err;
 	const char *since = NULL, *until = NULL;
 	char *end = NULL;
-	long long days = 7;
+	long long days = -1;    /* -1: alert_renotify */
 	int c, verbose = 0, rc;
 
 	memset(&o, 0, sizeof(o));
 	memset(&cfg, 0, sizeof(cfg));
-	cfg.threshold_rate = 0.01;
-	cfg.min_failures = 1;
+	if ((conf = cmd_config_load("alert", cmd_config_path(argc, argv))) == NULL)
+		return EXIT_FAILURE_;
+	/* tlsrpt.conf first; the options below override it */
+	rate = config_get_string(conf, "alert_threshold_rate");
+	cfg.threshold_rate = strtod(rate, &end);
+	if (*rate == '\0' || *end != '\0' || !(cfg.threshold_rate >= 0 && cfg.threshold_rate <= 1)) {
+		fprintf(stderr, "tlsrpt alert: %s: alert_threshold_rate: '%s' is not a number "
+			"from 0 to 1\n", config_origin(conf, "alert_threshold_rate"), rate);
+		rc = EXIT_FAILURE_;
+		goto out;
+	}
+	cfg.min_failures = (uint64_t)config_get_int(conf, "alert_min_failures");
 	cfg.now = (int64_t)time(NULL);
-	o.from = "tlsrpt@localhost";
+	o.from = config_get_string(conf, "alert_from");
+	o.to = config_get_string_or_null(conf, "alert_to");
+	o.cacert = config_get_string_or_null(conf, "alert_cacert");
+	o.require_tls = config_get_bool(conf, "alert_require_tls");
 	while ((c = getopt_long(argc, argv, "vqh", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'd': o.db = optarg; break;
@@ -257,7 +278,8 @@ cmd_alert(int argc, char **argv)
 		case 'N': o.dry_run = 1; break;
 		case 'v': verbose++; break;
 		case 'q': verbose = -1; break;
-		case 'h': usage(stdout); return EXIT_OK;
+		case 'c': break;        /* read by cmd_config_path() */
+		case 'h': usage(stdout); rc = EXIT_OK; goto out;
 		case 'r':
 			cfg.threshold_rate = strtod(optarg, &end);
 			if (*end != '\0' || !(cfg.threshold_rate >= 0 && cfg.threshold_rate <= 1))
@@ -273,16 +295,21 @@ cmd_alert(int argc, char **argv)
 			if (*end != '\0' || days < 0 || days > 3650)
 				goto bad;
 			break;
-		default: usage(stderr); return EXIT_USAGE;
+		default: usage(stderr); rc = EXIT_USAGE; goto out;
 		}
 	}
-	cfg.renotify = (int64_t)days * DAY;
+	cfg.renotify = days >= 0 ? (int64_t)days * DAY : config_get_int(conf, "alert_renotify");
+	if (o.smtp == NULL && o.sendmail == NULL) {     /* --smtp or --sendmail wins */
+		o.smtp = config_get_string_or_null(conf, "alert_smtp_url");
+		o.sendmail = config_get_string_or_null(conf, "alert_sendmail");
+	}
 	cfg.domain = o.domain;
 	cfg.since = cfg.now - 7 * DAY;
 	if ((since != NULL && parse_when(since, cfg.now, &cfg.since) != 0) ||
 	    (until != NULL && parse_when(until, cfg.now, &cfg.until) != 0)) {
 		fprintf(stderr, "tlsrpt alert: --since/--until: expected YYYY-MM-DD, Unix seconds or Nd\n");
-		return EXIT_USAGE;
+		rc = EXIT_USAGE;
+		goto out;
 	}
 	if (o.digest != NULL && strcmp(o.digest, "weekly") != 0)
 		goto bad;
@@ -291,22 +318,27 @@ cmd_alert(int argc, char **argv)
 	if (optind != argc || o.to == NULL ||
 	    (!o.dry_run && (o.smtp == NULL) == (o.sendmail == NULL))) {
 		fprintf(stderr, "tlsrpt alert: need --to and exactly one of --smtp, --sendmail "
-			"(or --dry-run)\n");
-		return EXIT_USAGE;
+			"(or --dry-run), or alert_to, alert_smtp_url, alert_sendmail\n");
+		rc = EXIT_USAGE;
+		goto out;
 	}
 	log_init("tlsrpt", verbose < 0 ? LOG_LEVEL_ERROR : verbose > 1 ? LOG_LEVEL_DEBUG :
 		 verbose ? LOG_LEVEL_INFO : LOG_LEVEL_WARN, 0);
 	signal(SIGPIPE, SIG_IGN);
-	st = store_open(cmd_db_url(o.db), &err);
+	st = store_open(cmd_db_url_cfg(conf, o.db), &err);
 	if (st == NULL) {
 		log_error("alert: %s", err.msg);
-		return EXIT_FAILURE_;
+		rc = EXIT_FAILURE_;
+		goto out;
 	}
 	rc = o.digest != NULL ? run_digest(st, &o, &cfg) : run_alert(st, &o, &cfg);
 	store_close(&st);
-	return rc;
+	goto out;
 bad:
 	fprintf(stderr, "tlsrpt alert: bad value for an option\n");
 	usage(stderr);
-	return EXIT_USAGE;
+	rc = EXIT_USAGE;
+out:
+	config_free(&conf);
+	return rc;
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "cmd/config_params.h"
 #include "collector/collectd.h"
 #include "util/log.h"
 
@@ -24,10 +25,12 @@ usage(FILE *f)
 	fprintf(f,
 	    "usage: tlsrpt collectd --socket PATH [--db URL] [--batch N] [--flush-ms MS]\n"
 	    "                       [--socket-mode OCTAL] [--socket-group NAME] [--rcvbuf BYTES]\n"
-	    "                       [--stats-secs S] [--foreground] [-v]\n"
-	    "Binds the unix datagram socket PATH (or $TLSRPT_SOCKET) and stores every result\n"
-	    "received in the database (--db, $TLSRPT_DB).  SIGTERM/SIGINT store what was\n"
-	    "received and exit; SIGHUP stores the current batch now.\n");
+	    "                       [--stats-secs S] [--foreground] [--config FILE] [-v]\n"
+	    "Binds the unix datagram socket PATH (or $TLSRPT_SOCKET, or collectd_socket in\n"
+	    "tlsrpt.conf) and stores every result received in the database (--db, $TLSRPT_DB,\n"
+	    "database_url).  Options not given come from tlsrpt.conf (collectd_*).\n"
+	    "SIGTERM/SIGINT store what was received and exit; SIGHUP stores the current\n"
+	    "batch now.\n");
 }
 
 /* Parses a whole decimal (or, with base 8, octal) number in [min, max]. */
@@ -59,18 +62,40 @@ cmd_collectd(int argc, char **argv)
 		{ "rcvbuf", required_argument, NULL, 'r' },
 		{ "stats-secs", required_argument, NULL, 'S' },
 		{ "foreground", no_argument, NULL, 'F' },
+		{ "config", required_argument, NULL, 'c' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct collectd_config cfg;
-	const char *db = NULL;
+	struct config *conf;
+	const char *db = NULL, *mode;
 	int foreground = 0, verbose = 0, c, rc;
 	struct err err;
 	long v;
 
+	if ((conf = cmd_config_load("collectd", cmd_config_path(argc, argv))) == NULL)
+		return EXIT_FAILURE_;
 	collectd_config_defaults(&cfg);
-	cfg.socket_path = getenv("TLSRPT_SOCKET");
+	/* tlsrpt.conf first; TLSRPT_SOCKET and the options below override it */
+	cfg.socket_path = config_get_string(conf, "collectd_socket");
+	if (getenv("TLSRPT_SOCKET") != NULL && *getenv("TLSRPT_SOCKET") != '\0')
+		cfg.socket_path = getenv("TLSRPT_SOCKET");
+	cfg.socket_group = config_get_string_or_null(conf, "collectd_socket_group");
+	cfg.batch_max = (size_t)config_get_int(conf, "collectd_batch_size");
+	cfg.flush_ms = (int)config_get_int(conf, "collectd_flush_ms");
+	cfg.stats_secs = (int)config_get_int(conf, "collectd_stats_interval");
+	cfg.rcvbuf = (size_t)config_get_int(conf, "collectd_rcvbuf");
+	mode = config_get_string_or_null(conf, "collectd_socket_mode");
+	if (mode != NULL) {
+		if (parse_num(mode, 8, 0, 07777, &v) < 0) {
+			fprintf(stderr, "tlsrpt collectd: %s: collectd_socket_mode: '%s' is not "
+				"an octal mode\n", config_origin(conf, "collectd_socket_mode"), mode);
+			rc = EXIT_FAILURE_;
+			goto out;
+		}
+		cfg.socket_mode = (int)v;
+	}
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
 		switch (c) {
@@ -103,18 +128,20 @@ cmd_collectd(int argc, char **argv)
 			cfg.stats_secs = (int)v;
 			break;
 		case 'F': foreground = 1; break;
+		case 'c': break;        /* read by cmd_config_path() */
 		case 'v': verbose = 1; break;
-		case 'h': usage(stdout); return EXIT_OK;
-		default: usage(stderr); return EXIT_USAGE;
+		case 'h': usage(stdout); rc = EXIT_OK; goto out;
+		default: usage(stderr); rc = EXIT_USAGE; goto out;
 		}
 	}
 	if (optind != argc || cfg.socket_path == NULL || *cfg.socket_path == '\0') {
 		fprintf(stderr, "tlsrpt collectd: %s\n", optind != argc ? "unexpected argument"
-					: "no socket: give --socket PATH or set TLSRPT_SOCKET");
+					: "no socket: give --socket PATH, set TLSRPT_SOCKET or collectd_socket");
 		usage(stderr);
-		return EXIT_USAGE;
+		rc = EXIT_USAGE;
+		goto out;
 	}
-	cfg.db_url = cmd_db_url(db);
+	cfg.db_url = cmd_db_url_cfg(conf, db);
 	cfg.daemonize = !foreground;
 	/* A daemon logs to syslog, at info (counters) unless -v asks for more. */
 	log_init("tlsrpt-collectd", verbose ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO, !foreground);
@@ -123,11 +150,15 @@ cmd_collectd(int argc, char **argv)
 		log_error("%s", err.msg);
 		if (!foreground)
 			fprintf(stderr, "tlsrpt collectd: %s\n", err.msg);
-		return EXIT_FAILURE_;
-	}
-	return rc == 0 ? EXIT_OK : EXIT_PARTIAL;
+		rc = EXIT_FAILURE_;
+	} else
+		rc = rc == 0 ? EXIT_OK : EXIT_PARTIAL;
+	goto out;
 bad:
 	fprintf(stderr, "tlsrpt collectd: bad value for an option: %s\n", optarg);
 	usage(stderr);
-	return EXIT_USAGE;
+	rc = EXIT_USAGE;
+out:
+	config_free(&conf);
+	return rc;
 }

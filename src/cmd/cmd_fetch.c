@@ -7,10 +7,12 @@
  */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "cmd/config_params.h"
 #include "cmd/fetch.h"
 #include "ingest/filedir.h"
 #include "ingest/maildir.h"
@@ -29,15 +31,17 @@ usage(FILE *f)
 	    "usage: tlsrpt fetch [--db URL] [-v] maildir DIR\n"
 	    "       tlsrpt fetch [--db URL] [-v] mbox FILE\n"
 	    "       tlsrpt fetch [--db URL] [-v] dir DIR\n"
-	    "       tlsrpt fetch [--db URL] [-v] imap URL [--user U] [--password-file F]\n"
+	    "       tlsrpt fetch [--db URL] [-v] imap [URL] [--user U] [--password-file F]\n"
 	    "                    [--cacert F] [--mailbox MAILBOX] [--move-to FOLDER] [--seen]\n"
+	    "(and --config FILE: tlsrpt.conf; its fetch_imap_* settings fill what is not given)\n"
 	    "\n"
 	    "Stores every TLSRPT report found (mail with a gzip/JSON report part,\n"
 	    "or report files) and prints \"fetched N messages: N stored, N duplicates,\n"
 	    "N errors\".  A report already stored counts as a duplicate.\n"
 	    "imap URL is imaps://host[:port][/MAILBOX] or imap://… (STARTTLS is\n"
-	    "required); the password comes from --password-file or the\n"
-	    "TLSRPT_IMAP_PASSWORD environment variable, never from the command line.\n"
+	    "required; default fetch_imap_url); the password comes from --password-file,\n"
+	    "the TLSRPT_IMAP_PASSWORD environment variable or fetch_imap_password_file,\n"
+	    "never from the command line.\n"
 	    "Mail already fetched is not fetched again (the last UID is kept in the\n"
 	    "store); --seen / --move-to apply only to mail whose reports were stored.\n"
 	    "Exit status: 0 all stored, %d some messages refused, %d usage, %d failure.\n",
@@ -123,7 +127,7 @@ int
 cmd_fetch(int argc, char **argv)
 {
 	enum { OPT_DB = 256, OPT_USER, OPT_PWFILE, OPT_CACERT, OPT_MAILBOX,
-	       OPT_MOVE, OPT_SEEN };
+	       OPT_MOVE, OPT_SEEN, OPT_CONFIG };
 	static const struct option opts[] = {
 		{ "db", required_argument, NULL, OPT_DB },
 		{ "user", required_argument, NULL, OPT_USER },
@@ -132,6 +136,7 @@ cmd_fetch(int argc, char **argv)
 		{ "mailbox", required_argument, NULL, OPT_MAILBOX },
 		{ "move-to", required_argument, NULL, OPT_MOVE },
 		{ "seen", no_argument, NULL, OPT_SEEN },
+		{ "config", required_argument, NULL, OPT_CONFIG },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -139,8 +144,9 @@ cmd_fetch(int argc, char **argv)
 	struct fetch_imap_options io = { 0 };
 	struct fetch_run run = { 0 };
 	struct err err = { "" };
-	const char *db = NULL, *kind, *arg;
-	int c, verbose = 0, rc;
+	struct config *conf = NULL;
+	const char *db = NULL, *kind, *arg, *env;
+	int c, verbose = 0, rc = EXIT_USAGE;
 
 	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
 		switch (c) {
@@ -151,32 +157,51 @@ cmd_fetch(int argc, char **argv)
 		case OPT_MAILBOX: io.mailbox = optarg; break;
 		case OPT_MOVE: io.move_to = optarg; break;
 		case OPT_SEEN: io.mark_seen = 1; break;
+		case OPT_CONFIG: break;         /* read by cmd_config_path() */
 		case 'v': verbose++; break;
 		case 'h': usage(stdout); return EXIT_OK;
 		default: usage(stderr); return EXIT_USAGE;
 		}
 	}
-	if (argc - optind != 2) {
+	if ((conf = cmd_config_load("fetch", cmd_config_path(argc, argv))) == NULL)
+		return EXIT_FAILURE_;
+	/* the options override tlsrpt.conf */
+	if (io.user == NULL)
+		io.user = config_get_string_or_null(conf, "fetch_imap_user");
+	env = getenv("TLSRPT_IMAP_PASSWORD");
+	if (io.password_file == NULL && (env == NULL || *env == '\0'))
+		io.password_file = config_get_string_or_null(conf, "fetch_imap_password_file");
+	if (io.cacert == NULL)
+		io.cacert = config_get_string_or_null(conf, "fetch_imap_cacert");
+	if (io.mailbox == NULL)
+		io.mailbox = config_get_string_or_null(conf, "fetch_imap_mailbox");
+	if (io.move_to == NULL)
+		io.move_to = config_get_string_or_null(conf, "fetch_imap_move_to");
+	io.mark_seen |= config_get_bool(conf, "fetch_imap_seen");
+	kind = optind < argc ? argv[optind] : NULL;
+	arg = optind + 1 < argc ? argv[optind + 1] : NULL;
+	if (kind != NULL && strcmp(kind, "imap") == 0 && arg == NULL && optind + 1 == argc)
+		arg = config_get_string_or_null(conf, "fetch_imap_url");
+	if (kind == NULL || arg == NULL || argc - optind > 2) {
 		usage(stderr);
-		return EXIT_USAGE;
+		goto out;
 	}
-	kind = argv[optind];
-	arg = argv[optind + 1];
 	if (strcmp(kind, "maildir") != 0 && strcmp(kind, "mbox") != 0 &&
 	    strcmp(kind, "dir") != 0 && strcmp(kind, "imap") != 0) {
 		fprintf(stderr, "tlsrpt fetch: unknown source '%s' (maildir, mbox, dir, imap)\n",
 			kind);
-		return EXIT_USAGE;
+		goto out;
 	}
 	io.url = arg;
 	if (verbose > 0)
 		log_init("tlsrpt", verbose > 1 ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO, 0);
 	ingest_limits_default(&run.limits);
 	run.progress = isatty(2) && verbose == 0;
-	run.store = store_open(cmd_db_url(db), &err);
+	run.store = store_open(cmd_db_url_cfg(conf, db), &err);
 	if (run.store == NULL) {
 		fprintf(stderr, "tlsrpt fetch: %s\n", err.msg);
-		return EXIT_FAILURE_;
+		rc = EXIT_FAILURE_;
+		goto out;
 	}
 	rc = run_source(&run, kind, arg, &io);
 	if (run.progress)
@@ -186,6 +211,10 @@ cmd_fetch(int argc, char **argv)
 	       run.counts.errors);
 	store_close(&run.store);
 	if (rc != 0)
-		return EXIT_FAILURE_;
-	return run.counts.errors > 0 ? EXIT_PARTIAL : EXIT_OK;
+		rc = EXIT_FAILURE_;
+	else
+		rc = run.counts.errors > 0 ? EXIT_PARTIAL : EXIT_OK;
+out:
+	config_free(&conf);
+	return rc;
 }

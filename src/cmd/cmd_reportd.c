@@ -118,7 +118,7 @@ cmd_reportd(int argc, char **argv)
 	struct dns *dns = NULL;
 	struct err err;
 	sigset_t set;
-	int64_t jitter_max = 4 * 3600, jitter, day, next;
+	int64_t jitter_max = -1, jitter, day, next;     /* -1: reportd_jitter */
 	int c, ret = EXIT_USAGE;
 
 	if (opts == NULL)
@@ -150,6 +150,8 @@ cmd_reportd(int argc, char **argv)
 	}
 	if (optind != argc || send_options_finish(&o) < 0)
 		goto out;
+	if (jitter_max < 0)
+		jitter_max = config_get_int(o.cfg, "reportd_jitter");
 	log_init("tlsrpt reportd", o.verbose ? LOG_LEVEL_INFO : LOG_LEVEL_WARN, 0);
 	ret = EXIT_FAILURE_;
 	/* SIGTERM/SIGINT are taken synchronously by the clock's sleep */
@@ -174,8 +176,9 @@ cmd_reportd(int argc, char **argv)
 			jitter = schedule_jitter(jitter_max);
 		}
 		if ((next = pass(r, s, now, jitter, &err)) < 0) {
-			log_error("%s", err.msg);
-			goto out;
+			/* a store hiccup: say so and try again in a while */
+			log_error("%s; trying again in 5 minutes", err.msg);
+			next = now + 300;
 		}
 		log_debug("next wake-up at %lld", (long long)next);
 		if (!clock.sleep_until(clock.ctx, next))

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "cmd/config_params.h"
 #include "net/http_server.h"
 #include "serve/serve.h"
 #include "util/buf.h"
@@ -29,7 +30,8 @@ usage(FILE *f)
 {
 	fprintf(f,
 "usage: tlsrpt serve [--listen ADDR:PORT] [--db URL] [--tls-cert FILE --tls-key FILE]\n"
-"                    [--max-body BYTES] [--path /tlsrpt] [--threads N] [-v] [-q]\n"
+"                    [--max-body BYTES] [--path /tlsrpt] [--threads N] [--config FILE]\n"
+"                    [-v] [-q]\n"
 "\n"
 "  --listen ADDR:PORT  where to listen (default 127.0.0.1:8460; port 0 = any free)\n"
 "  --db URL            the store (default: $TLSRPT_DB, else the configured one)\n"
@@ -38,6 +40,7 @@ usage(FILE *f)
 "  --max-body BYTES    largest POST body accepted (default 10485760; 413 past it)\n"
 "  --path PATH         path of the report endpoint (default /tlsrpt; POST / works too)\n"
 "  --threads N         worker threads (default 4)\n"
+"  --config FILE       tlsrpt.conf to read; options override its serve_* settings\n"
 "\n"
 "Routes: POST PATH (reports), GET / (dashboard), GET /api/summary|failures|reports,\n"
 "GET /metrics, GET /healthz.\n");
@@ -94,8 +97,10 @@ cmd_serve(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "config", required_argument, NULL, 'C' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct config *conf;
 	struct http_server_config hc;
 	struct serve_config sc;
 	struct serve *app = NULL;
@@ -109,7 +114,15 @@ cmd_serve(int argc, char **argv)
 
 	memset(&hc, 0, sizeof(hc));
 	memset(&sc, 0, sizeof(sc));
-	hc.listen = "127.0.0.1:8460";
+	if ((conf = cmd_config_load("serve", cmd_config_path(argc, argv))) == NULL)
+		return EXIT_FAILURE_;
+	/* tlsrpt.conf first; the options below override it */
+	hc.listen = config_get_string(conf, "serve_listen");
+	sc.post_path = config_get_string(conf, "serve_path");
+	sc.max_body = (size_t)config_get_int(conf, "serve_max_body");
+	threads = (size_t)config_get_int(conf, "serve_threads");
+	cert_path = config_get_string_or_null(conf, "serve_tls_cert");
+	key_path = config_get_string_or_null(conf, "serve_tls_key");
 	while ((c = getopt_long(argc, argv, "vqh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'l': hc.listen = optarg; break;
@@ -119,26 +132,30 @@ cmd_serve(int argc, char **argv)
 		case 'p': sc.post_path = optarg; break;
 		case 'v': verbose++; break;
 		case 'q': quiet = 1; break;
-		case 'h': usage(stdout); return EXIT_OK;
+		case 'C': break;        /* read by cmd_config_path() */
+		case 'h': usage(stdout); rc = EXIT_OK; goto out;
 		case 'm':
 			if (parse_size(optarg, &sc.max_body) != 0) {
 				fprintf(stderr, "tlsrpt serve: --max-body: expected a byte count\n");
-				return EXIT_USAGE;
+				rc = EXIT_USAGE;
+				goto out;
 			}
 			break;
 		case 't':
 			if (parse_size(optarg, &threads) != 0 || threads > 256) {
 				fprintf(stderr, "tlsrpt serve: --threads: expected 1 to 256\n");
-				return EXIT_USAGE;
+				rc = EXIT_USAGE;
+				goto out;
 			}
 			break;
-		default: usage(stderr); return EXIT_USAGE;
+		default: usage(stderr); rc = EXIT_USAGE; goto out;
 		}
 	}
 	if (optind != argc || (cert_path == NULL) != (key_path == NULL)) {
 		fprintf(stderr, "tlsrpt serve: %s\n", optind != argc ? "unexpected argument" :
-			"--tls-cert and --tls-key go together");
-		return EXIT_USAGE;
+			"--tls-cert and --tls-key (serve_tls_cert, serve_tls_key) go together");
+		rc = EXIT_USAGE;
+		goto out;
 	}
 	log_init("tlsrpt", quiet ? LOG_LEVEL_ERROR : verbose > 1 ? LOG_LEVEL_DEBUG :
 		 verbose ? LOG_LEVEL_INFO : LOG_LEVEL_WARN, 0);
@@ -148,7 +165,7 @@ cmd_serve(int argc, char **argv)
 		if (cert == NULL || key == NULL)
 			goto out;
 	}
-	sc.db_url = cmd_db_url(db);
+	sc.db_url = cmd_db_url_cfg(conf, db);
 	app = serve_new(&sc, &err);
 	if (app == NULL) {
 		fprintf(stderr, "tlsrpt serve: %s\n", err.msg);
@@ -182,5 +199,6 @@ out:
 		memset(key, 0, strlen(key));
 	free(cert);
 	free(key);
+	config_free(&conf);
 	return rc;
 }

@@ -8,13 +8,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmd/cmd.h"
+#include "cmd/config_params.h"
 #include "util/xalloc.h"
 
 enum {
 	O_DB = SEND_OPT_BASE, O_RESOLVER, O_SUBMITTER, O_ORG, O_CONTACT, O_FROM, O_SMTP,
 	O_SMTP_USER, O_SMTP_PASSWORD_FILE, O_SMTP_REQUIRE_TLS, O_SENDMAIL, O_DKIM_KEY,
 	O_DKIM_SELECTOR, O_DKIM_DOMAIN, O_CACERT, O_HTTPS_INSECURE, O_SMTP_INSECURE,
-	O_ONLY_FAILURES, O_UNCOMPRESSED, O_TIMEOUT, O_VERBOSE,
+	O_ONLY_FAILURES, O_UNCOMPRESSED, O_TIMEOUT, O_VERBOSE, O_CONFIG,
 };
 
 const struct option send_long_options[] = {
@@ -39,6 +41,7 @@ const struct option send_long_options[] = {
 	{ "uncompressed", no_argument, NULL, O_UNCOMPRESSED },
 	{ "timeout", required_argument, NULL, O_TIMEOUT },
 	{ "verbose", no_argument, NULL, O_VERBOSE },
+	{ "config", required_argument, NULL, O_CONFIG },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -61,7 +64,9 @@ const char send_options_usage[] =
 	"  --only-failures          do not send reports without failures\n"
 	"  --uncompressed           send application/tlsrpt+json instead of +gzip\n"
 	"  --timeout SECONDS        per delivery attempt (default 120)\n"
-	"  --verbose                log what is done\n";
+	"  --verbose                log what is done\n"
+	"  --config FILE            tlsrpt.conf to read (default $TLSRPT_CONFIG, else\n"
+	"                           /etc/tlsrpt/tlsrpt.conf); options override its report_*\n";
 
 static char *
 read_secret(const char *path)
@@ -120,9 +125,52 @@ send_options_apply(struct send_options *o, int opt, const char *arg)
 		}
 		break;
 	case O_VERBOSE: o->verbose = 1; break;
+	case O_CONFIG: o->config_path = arg; break;
 	default: return 0;
 	}
 	return 1;
+}
+
+/* *field = the tlsrpt.conf value of name when the options left it unset. */
+static void
+from_config(const struct config *cfg, const char **field, const char *name)
+{
+	if (*field == NULL)
+		*field = config_get_string_or_null(cfg, name);
+}
+
+/* Takes from tlsrpt.conf what the options did not set. */
+static int
+apply_config(struct send_options *o)
+{
+	struct reporter_config *c = &o->rc;
+	const char *pwfile, *env = getenv("TLSRPT_SMTP_PASSWORD");
+
+	if ((o->cfg = cmd_config_load("reporter", o->config_path)) == NULL)
+		return -1;
+	o->db = cmd_db_url_cfg(o->cfg, o->db);
+	from_config(o->cfg, &c->submitter, "report_submitter");
+	from_config(o->cfg, &c->organization, "report_organization");
+	from_config(o->cfg, &c->contact_info, "report_contact");
+	from_config(o->cfg, &c->from, "report_from");
+	if (c->smtp.url == NULL && c->sendmail == NULL) {  /* --smtp or --sendmail wins */
+		from_config(o->cfg, &c->smtp.url, "report_smtp_url");
+		from_config(o->cfg, &c->sendmail, "report_sendmail");
+	}
+	from_config(o->cfg, &c->smtp.user, "report_smtp_user");
+	from_config(o->cfg, &c->dkim_key, "report_dkim_key");
+	from_config(o->cfg, &c->dkim_selector, "report_dkim_selector");
+	from_config(o->cfg, &c->dkim_domain, "report_dkim_domain");
+	from_config(o->cfg, &c->https.cacert, "report_cacert");
+	from_config(o->cfg, &c->smtp.cacert, "report_cacert");
+	from_config(o->cfg, &o->dns.resolver, "report_resolver");
+	c->smtp.require_tls |= config_get_bool(o->cfg, "report_smtp_require_tls");
+	c->only_failures |= config_get_bool(o->cfg, "report_only_failures");
+	pwfile = config_get_string_or_null(o->cfg, "report_smtp_password_file");
+	if (o->password == NULL && (env == NULL || *env == '\0') && pwfile != NULL &&
+	    (o->password = read_secret(pwfile)) == NULL)
+		return -1;
+	return 0;
 }
 
 int
@@ -131,8 +179,10 @@ send_options_finish(struct send_options *o)
 	struct reporter_config *c = &o->rc;
 	const char *env = getenv("TLSRPT_SMTP_PASSWORD");
 
+	if (apply_config(o) < 0)
+		return -1;
 	if (c->submitter == NULL) {
-		fprintf(stderr, "tlsrpt: --submitter DOMAIN is required\n");
+		fprintf(stderr, "tlsrpt: --submitter DOMAIN (or report_submitter) is required\n");
 		return -1;
 	}
 	if ((c->dkim_key != NULL) != (c->dkim_selector != NULL)) {
@@ -151,4 +201,5 @@ send_options_clear(struct send_options *o)
 {
 	free(o->password);
 	o->password = NULL;
+	config_free(&o->cfg);
 }

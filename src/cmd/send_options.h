@@ -11,6 +11,7 @@
 
 #include "net/dns.h"
 #include "report/reporter.h"
+#include "util/config.h"
 
 struct send_options {
 	struct reporter_config rc;
@@ -18,6 +19,8 @@ struct send_options {
 	struct dns_options dns;
 	char *password;               /* owned: read from the file or the env */
 	int verbose;
+	const char *config_path;      /* --config, or NULL */
+	struct config *cfg;           /* owned: tlsrpt.conf, loaded by send_options_finish() */
 };
 
 /* The long options both commands accept, for getopt_long; ends with a
@@ -30,7 +33,10 @@ extern const char send_options_usage[];
  * send_long_options, 0 if not, -1 (message printed) if its value is bad. */
 int send_options_apply(struct send_options *o, int opt, const char *arg);
 
-/* Fills defaults and checks the combination (submitter set, DKIM options
+/* Loads tlsrpt.conf (--config, $TLSRPT_CONFIG or the default file) and
+ * takes from it (report_* parameters) what the options left unset, so
+ * options override the file; o->db becomes the store URL to use.  Then
+ * fills defaults and checks the combination (submitter set, DKIM options
  * complete, password file readable).  Returns 0, or -1 with a message
  * printed. */
 int send_options_finish(struct send_options *o);

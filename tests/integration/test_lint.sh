@@ -32,4 +32,14 @@ if ls man/*.[0-9] >/dev/null 2>&1; then
 	if out=$(mandoc -Tlint -W warning man/*.[0-9] 2>&1); then ok "man pages pass mandoc -Tlint"
 	else fail "mandoc -Tlint" "$out"; fi
 fi
+
+# Every tlsrpt.conf parameter is documented, and nothing else is
+# (Postfix mantools/check-postconf-undocumented).
+if params=$("$TLSRPT" config --defaults | sed -n 's/^\([a-z0-9_]*\) =.*/\1/p') && [ -n "$params" ]; then
+	documented=$(sed -n 's/^\.It Cm \([a-z0-9_]*\).*/\1/p' man/tlsrpt.conf.5 | sort -u)
+	missing=$(for p in $params; do echo "$documented" | grep -qx "$p" || echo "$p"; done)
+	extra=$(for p in $documented; do echo "$params" | grep -qx "$p" || echo "$p"; done)
+	if [ -z "$missing$extra" ]; then ok "every tlsrpt.conf parameter is in man/tlsrpt.conf.5 (and no other)"
+	else fail "man/tlsrpt.conf.5 out of date" "undocumented: $(echo $missing)" "documented but unknown: $(echo $extra)"; fi
+else fail "tlsrpt config --defaults printed no parameters"; fi
 tap_done

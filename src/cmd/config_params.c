@@ -1,0 +1,150 @@
+/*
+ * config_params: the tlsrpt.conf parameters (see config_params.h).
+ * Add a parameter here only together with the code that reads it and its
+ * entry in man/tlsrpt.conf.5.  Defaults are written as in the file.
+ */
+#include "cmd/config_params.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+extern char **environ;
+
+const struct config_param config_params[] = {
+	{ "database_url", CONFIG_STRING, "sqlite:/var/lib/tlsrpt/tlsrpt.db", 0, 0,
+	  "report store: sqlite:PATH or postgresql://… (flag --db, env TLSRPT_DB)" },
+
+	/* tlsrpt collectd */
+	{ "collectd_socket", CONFIG_STRING, "", 0, 0,
+	  "unix datagram socket the MTAs send results to (flag --socket, env TLSRPT_SOCKET)" },
+	{ "collectd_socket_mode", CONFIG_STRING, "", 0, 0,
+	  "octal permissions of the socket, e.g. 0660; empty: as the umask gives (--socket-mode)" },
+	{ "collectd_socket_group", CONFIG_STRING, "", 0, 0,
+	  "group of the socket; empty: unchanged (--socket-group)" },
+	{ "collectd_batch_size", CONFIG_INT, "1000", 1, 1000000,
+	  "results stored per transaction (--batch)" },
+	{ "collectd_flush_ms", CONFIG_INT, "200", 1, 600000,
+	  "milliseconds of quiet before a partial batch is stored (--flush-ms)" },
+	{ "collectd_stats_interval", CONFIG_DURATION, "5m", 0, 86400,
+	  "how often counters are logged; 0: only at exit (--stats-secs)" },
+	{ "collectd_rcvbuf", CONFIG_SIZE, "8M", 0, 1 << 30,
+	  "socket receive buffer asked for (--rcvbuf)" },
+
+	/* tlsrpt send and tlsrpt reportd (the reporter) */
+	{ "report_submitter", CONFIG_STRING, "", 0, 0,
+	  "our domain: in report-ids and TLS-Report-Submitter; required (--submitter)" },
+	{ "report_organization", CONFIG_STRING, "", 0, 0,
+	  "organization-name in reports; empty: the submitter (--org)" },
+	{ "report_contact", CONFIG_STRING, "", 0, 0,
+	  "contact-info in reports; empty: postmaster@SUBMITTER (--contact)" },
+	{ "report_from", CONFIG_STRING, "", 0, 0,
+	  "From: and envelope sender of report mail; empty: the contact (--from)" },
+	{ "report_smtp_url", CONFIG_STRING, "", 0, 0,
+	  "submit report mail over SMTP: smtp://host:587 or smtps://host:465 (--smtp)" },
+	{ "report_smtp_user", CONFIG_STRING, "", 0, 0,
+	  "SMTP AUTH user (--smtp-user)" },
+	{ "report_smtp_password_file", CONFIG_STRING, "", 0, 0,
+	  "file holding the SMTP AUTH password (--smtp-password-file, env TLSRPT_SMTP_PASSWORD)" },
+	{ "report_smtp_require_tls", CONFIG_BOOL, "no", 0, 0,
+	  "refuse to submit without STARTTLS (--smtp-require-tls)" },
+	{ "report_sendmail", CONFIG_STRING, "", 0, 0,
+	  "submit report mail through this command instead of SMTP (--sendmail)" },
+	{ "report_dkim_key", CONFIG_STRING, "", 0, 0,
+	  "PEM private key to DKIM-sign report mail; empty: unsigned (--dkim-key)" },
+	{ "report_dkim_selector", CONFIG_STRING, "", 0, 0,
+	  "DKIM selector (--dkim-selector)" },
+	{ "report_dkim_domain", CONFIG_STRING, "", 0, 0,
+	  "DKIM signing domain; empty: the submitter (--dkim-domain)" },
+	{ "report_cacert", CONFIG_STRING, "", 0, 0,
+	  "CA bundle for HTTPS and SMTP; empty: the system one (--cacert)" },
+	{ "report_resolver", CONFIG_STRING, "", 0, 0,
+	  "DNS resolver IP[@PORT] for _smtp._tls lookups; empty: the system one (--resolver)" },
+	{ "report_only_failures", CONFIG_BOOL, "no", 0, 0,
+	  "send no report for a day without failures (--only-failures)" },
+	{ "reportd_jitter", CONFIG_DURATION, "4h", 0, 86400,
+	  "reportd waits a random delay up to this after midnight UTC (--jitter)" },
+
+	/* tlsrpt serve */
+	{ "serve_listen", CONFIG_STRING, "127.0.0.1:8460", 0, 0,
+	  "ADDR:PORT the HTTP(S) server listens on (--listen)" },
+	{ "serve_path", CONFIG_STRING, "/tlsrpt", 0, 0,
+	  "path of the rua=https report endpoint (--path)" },
+	{ "serve_max_body", CONFIG_SIZE, "10M", 1, INT64_C(1) << 32,
+	  "largest report POST accepted; larger ones get 413 (--max-body)" },
+	{ "serve_threads", CONFIG_INT, "4", 1, 256,
+	  "worker threads (--threads)" },
+	{ "serve_tls_cert", CONFIG_STRING, "", 0, 0,
+	  "PEM certificate chain; with serve_tls_key the server speaks HTTPS (--tls-cert)" },
+	{ "serve_tls_key", CONFIG_STRING, "", 0, 0,
+	  "PEM private key for serve_tls_cert (--tls-key)" },
+
+	/* tlsrpt alert */
+	{ "alert_to", CONFIG_STRING, "", 0, 0,
+	  "who gets failure alerts and digests (--to)" },
+	{ "alert_from", CONFIG_STRING, "tlsrpt@localhost", 0, 0,
+	  "From: address of alert mail (--from)" },
+	{ "alert_smtp_url", CONFIG_STRING, "", 0, 0,
+	  "send alert mail over SMTP: smtp://host:587 or smtps://host:465 (--smtp)" },
+	{ "alert_sendmail", CONFIG_STRING, "", 0, 0,
+	  "send alert mail through this command instead (--sendmail)" },
+	{ "alert_cacert", CONFIG_STRING, "", 0, 0,
+	  "CA bundle for the SMTP server; empty: the system one (--cacert)" },
+	{ "alert_require_tls", CONFIG_BOOL, "no", 0, 0,
+	  "refuse to send without STARTTLS (--require-tls)" },
+	{ "alert_threshold_rate", CONFIG_STRING, "0.01", 0, 0,
+	  "alert only for domains whose failure rate is at least this, 0 to 1 (--threshold-rate)" },
+	{ "alert_min_failures", CONFIG_INT, "1", 0, INT64_C(1000000000),
+	  "alert only for failure kinds with at least this many failed sessions (--min-failures)" },
+	{ "alert_renotify", CONFIG_DURATION, "7d", 0, 3650 * 86400,
+	  "mail a failure kind again after this long if it recurs; 0: never (--renotify-days)" },
+
+	/* tlsrpt fetch imap */
+	{ "fetch_imap_url", CONFIG_STRING, "", 0, 0,
+	  "mailbox for 'tlsrpt fetch imap' without URL: imaps://host[:port][/MAILBOX]" },
+	{ "fetch_imap_user", CONFIG_STRING, "", 0, 0,
+	  "IMAP login (--user)" },
+	{ "fetch_imap_password_file", CONFIG_STRING, "", 0, 0,
+	  "file holding the IMAP password (--password-file, env TLSRPT_IMAP_PASSWORD)" },
+	{ "fetch_imap_cacert", CONFIG_STRING, "", 0, 0,
+	  "CA bundle for the IMAP server; empty: the system one (--cacert)" },
+	{ "fetch_imap_mailbox", CONFIG_STRING, "", 0, 0,
+	  "mailbox to read; empty: the one in the URL, else INBOX (--mailbox)" },
+	{ "fetch_imap_move_to", CONFIG_STRING, "", 0, 0,
+	  "move mail whose reports were stored to this folder (--move-to)" },
+	{ "fetch_imap_seen", CONFIG_BOOL, "no", 0, 0,
+	  "flag mail whose reports were stored \\Seen (--seen)" },
+	{ NULL, CONFIG_STRING, NULL, 0, 0, NULL },
+};
+
+struct config *
+config_params_load(const char *path, struct err *err)
+{
+	return config_load(config_params, path, environ, err);
+}
+
+const char *
+cmd_config_path(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+			return argv[i + 1];
+		if (strncmp(argv[i], "--config=", 9) == 0)
+			return argv[i] + 9;
+	}
+	return NULL;
+}
+
+struct config *
+cmd_config_load(const char *who, const char *path)
+{
+	struct err err = { { 0 } };
+	struct config *c = config_params_load(path, &err);
+
+	if (c == NULL)
+		fprintf(stderr, "tlsrpt %s: config: %s\n", who, err.msg);
+	return c;
+}

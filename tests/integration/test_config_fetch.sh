@@ -1,0 +1,56 @@
+#!/bin/sh
+# `tlsrpt fetch imap` with every IMAP setting taken from tlsrpt.conf
+# (fetch_imap_*, database_url) against a real Dovecot (tests/components/
+# imap.sh) on loopback: URL, user, password file, CA, \Seen; a flag still
+# overrides the file; a wrong fetch_imap_cacert is refused.
+. "$(dirname "$0")/tap.sh"
+dir=$(mktemp -d /tmp/tlsrpt-config-fetch.XXXXXX)
+chmod o+x "$dir"
+trap 'bash "$COMPONENTS/imap.sh" stop "$dir/imap" >/dev/null 2>&1; rm -rf "$dir"' EXIT
+unset TLSRPT_IMAP_PASSWORD TLSRPT_DB TLSRPT_CONFIG
+corpus="$TLSRPT_SRC/tests/corpus"
+cp "$corpus/kravietz+tlsrpt-rs/google1.eml" "$corpus/kravietz+tlsrpt-rs/mail.ru.eml" "$dir/"
+if ! bash "$COMPONENTS/imap.sh" add "$dir/imap" tls "$dir"/*.eml >/dev/null 2>"$dir/add.err" ||
+   ! bash "$COMPONENTS/imap.sh" start "$dir/imap" >/dev/null 2>"$dir/start.err"; then
+	fail "dovecot starts" "$(cat "$dir/add.err" "$dir/start.err")"
+	tap_done; exit
+fi
+eval "$(cat "$dir/imap/env")"
+printf '%s\n' "$IMAP_PASS" > "$dir/imap.pw"
+cat > "$dir/tlsrpt.conf" <<CONF
+# everything 'tlsrpt fetch imap' needs
+database_url = sqlite:$dir/tlsrpt.db
+fetch_imap_url = imaps://localhost:$IMAPS_PORT
+fetch_imap_user = $IMAP_USER
+fetch_imap_password_file = $dir/imap.pw
+fetch_imap_cacert = $IMAP_CA
+fetch_imap_seen = yes
+CONF
+
+out=$("$TLSRPT" fetch --config "$dir/tlsrpt.conf" imap 2>&1)
+rc=$?
+case "$out" in
+*"fetched 2 messages: 2 stored"*) [ "$rc" = 0 ] && ok "fetch imap with URL, user, password file and CA from tlsrpt.conf" ||
+	fail "fetch imap from tlsrpt.conf: status $rc" "$out" ;;
+*) fail "fetch imap from tlsrpt.conf" "rc=$rc" "$out" ;;
+esac
+flags=$(curl -sS --cacert "$IMAP_CA" -u "$IMAP_USER:$IMAP_PASS" "imaps://localhost:$IMAPS_PORT/INBOX" \
+	-X 'FETCH 1:* FLAGS' 2>&1)
+n_seen=$(echo "$flags" | grep -c 'Seen')
+[ "$n_seen" = 2 ] && ok "fetch_imap_seen = yes flagged both stored messages \\Seen" ||
+	fail "fetch_imap_seen" "$flags"
+out=$(env TLSRPT_CONFIG="$dir/tlsrpt.conf" "$TLSRPT" fetch imap 2>&1)
+case "$out" in *"fetched 0 messages"*) ok "TLSRPT_CONFIG: second fetch finds nothing new" ;;
+*) fail "second fetch through TLSRPT_CONFIG" "$out" ;; esac
+out=$("$TLSRPT" fetch --config "$dir/tlsrpt.conf" imap --cacert /etc/ssl/certs/ca-certificates.crt 2>&1)
+rc=$?
+case "$out" in *certificate*|*SSL*|*TLS*) ;; *) rc="$rc, no certificate error" ;; esac
+[ "$rc" = 3 ] && ok "--cacert overrides fetch_imap_cacert (the system CAs refuse the test CA)" ||
+	fail "--cacert over fetch_imap_cacert" "rc=$rc" "$out"
+sed "s|^fetch_imap_password_file = .*|fetch_imap_password_file = $dir/nonexistent|" \
+	"$dir/tlsrpt.conf" > "$dir/nopw.conf"
+out=$(env TLSRPT_IMAP_PASSWORD="$IMAP_PASS" "$TLSRPT" fetch --config "$dir/nopw.conf" imap 2>&1)
+rc=$?
+[ "$rc" = 0 ] && ok "TLSRPT_IMAP_PASSWORD overrides fetch_imap_password_file" ||
+	fail "TLSRPT_IMAP_PASSWORD over fetch_imap_password_file" "rc=$rc" "$out"
+tap_done
