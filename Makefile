@@ -139,6 +139,10 @@ golden-update: all
 lint:
 	@sh scripts/lint.sh
 
+# libtlsrpt's version (pkg-config) and functions (one man link each).
+LIBTLSRPT_VERSION = $(shell awk '/define TLSRPT_VERSION_(MAJOR|MINOR|PATCH) /{v = v (v == "" ? "" : ".") $$3} END {print v}' include/tlsrpt_version.h)
+LIBTLSRPT_FUNCS = $(shell sed -n 's/^[[:space:]]*\(tlsrpt_[a-z_]*\);$$/\1/p' lib/libtlsrpt.map)
+
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include
 	install -m 755 $(PROGRAM) $(DESTDIR)$(PREFIX)/bin/tlsrpt
@@ -146,6 +150,11 @@ install: all
 	install -m 755 $(LIB_SO) $(DESTDIR)$(PREFIX)/lib/
 	ln -sf libtlsrpt.so.0 $(DESTDIR)$(PREFIX)/lib/libtlsrpt.so
 	install -m 644 include/tlsrpt.h include/tlsrpt_version.h $(DESTDIR)$(PREFIX)/include/
+	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/share/man/man3
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(LIBTLSRPT_VERSION)|' lib/libtlsrpt.pc.in \
+	  > $(DESTDIR)$(PREFIX)/lib/pkgconfig/libtlsrpt.pc
+	install -m 644 man/tlsrpt.3 $(DESTDIR)$(PREFIX)/share/man/man3/
+	for f in $(LIBTLSRPT_FUNCS); do echo '.so man3/tlsrpt.3' > $(DESTDIR)$(PREFIX)/share/man/man3/$$f.3; done
 
 clean:
 	rm -rf build

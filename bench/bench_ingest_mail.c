@@ -2,7 +2,8 @@
  * bench_ingest_mail: report mails unwrapped per second (gmime parse,
  * base64, gunzip; the JSON is not parsed).  Cycles over the corpus .eml
  * files that hold a report for about two seconds and prints
- * "ingest_mail: N messages/s".  Usage: bench_ingest_mail [corpus-dir].
+ * "ingest_mail: N messages/s".  Usage: bench_ingest_mail [corpus-dir]
+ * (default $TLSRPT_SRC/tests/corpus, else tests/corpus).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,15 +50,25 @@ now(void)
 int
 main(int argc, char **argv)
 {
-	const char *dir = argc > 1 ? argv[1] : "tests/corpus";
+	const char *src = getenv("TLSRPT_SRC");
+	char def[1024];
+	const char *dir = argv[1];
 	char *data[BENCH_MAX_FILES];
 	size_t len[BENCH_MAX_FILES], bytes = 0;
 	size_t nfiles = sizeof(files) / sizeof(files[0]);
 	unsigned long messages = 0;
 	double start, elapsed;
 
+	if (argc < 2) {
+		int n = snprintf(def, sizeof(def), "%s/tests/corpus", src ? src : ".");
+
+		if (n < 0 || (size_t)n >= sizeof(def))
+			return 1;
+		dir = def;
+	}
+
 	for (size_t i = 0; i < nfiles; i++) {
-		char path[1024];
+		char path[2048];
 		FILE *f;
 
 		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);

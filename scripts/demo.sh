@@ -16,12 +16,15 @@ n=$(echo "$files" | wc -l)
 echo "== tlsrpt demo: $n sample files from tests/corpus into $db"
 echo
 # shellcheck disable=SC2086
-"$tlsrpt" parse -v --db "$db" $files 2>&1
+"$tlsrpt" parse -v --db "$db" $files > "$dir/parse.log" 2>&1
 rc=$?
+cat "$dir/parse.log"
 echo
 case $rc in
 0) echo "== parse: every file held a report (exit 0)" ;;
-1) echo "== parse: done; the files named above could not be read as reports and were skipped (exit 1)" ;;
+1) echo "== parse: done (exit 1); refused and skipped, the rest stored:"
+   grep -E ': (no report found|unreadable|not a valid report|open|input larger)' "$dir/parse.log" |
+	sed 's/^/   /' ;;
 *) echo "== parse failed (exit $rc)"; exit "$rc" ;;
 esac
 echo

@@ -200,9 +200,15 @@ function load(url) {
 
 function main() {
   var f = filters(), q = f.api ? '?' + f.api : '', status = document.getElementById('status');
-  Promise.all([load('/api/summary' + q), load('/api/failures' + q)]).then(function (res) {
+  // The domain list for the filter comes from the same period without the
+  // domain filter (a third request only when a domain is chosen).
+  var all = new URLSearchParams(f.api);
+  all.delete('domain');
+  var loads = [load('/api/summary' + q), load('/api/failures' + q)];
+  if (f.page.get('domain')) loads.push(load('/api/summary?' + all.toString()));
+  Promise.all(loads).then(function (res) {
     var s = res[0];
-    fillForm(f, s.domains);
+    fillForm(f, (res[2] || s).domains);
     totals(s);
     chart(s.days || []);
     failures(res[1].failures || []);

@@ -15,9 +15,10 @@
 
 #include "alert/alert.h"
 #include "alert/alert_mail.h"
-#include "alert/alert_send.h"
 #include "cmd/cmd.h"
 #include "cmd/config_params.h"
+#include "report/deliver_sendmail.h"
+#include "report/deliver_smtp.h"
 #include "serve/dataset.h"
 #include "store/store_state.h"
 #include "util/log.h"
@@ -86,15 +87,16 @@ parse_when(const char *s, int64_t now, int64_t *out)
 	return 0;
 }
 
-/* Hands the composed mail to the configured channel, or prints it. */
+/* Hands the composed mail to the configured channel (report/deliver_*.c,
+ * one SMTP transaction per recipient), or prints it. */
 static int
 deliver(const struct opts *o, const char *subject, const char *body, int64_t now,
 	struct err *err)
 {
-	struct strlist rcpts = { 0 };
-	struct alert_smtp smtp;
+	struct strlist from = { 0 }, rcpts = { 0 };
+	struct smtp_options smtp;
 	char *msg;
-	size_t len = 0;
+	size_t len = 0, i;
 	int rc = -1;
 
 	msg = alert_mail_compose(o->from, o->to, subject, body, now, &len, err);
@@ -104,21 +106,21 @@ deliver(const struct opts *o, const char *subject, const char *body, int64_t now
 		fwrite(msg, 1, len, stdout);
 		rc = 0;
 	} else if (o->sendmail != NULL) {
-		rc = alert_send_sendmail(o->sendmail, msg, len, err);
-	} else if (alert_mail_addresses(o->from, &rcpts, err) == 1) {
+		rc = deliver_sendmail(o->sendmail, msg, len, err) == DELIVER_OK ? 0 : -1;
+	} else if (alert_mail_addresses(o->from, &from, err) > 0 &&
+		   alert_mail_addresses(o->to, &rcpts, err) > 0) {
 		memset(&smtp, 0, sizeof(smtp));
 		smtp.url = o->smtp;
 		smtp.user = getenv("TLSRPT_SMTP_USER");
 		smtp.password = getenv("TLSRPT_SMTP_PASSWORD");
 		smtp.cacert = o->cacert;
 		smtp.require_tls = o->require_tls;
-		char *from = xstrdup(rcpts.v[0]);
-
-		strlist_clear(&rcpts);
-		if (alert_mail_addresses(o->to, &rcpts, err) > 0)
-			rc = alert_send_smtp(&smtp, from, &rcpts, msg, len, err);
-		free(from);
+		rc = 0;
+		for (i = 0; i < rcpts.n && rc == 0; i++)
+			if (deliver_smtp(&smtp, from.v[0], rcpts.v[i], msg, len, err) != DELIVER_OK)
+				rc = -1;
 	}
+	strlist_clear(&from);
 	strlist_clear(&rcpts);
 	free(msg);
 	return rc;

@@ -176,8 +176,9 @@ cmd_reportd(int argc, char **argv)
 			jitter = schedule_jitter(jitter_max);
 		}
 		if ((next = pass(r, s, now, jitter, &err)) < 0) {
-			log_error("%s", err.msg);
-			goto out;
+			/* a store hiccup: say so and try again in a while */
+			log_error("%s; trying again in 5 minutes", err.msg);
+			next = now + 300;
 		}
 		log_debug("next wake-up at %lld", (long long)next);
 		if (!clock.sleep_until(clock.ctx, next))

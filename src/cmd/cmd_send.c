@@ -22,7 +22,8 @@ int cmd_send(int argc, char **argv);
 extern const char cmd_send_summary[];
 const char cmd_send_summary[] = "aggregate stored results and deliver RFC 8460 reports once";
 
-enum { O_DAY = 1, O_DRY_RUN, O_NO_DELIVER, O_NOW, O_SUPPRESS, O_UNTIL, O_COMMENT, O_HELP };
+enum { O_DAY = 1, O_DRY_RUN, O_NO_DELIVER, O_NOW, O_SUPPRESS, O_UNTIL, O_COMMENT, O_LIST,
+       O_HELP };
 
 static const struct option own_options[] = {
 	{ "day", required_argument, NULL, O_DAY },
@@ -32,6 +33,7 @@ static const struct option own_options[] = {
 	{ "suppress", required_argument, NULL, O_SUPPRESS },
 	{ "until", required_argument, NULL, O_UNTIL },
 	{ "comment", required_argument, NULL, O_COMMENT },
+	{ "list", no_argument, NULL, O_LIST },
 	{ "help", no_argument, NULL, O_HELP },
 };
 
@@ -40,11 +42,14 @@ usage(FILE *f)
 {
 	fprintf(f, "usage: tlsrpt send [--day YYYY-MM-DD] [options]\n"
 		   "       tlsrpt send --suppress DEST --until YYYY-MM-DD [--comment TEXT] [--db URL]\n"
+		   "       tlsrpt send --list [--db URL]\n"
 		   "  --day YYYY-MM-DD         report this UTC day (default: every finished day\n"
 		   "                           that still has results)\n"
 		   "  --dry-run DIR            write reports and mails into DIR; send and change nothing\n"
 		   "  --no-deliver             only generate; leave deliveries for later\n"
 		   "  --now UNIXTIME           pretend the time is this (testing)\n"
+		   "  --list                   print the outbox: report-id, policy domain,\n"
+		   "                           destination, state, attempts, next try, last error\n"
 		   "%s", send_options_usage);
 }
 
@@ -96,6 +101,34 @@ suppress(const char *db, const char *dest, const char *until, const char *commen
 	return rc < 0 ? EXIT_FAILURE_ : EXIT_OK;
 }
 
+static int
+print_row(void *ctx, const struct outbox_row *r)
+{
+	(void)ctx;
+	printf("%s\t%s\t%s\t%s\t%lld\t%lld\t%s\n", r->report_id, r->policy_domain,
+	       r->destination ? r->destination : "-", r->state, (long long)r->attempts,
+	       (long long)r->next_try, r->last_error ? r->last_error : "-");
+	return 0;
+}
+
+static int
+list(const char *db)
+{
+	struct err err;
+	struct store *s;
+	int rc;
+
+	if ((s = store_open(cmd_db_url(db), &err)) == NULL) {
+		fprintf(stderr, "tlsrpt send: %s\n", err.msg);
+		return EXIT_FAILURE_;
+	}
+	rc = store_outbox_list(s, print_row, NULL, &err);
+	if (rc < 0)
+		fprintf(stderr, "tlsrpt send: %s\n", err.msg);
+	store_close(&s);
+	return rc < 0 ? EXIT_FAILURE_ : EXIT_OK;
+}
+
 /* Generates `day`, or every day before today that has results. */
 static int
 generate(struct reporter *r, struct store *s, int have_day, int64_t day, int64_t now,
@@ -127,7 +160,7 @@ cmd_send(int argc, char **argv)
 	struct err err;
 	const char *sup = NULL, *until = NULL, *comment = NULL;
 	int64_t day = 0, now = (int64_t)time(NULL);
-	int c, have_day = 0, no_deliver = 0, ret = EXIT_USAGE;
+	int c, have_day = 0, no_deliver = 0, do_list = 0, ret = EXIT_USAGE;
 
 	if (opts == NULL)
 		return EXIT_FAILURE_;
@@ -153,6 +186,7 @@ cmd_send(int argc, char **argv)
 		case O_SUPPRESS: sup = optarg; break;
 		case O_UNTIL: until = optarg; break;
 		case O_COMMENT: comment = optarg; break;
+		case O_LIST: do_list = 1; break;
 		case 'v': o.verbose = 1; break;
 		case O_HELP: usage(stdout); ret = EXIT_OK; goto out;
 		default: usage(stderr); goto out;
@@ -166,6 +200,10 @@ cmd_send(int argc, char **argv)
 		log_init("tlsrpt send", LOG_LEVEL_INFO, 0);
 	if (sup != NULL) {
 		ret = suppress(o.db, sup, until, comment);
+		goto out;
+	}
+	if (do_list) {
+		ret = list(o.db);
 		goto out;
 	}
 	if (send_options_finish(&o) < 0)

@@ -5,6 +5,7 @@
  */
 #include "collector/collect_writer.h"
 
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 
 #define RETRY_MS 1000
 #define STOP_RETRIES 3
+#define PUSH_WAIT_S 2
 
 struct node {
 	struct datagram_batch batch;
@@ -29,7 +31,7 @@ struct collect_writer {
 	pthread_cond_t work;            /* queue not empty, or stopping */
 	pthread_cond_t room;            /* pending dropped below max_pending */
 	struct node *head, *tail;
-	size_t max_pending;
+	uint64_t max_pending;
 	int stopping;
 	struct collect_writer_stats stats;
 };
@@ -164,8 +166,25 @@ collect_writer_push(struct collect_writer *w, struct datagram_batch *b)
 	n->batch = *b;
 	memset(b, 0, sizeof(*b));
 	pthread_mutex_lock(&w->mu);
-	while (w->stats.pending >= w->max_pending && !w->stopping)
-		pthread_cond_wait(&w->room, &w->mu);
+	if (w->stats.pending >= w->max_pending && !w->stopping) {
+		struct timespec until;
+
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += PUSH_WAIT_S;
+		while (w->stats.pending >= w->max_pending && !w->stopping)
+			if (pthread_cond_timedwait(&w->room, &w->mu, &until) != 0)
+				break;
+		if (w->stats.pending >= w->max_pending && !w->stopping) {
+			/* The store is stuck: drop rather than grow or stop reading for good. */
+			w->stats.lost += n->batch.n;
+			pthread_mutex_unlock(&w->mu);
+			log_error("collectd: %zu results dropped: %" PRIu64 " results wait for the "
+				  "database already", n->batch.n, w->max_pending);
+			datagram_batch_free(&n->batch);
+			free(n);
+			return;
+		}
+	}
 	if (w->tail != NULL)
 		w->tail->next = n;
 	else

@@ -7,7 +7,8 @@
  * drained while the database commits.  A failed transaction is retried
  * once a second, keeping the results; when max_pending results are
  * queued, collect_writer_push() waits (the kernel queue then fills and
- * MTAs see EAGAIN rather than the collector growing without bound).
+ * MTAs see EAGAIN) for up to 2 s, then drops the batch and counts it as
+ * lost, so memory stays bounded and signals are still handled.
  */
 #ifndef TLSRPT_COLLECTOR_COLLECT_WRITER_H
 #define TLSRPT_COLLECTOR_COLLECT_WRITER_H
@@ -25,7 +26,7 @@ struct collect_writer_stats {
 	uint64_t stored;        /* results committed */
 	uint64_t transactions;  /* successful store_put_results() calls */
 	uint64_t store_errors;  /* failed store_put_results() calls (retried) */
-	uint64_t lost;          /* results given up at shutdown after retries */
+	uint64_t lost;          /* results given up: store stuck (queue full) or failing at shutdown */
 	uint64_t pending;       /* results queued now */
 };
 
@@ -34,8 +35,9 @@ struct collect_writer_stats {
 struct collect_writer *collect_writer_start(struct store *s, size_t max_pending,
 					    struct err *err);
 
-/* Queues b's results (b is left empty, ready for reuse).  Waits while
- * max_pending results are already queued.  b with no results is a no-op. */
+/* Queues b's results (b is left empty, ready for reuse).  Waits up to 2 s
+ * while max_pending results are already queued, then drops them (counted
+ * as lost).  b with no results is a no-op. */
 void collect_writer_push(struct collect_writer *w, struct datagram_batch *b);
 
 /* Copies the counters. */

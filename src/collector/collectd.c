@@ -23,6 +23,7 @@
 #include "collector/collect_socket.h"
 #include "collector/collect_writer.h"
 #include "collector/datagram.h"
+#include "collector/dgcache.h"
 #include "store/store.h"
 #include "util/log.h"
 #include "util/xalloc.h"
@@ -45,6 +46,7 @@ struct loop {
 	int sock, sigfd;
 	char *buf;                      /* DATAGRAM_MAX + 1 bytes */
 	struct datagram_batch batch;
+	struct dgcache *cache;
 	struct collect_writer *writer;
 	struct counters c;
 	int64_t last_rx_ms, batch_start_ms, next_stats_ms;
@@ -60,7 +62,7 @@ collectd_config_defaults(struct collectd_config *cfg)
 	cfg->flush_ms = 200;
 	cfg->stats_secs = 300;
 	cfg->rcvbuf = 8u << 20;
-	cfg->max_pending = 1000000;
+	cfg->max_pending = 100000;
 	cfg->daemonize = 0;
 }
 
@@ -121,7 +123,7 @@ handle_datagram(struct loop *l, size_t len, int64_t now_ms)
 		count_invalid(l, DATAGRAM_TOO_BIG, "larger than the 16 MiB limit");
 		return;
 	}
-	n = datagram_decode(l->buf, len, day, &l->batch, &info, &err);
+	n = dgcache_decode(l->cache, l->buf, len, day, &l->batch, &info, &err);
 	l->c.dpv_missing += (uint64_t)info.dpv_missing;
 	l->c.dpv_bad += (uint64_t)info.dpv_bad;
 	l->c.utf8_repaired += (uint64_t)info.utf8_repaired;
@@ -142,13 +144,13 @@ handle_datagram(struct loop *l, size_t len, int64_t now_ms)
 		hand_over(l);
 }
 
-/* Reads up to max datagrams (all queued ones if max is 0). */
-static void
+/* Reads up to max queued datagrams.  Returns 1 when the queue is empty. */
+static int
 drain(struct loop *l, unsigned max)
 {
 	int64_t now = mono_ms();
 
-	for (unsigned i = 0; max == 0 || i < max; i++) {
+	for (unsigned i = 0; i < max; i++) {
 		ssize_t n = recv(l->sock, l->buf, DATAGRAM_MAX + 1, MSG_DONTWAIT | MSG_TRUNC);
 
 		if (n < 0) {
@@ -156,10 +158,11 @@ drain(struct loop *l, unsigned max)
 				continue;
 			if (errno != EAGAIN && errno != EWOULDBLOCK)
 				log_warn_errno("collectd: recv");
-			return;
+			return 1;
 		}
 		handle_datagram(l, (size_t)n, now);
 	}
+	return 0;
 }
 
 static void
@@ -225,7 +228,9 @@ run_loop(struct loop *l)
 			l->next_stats_ms = now + 1000 * (int64_t)l->cfg->stats_secs;
 		}
 	}
-	drain(l, 0);            /* what the kernel queued before the signal */
+	/* What the kernel queued before the signal; at most 2 s under load. */
+	for (int64_t end = mono_ms() + 2000; !drain(l, DRAIN_MAX) && mono_ms() < end;)
+		;
 	hand_over(l);
 }
 
@@ -293,6 +298,7 @@ collectd_run(const struct collectd_config *cfg, struct err *err)
 	log_info("collectd: receiving on %s (receive buffer %zu bytes), storing to %s",
 		 cfg->socket_path, collect_socket_rcvbuf(l.sock), cfg->db_url);
 	l.buf = xmalloc((size_t)DATAGRAM_MAX + 1);
+	l.cache = xcalloc(1, sizeof(*l.cache));
 	l.next_stats_ms = mono_ms() + 1000 * (int64_t)cfg->stats_secs;
 	run_loop(&l);
 	rc = 0;
@@ -313,5 +319,8 @@ out:
 	store_close(&s);
 	datagram_batch_free(&l.batch);
 	free(l.buf);
+	if (l.cache != NULL)
+		dgcache_clear(l.cache);
+	free(l.cache);
 	return rc;
 }

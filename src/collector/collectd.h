@@ -4,8 +4,8 @@
  * Binds the datagram socket, decodes every datagram into results (UTC day
  * of receipt), hands batches to the writer thread (collect_writer.h) when
  * a batch is full or the socket has been idle for flush_ms, and counts
- * what it saw.  SIGTERM/SIGINT: drain the socket queue, store everything,
- * exit.  SIGHUP: hand over the current batch now.  Counters are logged
+ * what it saw.  SIGTERM/SIGINT: drain the socket queue (for at most 2 s),
+ * store everything, exit.  SIGHUP: hand over the current batch now.  Counters are logged
  * every stats_secs and at exit.  Invalid datagrams are logged (rate
  * limited), counted by reason and dropped; nothing in them is fatal.
  */
@@ -25,7 +25,7 @@ struct collectd_config {
 	int flush_ms;                   /* idle time before a partial batch is stored (200) */
 	int stats_secs;                 /* counters logged this often; 0: only at exit */
 	size_t rcvbuf;                  /* SO_RCVBUF wanted (8 MiB) */
-	size_t max_pending;             /* results queued for the writer before reading pauses */
+	size_t max_pending;             /* results queued for the writer before reading pauses (100000) */
 	int daemonize;                  /* detach (daemon(3)) after the socket is bound */
 };
 

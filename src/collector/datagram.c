@@ -60,57 +60,62 @@ batch_add(struct datagram_batch *b)
 	return &b->v[b->n++];
 }
 
-/* Decoding state: where we are, for messages. */
+/* Decoding state; the JSON path of a problem is only formatted on error. */
 struct dec {
 	struct datagram_info *info;
 	struct err *err;
-	size_t policy;          /* index of the policy being decoded */
+	long policy;            /* index of the policy being decoded, or -1 */
+	long failure;           /* index of its failure detail, or -1 */
 };
 
+/* Records a drop: reason r at member `key` (NULL: the object itself). */
 static int
-bad(struct dec *d, enum datagram_reason r, const char *where, const char *why)
+bad(struct dec *d, enum datagram_reason r, const char *key, const char *why)
 {
+	char path[160] = "";
+	size_t n = 0;
+
+	if (d->policy >= 0)
+		n += (size_t)snprintf(path, sizeof(path), "policies[%ld]", d->policy);
+	if (d->failure >= 0 && n < sizeof(path))
+		n += (size_t)snprintf(path + n, sizeof(path) - n, ".failure-details[%ld]", d->failure);
+	if (key != NULL && n < sizeof(path))
+		snprintf(path + n, sizeof(path) - n, "%s%s", n > 0 ? "." : "", key);
 	d->info->reason = r;
-	err_set(d->err, "%s: %s", where, why);
+	err_set(d->err, "%s: %s", path[0] != '\0' ? path : "datagram", why);
 	return -1;
 }
 
 /* Reads optional string member `key` of obj into *out (new string or NULL). */
 static int
-opt_string(struct dec *d, json_t *obj, const char *key, const char *where, char **out)
+opt_string(struct dec *d, json_t *obj, const char *key, char **out)
 {
 	json_t *v = json_object_get(obj, key);
 
 	*out = NULL;
 	if (v == NULL || json_is_null(v))
 		return 0;
-	if (!json_is_string(v)) {
-		char path[256];
-
-		snprintf(path, sizeof(path), "%s.%s", where, key);
-		return bad(d, DATAGRAM_BAD_VALUE, path, "not a string");
-	}
+	if (!json_is_string(v))
+		return bad(d, DATAGRAM_BAD_VALUE, key, "not a string");
 	*out = xstrndup(json_string_value(v), json_string_length(v));
 	return 0;
 }
 
 /* Reads optional array-of-strings member `key` of obj into l. */
 static int
-opt_strings(struct dec *d, json_t *obj, const char *key, const char *where, struct strlist *l)
+opt_strings(struct dec *d, json_t *obj, const char *key, struct strlist *l)
 {
 	json_t *v = json_object_get(obj, key);
-	char path[256];
 	size_t i;
 	json_t *e;
 
 	if (v == NULL || json_is_null(v))
 		return 0;
-	snprintf(path, sizeof(path), "%s.%s", where, key);
 	if (!json_is_array(v))
-		return bad(d, DATAGRAM_BAD_VALUE, path, "not an array");
+		return bad(d, DATAGRAM_BAD_VALUE, key, "not an array");
 	json_array_foreach(v, i, e) {
 		if (!json_is_string(e))
-			return bad(d, DATAGRAM_BAD_VALUE, path, "element is not a string");
+			return bad(d, DATAGRAM_BAD_VALUE, key, "element is not a string");
 		strlist_add(l, json_string_value(e));
 	}
 	return 0;
@@ -118,22 +123,20 @@ opt_strings(struct dec *d, json_t *obj, const char *key, const char *where, stru
 
 /* Reads required integer member `key` into *out. */
 static int
-req_int(struct dec *d, json_t *obj, const char *key, const char *where, json_int_t *out)
+req_int(struct dec *d, json_t *obj, const char *key, json_int_t *out)
 {
 	json_t *v = json_object_get(obj, key);
-	char path[256];
 
-	snprintf(path, sizeof(path), "%s.%s", where, key);
 	if (v == NULL)
-		return bad(d, DATAGRAM_MISSING_KEY, path, "missing");
+		return bad(d, DATAGRAM_MISSING_KEY, key, "missing");
 	if (!json_is_integer(v))
-		return bad(d, DATAGRAM_BAD_VALUE, path, "not an integer");
+		return bad(d, DATAGRAM_BAD_VALUE, key, "not an integer");
 	*out = json_integer_value(v);
 	return 0;
 }
 
 static int
-decode_failure(struct dec *d, json_t *fo, const char *where, struct result *r)
+decode_failure(struct dec *d, json_t *fo, struct result *r)
 {
 	static const char *const keys[6] = { "s", "n", "h", "r", "a", "f" };
 	struct result_failure *f;
@@ -142,13 +145,13 @@ decode_failure(struct dec *d, json_t *fo, const char *where, struct result *r)
 	int rc = -1;
 
 	if (!json_is_object(fo))
-		return bad(d, DATAGRAM_BAD_VALUE, where, "not an object");
-	if (req_int(d, fo, "c", where, &code) < 0)
+		return bad(d, DATAGRAM_BAD_VALUE, NULL, "not an object");
+	if (req_int(d, fo, "c", &code) < 0)
 		return -1;
 	if (code < 0 || code > 99999)
-		return bad(d, DATAGRAM_BAD_VALUE, where, "failure code \"c\" out of range");
+		return bad(d, DATAGRAM_BAD_VALUE, "c", "failure code out of range");
 	for (int i = 0; i < 6; i++)
-		if (opt_string(d, fo, keys[i], where, &vals[i]) < 0)
+		if (opt_string(d, fo, keys[i], &vals[i]) < 0)
 			goto out;
 	f = result_add_failure(r);
 	f->code = (int)code;
@@ -170,39 +173,36 @@ out:
 static int
 decode_policy(struct dec *d, json_t *po, struct result *r)
 {
-	char where[64];
 	json_int_t type, final, t;
 	json_t *fds, *tv, *fo;
 	size_t i;
 
-	snprintf(where, sizeof(where), "policies[%zu]", d->policy);
 	if (!json_is_object(po))
-		return bad(d, DATAGRAM_BAD_VALUE, where, "not an object");
-	if (req_int(d, po, "policy-type", where, &type) < 0)
+		return bad(d, DATAGRAM_BAD_VALUE, NULL, "not an object");
+	if (req_int(d, po, "policy-type", &type) < 0)
 		return -1;
 	if (type < 0 || type > 99 ||
 	    (r->policy_type = policy_type_from_sys4_code((int)type)) == POLICY_TYPE_UNKNOWN)
-		return bad(d, DATAGRAM_BAD_VALUE, where, "unknown \"policy-type\" (not 1, 2 or 9)");
-	if (req_int(d, po, "f", where, &final) < 0)
+		return bad(d, DATAGRAM_BAD_VALUE, "policy-type", "unknown (not 1, 2 or 9)");
+	if (req_int(d, po, "f", &final) < 0)
 		return -1;
 	if (final != 0 && final != 1)
-		return bad(d, DATAGRAM_BAD_VALUE, where, "final result \"f\" is not 0 or 1");
+		return bad(d, DATAGRAM_BAD_VALUE, "f", "final result is not 0 or 1");
 	r->failed = (int)final;
-	if (opt_string(d, po, "policy-domain", where, &r->policy_domain) < 0 ||
-	    opt_strings(d, po, "policy-string", where, &r->policy_string) < 0 ||
-	    opt_strings(d, po, "mx-host", where, &r->mx_host) < 0)
+	if (opt_string(d, po, "policy-domain", &r->policy_domain) < 0 ||
+	    opt_strings(d, po, "policy-string", &r->policy_string) < 0 ||
+	    opt_strings(d, po, "mx-host", &r->mx_host) < 0)
 		return -1;
 	fds = json_object_get(po, "failure-details");
 	if (fds != NULL && !json_is_null(fds)) {
 		if (!json_is_array(fds))
-			return bad(d, DATAGRAM_BAD_VALUE, where, "\"failure-details\" is not an array");
+			return bad(d, DATAGRAM_BAD_VALUE, "failure-details", "not an array");
 		json_array_foreach(fds, i, fo) {
-			char fwhere[160];
-
-			snprintf(fwhere, sizeof(fwhere), "%s.failure-details[%zu]", where, i);
-			if (decode_failure(d, fo, fwhere, r) < 0)
+			d->failure = (long)i;
+			if (decode_failure(d, fo, r) < 0)
 				return -1;
 		}
+		d->failure = -1;
 	}
 	/* sys4's collector only logs a wrong "t"; so do we. */
 	tv = json_object_get(po, "t");
@@ -229,7 +229,7 @@ int
 datagram_decode(const char *data, size_t len, int64_t day, struct datagram_batch *b,
 		struct datagram_info *info, struct err *err)
 {
-	struct dec d = { info, err, 0 };
+	struct dec d = { info, err, -1, -1 };
 	size_t n0 = b->n, fixed_len = 0, i;
 	char *fixed = NULL, *domain = NULL, *record = NULL;
 	json_t *root = NULL, *dpv, *pols, *po;
@@ -238,7 +238,7 @@ datagram_decode(const char *data, size_t len, int64_t day, struct datagram_batch
 
 	memset(info, 0, sizeof(*info));
 	if (len > DATAGRAM_MAX) {
-		bad(&d, DATAGRAM_TOO_BIG, "datagram", "larger than the 16 MiB limit");
+		bad(&d, DATAGRAM_TOO_BIG, NULL, "larger than the 16 MiB limit");
 		goto out;
 	}
 	fixed = utf8fix_repair(data, len, &fixed_len);
@@ -255,7 +255,7 @@ datagram_decode(const char *data, size_t len, int64_t day, struct datagram_batch
 		goto out;
 	}
 	if (!json_is_object(root)) {
-		bad(&d, DATAGRAM_BAD_JSON, "datagram", "not a JSON object");
+		bad(&d, DATAGRAM_BAD_JSON, NULL, "not a JSON object");
 		goto out;
 	}
 	dpv = json_object_get(root, "dpv");
@@ -263,8 +263,7 @@ datagram_decode(const char *data, size_t len, int64_t day, struct datagram_batch
 		info->dpv_missing = 1;
 	else if (!json_is_string(dpv) || strcmp(json_string_value(dpv), "1") != 0)
 		info->dpv_bad = 1;
-	if (opt_string(&d, root, "d", "datagram", &domain) < 0 ||
-	    opt_string(&d, root, "pr", "datagram", &record) < 0)
+	if (opt_string(&d, root, "d", &domain) < 0 || opt_string(&d, root, "pr", &record) < 0)
 		goto out;
 	if (domain == NULL) {
 		bad(&d, DATAGRAM_MISSING_KEY, "d", "missing");
@@ -287,7 +286,7 @@ datagram_decode(const char *data, size_t len, int64_t day, struct datagram_batch
 	json_array_foreach(pols, i, po) {
 		struct result *r = batch_add(b);
 
-		d.policy = i;
+		d.policy = (long)i;
 		r->day = day;
 		r->domain = xstrdup(domain);
 		r->tlsrpt_record = xstrdup(record);

@@ -75,6 +75,28 @@ dup_header(GMimeObject *obj, const char *name)
 	return v != NULL ? xstrdup(v) : NULL;
 }
 
+/* Unfolded headers keep the folding white space ("a\t  b"): one space
+ * is what a reader expects to see. */
+static char *
+dup_collapsed(const char *s)
+{
+	char *out = xstrdup(s), *w = out;
+	int space = 0;
+
+	for (; *s != '\0'; s++) {
+		if (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n') {
+			space = 1;
+			continue;
+		}
+		if (space && w != out)
+			*w++ = ' ';
+		space = 0;
+		*w++ = *s;
+	}
+	*w = '\0';
+	return out;
+}
+
 static void
 read_headers(GMimeMessage *msg, struct mime_info *info)
 {
@@ -82,7 +104,7 @@ read_headers(GMimeMessage *msg, struct mime_info *info)
 	const char *s;
 
 	s = g_mime_message_get_subject(msg);
-	info->subject = s != NULL ? xstrdup(s) : NULL;
+	info->subject = s != NULL ? dup_collapsed(s) : NULL;
 	s = g_mime_message_get_message_id(msg);
 	info->message_id = s != NULL ? xstrdup(s) : NULL;
 	if (from != NULL && internet_address_list_length(from) > 0) {

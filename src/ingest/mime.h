@@ -19,7 +19,7 @@
 /* Header fields of the message, decoded; owned by the struct (free with
  * mime_info_cleanup); each may be NULL. */
 struct mime_info {
-	char *subject;
+	char *subject;           /* decoded, white space runs collapsed */
 	char *from;
 	char *message_id;
 	char *tls_report_domain;

@@ -315,6 +315,8 @@ http_server_start(const struct http_server_config *cfg, struct err *err)
 		s->cfg.threads = 4;
 	if (s->cfg.timeout_s == 0)
 		s->cfg.timeout_s = 30;
+	if (s->cfg.per_ip_limit == 0)
+		s->cfg.per_ip_limit = 32;
 	s->cert = xstrdup(cfg->tls_cert_pem);
 	s->key = xstrdup(cfg->tls_key_pem);
 	s->csp = xstrdup(cfg->csp);
@@ -330,6 +332,7 @@ http_server_start(const struct http_server_config *cfg, struct err *err)
 			MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 			MHD_OPTION_THREAD_POOL_SIZE, s->cfg.threads,
 			MHD_OPTION_CONNECTION_TIMEOUT, s->cfg.timeout_s,
+			MHD_OPTION_PER_IP_CONNECTION_LIMIT, s->cfg.per_ip_limit,
 			MHD_OPTION_NOTIFY_COMPLETED, request_completed, s,
 			MHD_OPTION_HTTPS_MEM_CERT, s->cert,
 			MHD_OPTION_HTTPS_MEM_KEY, s->key,
@@ -339,6 +342,7 @@ http_server_start(const struct http_server_config *cfg, struct err *err)
 			MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 			MHD_OPTION_THREAD_POOL_SIZE, s->cfg.threads,
 			MHD_OPTION_CONNECTION_TIMEOUT, s->cfg.timeout_s,
+			MHD_OPTION_PER_IP_CONNECTION_LIMIT, s->cfg.per_ip_limit,
 			MHD_OPTION_NOTIFY_COMPLETED, request_completed, s,
 			MHD_OPTION_END);
 	if (s->daemon == NULL) {

@@ -73,6 +73,8 @@ struct http_server_config {
 	size_t max_body;          /* 0 = HTTP_SERVER_DEFAULT_MAX_BODY */
 	unsigned threads;         /* worker threads; 0 = 4 */
 	unsigned timeout_s;       /* idle connection timeout; 0 = 30 */
+	unsigned per_ip_limit;    /* concurrent connections per client IP
+				   * (RFC 8460 §7 flooding); 0 = 32 */
 	const char *csp;          /* Content-Security-Policy sent with every response, or NULL */
 	http_handler_fn handler;
 	/* Called with the status of answers the server gives by itself (413),

@@ -5,6 +5,7 @@
  */
 #include "report/aggregate.h"
 
+#include <arpa/inet.h>
 #include <glib.h>
 #include <idn2.h>
 #include <stdlib.h>
@@ -22,8 +23,39 @@ struct aggregate {
 	void *ctx;
 	char *cur_domain;             /* the recipient domain being collected */
 	struct report *cur;
-	GHashTable *others;           /* policy domain → struct report * */
+	GHashTable *others;           /* policy domain → struct other * */
 };
+
+/* TLSA results of one recipient domain for another policy domain. */
+struct contrib {
+	char *domain;                 /* the recipient domain */
+	struct report *r;             /* its policies for that policy domain */
+};
+
+/* A report of a policy domain that is not a recipient domain (MX host,
+ * smarthost): policies that belong to it alone, and the TLSA
+ * contributions that the recipient domains' reports also carry. */
+struct other {
+	struct report *r;
+	GPtrArray *contribs;          /* of struct contrib *, in row order */
+};
+
+static void
+other_free(void *v)
+{
+	struct other *o = v;
+
+	report_free(o->r);
+	for (guint i = 0; i < o->contribs->len; i++) {
+		struct contrib *c = g_ptr_array_index(o->contribs, i);
+
+		free(c->domain);
+		report_free(c->r);
+		free(c);
+	}
+	g_ptr_array_free(o->contribs, TRUE);
+	free(o);
+}
 
 static uint64_t
 add_count(uint64_t a, uint64_t b)
@@ -44,6 +76,28 @@ static char *
 dup_known(const char *s)
 {
 	return s && *s ? xstrdup(s) : NULL;
+}
+
+/* RFC 8460 §4.4: IPv6 in RFC 5952 form (inet_ntop), an IPv4-mapped
+ * address as IPv4 (GEN-11).  Anything that does not parse is kept as is.
+ * Returns a new string, or NULL for NULL or "". */
+static char *
+canon_ip(const char *s)
+{
+	unsigned char a[16];
+	char out[INET6_ADDRSTRLEN];
+
+	if (s == NULL || *s == '\0')
+		return NULL;
+	if (strchr(s, ':') != NULL && inet_pton(AF_INET6, s, a) == 1) {
+		static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+		if (memcmp(a, mapped, 12) == 0 && inet_ntop(AF_INET, a + 12, out, sizeof(out)))
+			return xstrdup(out);
+		if (inet_ntop(AF_INET6, a, out, sizeof(out)))
+			return xstrdup(out);
+	}
+	return xstrdup(s);
 }
 
 char *
@@ -128,14 +182,15 @@ static void
 merge_detail(struct policy *to, const struct failure_detail *d)
 {
 	struct failure_detail *t, norm = *d;
+	char *sip = canon_ip(d->sending_mta_ip), *rip = canon_ip(d->receiving_ip);
 
-	/* compare with "" already mapped to absent */
-	norm.sending_mta_ip = d->sending_mta_ip && *d->sending_mta_ip ? d->sending_mta_ip : NULL;
+	/* compare with "" already mapped to absent and addresses canonical */
+	norm.sending_mta_ip = sip;
+	norm.receiving_ip = rip;
 	norm.receiving_mx_hostname = d->receiving_mx_hostname && *d->receiving_mx_hostname
 					     ? d->receiving_mx_hostname : NULL;
 	norm.receiving_mx_helo = d->receiving_mx_helo && *d->receiving_mx_helo
 					 ? d->receiving_mx_helo : NULL;
-	norm.receiving_ip = d->receiving_ip && *d->receiving_ip ? d->receiving_ip : NULL;
 	norm.additional_information = d->additional_information && *d->additional_information
 					      ? d->additional_information : NULL;
 	norm.failure_reason_code = d->failure_reason_code && *d->failure_reason_code
@@ -145,19 +200,23 @@ merge_detail(struct policy *to, const struct failure_detail *d)
 		if (detail_eq(t, &norm)) {
 			t->failed_session_count = add_count(t->failed_session_count,
 							    d->failed_session_count);
-			return;
+			goto out;
 		}
 	}
 	t = policy_add_failure_detail(to);
 	t->result_type = dup_known(result_string(d));
 	t->type = result_type_from_string(t->result_type ? t->result_type : "");
-	t->sending_mta_ip = dup_known(norm.sending_mta_ip);
+	t->sending_mta_ip = sip;
+	t->receiving_ip = rip;
+	sip = rip = NULL;
 	t->receiving_mx_hostname = dup_known(norm.receiving_mx_hostname);
 	t->receiving_mx_helo = dup_known(norm.receiving_mx_helo);
-	t->receiving_ip = dup_known(norm.receiving_ip);
 	t->additional_information = dup_known(norm.additional_information);
 	t->failure_reason_code = dup_known(norm.failure_reason_code);
 	t->failed_session_count = add_count(0, d->failed_session_count);
+out:
+	free(sip);
+	free(rip);
 }
 
 static const char *
@@ -261,8 +320,7 @@ aggregate_new(const struct aggregate_config *cfg, aggregate_emit_cb cb, void *ct
 	a->cfg = *cfg;
 	a->emit = cb;
 	a->ctx = ctx;
-	a->others = g_hash_table_new_full(g_str_hash, g_str_equal, free,
-					  (GDestroyNotify)report_free);
+	a->others = g_hash_table_new_full(g_str_hash, g_str_equal, free, other_free);
 	return a;
 }
 
@@ -270,7 +328,8 @@ int
 aggregate_add(struct aggregate *a, const char *domain, const struct policy *p, struct err *err)
 {
 	char *d = aggregate_domain(domain), *pd = NULL;
-	struct report *other;
+	struct other *other;
+	struct contrib *c;
 	int ret = -1;
 
 	if (d == NULL) {
@@ -296,10 +355,24 @@ aggregate_add(struct aggregate *a, const char *domain, const struct policy *p, s
 	if (strcmp(pd, d) != 0) {
 		other = g_hash_table_lookup(a->others, pd);
 		if (other == NULL) {
-			other = new_report(a, pd, 2);
+			other = xcalloc(1, sizeof(*other));
+			other->r = new_report(a, pd, 2);
+			other->contribs = g_ptr_array_new();
 			g_hash_table_insert(a->others, xstrdup(pd), other);
 		}
-		merge_policy(other, p, pd);
+		if (p->type != POLICY_TYPE_TLSA) {
+			merge_policy(other->r, p, pd);
+		} else {
+			c = other->contribs->len == 0 ? NULL
+				: g_ptr_array_index(other->contribs, other->contribs->len - 1);
+			if (c == NULL || strcmp(c->domain, d) != 0) {
+				c = xcalloc(1, sizeof(*c));
+				c->domain = xstrdup(d);
+				c->r = report_new();
+				g_ptr_array_add(other->contribs, c);
+			}
+			merge_policy(c->r, p, pd);
+		}
 	}
 	ret = 0;
 out:
@@ -331,11 +404,24 @@ aggregate_finish(struct aggregate *a, struct err *err)
 	g_ptr_array_sort(keys, cmp_str);
 	for (guint i = 0; i < keys->len && ret == 0; i++) {
 		const char *pd = g_ptr_array_index(keys, i);
-		struct report *r = g_hash_table_lookup(a->others, pd);
+		struct other *o = g_hash_table_lookup(a->others, pd);
+		struct report *r = o->r;
 
-		g_hash_table_steal(a->others, pd);
-		ret = emit(a, r, pd, 1, err);
-		free((char *)(uintptr_t)pd);
+		for (guint j = 0; j < o->contribs->len; j++) {
+			struct contrib *c = g_ptr_array_index(o->contribs, j);
+
+			if (a->cfg.keep_in_host != NULL &&
+			    !a->cfg.keep_in_host(a->cfg.keep_ctx, c->domain, pd))
+				continue;
+			for (size_t m = 0; m < c->r->n_policies; m++)
+				merge_policy(r, &c->r->policies[m], pd);
+		}
+		o->r = NULL;
+		if (r->n_policies > 0)
+			ret = emit(a, r, pd, 1, err);
+		else
+			report_free(r);
+		g_hash_table_remove(a->others, pd);
 	}
 	g_ptr_array_free(keys, TRUE);
 	return ret;

@@ -12,8 +12,12 @@
  * Identical policies are merged: counters summed, identical failure-detail
  * tuples summed (AGG-02).  Domains are lower-cased A-labels (GEN-08).
  *
- * Rows arrive ordered by recipient domain, so each recipient domain's
- * report is emitted as soon as the next domain starts; only reports of
+ * Rows arrive ordered by recipient domain (store_results.h; the collector
+ * stores domains lower-case, as A-labels), so each recipient domain's
+ * report is emitted as soon as the next domain starts.  Two spellings of
+ * one domain that are not adjacent (a U-label and its A-label) would give
+ * two reports with one report-id, and the outbox keeps only the first.
+ * Only reports of
  * other policy domains (MX hosts, smarthosts) are held until the end.
  * Memory is therefore O(one domain + distinct MX hosts), not O(domains).
  *
@@ -33,6 +37,13 @@ struct aggregate_config {
 	const char *submitter;        /* report-id right side */
 	const char *organization;     /* organization-name */
 	const char *contact_info;     /* contact-info (an addr-spec at submitter) */
+	/* Optional, asked once per (recipient domain, MX host) whose TLSA
+	 * results went into both reports: return 1 to keep them in the MX
+	 * host's report, 0 to leave them out.  mox leaves them out when both
+	 * reports go to the same rua, which would otherwise count those
+	 * sessions twice.  NULL keeps everything. */
+	int (*keep_in_host)(void *ctx, const char *recipient_domain, const char *host);
+	void *keep_ctx;
 };
 
 /* One finished report, handed to the emit callback. */
@@ -60,7 +71,8 @@ struct aggregate *aggregate_new(const struct aggregate_config *cfg, aggregate_em
 int aggregate_add(struct aggregate *a, const char *domain, const struct policy *p,
 		  struct err *err);
 
-/* Emits every report still held, in policy-domain order.  Returns 0 or -1. */
+/* Emits every report still held, in policy-domain order (a report left
+ * with no policy by keep_in_host is not emitted).  Returns 0 or -1. */
 int aggregate_finish(struct aggregate *a, struct err *err);
 
 /* Releases *a and sets it to NULL; NULL is a no-op. */

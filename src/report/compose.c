@@ -21,6 +21,9 @@ struct composer {
 	GMimePart *text;
 	GMimePart *att;
 	GMimeFormatOptions *fo;
+	char *from, *to;      /* the addresses set last (unchanged ones are kept) */
+	char *submitter;      /* the TLS-Report-Submitter set last */
+	int64_t date;         /* the Date set last (0: none yet) */
 };
 
 static int
@@ -85,6 +88,9 @@ composer_free(struct composer **cp)
 	g_object_unref(c->mp);
 	g_object_unref(c->msg);
 	g_mime_format_options_free(c->fo);
+	free(c->from);
+	free(c->to);
+	free(c->submitter);
 	free(c);
 	*cp = NULL;
 }
@@ -142,11 +148,17 @@ set_boundary(struct composer *c, const struct compose_mail *m)
 	g_mime_multipart_set_boundary(c->mp, b);
 }
 
+/* Sets the From or To address unless it is *last already (re-encoding an
+ * address list costs an IDNA conversion).  *last is updated. */
 static int
-set_mailbox(GMimeMessage *msg, GMimeAddressType type, const char *addr, struct err *err)
+set_mailbox(GMimeMessage *msg, GMimeAddressType type, const char *addr, char **last,
+	    struct err *err)
 {
 	InternetAddressList *l = g_mime_message_get_addresses(msg, type);
 	InternetAddress *a;
+
+	if (addr != NULL && *last != NULL && strcmp(addr, *last) == 0)
+		return 0;
 
 	/* an addr-spec only: one '@', no spaces, quotes, brackets or controls */
 	if (addr == NULL || strchr(addr, '@') == NULL || strchr(addr, '@') != strrchr(addr, '@') ||
@@ -159,6 +171,8 @@ set_mailbox(GMimeMessage *msg, GMimeAddressType type, const char *addr, struct e
 	a = internet_address_mailbox_new(NULL, addr);
 	internet_address_list_add(l, a);
 	g_object_unref(a);
+	free(*last);
+	*last = xstrdup(addr);
 	return 0;
 }
 
@@ -172,21 +186,29 @@ composer_build(struct composer *c, const struct compose_mail *m, struct buf *out
 	char *subject, *mid;
 	int ret = -1;
 
-	if (set_mailbox(c->msg, GMIME_ADDRESS_TYPE_FROM, m->from, err) < 0 ||
-	    set_mailbox(c->msg, GMIME_ADDRESS_TYPE_TO, m->to, err) < 0)
+	if (set_mailbox(c->msg, GMIME_ADDRESS_TYPE_FROM, m->from, &c->from, err) < 0 ||
+	    set_mailbox(c->msg, GMIME_ADDRESS_TYPE_TO, m->to, &c->to, err) < 0)
 		return -1;
 	subject = naming_subject(m->policy_domain, m->submitter, m->report_id);
 	g_mime_message_set_subject(c->msg, subject, NULL);
 	free(subject);
-	dt = g_date_time_new_from_unix_utc(m->date);
-	g_mime_message_set_date(c->msg, dt);
-	g_date_time_unref(dt);
+	if (c->date == 0 || c->date != m->date) {
+		dt = g_date_time_new_from_unix_utc(m->date);
+		g_mime_message_set_date(c->msg, dt);
+		g_date_time_unref(dt);
+		c->date = m->date;
+	}
 	mid = m->message_id ? g_strdup(m->message_id)
 			    : g_mime_utils_generate_message_id(m->submitter);
 	g_mime_message_set_message_id(c->msg, mid);
 	g_free(mid);
 	g_mime_object_set_header(GMIME_OBJECT(c->msg), "TLS-Report-Domain", m->policy_domain, NULL);
-	g_mime_object_set_header(GMIME_OBJECT(c->msg), "TLS-Report-Submitter", m->submitter, NULL);
+	if (c->submitter == NULL || strcmp(c->submitter, m->submitter) != 0) {
+		g_mime_object_set_header(GMIME_OBJECT(c->msg), "TLS-Report-Submitter",
+					 m->submitter, NULL);
+		free(c->submitter);
+		c->submitter = xstrdup(m->submitter);
+	}
 	set_boundary(c, m);
 	set_text(c, m);
 	set_report(c, m);

@@ -21,7 +21,7 @@ gzipper_new(void)
 {
 	struct gzipper *g = xcalloc(1, sizeof(*g));
 
-	g->ok = deflateInit2(&g->z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 16 + MAX_WBITS, 5,
+	g->ok = deflateInit2(&g->z, Z_BEST_SPEED, Z_DEFLATED, 16 + MAX_WBITS, 5,
 			     Z_DEFAULT_STRATEGY) == Z_OK;
 	return g;
 }

@@ -63,8 +63,10 @@ attempt(struct reporter *r, const struct outbox_item *it, const char *json, int6
 		const char *to = it->destination + 7;
 
 		if (reporter_build_mail(r, it->report_id, it->policy_domain, it->day, json, to,
-					now, &b, err) < 0)
+					now, &b, err) < 0) {
+			res = DELIVER_PERMFAIL;   /* too big or not an address: final */
 			goto out;
+		}
 		if (r->cfg.smtp.url != NULL)
 			res = deliver_smtp(&r->cfg.smtp, r->from, to, b.data, b.len, err);
 		else
@@ -147,5 +149,9 @@ reporter_run_due(struct reporter *r, struct store *s, int64_t now, struct report
 			ret = deliver_one(r, s, &it[i], now, st, err);
 		store_outbox_items_free(it, n);
 	} while (ret == 0 && n == BATCH);
+	/* finished reports are kept a while (for audit and so that a late
+	 * regeneration of the same day is still seen as a duplicate) */
+	if (ret == 0 && store_outbox_prune(s, now - REPORTER_KEEP_DAYS * 86400, err) < 0)
+		ret = -1;
 	return ret;
 }

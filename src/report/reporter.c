@@ -5,9 +5,11 @@
 #include "report/reporter.h"
 
 #include <errno.h>
+#include <glib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "model/report_json.h"
 #include "report/aggregate.h"
@@ -38,10 +40,21 @@ reporter_new(const struct reporter_config *cfg, struct dns *dns, struct err *err
 	r->contact_info = cfg->contact_info ? xstrdup(cfg->contact_info)
 					    : xasprintf("postmaster@%s", cfg->submitter);
 	r->from = xstrdup(cfg->from ? cfg->from : r->contact_info);
+	{
+		const char *at = strrchr(r->contact_info, '@');
+
+		/* RFC 8460 §5.3: TLS-Report-Submitter MUST match contact-info's domain */
+		if (at == NULL || strcasecmp(at + 1, cfg->submitter) != 0)
+			log_warn("contact-info \"%s\" is not an address at the submitter domain %s"
+				 " (RFC 8460 section 5.3)", r->contact_info, cfg->submitter);
+	}
 	r->composer = composer_new();
 	r->gzip = gzipper_new();
 	if (r->cfg.retry_for <= 0)
 		r->cfg.retry_for = SCHEDULE_RETRY_FOR;
+	if (cfg->dkim_key == NULL && (cfg->smtp.url != NULL || cfg->sendmail != NULL))
+		log_warn("report mails are not DKIM-signed here (no DKIM key given): RFC 8460"
+			 " section 3 requires a signature, so the MTA must add one");
 	if (cfg->dkim_key != NULL) {
 		r->signer = dkim_signer_new(cfg->dkim_key, cfg->dkim_selector,
 					    cfg->dkim_domain ? cfg->dkim_domain : cfg->submitter,
@@ -122,6 +135,8 @@ struct gen {
 	struct reporter_stats *st;
 	struct err *err;
 	int fatal;
+	GHashTable *hosts;            /* MX host → struct lookup * (this run) */
+	GHashTable *rcpt;             /* recipient domain with host TLSA → joined rua */
 };
 
 static int
@@ -184,13 +199,106 @@ out:
 	return ret;
 }
 
+/* A TLSRPT lookup kept for the run: MX hosts are asked once. */
+struct lookup {
+	enum rua_lookup_result lr;
+	struct strlist dests;
+	char *joined;                 /* the destinations sorted, '\n'-joined */
+	struct err why;
+};
+
+static void
+lookup_free(void *v)
+{
+	struct lookup *l = v;
+
+	if (l == NULL)
+		return;
+	strlist_clear(&l->dests);
+	free(l->joined);
+	free(l);
+}
+
+static int
+cmp_strp(const void *x, const void *y)
+{
+	return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+static struct lookup *
+do_lookup(struct gen *g, const char *pd)
+{
+	struct lookup *l = xcalloc(1, sizeof(*l));
+	struct buf b;
+	char **v;
+
+	if (g->r->dns != NULL) {
+		l->lr = rua_lookup(g->r->dns, pd, &l->dests, &l->why);
+	} else {
+		l->lr = RUA_NONE;
+		err_set(&l->why, "domain=%s: no resolver", pd);
+	}
+	v = xcalloc(l->dests.n + 1, sizeof(*v));
+	memcpy(v, l->dests.v, l->dests.n * sizeof(*v));
+	qsort(v, l->dests.n, sizeof(*v), cmp_strp);
+	buf_init(&b, (size_t)1 << 20);
+	for (size_t i = 0; i < l->dests.n; i++)
+		if (buf_append_str(&b, v[i]) < 0 || buf_append_str(&b, "\n") < 0)
+			break;
+	l->joined = buf_steal(&b, NULL);
+	free(v);
+	return l;
+}
+
+static struct lookup *
+host_lookup(struct gen *g, const char *host)
+{
+	struct lookup *l = g_hash_table_lookup(g->hosts, host);
+
+	if (l == NULL) {
+		l = do_lookup(g, host);
+		g_hash_table_insert(g->hosts, xstrdup(host), l);
+	}
+	return l;
+}
+
+/* aggregate's keep_in_host: leave a recipient domain's TLSA results out of
+ * the MX host's report when both reports go to the same destinations (the
+ * recipient domain's report already carries them; mox does the same). */
+static int
+keep_in_host(void *ctx, const char *domain, const char *host)
+{
+	struct gen *g = ctx;
+	const char *rd = g_hash_table_lookup(g->rcpt, domain);
+	struct lookup *hl;
+
+	if (rd == NULL)
+		return 1;
+	hl = host_lookup(g, host);
+	if (hl->lr == RUA_FOUND && strcmp(hl->joined, rd) == 0) {
+		log_debug("domain=%s: TLSA results for %s left out of its report: same rua",
+			  domain, host);
+		return 0;
+	}
+	return 1;
+}
+
+/* Does r carry a TLSA policy of another policy domain than pd? */
+static int
+has_host_tlsa(const struct report *r, const char *pd)
+{
+	for (size_t i = 0; i < r->n_policies; i++)
+		if (r->policies[i].type == POLICY_TYPE_TLSA &&
+		    strcmp(r->policies[i].policy_domain, pd) != 0)
+			return 1;
+	return 0;
+}
+
 static int
 on_report(void *ctx, struct aggregate_out *o, struct err *err)
 {
 	struct gen *g = ctx;
-	struct strlist dests = { 0 };
-	struct err why = { "" };
-	enum rua_lookup_result lr = RUA_NONE;
+	struct lookup *l, *owned = NULL;
 	char *json = NULL;
 	int ret = 0, rc;
 
@@ -202,39 +310,41 @@ on_report(void *ctx, struct aggregate_out *o, struct err *err)
 		return 0;
 	}
 	json = report_write_json(o->report, 0);
-	if (g->r->dns != NULL)
-		lr = rua_lookup(g->r->dns, o->policy_domain, &dests, &why);
-	else
-		err_set(&why, "domain=%s: no resolver", o->policy_domain);
+	l = o->host_report ? host_lookup(g, o->policy_domain)
+			   : (owned = do_lookup(g, o->policy_domain));
+	if (!o->host_report && l->lr == RUA_FOUND && has_host_tlsa(o->report, o->policy_domain))
+		g_hash_table_insert(g->rcpt, xstrdup(o->policy_domain), xstrdup(l->joined));
 	if (g->r->cfg.dry_run_dir != NULL) {
-		if (lr != RUA_FOUND)
+		g->st->no_record += l->lr == RUA_NONE;
+		g->st->deferred += l->lr == RUA_TEMPFAIL;
+		if (l->lr != RUA_FOUND)
 			printf("%s\t%s\t(none: %s)\n", o->report->report_id, o->policy_domain,
-			       why.msg);
-		ret = dry_run(g, o->report, o->policy_domain, json, &dests, err);
+			       l->why.msg);
+		ret = dry_run(g, o->report, o->policy_domain, json, &l->dests, err);
 		goto out;
 	}
-	if (lr == RUA_NONE) {
+	if (l->lr == RUA_NONE) {
 		g->st->no_record++;
-		log_info("report-id=%s: not sent: %s", o->report->report_id, why.msg);
+		log_info("report-id=%s: not sent: %s", o->report->report_id, l->why.msg);
 		goto out;
 	}
 	rc = store_outbox_add(g->s, o->report->report_id, g->day, o->policy_domain, json,
-			      lr == RUA_FOUND ? &dests : NULL, g->now,
+			      l->lr == RUA_FOUND ? &l->dests : NULL, g->now,
 			      g->now + schedule_backoff(1), err);
 	if (rc < 0) {
 		g->fatal = 1;
 		ret = -1;
 	} else if (rc == 0) {
 		g->st->duplicates++;
-	} else if (lr == RUA_TEMPFAIL) {
+	} else if (l->lr == RUA_TEMPFAIL) {
 		g->st->deferred++;
-		log_warn("report-id=%s: lookup deferred: %s", o->report->report_id, why.msg);
+		log_warn("report-id=%s: lookup deferred: %s", o->report->report_id, l->why.msg);
 	} else {
 		g->st->stored++;
 	}
 out:
 	free(json);
-	strlist_clear(&dests);
+	lookup_free(owned);
 	return ret;
 }
 
@@ -259,18 +369,23 @@ int
 reporter_generate_day(struct reporter *r, struct store *s, int64_t day, int64_t now,
 		      struct reporter_stats *st, struct err *err)
 {
-	struct aggregate_config ac = { day, r->cfg.submitter, r->organization, r->contact_info };
-	struct gen g = { r, s, NULL, day, now, st, err, 0 };
+	struct gen g = { r, s, NULL, day, now, st, err, 0, NULL, NULL };
+	struct aggregate_config ac = { day, r->cfg.submitter, r->organization, r->contact_info,
+				       keep_in_host, &g };
 	struct err local;
 	int rc;
 
 	if (err == NULL)
 		g.err = &local;
+	g.hosts = g_hash_table_new_full(g_str_hash, g_str_equal, free, lookup_free);
+	g.rcpt = g_hash_table_new_full(g_str_hash, g_str_equal, free, free);
 	g.agg = aggregate_new(&ac, on_report, &g);
 	rc = store_get_day_results(s, day, on_row, &g, err);
 	if (rc == 0 && !g.fatal)
 		rc = aggregate_finish(g.agg, err);
 	aggregate_free(&g.agg);
+	g_hash_table_destroy(g.hosts);
+	g_hash_table_destroy(g.rcpt);
 	if (rc != 0 || g.fatal)
 		return -1;
 	if (r->cfg.dry_run_dir == NULL && store_delete_day_results(s, day, NULL, err) < 0)

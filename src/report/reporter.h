@@ -30,6 +30,8 @@
 /* Largest report JSON / mail we build (RFC 8460 §5.2: receivers commonly
  * stop at 10 MB). */
 #define REPORTER_MAX_SIZE (10u * 1024u * 1024u)
+/* Finished reports are deleted from the outbox after this many days. */
+#define REPORTER_KEEP_DAYS 30
 
 struct reporter_config {          /* all strings borrowed */
 	const char *submitter;        /* our domain: report-id, TLS-Report-Submitter */

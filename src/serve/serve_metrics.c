@@ -1,18 +1,22 @@
 /*
  * serve_metrics: GET /metrics in the Prometheus text exposition format
  * (version 0.0.4).  Counters from this process (reports received over
- * HTTP, requests by status code) and totals from the store (sessions per
- * policy domain and reporting organization, failures per domain and result
- * type).  Label values are report content: escaped per the format
- * (backslash, double quote, newline).
+ * HTTP, requests by status code) and totals from the store, summed in
+ * SQL (store_summary.h): sessions per policy domain (lower case) and
+ * reporting organization, failures per domain and result type.  Label
+ * values are report content: escaped per the format (backslash, double
+ * quote, newline).
  */
 #include <inttypes.h>
+#include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "serve/dataset.h"
 #include "serve/serve_private.h"
+#include "store/store_summary.h"
 #include "util/log.h"
+#include "util/xalloc.h"
 
 int
 serve_metrics_escape(struct buf *b, const char *value)
@@ -33,91 +37,110 @@ serve_metrics_escape(struct buf *b, const char *value)
 	return rc;
 }
 
-static const char *
-str(json_t *o, const char *k)
+/* Sums keyed "a\x1fb" in a jansson object (small: one entry per label set). */
+static void
+sum_add(json_t *map, const char *a, const char *b, uint64_t n)
 {
-	const char *s = json_string_value(json_object_get(o, k));
+	char *k = xasprintf("%s\x1f%s", a, b);
+	json_t *v = json_object_get(map, k);
 
-	return s != NULL ? s : "";
+	json_object_set_new(map, k, json_integer(json_integer_value(v) + (json_int_t)n));
+	free(k);
 }
 
-static void
-sessions(struct buf *b, json_t *ds)
-{
-	json_t *row;
-	size_t i;
-	int r;
+struct sums {
+	json_t *success;   /* domain \x1f org -> sessions */
+	json_t *failure;
+	json_t *types;     /* domain \x1f result type -> failed sessions */
+};
 
+static int
+on_day(void *ctx, const struct store_summary_row *row)
+{
+	struct sums *m = ctx;
+
+	sum_add(m->success, row->domain, row->organization, row->success);
+	sum_add(m->failure, row->domain, row->organization, row->failure);
+	return 0;
+}
+
+static int
+on_failure(void *ctx, const struct store_summary_failure *f)
+{
+	struct sums *m = ctx;
+
+	sum_add(m->types, f->domain, f->result_type != NULL ? f->result_type : "", f->sessions);
+	return 0;
+}
+
+/* Writes one sample per entry of map: NAME{L1="a",L2="b"EXTRA} value. */
+static void
+samples(struct buf *b, const char *name, const char *l1, const char *l2, json_t *map,
+	const char *extra)
+{
+	const char *key;
+	json_t *v;
+	size_t sep;
+	char *first;
+
+	json_object_foreach(map, key, v) {
+		sep = strcspn(key, "\x1f");
+		first = xstrndup(key, sep);
+		buf_printf(b, "%s{%s=\"", name, l1);
+		serve_metrics_escape(b, first);
+		buf_printf(b, "\",%s=\"", l2);
+		serve_metrics_escape(b, key[sep] != '\0' ? key + sep + 1 : "");
+		buf_printf(b, "\"%s} %" JSON_INTEGER_FORMAT "\n", extra, json_integer_value(v));
+		free(first);
+	}
+}
+
+/* The store totals, summed in SQL (store_summary.h) over all time. */
+static int
+store_totals(struct store *st, struct buf *b, struct err *err)
+{
+	struct sums m = { json_object(), json_object(), json_object() };
+	int rc = -1;
+
+	if (store_summary_days(st, 0, 0, NULL, on_day, &m, err) != 0 ||
+	    store_summary_failures(st, 0, 0, NULL, on_failure, &m, err) != 0)
+		goto out;
 	buf_append_str(b, "# HELP tlsrpt_sessions_total TLS sessions in stored reports, "
 		       "by policy domain, reporting organization and result.\n"
 		       "# TYPE tlsrpt_sessions_total counter\n");
-	json_array_foreach(json_object_get(ds, "domain_orgs"), i, row) {
-		for (r = 0; r < 2; r++) {
-			buf_append_str(b, "tlsrpt_sessions_total{domain=\"");
-			serve_metrics_escape(b, str(row, "domain"));
-			buf_append_str(b, "\",org=\"");
-			serve_metrics_escape(b, str(row, "organization"));
-			buf_printf(b, "\",result=\"%s\"} %" JSON_INTEGER_FORMAT "\n",
-				   r == 0 ? "success" : "failure",
-				   json_integer_value(json_object_get(row,
-					r == 0 ? "success" : "failure")));
-		}
-	}
-}
-
-/* Failure rows are per (domain, type, MX); the metric sums over MX. */
-static void
-failures(struct buf *b, json_t *ds)
-{
-	json_t *sums = json_object(), *row, *v;
-	const char *key;
-	size_t i, sep;
-	char k[600];
-
-	json_array_foreach(json_object_get(ds, "failures"), i, row) {
-		snprintf(k, sizeof(k), "%s\x1f%s", str(row, "domain"), str(row, "result_type"));
-		v = json_object_get(sums, k);
-		json_object_set_new(sums, k, json_integer(json_integer_value(v) +
-			json_integer_value(json_object_get(row, "count"))));
-	}
+	samples(b, "tlsrpt_sessions_total", "domain", "org", m.success, ",result=\"success\"");
+	samples(b, "tlsrpt_sessions_total", "domain", "org", m.failure, ",result=\"failure\"");
 	buf_append_str(b, "# HELP tlsrpt_failures_total Failed sessions in stored reports, "
 		       "by policy domain and result type.\n"
 		       "# TYPE tlsrpt_failures_total counter\n");
-	json_object_foreach(sums, key, v) {
-		sep = strcspn(key, "\x1f");
-		snprintf(k, sizeof(k), "%.*s", (int)sep, key);
-		buf_append_str(b, "tlsrpt_failures_total{domain=\"");
-		serve_metrics_escape(b, k);
-		buf_append_str(b, "\",result_type=\"");
-		serve_metrics_escape(b, key[sep] != '\0' ? key + sep + 1 : "");
-		buf_printf(b, "\"} %" JSON_INTEGER_FORMAT "\n", json_integer_value(v));
-	}
-	json_decref(sums);
+	samples(b, "tlsrpt_failures_total", "domain", "result_type", m.types, "");
+	rc = 0;
+out:
+	json_decref(m.success);
+	json_decref(m.failure);
+	json_decref(m.types);
+	return rc;
 }
 
 void
 serve_metrics(struct serve *s, const struct http_request *req, struct http_response *resp)
 {
-	struct report_query q;
 	struct store *st;
 	struct err err;
 	struct buf *b = &resp->body;
-	json_t *ds = NULL;
 	unsigned code;
 	uint64_t n;
 
 	(void)req;
-	memset(&q, 0, sizeof(q));
 	st = serve_store_get(s, &err);
-	if (st != NULL)
-		ds = dataset_build(st, &q, &err);
-	serve_store_put(s, st, ds == NULL);
-	if (ds == NULL) {
+	buf_reset(b);
+	if (st == NULL || store_totals(st, b, &err) != 0) {
+		serve_store_put(s, st, 1);
 		log_error("metrics: %s", err.msg);
 		http_response_text(resp, 503, "text/plain; charset=utf-8", "store unavailable\n");
 		return;
 	}
-	buf_reset(b);
+	serve_store_put(s, st, 0);
 	buf_printf(b, "# HELP tlsrpt_reports_received_total Report documents received "
 		   "by HTTP POST since start.\n# TYPE tlsrpt_reports_received_total counter\n"
 		   "tlsrpt_reports_received_total %" PRIuFAST64 "\n",
@@ -127,11 +150,6 @@ serve_metrics(struct serve *s, const struct http_request *req, struct http_respo
 		   "tlsrpt_reports_stored_total{outcome=\"stored\"} %" PRIuFAST64 "\n"
 		   "tlsrpt_reports_stored_total{outcome=\"duplicate\"} %" PRIuFAST64 "\n",
 		   atomic_load(&s->reports_stored), atomic_load(&s->reports_duplicate));
-	buf_printf(b, "# HELP tlsrpt_reports Reports in the store.\n# TYPE tlsrpt_reports "
-		   "gauge\ntlsrpt_reports %" JSON_INTEGER_FORMAT "\n",
-		   json_integer_value(json_object_get(ds, "reports")));
-	sessions(b, ds);
-	failures(b, ds);
 	buf_append_str(b, "# HELP tlsrpt_http_requests_total HTTP requests answered, "
 		       "by status code.\n# TYPE tlsrpt_http_requests_total counter\n");
 	for (code = 100; code < 600; code++) {
@@ -143,5 +161,4 @@ serve_metrics(struct serve *s, const struct http_request *req, struct http_respo
 	resp->status = 200;
 	snprintf(resp->content_type, sizeof(resp->content_type),
 		 "text/plain; version=0.0.4; charset=utf-8");
-	json_decref(ds);
 }

@@ -3,8 +3,8 @@
  *
  * The body is application/tlsrpt+gzip (raw gzip) or application/tlsrpt+json,
  * either possibly with Content-Encoding: gzip (decoded once); application/
- * json and other report-ish types are taken leniently, and any type whose
- * body starts with the gzip magic (research/sender.md §3 (D)).  The bytes
+ * json and other report-ish types are taken leniently, and so is any type
+ * whose body sniffs as gzip (research/sender.md §3 (D)) or JSON.  The bytes
  * go through ingest_extract() (bounded unwrapping), each document through
  * report_parse_json() and store_put_report().  Answers: 200 stored or
  * duplicate, 400 with the reason for bad input, 415 for a foreign type or
@@ -17,6 +17,7 @@
 #include <strings.h>
 
 #include "ingest/ingest.h"
+#include "ingest/sniff.h"
 #include "model/report_json.h"
 #include "serve/serve_private.h"
 #include "store/store_reports.h"
@@ -44,7 +45,7 @@ static int
 type_accepted(const char *ct, const struct http_request *req)
 {
 	size_t n, i;
-	const unsigned char *b = (const unsigned char *)req->body;
+	enum sniff_kind k;
 
 	if (ct == NULL || *ct == '\0')
 		return 1;
@@ -52,7 +53,9 @@ type_accepted(const char *ct, const struct http_request *req)
 	for (i = 0; i < sizeof(accepted_types) / sizeof(accepted_types[0]); i++)
 		if (strlen(accepted_types[i]) == n && strncasecmp(ct, accepted_types[i], n) == 0)
 			return 1;
-	return req->body_len >= 2 && b[0] == 0x1f && b[1] == 0x8b;
+	/* a mislabelled body that is plainly gzip or JSON is taken anyway */
+	k = sniff_kind(req->body, req->body_len);
+	return k == SNIFF_GZIP || k == SNIFF_JSON;
 }
 
 static int

@@ -3,7 +3,7 @@
  *
  * The store writes its SQL once, in the portable subset both engines
  * accept: `$1, $2 …` placeholders, INSERT … ON CONFLICT … DO UPDATE,
- * RETURNING.  The few DDL differences (the auto-increment id column) are
+ * RETURNING, UPDATE … FROM (SQLite >= 3.33).  The few DDL differences (the auto-increment id column) are
  * written as the token @ID@ and replaced by db_sql_dialect().
  * A backend is an ops table (db_sqlite.c, db_pg.c); no caller chooses one
  * with #ifdef.  Prepared statements are cached per handle, keyed by their

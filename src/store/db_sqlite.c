@@ -59,9 +59,15 @@ sq_open(const char *path, struct err *err)
 	}
 	sqlite3_extended_result_codes(c->db, 1);
 	sqlite3_busy_timeout(c->db, BUSY_TIMEOUT_MS);
-	if (run(c, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-		   "PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536;"
-		   "PRAGMA mmap_size=268435456; PRAGMA wal_autocheckpoint=16384;", err) < 0) {
+	/* Switching a new file to WAL needs an exclusive lock, and SQLite
+	 * gives up at once (no busy handler) when another process holds one,
+	 * e.g. several collectors starting together on a fresh store. */
+	for (int i = 0; (rc = run(c, "PRAGMA journal_mode=WAL", err)) < 0 &&
+			(c->last_rc & 0xff) == SQLITE_BUSY && i < BUSY_TIMEOUT_MS / 20; i++)
+		sqlite3_sleep(20);
+	if (rc < 0 || run(c, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+			 "PRAGMA cache_size=-65536; PRAGMA mmap_size=268435456;"
+			 "PRAGMA wal_autocheckpoint=16384;", err) < 0) {
 		err_prefix(err, "sqlite %s", path);
 		goto fail;
 	}

@@ -207,18 +207,16 @@ store_schema_version(struct store *s)
 	return s->version;
 }
 
-void
-store_digest(const void *data, size_t len, char out[33])
+int64_t
+store_digest64(const void *data, size_t len)
 {
-	static const char hex[] = "0123456789abcdef";
 	unsigned char md[SHA256_DIGEST_LENGTH];
+	uint64_t v = 0;
 
 	SHA256(data, len, md);
-	for (int i = 0; i < 16; i++) {
-		out[2 * i] = hex[md[i] >> 4];
-		out[2 * i + 1] = hex[md[i] & 15];
-	}
-	out[32] = '\0';
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | md[i];
+	return (int64_t)v;
 }
 
 char *

@@ -12,6 +12,7 @@
  *   store_results.h   delivery results from MTAs (sending side, collector)
  *   store_outbox.h    reports we generated and their delivery state
  *   store_state.h     small named values (IMAP UIDs, alert memory, …)
+ *   store_summary.h   totals over stored reports (summary, dashboard, alerts)
  * Their SQL is written once, portable; src/store/db.h hides the driver.
  *
  * A store handle is used by one thread at a time; open one per thread.

@@ -339,6 +339,56 @@ store_outbox_count(struct store *s, const char *report_id, const char *state, st
 	return n;
 }
 
+int64_t
+store_outbox_prune(struct store *s, int64_t before, struct err *err)
+{
+	struct db_stmt *st = db_prepare(s->db,
+					"DELETE FROM outbox_reports WHERE created < $1 AND"
+					" lookup_state <> 'pending' AND NOT EXISTS (SELECT 1 FROM"
+					" outbox_deliveries d WHERE d.report_id ="
+					" outbox_reports.report_id AND d.state IN ('pending',"
+					" 'sending')) RETURNING report_id", err);
+	int64_t n = 0;
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	db_bind_int64(st, 1, before);
+	while ((rc = db_step(st, err)) == 1)
+		n++;
+	db_reset(st);
+	return rc < 0 ? -1 : n;
+}
+
+int
+store_outbox_list(struct store *s, store_outbox_cb cb, void *ctx, struct err *err)
+{
+	struct db_stmt *st = db_prepare(s->db,
+					"SELECT r.report_id, r.policy_domain, d.destination,"
+					" COALESCE(d.state, 'lookup-' || r.lookup_state),"
+					" COALESCE(d.attempts, r.lookup_attempts),"
+					" COALESCE(d.next_try, r.lookup_next),"
+					" COALESCE(d.last_error, r.last_error)"
+					" FROM outbox_reports r LEFT JOIN outbox_deliveries d"
+					" ON d.report_id = r.report_id"
+					" ORDER BY r.report_id, d.destination", err);
+	int rc, ret = 0;
+
+	if (st == NULL)
+		return -1;
+	while (ret == 0 && (rc = db_step(st, err)) == 1) {
+		struct outbox_row row = {
+			db_column_text(st, 0), db_column_text(st, 1), db_column_text(st, 2),
+			db_column_text(st, 3), db_column_int64(st, 4), db_column_int64(st, 5),
+			db_column_text(st, 6),
+		};
+
+		ret = cb(ctx, &row);
+	}
+	db_reset(st);
+	return ret != 0 ? ret : rc < 0 ? -1 : 0;
+}
+
 void
 store_outbox_items_free(struct outbox_item *items, size_t n)
 {

@@ -91,6 +91,28 @@ int store_outbox_suppress(struct store *s, const char *destination, int64_t unti
 int64_t store_outbox_count(struct store *s, const char *report_id, const char *state,
 			   struct err *err);
 
+/* Deletes reports created before `before` whose lookup and deliveries are
+ * all finished (their deliveries go with them).  Returns the number of
+ * reports deleted, or -1 on error. */
+int64_t store_outbox_prune(struct store *s, int64_t before, struct err *err);
+
+/* One delivery as listed by store_outbox_list() (all borrowed for the call). */
+struct outbox_row {
+	const char *report_id;
+	const char *policy_domain;
+	const char *destination;      /* NULL: the report waits for its lookup */
+	const char *state;            /* delivery state, or the lookup state */
+	int64_t attempts;
+	int64_t next_try;
+	const char *last_error;       /* or NULL */
+};
+
+/* Calls cb for every delivery (and every report still waiting for its
+ * lookup), by report-id.  cb returns 0 to go on, non-zero to stop (that
+ * value is returned).  Returns 0 when all were visited, -1 on error. */
+typedef int (*store_outbox_cb)(void *ctx, const struct outbox_row *row);
+int store_outbox_list(struct store *s, store_outbox_cb cb, void *ctx, struct err *err);
+
 /* Releases an array from store_outbox_due() / store_outbox_lookups_due(). */
 void store_outbox_items_free(struct outbox_item *items, size_t n);
 

@@ -17,6 +17,7 @@ struct store {
 	struct db *db;
 	int depth;              /* open store_begin() levels; >1 uses savepoints */
 	int version;            /* schema version after migration */
+	unsigned result_puts;   /* store_put_results() calls since the last fold */
 };
 
 /* One schema step: the SQL (may use @ID@, see db.h) that moves the schema
@@ -30,9 +31,9 @@ struct store_migration {
 extern const struct store_migration store_schema_migrations[];
 extern const size_t store_schema_n_migrations;
 
-/* Writes the lower-case hex of the first 16 bytes of SHA-256(data) and a
- * NUL into out (33 bytes).  Used as a compact UNIQUE key for long tuples. */
-void store_digest(const void *data, size_t len, char out[33]);
+/* Returns the first 8 bytes of SHA-256(data) as an int64: the key of a
+ * long tuple (two tuples share one with probability 2^-64 per pair). */
+int64_t store_digest64(const void *data, size_t len);
 
 /* ASCII lower-case copy of s (caller frees); NULL gives "". */
 char *store_lower(const char *s);

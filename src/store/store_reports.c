@@ -109,11 +109,11 @@ dedup_key(const struct report *r)
 	buf_init(&b, (size_t)1 << 24);
 	buf_printf(&b, "~%s|%lld|%lld|", r->report_id ? r->report_id : "",
 		   (long long)r->start, (long long)r->end);
-	for (size_t i = 0; i < r->n_policies; i++) {
+	for (size_t i = 0; i < r->n_policies; i++)
 		if (i == 0 || strcmp(d[i], d[i - 1]) != 0)
 			buf_printf(&b, "%s,", d[i]);
+	for (size_t i = 0; i < r->n_policies; i++)
 		free(d[i]);
-	}
 	free(d);
 	return buf_steal(&b, &len);
 }

@@ -1,15 +1,18 @@
 /*
  * store_results: sending-side results, stored pre-aggregated.
  *
- * store_put_results() sorts a batch by policy tuple, folds equal tuples
- * into one counter update, and upserts one result_policies row per
- * distinct tuple (total_success/total_failure += …), then one
- * result_failures row per distinct failure tuple (failed_count += …).
- * The UNIQUE key is a digest of the tuple (store_private.h), so equal
- * tuples from any process land on the same row.  Sorting also gives every
- * writer the same lock order on PostgreSQL, which avoids deadlocks.
- * Policy strings and MX hosts are kept joined with '\n' (they are lines;
- * an MTA never sends one with a newline in it).
+ * store_put_results() sorts a batch by policy tuple and folds equal tuples
+ * into one counter update.  Each distinct tuple is one result_policies
+ * row, found by a 64-bit digest of (day, tuple) and inserted once; the
+ * batch's counts are appended to result_deltas (sequential pages, however
+ * many domains there are).  Every FOLD_EVERY batches (in a transaction of
+ * its own), and before results are read, the deltas are folded into
+ * result_policies in one bulk UPDATE.
+ * Failure tuples are upserted (failed_count += …) under a digest of
+ * (policy, failure tuple).  Sorting also gives every writer the same lock
+ * order on PostgreSQL, which avoids deadlocks.  Policy strings and MX
+ * hosts are kept joined with '\n' (they are lines; an MTA never sends one
+ * with a newline in it).
  */
 #include "store/store_results.h"
 
@@ -22,25 +25,39 @@
 
 #define MAX_RETRIES 3
 #define KEY_MAX (64u << 20)
+/* Fold the deltas after this many batches on one handle: often enough to
+ * keep result_deltas small, rarely enough that the bulk UPDATE touches each
+ * page of result_policies once for many batches. */
+#define FOLD_EVERY 128
 
 static const char sql_put_policy[] =
-	"INSERT INTO result_policies (day, key_digest, domain, tlsrpt_record, policy_type,"
+	"INSERT INTO result_policies (key, day, domain, tlsrpt_record, policy_type,"
 	" policy_domain, policy_strings, mx_hosts, total_success, total_failure)"
-	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
-	" ON CONFLICT (day, key_digest) DO UPDATE SET"
-	" total_success = result_policies.total_success + excluded.total_success,"
-	" total_failure = result_policies.total_failure + excluded.total_failure"
-	" RETURNING id";
+	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, 0) ON CONFLICT (key) DO NOTHING";
+
+static const char sql_put_delta[] =
+	"INSERT INTO result_deltas (policy, ok, failed) VALUES ($1, $2, $3)";
 
 static const char sql_put_failure[] =
-	"INSERT INTO result_failures (policy, key_digest, result_type, result_code,"
+	"INSERT INTO result_failures (key, policy, result_type, result_code,"
 	" sending_mta_ip, receiving_mx_hostname, receiving_mx_helo, receiving_ip,"
 	" additional_information, failure_reason_code, failed_count)"
 	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
-	" ON CONFLICT (policy, key_digest) DO UPDATE SET"
+	" ON CONFLICT (key) DO UPDATE SET"
 	" failed_count = result_failures.failed_count + excluded.failed_count";
 
-/* One failure of the batch, with the row id of its policy. */
+/* PostgreSQL: no delta may be added between the UPDATE and the DELETE of
+ * a fold (SQLite writers are serialized by the database lock anyway). */
+static const char sql_lock_deltas[] = "LOCK TABLE result_deltas IN EXCLUSIVE MODE";
+
+static const char sql_fold[] =
+	"UPDATE result_policies SET"
+	" total_success = result_policies.total_success + d.ok,"
+	" total_failure = result_policies.total_failure + d.failed"
+	" FROM (SELECT policy, SUM(ok) AS ok, SUM(failed) AS failed FROM result_deltas"
+	" GROUP BY policy) AS d WHERE result_policies.key = d.policy";
+
+/* One failure of the batch, with the key of its policy. */
 struct fitem {
 	int64_t policy;
 	const struct result_failure *f;
@@ -144,44 +161,46 @@ join(struct buf *b, const struct strlist *l)
 	}
 }
 
-/* Upserts the policy tuple of r with the given counters; sets *id. */
+/* Makes sure the row of r's policy tuple exists and adds the counters as
+ * a delta; sets *id to the tuple's key. */
 static int
-put_policy(struct db_stmt *st, const struct result *r, int64_t ok, int64_t failed,
-	   struct buf *key, struct buf *tmp, int64_t *id, struct err *err)
+put_policy(struct db_stmt *sp, struct db_stmt *sd, const struct result *r, int64_t ok,
+	   int64_t failed, struct buf *key, struct buf *tmp, int64_t *id, struct err *err)
 {
 	const char *type = policy_type_to_string(r->policy_type);
-	char digest[33];
-	int rc;
 
 	buf_reset(key);
+	buf_append(key, &r->day, sizeof(r->day));
 	key_add(key, r->domain);
 	key_add(key, r->tlsrpt_record);
 	key_add(key, type);
 	key_add(key, r->policy_domain);
 	key_add_list(key, &r->policy_string);
 	key_add_list(key, &r->mx_host);
-	store_digest(key->data, key->len, digest);
+	*id = store_digest64(key->data, key->len);
 
-	db_reset(st);
-	db_bind_int64(st, 1, r->day);
-	db_bind_text(st, 2, digest);
-	db_bind_text(st, 3, r->domain != NULL ? r->domain : "");
-	db_bind_text(st, 4, r->tlsrpt_record);
-	db_bind_text(st, 5, type);
-	db_bind_text(st, 6, r->policy_domain);
+	db_reset(sp);
+	db_bind_int64(sp, 1, *id);
+	db_bind_int64(sp, 2, r->day);
+	db_bind_text(sp, 3, r->domain != NULL ? r->domain : "");
+	db_bind_text(sp, 4, r->tlsrpt_record);
+	db_bind_text(sp, 5, type);
+	db_bind_text(sp, 6, r->policy_domain);
 	join(tmp, &r->policy_string);
-	db_bind_text(st, 7, tmp->data);
+	db_bind_text(sp, 7, tmp->data);
 	join(tmp, &r->mx_host);
-	db_bind_text(st, 8, tmp->data);
-	db_bind_int64(st, 9, ok);
-	db_bind_int64(st, 10, failed);
-	rc = db_step(st, err);
-	if (rc == 1)
-		*id = db_column_int64(st, 0);
-	else if (rc == 0)
-		err_set(err, "result upsert returned no row");
-	db_reset(st);
-	return rc == 1 ? 0 : -1;
+	db_bind_text(sp, 8, tmp->data);
+	if (db_step(sp, err) < 0)
+		return -1;
+	db_reset(sp);
+	db_reset(sd);
+	db_bind_int64(sd, 1, *id);
+	db_bind_int64(sd, 2, ok);
+	db_bind_int64(sd, 3, failed);
+	if (db_step(sd, err) < 0)
+		return -1;
+	db_reset(sd);
+	return 0;
 }
 
 static int
@@ -190,10 +209,10 @@ put_failure(struct db_stmt *st, const struct fitem *it, int64_t count, struct bu
 {
 	const struct result_failure *f = it->f;
 	const char *type = result_type_to_string(f->type);
-	char digest[33];
 	int rc;
 
 	buf_reset(key);
+	buf_append(key, &it->policy, sizeof(it->policy));
 	buf_append(key, &f->code, sizeof(f->code));
 	key_add(key, type);
 	key_add(key, f->sending_mta_ip);
@@ -202,11 +221,10 @@ put_failure(struct db_stmt *st, const struct fitem *it, int64_t count, struct bu
 	key_add(key, f->receiving_ip);
 	key_add(key, f->additional_information);
 	key_add(key, f->failure_reason_code);
-	store_digest(key->data, key->len, digest);
 
 	db_reset(st);
-	db_bind_int64(st, 1, it->policy);
-	db_bind_text(st, 2, digest);
+	db_bind_int64(st, 1, store_digest64(key->data, key->len));
+	db_bind_int64(st, 2, it->policy);
 	db_bind_text(st, 3, type);
 	db_bind_int64(st, 4, f->code);
 	db_bind_text(st, 5, f->sending_mta_ip);
@@ -221,11 +239,45 @@ put_failure(struct db_stmt *st, const struct fitem *it, int64_t count, struct bu
 	return rc < 0 ? -1 : 0;
 }
 
+/* Folds result_deltas into result_policies; the caller holds the
+ * transaction. */
+static int
+fold(struct store *s, struct err *err)
+{
+	if (db_dialect(s->db) == DB_DIALECT_PG && db_exec(s->db, sql_lock_deltas, err) < 0)
+		return -1;
+	if (db_exec(s->db, sql_fold, err) < 0 ||
+	    db_exec(s->db, "DELETE FROM result_deltas", err) < 0) {
+		err_prefix(err, "folding result counters");
+		return -1;
+	}
+	return 0;
+}
+
+/* Folds in a transaction of its own (a savepoint inside the caller's).
+ * On PostgreSQL the table lock is the first lock that transaction takes,
+ * so a fold waits for the writers in flight and none of them waits for it
+ * while holding something it needs: no deadlock. */
+static int
+fold_now(struct store *s, struct err *err)
+{
+	if (store_begin(s, err) < 0)
+		return -1;
+	if (fold(s, err) < 0) {
+		store_rollback(s);
+		return -1;
+	}
+	if (store_commit(s, err) < 0)
+		return -1;
+	s->result_puts = 0;
+	return 0;
+}
+
 /* Writes the sorted batch; the caller holds the transaction. */
 static int
 put_sorted(struct store *s, const struct result **v, size_t n, struct err *err)
 {
-	struct db_stmt *sp, *sf;
+	struct db_stmt *sp, *sd, *sf;
 	struct fitem *fv = NULL;
 	size_t nf = 0, cap = 0;
 	struct buf key, tmp;
@@ -234,6 +286,7 @@ put_sorted(struct store *s, const struct result **v, size_t n, struct err *err)
 	buf_init(&key, KEY_MAX);
 	buf_init(&tmp, KEY_MAX);
 	if ((sp = db_prepare(s->db, sql_put_policy, err)) == NULL ||
+	    (sd = db_prepare(s->db, sql_put_delta, err)) == NULL ||
 	    (sf = db_prepare(s->db, sql_put_failure, err)) == NULL)
 		goto out;
 	for (size_t i = 0, j; i < n; i = j) {
@@ -244,7 +297,7 @@ put_sorted(struct store *s, const struct result **v, size_t n, struct err *err)
 				failed++;
 			else
 				ok++;
-		if (put_policy(sp, v[i], ok, failed, &key, &tmp, &id, err) < 0) {
+		if (put_policy(sp, sd, v[i], ok, failed, &key, &tmp, &id, err) < 0) {
 			err_prefix(err, "domain=%s", v[i]->domain ? v[i]->domain : "");
 			goto out;
 		}
@@ -289,12 +342,17 @@ store_put_results(struct store *s, const struct result *results, size_t n,
 	for (size_t i = 0; i < n; i++)
 		v[i] = &results[i];
 	qsort(v, n, sizeof(*v), cmp_policy);
+	/* Fold first, outside the batch's transaction (see fold_now()); a
+	 * failed fold loses nothing, the deltas wait for the next one. */
+	if (outer && s->result_puts >= FOLD_EVERY && fold_now(s, err) < 0)
+		s->result_puts = 0;
 	/* A deadlock or busy store is transient: retry the whole batch, but only
 	 * when the transaction is ours to retry. */
 	for (int attempt = 0; attempt < MAX_RETRIES && rc < 0; attempt++) {
 		if (store_begin(s, err) < 0)
 			break;
 		if (put_sorted(s, v, n, err) == 0 && store_commit(s, err) == 0) {
+			s->result_puts++;
 			rc = 0;
 			break;
 		}
@@ -328,46 +386,9 @@ dup_or_null(const char *s)
 	return s != NULL ? xstrdup(s) : NULL;
 }
 
-/* Adds the failure rows of policy row `id` to p. */
-static int
-read_failures(struct store *s, int64_t id, struct policy *p, struct err *err)
-{
-	struct db_stmt *st;
-	int rc;
-
-	st = db_prepare(s->db,
-			"SELECT result_type, result_code, sending_mta_ip, receiving_mx_hostname,"
-			" receiving_mx_helo, receiving_ip, additional_information,"
-			" failure_reason_code, failed_count FROM result_failures"
-			" WHERE policy = $1 ORDER BY failed_count DESC, id", err);
-	if (st == NULL)
-		return -1;
-	db_bind_int64(st, 1, id);
-	while ((rc = db_step(st, err)) == 1) {
-		struct failure_detail *d = policy_add_failure_detail(p);
-		const char *type = db_column_text(st, 0);
-
-		d->type = type != NULL ? result_type_from_string(type) : RESULT_UNKNOWN;
-		/* RFC 8460 §4.3.2.1: validation-failure is the catch-all for a
-		 * failure no other type names (e.g. a sys4 code we do not know) */
-		d->result_type = xstrdup(type != NULL ? type
-					 : result_type_to_string(RESULT_VALIDATION_FAILURE));
-		d->sending_mta_ip = dup_or_null(db_column_text(st, 2));
-		d->receiving_mx_hostname = dup_or_null(db_column_text(st, 3));
-		d->receiving_mx_helo = dup_or_null(db_column_text(st, 4));
-		d->receiving_ip = dup_or_null(db_column_text(st, 5));
-		d->additional_information = dup_or_null(db_column_text(st, 6));
-		d->failure_reason_code = dup_or_null(db_column_text(st, 7));
-		d->failed_session_count = (uint64_t)db_column_int64(st, 8);
-	}
-	db_reset(st);
-	p->has_failure_details = p->n_failure_details > 0;
-	return rc < 0 ? -1 : 0;
-}
-
 /* One policy row as read, before its failures are added. */
 struct row {
-	int64_t id;
+	int64_t key;
 	char *domain;
 	char *record;
 	struct policy p;
@@ -381,6 +402,63 @@ row_clear(struct row *r)
 	policy_clear(&r->p);
 }
 
+static int
+cmp_row_key(const void *pa, const void *pb)
+{
+	const struct row *a = *(const struct row *const *)pa, *b = *(const struct row *const *)pb;
+
+	return a->key < b->key ? -1 : a->key > b->key;
+}
+
+/* Adds the failure rows of `day` to their policies (rows, n). */
+static int
+read_failures(struct store *s, int64_t day, struct row *rows, size_t n, struct err *err)
+{
+	struct row **by_key = xreallocarray(NULL, n + 1, sizeof(*by_key));
+	struct db_stmt *st;
+	int rc = -1;
+
+	for (size_t i = 0; i < n; i++)
+		by_key[i] = &rows[i];
+	qsort(by_key, n, sizeof(*by_key), cmp_row_key);
+	st = db_prepare(s->db,
+			"SELECT f.policy, f.result_type, f.sending_mta_ip, f.receiving_mx_hostname,"
+			" f.receiving_mx_helo, f.receiving_ip, f.additional_information,"
+			" f.failure_reason_code, f.failed_count FROM result_failures f"
+			" JOIN result_policies p ON p.key = f.policy WHERE p.day = $1"
+			" ORDER BY f.policy, f.failed_count DESC, f.id", err);
+	if (st == NULL)
+		goto out;
+	db_bind_int64(st, 1, day);
+	while ((rc = db_step(st, err)) == 1) {
+		struct row probe = { .key = db_column_int64(st, 0) }, *pp = &probe, **hit;
+		struct failure_detail *d;
+		const char *type = db_column_text(st, 1);
+
+		hit = bsearch(&pp, by_key, n, sizeof(*by_key), cmp_row_key);
+		if (hit == NULL)
+			continue;
+		d = policy_add_failure_detail(&(*hit)->p);
+		d->type = type != NULL ? result_type_from_string(type) : RESULT_UNKNOWN;
+		/* RFC 8460 §4.3.2.1: validation-failure is the catch-all for a
+		 * failure no other type names (e.g. a sys4 code we do not know) */
+		d->result_type = xstrdup(type != NULL ? type
+					 : result_type_to_string(RESULT_VALIDATION_FAILURE));
+		d->sending_mta_ip = dup_or_null(db_column_text(st, 2));
+		d->receiving_mx_hostname = dup_or_null(db_column_text(st, 3));
+		d->receiving_mx_helo = dup_or_null(db_column_text(st, 4));
+		d->receiving_ip = dup_or_null(db_column_text(st, 5));
+		d->additional_information = dup_or_null(db_column_text(st, 6));
+		d->failure_reason_code = dup_or_null(db_column_text(st, 7));
+		d->failed_session_count = (uint64_t)db_column_int64(st, 8);
+		(*hit)->p.has_failure_details = 1;
+	}
+	db_reset(st);
+out:
+	free(by_key);
+	return rc < 0 ? -1 : 0;
+}
+
 int
 store_get_day_results(struct store *s, int64_t day, store_result_cb cb, void *ctx,
 		      struct err *err)
@@ -390,8 +468,10 @@ store_get_day_results(struct store *s, int64_t day, store_result_cb cb, void *ct
 	size_t n = 0, cap = 0;
 	int rc;
 
+	if (fold_now(s, err) < 0)
+		return -1;
 	st = db_prepare(s->db,
-			"SELECT id, domain, tlsrpt_record, policy_type, policy_domain,"
+			"SELECT key, domain, tlsrpt_record, policy_type, policy_domain,"
 			" policy_strings, mx_hosts, total_success, total_failure"
 			" FROM result_policies WHERE day = $1 ORDER BY domain, id", err);
 	if (st == NULL)
@@ -408,7 +488,7 @@ store_get_day_results(struct store *s, int64_t day, store_result_cb cb, void *ct
 		}
 		r = &rows[n++];
 		memset(r, 0, sizeof(*r));
-		r->id = db_column_int64(st, 0);
+		r->key = db_column_int64(st, 0);
 		r->domain = xstrdup(db_column_text(st, 1));
 		r->record = dup_or_null(db_column_text(st, 2));
 		r->p.policy_type = dup_or_null(type);
@@ -422,9 +502,8 @@ store_get_day_results(struct store *s, int64_t day, store_result_cb cb, void *ct
 		r->p.total_failure_session_count = (uint64_t)db_column_int64(st, 8);
 	}
 	db_reset(st);
-	for (size_t i = 0; rc == 0 && i < n; i++)
-		if (read_failures(s, rows[i].id, &rows[i].p, err) < 0)
-			rc = -1;
+	if (rc == 0 && n > 0 && read_failures(s, day, rows, n, err) < 0)
+		rc = -1;
 	for (size_t i = 0; rc == 0 && i < n; i++)
 		rc = cb(ctx, rows[i].domain, rows[i].record, &rows[i].p);
 	for (size_t i = 0; i < n; i++)
@@ -469,11 +548,13 @@ int
 store_delete_day_results(struct store *s, int64_t day, const char *domain,
 			 struct err *err)
 {
+#define DAY_POLICIES "(SELECT key FROM result_policies WHERE day = $1 AND ($2 = '' OR domain = $2))"
 	static const char *const sql[] = {
-		"DELETE FROM result_failures WHERE policy IN (SELECT id FROM result_policies"
-		" WHERE day = $1 AND ($2 = '' OR domain = $2))",
+		"DELETE FROM result_deltas WHERE policy IN " DAY_POLICIES,
+		"DELETE FROM result_failures WHERE policy IN " DAY_POLICIES,
 		"DELETE FROM result_policies WHERE day = $1 AND ($2 = '' OR domain = $2)",
 	};
+#undef DAY_POLICIES
 	struct db_stmt *st;
 
 	if (store_begin(s, err) < 0)

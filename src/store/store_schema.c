@@ -6,9 +6,13 @@
  *
  * Receiving side: reports → report_policies → report_failures, one row per
  * JSON element, as received ("" kept), so a report is rebuilt without loss.
- * Sending side: result_policies / result_failures hold counters per
- * distinct tuple; `key_digest` (store_digest() of the whole tuple) is the
- * UNIQUE key, so long free-text members never hit index size limits.
+ * Sending side (store_results.c): result_policies / result_failures rows
+ * are appended and found by `key`, a 64-bit digest of the whole tuple (so
+ * long free-text members never hit index size limits, and equal tuples
+ * meet on one row); session counters are appended to result_deltas (whose
+ * `policy` is that key) and folded into result_policies in bulk.  There
+ * are no other indexes on purpose: each is a random page write per new
+ * row, and these tables only hold the days not yet reported.
  * state: small named values (IMAP UIDs, alert memory).
  */
 #include "store/store_outbox.h"
@@ -96,9 +100,48 @@ static const char schema_v1[] =
 	" updated BIGINT NOT NULL,"
 	" PRIMARY KEY (ns, name));";
 
+/* Step 3: results as appended deltas keyed by 64-bit digests (see
+ * store_results.c).  The step 1 result tables are replaced; results not
+ * yet reported in them are dropped (they only ever existed on development
+ * stores, before the first release). */
+static const char schema_v3[] =
+	"DROP TABLE result_failures;"
+	"DROP TABLE result_policies;"
+	"CREATE TABLE result_policies ("
+	" id @ID@,"
+	" key BIGINT NOT NULL UNIQUE,"
+	" day BIGINT NOT NULL,"
+	" domain TEXT NOT NULL,"
+	" tlsrpt_record TEXT,"
+	" policy_type TEXT,"
+	" policy_domain TEXT,"
+	" policy_strings TEXT NOT NULL,"
+	" mx_hosts TEXT NOT NULL,"
+	" total_success BIGINT NOT NULL,"
+	" total_failure BIGINT NOT NULL);"
+	"CREATE TABLE result_deltas ("
+	" seq @ID@,"
+	" policy BIGINT NOT NULL,"
+	" ok BIGINT NOT NULL,"
+	" failed BIGINT NOT NULL);"
+	"CREATE TABLE result_failures ("
+	" id @ID@,"
+	" key BIGINT NOT NULL UNIQUE,"
+	" policy BIGINT NOT NULL,"
+	" result_type TEXT,"
+	" result_code INTEGER NOT NULL,"
+	" sending_mta_ip TEXT,"
+	" receiving_mx_hostname TEXT,"
+	" receiving_mx_helo TEXT,"
+	" receiving_ip TEXT,"
+	" additional_information TEXT,"
+	" failure_reason_code TEXT,"
+	" failed_count BIGINT NOT NULL);";
+
 const struct store_migration store_schema_migrations[] = {
 	{ 1, schema_v1 },
 	{ 2, store_outbox_schema_sql },   /* outbox_* tables: store_outbox.c */
+	{ 3, schema_v3 },
 };
 
 const size_t store_schema_n_migrations =

@@ -98,6 +98,8 @@ check "markup in report content is shown as text, not run" domcheck "$dir/dom.ht
 chromium_sh dom "$base/?domain=company-y.example&period=all" > "$dir/dom2.html" 2>> "$dir/dom.err"
 check "domain filter: only that domain's failures" domcheck "$dir/dom2.html" \
 	'len(rows("failures")) >= 3 and all(r[0] == "company-y.example" for r in rows("failures"))'
+check "domain filter: the domain list still offers every domain" domcheck "$dir/dom2.html" \
+	'{"example.com", "company-y.example"} <= {a.get("value") for t, a in p.tags if t == "option"}'
 chromium_sh dom "$base/?period=custom&since=2016-04-01&until=2016-04-01" > "$dir/dom3.html" 2>> "$dir/dom.err"
 check "period filter: one day shows only that day's data" domcheck "$dir/dom3.html" \
 	'{r["data-day"] for r in p.rects} == {"2016-04-01"} and all(r[0] == "company-y.example" for r in rows("failures"))'

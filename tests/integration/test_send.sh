@@ -53,10 +53,15 @@ _smtp._tls.rej      IN TXT "v=TLSRPTv1; rua=mailto:reject-me@example.test"
 _smtp._tls.supp     IN TXT "v=TLSRPTv1; rua=mailto:supp@example.test"
 _smtp._tls.mx.dane  IN TXT "v=TLSRPTv1; rua=mailto:dane-host@example.test"
 _smtp._tls.next     IN TXT "v=TLSRPTv1; rua=mailto:next@example.test"
+_smtp._tls.s202     IN TXT "v=TLSRPTv1; rua=$W/s202?status=202"
+_smtp._tls.s204     IN TXT "v=TLSRPTv1; rua=$W/s204?status=204"
+_smtp._tls.redir    IN TXT "v=TLSRPTv1; rua=$W/redir?status=301"
+_smtp._tls.samerua  IN TXT "v=TLSRPTv1; rua=mailto:shared@example.test"
+_smtp._tls.mx.hoster IN TXT "v=TLSRPTv1; rua=mailto:shared@example.test"
 ZONE
 "$C/dns.sh" start "$T/dns" >/dev/null || { fail "dns starts"; exit 1; }
 eval "$(cat "$T/dns/env")"
-"$C/dkim.sh" genkey "$T/key" example.test sel >/dev/null 2>&1 &&
+DKIM_SERVICE=tlsrpt "$C/dkim.sh" genkey "$T/key" example.test sel >/dev/null 2>&1 &&
 	"$C/dkim.sh" publish "$T/key" "$T/dns" >/dev/null || { fail "dkim key published"; exit 1; }
 
 # ---- results into a temporary store --------------------------------------
@@ -119,8 +124,8 @@ for r in tls-reports both dane-host; do
 done
 
 for f in "$T"/to-*.eml; do
-	check "DKIM verifies (python3-dkim, key from DNS): $(basename "$f")" \
-		sh -c "'$C/dkim.sh' verify $DNS_PORT < '$f'"
+	check "DKIM verifies (python3-dkim, key with s=tlsrpt from DNS, strict): $(basename "$f")" \
+		sh -c "DKIM_TLSRPT=strict '$C/dkim.sh' verify $DNS_PORT < '$f'"
 done
 f="$T/to-tls-reports@example.test.eml"
 sed 's/mail.example.test/evil.example.test/' "$f" > "$T/tampered.eml"
@@ -228,6 +233,7 @@ sleep 0.2
 
 # ---- retries -------------------------------------------------------------
 send --now $((NOW + 301)) >/dev/null 2>&1
+sleep 0.2
 [ "$(posts)" = 4 ] && [ "$(st flaky.example.test)" = pending ] &&
 	ok "HTTPS retried after the backoff, still pending" || fail "retry" "$(posts) posts, $(st flaky.example.test)"
 a1=$(sql "SELECT next_try FROM outbox_deliveries d JOIN outbox_reports r USING (report_id) WHERE r.policy_domain='flaky.example.test'")
@@ -236,6 +242,11 @@ send --now $((NOW + 90000)) >/dev/null 2>&1
 [ "$(st flaky.example.test)" = failed ] && ok "retries stop 24 h after the first attempt" || fail "give up" "$(st flaky.example.test)"
 [ "$(sql "SELECT lookup_state FROM outbox_reports WHERE policy_domain='sf.servfail.example.test'")" = failed ] &&
 	ok "SERVFAIL lookups stop after 24 h" || fail "lookup give-up"
+
+"$TLSRPT" send --db "$DB" --list > "$T/list.out" 2>&1
+grep -q "$(printf 'rej.example.test\tmailto:reject-me@example.test\tfailed\t1\t')" "$T/list.out" &&
+	grep -q "$(printf 'sf.servfail.example.test\t-\tlookup-failed')" "$T/list.out" &&
+	ok "send --list shows each delivery's state" || fail "--list" "$(cat "$T/list.out")"
 
 # ---- reportd on a simulated clock (SCHED-01) ------------------------------
 printf '2026-11-22~next.example.test~sts~next.example.test~-~-~4~0\n' | put "$DB"
@@ -296,7 +307,30 @@ p0=$(posts)
 	fail "HTTPS verify" "$(cat "$T/v.err")"
 "$TLSRPT" send --db "$DB4" --resolver 127.0.0.1@$DNS_PORT --submitter example.test \
 	--https-insecure --now $((NOW + 600)) >/dev/null 2>"$T/v2.err"
+sleep 0.2
 [ "$(posts)" = $((p0 + 1)) ] && ok "--https-insecure delivers to the unverified server" ||
 	fail "--https-insecure" "$(cat "$T/v2.err")"
+
+# ---- any 2xx is success; a redirect is a failure (HTTP-03, HTTP-06) -------
+DB5="sqlite:$T/store5.db"
+printf '2026-11-21~s202.example.test~sts~s202.example.test~-~-~1~0\n2026-11-21~s204.example.test~sts~s204.example.test~-~-~1~0\n2026-11-21~redir.example.test~sts~redir.example.test~-~-~1~0\n' | put "$DB5"
+"$TLSRPT" send --db "$DB5" --resolver 127.0.0.1@$DNS_PORT --submitter example.test \
+	--cacert "$HTTPS_CA" --day $D --now $NOW >/dev/null 2>"$T/s5.err"
+st5() { sqlite3 "$T/store5.db" "SELECT d.state FROM outbox_deliveries d JOIN outbox_reports r USING (report_id) WHERE r.policy_domain='$1'"; }
+[ "$(st5 s202.example.test)" = sent ] && [ "$(st5 s204.example.test)" = sent ] &&
+	ok "HTTP 202 and 204 count as delivered" || fail "2xx" "$(st5 s202.example.test) $(st5 s204.example.test)"
+[ "$(st5 redir.example.test)" = pending ] && grep -q 'redirects are not followed' "$T/s5.err" &&
+	ok "HTTP 301 is not followed and is retried" || fail "redirect" "$(st5 redir.example.test)" "$(cat "$T/s5.err")"
+
+# ---- the MX host's report leaves out what already went to the same rua ---
+DB6="sqlite:$T/store6.db"
+printf '2026-11-21~samerua.example.test~tlsa~mx.hoster.example.test~3 1 1 AA~-~2~0\n2026-11-21~web.example.test~tlsa~mx.hoster.example.test~3 1 1 AA~-~5~0\n' | put "$DB6"
+"$TLSRPT" send --db "$DB6" --resolver 127.0.0.1@$DNS_PORT --submitter example.test \
+	--no-deliver --day $D --now $NOW >/dev/null 2>"$T/s6.err"
+host_json=$(sqlite3 "$T/store6.db" "SELECT json FROM outbox_reports WHERE policy_domain='mx.hoster.example.test'")
+case $host_json in
+*'"total-successful-session-count":5'*) ok "MX host report counts only sessions not already reported to the same rua" ;;
+*) fail "same-rua dedup" "$host_json" "$(cat "$T/s6.err")" ;;
+esac
 
 tap_done

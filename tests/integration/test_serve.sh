@@ -72,7 +72,10 @@ printf '\037\213garbage-not-gzip' > "$dir/bad.gz"
 expect "corrupt gzip → 400" 400 "$(post application/tlsrpt+gzip "$dir/bad.gz")"
 printf '{"hello": "world"}' > "$dir/notreport.json"
 expect "JSON that is not a report → 400" 400 "$(post application/tlsrpt+json "$dir/notreport.json")"
-expect "text/html → 415" 415 "$(post text/html "$dir/notreport.json")"
+printf '<html><body>hi</body></html>' > "$dir/page.html"
+expect "text/html page → 415" 415 "$(post text/html "$dir/page.html")"
+expect "mislabelled gzip body (form type) → 200" 200 \
+	"$(post application/x-www-form-urlencoded "$corpus/microsoft-report.json.gz")"
 
 n=$("$TLSRPT" version >/dev/null; /usr/bin/python3 -c '
 import sqlite3, sys
@@ -81,12 +84,12 @@ print(c.execute("select count(*) from reports").fetchone()[0])' "$dir/db.sqlite"
 expect "the store holds each report once (2)" 2 "$n"
 
 curl -s "$base/metrics" > "$dir/metrics"
-# 5 good documents, the invalid JSON and the non-report JSON: 7 received
-check "/metrics counts received report documents" grep -qx "tlsrpt_reports_received_total 7" "$dir/metrics"
+# 6 good documents, the invalid JSON and the non-report JSON: 8 received
+check "/metrics counts received report documents" grep -qx "tlsrpt_reports_received_total 8" "$dir/metrics"
 check "/metrics has sessions per domain/org" grep -q \
 	'^tlsrpt_sessions_total{domain="josh.scot",org="Microsoft Corporation",result="success"} 4$' "$dir/metrics"
 check "/metrics counts HTTP codes (413)" grep -q '^tlsrpt_http_requests_total{code="413"} 1$' "$dir/metrics"
-check "/metrics counts HTTP codes (200)" grep -q '^tlsrpt_http_requests_total{code="200"} 5$' "$dir/metrics"
+check "/metrics counts HTTP codes (200)" grep -q '^tlsrpt_http_requests_total{code="200"} 6$' "$dir/metrics"
 
 curl -s "$base/api/summary" > "$dir/summary"
 check "/api/summary is JSON with the domain" /usr/bin/python3 -c '

@@ -96,47 +96,48 @@ struct bad_case {
 	enum datagram_reason reason;
 	int dpv_missing, dpv_bad, repaired, t_mismatch;
 	const char *want_domain;        /* checked when want_rc > 0 */
+	const char *want_in_msg;        /* the error names the JSON path */
 };
 
 #define POL "{\"policy-type\":2,\"t\":0,\"f\":0}"
 
 static const struct bad_case cases[] = {
 	{ "missing dpv is fine", "{\"d\":\"a.example\",\"pr\":\"x\",\"policies\":[" POL "]}",
-	  1, DATAGRAM_OK, 1, 0, 0, 0, "a.example" },
+	  1, DATAGRAM_OK, 1, 0, 0, 0, "a.example", NULL },
 	{ "bad dpv is processed and flagged", "{\"dpv\":\"2\",\"d\":\"a\",\"policies\":[" POL "]}",
-	  1, DATAGRAM_OK, 0, 1, 0, 0, "a" },
+	  1, DATAGRAM_OK, 0, 1, 0, 0, "a", NULL },
 	{ "numeric dpv is flagged", "{\"dpv\":1,\"d\":\"a\",\"policies\":[" POL "]}",
-	  1, DATAGRAM_OK, 0, 1, 0, 0, "a" },
+	  1, DATAGRAM_OK, 0, 1, 0, 0, "a", NULL },
 	{ "domain lower-cased, one dot stripped", "{\"d\":\"MX.Example.COM..\",\"policies\":[" POL "]}",
-	  1, DATAGRAM_OK, 1, 0, 0, 0, "mx.example.com." },
+	  1, DATAGRAM_OK, 1, 0, 0, 0, "mx.example.com.", NULL },
 	{ "two policies, two results", "{\"d\":\"a\",\"policies\":[" POL "," POL "]}",
-	  2, DATAGRAM_OK, 1, 0, 0, 0, "a" },
+	  2, DATAGRAM_OK, 1, 0, 0, 0, "a", NULL },
 	{ "t mismatch only flagged", "{\"d\":\"a\",\"policies\":[{\"policy-type\":1,\"t\":3,\"f\":1}]}",
-	  1, DATAGRAM_OK, 1, 0, 0, 1, "a" },
+	  1, DATAGRAM_OK, 1, 0, 0, 1, "a", NULL },
 	{ "invalid UTF-8 repaired", "{\"d\":\"a\xff\xc3\",\"pr\":\"\xed\xa0\x80\",\"policies\":[" POL "]}",
-	  1, DATAGRAM_OK, 1, 0, 1, 0, "a\xef\xbf\xbd\xef\xbf\xbd" },
-	{ "not JSON", "{\"d\":", -1, DATAGRAM_BAD_JSON, 0, 0, 0, 0, NULL },
-	{ "empty", "", -1, DATAGRAM_BAD_JSON, 0, 0, 0, 0, NULL },
-	{ "array root", "[1]", -1, DATAGRAM_BAD_JSON, 0, 0, 0, 0, NULL },
-	{ "missing d", "{\"policies\":[" POL "]}", -1, DATAGRAM_MISSING_KEY, 1, 0, 0, 0, NULL },
-	{ "empty d", "{\"d\":\".\",\"policies\":[" POL "]}", -1, DATAGRAM_BAD_VALUE, 1, 0, 0, 0, NULL },
-	{ "d not a string", "{\"d\":5,\"policies\":[" POL "]}", -1, DATAGRAM_BAD_VALUE, 1, 0, 0, 0, NULL },
-	{ "missing policies", "{\"d\":\"a\"}", -1, DATAGRAM_MISSING_KEY, 1, 0, 0, 0, NULL },
-	{ "empty policies", "{\"d\":\"a\",\"policies\":[]}", -1, DATAGRAM_BAD_VALUE, 1, 0, 0, 0, NULL },
+	  1, DATAGRAM_OK, 1, 0, 1, 0, "a\xef\xbf\xbd\xef\xbf\xbd", NULL },
+	{ "not JSON", "{\"d\":", -1, DATAGRAM_BAD_JSON, 0, 0, 0, 0, NULL, NULL },
+	{ "empty", "", -1, DATAGRAM_BAD_JSON, 0, 0, 0, 0, NULL, NULL },
+	{ "array root", "[1]", -1, DATAGRAM_BAD_JSON, 0, 0, 0, 0, NULL, NULL },
+	{ "missing d", "{\"policies\":[" POL "]}", -1, DATAGRAM_MISSING_KEY, 1, 0, 0, 0, NULL, NULL },
+	{ "empty d", "{\"d\":\".\",\"policies\":[" POL "]}", -1, DATAGRAM_BAD_VALUE, 1, 0, 0, 0, NULL, NULL },
+	{ "d not a string", "{\"d\":5,\"policies\":[" POL "]}", -1, DATAGRAM_BAD_VALUE, 1, 0, 0, 0, NULL, NULL },
+	{ "missing policies", "{\"d\":\"a\"}", -1, DATAGRAM_MISSING_KEY, 1, 0, 0, 0, NULL, NULL },
+	{ "empty policies", "{\"d\":\"a\",\"policies\":[]}", -1, DATAGRAM_BAD_VALUE, 1, 0, 0, 0, NULL, NULL },
 	{ "missing f drops all policies", "{\"d\":\"a\",\"policies\":[" POL ",{\"policy-type\":1}]}",
-	  -1, DATAGRAM_MISSING_KEY, 1, 0, 0, 0, NULL },
+	  -1, DATAGRAM_MISSING_KEY, 1, 0, 0, 0, NULL, "policies[1].f: missing" },
 	{ "f out of range", "{\"d\":\"a\",\"policies\":[{\"policy-type\":1,\"f\":2}]}",
-	  -1, DATAGRAM_BAD_VALUE, 1, 0, 0, 0, NULL },
+	  -1, DATAGRAM_BAD_VALUE, 1, 0, 0, 0, NULL, NULL },
 	{ "missing policy-type", "{\"d\":\"a\",\"policies\":[{\"f\":1}]}",
-	  -1, DATAGRAM_MISSING_KEY, 1, 0, 0, 0, NULL },
+	  -1, DATAGRAM_MISSING_KEY, 1, 0, 0, 0, NULL, NULL },
 	{ "unknown policy-type", "{\"d\":\"a\",\"policies\":[{\"policy-type\":3,\"f\":1}]}",
-	  -1, DATAGRAM_BAD_VALUE, 1, 0, 0, 0, NULL },
+	  -1, DATAGRAM_BAD_VALUE, 1, 0, 0, 0, NULL, NULL },
 	{ "policy-string not an array", "{\"d\":\"a\",\"policies\":[{\"policy-type\":1,\"f\":1,\"policy-string\":\"x\"}]}",
-	  -1, DATAGRAM_BAD_VALUE, 1, 0, 0, 0, NULL },
+	  -1, DATAGRAM_BAD_VALUE, 1, 0, 0, 0, NULL, NULL },
 	{ "failure without c", "{\"d\":\"a\",\"policies\":[{\"policy-type\":1,\"f\":1,\"failure-details\":[{\"s\":\"x\"}]}]}",
-	  -1, DATAGRAM_MISSING_KEY, 1, 0, 0, 0, NULL },
+	  -1, DATAGRAM_MISSING_KEY, 1, 0, 0, 0, NULL, "policies[0].failure-details[0].c: missing" },
 	{ "failure string of wrong type", "{\"d\":\"a\",\"policies\":[{\"policy-type\":1,\"f\":1,\"failure-details\":[{\"c\":201,\"s\":1}]}]}",
-	  -1, DATAGRAM_BAD_VALUE, 1, 0, 0, 0, NULL },
+	  -1, DATAGRAM_BAD_VALUE, 1, 0, 0, 0, NULL, NULL },
 };
 
 static void
@@ -160,6 +161,8 @@ test_datagram_bad_input_gives_reason_not_crash(void **state)
 		if (rc < 0) {
 			assert_int_equal(b.n, 0);
 			assert_true(err.msg[0] != '\0');
+			if (c->want_in_msg != NULL)
+				assert_non_null(strstr(err.msg, c->want_in_msg));
 		} else {
 			assert_int_equal(b.n, (size_t)rc);
 			assert_string_equal(b.v[0].domain, c->want_domain);

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <glib.h>
 #include <jansson.h>
 #include <zlib.h>
 
@@ -370,6 +371,39 @@ test_ingest_refuses_report_part_that_is_not_a_report(void **state)
 }
 
 static void
+test_ingest_reads_gzip_in_part_labelled_json(void **state)
+{
+	/* RFC 8460 §5.3's example labels the part +json but names it .json.gz:
+	 * the content decides. */
+	size_t gzlen;
+	unsigned char *gz = testdata_gzip(report_json, strlen(report_json), &gzlen);
+	gchar *b64 = g_base64_encode(gz, gzlen);
+	char *mail = g_strdup_printf(
+		"From: r@example.org\n"
+		"Subject: Report Domain: example.net\n"
+		"Content-Type: multipart/report; report-type=tlsrpt; boundary=\"B\"\n"
+		"\n"
+		"--B\n"
+		"Content-Type: application/tlsrpt+json\n"
+		"Content-Transfer-Encoding: base64\n"
+		"Content-Disposition: attachment; filename=\"r.json.gz\"\n"
+		"\n"
+		"%s\n"
+		"--B--\n", b64);
+	struct seen s;
+	struct err err = { "" };
+
+	(void)state;
+	assert_int_equal(extract(mail, strlen(mail), NULL, &s, &err), 1);
+	assert_string_equal(s.container, "mail/gzip");
+	assert_string_equal(s.filename, "r.json.gz");
+	assert_int_equal(s.objects_with_report_id, 1);
+	g_free(mail);
+	g_free(b64);
+	free(gz);
+}
+
+static void
 test_ingest_survives_every_prefix_of_a_mail(void **state)
 {
 	char path[1024];
@@ -416,6 +450,7 @@ main(void)
 		cmocka_unit_test(test_ingest_unknown_bytes_give_none_with_reason),
 		cmocka_unit_test(test_ingest_finds_every_report_part_and_callback_may_stop),
 		cmocka_unit_test(test_ingest_refuses_report_part_that_is_not_a_report),
+		cmocka_unit_test(test_ingest_reads_gzip_in_part_labelled_json),
 		cmocka_unit_test(test_ingest_survives_every_prefix_of_a_mail),
 	};
 

@@ -65,6 +65,7 @@ static const char multipart_mail[] =
 	"From \"Reporter\" <r@example.org> Mon Jan  1 00:00:00 2024\n"
 	"From: Reporter <r@example.org>\n"
 	"Subject: =?UTF-8?Q?Report_Domain:_example.net?=\n"
+	"\t  Submitter: example.org\n"
 	"Message-ID: <abc@example.org>\n"
 	"TLS-Report-Domain: example.net\n"
 	"TLS-Report-Submitter: example.org\n"
@@ -102,7 +103,7 @@ test_mime_walk_decodes_candidate_parts_and_headers(void **state)
 	assert_string_equal(s.bodies[0], "{\"report-id\":\"1\"}");
 	assert_string_equal(s.types[1], "application/tlsrpt+gzip");
 	assert_string_equal(s.bodies[1], "hello");
-	assert_string_equal(info.subject, "Report Domain: example.net");
+	assert_string_equal(info.subject, "Report Domain: example.net Submitter: example.org");
 	assert_string_equal(info.message_id, "abc@example.org");
 	assert_non_null(strstr(info.from, "r@example.org"));
 	assert_string_equal(info.tls_report_domain, "example.net");

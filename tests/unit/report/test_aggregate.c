@@ -48,7 +48,7 @@ got_free(struct got *g)
 }
 
 static const struct aggregate_config cfg = {
-	DAY_D, "mail.sender.example", "Sender Org", "tlsrpt@mail.sender.example"
+	DAY_D, "mail.sender.example", "Sender Org", "tlsrpt@mail.sender.example", NULL, NULL
 };
 
 /* A stub row: policy of type t in domain pd with counters. */
@@ -284,6 +284,102 @@ test_domains_are_a_labels_and_bad_names_are_skipped(void **state)
 	got_free(&g);
 }
 
+static void
+test_addresses_are_canonical_and_merge(void **state)
+{
+	struct got g = { 0 };
+	struct aggregate *a = aggregate_new(&cfg, collect, &g);
+	struct policy p;
+	struct failure_detail *d;
+	struct err err;
+
+	(void)state;
+	/* GEN-11: RFC 5952 IPv6, IPv4-mapped as IPv4; equal after that = one tuple */
+	policy_init(&p, POLICY_TYPE_STS, "example.com", 0, 3);
+	d = detail(&p, RESULT_CERTIFICATE_EXPIRED, "::ffff:192.0.2.1", 1);
+	d->sending_mta_ip = xstrdup("2001:0DB8:0000:0000:0000:0000:0000:0001");
+	d = detail(&p, RESULT_CERTIFICATE_EXPIRED, "192.0.2.1", 2);
+	d->sending_mta_ip = xstrdup("2001:db8::1");
+	assert_int_equal(aggregate_add(a, "example.com", &p, &err), 0);
+	assert_int_equal(aggregate_finish(a, &err), 0);
+	assert_int_equal(g.r[0]->policies[0].n_failure_details, 1);
+	d = &g.r[0]->policies[0].failure_details[0];
+	assert_string_equal(d->sending_mta_ip, "2001:db8::1");
+	assert_string_equal(d->receiving_ip, "192.0.2.1");
+	assert_int_equal(d->failed_session_count, 3);
+	policy_clear(&p);
+	aggregate_free(&a);
+	got_free(&g);
+}
+
+static int
+keep_not_same(void *ctx, const char *domain, const char *host)
+{
+	(void)ctx;
+	assert_string_equal(host, "mx.example.net");
+	return strcmp(domain, "same-rua.example") != 0;
+}
+
+static void
+test_host_report_leaves_out_what_keep_in_host_refuses(void **state)
+{
+	struct aggregate_config c = cfg;
+	struct got g = { 0 };
+	struct aggregate *a;
+	struct policy t1, t2;
+	struct err err;
+
+	(void)state;
+	c.keep_in_host = keep_not_same;
+	a = aggregate_new(&c, collect, &g);
+	policy_init(&t1, POLICY_TYPE_TLSA, "mx.example.net", 5, 0);
+	policy_init(&t2, POLICY_TYPE_TLSA, "mx.example.net", 2, 0);
+	assert_int_equal(aggregate_add(a, "other.example", &t1, &err), 0);
+	assert_int_equal(aggregate_add(a, "same-rua.example", &t2, &err), 0);
+	assert_int_equal(aggregate_finish(a, &err), 0);
+	assert_int_equal(g.n, 3);
+	/* both recipient reports carry their TLSA policy ... */
+	assert_int_equal(g.r[1]->policies[0].total_successful_session_count, 2);
+	/* ... the MX host's report only the one going elsewhere */
+	assert_string_equal(g.pd[2], "mx.example.net");
+	assert_int_equal(g.r[2]->policies[0].total_successful_session_count, 5);
+	policy_clear(&t1);
+	policy_clear(&t2);
+	aggregate_free(&a);
+	got_free(&g);
+}
+
+static int
+keep_none(void *ctx, const char *domain, const char *host)
+{
+	(void)ctx;
+	(void)domain;
+	(void)host;
+	return 0;
+}
+
+static void
+test_host_report_left_empty_is_not_emitted(void **state)
+{
+	struct aggregate_config c = cfg;
+	struct got g = { 0 };
+	struct aggregate *a;
+	struct policy t;
+	struct err err;
+
+	(void)state;
+	c.keep_in_host = keep_none;
+	a = aggregate_new(&c, collect, &g);
+	policy_init(&t, POLICY_TYPE_TLSA, "mx.example.net", 5, 0);
+	assert_int_equal(aggregate_add(a, "example.com", &t, &err), 0);
+	assert_int_equal(aggregate_finish(a, &err), 0);
+	assert_int_equal(g.n, 1);
+	assert_string_equal(g.pd[0], "example.com");
+	policy_clear(&t);
+	aggregate_free(&a);
+	got_free(&g);
+}
+
 int
 main(void)
 {
@@ -294,6 +390,9 @@ main(void)
 		cmocka_unit_test(test_one_session_with_two_failure_types_gives_two_details),
 		cmocka_unit_test(test_empty_strings_become_absent_and_counts_saturate),
 		cmocka_unit_test(test_domains_are_a_labels_and_bad_names_are_skipped),
+		cmocka_unit_test(test_addresses_are_canonical_and_merge),
+		cmocka_unit_test(test_host_report_leaves_out_what_keep_in_host_refuses),
+		cmocka_unit_test(test_host_report_left_empty_is_not_emitted),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

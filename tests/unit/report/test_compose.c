@@ -10,6 +10,7 @@
 #include <gmime/gmime.h>
 #include <zlib.h>
 
+#include "model/report_json.h"
 #include "report/compose.h"
 #include "report/gzip.h"
 
@@ -237,6 +238,118 @@ test_compose_rejects_a_bad_address(void **state)
 	buf_free(&out);
 }
 
+static void
+test_reused_composer_carries_nothing_over(void **state)
+{
+	struct composer *c = composer_new();
+	struct compose_mail m = {
+		.from = "a@s.example", .to = "first@one.example", .submitter = "s.example",
+		.policy_domain = "one.example", .report_id = "20261121.one.example.1@s.example",
+		.begin = 1795219200, .end = 1795305599, .date = 1795306000, .compressed = 1,
+		.body = "AAAA", .body_len = 4,
+	};
+	struct buf a, b;
+	struct err err;
+
+	(void)state;
+	buf_init(&a, 1 << 20);
+	buf_init(&b, 1 << 20);
+	assert_int_equal(composer_build(c, &m, &a, &err), 0);
+	m.to = "second@two.example";
+	m.policy_domain = "two.example";
+	m.report_id = "20261121.two.example.1@s.example";
+	m.compressed = 0;
+	m.body = "{}";
+	m.body_len = 2;
+	assert_int_equal(composer_build(c, &m, &b, &err), 0);
+	assert_non_null(strstr(a.data, "TLS-Report-Domain: one.example\r\n"));
+	assert_non_null(strstr(b.data, "TLS-Report-Domain: two.example\r\n"));
+	assert_null(strstr(b.data, "one.example"));
+	assert_null(strstr(b.data, "first@"));
+	assert_null(strstr(b.data, "tlsrpt+gzip"));
+	assert_non_null(strstr(b.data, "application/tlsrpt+json"));
+	composer_free(&c);
+	assert_null(c);
+	buf_free(&a);
+	buf_free(&b);
+}
+
+/* GEN-01/02: a report written by our writer, mailed, taken out of the mail
+ * and gunzipped, parses with our parser to the same values. */
+static void
+test_mailed_report_parses_back_with_our_parser(void **state)
+{
+	struct report *r = report_new(), *back;
+	struct policy *p;
+	struct buf gz, mail;
+	struct err err;
+	struct compose_mail m = {
+		.from = "tlsrpt@s.example", .to = "tls@example.com", .submitter = "s.example",
+		.policy_domain = "example.com", .report_id = "20261121.example.com.1@s.example",
+		.begin = 1795219200, .end = 1795305599, .date = 1795306000, .compressed = 1,
+	};
+	GMimeStream *st, *out;
+	GMimeParser *parser;
+	GMimeMessage *msg;
+	GMimeObject *att;
+	GByteArray *ba;
+	char *text;
+	size_t n;
+
+	(void)state;
+	r->organization_name = strdup("S Org");
+	r->contact_info = strdup("tlsrpt@s.example");
+	r->report_id = strdup(m.report_id);
+	r->start = m.begin;
+	r->end = m.end;
+	p = report_add_policy(r);
+	p->type = POLICY_TYPE_STS;
+	p->policy_type = strdup("sts");
+	p->policy_domain = strdup("example.com");
+	strlist_add(&p->policy_string, "version: STSv1");
+	strlist_add(&p->mx_host, "mx.example.com");
+	p->total_successful_session_count = 7;
+	p->total_failure_session_count = 2;
+	text = report_write_json(r, 0);
+	buf_init(&gz, 1 << 20);
+	buf_init(&mail, 1 << 20);
+	assert_int_equal(report_gzip(text, strlen(text), &gz, &err), 0);
+	m.body = gz.data;
+	m.body_len = gz.len;
+	assert_int_equal(compose_report_mail(&m, &mail, &err), 0);
+	g_mime_init();
+	st = g_mime_stream_mem_new_with_buffer(mail.data, mail.len);
+	parser = g_mime_parser_new_with_stream(st);
+	msg = g_mime_parser_construct_message(parser, NULL);
+	att = g_mime_multipart_get_part(GMIME_MULTIPART(g_mime_message_get_mime_part(msg)), 1);
+	out = g_mime_stream_mem_new();
+	g_mime_data_wrapper_write_to_stream(g_mime_part_get_content(GMIME_PART(att)), out);
+	ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(out));
+	free(text);
+	text = gunzip(ba->data, ba->len, &n);
+	back = report_parse_json(text, n, &err);
+	assert_non_null(back);
+	assert_int_equal(back->quirks.n, 0);
+	assert_string_equal(back->report_id, m.report_id);
+	assert_string_equal(back->start_datetime, "2026-11-21T00:00:00Z");
+	assert_string_equal(back->end_datetime, "2026-11-21T23:59:59Z");
+	assert_int_equal(back->n_policies, 1);
+	assert_string_equal(back->policies[0].policy_domain, "example.com");
+	assert_int_equal(back->policies[0].total_successful_session_count, 7);
+	assert_int_equal(back->policies[0].total_failure_session_count, 2);
+	assert_true(back->policies[0].has_failure_details);
+	assert_int_equal(back->policies[0].n_failure_details, 0);
+	report_free(back);
+	report_free(r);
+	free(text);
+	g_object_unref(out);
+	g_object_unref(msg);
+	g_object_unref(parser);
+	g_object_unref(st);
+	buf_free(&gz);
+	buf_free(&mail);
+}
+
 int
 main(void)
 {
@@ -247,6 +360,8 @@ main(void)
 		cmocka_unit_test(test_gzip_attachment_decodes_to_the_report),
 		cmocka_unit_test(test_uncompressed_attachment_is_tlsrpt_json),
 		cmocka_unit_test(test_compose_rejects_a_bad_address),
+		cmocka_unit_test(test_reused_composer_carries_nothing_over),
+		cmocka_unit_test(test_mailed_report_parses_back_with_our_parser),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -155,6 +155,8 @@ test_serve_post_rejects_bad_input_with_reason(void **state)
 		{ "application/tlsrpt+gzip", "\x1f\x8bnot gzip at all", 400, "" },
 		{ "text/html", "<html>", 415, "Content-Type" },
 		{ "application/tlsrpt+json", "hello", 400, "not a TLSRPT report" },
+		{ "application/x-www-form-urlencoded", "{\"a\":1}", 400, "organization-name" },
+		{ "application/x-www-form-urlencoded", "a=1&b=2", 415, "Content-Type" },
 	};
 	size_t i;
 

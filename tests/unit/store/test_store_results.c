@@ -321,7 +321,33 @@ test_results_rolled_back_with_the_callers_transaction(void **state)
 	assert_int_equal(w.n, 0);
 }
 
+/* Enough batches on one handle that counters are folded while writing
+ * (store_results.c FOLD_EVERY), some of them more than once. */
+static void
+test_results_many_small_batches_fold_without_loss(void **state)
+{
+	struct store_fixture *f = *state;
+	struct seen w = { 0 };
+	struct err err;
+
+	for (int i = 0; i < 300; i++)
+		assert_int_equal(put(f->s, &batch_a[i % 4], 1), 0);
+	assert_int_equal(store_get_day_results(f->s, 100, collect, &w, &err), 0);
+	assert_int_equal(w.n, 2);
+	assert_int_equal(w.ok[0], 150);
+	assert_int_equal(w.failed[0], 75);
+	assert_int_equal(w.fd_count[0][0], 75);
+	assert_int_equal(w.ok[1], 75);
+	/* reading folded everything; more batches keep adding */
+	assert_int_equal(put(f->s, batch_a, 4), 0);
+	memset(&w, 0, sizeof(w));
+	assert_int_equal(store_get_day_results(f->s, 100, collect, &w, &err), 0);
+	assert_int_equal(w.ok[0], 152);
+	assert_int_equal(w.failed[0], 76);
+}
+
 static const struct CMUnitTest tests[] = {
+	STORE_TEST(test_results_many_small_batches_fold_without_loss),
 	STORE_TEST(test_results_sum_over_batches_per_policy_tuple),
 	STORE_TEST(test_results_days_are_kept_apart_and_listed),
 	STORE_TEST(test_results_delete_day_for_one_domain_or_all),

@@ -12,7 +12,7 @@
 #include "store/store_results.h"
 #include "util/xalloc.h"
 
-enum { WRITERS = 4, BATCHES = 40, BATCH = 200, DOMAINS = 5, REPORTS = 12 };
+enum { WRITERS = 4, BATCHES = 150, BATCH = 100, DOMAINS = 5, REPORTS = 12 };
 
 static void
 make_result(struct result *r, unsigned w, unsigned i)

@@ -1,0 +1,120 @@
+#!/bin/sh
+# tlsrpt collectd end to end: real unix socket, real SQLite file.
+# Feeds sys4's literal datagrams (python3 sendto), invalid ones, and events
+# sent through our libtlsrpt (tests/tools/tlsrpt_load.c); checks the counts
+# in the database after SIGTERM; kill -9 under load keeps every committed
+# result and a sound database; a restart removes the stale socket and goes on.
+. "$(dirname "$0")/tap.sh"
+cd "$TLSRPT_SRC" || exit 1
+command -v sqlite3 >/dev/null || { echo "ok 1 # SKIP sqlite3 CLI missing"; exit 0; }
+PY=/usr/bin/python3
+T=$(mktemp -d /tmp/tlsrpt-collectd.XXXXXX)
+SOCK=$T/collectd.sock
+DB=$T/results.db
+PID=
+cleanup() { [ -n "$PID" ] && kill -9 "$PID" 2>/dev/null; rm -rf "$T"; }
+trap cleanup EXIT
+
+# The load tool, linked with our static library (sanitized like it, if it is).
+san=
+if nm "$TLSRPT_O/libtlsrpt.a" 2>/dev/null | grep -q __asan; then san="-fsanitize=address,undefined"; fi
+if ! cc -std=c11 -D_POSIX_C_SOURCE=200809L -O2 $san -Iinclude -o "$T/load" tests/tools/tlsrpt_load.c "$TLSRPT_O/libtlsrpt.a" 2>"$T/cc.log"; then
+	fail "build the load tool" "$(cat "$T/cc.log")"; tap_done; exit 1
+fi
+
+start() {
+	n0=$(grep -c 'receiving on' "$T/collectd.log" 2>/dev/null)
+	"$TLSRPT" collectd --socket "$SOCK" --db "sqlite:$DB" --foreground --stats-secs 0 "$@" \
+		>>"$T/collectd.log" 2>&1 &
+	PID=$!
+	# Ready when it says so (a stale socket file may still be there before).
+	want=$(( ${n0:-0} + 1 ))
+	i=0
+	while [ "$(grep -c 'receiving on' "$T/collectd.log")" -lt $want ] && [ $i -lt 100 ]; do
+		sleep 0.1; i=$((i + 1))
+	done
+	[ -S "$SOCK" ] && kill -0 "$PID"
+}
+stop() { # stop SIGNAL: sends it, waits, sets RC
+	kill "-$1" "$PID"; wait "$PID"; RC=$?; PID=
+}
+total() { sqlite3 "$DB" 'SELECT COALESCE(SUM(total_success + total_failure), 0) FROM result_policies'; }
+q() { sqlite3 "$DB" "$1"; }
+
+if start; then ok "collectd starts and binds the socket"; else fail "collectd start" "$(cat "$T/collectd.log")"; fi
+
+if "$TLSRPT" collectd --socket "$SOCK" --db "sqlite:$T/other.db" --foreground 2>"$T/second.log"; then
+	fail "a second collector on a live socket is refused"
+else
+	if [ $? = 3 ] && [ -S "$SOCK" ]; then ok "a second collector on a live socket is refused (exit 3)"
+	else fail "a second collector on a live socket is refused" "$(cat "$T/second.log")"; fi
+fi
+
+# research/sys4.md §2, byte for byte, plus invalid ones that must not hurt.
+$PY - "$SOCK" <<'EOF'
+import socket, sys
+p = sys.argv[1]
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+pr = b'"pr": "v=TLSRPTv1; rua=mailto:tlsrpt@example.com"'
+h = b'"h": "250-mx1.example.com\\r\\n250-PIPELINING\\r\\n250-STARTTLS\\r\\n250 8BITMIME"'
+good = [
+  b'{"dpv": "1","d": "example.com",' + pr + b',"policies":[{"policy-type":1,"policy-domain": "mx1.example.com","policy-string":["3 1 1 4F4A2B09F1DCEA7E5B2D2AE4E6E1C2C6E1A06C7D5A3E1F0B6C9D8E7F6A5B4C3D2"],"t":0,"f":0}]}',
+  b'{"dpv": "1","d": "example.com",' + pr + b',"policies":[{"policy-type":2,"policy-domain": "example.com","policy-string":["version: STSv1","mode: enforce","mx: mx1.example.com","max_age: 604800"],"mx-host":["mx1.example.com"],"failure-details":[{"c":204,"s": "192.0.2.25","n": "mx1.example.com",' + h + b',"r": "198.51.100.10"}],"t":1,"f":1}]}',
+  b'{"dpv": "1","d": "example.com",' + pr + b',"policies":[{"policy-type":9,"failure-details":[{"c":201,"s": "192.0.2.25","n": "mx1.example.com",' + h + b',"r": "198.51.100.10"}],"t":1,"f":1}]}',
+  b'{"d": "Upper.Example.","pr": "x","policies":[{"policy-type":2,"t":0,"f":0}]}',
+  b'{"dpv": "1","d": "raw\xff.example","pr": "x","policies":[{"policy-type":2,"t":0,"f":0}]}',
+]
+bad = [b'\xff', b'{"dpv": "1"', b'{"policies":[]}', b'{"d":"a","policies":[{"policy-type":2}]}', b'']
+for d in good + bad:
+    s.sendto(d, p)
+EOF
+out=$("$T/load" "$SOCK" 2000 100 10 postfix 2>&1)
+case "$out" in "sent 2000 errors 0"*) ok "2000 events sent through libtlsrpt (Postfix pattern)";; *) fail "load" "$out";; esac
+stop TERM
+if [ "$RC" = 0 ] && [ ! -e "$SOCK" ]; then ok "SIGTERM: exit 0, socket removed"; else fail "SIGTERM exit" "rc=$RC" "$(tail -5 "$T/collectd.log")"; fi
+
+n=$(total)
+if [ "$n" = 2005 ]; then ok "all 2005 results stored (5 raw + 2000 library)"; else fail "results stored" "got $n, want 2005"; fi
+n=$(q "SELECT total_success || '/' || total_failure FROM result_policies WHERE domain = 'example.com' AND policy_type = 'sts'")
+[ "$n" = "0/1" ] && ok "sys4 STS failure datagram stored as one failure" || fail "sts example" "got '$n'"
+n=$(q "SELECT COUNT(*) FROM result_policies WHERE domain = 'example.com'")
+[ "$n" = 3 ] && ok "three sys4 datagrams give three policies" || fail "sys4 policies" "got $n"
+n=$(q "SELECT result_type || ':' || failed_count FROM result_failures f JOIN result_policies p ON p.id = f.policy WHERE p.domain = 'example.com' ORDER BY result_type")
+[ "$n" = "certificate-expired:1
+starttls-not-supported:1" ] && ok "failure codes mapped to result types" || fail "failure types" "got '$n'"
+n=$(q "SELECT COUNT(*) FROM result_policies WHERE domain = 'upper.example'")
+[ "$n" = 1 ] && ok "domain lower-cased, trailing dot stripped, missing dpv accepted" || fail "normalization" "got $n"
+n=$(q "SELECT COUNT(*) FROM result_policies WHERE domain = 'raw' || char(65533) || '.example'")
+[ "$n" = 1 ] && ok "invalid UTF-8 repaired to U+FFFD, not fatal" || fail "utf8 repair" "got $n"
+n=$(q "SELECT SUM(total_failure) FROM result_policies WHERE domain LIKE 'd%.example'")
+[ "$n" = 200 ] && ok "10% of library events stored as failures" || fail "failures" "got $n"
+grep -q "exit: received=2010 results=2005 stored=2005" "$T/collectd.log" &&
+	grep -q "bad-json=3 missing-key=2 bad-value=0" "$T/collectd.log" &&
+	ok "exit counters: received, stored, invalid by reason" ||
+	fail "exit counters" "$(grep 'exit:' "$T/collectd.log")"
+
+# kill -9 under load: committed results survive, the database is sound.
+before=$(total)
+if start; then ok "collectd restarts on the same database"; else fail "restart" "$(tail -3 "$T/collectd.log")"; fi
+"$T/load" "$SOCK" 200000 100000 10 reuse > "$T/load2.out" 2>&1 &
+LPID=$!
+sleep 1.5
+committed=$(total)
+kill -9 "$PID"; wait "$PID" 2>/dev/null; PID=
+wait "$LPID"
+after=$(total)
+ic=$(q 'PRAGMA integrity_check')
+[ "$ic" = ok ] && ok "after kill -9: integrity_check ok" || fail "integrity_check" "$ic"
+if [ "$committed" -gt "$before" ] && [ "$after" -ge "$committed" ]; then
+	ok "after kill -9: all $committed results committed before the kill are there ($after)"
+else
+	fail "committed results kept" "before=$before committed=$committed after=$after"
+fi
+
+if start; then ok "restart after kill -9 removes the stale socket"; else fail "restart after kill -9" "$(tail -3 "$T/collectd.log")"; fi
+out=$("$T/load" "$SOCK" 1000 10 0 postfix 2>&1)
+stop TERM
+n=$(total)
+[ "$RC" = 0 ] && [ "$n" = $((after + 1000)) ] && ok "restart continues: $n results" ||
+	fail "restart" "rc=$RC n=$n want $((after + 1000))" "$out"
+tap_done

@@ -1,0 +1,122 @@
+/*
+ * tlsrpt_load: sends TLSRPT results through libtlsrpt, the way an MTA
+ * does, for integration tests and benchmarks.  Uses only <tlsrpt.h>.
+ *
+ *   tlsrpt_load SOCKET COUNT [DOMAINS [FAIL_PERCENT [MODE [RATE]]]]
+ *     DOMAINS       distinct recipient domains, d0.example … (default 100)
+ *     FAIL_PERCENT  share of failure events (default 10)
+ *     MODE          "postfix": open/close per event (default);
+ *                   "reuse": one connection; "nonblock": postfix, non-blocking
+ *     RATE          events per second (0: as fast as possible)
+ *
+ * Sends block (tlsrpt_set_blocking) unless MODE is "nonblock", so nothing
+ * is lost to a full queue.  Prints "sent N errors N seconds S rate R".
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "tlsrpt.h"
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int
+event(struct tlsrpt_connection_t *con, long i, long domains, int fail)
+{
+	struct tlsrpt_dr_t *dr = NULL;
+	char domain[64];
+	int rc;
+
+	snprintf(domain, sizeof(domain), "d%ld.example", i % domains);
+	rc = tlsrpt_init_delivery_request(&dr, con, domain,
+					  "v=TLSRPTv1; rua=mailto:tlsrpt@example.net");
+	if (rc != 0)
+		return rc;
+	tlsrpt_init_policy(dr, TLSRPT_POLICY_STS, domain);
+	tlsrpt_add_policy_string(dr, "version: STSv1");
+	tlsrpt_add_policy_string(dr, "mode: enforce");
+	tlsrpt_add_policy_string(dr, "mx: mx1.example.net");
+	tlsrpt_add_policy_string(dr, "max_age: 604800");
+	tlsrpt_add_mx_host_pattern(dr, "mx1.example.net");
+	if (fail)
+		tlsrpt_add_delivery_request_failure(dr, TLSRPT_CERTIFICATE_EXPIRED, "192.0.2.25",
+						    "mx1.example.net", "250 mx1.example.net",
+						    "198.51.100.10", NULL, NULL);
+	tlsrpt_finish_policy(dr, fail ? TLSRPT_FINAL_FAILURE : TLSRPT_FINAL_SUCCESS);
+	return tlsrpt_finish_delivery_request(&dr);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct tlsrpt_connection_t *con = NULL;
+	long count, domains = 100, fail_pct = 10, rate = 0, errors = 0, sent = 0;
+	const char *mode = "postfix";
+	int reuse, last_err = 0;
+	double t0, t1;
+
+	if (argc < 3) {
+		fprintf(stderr, "usage: tlsrpt_load SOCKET COUNT [DOMAINS [FAIL_PERCENT [MODE [RATE]]]]\n");
+		return 2;
+	}
+	count = strtol(argv[2], NULL, 10);
+	if (argc > 3)
+		domains = strtol(argv[3], NULL, 10);
+	if (argc > 4)
+		fail_pct = strtol(argv[4], NULL, 10);
+	if (argc > 5)
+		mode = argv[5];
+	if (argc > 6)
+		rate = strtol(argv[6], NULL, 10);
+	if (domains < 1)
+		domains = 1;
+	reuse = strcmp(mode, "reuse") == 0;
+	if (strcmp(mode, "nonblock") == 0)
+		tlsrpt_set_nonblocking();
+	else
+		tlsrpt_set_blocking();
+	if (reuse && tlsrpt_open(&con, argv[1]) != 0) {
+		fprintf(stderr, "tlsrpt_load: cannot open %s\n", argv[1]);
+		return 1;
+	}
+	t0 = now_s();
+	for (long i = 0; i < count; i++) {
+		int fail = (i % 100) < fail_pct, rc;
+
+		if (rate > 0) {
+			double due = t0 + (double)i / (double)rate;
+
+			while (now_s() < due)
+				;
+		}
+		if (!reuse && (rc = tlsrpt_open(&con, argv[1])) != 0) {
+			errors++;
+			last_err = rc;
+			continue;
+		}
+		rc = event(con, i, domains, fail);
+		if (!reuse)
+			tlsrpt_close(&con);
+		if (rc != 0) {
+			errors++;
+			last_err = rc;
+		} else {
+			sent++;
+		}
+	}
+	t1 = now_s();
+	tlsrpt_close(&con);
+	printf("sent %ld errors %ld seconds %.3f rate %.0f\n", sent, errors, t1 - t0,
+	       (double)count / (t1 - t0));
+	if (errors > 0)
+		fprintf(stderr, "tlsrpt_load: last error %d: %s\n", last_err, tlsrpt_strerror(last_err));
+	return 0;
+}
