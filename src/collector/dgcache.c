@@ -1,5 +1,6 @@
 /*
- * dgcache: the decoded-datagram cache (see dgcache.h).  The hash mixes 8
+ * dgcache: the decoded-datagram cache (see dgcache.h), two-way set
+ * associative with least-recently-used eviction.  The hash mixes 8
  * bytes at a time; a hit is confirmed by comparing the whole datagram, so
  * a collision costs a parse, never a wrong result.
  */
@@ -23,8 +24,11 @@ hash_bytes(const char *s, size_t len)
 	}
 	w = 0;
 	memcpy(&w, s + i, len - i);
-	h = (h ^ w) * 0x94D049BB133111EBULL;
-	return h ^ (h >> 29);
+	h ^= w;
+	/* splitmix64's finalizer, so the low bits used for the set index mix well */
+	h = (h ^ (h >> 30)) * 0xBF58476D1CE4E5B9ULL;
+	h = (h ^ (h >> 27)) * 0x94D049BB133111EBULL;
+	return h ^ (h >> 31);
 }
 
 static void
@@ -81,12 +85,16 @@ dgcache_get(struct dgcache *c, const char *data, size_t len, int64_t day,
 	if (len == 0 || len > DGCACHE_MAX_BYTES)
 		return -1;
 	h = hash_bytes(data, len);
-	s = &c->slot[h % DGCACHE_SLOTS];
+	s = &c->slot[(h % (DGCACHE_SLOTS / 2)) * 2];
 	if (s->len != len || s->hash != h || memcmp(s->bytes, data, len) != 0) {
-		c->misses++;
-		return -1;
+		s++;
+		if (s->len != len || s->hash != h || memcmp(s->bytes, data, len) != 0) {
+			c->misses++;
+			return -1;
+		}
 	}
 	c->hits++;
+	s->used = ++c->clock;
 	for (size_t i = 0; i < s->n; i++) {
 		if (b->n == b->cap) {
 			b->cap = b->cap ? 2 * b->cap : 64;
@@ -111,8 +119,12 @@ dgcache_put(struct dgcache *c, const char *data, size_t len, const struct datagr
 	    from >= b->n)
 		return;
 	h = hash_bytes(data, len);
-	s = &c->slot[h % DGCACHE_SLOTS];
+	s = &c->slot[(h % (DGCACHE_SLOTS / 2)) * 2];
+	/* Two ways: an empty one, else the one used least recently. */
+	if (s->len != 0 && (s[1].len == 0 || s[1].used < s->used))
+		s++;
 	slot_clear(s);
+	s->used = ++c->clock;
 	s->hash = h;
 	s->len = len;
 	s->bytes = xmalloc(len);
@@ -145,5 +157,5 @@ dgcache_clear(struct dgcache *c)
 {
 	for (size_t i = 0; i < DGCACHE_SLOTS; i++)
 		slot_clear(&c->slot[i]);
-	c->hits = c->misses = 0;
+	c->hits = c->misses = c->clock = 0;
 }

@@ -3,8 +3,8 @@
  * bytes were seen before is not parsed again.
  *
  * MTAs repeat themselves: every successful delivery to a domain under the
- * same policy produces the same bytes.  The cache is direct-mapped
- * (DGCACHE_SLOTS slots, datagrams up to DGCACHE_MAX_BYTES), keyed by the
+ * same policy produces the same bytes.  The cache is two-way set
+ * associative (DGCACHE_SLOTS slots, datagrams up to DGCACHE_MAX_BYTES), keyed by the
  * exact bytes (compared in full on a hit), and holds a decoded copy of the
  * results.  Only datagrams that decoded without any remark (dpv present
  * and right, valid UTF-8, "t" matching) are cached, so a hit needs no
@@ -27,11 +27,13 @@ struct dgcache_slot {
 	char *bytes;                    /* owned */
 	struct result *v;               /* owned decoded results */
 	size_t n;
+	uint64_t used;                  /* clock of the last use (LRU) */
 };
 
 struct dgcache {
 	struct dgcache_slot slot[DGCACHE_SLOTS];
 	uint64_t hits, misses;
+	uint64_t clock;
 };
 
 /* Looks data[0..len) up.  On a hit appends copies of its results, with

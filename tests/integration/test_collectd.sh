@@ -12,6 +12,7 @@ T=$(mktemp -d /tmp/tlsrpt-collectd.XXXXXX)
 SOCK=$T/collectd.sock
 DB=$T/results.db
 PID=
+: > "$T/collectd.log"
 cleanup() { [ -n "$PID" ] && kill -9 "$PID" 2>/dev/null; rm -rf "$T"; }
 trap cleanup EXIT
 
@@ -117,4 +118,19 @@ stop TERM
 n=$(total)
 [ "$RC" = 0 ] && [ "$n" = $((after + 1000)) ] && ok "restart continues: $n results" ||
 	fail "restart" "rc=$RC n=$n want $((after + 1000))" "$out"
+
+# Batching: nothing is written before the batch is full or idle; SIGHUP writes it.
+base=$(total)
+start --flush-ms 600000 --batch 100000 || fail "start with big batches"
+"$T/load" "$SOCK" 300 5 0 postfix >/dev/null 2>&1
+sleep 1
+held=$(total)
+kill -HUP "$PID"
+i=0
+while [ "$(total)" != $((base + 300)) ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+n=$(total)
+[ "$held" = "$base" ] && [ "$n" = $((base + 300)) ] && ok "a partial batch waits; SIGHUP stores it" ||
+	fail "SIGHUP flush" "base=$base before HUP=$held after=$n"
+stop INT
+[ "$RC" = 0 ] && ok "SIGINT: exit 0" || fail "SIGINT" "rc=$RC"
 tap_done

@@ -333,4 +333,39 @@ case $host_json in
 *) fail "same-rua dedup" "$host_json" "$(cat "$T/s6.err")" ;;
 esac
 
+# ---- end to end: datagrams → tlsrpt collectd → tlsrpt send → mail --------
+if "$TLSRPT" collectd --help >/dev/null 2>&1; then
+	DB7="sqlite:$T/store7.db"
+	"$TLSRPT" collectd --socket "$T/collectd.sock" --db "$DB7" --foreground --stats-secs 0 \
+		>"$T/collectd.log" 2>&1 &
+	cpid=$!
+	i=0; while [ ! -S "$T/collectd.sock" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	$PY - "$T/collectd.sock" <<'PYEOF'
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+pol = b'"policy-type":2,"policy-domain":"mail.example.test","policy-string":["version: STSv1","mode: enforce"],"mx-host":["mx.example.test"]'
+fail = b'{"dpv":"1","d":"mail.example.test","policies":[{' + pol + b',"failure-details":[{"c":204,"s":"192.0.2.25","n":"mx.example.test","r":"198.51.100.10"}],"t":1,"f":1}]}'
+good = b'{"dpv":"1","d":"mail.example.test","policies":[{' + pol + b',"t":0,"f":0}]}'
+for d in (fail, fail, fail, good):
+    s.sendto(d, sys.argv[1])
+PYEOF
+	sleep 0.3
+	kill -TERM $cpid; wait $cpid
+	today=$(date -u +%F); n0=$(mails)
+	send --db "$DB7" --day "$today" --now "$(date +%s)" >/dev/null 2>"$T/e2e.err"
+	sleep 0.2
+	last=$(ls "$SMTP_DIR_MAIL"/*.eml | sort | tail -n 1)
+	if [ "$(mails)" = $((n0 + 1)) ] && $PY - "$last" <<'PYEOF'
+import sys, email, gzip, json
+m = email.message_from_binary_file(open(sys.argv[1], "rb"))
+r = json.loads(gzip.decompress(m.get_payload()[1].get_payload(decode=True)))
+p = r["policies"][0]
+assert p["summary"] == {"total-successful-session-count": 1, "total-failure-session-count": 3}, p
+assert p["failure-details"][0]["result-type"] == "certificate-expired", p
+assert p["failure-details"][0]["failed-session-count"] == 3, p
+PYEOF
+	then ok "end to end: 4 datagrams through tlsrpt collectd become one mailed report with 1 success and 3 failures"
+	else fail "collectd → send" "$(cat "$T/e2e.err")" "$(cat "$T/collectd.log")"; fi
+fi
+
 tap_done

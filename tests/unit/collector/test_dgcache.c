@@ -116,6 +116,33 @@ test_dgcache_many_distinct_datagrams_each_decode_to_their_own_domain(void **stat
 	free(c);
 }
 
+static void
+test_dgcache_working_set_smaller_than_cache_mostly_hits(void **state)
+{
+	struct dgcache *c = calloc(1, sizeof(*c));
+	struct datagram_batch b = { 0 };
+	struct datagram_info info;
+	struct err err;
+	char dg[256];
+
+	(void)state;
+	for (int round = 0; round < 3; round++)
+		for (int i = 0; i < 200; i++) {
+			int len = snprintf(dg, sizeof(dg), "{\"dpv\":\"1\",\"d\":\"d%d.example\","
+					   "\"policies\":[{\"policy-type\":2,\"t\":0,\"f\":0}]}", i);
+
+			assert_int_equal(dgcache_decode(c, dg, (size_t)len, 1, &b, &info, &err), 1);
+			datagram_batch_clear(&b);
+		}
+	/* 200 datagrams in 1024 two-way slots: >= 95 % of rounds 2 and 3 hit. */
+	print_message("# hits %lu misses %lu\n", (unsigned long)c->hits, (unsigned long)c->misses);
+	assert_true(c->hits >= 380);
+	assert_int_equal(c->hits + c->misses, 600);
+	datagram_batch_free(&b);
+	dgcache_clear(c);
+	free(c);
+}
+
 int
 main(void)
 {
@@ -123,6 +150,7 @@ main(void)
 		cmocka_unit_test(test_dgcache_repeated_datagram_hits_with_equal_results),
 		cmocka_unit_test(test_dgcache_does_not_cache_remarks_invalid_or_big),
 		cmocka_unit_test(test_dgcache_many_distinct_datagrams_each_decode_to_their_own_domain),
+		cmocka_unit_test(test_dgcache_working_set_smaller_than_cache_mostly_hits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

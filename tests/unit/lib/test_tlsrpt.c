@@ -387,6 +387,71 @@ test_tlsrpt_full_queue_gives_eagain_without_blocking(void **state)
 	sink_close(&s);
 }
 
+/* One event on an open connection; returns the first error. */
+static int
+one_event(struct tlsrpt_connection_t *con)
+{
+	struct tlsrpt_dr_t *dr = NULL;
+	int rc = tlsrpt_init_delivery_request(&dr, con, "example.com", PR);
+
+	if (rc == 0)
+		rc = tlsrpt_init_policy(dr, TLSRPT_POLICY_STS, "example.com");
+	if (rc == 0)
+		rc = tlsrpt_finish_policy(dr, TLSRPT_FINAL_SUCCESS);
+	if (rc == 0)
+		return tlsrpt_finish_delivery_request(&dr);
+	tlsrpt_cancel_delivery_request(&dr);
+	return rc;
+}
+
+static void
+test_tlsrpt_reused_connection_follows_collector_restarts(void **state)
+{
+	struct tlsrpt_connection_t *con = NULL, *early = NULL;
+	struct sink s, s2;
+	char buf[1024];
+
+	(void)state;
+	sink_open(&s);
+	/* Opened while nobody listens yet: works once the collector is there. */
+	snprintf(s2.path, sizeof(s2.path), "%s/later.sock", s.dir);
+	assert_int_equal(tlsrpt_open(&early, s2.path), 0);
+	assert_int_equal(one_event(early), TLSRPT_ERR_SENDTO + ENOENT);
+
+	assert_int_equal(tlsrpt_open(&con, s.path), 0);
+	assert_int_equal(one_event(con), 0);
+	assert_true(sink_recv(&s, buf, sizeof(buf)) > 0);
+	/* The collector dies: errors, no crash. */
+	close(s.fd);
+	assert_int_equal(one_event(con), TLSRPT_ERR_SENDTO + ECONNREFUSED);
+	unlink(s.path);
+	assert_int_equal(one_event(con), TLSRPT_ERR_SENDTO + ENOENT);
+	/* ... and comes back at the same path: the same connection reaches it. */
+	{
+		struct sockaddr_un a;
+
+		memset(&a, 0, sizeof(a));
+		a.sun_family = AF_UNIX;
+		memcpy(a.sun_path, s.path, strlen(s.path) + 1);
+		s.fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+		assert_int_equal(bind(s.fd, (struct sockaddr *)&a, sizeof(a)), 0);
+		memcpy(a.sun_path, s2.path, strlen(s2.path) + 1);
+		s2.fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+		assert_int_equal(bind(s2.fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	}
+	assert_int_equal(one_event(con), 0);
+	assert_int_equal(one_event(con), 0);
+	assert_true(sink_recv(&s, buf, sizeof(buf)) > 0);
+	assert_true(sink_recv(&s, buf, sizeof(buf)) > 0);
+	assert_int_equal(one_event(early), 0);
+	assert_true(sink_recv(&s2, buf, sizeof(buf)) > 0);
+	tlsrpt_close(&con);
+	tlsrpt_close(&early);
+	close(s2.fd);
+	unlink(s2.path);
+	sink_close(&s);
+}
+
 /* Allocator that fails after `budget` allocations. */
 static long budget;
 static long live;
@@ -466,6 +531,7 @@ main(void)
 		cmocka_unit_test(test_tlsrpt_cancel_returns_previous_status_and_sends_nothing),
 		cmocka_unit_test(test_tlsrpt_send_errors_are_block_plus_errno),
 		cmocka_unit_test(test_tlsrpt_full_queue_gives_eagain_without_blocking),
+		cmocka_unit_test(test_tlsrpt_reused_connection_follows_collector_restarts),
 		cmocka_unit_test(test_tlsrpt_allocation_failure_is_an_error_code_at_every_point),
 	};
 
