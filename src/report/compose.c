@@ -24,6 +24,9 @@ struct composer {
 	char *from, *to;      /* the addresses set last (unchanged ones are kept) */
 	char *submitter;      /* the TLS-Report-Submitter set last */
 	int64_t date;         /* the Date set last (0: none yet) */
+	int text_ascii;       /* the text part's charset set last: 1 us-ascii, 0 utf-8,
+	                       * -1 none yet */
+	int compressed;       /* the report part's subtype set last (-1: none yet) */
 };
 
 static int
@@ -33,6 +36,28 @@ is_ascii(const char *s)
 		if ((unsigned char)*s >= 0x80)
 			return 0;
 	return 1;
+}
+
+/* Sets header name of o to value and keeps gmime's formatted (folded,
+ * RFC 2047-encoded) text as the header's raw value.  gmime formats a value
+ * set with g_mime_object_set_header() once when it is set and again every
+ * time the object is written; a raw value is written as it is.  Same
+ * bytes, one formatting instead of two; the parsed value stays readable
+ * (g_mime_header_get_value() decodes the raw value). */
+static void
+set_header_once(GMimeObject *o, const char *name, const char *value)
+{
+	GMimeHeader *h;
+	char *raw;
+
+	if (value != NULL)
+		g_mime_object_set_header(o, name, value, NULL);
+	h = g_mime_header_list_get_header(g_mime_object_get_header_list(o), name);
+	if (h == NULL || g_mime_header_get_raw_value(h) == NULL)
+		return;
+	raw = g_strdup(g_mime_header_get_raw_value(h));
+	g_mime_header_set_raw_value(h, raw);
+	g_free(raw);
 }
 
 /* Makes data[0..n) (copied) the content of part p. */
@@ -71,6 +96,13 @@ composer_new(void)
 	g_mime_multipart_add(c->mp, GMIME_OBJECT(c->text));
 	g_mime_multipart_add(c->mp, GMIME_OBJECT(c->att));
 	g_mime_message_set_mime_part(c->msg, GMIME_OBJECT(c->mp));
+	g_mime_part_set_content_encoding(c->att, GMIME_CONTENT_ENCODING_BASE64);
+	set_header_once(GMIME_OBJECT(c->att), "Content-Transfer-Encoding", NULL);
+	set_header_once(GMIME_OBJECT(c->msg), "TLS-Required", NULL);
+	set_header_once(GMIME_OBJECT(c->msg), "Auto-Submitted", NULL);
+	set_header_once(GMIME_OBJECT(c->msg), "MIME-Version", NULL);
+	c->text_ascii = -1;
+	c->compressed = -1;
 	c->fo = g_mime_format_options_clone(g_mime_format_options_get_default());
 	g_mime_format_options_set_newline_format(c->fo, GMIME_NEWLINE_FORMAT_DOS);
 	return c;
@@ -113,11 +145,16 @@ set_text(struct composer *c, const struct compose_mail *m)
 			 m->submitter, m->report_id, b, e,
 			 m->compressed ? "gzip-compressed JSON" : "JSON");
 	ascii = is_ascii(text);
-	g_mime_object_set_content_type_parameter(GMIME_OBJECT(c->text), "charset",
-						 ascii ? "us-ascii" : "utf-8");
+	if (ascii != c->text_ascii) {
+		g_mime_object_set_content_type_parameter(GMIME_OBJECT(c->text), "charset",
+							 ascii ? "us-ascii" : "utf-8");
+		g_mime_part_set_content_encoding(c->text,
+						 ascii ? GMIME_CONTENT_ENCODING_7BIT
+						       : GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE);
+		set_header_once(GMIME_OBJECT(c->text), "Content-Transfer-Encoding", NULL);
+		c->text_ascii = ascii;
+	}
 	set_content(c->text, text, strlen(text));
-	g_mime_part_set_content_encoding(c->text, ascii ? GMIME_CONTENT_ENCODING_7BIT
-							: GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE);
 	free(text);
 }
 
@@ -128,9 +165,12 @@ set_report(struct composer *c, const struct compose_mail *m)
 	GMimeContentType *ct = g_mime_object_get_content_type(GMIME_OBJECT(c->att));
 	char *name;
 
-	g_mime_content_type_set_media_subtype(ct, m->compressed ? "tlsrpt+gzip" : "tlsrpt+json");
+	if ((m->compressed != 0) != c->compressed) {
+		g_mime_content_type_set_media_subtype(ct, m->compressed ? "tlsrpt+gzip"
+									: "tlsrpt+json");
+		c->compressed = m->compressed != 0;
+	}
 	set_content(c->att, m->body, m->body_len);
-	g_mime_part_set_content_encoding(c->att, GMIME_CONTENT_ENCODING_BASE64);
 	name = naming_filename(m->submitter, m->policy_domain, m->begin, m->end, m->compressed);
 	g_mime_part_set_filename(c->att, name);
 	free(name);
@@ -171,6 +211,7 @@ set_mailbox(GMimeMessage *msg, GMimeAddressType type, const char *addr, char **l
 	a = internet_address_mailbox_new(NULL, addr);
 	internet_address_list_add(l, a);
 	g_object_unref(a);
+	set_header_once(GMIME_OBJECT(msg), type == GMIME_ADDRESS_TYPE_FROM ? "From" : "To", NULL);
 	free(*last);
 	*last = xstrdup(addr);
 	return 0;
@@ -191,21 +232,23 @@ composer_build(struct composer *c, const struct compose_mail *m, struct buf *out
 		return -1;
 	subject = naming_subject(m->policy_domain, m->submitter, m->report_id);
 	g_mime_message_set_subject(c->msg, subject, NULL);
+	set_header_once(GMIME_OBJECT(c->msg), "Subject", NULL);
 	free(subject);
 	if (c->date == 0 || c->date != m->date) {
 		dt = g_date_time_new_from_unix_utc(m->date);
 		g_mime_message_set_date(c->msg, dt);
 		g_date_time_unref(dt);
+		set_header_once(GMIME_OBJECT(c->msg), "Date", NULL);
 		c->date = m->date;
 	}
 	mid = m->message_id ? g_strdup(m->message_id)
 			    : g_mime_utils_generate_message_id(m->submitter);
 	g_mime_message_set_message_id(c->msg, mid);
+	set_header_once(GMIME_OBJECT(c->msg), "Message-Id", NULL);
 	g_free(mid);
-	g_mime_object_set_header(GMIME_OBJECT(c->msg), "TLS-Report-Domain", m->policy_domain, NULL);
+	set_header_once(GMIME_OBJECT(c->msg), "TLS-Report-Domain", m->policy_domain);
 	if (c->submitter == NULL || strcmp(c->submitter, m->submitter) != 0) {
-		g_mime_object_set_header(GMIME_OBJECT(c->msg), "TLS-Report-Submitter",
-					 m->submitter, NULL);
+		set_header_once(GMIME_OBJECT(c->msg), "TLS-Report-Submitter", m->submitter);
 		free(c->submitter);
 		c->submitter = xstrdup(m->submitter);
 	}
