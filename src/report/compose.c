@@ -15,6 +15,12 @@
 #include "report/naming.h"
 #include "util/xalloc.h"
 
+/* Longest attachment name written as one quoted-string (a longer one goes
+ * to gmime's RFC 2231 encoding): "\tfilename=\"" + name + "\"" stays
+ * under RFC 5322's 998-character line limit.  naming_filename() of two
+ * 253-character domains is about 540 characters. */
+#define COMPOSE_QUOTED_MAX 900
+
 struct composer {
 	GMimeMessage *msg;
 	GMimeMultipart *mp;
@@ -158,34 +164,81 @@ set_text(struct composer *c, const struct compose_mail *m)
 	free(text);
 }
 
-/* The report part: application/tlsrpt+gzip or +json, base64, §5.1 name. */
+/* Sets the raw (already encoded) value of header name of o; gmime parses
+ * it back into the object model (content type, boundary, disposition,
+ * filename), so what the object says and what is written agree. */
+static void
+set_raw_header(GMimeObject *o, const char *name, const char *raw)
+{
+	GMimeHeader *h = g_mime_header_list_get_header(g_mime_object_get_header_list(o), name);
+
+	if (h == NULL) {
+		g_mime_object_set_header(o, name, "", NULL);
+		h = g_mime_header_list_get_header(g_mime_object_get_header_list(o), name);
+	}
+	g_mime_header_set_raw_value(h, raw);
+}
+
+/* 1 if s can stand in a quoted-string as it is: printable US-ASCII, no
+ * '"' or '\\' (RFC 5322 qtext), and short enough that the header line
+ * stays within RFC 5322's 998 characters. */
+static int
+quotable(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++, n++)
+		if (*s < 0x20 || *s > 0x7e || *s == '"' || *s == '\\')
+			return 0;
+	return n <= COMPOSE_QUOTED_MAX;
+}
+
+/* The report part: application/tlsrpt+gzip or +json, base64, §5.1 name.
+ * The name is written as a quoted-string (filename="…json.gz"), as RFC
+ * 8460 §5.3's example shows and some receivers expect; gmime alone writes
+ * it as a token, or with RFC 2231 continuations when long, so the two
+ * header values are set as text.  A name that cannot be quoted as it is
+ * (not possible with domain names) is left to gmime's encoding. */
 static void
 set_report(struct composer *c, const struct compose_mail *m)
 {
-	GMimeContentType *ct = g_mime_object_get_content_type(GMIME_OBJECT(c->att));
-	char *name;
+	const char *type = m->compressed ? "tlsrpt+gzip" : "tlsrpt+json";
+	char *name, *raw;
 
-	if ((m->compressed != 0) != c->compressed) {
-		g_mime_content_type_set_media_subtype(ct, m->compressed ? "tlsrpt+gzip"
-									: "tlsrpt+json");
-		c->compressed = m->compressed != 0;
-	}
 	set_content(c->att, m->body, m->body_len);
 	name = naming_filename(m->submitter, m->policy_domain, m->begin, m->end, m->compressed);
-	g_mime_part_set_filename(c->att, name);
+	if (quotable(name)) {
+		raw = xasprintf(" application/%s;\n\tname=\"%s\"\n", type, name);
+		set_raw_header(GMIME_OBJECT(c->att), "Content-Type", raw);
+		free(raw);
+		raw = xasprintf(" attachment;\n\tfilename=\"%s\"\n", name);
+		set_raw_header(GMIME_OBJECT(c->att), "Content-Disposition", raw);
+		free(raw);
+		c->compressed = -1;     /* the subtype set by text, not by the API */
+	} else {
+		if ((m->compressed != 0) != c->compressed) {
+			g_mime_content_type_set_media_subtype(
+				g_mime_object_get_content_type(GMIME_OBJECT(c->att)), type);
+			c->compressed = m->compressed != 0;
+		}
+		g_mime_part_set_filename(c->att, name);
+	}
 	free(name);
 }
 
-/* A boundary from the report-id and date: "=_" never occurs in base64 or
- * in the text part (RFC 2046 §5.1.1), and no /dev/urandom read per mail. */
+/* The top-level Content-Type with report-type="tlsrpt" quoted, as RFC 8460
+ * §5.3 writes it (gmime writes the token form), and a boundary from the
+ * report-id and date: "=_" never occurs in base64 or in the text part
+ * (RFC 2046 §5.1.1), and no /dev/urandom read per mail. */
 static void
 set_boundary(struct composer *c, const struct compose_mail *m)
 {
-	char b[64];
+	char raw[128];
 
-	snprintf(b, sizeof(b), "=_tlsrpt_%08x%08x", g_str_hash(m->report_id),
-		 (unsigned)(m->date ^ (int64_t)g_str_hash(m->to)));
-	g_mime_multipart_set_boundary(c->mp, b);
+	snprintf(raw, sizeof(raw),
+		 " multipart/report; report-type=\"tlsrpt\";\n\tboundary=\"=_tlsrpt_%08x%08x\"\n",
+		 g_str_hash(m->report_id), (unsigned)(m->date ^ (int64_t)g_str_hash(m->to)));
+	set_raw_header(GMIME_OBJECT(c->mp), "Content-Type", raw);
 }
 
 /* Sets the From or To address unless it is *last already (re-encoding an
