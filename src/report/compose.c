@@ -8,6 +8,7 @@
 #include "report/compose.h"
 
 #include <gmime/gmime.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,8 @@
  * 253-character domains is about 540 characters. */
 #define COMPOSE_QUOTED_MAX 900
 
+#define COMPOSE_BOUNDARY "=_tlsrpt_report_=_"
+
 struct composer {
 	GMimeMessage *msg;
 	GMimeMultipart *mp;
@@ -33,13 +36,16 @@ struct composer {
 	int text_ascii;       /* the text part's charset set last: 1 us-ascii, 0 utf-8,
 	                       * -1 none yet */
 	int compressed;       /* the report part's subtype set last (-1: none yet) */
+	GByteArray *text_bytes, *att_bytes;  /* the parts' contents (owned by their
+	                                      * streams), refilled per mail */
+	GMimeStream *out;     /* the written message, emptied per mail */
 };
 
 static int
-is_ascii(const char *s)
+is_ascii(const guint8 *s, size_t n)
 {
-	for (; *s; s++)
-		if ((unsigned char)*s >= 0x80)
+	for (size_t i = 0; i < n; i++)
+		if (s[i] >= 0x80)
 			return 0;
 	return 1;
 }
@@ -66,17 +72,45 @@ set_header_once(GMimeObject *o, const char *name, const char *value)
 	g_free(raw);
 }
 
-/* Makes data[0..n) (copied) the content of part p. */
+/* Sets the raw (already encoded) value of header name of o; gmime parses
+ * it back into the object model (content type, boundary, disposition,
+ * filename), so what the object says and what is written agree. */
 static void
-set_content(GMimePart *p, const void *data, size_t n)
+set_raw_header(GMimeObject *o, const char *name, const char *raw)
 {
-	GMimeStream *ms = g_mime_stream_mem_new_with_buffer(data, n);
+	GMimeHeader *h = g_mime_header_list_get_header(g_mime_object_get_header_list(o), name);
+
+	if (h == NULL) {
+		g_mime_object_set_header(o, name, "", NULL);
+		h = g_mime_header_list_get_header(g_mime_object_get_header_list(o), name);
+	}
+	g_mime_header_set_raw_value(h, raw);
+}
+
+/* Gives part p a content stream whose bytes set_content() replaces per
+ * mail (no stream and data wrapper objects per mail).  Returns the
+ * stream's byte array (owned by the stream, which the part keeps). */
+static GByteArray *
+new_content(GMimePart *p)
+{
+	GMimeStream *ms = g_mime_stream_mem_new();
 	GMimeDataWrapper *dw = g_mime_data_wrapper_new_with_stream(ms,
 								   GMIME_CONTENT_ENCODING_DEFAULT);
+	GByteArray *ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(ms));
 
 	g_mime_part_set_content(p, dw);
 	g_object_unref(dw);
 	g_object_unref(ms);
+	return ba;
+}
+
+/* Makes data[0..n) (copied) the content of a part (see new_content); the
+ * data wrapper rewinds the stream before it reads it. */
+static void
+set_content(GByteArray *ba, const void *data, size_t n)
+{
+	g_byte_array_set_size(ba, 0);
+	g_byte_array_append(ba, data, (guint)n);
 }
 
 struct composer *
@@ -95,7 +129,14 @@ composer_new(void)
 	g_mime_object_append_header(GMIME_OBJECT(c->msg), "Auto-Submitted", "auto-generated",
 				    NULL);
 	c->mp = g_mime_multipart_new_with_subtype("report");
-	g_mime_object_set_content_type_parameter(GMIME_OBJECT(c->mp), "report-type", "tlsrpt");
+	/* report-type="tlsrpt" quoted, as RFC 8460 §5.3 writes it (gmime's
+	 * encoder writes the token form).  One boundary for every mail: "=_"
+	 * never occurs in base64, in quoted-printable or in the text part
+	 * (RFC 2046 §5.1.1), and a per-mail value would mean parsing this
+	 * header again for every mail. */
+	set_raw_header(GMIME_OBJECT(c->mp), "Content-Type",
+		       " multipart/report; report-type=\"tlsrpt\";\n"
+		       "\tboundary=\"" COMPOSE_BOUNDARY "\"\n");
 	c->text = g_mime_part_new_with_type("text", "plain");
 	c->att = g_mime_part_new_with_type("application", "tlsrpt+gzip");
 	g_mime_object_set_disposition(GMIME_OBJECT(c->att), "attachment");
@@ -109,6 +150,9 @@ composer_new(void)
 	set_header_once(GMIME_OBJECT(c->msg), "MIME-Version", NULL);
 	c->text_ascii = -1;
 	c->compressed = -1;
+	c->text_bytes = new_content(c->text);
+	c->att_bytes = new_content(c->att);
+	c->out = g_mime_stream_mem_new();
 	c->fo = g_mime_format_options_clone(g_mime_format_options_get_default());
 	g_mime_format_options_set_newline_format(c->fo, GMIME_NEWLINE_FORMAT_DOS);
 	return c;
@@ -126,6 +170,7 @@ composer_free(struct composer **cp)
 	g_object_unref(c->mp);
 	g_object_unref(c->msg);
 	g_mime_format_options_free(c->fo);
+	g_object_unref(c->out);
 	free(c->from);
 	free(c->to);
 	free(c->submitter);
@@ -133,24 +178,47 @@ composer_free(struct composer **cp)
 	*cp = NULL;
 }
 
+/* Replaces the bytes of ba with the printf-style text (no NUL kept). */
+static void fill_text(GByteArray *ba, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void
+fill_text(GByteArray *ba, const char *fmt, ...)
+{
+	va_list ap, ap2;
+	int n;
+
+	va_start(ap, fmt);
+	va_copy(ap2, ap);
+	if (ba->len < 1024)
+		g_byte_array_set_size(ba, 1024);
+	n = vsnprintf((char *)ba->data, ba->len, fmt, ap);
+	if (n >= 0 && (guint)n >= ba->len) {
+		g_byte_array_set_size(ba, (guint)n + 1);
+		n = vsnprintf((char *)ba->data, ba->len, fmt, ap2);
+	}
+	g_byte_array_set_size(ba, n > 0 ? (guint)n : 0);
+	va_end(ap2);
+	va_end(ap);
+}
+
 /* The human-readable first part (RFC 8460 §5.3). */
 static void
 set_text(struct composer *c, const struct compose_mail *m)
 {
 	char b[NAMING_DATETIME_SIZE], e[NAMING_DATETIME_SIZE];
-	char *text;
 	int ascii;
 
 	naming_datetime(m->begin, b);
 	naming_datetime(m->end, e);
-	text = xasprintf("This is an aggregate TLS report (RFC 8460) from %s.\n\n"
-			 "Report domain: %s\nSubmitter:     %s\nReport-ID:     %s\n"
-			 "Period:        %s to %s\n\n"
-			 "The report is attached as %s.\n",
-			 m->organization ? m->organization : m->submitter, m->policy_domain,
-			 m->submitter, m->report_id, b, e,
-			 m->compressed ? "gzip-compressed JSON" : "JSON");
-	ascii = is_ascii(text);
+	fill_text(c->text_bytes, "This is an aggregate TLS report (RFC 8460) from %s.\n\n"
+		  "Report domain: %s\nSubmitter:     %s\nReport-ID:     %s\n"
+		  "Period:        %s to %s\n\n"
+		  "The report is attached as %s.\n",
+		  m->organization ? m->organization : m->submitter, m->policy_domain,
+		  m->submitter, m->report_id, b, e,
+		  m->compressed ? "gzip-compressed JSON" : "JSON");
+	ascii = is_ascii(c->text_bytes->data, c->text_bytes->len);
 	if (ascii != c->text_ascii) {
 		g_mime_object_set_content_type_parameter(GMIME_OBJECT(c->text), "charset",
 							 ascii ? "us-ascii" : "utf-8");
@@ -160,23 +228,6 @@ set_text(struct composer *c, const struct compose_mail *m)
 		set_header_once(GMIME_OBJECT(c->text), "Content-Transfer-Encoding", NULL);
 		c->text_ascii = ascii;
 	}
-	set_content(c->text, text, strlen(text));
-	free(text);
-}
-
-/* Sets the raw (already encoded) value of header name of o; gmime parses
- * it back into the object model (content type, boundary, disposition,
- * filename), so what the object says and what is written agree. */
-static void
-set_raw_header(GMimeObject *o, const char *name, const char *raw)
-{
-	GMimeHeader *h = g_mime_header_list_get_header(g_mime_object_get_header_list(o), name);
-
-	if (h == NULL) {
-		g_mime_object_set_header(o, name, "", NULL);
-		h = g_mime_header_list_get_header(g_mime_object_get_header_list(o), name);
-	}
-	g_mime_header_set_raw_value(h, raw);
 }
 
 /* 1 if s can stand in a quoted-string as it is: printable US-ASCII, no
@@ -194,51 +245,35 @@ quotable(const char *s)
 }
 
 /* The report part: application/tlsrpt+gzip or +json, base64, §5.1 name.
- * The name is written as a quoted-string (filename="…json.gz"), as RFC
- * 8460 §5.3's example shows and some receivers expect; gmime alone writes
- * it as a token, or with RFC 2231 continuations when long, so the two
- * header values are set as text.  A name that cannot be quoted as it is
- * (not possible with domain names) is left to gmime's encoding. */
+ * The name is written as RFC 8460 §5.3's example writes it, a quoted
+ * Content-Disposition filename (filename="…json.gz"; some receivers match
+ * only that form) and no Content-Type name parameter.  gmime's encoder
+ * writes a token, or RFC 2231 continuations when long, so the header is
+ * set as text, which gmime parses back into the object model.  A name
+ * that cannot be quoted as it is (not possible with domain names) is
+ * left to gmime's encoding. */
 static void
 set_report(struct composer *c, const struct compose_mail *m)
 {
 	const char *type = m->compressed ? "tlsrpt+gzip" : "tlsrpt+json";
 	char *name, *raw;
 
-	set_content(c->att, m->body, m->body_len);
+	if ((m->compressed != 0) != c->compressed) {
+		g_mime_content_type_set_media_subtype(
+			g_mime_object_get_content_type(GMIME_OBJECT(c->att)), type);
+		c->compressed = m->compressed != 0;
+	}
+	set_content(c->att_bytes, m->body, m->body_len);
 	name = naming_filename(m->submitter, m->policy_domain, m->begin, m->end, m->compressed);
 	if (quotable(name)) {
-		raw = xasprintf(" application/%s;\n\tname=\"%s\"\n", type, name);
-		set_raw_header(GMIME_OBJECT(c->att), "Content-Type", raw);
-		free(raw);
 		raw = xasprintf(" attachment;\n\tfilename=\"%s\"\n", name);
 		set_raw_header(GMIME_OBJECT(c->att), "Content-Disposition", raw);
 		free(raw);
-		c->compressed = -1;     /* the subtype set by text, not by the API */
 	} else {
-		if ((m->compressed != 0) != c->compressed) {
-			g_mime_content_type_set_media_subtype(
-				g_mime_object_get_content_type(GMIME_OBJECT(c->att)), type);
-			c->compressed = m->compressed != 0;
-		}
-		g_mime_part_set_filename(c->att, name);
+		g_mime_object_set_content_disposition_parameter(GMIME_OBJECT(c->att), "filename",
+								name);
 	}
 	free(name);
-}
-
-/* The top-level Content-Type with report-type="tlsrpt" quoted, as RFC 8460
- * §5.3 writes it (gmime writes the token form), and a boundary from the
- * report-id and date: "=_" never occurs in base64 or in the text part
- * (RFC 2046 §5.1.1), and no /dev/urandom read per mail. */
-static void
-set_boundary(struct composer *c, const struct compose_mail *m)
-{
-	char raw[128];
-
-	snprintf(raw, sizeof(raw),
-		 " multipart/report; report-type=\"tlsrpt\";\n\tboundary=\"=_tlsrpt_%08x%08x\"\n",
-		 g_str_hash(m->report_id), (unsigned)(m->date ^ (int64_t)g_str_hash(m->to)));
-	set_raw_header(GMIME_OBJECT(c->mp), "Content-Type", raw);
 }
 
 /* Sets the From or To address unless it is *last already (re-encoding an
@@ -274,7 +309,6 @@ int
 composer_build(struct composer *c, const struct compose_mail *m, struct buf *out,
 	       struct err *err)
 {
-	GMimeStream *st = NULL;
 	GDateTime *dt;
 	GByteArray *ba;
 	char *subject, *mid;
@@ -305,23 +339,22 @@ composer_build(struct composer *c, const struct compose_mail *m, struct buf *out
 		free(c->submitter);
 		c->submitter = xstrdup(m->submitter);
 	}
-	set_boundary(c, m);
 	set_text(c, m);
 	set_report(c, m);
 
-	st = g_mime_stream_mem_new();
-	if (g_mime_object_write_to_stream(GMIME_OBJECT(c->msg), c->fo, st) < 0) {
+	ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(c->out));
+	g_byte_array_set_size(ba, 0);
+	g_mime_stream_reset(c->out);
+	if (g_mime_object_write_to_stream(GMIME_OBJECT(c->msg), c->fo, c->out) < 0) {
 		err_set(err, "compose: writing the message failed");
 		goto out;
 	}
-	ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(st));
 	if (buf_append(out, ba->data, ba->len) < 0) {
 		err_set(err, "compose: message larger than %zu bytes", out->max);
 		goto out;
 	}
 	ret = 0;
 out:
-	g_object_unref(st);
 	return ret;
 }
 

@@ -239,8 +239,8 @@ test_mail_quotes_report_type_and_filename(void **state)
 	assert_non_null(strstr(mail.data, "Content-Disposition: attachment;\r\n\tfilename=\""
 					  "mail.sender.example!example.com!1795219200!1795305599"
 					  ".json.gz\"\r\n"));
-	assert_non_null(strstr(mail.data, "\tname=\"mail.sender.example!example.com!1795219200!"
-					  "1795305599.json.gz\"\r\n"));
+	/* as in RFC 8460 §5.3: the name only in Content-Disposition */
+	assert_non_null(strstr(mail.data, "\r\nContent-Type: application/tlsrpt+gzip\r\n"));
 	assert_string_equal(g_mime_object_get_disposition(att), "attachment");
 	assert_non_null(boundary);
 	delim = g_strdup_printf("\r\n--%s--\r\n", boundary);
@@ -276,10 +276,11 @@ test_reused_composer_keeps_quoted_name_and_subtype(void **state)
 	m.compressed = 1;
 	m.policy_domain = dom;
 	assert_int_equal(composer_build(c, &m, &b, &err), 0);
-	assert_non_null(strstr(a.data, "application/tlsrpt+json;\r\n\tname=\"s.example!one.example!"));
+	assert_non_null(strstr(a.data, "Content-Type: application/tlsrpt+json\r\n"));
 	assert_non_null(strstr(a.data, "filename=\"s.example!one.example!1795219200!1795305599"
 				       ".json\"\r\n"));
-	assert_non_null(strstr(b.data, "application/tlsrpt+gzip;\r\n\tname=\"s.example!aaaa"));
+	assert_non_null(strstr(b.data, "Content-Type: application/tlsrpt+gzip\r\n"));
+	assert_non_null(strstr(b.data, "filename=\"s.example!aaaa"));
 	assert_non_null(strstr(b.data, "aaaa.example!1795219200!1795305599.json.gz\"\r\n"));
 	assert_null(strstr(b.data, "filename*"));
 	assert_null(strstr(b.data, "tlsrpt+json"));
