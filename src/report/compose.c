@@ -331,7 +331,8 @@ composer_build(struct composer *c, const struct compose_mail *m, struct buf *out
 	mid = m->message_id ? g_strdup(m->message_id)
 			    : g_mime_utils_generate_message_id(m->submitter);
 	g_mime_message_set_message_id(c->msg, mid);
-	set_header_once(GMIME_OBJECT(c->msg), "Message-Id", NULL);
+	/* (not set_header_once: gmime parses a Message-Id raw value back, which
+	 * costs more than formatting it again when written) */
 	g_free(mid);
 	set_header_once(GMIME_OBJECT(c->msg), "TLS-Report-Domain", m->policy_domain);
 	if (c->submitter == NULL || strcmp(c->submitter, m->submitter) != 0) {
