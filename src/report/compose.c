@@ -50,24 +50,36 @@ is_ascii(const guint8 *s, size_t n)
 	return 1;
 }
 
-/* Sets header name of o to value and keeps gmime's formatted (folded,
- * RFC 2047-encoded) text as the header's raw value.  gmime formats a value
- * set with g_mime_object_set_header() once when it is set and again every
- * time the object is written; a raw value is written as it is.  Same
- * bytes, one formatting instead of two; the parsed value stays readable
- * (g_mime_header_get_value() decodes the raw value). */
+/* Keeps gmime's formatted (folded, RFC 2047-encoded) text of header name
+ * of o as its raw value.  gmime formats a value set with
+ * g_mime_object_set_header() once when it is set and again every time the
+ * object is written; a raw value is written as it is.  Same bytes, one
+ * formatting instead of two; the parsed value stays readable
+ * (g_mime_header_get_value() decodes the raw value, and the object's
+ * fields, e.g. the message's subject, are updated from it).
+ * With value NULL the header's current value is kept; otherwise value, an
+ * unstructured header value (Subject, TLS-Report-*), is formatted with
+ * gmime's default formatter, as g_mime_object_set_header() would. */
 static void
 set_header_once(GMimeObject *o, const char *name, const char *value)
 {
-	GMimeHeader *h;
+	GMimeHeaderList *l = g_mime_object_get_header_list(o);
+	GMimeHeader *h = g_mime_header_list_get_header(l, name);
 	char *raw;
 
-	if (value != NULL)
+	if (value != NULL && h == NULL) {
 		g_mime_object_set_header(o, name, value, NULL);
-	h = g_mime_header_list_get_header(g_mime_object_get_header_list(o), name);
-	if (h == NULL || g_mime_header_get_raw_value(h) == NULL)
+		h = g_mime_header_list_get_header(l, name);
+		value = NULL;
+	}
+	if (h == NULL)
 		return;
-	raw = g_strdup(g_mime_header_get_raw_value(h));
+	if (value != NULL)
+		raw = g_mime_header_format_default(h, NULL, value, NULL);
+	else if (g_mime_header_get_raw_value(h) != NULL)
+		raw = g_strdup(g_mime_header_get_raw_value(h));
+	else
+		return;
 	g_mime_header_set_raw_value(h, raw);
 	g_free(raw);
 }
@@ -318,8 +330,7 @@ composer_build(struct composer *c, const struct compose_mail *m, struct buf *out
 	    set_mailbox(c->msg, GMIME_ADDRESS_TYPE_TO, m->to, &c->to, err) < 0)
 		return -1;
 	subject = naming_subject(m->policy_domain, m->submitter, m->report_id);
-	g_mime_message_set_subject(c->msg, subject, NULL);
-	set_header_once(GMIME_OBJECT(c->msg), "Subject", NULL);
+	set_header_once(GMIME_OBJECT(c->msg), "Subject", subject);
 	free(subject);
 	if (c->date == 0 || c->date != m->date) {
 		dt = g_date_time_new_from_unix_utc(m->date);
