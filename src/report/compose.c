@@ -36,6 +36,8 @@ struct composer {
 	int text_ascii;       /* the text part's charset set last: 1 us-ascii, 0 utf-8,
 	                       * -1 none yet */
 	int compressed;       /* the report part's subtype set last (-1: none yet) */
+	int64_t begin, end;   /* the date-range of the last mail's text part */
+	char begin_text[NAMING_DATETIME_SIZE], end_text[NAMING_DATETIME_SIZE];
 	GByteArray *text_bytes, *att_bytes;  /* the parts' contents (owned by their
 	                                      * streams), refilled per mail */
 	GMimeStream *out;     /* the written message, emptied per mail */
@@ -218,17 +220,20 @@ fill_text(GByteArray *ba, const char *fmt, ...)
 static void
 set_text(struct composer *c, const struct compose_mail *m)
 {
-	char b[NAMING_DATETIME_SIZE], e[NAMING_DATETIME_SIZE];
 	int ascii;
 
-	naming_datetime(m->begin, b);
-	naming_datetime(m->end, e);
+	if (c->begin_text[0] == '\0' || c->begin != m->begin || c->end != m->end) {
+		naming_datetime(m->begin, c->begin_text);
+		naming_datetime(m->end, c->end_text);
+		c->begin = m->begin;
+		c->end = m->end;
+	}
 	fill_text(c->text_bytes, "This is an aggregate TLS report (RFC 8460) from %s.\n\n"
 		  "Report domain: %s\nSubmitter:     %s\nReport-ID:     %s\n"
 		  "Period:        %s to %s\n\n"
 		  "The report is attached as %s.\n",
 		  m->organization ? m->organization : m->submitter, m->policy_domain,
-		  m->submitter, m->report_id, b, e,
+		  m->submitter, m->report_id, c->begin_text, c->end_text,
 		  m->compressed ? "gzip-compressed JSON" : "JSON");
 	ascii = is_ascii(c->text_bytes->data, c->text_bytes->len);
 	if (ascii != c->text_ascii) {
@@ -268,7 +273,7 @@ static void
 set_report(struct composer *c, const struct compose_mail *m)
 {
 	const char *type = m->compressed ? "tlsrpt+gzip" : "tlsrpt+json";
-	char *name, *raw;
+	char *name, raw[COMPOSE_QUOTED_MAX + 32];
 
 	if ((m->compressed != 0) != c->compressed) {
 		g_mime_content_type_set_media_subtype(
@@ -278,9 +283,8 @@ set_report(struct composer *c, const struct compose_mail *m)
 	set_content(c->att_bytes, m->body, m->body_len);
 	name = naming_filename(m->submitter, m->policy_domain, m->begin, m->end, m->compressed);
 	if (quotable(name)) {
-		raw = xasprintf(" attachment;\n\tfilename=\"%s\"\n", name);
+		snprintf(raw, sizeof(raw), " attachment;\n\tfilename=\"%s\"\n", name);
 		set_raw_header(GMIME_OBJECT(c->att), "Content-Disposition", raw);
-		free(raw);
 	} else {
 		g_mime_object_set_content_disposition_parameter(GMIME_OBJECT(c->att), "filename",
 								name);
