@@ -118,10 +118,8 @@ list(const char *db)
 	struct store *s;
 	int rc;
 
-	if ((s = store_open(cmd_db_url(db), &err)) == NULL) {
-		fprintf(stderr, "tlsrpt send: %s\n", err.msg);
+	if ((s = cmd_store_open(db)) == NULL)
 		return EXIT_FAILURE_;
-	}
 	rc = store_outbox_list(s, print_row, NULL, &err);
 	if (rc < 0)
 		fprintf(stderr, "tlsrpt send: %s\n", err.msg);
