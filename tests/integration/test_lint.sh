@@ -46,4 +46,10 @@ if params=$("$TLSRPT" config --defaults | sed -n 's/^\([a-z0-9_]*\) =.*/\1/p') &
 	if [ -z "$missing$extra" ]; then ok "every tlsrpt.conf parameter is in man/tlsrpt.conf.5 (and no other)"
 	else fail "man/tlsrpt.conf.5 out of date" "undocumented: $(echo $missing)" "documented but unknown: $(echo $extra)"; fi
 else fail "tlsrpt config --defaults printed no parameters"; fi
+# ... and every parameter is read somewhere (no dead parameters).
+readers=$(git ls-files 'src/*.c' | grep -v '^src/cmd/config_params.c$')
+# shellcheck disable=SC2086
+dead=$(for p in $params; do grep -q "\"$p\"" $readers || echo "$p"; done)
+if [ -z "$dead" ]; then ok "every tlsrpt.conf parameter is read by some command"
+else fail "parameters nothing reads" "$(echo $dead)"; fi
 tap_done
