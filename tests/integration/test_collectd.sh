@@ -42,10 +42,13 @@ stop() { # stop SIGNAL: sends it, waits, sets RC
 # The store keeps counters in result_policies plus not yet folded
 # result_deltas (store_results.c); `pol` is the sum of both, per policy.
 POL="(SELECT p.id, p.key, p.day, p.domain, p.policy_type,
-  p.total_success + COALESCE((SELECT SUM(d.ok) FROM result_deltas d WHERE d.policy = p.key), 0) AS ok,
-  p.total_failure + COALESCE((SELECT SUM(d.failed) FROM result_deltas d WHERE d.policy = p.key), 0) AS failed
-  FROM result_policies p)"
-total() { sqlite3 "$DB" "SELECT COALESCE(SUM(ok + failed), 0) FROM $POL"; }
+  p.total_success + COALESCE(d.ok, 0) AS ok, p.total_failure + COALESCE(d.failed, 0) AS failed
+  FROM result_policies p LEFT JOIN (SELECT policy, SUM(ok) AS ok, SUM(failed) AS failed
+  FROM result_deltas GROUP BY policy) d ON d.policy = p.key)"
+total() {
+	sqlite3 "$DB" "SELECT (SELECT COALESCE(SUM(total_success + total_failure), 0) FROM result_policies)
+		+ (SELECT COALESCE(SUM(ok + failed), 0) FROM result_deltas)"
+}
 q() { sqlite3 "$DB" "$1"; }
 
 if start; then ok "collectd starts and binds the socket"; else fail "collectd start" "$(cat "$T/collectd.log")"; fi
