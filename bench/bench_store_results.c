@@ -4,7 +4,9 @@
  * collector sends), with 100 and with 100 000 distinct recipient domains.
  * 5 % of the results are failures.  Prints one line per case.
  * usage: bench_store_results [TOTAL_RESULTS [DOMAINS]] (default 1000000;
- * both domain counts unless DOMAINS is given)
+ * both domain counts unless DOMAINS is given).  TLSRPT_BENCH_DB=URL runs
+ * against that store instead (e.g. a PostgreSQL started by
+ * tests/components/pg.sh); its result tables are added to, not emptied.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,6 +74,8 @@ run(size_t total, size_t domains)
 	if (mkdtemp(dir) == NULL)
 		return 1;
 	snprintf(url, sizeof(url), "sqlite:%s/bench.db", dir);
+	if (getenv("TLSRPT_BENCH_DB") != NULL)
+		snprintf(url, sizeof(url), "%s", getenv("TLSRPT_BENCH_DB"));
 	for (size_t i = 0; i < total; i++)
 		make(&v[i], i, domains, &seed);
 	if ((s = store_open(url, &err)) == NULL) {
@@ -86,8 +90,9 @@ run(size_t total, size_t domains)
 		}
 	}
 	t = now() - t0;
-	printf("store_put_results sqlite: %zu results, %zu domains, batches of %d: "
-	       "%.2f s, %.0f results/s\n", total, domains, BATCH, t, (double)total / t);
+	printf("store_put_results %s: %zu results, %zu domains, batches of %d: "
+	       "%.2f s, %.0f results/s\n", strncmp(url, "sqlite:", 7) == 0 ? "sqlite" : "postgresql",
+	       total, domains, BATCH, t, (double)total / t);
 	rc = 0;
 out:
 	store_close(&s);

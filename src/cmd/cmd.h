@@ -23,7 +23,9 @@ enum {
 /* The store URL a command uses: `flag` (from --db) if given, else the
  * TLSRPT_DB environment variable, else the tlsrpt.conf `database_url`
  * setting, else "sqlite:/var/lib/tlsrpt/tlsrpt.db".  Borrowed string; NULL
- * (after printing why on stderr) when tlsrpt.conf cannot be read. */
+ * (after printing why on stderr) when tlsrpt.conf cannot be read.
+ * For callers without a configuration of their own: it reads tlsrpt.conf
+ * once and keeps the URL until exit.  Prefer cmd_db_url_cfg(). */
 const char *cmd_db_url(const char *flag);
 
 /* The same with an explicitly loaded configuration (config_params_load()):
@@ -33,9 +35,11 @@ const char *cmd_db_url(const char *flag);
 struct config;
 const char *cmd_db_url_cfg(const struct config *cfg, const char *flag);
 
-/* Opens the store at cmd_db_url(flag).  Returns a new handle (caller
- * closes it with store_close()), or NULL after printing
- * "tlsrpt: store: why" on stderr (the caller then exits EXIT_FAILURE_). */
+/* Opens the store at cmd_db_url_cfg(tlsrpt.conf, flag), the file being
+ * $TLSRPT_CONFIG or /etc/tlsrpt/tlsrpt.conf.  Returns a new handle (caller
+ * closes it with store_close()), or NULL after printing "tlsrpt: config:
+ * why" or "tlsrpt: store: why" on stderr (the caller then exits
+ * EXIT_FAILURE_). */
 struct store *cmd_store_open(const char *flag);
 
 #endif

@@ -92,10 +92,8 @@ suppress(const char *db, const char *dest, const char *until, const char *commen
 		fprintf(stderr, "tlsrpt send: --until YYYY-MM-DD is required with --suppress\n");
 		return EXIT_USAGE;
 	}
-	if ((s = store_open(cmd_db_url(db), &err)) == NULL) {
-		fprintf(stderr, "tlsrpt send: %s\n", err.msg);
+	if ((s = cmd_store_open(db)) == NULL)
 		return EXIT_FAILURE_;
-	}
 	rc = store_outbox_suppress(s, dest, naming_day_begin(day), comment, &err);
 	if (rc < 0)
 		fprintf(stderr, "tlsrpt send: %s\n", err.msg);

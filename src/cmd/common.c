@@ -50,10 +50,16 @@ struct store *
 cmd_store_open(const char *flag)
 {
 	struct err err = { { 0 } };
+	struct config *cfg;
 	struct store *s;
 
-	s = store_open(cmd_db_url(flag), &err);
+	if ((cfg = config_params_load(NULL, &err)) == NULL) {
+		fprintf(stderr, "tlsrpt: config: %s\n", err.msg);
+		return NULL;
+	}
+	s = store_open(cmd_db_url_cfg(cfg, flag), &err);
 	if (s == NULL)
 		fprintf(stderr, "tlsrpt: store: %s\n", err.msg);
+	config_free(&cfg);
 	return s;
 }

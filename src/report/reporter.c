@@ -239,8 +239,10 @@ do_lookup(struct gen *g, const char *pd)
 		err_set(&l->why, "domain=%s: no resolver", pd);
 	}
 	v = xcalloc(l->dests.n + 1, sizeof(*v));
-	memcpy(v, l->dests.v, l->dests.n * sizeof(*v));
-	qsort(v, l->dests.n, sizeof(*v), cmp_strp);
+	if (l->dests.n > 0) {
+		memcpy(v, l->dests.v, l->dests.n * sizeof(*v));
+		qsort(v, l->dests.n, sizeof(*v), cmp_strp);
+	}
 	buf_init(&b, (size_t)1 << 20);
 	for (size_t i = 0; i < l->dests.n; i++)
 		if (buf_append_str(&b, v[i]) < 0 || buf_append_str(&b, "\n") < 0)

@@ -31,6 +31,11 @@ struct store_migration {
 extern const struct store_migration store_schema_migrations[];
 extern const size_t store_schema_n_migrations;
 
+/* Folds the result counters waiting in result_deltas into result_policies,
+ * in a transaction of its own (a savepoint inside the caller's).  Returns
+ * 0 or -1 (nothing is lost on failure; the deltas stay). */
+int store_results_fold(struct store *s, struct err *err);
+
 /* Returns the first 8 bytes of SHA-256(data) as an int64: the key of a
  * long tuple (two tuples share one with probability 2^-64 per pair). */
 int64_t store_digest64(const void *data, size_t len);

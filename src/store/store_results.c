@@ -2,15 +2,14 @@
  * store_results: sending-side results, stored pre-aggregated.
  *
  * store_put_results() sorts a batch by policy tuple and folds equal tuples
- * into one counter update.  Each distinct tuple is one result_policies
+ * into one counter update.  Each distinct tuple is one result_tuples
  * row, found by a 64-bit digest of (day, tuple) and inserted once; the
  * batch's counts are appended to result_deltas (sequential pages, however
  * many domains there are).  Every FOLD_EVERY batches (in a transaction of
  * its own), and before results are read, the deltas are folded into
- * result_policies in one bulk UPDATE.
+ * result_tuples in one bulk UPDATE.
  * Failure tuples are upserted (failed_count += …) under a digest of
- * (policy, failure tuple).  Sorting also gives every writer the same lock
- * order on PostgreSQL, which avoids deadlocks.  Policy strings and MX
+ * (policy, failure tuple).  Policy strings and MX
  * hosts are kept joined with '\n' (they are lines; an MTA never sends one
  * with a newline in it).
  */
@@ -27,11 +26,11 @@
 #define KEY_MAX (64u << 20)
 /* Fold the deltas after this many batches on one handle: often enough to
  * keep result_deltas small, rarely enough that the bulk UPDATE touches each
- * page of result_policies once for many batches. */
+ * page of result_tuples once for many batches. */
 #define FOLD_EVERY 128
 
 static const char sql_put_policy[] =
-	"INSERT INTO result_policies (key, day, domain, tlsrpt_record, policy_type,"
+	"INSERT INTO result_tuples (key, day, domain, tlsrpt_record, policy_type,"
 	" policy_domain, policy_strings, mx_hosts, total_success, total_failure)"
 	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, 0) ON CONFLICT (key) DO NOTHING";
 
@@ -51,11 +50,11 @@ static const char sql_put_failure[] =
 static const char sql_lock_deltas[] = "LOCK TABLE result_deltas IN EXCLUSIVE MODE";
 
 static const char sql_fold[] =
-	"UPDATE result_policies SET"
-	" total_success = result_policies.total_success + d.ok,"
-	" total_failure = result_policies.total_failure + d.failed"
+	"UPDATE result_tuples SET"
+	" total_success = result_tuples.total_success + d.ok,"
+	" total_failure = result_tuples.total_failure + d.failed"
 	" FROM (SELECT policy, SUM(ok) AS ok, SUM(failed) AS failed FROM result_deltas"
-	" GROUP BY policy) AS d WHERE result_policies.key = d.policy";
+	" GROUP BY policy) AS d WHERE result_tuples.key = d.policy";
 
 /* One failure of the batch, with the key of its policy. */
 struct fitem {
@@ -86,24 +85,66 @@ cmp_list(const struct strlist *a, const struct strlist *b)
 	return a->n < b->n ? -1 : a->n > b->n;
 }
 
-static int
-cmp_policy(const void *pa, const void *pb)
+/* One result of the batch and a quick hash of its policy tuple. */
+struct ritem {
+	int64_t day;
+	uint64_t hash;
+	const struct result *r;
+};
+
+/* FNV-1a over one field; NULL and "" hash differently. */
+static uint64_t
+hash_str(uint64_t h, const char *s)
 {
-	const struct result *a = *(const struct result *const *)pa;
-	const struct result *b = *(const struct result *const *)pb;
-	int c;
+	if (s == NULL)
+		return (h ^ 0xfe) * 0x100000001b3ULL;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+	return (h ^ 0xff) * 0x100000001b3ULL;
+}
+
+static uint64_t
+hash_policy(const struct result *r)
+{
+	uint64_t h = 0xcbf29ce484222325ULL ^ (uint64_t)r->policy_type;
+
+	h = hash_str(hash_str(hash_str(h, r->domain), r->tlsrpt_record), r->policy_domain);
+	for (size_t i = 0; i < r->policy_string.n; i++)
+		h = hash_str(h, r->policy_string.v[i]);
+	h = hash_str(h, NULL);
+	for (size_t i = 0; i < r->mx_host.n; i++)
+		h = hash_str(h, r->mx_host.v[i]);
+	return h;
+}
+
+/* Sorting by (day, hash) keeps equal tuples together and costs no string
+ * comparison; a hash collision only splits a group (two updates instead
+ * of one), which changes no sum.  The order is the same in every writer,
+ * which is what keeps PostgreSQL free of deadlocks. */
+static int
+cmp_item(const void *pa, const void *pb)
+{
+	const struct ritem *a = pa, *b = pb;
 
 	if (a->day != b->day)
 		return a->day < b->day ? -1 : 1;
+	return a->hash < b->hash ? -1 : a->hash > b->hash;
+}
+
+/* Returns 1 if a and b have the same policy tuple (and day). */
+static int
+same_policy(const struct result *a, const struct result *b)
+{
+	int c;
+
+	if (a->day != b->day || a->policy_type != b->policy_type)
+		return 0;
 	if ((c = cmp_str(a->domain, b->domain)) != 0 ||
-	    (c = cmp_str(a->tlsrpt_record, b->tlsrpt_record)) != 0)
-		return c;
-	if (a->policy_type != b->policy_type)
-		return a->policy_type < b->policy_type ? -1 : 1;
-	if ((c = cmp_str(a->policy_domain, b->policy_domain)) != 0 ||
+	    (c = cmp_str(a->tlsrpt_record, b->tlsrpt_record)) != 0 ||
+	    (c = cmp_str(a->policy_domain, b->policy_domain)) != 0 ||
 	    (c = cmp_list(&a->policy_string, &b->policy_string)) != 0)
-		return c;
-	return cmp_list(&a->mx_host, &b->mx_host);
+		return 0;
+	return cmp_list(&a->mx_host, &b->mx_host) == 0;
 }
 
 static int
@@ -239,7 +280,7 @@ put_failure(struct db_stmt *st, const struct fitem *it, int64_t count, struct bu
 	return rc < 0 ? -1 : 0;
 }
 
-/* Folds result_deltas into result_policies; the caller holds the
+/* Folds result_deltas into result_tuples; the caller holds the
  * transaction. */
 static int
 fold(struct store *s, struct err *err)
@@ -254,12 +295,11 @@ fold(struct store *s, struct err *err)
 	return 0;
 }
 
-/* Folds in a transaction of its own (a savepoint inside the caller's).
- * On PostgreSQL the table lock is the first lock that transaction takes,
- * so a fold waits for the writers in flight and none of them waits for it
- * while holding something it needs: no deadlock. */
-static int
-fold_now(struct store *s, struct err *err)
+/* On PostgreSQL the table lock is the first lock the fold's transaction
+ * takes, so a fold waits for the writers in flight and none of them waits
+ * for it while holding something it needs: no deadlock. */
+int
+store_results_fold(struct store *s, struct err *err)
 {
 	if (store_begin(s, err) < 0)
 		return -1;
@@ -275,7 +315,7 @@ fold_now(struct store *s, struct err *err)
 
 /* Writes the sorted batch; the caller holds the transaction. */
 static int
-put_sorted(struct store *s, const struct result **v, size_t n, struct err *err)
+put_sorted(struct store *s, const struct ritem *v, size_t n, struct err *err)
 {
 	struct db_stmt *sp, *sd, *sf;
 	struct fitem *fv = NULL;
@@ -292,23 +332,24 @@ put_sorted(struct store *s, const struct result **v, size_t n, struct err *err)
 	for (size_t i = 0, j; i < n; i = j) {
 		int64_t ok = 0, failed = 0, id;
 
-		for (j = i; j < n && (j == i || cmp_policy(&v[i], &v[j]) == 0); j++)
-			if (v[j]->failed)
+		for (j = i; j < n && (j == i || (v[j].hash == v[i].hash &&
+						  same_policy(v[i].r, v[j].r))); j++)
+			if (v[j].r->failed)
 				failed++;
 			else
 				ok++;
-		if (put_policy(sp, sd, v[i], ok, failed, &key, &tmp, &id, err) < 0) {
-			err_prefix(err, "domain=%s", v[i]->domain ? v[i]->domain : "");
+		if (put_policy(sp, sd, v[i].r, ok, failed, &key, &tmp, &id, err) < 0) {
+			err_prefix(err, "domain=%s", v[i].r->domain ? v[i].r->domain : "");
 			goto out;
 		}
 		for (size_t k = i; k < j; k++) {
-			for (size_t m = 0; m < v[k]->n_failures; m++) {
+			for (size_t m = 0; m < v[k].r->n_failures; m++) {
 				if (nf == cap) {
 					cap = cap ? cap * 2 : 64;
 					fv = xreallocarray(fv, cap, sizeof(*fv));
 				}
 				fv[nf].policy = id;
-				fv[nf++].f = &v[k]->failures[m];
+				fv[nf++].f = &v[k].r->failures[m];
 			}
 		}
 	}
@@ -332,19 +373,22 @@ int
 store_put_results(struct store *s, const struct result *results, size_t n,
 		  struct err *err)
 {
-	const struct result **v;
+	struct ritem *v;
 	int outer = s->depth == 0;
 	int rc = -1;
 
 	if (n == 0)
 		return 0;
 	v = xreallocarray(NULL, n, sizeof(*v));
-	for (size_t i = 0; i < n; i++)
-		v[i] = &results[i];
-	qsort(v, n, sizeof(*v), cmp_policy);
-	/* Fold first, outside the batch's transaction (see fold_now()); a
+	for (size_t i = 0; i < n; i++) {
+		v[i].day = results[i].day;
+		v[i].hash = hash_policy(&results[i]);
+		v[i].r = &results[i];
+	}
+	qsort(v, n, sizeof(*v), cmp_item);
+	/* Fold first, outside the batch's transaction (see store_results_fold()); a
 	 * failed fold loses nothing, the deltas wait for the next one. */
-	if (outer && s->result_puts >= FOLD_EVERY && fold_now(s, err) < 0)
+	if (outer && s->result_puts >= FOLD_EVERY && store_results_fold(s, err) < 0)
 		s->result_puts = 0;
 	/* A deadlock or busy store is transient: retry the whole batch, but only
 	 * when the transaction is ours to retry. */
@@ -364,212 +408,4 @@ store_put_results(struct store *s, const struct result *results, size_t n,
 	if (rc < 0)
 		err_prefix(err, "storing %zu results", n);
 	return rc;
-}
-
-static void
-split(struct strlist *l, const char *s)
-{
-	const char *nl;
-
-	if (s == NULL || *s == '\0')
-		return;
-	while ((nl = strchr(s, '\n')) != NULL) {
-		strlist_add_owned(l, xstrndup(s, (size_t)(nl - s)));
-		s = nl + 1;
-	}
-	strlist_add(l, s);
-}
-
-static char *
-dup_or_null(const char *s)
-{
-	return s != NULL ? xstrdup(s) : NULL;
-}
-
-/* One policy row as read, before its failures are added. */
-struct row {
-	int64_t key;
-	char *domain;
-	char *record;
-	struct policy p;
-};
-
-static void
-row_clear(struct row *r)
-{
-	free(r->domain);
-	free(r->record);
-	policy_clear(&r->p);
-}
-
-static int
-cmp_row_key(const void *pa, const void *pb)
-{
-	const struct row *a = *(const struct row *const *)pa, *b = *(const struct row *const *)pb;
-
-	return a->key < b->key ? -1 : a->key > b->key;
-}
-
-/* Adds the failure rows of `day` to their policies (rows, n). */
-static int
-read_failures(struct store *s, int64_t day, struct row *rows, size_t n, struct err *err)
-{
-	struct row **by_key = xreallocarray(NULL, n + 1, sizeof(*by_key));
-	struct db_stmt *st;
-	int rc = -1;
-
-	for (size_t i = 0; i < n; i++)
-		by_key[i] = &rows[i];
-	qsort(by_key, n, sizeof(*by_key), cmp_row_key);
-	st = db_prepare(s->db,
-			"SELECT f.policy, f.result_type, f.sending_mta_ip, f.receiving_mx_hostname,"
-			" f.receiving_mx_helo, f.receiving_ip, f.additional_information,"
-			" f.failure_reason_code, f.failed_count FROM result_failures f"
-			" JOIN result_policies p ON p.key = f.policy WHERE p.day = $1"
-			" ORDER BY f.policy, f.failed_count DESC, f.id", err);
-	if (st == NULL)
-		goto out;
-	db_bind_int64(st, 1, day);
-	while ((rc = db_step(st, err)) == 1) {
-		struct row probe = { .key = db_column_int64(st, 0) }, *pp = &probe, **hit;
-		struct failure_detail *d;
-		const char *type = db_column_text(st, 1);
-
-		hit = bsearch(&pp, by_key, n, sizeof(*by_key), cmp_row_key);
-		if (hit == NULL)
-			continue;
-		d = policy_add_failure_detail(&(*hit)->p);
-		d->type = type != NULL ? result_type_from_string(type) : RESULT_UNKNOWN;
-		/* RFC 8460 §4.3.2.1: validation-failure is the catch-all for a
-		 * failure no other type names (e.g. a sys4 code we do not know) */
-		d->result_type = xstrdup(type != NULL ? type
-					 : result_type_to_string(RESULT_VALIDATION_FAILURE));
-		d->sending_mta_ip = dup_or_null(db_column_text(st, 2));
-		d->receiving_mx_hostname = dup_or_null(db_column_text(st, 3));
-		d->receiving_mx_helo = dup_or_null(db_column_text(st, 4));
-		d->receiving_ip = dup_or_null(db_column_text(st, 5));
-		d->additional_information = dup_or_null(db_column_text(st, 6));
-		d->failure_reason_code = dup_or_null(db_column_text(st, 7));
-		d->failed_session_count = (uint64_t)db_column_int64(st, 8);
-		(*hit)->p.has_failure_details = 1;
-	}
-	db_reset(st);
-out:
-	free(by_key);
-	return rc < 0 ? -1 : 0;
-}
-
-int
-store_get_day_results(struct store *s, int64_t day, store_result_cb cb, void *ctx,
-		      struct err *err)
-{
-	struct db_stmt *st;
-	struct row *rows = NULL;
-	size_t n = 0, cap = 0;
-	int rc;
-
-	if (fold_now(s, err) < 0)
-		return -1;
-	st = db_prepare(s->db,
-			"SELECT key, domain, tlsrpt_record, policy_type, policy_domain,"
-			" policy_strings, mx_hosts, total_success, total_failure"
-			" FROM result_policies WHERE day = $1 ORDER BY domain, id", err);
-	if (st == NULL)
-		return -1;
-	db_bind_int64(st, 1, day);
-	/* Read all rows first: the callback may use the store. */
-	while ((rc = db_step(st, err)) == 1) {
-		struct row *r;
-		const char *type = db_column_text(st, 3);
-
-		if (n == cap) {
-			cap = cap ? cap * 2 : 32;
-			rows = xreallocarray(rows, cap, sizeof(*rows));
-		}
-		r = &rows[n++];
-		memset(r, 0, sizeof(*r));
-		r->key = db_column_int64(st, 0);
-		r->domain = xstrdup(db_column_text(st, 1));
-		r->record = dup_or_null(db_column_text(st, 2));
-		r->p.policy_type = dup_or_null(type);
-		r->p.type = type != NULL ? policy_type_from_string(type) : POLICY_TYPE_UNKNOWN;
-		r->p.policy_domain = dup_or_null(db_column_text(st, 4));
-		split(&r->p.policy_string, db_column_text(st, 5));
-		r->p.has_policy_string = r->p.policy_string.n > 0;
-		split(&r->p.mx_host, db_column_text(st, 6));
-		r->p.has_mx_host = r->p.mx_host.n > 0;
-		r->p.total_successful_session_count = (uint64_t)db_column_int64(st, 7);
-		r->p.total_failure_session_count = (uint64_t)db_column_int64(st, 8);
-	}
-	db_reset(st);
-	if (rc == 0 && n > 0 && read_failures(s, day, rows, n, err) < 0)
-		rc = -1;
-	for (size_t i = 0; rc == 0 && i < n; i++)
-		rc = cb(ctx, rows[i].domain, rows[i].record, &rows[i].p);
-	for (size_t i = 0; i < n; i++)
-		row_clear(&rows[i]);
-	free(rows);
-	return rc;
-}
-
-int
-store_result_days(struct store *s, int64_t before_day, int64_t **days, size_t *n,
-		  struct err *err)
-{
-	struct db_stmt *st;
-	size_t cap = 0;
-	int rc;
-
-	*days = NULL;
-	*n = 0;
-	st = db_prepare(s->db, "SELECT DISTINCT day FROM result_policies WHERE day < $1"
-			" ORDER BY day", err);
-	if (st == NULL)
-		return -1;
-	db_bind_int64(st, 1, before_day);
-	while ((rc = db_step(st, err)) == 1) {
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 8;
-			*days = xreallocarray(*days, cap, sizeof(**days));
-		}
-		(*days)[(*n)++] = db_column_int64(st, 0);
-	}
-	db_reset(st);
-	if (rc < 0) {
-		free(*days);
-		*days = NULL;
-		*n = 0;
-		return -1;
-	}
-	return 0;
-}
-
-int
-store_delete_day_results(struct store *s, int64_t day, const char *domain,
-			 struct err *err)
-{
-#define DAY_POLICIES "(SELECT key FROM result_policies WHERE day = $1 AND ($2 = '' OR domain = $2))"
-	static const char *const sql[] = {
-		"DELETE FROM result_deltas WHERE policy IN " DAY_POLICIES,
-		"DELETE FROM result_failures WHERE policy IN " DAY_POLICIES,
-		"DELETE FROM result_policies WHERE day = $1 AND ($2 = '' OR domain = $2)",
-	};
-#undef DAY_POLICIES
-	struct db_stmt *st;
-
-	if (store_begin(s, err) < 0)
-		return -1;
-	for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]); i++) {
-		if ((st = db_prepare(s->db, sql[i], err)) == NULL)
-			goto fail;
-		db_bind_int64(st, 1, day);
-		db_bind_text(st, 2, domain != NULL ? domain : "");
-		if (db_step(st, err) < 0)
-			goto fail;
-		db_reset(st);
-	}
-	return store_commit(s, err);
-fail:
-	store_rollback(s);
-	return -1;
 }

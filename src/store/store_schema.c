@@ -6,13 +6,14 @@
  *
  * Receiving side: reports → report_policies → report_failures, one row per
  * JSON element, as received ("" kept), so a report is rebuilt without loss.
- * Sending side (store_results.c): result_policies / result_failures rows
+ * Sending side (store_results.c): result_tuples / result_failures rows
  * are appended and found by `key`, a 64-bit digest of the whole tuple (so
  * long free-text members never hit index size limits, and equal tuples
  * meet on one row); session counters are appended to result_deltas (whose
- * `policy` is that key) and folded into result_policies in bulk.  There
- * are no other indexes on purpose: each is a random page write per new
- * row, and these tables only hold the days not yet reported.
+ * `policy` is that key) and folded into result_tuples in bulk.  There are
+ * no other indexes on purpose: each is a random page write per new row,
+ * and these tables only hold the days not yet reported.  The view
+ * result_policies shows the current totals (id = key).
  * state: small named values (IMAP UIDs, alert memory).
  */
 #include "store/store_outbox.h"
@@ -107,7 +108,7 @@ static const char schema_v1[] =
 static const char schema_v3[] =
 	"DROP TABLE result_failures;"
 	"DROP TABLE result_policies;"
-	"CREATE TABLE result_policies ("
+	"CREATE TABLE result_tuples ("
 	" id @ID@,"
 	" key BIGINT NOT NULL UNIQUE,"
 	" day BIGINT NOT NULL,"
@@ -136,7 +137,15 @@ static const char schema_v3[] =
 	" receiving_ip TEXT,"
 	" additional_information TEXT,"
 	" failure_reason_code TEXT,"
-	" failed_count BIGINT NOT NULL);";
+	" failed_count BIGINT NOT NULL);"
+	/* what the counters are now, folded or not, under the step 1 name,
+	 * for people (and tests) reading the tables with SQL */
+	"CREATE VIEW result_policies AS SELECT t.key AS id, t.day, t.domain,"
+	" t.tlsrpt_record, t.policy_type, t.policy_domain, t.policy_strings, t.mx_hosts,"
+	" t.total_success + COALESCE(d.ok, 0) AS total_success,"
+	" t.total_failure + COALESCE(d.failed, 0) AS total_failure"
+	" FROM result_tuples t LEFT JOIN (SELECT policy, SUM(ok) AS ok, SUM(failed) AS failed"
+	" FROM result_deltas GROUP BY policy) d ON d.policy = t.key;";
 
 const struct store_migration store_schema_migrations[] = {
 	{ 1, schema_v1 },

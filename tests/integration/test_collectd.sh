@@ -39,16 +39,11 @@ start() {
 stop() { # stop SIGNAL: sends it, waits, sets RC
 	kill "-$1" "$PID"; wait "$PID"; RC=$?; PID=
 }
-# The store keeps counters in result_policies plus not yet folded
-# result_deltas (store_results.c); `pol` is the sum of both, per policy.
-POL="(SELECT p.id, p.key, p.day, p.domain, p.policy_type,
-  p.total_success + COALESCE(d.ok, 0) AS ok, p.total_failure + COALESCE(d.failed, 0) AS failed
-  FROM result_policies p LEFT JOIN (SELECT policy, SUM(ok) AS ok, SUM(failed) AS failed
-  FROM result_deltas GROUP BY policy) d ON d.policy = p.key)"
-total() {
-	sqlite3 "$DB" "SELECT (SELECT COALESCE(SUM(total_success + total_failure), 0) FROM result_policies)
-		+ (SELECT COALESCE(SUM(ok + failed), 0) FROM result_deltas)"
-}
+# result_policies is the store's view of the current counters (folded
+# and not yet folded deltas, store_schema.c step 3); `pol` names them.
+POL="(SELECT p.id, p.day, p.domain, p.policy_type,
+  p.total_success AS ok, p.total_failure AS failed FROM result_policies p)"
+total() { sqlite3 "$DB" "SELECT COALESCE(SUM(ok + failed), 0) FROM $POL"; }
 q() { sqlite3 "$DB" "$1"; }
 
 if start; then ok "collectd starts and binds the socket"; else fail "collectd start" "$(cat "$T/collectd.log")"; fi
@@ -89,7 +84,7 @@ n=$(q "SELECT ok || '/' || failed FROM $POL WHERE domain = 'example.com' AND pol
 [ "$n" = "0/1" ] && ok "sys4 STS failure datagram stored as one failure" || fail "sts example" "got '$n'"
 n=$(q "SELECT COUNT(*) FROM result_policies WHERE domain = 'example.com'")
 [ "$n" = 3 ] && ok "three sys4 datagrams give three policies" || fail "sys4 policies" "got $n"
-n=$(q "SELECT result_type || ':' || failed_count FROM result_failures f JOIN result_policies p ON p.key = f.policy WHERE p.domain = 'example.com' ORDER BY result_type")
+n=$(q "SELECT result_type || ':' || failed_count FROM result_failures f JOIN result_policies p ON p.id = f.policy WHERE p.domain = 'example.com' ORDER BY result_type")
 [ "$n" = "certificate-expired:1
 starttls-not-supported:1" ] && ok "failure codes mapped to result types" || fail "failure types" "got '$n'"
 n=$(q "SELECT COUNT(*) FROM result_policies WHERE domain = 'upper.example'")

@@ -253,7 +253,8 @@ printf '2026-11-22~next.example.test~sts~next.example.test~-~-~4~0\n' | put "$DB
 M=$(( (DAY + 2) * 86400 ))
 # shellcheck disable=SC2086
 "$TLSRPT" reportd $COMMON --jitter 600 --fake-clock $((M - 3600)) --stop-at $((M - 1)) 2>"$T/rd1.err"
-[ "$(mails)" = 3 ] && ok "reportd sends nothing before the day has ended" || fail "reportd early" "$(cat "$T/rd1.err")"
+rc=$?
+[ "$rc" = 0 ] && [ "$(mails)" = 3 ] && ok "reportd sends nothing before the day has ended" || fail "reportd early" "rc=$rc" "$(cat "$T/rd1.err")"
 # shellcheck disable=SC2086
 "$TLSRPT" reportd $COMMON --jitter 600 --fake-clock $((M - 60)) --stop-at $((M + 4 * 3600)) 2>"$T/rd2.err"
 sleep 0.2
@@ -272,14 +273,23 @@ wait $pid; rc=$?
 # ---- sendmail command and --dry-run ---------------------------------------
 DB2="sqlite:$T/store2.db"
 printf '2026-11-21~mail.example.test~sts~mail.example.test~-~-~1~1~starttls-not-supported~-~-~mx.example.test~-\n' | put "$DB2"
+sql2() { sqlite3 "$T/store2.db" "$1"; }
 "$TLSRPT" send --db "$DB2" --resolver 127.0.0.1@$DNS_PORT --submitter example.test \
-	--dry-run "$T/dry" --day $D --now $NOW >/dev/null 2>"$T/dry.err" || true
+	--dry-run "$T/dry" --day $D --now $NOW >/dev/null 2>"$T/dry0.err"
+rc=$?
+[ "$rc" != 0 ] && grep -q "$T/dry" "$T/dry0.err" && [ "$(sql2 "SELECT COUNT(*) FROM outbox_reports")" = 0 ] &&
+	ok "--dry-run into a missing directory fails, names it, stores nothing" ||
+	fail "--dry-run missing dir" "rc=$rc" "$(cat "$T/dry0.err")"
 mkdir -p "$T/dry"
 "$TLSRPT" send --db "$DB2" --resolver 127.0.0.1@$DNS_PORT --submitter example.test \
 	--dry-run "$T/dry" --day $D --now $NOW >"$T/dry.out" 2>"$T/dry.err"
-[ -f "$T/dry/example.test!mail.example.test!$B!$E.json.gz" ] && ls "$T/dry"/*.eml >/dev/null 2>&1 &&
-	[ "$(sql "SELECT COUNT(*) FROM outbox_reports" )" != "" ] &&
-	ok "--dry-run writes the report and the mail" || fail "--dry-run" "$(ls "$T/dry")" "$(cat "$T/dry.err")"
+rc=$?
+[ "$rc" = 0 ] && [ -f "$T/dry/example.test!mail.example.test!$B!$E.json.gz" ] && ls "$T/dry"/*.eml >/dev/null 2>&1 &&
+	ok "--dry-run writes the report and the mail" || fail "--dry-run" "rc=$rc" "$(ls "$T/dry")" "$(cat "$T/dry.err")"
+[ "$(sql2 "SELECT COUNT(*) FROM outbox_reports")" = 0 ] && [ "$(sql2 "SELECT COUNT(*) FROM result_policies")" -gt 0 ] &&
+	ok "--dry-run changes nothing in the store (no outbox row, results kept)" ||
+	fail "--dry-run changed the store" "outbox: $(sql2 'SELECT report_id FROM outbox_reports')" \
+		"results: $(sql2 'SELECT COUNT(*) FROM result_policies')"
 "$TLSRPT" send --db "$DB2" --resolver 127.0.0.1@$DNS_PORT --submitter example.test \
 	--sendmail "cat > $T/sendmail.out" --day $D --now $NOW 2>"$T/sm.err"
 grep -q '^TLS-Report-Domain: mail.example.test$' "$T/sendmail.out" 2>/dev/null &&
@@ -303,8 +313,10 @@ printf '2026-11-21~web.example.test~sts~web.example.test~-~-~2~0\n' | put "$DB4"
 p0=$(posts)
 "$TLSRPT" send --db "$DB4" --resolver 127.0.0.1@$DNS_PORT --submitter example.test \
 	--day $D --now $NOW >/dev/null 2>"$T/v.err"
-[ "$(posts)" = "$p0" ] && ok "HTTPS certificate is verified by default (test CA not given: not delivered)" ||
-	fail "HTTPS verify" "$(cat "$T/v.err")"
+st4=$(sqlite3 "$T/store4.db" "SELECT d.state FROM outbox_deliveries d JOIN outbox_reports r USING (report_id) WHERE r.policy_domain='web.example.test'")
+[ "$(posts)" = "$p0" ] && [ "$st4" = pending ] && grep -qi 'certificate' "$T/v.err" &&
+	ok "HTTPS certificate is verified by default (test CA not given: not delivered, kept for retry)" ||
+	fail "HTTPS verify" "state=$st4" "$(cat "$T/v.err")"
 "$TLSRPT" send --db "$DB4" --resolver 127.0.0.1@$DNS_PORT --submitter example.test \
 	--https-insecure --now $((NOW + 600)) >/dev/null 2>"$T/v2.err"
 sleep 0.2
@@ -332,5 +344,42 @@ case $host_json in
 *'"total-successful-session-count":5'*) ok "MX host report counts only sessions not already reported to the same rua" ;;
 *) fail "same-rua dedup" "$host_json" "$(cat "$T/s6.err")" ;;
 esac
+
+# ---- end to end: datagrams → tlsrpt collectd → tlsrpt send → mail --------
+if "$TLSRPT" collectd --help >/dev/null 2>&1; then
+	DB7="sqlite:$T/store7.db"
+	"$TLSRPT" collectd --socket "$T/collectd.sock" --db "$DB7" --foreground --stats-secs 0 \
+		>"$T/collectd.log" 2>&1 &
+	cpid=$!
+	i=0; while [ ! -S "$T/collectd.sock" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	$PY - "$T/collectd.sock" <<'PYEOF'
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+pol = b'"policy-type":2,"policy-domain":"mail.example.test","policy-string":["version: STSv1","mode: enforce"],"mx-host":["mx.example.test"]'
+fail = b'{"dpv":"1","d":"mail.example.test","policies":[{' + pol + b',"failure-details":[{"c":204,"s":"192.0.2.25","n":"mx.example.test","r":"198.51.100.10"}],"t":1,"f":1}]}'
+good = b'{"dpv":"1","d":"mail.example.test","policies":[{' + pol + b',"t":0,"f":0}]}'
+for d in (fail, fail, fail, good):
+    s.sendto(d, sys.argv[1])
+PYEOF
+	sleep 0.3
+	kill -TERM $cpid; wait $cpid
+	today=$(date -u +%F); n0=$(mails)
+	send --db "$DB7" --day "$today" --now "$(date +%s)" >/dev/null 2>"$T/e2e.err"
+	sleep 0.2
+	last=$(ls "$SMTP_DIR_MAIL"/*.eml | sort | tail -n 1)
+	if [ "$(mails)" = $((n0 + 1)) ] && $PY - "$last" <<'PYEOF'
+import sys, email, gzip, json
+m = email.message_from_binary_file(open(sys.argv[1], "rb"))
+r = json.loads(gzip.decompress(m.get_payload()[1].get_payload(decode=True)))
+p = r["policies"][0]
+assert p["summary"] == {"total-successful-session-count": 1, "total-failure-session-count": 3}, p
+assert p["failure-details"][0]["result-type"] == "certificate-expired", p
+assert p["failure-details"][0]["failed-session-count"] == 3, p
+PYEOF
+	then ok "end to end: 4 datagrams through tlsrpt collectd become one mailed report with 1 success and 3 failures"
+	else fail "collectd → send" "$(cat "$T/e2e.err")" "$(cat "$T/collectd.log")"; fi
+else
+	fail "tlsrpt collectd --help fails: end-to-end collectd → send not run"
+fi
 
 tap_done

@@ -346,7 +346,27 @@ test_results_many_small_batches_fold_without_loss(void **state)
 	assert_int_equal(w.failed[0], 76);
 }
 
+/* The result_policies view shows the totals before they are folded. */
+static void
+test_results_view_shows_unfolded_totals(void **state)
+{
+	struct store_fixture *f = *state;
+	struct db_stmt *st;
+	struct err err;
+
+	assert_int_equal(put(f->s, batch_a, 4), 0);
+	assert_int_equal(put(f->s, batch_b, 4), 0);
+	st = db_prepare(f->s->db, "SELECT SUM(total_success), SUM(total_failure)"
+			" FROM result_policies WHERE day = 100", &err);
+	assert_non_null(st);
+	assert_int_equal(db_step(st, &err), 1);
+	assert_int_equal(db_column_int64(st, 0), 4);
+	assert_int_equal(db_column_int64(st, 1), 3);
+	db_reset(st);
+}
+
 static const struct CMUnitTest tests[] = {
+	STORE_TEST(test_results_view_shows_unfolded_totals),
 	STORE_TEST(test_results_many_small_batches_fold_without_loss),
 	STORE_TEST(test_results_sum_over_batches_per_policy_tuple),
 	STORE_TEST(test_results_days_are_kept_apart_and_listed),
