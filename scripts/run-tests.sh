@@ -5,13 +5,16 @@
 #   fuzz, briefly    scripts/fuzz.sh (libFuzzer, FUZZ_SECONDS each; clang)
 #   integration      tests/integration/test_*.sh (TAP; real servers)
 # Every test speaks TAP ("ok …" / "not ok …"); a program that dies without
-# saying "not ok" counts as one failure.  TESTS=pattern runs a subset.
+# saying "not ok" counts as one failure, and so does one that prints no
+# result at all; "ok … # SKIP" counts as skipped, not passed.
+# TESTS=pattern runs a subset.
 set -u
 O=${O:-build}
 TESTS=${TESTS:-}
 log=$(mktemp -d /tmp/tlsrpt-tests.XXXXXX)
 pass=0
 fail=0
+skip=0
 failed_names=""
 
 export TLSRPT="$PWD/$O/tlsrpt" TLSRPT_O="$O" TLSRPT_SRC="$PWD"
@@ -27,21 +30,29 @@ run() {
 	start=$(date +%s)
 	"$@" > "$out" 2>&1
 	rc=$?
-	p=$(grep -c '^ok ' "$out")
+	# "ok … # SKIP …" is a skip, not a pass
+	s=$(grep -c '^ok .*# *SKIP' "$out")
+	p=$(( $(grep -c '^ok ' "$out") - s ))
 	f=$(grep -c '^not ok ' "$out")
 	if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
 		f=1
 		echo "not ok - $name exited with status $rc" >> "$out"
 	fi
+	if [ $((p + f + s)) = 0 ]; then
+		f=1
+		echo "not ok - $name printed no test result" >> "$out"
+	fi
 	pass=$((pass + p))
 	fail=$((fail + f))
+	skip=$((skip + s))
 	secs=$(( $(date +%s) - start ))
 	if [ "$f" != 0 ]; then
 		failed_names="$failed_names $name"
 		echo "FAIL $name ($p passed, $f failed, ${secs}s)"
 		grep -v '^ok ' "$out" | tail -n 40 | sed 's/^/    /'
 	else
-		echo "PASS $name ($p passed, ${secs}s)"
+		if [ "$s" != 0 ]; then echo "PASS $name ($p passed, $s skipped, ${secs}s)"
+		else echo "PASS $name ($p passed, ${secs}s)"; fi
 	fi
 }
 
@@ -65,5 +76,10 @@ done
 echo
 [ -n "$failed_names" ] && echo "failed:$failed_names"
 echo "logs: $log"
-echo "$pass passed, $fail failed"
+if [ "$skip" != 0 ]; then
+	grep -h '^ok .*# *SKIP' "$log"/*.log | sed 's/^/skipped: /'
+	echo "$pass passed, $fail failed, $skip skipped"
+else
+	echo "$pass passed, $fail failed"
+fi
 [ "$fail" = 0 ]

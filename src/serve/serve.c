@@ -99,6 +99,26 @@ serve_store_put(struct serve *s, struct store *st, int broken)
 	store_close(&st);
 }
 
+/* GET /healthz: 200 "ok" when a store handle answers a query, else 503
+ * with the reason (the handle is not returned to the pool). */
+static void
+healthz(struct serve *s, struct http_response *resp)
+{
+	struct err err;
+	struct store *st = serve_store_get(s, &err);
+	char text[sizeof(err.msg) + 32];
+
+	if (st != NULL && store_ping(st, &err) == 0) {
+		serve_store_put(s, st, 0);
+		http_response_text(resp, 200, "text/plain; charset=utf-8", "ok\n");
+		return;
+	}
+	serve_store_put(s, st, 1);
+	log_error("healthz: store: %s", err.msg);
+	snprintf(text, sizeof(text), "store unavailable: %s\n", err.msg);
+	http_response_text(resp, 503, "text/plain; charset=utf-8", text);
+}
+
 static void
 method_not_allowed(struct http_response *resp, const char *allow)
 {
@@ -140,7 +160,7 @@ route(struct serve *s, const struct http_request *req, struct http_response *res
 		else if (req->path[1] == 'm')
 			serve_metrics(s, req, resp);
 		else
-			http_response_text(resp, 200, "text/plain; charset=utf-8", "ok\n");
+			healthz(s, resp);
 		return;
 	}
 	if (is_get(req) && serve_web(req, resp))

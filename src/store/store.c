@@ -207,6 +207,19 @@ store_schema_version(struct store *s)
 	return s->version;
 }
 
+int
+store_ping(struct store *s, struct err *err)
+{
+	struct db_stmt *st = db_prepare(s->db, "SELECT 1 FROM reports LIMIT 1", err);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	rc = db_step(st, err);
+	db_reset(st);
+	return rc < 0 ? -1 : 0;
+}
+
 int64_t
 store_digest64(const void *data, size_t len)
 {

@@ -43,4 +43,9 @@ void store_rollback(struct store *s);
 /* Returns the schema version the store is at. */
 int store_schema_version(struct store *s);
 
+/* Checks that the store answers: reads one row of the reports table (so a
+ * lost connection or a damaged schema is seen).  Returns 0, or -1 with err
+ * set to the database's reason. */
+int store_ping(struct store *s, struct err *err);
+
 #endif

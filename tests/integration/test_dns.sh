@@ -21,4 +21,6 @@ while IFS= read -r l; do
 	esac
 done < "$dir/out"
 [ "$rc" = 0 ] || fail "test_dns exited with $rc"
+# the live cases must have run (test_dns registers them only with a server)
+[ "$tap_n" -gt 0 ] || fail "test_dns ran no live case" "$(cat "$dir/out")"
 tap_done

@@ -4,8 +4,12 @@
 . "$(dirname "$0")/tap.sh"
 cd "$TLSRPT_SRC" || exit 1
 
-banned=$(grep -nE '\b(strcpy|strcat|sprintf|vsprintf|gets|atoi|atol|strtok)\s*\(' \
-	$(git ls-files 'src/*.c' 'src/*.h' 'lib/*.c' 'lib/*.h' 2>/dev/null) 2>/dev/null)
+# git ls-files, not a glob: only tracked files; an empty list must fail, or
+# grep would read standard input and find nothing
+srcs=$(git ls-files 'src/*.c' 'src/*.h' 'lib/*.c' 'lib/*.h' 2>/dev/null)
+[ -n "$srcs" ] || { fail "git ls-files lists no sources (not a git checkout?)"; tap_done; exit 1; }
+# shellcheck disable=SC2086
+banned=$(grep -nE '\b(strcpy|strcat|sprintf|vsprintf|gets|atoi|atol|strtok)\s*\(' $srcs 2>/dev/null)
 if [ -z "$banned" ]; then ok "no banned functions (strcpy strcat sprintf gets atoi atol strtok)"
 else fail "banned functions used" $banned; fi
 

@@ -253,7 +253,8 @@ printf '2026-11-22~next.example.test~sts~next.example.test~-~-~4~0\n' | put "$DB
 M=$(( (DAY + 2) * 86400 ))
 # shellcheck disable=SC2086
 "$TLSRPT" reportd $COMMON --jitter 600 --fake-clock $((M - 3600)) --stop-at $((M - 1)) 2>"$T/rd1.err"
-[ "$(mails)" = 3 ] && ok "reportd sends nothing before the day has ended" || fail "reportd early" "$(cat "$T/rd1.err")"
+rc=$?
+[ "$rc" = 0 ] && [ "$(mails)" = 3 ] && ok "reportd sends nothing before the day has ended" || fail "reportd early" "rc=$rc" "$(cat "$T/rd1.err")"
 # shellcheck disable=SC2086
 "$TLSRPT" reportd $COMMON --jitter 600 --fake-clock $((M - 60)) --stop-at $((M + 4 * 3600)) 2>"$T/rd2.err"
 sleep 0.2
@@ -272,14 +273,23 @@ wait $pid; rc=$?
 # ---- sendmail command and --dry-run ---------------------------------------
 DB2="sqlite:$T/store2.db"
 printf '2026-11-21~mail.example.test~sts~mail.example.test~-~-~1~1~starttls-not-supported~-~-~mx.example.test~-\n' | put "$DB2"
+sql2() { sqlite3 "$T/store2.db" "$1"; }
 "$TLSRPT" send --db "$DB2" --resolver 127.0.0.1@$DNS_PORT --submitter example.test \
-	--dry-run "$T/dry" --day $D --now $NOW >/dev/null 2>"$T/dry.err" || true
+	--dry-run "$T/dry" --day $D --now $NOW >/dev/null 2>"$T/dry0.err"
+rc=$?
+[ "$rc" != 0 ] && grep -q "$T/dry" "$T/dry0.err" && [ "$(sql2 "SELECT COUNT(*) FROM outbox_reports")" = 0 ] &&
+	ok "--dry-run into a missing directory fails, names it, stores nothing" ||
+	fail "--dry-run missing dir" "rc=$rc" "$(cat "$T/dry0.err")"
 mkdir -p "$T/dry"
 "$TLSRPT" send --db "$DB2" --resolver 127.0.0.1@$DNS_PORT --submitter example.test \
 	--dry-run "$T/dry" --day $D --now $NOW >"$T/dry.out" 2>"$T/dry.err"
-[ -f "$T/dry/example.test!mail.example.test!$B!$E.json.gz" ] && ls "$T/dry"/*.eml >/dev/null 2>&1 &&
-	[ "$(sql "SELECT COUNT(*) FROM outbox_reports" )" != "" ] &&
-	ok "--dry-run writes the report and the mail" || fail "--dry-run" "$(ls "$T/dry")" "$(cat "$T/dry.err")"
+rc=$?
+[ "$rc" = 0 ] && [ -f "$T/dry/example.test!mail.example.test!$B!$E.json.gz" ] && ls "$T/dry"/*.eml >/dev/null 2>&1 &&
+	ok "--dry-run writes the report and the mail" || fail "--dry-run" "rc=$rc" "$(ls "$T/dry")" "$(cat "$T/dry.err")"
+[ "$(sql2 "SELECT COUNT(*) FROM outbox_reports")" = 0 ] && [ "$(sql2 "SELECT COUNT(*) FROM result_policies")" -gt 0 ] &&
+	ok "--dry-run changes nothing in the store (no outbox row, results kept)" ||
+	fail "--dry-run changed the store" "outbox: $(sql2 'SELECT report_id FROM outbox_reports')" \
+		"results: $(sql2 'SELECT COUNT(*) FROM result_policies')"
 "$TLSRPT" send --db "$DB2" --resolver 127.0.0.1@$DNS_PORT --submitter example.test \
 	--sendmail "cat > $T/sendmail.out" --day $D --now $NOW 2>"$T/sm.err"
 grep -q '^TLS-Report-Domain: mail.example.test$' "$T/sendmail.out" 2>/dev/null &&
@@ -303,8 +313,10 @@ printf '2026-11-21~web.example.test~sts~web.example.test~-~-~2~0\n' | put "$DB4"
 p0=$(posts)
 "$TLSRPT" send --db "$DB4" --resolver 127.0.0.1@$DNS_PORT --submitter example.test \
 	--day $D --now $NOW >/dev/null 2>"$T/v.err"
-[ "$(posts)" = "$p0" ] && ok "HTTPS certificate is verified by default (test CA not given: not delivered)" ||
-	fail "HTTPS verify" "$(cat "$T/v.err")"
+st4=$(sqlite3 "$T/store4.db" "SELECT d.state FROM outbox_deliveries d JOIN outbox_reports r USING (report_id) WHERE r.policy_domain='web.example.test'")
+[ "$(posts)" = "$p0" ] && [ "$st4" = pending ] && grep -qi 'certificate' "$T/v.err" &&
+	ok "HTTPS certificate is verified by default (test CA not given: not delivered, kept for retry)" ||
+	fail "HTTPS verify" "state=$st4" "$(cat "$T/v.err")"
 "$TLSRPT" send --db "$DB4" --resolver 127.0.0.1@$DNS_PORT --submitter example.test \
 	--https-insecure --now $((NOW + 600)) >/dev/null 2>"$T/v2.err"
 sleep 0.2
@@ -366,6 +378,8 @@ assert p["failure-details"][0]["failed-session-count"] == 3, p
 PYEOF
 	then ok "end to end: 4 datagrams through tlsrpt collectd become one mailed report with 1 success and 3 failures"
 	else fail "collectd → send" "$(cat "$T/e2e.err")" "$(cat "$T/collectd.log")"; fi
+else
+	fail "tlsrpt collectd --help fails: end-to-end collectd → send not run"
 fi
 
 tap_done

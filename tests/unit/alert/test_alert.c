@@ -22,20 +22,22 @@ struct fixture {
 	struct store *st;
 };
 
-/* Stores a report: example.com, ok/bad sessions, one failure group. */
+/* Stores a report for day (YYYY-MM-DD): example.com, ok/bad sessions, one
+ * failure group. */
 static void
-put(struct store *st, const char *id, int ok, int bad, const char *type, const char *mx)
+put_day(struct store *st, const char *day, const char *id, int ok, int bad, const char *type,
+	const char *mx)
 {
 	struct report_source src = { 0 };
 	struct report *r;
 	struct err err;
 	char *json = xasprintf("{\"organization-name\":\"Org\",\"date-range\":{"
-		"\"start-datetime\":\"2024-03-01T00:00:00Z\",\"end-datetime\":"
-		"\"2024-03-01T23:59:59Z\"},\"report-id\":\"%s\",\"policies\":[{\"policy\":{"
+		"\"start-datetime\":\"%sT00:00:00Z\",\"end-datetime\":"
+		"\"%sT23:59:59Z\"},\"report-id\":\"%s\",\"policies\":[{\"policy\":{"
 		"\"policy-type\":\"sts\",\"policy-domain\":\"example.com\"},\"summary\":{"
 		"\"total-successful-session-count\":%d,\"total-failure-session-count\":%d},"
 		"\"failure-details\":[{\"result-type\":\"%s\",\"receiving-mx-hostname\":\"%s\","
-		"\"failed-session-count\":%d}]}]}", id, ok, bad, type, mx, bad);
+		"\"failed-session-count\":%d}]}]}", day, day, id, ok, bad, type, mx, bad);
 
 	r = report_parse_json(json, strlen(json), &err);
 	if (r == NULL)
@@ -45,6 +47,12 @@ put(struct store *st, const char *id, int ok, int bad, const char *type, const c
 	assert_int_equal(store_put_report(st, r, &src, &err), 1);
 	report_free(r);
 	free(json);
+}
+
+static void
+put(struct store *st, const char *id, int ok, int bad, const char *type, const char *mx)
+{
+	put_day(st, "2024-03-01", id, ok, bad, type, mx);
 }
 
 static int
@@ -154,6 +162,35 @@ test_alert_remembered_group_is_not_new_until_renotify_and_new_failures(void **st
 	alert_list_free(&l);
 }
 
+/* The same group failing again after the alert: quiet until renotify has
+ * passed since the alert, then new once; with renotify 0, never again. */
+static void
+test_alert_group_seen_again_is_new_only_after_renotify(void **state)
+{
+	struct fixture *fx = *state;
+	struct alert_config c = config(0.01, 1, 2000000000);
+	struct alert_list l = { 0 };
+	struct err err;
+	int64_t alerted = c.now;
+
+	put(fx->st, "r1", 50, 10, "certificate-expired", "mx1.example.com");
+	assert_int_equal(alert_find(fx->st, &c, &l, &err), 1);
+	assert_int_equal(alert_remember(fx->st, &c, &l, &err), 0);
+	alert_list_free(&l);
+	put_day(fx->st, "2024-03-05", "r3", 50, 10, "certificate-expired", "mx1.example.com");
+	c.now = alerted + 7 * DAY - 1;
+	assert_int_equal(alert_find(fx->st, &c, &l, &err), 0);
+	c.renotify = 0;
+	c.now = alerted + 30 * DAY;
+	assert_int_equal(alert_find(fx->st, &c, &l, &err), 0);
+	c.renotify = 7 * DAY;
+	c.now = alerted + 7 * DAY;
+	assert_int_equal(alert_find(fx->st, &c, &l, &err), 1);
+	assert_string_equal(l.v[0].result_type, "certificate-expired");
+	assert_int_equal(l.v[0].count, 20);
+	alert_list_free(&l);
+}
+
 int
 main(void)
 {
@@ -162,6 +199,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 			test_alert_remembered_group_is_not_new_until_renotify_and_new_failures,
 			setup, teardown),
+		cmocka_unit_test_setup_teardown(test_alert_group_seen_again_is_new_only_after_renotify,
+						setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -82,6 +82,12 @@ test_explain_fix_cuts_overlong_names(void **state)
 	name[sizeof(name) - 1] = '\0';
 	fix = explain_fix(RESULT_DANE_REQUIRED, name, name);
 	assert_true(strlen(fix) < 4096);
+	/* the name is there, cut to 253 bytes: a run of 253 'a', never 254 */
+	name[253] = '\0';
+	assert_non_null(strstr(fix, name));
+	name[253] = 'a';
+	name[254] = '\0';
+	assert_null(strstr(fix, name));
 	free(fix);
 }
 

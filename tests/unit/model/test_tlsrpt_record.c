@@ -209,10 +209,35 @@ test_record_rejects_more_than_max_rua(void **state)
 	int i;
 
 	(void)state;
-	for (i = 0; i <= TLSRPT_RECORD_MAX_RUA; i++)
+	/* exactly the maximum is accepted, one more is refused */
+	for (i = 0; i < TLSRPT_RECORD_MAX_RUA; i++)
 		snprintf(txt + strlen(txt), sizeof(txt) - strlen(txt), "%smailto:a%d@example.com", i ? "," : "", i);
+	assert_int_equal(record_tlsrpt_parse(txt, &rec, NULL, &err), 0);
+	assert_int_equal(rec.n_rua, TLSRPT_RECORD_MAX_RUA);
+	record_tlsrpt_clear(&rec);
+	snprintf(txt + strlen(txt), sizeof(txt) - strlen(txt), ",mailto:a%d@example.com", i);
 	assert_int_equal(record_tlsrpt_parse(txt, &rec, NULL, &err), -1);
-	assert_non_null(strstr(err.msg, "more than"));
+	assert_non_null(strstr(err.msg, "more than 64 rua URIs"));
+}
+
+static void
+test_record_rejects_text_longer_than_a_txt_record(void **state)
+{
+	size_t n = TLSRPT_RECORD_MAX + 1;
+	char *txt = malloc(n + 1);
+	struct tlsrpt_record rec;
+	struct err err = { { 0 } };
+	char want[64];
+
+	(void)state;
+	/* a valid record padded with an unknown extension to 65536 bytes */
+	memset(txt, 'x', n);
+	memcpy(txt, "v=TLSRPTv1;rua=mailto:a@example.com;ext=", 40);
+	txt[n] = '\0';
+	assert_int_equal(record_tlsrpt_parse(txt, &rec, NULL, &err), -1);
+	snprintf(want, sizeof(want), "record is %zu bytes, more than", n);
+	assert_non_null(strstr(err.msg, want));
+	free(txt);
 }
 
 static void
@@ -234,6 +259,7 @@ main(void)
 		cmocka_unit_test(test_record_mailto_domain_is_host),
 		cmocka_unit_test(test_record_select_reports_index_of_record_used),
 		cmocka_unit_test(test_record_rejects_more_than_max_rua),
+		cmocka_unit_test(test_record_rejects_text_longer_than_a_txt_record),
 		cmocka_unit_test(test_record_is_candidate_needs_exact_prefix),
 	};
 

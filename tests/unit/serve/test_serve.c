@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "fake_request.h"
 #include "serve/serve.h"
@@ -222,6 +223,38 @@ test_serve_api_and_metrics_show_stored_report(void **state)
 	free(out);
 }
 
+/* A store that stops answering (its reports table gone behind serve's
+ * back): /healthz says 503 with the reason, a POST is refused with 500 so
+ * the sender retries, and nothing claims success. */
+static void
+test_serve_broken_store_gives_503_healthz_and_500_post(void **state)
+{
+	struct fixture *fx = *state;
+	struct fake f;
+	char *out = NULL, *path = xasprintf("%s/db.sqlite", fx->dir);
+	sqlite3 *db;
+
+	fake_init(&f, "GET", "/healthz", NULL, 0);
+	assert_int_equal(run(fx, &f, &out, NULL, 0), 200);
+	assert_string_equal(out, "ok\n");
+	free(out);
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "ALTER TABLE reports RENAME TO reports_gone", NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(db);
+	free(path);
+
+	fake_init(&f, "GET", "/healthz", NULL, 0);
+	assert_int_equal(run(fx, &f, &out, NULL, 0), 503);
+	assert_non_null(strstr(out, "store unavailable: "));
+	assert_non_null(strstr(out, "reports"));
+	free(out);
+	assert_int_equal(post(fx, "application/tlsrpt+json", report, sizeof(report) - 1, &out), 500);
+	assert_non_null(strstr(out, "temporary failure"));
+	free(out);
+}
+
 int
 main(void)
 {
@@ -234,6 +267,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_serve_post_refuses_foreign_content_encoding,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_serve_api_and_metrics_show_stored_report,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_serve_broken_store_gives_503_healthz_and_500_post,
 						setup, teardown),
 	};
 
