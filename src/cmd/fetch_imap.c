@@ -158,8 +158,12 @@ fetch_imap(struct fetch_run *run, const struct fetch_imap_options *o,
 					&run->limits, "imap", name, &run->counts, err);
 		buf_free(&msg);
 		fetch_progress(run);
-		if (rc < 0)
-			goto out;           /* store failure: stop, retry later */
+		if (rc < 0) {
+			/* store failure: stop, retry later; the mail stored so
+			 * far is past the saved UID, so flag/move it now or never */
+			mark_done(m, o, done, ndone, run);
+			goto out;
+		}
 		if (rc == 1)
 			done[ndone++] = uids[i];
 		if (advance && save_state(run->store, imap_mailbox_key(m), validity,
