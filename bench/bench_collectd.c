@@ -51,6 +51,8 @@ db_total(sqlite3 *db)
 	sqlite3_stmt *st = NULL;
 	long long v = -1;
 
+	/* result_policies: the store's view of the counters, folded or not
+	 * (store_schema.c step 3) */
 	if (sqlite3_prepare_v2(db, "SELECT COALESCE(SUM(total_success + total_failure), 0)"
 			       " FROM result_policies", -1, &st, NULL) == SQLITE_OK &&
 	    sqlite3_step(st) == SQLITE_ROW)

@@ -220,6 +220,75 @@ test_uncompressed_attachment_is_tlsrpt_json(void **state)
 	check_attachment(0);
 }
 
+/* RFC 8460 §5.3 writes report-type="tlsrpt" and the filename quoted; some
+ * receivers match only that form.  The parsed object model must agree
+ * with the text (boundary, report-type, filename). */
+static void
+test_mail_quotes_report_type_and_filename(void **state)
+{
+	struct buf gz, mail;
+	GMimeMessage *msg = compose_and_parse(1, &gz, &mail);
+	GMimeObject *body = g_mime_message_get_mime_part(msg), *att = part(msg, 1);
+	const char *boundary = g_mime_multipart_get_boundary(GMIME_MULTIPART(body));
+	char *delim;
+
+	(void)state;
+	assert_non_null(strstr(mail.data, "\r\nContent-Type: multipart/report; "
+					  "report-type=\"tlsrpt\";\r\n"));
+	assert_null(strstr(mail.data, "report-type=tlsrpt"));
+	assert_non_null(strstr(mail.data, "Content-Disposition: attachment;\r\n\tfilename=\""
+					  "mail.sender.example!example.com!1795219200!1795305599"
+					  ".json.gz\"\r\n"));
+	/* as in RFC 8460 §5.3: the name only in Content-Disposition */
+	assert_non_null(strstr(mail.data, "\r\nContent-Type: application/tlsrpt+gzip\r\n"));
+	assert_string_equal(g_mime_object_get_disposition(att), "attachment");
+	assert_non_null(boundary);
+	delim = g_strdup_printf("\r\n--%s--\r\n", boundary);
+	assert_non_null(strstr(mail.data, delim));
+	g_free(delim);
+	g_object_unref(msg);
+	buf_free(&gz);
+	buf_free(&mail);
+}
+
+/* A reused composer keeps the quoted forms and switches the subtype both
+ * ways; long domain names stay one quoted-string (no RFC 2231 pieces). */
+static void
+test_reused_composer_keeps_quoted_name_and_subtype(void **state)
+{
+	struct composer *c = composer_new();
+	char dom[220];
+	struct compose_mail m = {
+		.from = "a@s.example", .to = "t@one.example", .submitter = "s.example",
+		.policy_domain = "one.example", .report_id = "20261121.one.example.1@s.example",
+		.begin = 1795219200, .end = 1795305599, .date = 1795306000, .compressed = 0,
+		.body = "{}", .body_len = 2,
+	};
+	struct buf a, b;
+	struct err err;
+
+	(void)state;
+	memset(dom, 'a', 200);
+	strcpy(dom + 200, ".example");
+	buf_init(&a, 1 << 20);
+	buf_init(&b, 1 << 20);
+	assert_int_equal(composer_build(c, &m, &a, &err), 0);
+	m.compressed = 1;
+	m.policy_domain = dom;
+	assert_int_equal(composer_build(c, &m, &b, &err), 0);
+	assert_non_null(strstr(a.data, "Content-Type: application/tlsrpt+json\r\n"));
+	assert_non_null(strstr(a.data, "filename=\"s.example!one.example!1795219200!1795305599"
+				       ".json\"\r\n"));
+	assert_non_null(strstr(b.data, "Content-Type: application/tlsrpt+gzip\r\n"));
+	assert_non_null(strstr(b.data, "filename=\"s.example!aaaa"));
+	assert_non_null(strstr(b.data, "aaaa.example!1795219200!1795305599.json.gz\"\r\n"));
+	assert_null(strstr(b.data, "filename*"));
+	assert_null(strstr(b.data, "tlsrpt+json"));
+	composer_free(&c);
+	buf_free(&a);
+	buf_free(&b);
+}
+
 static void
 test_compose_rejects_a_bad_address(void **state)
 {
@@ -359,6 +428,8 @@ main(void)
 		cmocka_unit_test(test_mail_has_the_rfc8460_headers),
 		cmocka_unit_test(test_gzip_attachment_decodes_to_the_report),
 		cmocka_unit_test(test_uncompressed_attachment_is_tlsrpt_json),
+		cmocka_unit_test(test_mail_quotes_report_type_and_filename),
+		cmocka_unit_test(test_reused_composer_keeps_quoted_name_and_subtype),
 		cmocka_unit_test(test_compose_rejects_a_bad_address),
 		cmocka_unit_test(test_reused_composer_carries_nothing_over),
 		cmocka_unit_test(test_mailed_report_parses_back_with_our_parser),

@@ -324,9 +324,16 @@ test_config_find_and_iteration(void **state)
 	assert_non_null(config_find(c, "limit"));
 	assert_int_equal(config_find(c, "limit")->type, CONFIG_SIZE);
 	assert_null(config_find(c, "nosuch"));
+	assert_null(config_get_string_or_null(c, "empty"));
+	assert_string_equal(config_get_string_or_null(c, "name"), "default-name");
+	assert_string_equal(config_origin(c, "name"), "default");
+	assert_int_equal(config_set(c, "empty", "x", "t.conf:3", &err), 0);
+	assert_string_equal(config_get_string_or_null(c, "empty"), "x");
+	assert_string_equal(config_origin(c, "empty"), "t.conf:3");
 	for (size_t i = 0; i < config_count(c); i++) {
 		assert_string_equal(config_param_at(c, i)->name, table[i].name);
-		assert_string_equal(config_text_at(c, i), table[i].def);
+		if (strcmp(table[i].name, "empty") != 0)
+			assert_string_equal(config_text_at(c, i), table[i].def);
 	}
 	config_free(&c);
 	config_free(&c);   /* a second free is harmless */
