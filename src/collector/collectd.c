@@ -99,11 +99,22 @@ hand_over(struct loop *l)
 	collect_writer_push(l->writer, &l->batch);
 }
 
+/* Replaces control characters (from the datagram: "\n" in a domain…) so
+ * that one log line stays one line. */
 static void
-count_invalid(struct loop *l, enum datagram_reason r, const char *msg)
+defang(char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = '?';
+}
+
+static void
+count_invalid(struct loop *l, enum datagram_reason r, char *msg)
 {
 	l->c.invalid[r]++;
 	if (l->c.logged < INVALID_LOG_MAX) {
+		defang(msg);
 		log_warn("collectd: dropped datagram (%s): %s", datagram_reason_name(r), msg);
 		if (++l->c.logged == INVALID_LOG_MAX)
 			log_warn("collectd: more invalid datagrams this period are only counted");
@@ -120,7 +131,9 @@ handle_datagram(struct loop *l, size_t len, int64_t now_ms)
 
 	l->c.received++;
 	if (len > DATAGRAM_MAX) {
-		count_invalid(l, DATAGRAM_TOO_BIG, "larger than the 16 MiB limit");
+		char msg[] = "larger than the 16 MiB limit";
+
+		count_invalid(l, DATAGRAM_TOO_BIG, msg);
 		return;
 	}
 	n = dgcache_decode(l->cache, l->buf, len, day, &l->batch, &info, &err);

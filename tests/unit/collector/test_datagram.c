@@ -12,7 +12,13 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
 #include "collector/datagram.h"
+#include "collector/utf8fix.h"
+#include "tlsrpt.h"
 
 #define PR "v=TLSRPTv1; rua=mailto:tlsrpt@example.com"
 #define HEAD "{\"dpv\": \"1\",\"d\": \"example.com\",\"pr\": \"" PR "\","
@@ -212,6 +218,105 @@ test_datagram_huge_is_refused_and_large_is_decoded(void **state)
 	datagram_batch_free(&b);
 }
 
+/* A random string of 0..40 bytes, 1..255 (no NUL): controls, quotes,
+ * backslashes, ASCII, UTF-8 and invalid sequences. */
+static void
+random_string(unsigned long *seed, char *out)
+{
+	static const char *const pieces[] = { "\"", "\\", "\n", "\r\n", "\t", "\x01", "\x1f",
+		"\x7f", "/", "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\xff", "\xc3",
+		"\xed\xa0\x80", "a", "Z", " ", "{}", "[]", ":", "," };
+	size_t n = 0, k;
+
+	*seed = *seed * 6364136223846793005UL + 1442695040888963407UL;
+	k = (*seed >> 33) % 12;
+	out[0] = '\0';
+	for (size_t i = 0; i < k; i++) {
+		const char *p;
+
+		*seed = *seed * 6364136223846793005UL + 1442695040888963407UL;
+		p = pieces[(*seed >> 33) % (sizeof(pieces) / sizeof(pieces[0]))];
+		memcpy(out + n, p, strlen(p) + 1);
+		n += strlen(p);
+	}
+}
+
+/* What the collector should read back for s: s itself, or s repaired. */
+static void
+assert_roundtrip(const char *got, const char *sent)
+{
+	size_t len = 0;
+	char *fixed = utf8fix_repair(sent, strlen(sent), &len);
+
+	assert_non_null(got);
+	assert_string_equal(got, fixed != NULL ? fixed : sent);
+	free(fixed);
+}
+
+static void
+test_datagram_reads_back_whatever_the_library_wrote(void **state)
+{
+	char dir[] = "/tmp/tlsrpt-roundtrip.XXXXXX", path[128], buf[8192];
+	char pr[512], ps[512], mx[512], f[6][512];
+	struct tlsrpt_connection_t *con = NULL;
+	struct sockaddr_un a;
+	unsigned long seed = 42;
+	int fd;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/s", dir);
+	memset(&a, 0, sizeof(a));
+	a.sun_family = AF_UNIX;
+	memcpy(a.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(tlsrpt_open(&con, path), 0);
+	for (int i = 0; i < 2000; i++) {
+		struct tlsrpt_dr_t *dr = NULL;
+		struct datagram_batch b = { 0 };
+		struct datagram_info info;
+		struct err err;
+		struct result_failure *rf;
+		ssize_t n;
+
+		random_string(&seed, pr);
+		random_string(&seed, ps);
+		random_string(&seed, mx);
+		for (int k = 0; k < 6; k++)
+			random_string(&seed, f[k]);
+		assert_int_equal(tlsrpt_init_delivery_request(&dr, con, "example.com", pr), 0);
+		assert_int_equal(tlsrpt_init_policy(dr, TLSRPT_POLICY_STS, ps), 0);
+		assert_int_equal(tlsrpt_add_policy_string(dr, ps), 0);
+		assert_int_equal(tlsrpt_add_mx_host_pattern(dr, mx), 0);
+		assert_int_equal(tlsrpt_add_delivery_request_failure(dr, TLSRPT_STS_WEBPKI_INVALID,
+				 f[0], f[1], f[2], f[3], f[4], f[5]), 0);
+		assert_int_equal(tlsrpt_finish_policy(dr, TLSRPT_FINAL_FAILURE), 0);
+		assert_int_equal(tlsrpt_finish_delivery_request(&dr), 0);
+		n = recv(fd, buf, sizeof(buf), 0);
+		assert_true(n > 0);
+		assert_int_equal(datagram_decode(buf, (size_t)n, 1, &b, &info, &err), 1);
+		assert_int_equal(info.dpv_missing || info.dpv_bad || info.t_mismatch, 0);
+		assert_roundtrip(b.v[0].tlsrpt_record, pr);
+		assert_roundtrip(b.v[0].policy_domain, ps);
+		assert_roundtrip(b.v[0].policy_string.v[0], ps);
+		assert_roundtrip(b.v[0].mx_host.v[0], mx);
+		rf = &b.v[0].failures[0];
+		assert_int_equal(rf->type, RESULT_STS_WEBPKI_INVALID);
+		assert_roundtrip(rf->sending_mta_ip, f[0]);
+		assert_roundtrip(rf->receiving_mx_hostname, f[1]);
+		assert_roundtrip(rf->receiving_mx_helo, f[2]);
+		assert_roundtrip(rf->receiving_ip, f[3]);
+		assert_roundtrip(rf->additional_information, f[4]);
+		assert_roundtrip(rf->failure_reason_code, f[5]);
+		datagram_batch_free(&b);
+	}
+	tlsrpt_close(&con);
+	close(fd);
+	unlink(path);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -220,6 +325,7 @@ main(void)
 		cmocka_unit_test(test_datagram_bad_input_gives_reason_not_crash),
 		cmocka_unit_test(test_datagram_every_prefix_is_handled),
 		cmocka_unit_test(test_datagram_huge_is_refused_and_large_is_decoded),
+		cmocka_unit_test(test_datagram_reads_back_whatever_the_library_wrote),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
