@@ -206,7 +206,8 @@ join(struct buf *b, const struct strlist *l)
  * a delta; sets *id to the tuple's key. */
 static int
 put_policy(struct db_stmt *sp, struct db_stmt *sd, const struct result *r, int64_t ok,
-	   int64_t failed, struct buf *key, struct buf *tmp, int64_t *id, struct err *err)
+	   int64_t failed, struct store_digester *dg, struct buf *key, struct buf *tmp,
+	   int64_t *id, struct err *err)
 {
 	const char *type = policy_type_to_string(r->policy_type);
 
@@ -218,7 +219,7 @@ put_policy(struct db_stmt *sp, struct db_stmt *sd, const struct result *r, int64
 	key_add(key, r->policy_domain);
 	key_add_list(key, &r->policy_string);
 	key_add_list(key, &r->mx_host);
-	*id = store_digest64(key->data, key->len);
+	*id = store_digester_digest64(dg, key->data, key->len);
 
 	db_reset(sp);
 	db_bind_int64(sp, 1, *id);
@@ -245,8 +246,8 @@ put_policy(struct db_stmt *sp, struct db_stmt *sd, const struct result *r, int64
 }
 
 static int
-put_failure(struct db_stmt *st, const struct fitem *it, int64_t count, struct buf *key,
-	    struct err *err)
+put_failure(struct db_stmt *st, const struct fitem *it, int64_t count,
+	    struct store_digester *dg, struct buf *key, struct err *err)
 {
 	const struct result_failure *f = it->f;
 	const char *type = result_type_to_string(f->type);
@@ -264,7 +265,7 @@ put_failure(struct db_stmt *st, const struct fitem *it, int64_t count, struct bu
 	key_add(key, f->failure_reason_code);
 
 	db_reset(st);
-	db_bind_int64(st, 1, store_digest64(key->data, key->len));
+	db_bind_int64(st, 1, store_digester_digest64(dg, key->data, key->len));
 	db_bind_int64(st, 2, it->policy);
 	db_bind_text(st, 3, type);
 	db_bind_int64(st, 4, f->code);
@@ -320,9 +321,11 @@ put_sorted(struct store *s, const struct ritem *v, size_t n, struct err *err)
 	struct db_stmt *sp, *sd, *sf;
 	struct fitem *fv = NULL;
 	size_t nf = 0, cap = 0;
+	struct store_digester dg;
 	struct buf key, tmp;
 	int rc = -1;
 
+	store_digester_init(&dg);
 	buf_init(&key, KEY_MAX);
 	buf_init(&tmp, KEY_MAX);
 	if ((sp = db_prepare(s->db, sql_put_policy, err)) == NULL ||
@@ -338,7 +341,7 @@ put_sorted(struct store *s, const struct ritem *v, size_t n, struct err *err)
 				failed++;
 			else
 				ok++;
-		if (put_policy(sp, sd, v[i].r, ok, failed, &key, &tmp, &id, err) < 0) {
+		if (put_policy(sp, sd, v[i].r, ok, failed, &dg, &key, &tmp, &id, err) < 0) {
 			err_prefix(err, "domain=%s", v[i].r->domain ? v[i].r->domain : "");
 			goto out;
 		}
@@ -358,12 +361,13 @@ put_sorted(struct store *s, const struct ritem *v, size_t n, struct err *err)
 	for (size_t i = 0, j; i < nf; i = j) {
 		for (j = i + 1; j < nf && cmp_failure(&fv[i], &fv[j]) == 0; j++)
 			;
-		if (put_failure(sf, &fv[i], (int64_t)(j - i), &key, err) < 0)
+		if (put_failure(sf, &fv[i], (int64_t)(j - i), &dg, &key, err) < 0)
 			goto out;
 	}
 	rc = 0;
 out:
 	free(fv);
+	store_digester_free(&dg);
 	buf_free(&key);
 	buf_free(&tmp);
 	return rc;
