@@ -144,22 +144,33 @@ fetch_imap(struct fetch_run *run, const struct fetch_imap_options *o,
 		int rc;
 
 		snprintf(name, sizeof(name), "%s UID %" PRIu64, imap_mailbox_key(m), uids[i]);
-		if (imap_fetch(m, uids[i], &msg, &ferr) != 0) {
-			/* Not dealt with: keep the UID to try again next time. */
-			log_warn("%s", ferr.msg);
+		rc = imap_fetch(m, uids[i], &msg, &ferr);
+		if (rc != 0) {
+			/* Too large: refused for good (counted, skipped, the UID
+			 * may advance past it).  Other failures are not dealt
+			 * with: keep the UID to try again next time. */
+			log_warn("%s%s", ferr.msg, rc == 1 ? " (skipped)" : "");
 			run->counts.messages++;
 			run->counts.errors++;
-			advance = 0;
+			if (rc != 1)
+				advance = 0;
 			buf_free(&msg);
 			fetch_progress(run);
+			if (rc == 1 && advance && save_state(run->store, imap_mailbox_key(m),
+							     validity, uids[i], err) != 0)
+				goto out;
 			continue;
 		}
 		rc = ingest_store_bytes(run->store, msg.data ? msg.data : "", msg.len,
 					&run->limits, "imap", name, &run->counts, err);
 		buf_free(&msg);
 		fetch_progress(run);
-		if (rc < 0)
-			goto out;           /* store failure: stop, retry later */
+		if (rc < 0) {
+			/* store failure: stop, retry later; the mail stored so
+			 * far is past the saved UID, so flag/move it now or never */
+			mark_done(m, o, done, ndone, run);
+			goto out;
+		}
 		if (rc == 1)
 			done[ndone++] = uids[i];
 		if (advance && save_state(run->store, imap_mailbox_key(m), validity,

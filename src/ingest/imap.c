@@ -166,7 +166,8 @@ imap_mailbox_key(const struct imap *m)
 	return m->key;
 }
 
-/* Runs one request; the response is in m->resp.  what names it in errors. */
+/* Runs one request; the response is in m->resp.  what names it in errors.
+ * Returns 0, -2 when the response is larger than m->max, or -1. */
 static int
 perform(struct imap *m, const char *url, const char *custom, const char *what,
 	struct err *err)
@@ -183,7 +184,7 @@ perform(struct imap *m, const char *url, const char *custom, const char *what,
 	if (rc == CURLE_WRITE_ERROR) {
 		err_set(err, "%s: %s: response larger than the %zu bytes limit",
 			m->key, what, m->max);
-		return -1;
+		return -2;
 	}
 	if (rc != CURLE_OK) {
 		err_set(err, "%s: %s: %s", m->key, what,
@@ -301,6 +302,8 @@ imap_fetch(struct imap *m, uint64_t uid, struct buf *out, struct err *err)
 	}
 	rc = perform(m, url, NULL, what, err);
 	free(url);
+	if (rc == -2)
+		return 1;       /* larger than the limit: it never will fit */
 	if (rc != 0)
 		return -1;
 	/* Hand the response over; the handle's buffer starts again empty. */
@@ -318,7 +321,7 @@ imap_select(struct imap *m, struct err *err)
 	m->examined = 0;
 	free(cmd);
 	free(q);
-	return rc;
+	return rc == 0 ? 0 : -1;
 }
 
 int
@@ -329,7 +332,7 @@ imap_mark_seen(struct imap *m, uint64_t uid, struct err *err)
 	int rc = perform(m, m->base_url, cmd, "UID STORE \\Seen", err);
 
 	free(cmd);
-	return rc;
+	return rc == 0 ? 0 : -1;
 }
 
 int
@@ -351,5 +354,5 @@ imap_move(struct imap *m, uint64_t uid, const char *folder, struct err *err)
 	}
 	free(cmd);
 	free(q);
-	return rc;
+	return rc == 0 ? 0 : -1;
 }

@@ -57,8 +57,10 @@ int imap_search_reports(struct imap *m, uint64_t after_uid, uint64_t **uids_out,
 			size_t *n_out, struct err *err);
 
 /* Fetches the whole message uid into out (initialised here, bounded by
- * max_message; caller frees with buf_free() in every case).  Returns 0, or
- * -1 with err set (also when the message is larger than the limit). */
+ * max_message; caller frees with buf_free() in every case).  Returns 0;
+ * 1 with err set when the message is larger than max_message (it never
+ * will fit: the caller should skip it for good); or -1 with err set on
+ * any other failure (worth trying again later). */
 int imap_fetch(struct imap *m, uint64_t uid, struct buf *out, struct err *err);
 
 /* Reopens the mailbox read-write (SELECT).  Returns 0 or -1. */

@@ -24,6 +24,8 @@ struct aggregate {
 	char *cur_domain;             /* the recipient domain being collected */
 	struct report *cur;
 	GHashTable *others;           /* policy domain → struct other * */
+	int64_t start, end;           /* the day's date-range, and as text: */
+	char start_dt[NAMING_DATETIME_SIZE], end_dt[NAMING_DATETIME_SIZE];
 };
 
 /* TLSA results of one recipient domain for another policy domain. */
@@ -144,16 +146,13 @@ static struct report *
 new_report(const struct aggregate *a, const char *pd, int n)
 {
 	struct report *r = report_new();
-	char dt[NAMING_DATETIME_SIZE];
 
 	r->organization_name = xstrdup(a->cfg.organization);
 	r->contact_info = xstrdup(a->cfg.contact_info);
-	r->start = naming_day_begin(a->cfg.day);
-	r->end = naming_day_end(a->cfg.day);
-	naming_datetime(r->start, dt);
-	r->start_datetime = xstrdup(dt);
-	naming_datetime(r->end, dt);
-	r->end_datetime = xstrdup(dt);
+	r->start = a->start;
+	r->end = a->end;
+	r->start_datetime = xstrdup(a->start_dt);
+	r->end_datetime = xstrdup(a->end_dt);
 	r->report_id = naming_report_id(a->cfg.day, pd, n, a->cfg.submitter);
 	return r;
 }
@@ -321,6 +320,10 @@ aggregate_new(const struct aggregate_config *cfg, aggregate_emit_cb cb, void *ct
 	a->emit = cb;
 	a->ctx = ctx;
 	a->others = g_hash_table_new_full(g_str_hash, g_str_equal, free, other_free);
+	a->start = naming_day_begin(cfg->day);
+	a->end = naming_day_end(cfg->day);
+	naming_datetime(a->start, a->start_dt);
+	naming_datetime(a->end, a->end_dt);
 	return a;
 }
 

@@ -33,7 +33,9 @@ struct composer;
 
 /* Returns a new composer: one gmime message tree reused for many mails
  * (only the values change), which is several times cheaper than building
- * a tree per mail.  Release with composer_free(). */
+ * a tree per mail.  It keeps its content and output buffers between
+ * mails: until freed it holds the largest attachment and the largest mail
+ * built so far.  Release with composer_free(). */
 struct composer *composer_new(void);
 
 /* Appends the complete message for m (headers and body, CRLF line ends) to

@@ -83,6 +83,7 @@ domains_of(json_t *ds)
 struct list_ctx {
 	json_t *arr;
 	size_t limit;
+	int more;               /* a report past the limit exists */
 };
 
 static int
@@ -92,6 +93,11 @@ on_report(void *vctx, int64_t id, const struct report *r)
 	json_t *pols = json_array(), *o;
 	size_t i;
 
+	if (json_array_size(c->arr) >= c->limit) {
+		c->more = 1;    /* one past the limit: there is more, stop */
+		json_decref(pols);
+		return 1;
+	}
 	for (i = 0; i < r->n_policies; i++) {
 		const struct policy *p = &r->policies[i];
 
@@ -107,7 +113,7 @@ on_report(void *vctx, int64_t id, const struct report *r)
 		"end", (json_int_t)r->end, "policies", pols);
 	if (o != NULL)
 		json_array_append_new(c->arr, o);
-	return json_array_size(c->arr) >= c->limit ? 1 : 0;
+	return 0;
 }
 
 static void
@@ -130,6 +136,7 @@ api_reports(struct store *st, const struct http_request *req, const struct repor
 	}
 	c.arr = json_array();
 	c.limit = n;
+	c.more = 0;
 	if (store_query_reports(st, q, on_report, &c, &err) < 0) {
 		log_error("api/reports: %s", err.msg);
 		send_error(resp, 500, "store error");
@@ -137,7 +144,7 @@ api_reports(struct store *st, const struct http_request *req, const struct repor
 		return;
 	}
 	out = json_pack("{s:o, s:o, s:b}", "query", query_json(q), "reports", c.arr,
-			"truncated", json_array_size(c.arr) >= c.limit);
+			"truncated", c.more);
 	send_json(resp, 200, out);
 	json_decref(out);
 }

@@ -55,9 +55,15 @@ cmp_row_key(const void *pa, const void *pb)
 	return a->key < b->key ? -1 : a->key > b->key;
 }
 
-/* Adds the failure rows of `day` to their policies (rows, n). */
+/* Domains handed to the callback per round: bounds the memory a day of
+ * millions of policies needs (each round reads only its domains' rows). */
+#define DOMAINS_PER_ROUND "1000"
+
+/* Adds the failure rows of `day` whose policy domain lies in [lo, hi] to
+ * their policies (rows, n). */
 static int
-read_failures(struct store *s, int64_t day, struct row *rows, size_t n, struct err *err)
+read_failures(struct store *s, int64_t day, const char *lo, const char *hi, struct row *rows,
+	      size_t n, struct err *err)
 {
 	struct row **by_key = xreallocarray(NULL, n + 1, sizeof(*by_key));
 	struct db_stmt *st;
@@ -71,10 +77,13 @@ read_failures(struct store *s, int64_t day, struct row *rows, size_t n, struct e
 			" f.receiving_mx_helo, f.receiving_ip, f.additional_information,"
 			" f.failure_reason_code, f.failed_count FROM result_failures f"
 			" JOIN result_tuples p ON p.key = f.policy WHERE p.day = $1"
+			" AND p.domain >= $2 AND p.domain <= $3"
 			" ORDER BY f.policy, f.failed_count DESC, f.id", err);
 	if (st == NULL)
 		goto out;
 	db_bind_int64(st, 1, day);
+	db_bind_text(st, 2, lo);
+	db_bind_text(st, 3, hi);
 	while ((rc = db_step(st, err)) == 1) {
 		struct row probe = { .key = db_column_int64(st, 0) }, *pp = &probe, **hit;
 		struct failure_detail *d;
@@ -104,34 +113,75 @@ out:
 	return rc < 0 ? -1 : 0;
 }
 
-int
-store_get_day_results(struct store *s, int64_t day, store_result_cb cb, void *ctx,
-		      struct err *err)
+/* Sets *lo and *hi (new strings) to the first and last of the next
+ * DOMAINS_PER_ROUND domains of `day` after `after` (from the start when
+ * `first`).  Returns 1 if there are any, 0 if none are left, -1 on error. */
+static int
+next_domain_range(struct store *s, int64_t day, const char *after, int first, char **lo,
+		  char **hi, struct err *err)
 {
 	struct db_stmt *st;
-	struct row *rows = NULL;
-	size_t n = 0, cap = 0;
 	int rc;
 
-	if (store_results_fold(s, err) < 0)
-		return -1;
+	*lo = *hi = NULL;
 	st = db_prepare(s->db,
-			"SELECT key, domain, tlsrpt_record, policy_type, policy_domain,"
-			" policy_strings, mx_hosts, total_success, total_failure"
-			" FROM result_tuples WHERE day = $1 ORDER BY domain, id", err);
+			"SELECT DISTINCT domain FROM result_tuples WHERE day = $1"
+			" AND ($3 = 1 OR domain > $2) ORDER BY domain LIMIT " DOMAINS_PER_ROUND,
+			err);
 	if (st == NULL)
 		return -1;
 	db_bind_int64(st, 1, day);
-	/* Read all rows first: the callback may use the store. */
+	db_bind_text(st, 2, after != NULL ? after : "");
+	db_bind_int64(st, 3, first);
+	while ((rc = db_step(st, err)) == 1) {
+		const char *d = db_column_text(st, 0);
+
+		if (*lo == NULL)
+			*lo = xstrdup(d != NULL ? d : "");
+		free(*hi);
+		*hi = xstrdup(d != NULL ? d : "");
+	}
+	db_reset(st);
+	if (rc < 0) {
+		free(*lo);
+		free(*hi);
+		*lo = *hi = NULL;
+		return -1;
+	}
+	return *lo != NULL;
+}
+
+/* Reads the policies of `day` whose domain lies in [lo, hi] into *rows
+ * (new array of *n rows).  Returns 0 or -1. */
+static int
+read_rows(struct store *s, int64_t day, const char *lo, const char *hi, struct row **rows,
+	  size_t *n, struct err *err)
+{
+	struct db_stmt *st;
+	size_t cap = 0;
+	int rc;
+
+	*rows = NULL;
+	*n = 0;
+	st = db_prepare(s->db,
+			"SELECT key, domain, tlsrpt_record, policy_type, policy_domain,"
+			" policy_strings, mx_hosts, total_success, total_failure"
+			" FROM result_tuples WHERE day = $1 AND domain >= $2 AND domain <= $3"
+			" ORDER BY domain, id", err);
+	if (st == NULL)
+		return -1;
+	db_bind_int64(st, 1, day);
+	db_bind_text(st, 2, lo);
+	db_bind_text(st, 3, hi);
 	while ((rc = db_step(st, err)) == 1) {
 		struct row *r;
 		const char *type = db_column_text(st, 3);
 
-		if (n == cap) {
+		if (*n == cap) {
 			cap = cap ? cap * 2 : 32;
-			rows = xreallocarray(rows, cap, sizeof(*rows));
+			*rows = xreallocarray(*rows, cap, sizeof(**rows));
 		}
-		r = &rows[n++];
+		r = &(*rows)[(*n)++];
 		memset(r, 0, sizeof(*r));
 		r->key = db_column_int64(st, 0);
 		r->domain = xstrdup(db_column_text(st, 1));
@@ -147,13 +197,47 @@ store_get_day_results(struct store *s, int64_t day, store_result_cb cb, void *ct
 		r->p.total_failure_session_count = (uint64_t)db_column_int64(st, 8);
 	}
 	db_reset(st);
-	if (rc == 0 && n > 0 && read_failures(s, day, rows, n, err) < 0)
-		rc = -1;
-	for (size_t i = 0; rc == 0 && i < n; i++)
-		rc = cb(ctx, rows[i].domain, rows[i].record, &rows[i].p);
-	for (size_t i = 0; i < n; i++)
-		row_clear(&rows[i]);
-	free(rows);
+	return rc < 0 ? -1 : 0;
+}
+
+int
+store_get_day_results(struct store *s, int64_t day, store_result_cb cb, void *ctx,
+		      struct err *err)
+{
+	char *lo = NULL, *hi = NULL, *after = NULL;
+	int first = 1, rc = 0;
+
+	if (store_results_fold(s, err) < 0)
+		return -1;
+	/* Round by round, DOMAINS_PER_ROUND whole domains at a time, so
+	 * memory does not grow with the day.  A round's rows are read
+	 * completely before its callbacks run: the callback may use the store. */
+	while (rc == 0) {
+		struct row *rows = NULL;
+		size_t n = 0;
+		int more = next_domain_range(s, day, after, first, &lo, &hi, err);
+
+		if (more <= 0) {
+			rc = more;
+			break;
+		}
+		first = 0;
+		rc = read_rows(s, day, lo, hi, &rows, &n, err);
+		if (rc == 0 && n > 0)
+			rc = read_failures(s, day, lo, hi, rows, n, err);
+		for (size_t i = 0; rc == 0 && i < n; i++)
+			rc = cb(ctx, rows[i].domain, rows[i].record, &rows[i].p);
+		for (size_t i = 0; i < n; i++)
+			row_clear(&rows[i]);
+		free(rows);
+		free(lo);
+		free(after);
+		after = hi;
+		lo = hi = NULL;
+	}
+	free(lo);
+	free(hi);
+	free(after);
 	return rc;
 }
 

@@ -36,7 +36,7 @@ reports.$1    IN A   127.0.0.1
 _mta-sts.$1   IN TXT "v=STSv1; id=20261123T000000"
 ZONE
 }
-for d in good badrec two none mxmismatch badpolicy redirect certbad testing dane xn--bcher-kva; do domain $d; done
+for d in good badrec two none mxmismatch badpolicy redirect certbad testing dane xn--bcher-kva huge; do domain $d; done
 cat >> "$z" <<'ZONE'
 _smtp._tls.good       IN TXT "v=TLSRPTv1; rua=mailto:tlsrpt@good.check.test,https://reports.good.check.test/tlsrpt"
 _smtp._tls.badrec     IN TXT "v=TLSRPTv1; rua=mailto:a@badrec.check.test,b@badrec.check.test"
@@ -49,6 +49,7 @@ _smtp._tls.certbad    IN TXT "v=TLSRPTv1; rua=mailto:tlsrpt@good.check.test"
 _smtp._tls.testing    IN TXT "v=TLSRPTv1; rua=mailto:tlsrpt@good.check.test"
 _smtp._tls.dane       IN TXT "v=TLSRPTv1; rua=mailto:tlsrpt@good.check.test"
 _smtp._tls.xn--bcher-kva IN TXT "v=TLSRPTv1; rua=mailto:tlsrpt@good.check.test"
+_smtp._tls.huge       IN TXT "v=TLSRPTv1; rua=mailto:tlsrpt@good.check.test"
 _smtp._tls.alias      IN CNAME _smtp._tls.good.check.test.
 alias                 IN MX  10 mx.good.check.test.
 _smtp._tls.nomail     IN TXT "v=TLSRPTv1; rua=mailto:tlsrpt@nowhere.check.test"
@@ -88,7 +89,7 @@ eval "$(cat "$dir/dns/env")"
 
 # ---- HTTPS: test CA, one certificate for every mta-sts host but certbad ----
 sans=""
-for d in good badrec two none mxmismatch badpolicy redirect testing dane xn--bcher-kva; do
+for d in good badrec two none mxmismatch badpolicy redirect testing dane xn--bcher-kva huge; do
 	sans="$sans,DNS:mta-sts.$d.check.test,DNS:reports.$d.check.test"
 done
 TLS_EXTRA_SANS=${sans#,} bash "$COMPONENTS/https.sh" ca "$dir/tls" > "$dir/ca.log" 2>&1 ||
@@ -103,6 +104,9 @@ for d in good badrec two none certbad dane xn--bcher-kva; do policy $d "$(printf
 policy mxmismatch "version: STSv1\nmode: enforce\nmx: mail.elsewhere.test\nmax_age: 604800\n"
 policy badpolicy "version: STSv1\nmode: enforcing\nmx: mx.badpolicy.check.test\nmax_age: 604800\n"
 policy testing "version: STSv1\nmode: testing\nmx: *.testing.check.test\nmax_age: 3600\n"
+# a policy over the 64 KiB limit (RFC 8461 §3.3): 1100 mx lines of 60 bytes
+policy huge "$(printf "$good" huge)$(i=0; while [ $i -lt 1100 ]; do
+	printf 'mx: host%04d.padding-padding-padding-padding.huge.check.test\\n' $i; i=$((i + 1)); done)"
 mkdir -p "$www/mta-sts.redirect.check.test"
 echo "301 https://mta-sts.good.check.test/.well-known/mta-sts.txt" > "$www/mta-sts.redirect.check.test/.status"
 /usr/bin/python3 "$here/static_https.py" "$www" "$dir/tls/server.pem" "$dir/tls/server.key" "$dir/port" \
@@ -191,6 +195,10 @@ expect "policy behind a redirect: error, only 200 is valid" 5 \
 
 run certbad.check.test
 expect "policy host certificate not valid: error" 5 '^ERROR mta-sts.policy: certificate of mta-sts.certbad.check.test is not valid'
+
+run huge.check.test
+expect "policy over 64 KiB: refused, the limit named" 5 \
+	'^ERROR mta-sts.policy: policy cannot be fetched: .*larger than 65536 bytes'
 
 run testing.check.test
 expect "mode testing and short max_age: warning exit" 4 \

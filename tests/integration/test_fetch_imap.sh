@@ -110,4 +110,23 @@ else fail "no password: clear error" "rc=$rc" "$out"; fi
 out=$("$TLSRPT" fetch --db "sqlite:$dir/other.db" imap "http://localhost:$IMAP_PORT" --user x 2>&1)
 if [ $? = 3 ] && echo "$out" | grep -q 'imaps://'; then ok "non-IMAP URL refused"
 else fail "non-IMAP URL refused" "$out"; fi
+
+# A report mail over the 10 MiB input limit: refused with the limit named,
+# skipped for good (the next run does not fetch it again), exit 1.
+bash "$COMPONENTS/imap.sh" sample huge.test 78 | sed '/^--=_tlsrpt_boundary_78--$/d' > "$dir/huge.eml"
+{ printf -- '--=_tlsrpt_boundary_78\nContent-Type: text/plain\n\n'
+  head -c 8000000 /dev/zero | base64
+  echo '--=_tlsrpt_boundary_78--'; } >> "$dir/huge.eml"
+bash "$COMPONENTS/imap.sh" add "$dir/imap" tls "$dir/huge.eml" >/dev/null
+out=$("$TLSRPT" fetch --db "$db" imap "$url" --user "$IMAP_USER" --cacert "$IMAP_CA" 2>&1)
+rc=$?
+if [ "$rc" = 1 ] && echo "$out" | grep -q 'larger than the 10485760 bytes limit' &&
+   echo "$out" | grep -qx 'fetched 1 messages: 0 stored, 0 duplicates, 1 errors'; then
+	ok "message over the size limit: refused with the limit named (exit 1)"
+else fail "message over the size limit" "rc=$rc" "$out"; fi
+out=$("$TLSRPT" fetch --db "$db" imap "$url" --user "$IMAP_USER" --cacert "$IMAP_CA" 2>&1)
+if [ $? = 0 ] && echo "$out" | grep -qx 'fetched 0 messages: 0 stored, 0 duplicates, 0 errors'; then
+	ok "the oversized message is skipped for good, not fetched on every run"
+else fail "oversized message skipped for good" "$out"; fi
+
 tap_done

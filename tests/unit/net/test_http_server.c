@@ -8,6 +8,11 @@
 #include <string.h>
 #include <cmocka.h>
 #include <curl/curl.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
 
 #include "net/http_server.h"
 #include "util/xalloc.h"
@@ -128,6 +133,38 @@ test_http_server_refuses_declared_body_over_limit_with_413(void **state)
 	http_server_stop(&s);
 }
 
+/* A Content-Length over the limit is refused before any body byte is
+ * sent: the client sends only the head and must get 413 at once (the
+ * server would otherwise wait for the body, and this read time out). */
+static void
+test_http_server_refuses_declared_body_before_reading_it(void **state)
+{
+	struct http_server *s = start(100);
+	static const char head[] = "POST / HTTP/1.1\r\nHost: x\r\n"
+				   "Content-Length: 1000000\r\n\r\n";
+	struct sockaddr_in a;
+	struct timeval tv = { .tv_sec = 3 };
+	char got[256];
+	ssize_t n;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	(void)state;
+	assert_true(fd >= 0);
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_port = htons((unsigned short)http_server_port(s));
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
+	assert_int_equal(write(fd, head, sizeof(head) - 1), (ssize_t)(sizeof(head) - 1));
+	n = read(fd, got, sizeof(got) - 1);
+	assert_true(n > 0);
+	got[n] = '\0';
+	assert_memory_equal(got, "HTTP/1.1 413", 12);
+	close(fd);
+	http_server_stop(&s);
+}
+
 static void
 test_http_server_refuses_chunked_body_over_limit_with_413(void **state)
 {
@@ -205,6 +242,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_http_server_passes_method_path_query_header_body),
 		cmocka_unit_test(test_http_server_refuses_declared_body_over_limit_with_413),
+		cmocka_unit_test(test_http_server_refuses_declared_body_before_reading_it),
 		cmocka_unit_test(test_http_server_refuses_chunked_body_over_limit_with_413),
 		cmocka_unit_test(test_http_server_parse_listen_table),
 		cmocka_unit_test(test_http_server_start_fails_on_port_in_use),

@@ -223,6 +223,39 @@ test_serve_api_and_metrics_show_stored_report(void **state)
 	free(out);
 }
 
+/* /api/reports?limit=N: "truncated" only when a report was left out. */
+static void
+test_serve_api_reports_truncated_only_when_more_exist(void **state)
+{
+	struct fake f;
+	char *out = NULL, *second;
+	const char *id;
+
+	assert_int_equal(post(*state, "application/tlsrpt+json", report, sizeof(report) - 1, NULL), 200);
+	fake_init(&f, "GET", "/api/reports", NULL, 0);
+	f.query[0][0] = "limit";
+	f.query[0][1] = "1";
+	assert_int_equal(run(*state, &f, &out, NULL, 0), 200);
+	assert_non_null(strstr(out, "\"report_id\":\"unit-1\""));
+	assert_non_null(strstr(out, "\"truncated\":false"));
+	free(out);
+	second = xstrdup(report);
+	id = strstr(second, "unit-1");
+	assert_non_null(id);
+	second[id - second + 5] = '2';
+	assert_int_equal(post(*state, "application/tlsrpt+json", second, strlen(second), NULL), 200);
+	free(second);
+	assert_int_equal(run(*state, &f, &out, NULL, 0), 200);
+	assert_non_null(strstr(out, "\"truncated\":true"));
+	assert_null(strstr(out, "unit-2"));
+	free(out);
+	f.query[0][1] = "2";
+	assert_int_equal(run(*state, &f, &out, NULL, 0), 200);
+	assert_non_null(strstr(out, "unit-2"));
+	assert_non_null(strstr(out, "\"truncated\":false"));
+	free(out);
+}
+
 /* A store that stops answering (its reports table gone behind serve's
  * back): /healthz says 503 with the reason, a POST is refused with 500 so
  * the sender retries, and nothing claims success. */
@@ -267,6 +300,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_serve_post_refuses_foreign_content_encoding,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_serve_api_and_metrics_show_stored_report,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_serve_api_reports_truncated_only_when_more_exist,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_serve_broken_store_gives_503_healthz_and_500_post,
 						setup, teardown),

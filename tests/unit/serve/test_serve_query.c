@@ -61,11 +61,35 @@ test_serve_query_parse_table(void **state)
 	}
 }
 
+/* domain= is at most 253 characters (a DNS name); longer is refused. */
+static void
+test_serve_query_refuses_domain_over_253(void **state)
+{
+	char name[256];
+	struct fake f;
+	struct report_query q;
+	struct err err;
+
+	(void)state;
+	memset(name, 'a', sizeof(name));
+	name[253] = '\0';
+	fake_init(&f, "GET", "/api/summary", NULL, 0);
+	f.query[0][0] = "domain";
+	f.query[0][1] = name;
+	assert_int_equal(serve_query_parse(&f.req, &q, &err), 0);
+	assert_string_equal(q.domain, name);
+	name[253] = 'a';
+	name[254] = '\0';
+	assert_int_equal(serve_query_parse(&f.req, &q, &err), -1);
+	assert_string_equal(err.msg, "domain: longer than 253 characters");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_serve_query_parse_table),
+		cmocka_unit_test(test_serve_query_refuses_domain_over_253),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -46,6 +46,39 @@ test_outbox_report_is_queued_once_with_one_delivery_per_destination(void **state
 	strlist_clear(&d);
 }
 
+/* store_outbox_due(): oldest next_try first, at most max items. */
+static void
+test_outbox_due_gives_oldest_first_and_at_most_max(void **state)
+{
+	struct store_fixture *f = *state;
+	struct strlist d = { 0 };
+	struct outbox_item *it;
+	size_t n;
+	int64_t first_id;
+	struct err err;
+
+	strlist_add(&d, "mailto:a@example.com");
+	add(f->s, "r1@s.example", "one.example", &d, 1);
+	add(f->s, "r2@s.example", "two.example", &d, 1);
+	/* r1 (added first) is retried later than r2 */
+	assert_int_equal(store_outbox_due(f->s, NOW, 10, &it, &n, &err), 0);
+	assert_int_equal(n, 2);
+	first_id = strcmp(it[0].report_id, "r1@s.example") == 0 ? it[0].id : it[1].id;
+	store_outbox_items_free(it, n);
+	assert_int_equal(store_outbox_claim(f->s, first_id, NOW, &err), 1);
+	assert_int_equal(store_outbox_finish(f->s, first_id, "pending", NOW + 600, "HTTP 503", &err), 0);
+	assert_int_equal(store_outbox_due(f->s, NOW + 600, 10, &it, &n, &err), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(it[0].report_id, "r2@s.example");
+	assert_string_equal(it[1].report_id, "r1@s.example");
+	store_outbox_items_free(it, n);
+	assert_int_equal(store_outbox_due(f->s, NOW + 600, 1, &it, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(it[0].report_id, "r2@s.example");
+	store_outbox_items_free(it, n);
+	strlist_clear(&d);
+}
+
 static void
 test_outbox_claim_succeeds_once_and_retry_comes_due_later(void **state)
 {
@@ -158,6 +191,7 @@ test_outbox_prune_keeps_unfinished_reports(void **state)
 static const struct CMUnitTest tests[] = {
 	STORE_TEST(test_outbox_prune_keeps_unfinished_reports),
 	STORE_TEST(test_outbox_report_is_queued_once_with_one_delivery_per_destination),
+	STORE_TEST(test_outbox_due_gives_oldest_first_and_at_most_max),
 	STORE_TEST(test_outbox_claim_succeeds_once_and_retry_comes_due_later),
 	STORE_TEST(test_outbox_deferred_lookup_gets_destinations_later),
 	STORE_TEST(test_outbox_suppressed_destination_gets_no_delivery_until_expiry),

@@ -365,7 +365,65 @@ test_results_view_shows_unfolded_totals(void **state)
 	db_reset(st);
 }
 
+
+/* What the many-domains test saw: every domain once, in order, with its
+ * own counters and failure attached to the right policy. */
+struct round_check {
+	size_t n;
+	char last[64];
+	int bad;
+};
+
+static int
+check_round_row(void *ctx, const char *domain, const char *record, const struct policy *p)
+{
+	struct round_check *c = ctx;
+	unsigned k;
+
+	(void)record;
+	if (sscanf(domain, "d%u.example", &k) != 1 || strcmp(domain, c->last) <= 0)
+		c->bad++;
+	/* domain k has k % 3 successes and one failure when k is odd */
+	if (p->total_successful_session_count != k % 3 ||
+	    p->total_failure_session_count != (k & 1) || p->n_failure_details != (k & 1))
+		c->bad++;
+	snprintf(c->last, sizeof(c->last), "%s", domain);
+	c->n++;
+	return 0;
+}
+
+static void
+test_results_day_with_more_domains_than_one_round_is_read_whole(void **state)
+{
+	struct store_fixture *f = *state;
+	enum { N = 2600 };  /* more than two rounds of 1000 domains */
+	struct rspec *v = xcalloc(N * 3, sizeof(*v));
+	char (*names)[32] = xcalloc(N, sizeof(*names));
+	struct round_check c = { 0, "", 0 };
+	struct err err;
+	size_t n = 0;
+
+	for (unsigned k = 0; k < N; k++) {
+		snprintf(names[k], sizeof(names[k]), "d%05u.example", k);
+		for (unsigned i = 0; i < k % 3; i++)
+			v[n++] = (struct rspec){ 100, names[k], NULL, POLICY_TYPE_STS, names[k],
+						 "version: STSv1", 0, 0, NULL };
+		if (k & 1)
+			v[n++] = (struct rspec){ 100, names[k], NULL, POLICY_TYPE_STS, names[k],
+						 "version: STSv1", 1, RESULT_CERTIFICATE_EXPIRED,
+						 "192.0.2.9" };
+	}
+	assert_int_equal(put(f->s, v, n), 0);
+	assert_int_equal(store_get_day_results(f->s, 100, check_round_row, &c, &err), 0);
+	/* domains with no result at all (k % 3 == 0 and k even) are absent */
+	assert_int_equal(c.n, N - (N + 5) / 6);
+	assert_int_equal(c.bad, 0);
+	free(v);
+	free(names);
+}
+
 static const struct CMUnitTest tests[] = {
+	STORE_TEST(test_results_day_with_more_domains_than_one_round_is_read_whole),
 	STORE_TEST(test_results_view_shows_unfolded_totals),
 	STORE_TEST(test_results_many_small_batches_fold_without_loss),
 	STORE_TEST(test_results_sum_over_batches_per_policy_tuple),
