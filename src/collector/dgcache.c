@@ -1,6 +1,8 @@
 /*
  * dgcache: the decoded-datagram cache (see dgcache.h), two-way set
- * associative with least-recently-used eviction.  The hash mixes 8
+ * associative with least-recently-used eviction; when both ways of a set
+ * are taken, a new datagram only leaves a ghost (its hash and length) and
+ * is admitted when it comes again.  The hash mixes 8
  * bytes at a time; a hit is confirmed by comparing the whole datagram, so
  * a collision costs a parse, never a wrong result.
  */
@@ -86,9 +88,10 @@ dgcache_get(struct dgcache *c, const char *data, size_t len, int64_t day,
 		return -1;
 	h = hash_bytes(data, len);
 	s = &c->slot[(h % (DGCACHE_SLOTS / 2)) * 2];
-	if (s->len != len || s->hash != h || memcmp(s->bytes, data, len) != 0) {
+	if (s->bytes == NULL || s->len != len || s->hash != h || memcmp(s->bytes, data, len) != 0) {
 		s++;
-		if (s->len != len || s->hash != h || memcmp(s->bytes, data, len) != 0) {
+		if (s->bytes == NULL || s->len != len || s->hash != h ||
+		    memcmp(s->bytes, data, len) != 0) {
 			c->misses++;
 			return -1;
 		}
@@ -120,9 +123,26 @@ dgcache_put(struct dgcache *c, const char *data, size_t len, const struct datagr
 		return;
 	h = hash_bytes(data, len);
 	s = &c->slot[(h % (DGCACHE_SLOTS / 2)) * 2];
-	/* Two ways: an empty one, else the one used least recently. */
-	if (s->len != 0 && (s[1].len == 0 || s[1].used < s->used))
+	if (s->bytes == NULL && s->len == len && s->hash == h) {
+		/* its ghost (way 0): seen before, admit it */
+	} else if (s[1].bytes == NULL && s[1].len == len && s[1].hash == h) {
 		s++;
+	} else if (s->len == 0 || s[1].len == 0) {
+		/* a free way: admit at once */
+		if (s->len != 0)
+			s++;
+	} else {
+		/* Both ways taken: the one used least recently becomes a ghost
+		 * of this datagram, so that a stream of distinct datagrams costs
+		 * no copies (only what repeats gets cached). */
+		if (s[1].used < s->used)
+			s++;
+		slot_clear(s);
+		s->used = ++c->clock;
+		s->hash = h;
+		s->len = len;
+		return;
+	}
 	slot_clear(s);
 	s->used = ++c->clock;
 	s->hash = h;

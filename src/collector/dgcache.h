@@ -8,7 +8,10 @@
  * exact bytes (compared in full on a hit), and holds a decoded copy of the
  * results.  Only datagrams that decoded without any remark (dpv present
  * and right, valid UTF-8, "t" matching) are cached, so a hit needs no
- * counters beyond "received".  At most about 4 MiB.
+ * counters beyond "received".  When both ways of its set are taken, a
+ * datagram is admitted on its second sighting only (the first leaves a
+ * ghost: hash and length), so a stream of distinct datagrams (many
+ * domains) pays no copies.  At most about 4 MiB.
  */
 #ifndef TLSRPT_COLLECTOR_DGCACHE_H
 #define TLSRPT_COLLECTOR_DGCACHE_H
@@ -24,7 +27,7 @@
 struct dgcache_slot {
 	uint64_t hash;
 	size_t len;                     /* 0: empty */
-	char *bytes;                    /* owned */
+	char *bytes;                    /* owned; NULL with len > 0: a ghost */
 	struct result *v;               /* owned decoded results */
 	size_t n;
 	uint64_t used;                  /* clock of the last use (LRU) */

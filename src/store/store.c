@@ -11,6 +11,7 @@
  */
 #include "store/store.h"
 
+#include <openssl/evp.h>
 #include <openssl/sha.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -227,6 +228,39 @@ store_digest64(const void *data, size_t len)
 	uint64_t v = 0;
 
 	SHA256(data, len, md);
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | md[i];
+	return (int64_t)v;
+}
+
+void
+store_digester_init(struct store_digester *d)
+{
+	d->md = EVP_MD_fetch(NULL, "SHA256", NULL);
+	d->ctx = EVP_MD_CTX_new();
+}
+
+void
+store_digester_free(struct store_digester *d)
+{
+	EVP_MD_CTX_free(d->ctx);
+	EVP_MD_free(d->md);
+	d->md = d->ctx = NULL;
+}
+
+int64_t
+store_digester_digest64(struct store_digester *d, const void *data, size_t len)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	uint64_t v = 0;
+
+	/* Without the fetched implementation (out of memory), the slow path
+	 * gives the same digest. */
+	if (d->md == NULL || d->ctx == NULL ||
+	    EVP_DigestInit_ex2(d->ctx, d->md, NULL) != 1 ||
+	    EVP_DigestUpdate(d->ctx, data, len) != 1 ||
+	    EVP_DigestFinal_ex(d->ctx, md, NULL) != 1)
+		return store_digest64(data, len);
 	for (int i = 0; i < 8; i++)
 		v = v << 8 | md[i];
 	return (int64_t)v;

@@ -40,6 +40,20 @@ int store_results_fold(struct store *s, struct err *err);
  * long tuple (two tuples share one with probability 2^-64 per pair). */
 int64_t store_digest64(const void *data, size_t len);
 
+/* The same digest as store_digest64(), for many tuples in a row: the
+ * SHA-256 implementation is looked up once per digester instead of once
+ * per digest (OpenSSL 3's SHA256() fetches it on every call, which costs
+ * more than hashing a tuple).  Owned by its user; not shared between
+ * threads.  store_digester_free() accepts a zeroed digester. */
+struct store_digester {
+	void *md;               /* EVP_MD */
+	void *ctx;              /* EVP_MD_CTX */
+};
+void store_digester_init(struct store_digester *d);
+void store_digester_free(struct store_digester *d);
+/* Returns store_digest64(data, len). */
+int64_t store_digester_digest64(struct store_digester *d, const void *data, size_t len);
+
 /* ASCII lower-case copy of s (caller frees); NULL gives "". */
 char *store_lower(const char *s);
 

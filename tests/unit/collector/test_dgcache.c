@@ -116,6 +116,42 @@ test_dgcache_many_distinct_datagrams_each_decode_to_their_own_domain(void **stat
 	free(c);
 }
 
+/* Once the cache is full, a new datagram is cached on its second sighting
+ * (its first leaves a ghost): the third decode is the first hit. */
+static void
+test_dgcache_full_cache_admits_a_datagram_on_its_second_sighting(void **state)
+{
+	struct dgcache *c = calloc(1, sizeof(*c));
+	struct datagram_batch b = { 0 };
+	struct datagram_info info;
+	struct err err;
+	char dg[256];
+	int len;
+
+	(void)state;
+	/* 8x the slots: every set is full (16 per set on average) */
+	for (int i = 0; i < 8 * DGCACHE_SLOTS; i++) {
+		len = snprintf(dg, sizeof(dg), "{\"dpv\":\"1\",\"d\":\"f%d.example\","
+			       "\"policies\":[{\"policy-type\":2,\"t\":0,\"f\":0}]}", i);
+		assert_int_equal(dgcache_decode(c, dg, (size_t)len, 1, &b, &info, &err), 1);
+		datagram_batch_clear(&b);
+	}
+	assert_int_equal(c->hits, 0);
+	len = snprintf(dg, sizeof(dg), "{\"dpv\":\"1\",\"d\":\"new.example\","
+		       "\"policies\":[{\"policy-type\":2,\"t\":0,\"f\":1}]}");
+	for (int k = 0; k < 3; k++) {
+		assert_int_equal(dgcache_decode(c, dg, (size_t)len, 7, &b, &info, &err), 1);
+		assert_string_equal(b.v[0].domain, "new.example");
+		assert_int_equal(b.v[0].failed, 1);
+		assert_int_equal(b.v[0].day, 7);
+		assert_int_equal(c->hits, k == 2 ? 1 : 0);
+		datagram_batch_clear(&b);
+	}
+	datagram_batch_free(&b);
+	dgcache_clear(c);
+	free(c);
+}
+
 static void
 test_dgcache_working_set_smaller_than_cache_mostly_hits(void **state)
 {
@@ -150,6 +186,7 @@ main(void)
 		cmocka_unit_test(test_dgcache_repeated_datagram_hits_with_equal_results),
 		cmocka_unit_test(test_dgcache_does_not_cache_remarks_invalid_or_big),
 		cmocka_unit_test(test_dgcache_many_distinct_datagrams_each_decode_to_their_own_domain),
+		cmocka_unit_test(test_dgcache_full_cache_admits_a_datagram_on_its_second_sighting),
 		cmocka_unit_test(test_dgcache_working_set_smaller_than_cache_mostly_hits),
 	};
 
