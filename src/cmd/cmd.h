@@ -20,18 +20,11 @@ enum {
 #include "store/store.h"
 #include "util/err.h"
 
-/* The store URL a command uses: `flag` (from --db) if given, else the
- * TLSRPT_DB environment variable, else the tlsrpt.conf `database_url`
- * setting, else "sqlite:/var/lib/tlsrpt/tlsrpt.db".  Borrowed string; NULL
- * (after printing why on stderr) when tlsrpt.conf cannot be read.
- * For callers without a configuration of their own: it reads tlsrpt.conf
- * once and keeps the URL until exit.  Prefer cmd_db_url_cfg(). */
-const char *cmd_db_url(const char *flag);
-
-/* The same with an explicitly loaded configuration (config_params_load()):
- * `flag`, else $TLSRPT_DB, else cfg's database_url (which already has the
- * file and $TLSRPT_DATABASE_URL applied).  Borrowed from flag, the
- * environment or cfg. */
+/* The store URL a command uses, with an explicitly loaded configuration
+ * (config_params_load()): `flag` (from --db) if given, else $TLSRPT_DB, else
+ * cfg's database_url (which already has tlsrpt.conf and
+ * $TLSRPT_DATABASE_URL applied; default "sqlite:/var/lib/tlsrpt/tlsrpt.db").
+ * Borrowed from flag, the environment or cfg. */
 struct config;
 const char *cmd_db_url_cfg(const struct config *cfg, const char *flag);
 

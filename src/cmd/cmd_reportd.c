@@ -162,7 +162,7 @@ cmd_reportd(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if ((dns = dns_new(&o.dns, &err)) == NULL ||
 	    (r = reporter_new(&o.rc, dns, &err)) == NULL ||
-	    (s = store_open(cmd_db_url(o.db), &err)) == NULL) {
+	    (s = store_open(o.db, &err)) == NULL) {
 		log_error("%s", err.msg);
 		goto out;
 	}

@@ -210,7 +210,7 @@ cmd_send(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);       /* a sendmail that exits early */
 	if ((dns = dns_new(&o.dns, &err)) == NULL ||
 	    (r = reporter_new(&o.rc, dns, &err)) == NULL ||
-	    (s = store_open(cmd_db_url(o.db), &err)) == NULL) {
+	    (s = store_open(o.db, &err)) == NULL) {
 		fprintf(stderr, "tlsrpt send: %s\n", err.msg);
 		goto out;
 	}

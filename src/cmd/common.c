@@ -19,33 +19,6 @@ cmd_db_url_cfg(const struct config *cfg, const char *flag)
 	return config_get_string(cfg, "database_url");
 }
 
-const char *
-cmd_db_url(const char *flag)
-{
-	/* For callers without a configuration of their own: the URL from
-	 * tlsrpt.conf is looked up once and kept until exit (set once,
-	 * then only read). */
-	static char *from_config;
-	struct err err = { { 0 } };
-	struct config *cfg;
-	const char *env;
-
-	if (flag != NULL && *flag != '\0')
-		return flag;
-	env = getenv("TLSRPT_DB");
-	if (env != NULL && *env != '\0')
-		return env;
-	if (from_config == NULL) {
-		if ((cfg = config_params_load(NULL, &err)) == NULL) {
-			fprintf(stderr, "tlsrpt: config: %s\n", err.msg);
-			return NULL;
-		}
-		from_config = xstrdup(config_get_string(cfg, "database_url"));
-		config_free(&cfg);
-	}
-	return from_config;
-}
-
 struct store *
 cmd_store_open(const char *flag)
 {

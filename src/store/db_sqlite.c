@@ -2,7 +2,7 @@
  * db_sqlite: the SQLite backend of db.h (embedded, the default store).
  *
  * Opened in WAL mode with synchronous=NORMAL (a crash loses at most the
- * last transactions, never consistency), a 10 s busy timeout so several
+ * last transactions, never consistency), a 30 s busy timeout so several
  * processes (collector, reporter, CLI) can share one file, and foreign keys
  * on.  `$N` placeholders are SQLite named parameters; their indexes follow
  * first appearance in the text, so prepare() maps N to the real index.
@@ -13,7 +13,7 @@
 #include "store/db.h"
 #include "util/xalloc.h"
 
-#define BUSY_TIMEOUT_MS 10000
+#define BUSY_TIMEOUT_MS 30000
 
 struct conn {
 	sqlite3 *db;
