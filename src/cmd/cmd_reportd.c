@@ -56,22 +56,6 @@ fake_sleep_until(void *ctx, int64_t until)
 	return 1;
 }
 
-static struct option *
-all_options(void)
-{
-	size_t a = sizeof(own_options) / sizeof(own_options[0]), b = 0;
-	struct option *v;
-
-	while (send_long_options[b].name != NULL)
-		b++;
-	v = calloc(a + b + 1, sizeof(*v));
-	if (v == NULL)
-		return NULL;
-	memcpy(v, own_options, sizeof(own_options));
-	memcpy(v + a, send_long_options, b * sizeof(*v));
-	return v;
-}
-
 /* One pass: generate every finished day, then due deliveries.  Returns the
  * time of the next wake-up, or -1 on a store error. */
 static int64_t
@@ -110,7 +94,8 @@ int
 cmd_reportd(int argc, char **argv)
 {
 	struct send_options o = { 0 };
-	struct option *opts = all_options();
+	struct option *opts =
+		send_options_merge(own_options, sizeof(own_options) / sizeof(own_options[0]));
 	struct fake_clock fc = { 0, 0 };
 	struct schedule_clock clock = schedule_real_clock;
 	struct reporter *r = NULL;

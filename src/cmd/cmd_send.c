@@ -53,22 +53,6 @@ usage(FILE *f)
 		   "%s", send_options_usage);
 }
 
-static struct option *
-all_options(void)
-{
-	size_t a = sizeof(own_options) / sizeof(own_options[0]), b = 0;
-	struct option *v;
-
-	while (send_long_options[b].name != NULL)
-		b++;
-	v = calloc(a + b + 1, sizeof(*v));
-	if (v == NULL)
-		return NULL;
-	memcpy(v, own_options, sizeof(own_options));
-	memcpy(v + a, send_long_options, b * sizeof(*v));
-	return v;
-}
-
 static void
 print_stats(const struct reporter_stats *st)
 {
@@ -151,7 +135,8 @@ cmd_send(int argc, char **argv)
 {
 	struct send_options o = { 0 };
 	struct reporter_stats st = { 0 };
-	struct option *opts = all_options();
+	struct option *opts =
+		send_options_merge(own_options, sizeof(own_options) / sizeof(own_options[0]));
 	struct reporter *r = NULL;
 	struct store *s = NULL;
 	struct dns *dns = NULL;

@@ -203,3 +203,19 @@ send_options_clear(struct send_options *o)
 	o->password = NULL;
 	config_free(&o->cfg);
 }
+
+struct option *
+send_options_merge(const struct option *own, size_t n_own)
+{
+	size_t n_send = 0;
+	struct option *v;
+
+	while (send_long_options[n_send].name != NULL)
+		n_send++;
+	v = calloc(n_own + n_send + 1, sizeof(*v));
+	if (v == NULL)
+		return NULL;
+	memcpy(v, own, n_own * sizeof(*v));
+	memcpy(v + n_own, send_long_options, n_send * sizeof(*v));
+	return v;
+}

@@ -29,6 +29,11 @@ struct send_options {
 extern const struct option send_long_options[];
 extern const char send_options_usage[];
 
+/* Returns a new array (caller frees with free()) of a command's own
+ * n_own long options followed by send_long_options and the zero entry,
+ * for getopt_long; NULL when out of memory. */
+struct option *send_options_merge(const struct option *own, size_t n_own);
+
 /* Applies option `opt` with argument `arg`.  Returns 1 if it was one of
  * send_long_options, 0 if not, -1 (message printed) if its value is bad. */
 int send_options_apply(struct send_options *o, int opt, const char *arg);
