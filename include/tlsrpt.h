@@ -105,8 +105,9 @@ TLSRPT_API const char *tlsrpt_version(void);
  * or to NULL on error.  Returns 0 or an error code. */
 TLSRPT_API int tlsrpt_open(struct tlsrpt_connection_t **pcon, const char *socketname);
 
-/* Closes *pcon and sets it to NULL; *pcon == NULL is a no-op.
- * Returns 0 or an error code. */
+/* Closes *pcon and sets it to NULL; *pcon == NULL is a no-op.  Requests
+ * still open on it keep the socket until they are finished or cancelled
+ * (the close happens then).  Returns 0 or an error code. */
 TLSRPT_API int tlsrpt_close(struct tlsrpt_connection_t **pcon);
 
 /* Starts a delivery request (one datagram) for recipient domain

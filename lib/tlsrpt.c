@@ -11,9 +11,12 @@
  * call order and returns an error code instead of crashing; the first
  * error of a request sticks and a request with an error is never sent.
  * One allocation per request in the common case (the buffers start in
- * the request itself).
+ * the request itself).  A request holds a reference on its connection, so
+ * closing a connection before its requests are finished defers the close
+ * instead of leaving them a descriptor number the process may reuse.
  */
 #include <errno.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -28,6 +31,7 @@ struct tlsrpt_connection_t {
 	int connected;                  /* connect() succeeded at open */
 	struct sockaddr_un addr;
 	socklen_t addrlen;
+	atomic_int refs;                /* tlsrpt_close's + one per open request */
 };
 
 /* Inline storage sizes: a typical Postfix datagram is 250-700 bytes. */
@@ -35,6 +39,7 @@ struct tlsrpt_connection_t {
 #define SUB_INLINE 256
 
 struct tlsrpt_dr_t {
+	struct tlsrpt_connection_t *con; /* referenced (con->refs) */
 	int fd;                         /* copied from the connection */
 	int connected;
 	struct sockaddr_un addr;
@@ -60,9 +65,25 @@ fail(struct tlsrpt_dr_t *dr, int err)
 	return dr->status;
 }
 
+/* Drops one reference on con; the last one closes the socket and frees
+ * con.  Returns 0, or TLSRPT_ERR_CLOSE + errno if that close failed. */
+static int
+con_release(struct tlsrpt_connection_t *con)
+{
+	int rc = 0;
+
+	if (atomic_fetch_sub(&con->refs, 1) != 1)
+		return 0;
+	if (close(con->fd) < 0)
+		rc = TLSRPT_ERR_CLOSE + errno;
+	tlsrpt_priv_dealloc(con);
+	return rc;
+}
+
 static void
 dr_free(struct tlsrpt_dr_t *dr)
 {
+	con_release(dr->con);
 	tlsrpt_priv_buf_release(&dr->main);
 	tlsrpt_priv_buf_release(&dr->ps);
 	tlsrpt_priv_buf_release(&dr->mx);
@@ -88,6 +109,7 @@ tlsrpt_open(struct tlsrpt_connection_t **pcon, const char *socketname)
 	if (con == NULL)
 		return TLSRPT_ERR_MALLOC_OPENCON + ENOMEM;
 	memset(con, 0, sizeof(*con));
+	atomic_init(&con->refs, 1);
 	con->addr.sun_family = AF_UNIX;
 	memcpy(con->addr.sun_path, socketname, n + 1);
 	con->addrlen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n + 1);
@@ -107,17 +129,15 @@ tlsrpt_open(struct tlsrpt_connection_t **pcon, const char *socketname)
 TLSRPT_API int
 tlsrpt_close(struct tlsrpt_connection_t **pcon)
 {
-	int rc = 0;
+	struct tlsrpt_connection_t *con;
 
 	if (pcon == NULL)
 		return TLSRPT_ERR_TLSRPT_NULLARGUMENT;
-	if (*pcon == NULL)
+	con = *pcon;
+	if (con == NULL)
 		return 0;
-	if (close((*pcon)->fd) < 0)
-		rc = TLSRPT_ERR_CLOSE + errno;
-	tlsrpt_priv_dealloc(*pcon);
 	*pcon = NULL;
-	return rc;
+	return con_release(con);
 }
 
 TLSRPT_API int
@@ -154,6 +174,8 @@ tlsrpt_init_delivery_request(struct tlsrpt_dr_t **pdr, struct tlsrpt_connection_
 	dr = tlsrpt_priv_alloc(sizeof(*dr));
 	if (dr == NULL)
 		return TLSRPT_ERR_MALLOC_OPENDR + ENOMEM;
+	atomic_fetch_add(&con->refs, 1);
+	dr->con = con;
 	dr->fd = con->fd;
 	dr->connected = con->connected;
 	dr->addr = con->addr;

@@ -10,7 +10,8 @@
  *     RATE          events per second (0: as fast as possible)
  *
  * Sends block (tlsrpt_set_blocking) unless MODE is "nonblock", so nothing
- * is lost to a full queue.  Prints "sent N errors N seconds S rate R".
+ * is lost to a full queue.  Prints "sent N errors N seconds S rate R";
+ * exits 1 if any event failed, 2 on a usage error.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,6 +69,10 @@ main(int argc, char **argv)
 		return 2;
 	}
 	count = strtol(argv[2], NULL, 10);
+	if (count < 1) {
+		fprintf(stderr, "tlsrpt_load: COUNT must be a positive number, not '%s'\n", argv[2]);
+		return 2;
+	}
 	if (argc > 3)
 		domains = strtol(argv[3], NULL, 10);
 	if (argc > 4)
@@ -118,5 +123,5 @@ main(int argc, char **argv)
 	       (double)count / (t1 - t0));
 	if (errors > 0)
 		fprintf(stderr, "tlsrpt_load: last error %d: %s\n", last_err, tlsrpt_strerror(last_err));
-	return 0;
+	return errors > 0 ? 1 : 0;
 }

@@ -12,6 +12,25 @@
 
 #include "collector/collect_writer.h"
 #include "store/store.h"
+#include "store/store_results.h"
+
+struct sums {
+	uint64_t ok, failed;
+	int policies;
+};
+
+static int
+add_up(void *ctx, const char *domain, const char *tlsrpt_record, const struct policy *p)
+{
+	struct sums *t = ctx;
+
+	(void)domain;
+	(void)tlsrpt_record;
+	t->ok += p->total_successful_session_count;
+	t->failed += p->total_failure_session_count;
+	t->policies++;
+	return 0;
+}
 
 static void
 fill(struct datagram_batch *b, int n, int base)
@@ -27,6 +46,13 @@ fill(struct datagram_batch *b, int n, int base)
 
 		assert_int_equal(datagram_decode(dg, (size_t)len, 20000, b, &info, &err), 1);
 	}
+}
+
+static const char *
+url_db(char *url, size_t size, const char *path)
+{
+	snprintf(url, size, "sqlite:%s", path);
+	return url;
 }
 
 static void
@@ -66,6 +92,19 @@ test_collect_writer_stores_everything_pushed_before_stop(void **state)
 	assert_int_equal(st.lost, 0);
 	assert_true(st.transactions >= 1 && st.transactions <= 20);
 	assert_int_equal(collect_writer_stop(&w, NULL), 0);
+	/* The store itself, not the writer's counters: 1000 results, half
+	 * failed (f = i % 2), in 7 domains (one STS policy each). */
+	{
+		struct sums t = { 0, 0, 0 };
+
+		s = store_open(url_db(url, sizeof(url), path), &err);
+		assert_non_null(s);
+		assert_int_equal(store_get_day_results(s, 20000, add_up, &t, &err), 0);
+		assert_int_equal(t.ok, 500);
+		assert_int_equal(t.failed, 500);
+		assert_int_equal(t.policies, 7);
+		store_close(&s);
+	}
 	unlink(path);
 	snprintf(url, sizeof(url), "%s-wal", path);
 	unlink(url);

@@ -206,8 +206,25 @@ test_datagram_huge_is_refused_and_large_is_decoded(void **state)
 	int n;
 
 	(void)state;
-	assert_int_equal(decode("{}", (size_t)DATAGRAM_MAX + 1, &b, &info, &err), -1);
-	assert_int_equal(info.reason, DATAGRAM_TOO_BIG);
+	/* A valid datagram one byte over the limit (a real buffer, so that a
+	 * missing size check shows as a decoded result, not a wild read). */
+	{
+		size_t over = (size_t)DATAGRAM_MAX + 1;
+		char *h = malloc(over);
+		int k = snprintf(h, 200, "{\"d\":\"a\",\"policies\":[{\"policy-type\":2,\"f\":0,\"policy-string\":[\"");
+
+		assert_non_null(h);
+		memset(h + k, 'x', over - (size_t)k - 5);
+		memcpy(h + over - 5, "\"]}]}", 5);
+		assert_int_equal(decode(h, over, &b, &info, &err), -1);
+		assert_int_equal(info.reason, DATAGRAM_TOO_BIG);
+		assert_int_equal(b.n, 0);
+		/* the same datagram one byte shorter is within the limit */
+		memmove(h + k, h + k + 1, over - (size_t)k - 1);
+		assert_int_equal(decode(h, over - 1, &b, &info, &err), 1);
+		datagram_batch_free(&b);
+		free(h);
+	}
 	/* A 1 MiB policy string is fine. */
 	n = snprintf(s, 200, "{\"d\":\"a\",\"policies\":[{\"policy-type\":2,\"f\":0,\"policy-string\":[\"");
 	memset(s + n, 'x', big);

@@ -35,7 +35,12 @@ test_utf8fix_repair_replaces_maximal_subparts(void **state)
 
 		if (utf8_cases[i].want == NULL) {
 			assert_null(out);
+			assert_int_equal(utf8fix_valid_prefix(utf8_cases[i].in, strlen(utf8_cases[i].in)),
+					 strlen(utf8_cases[i].in));
 		} else {
+			/* the valid prefix stops before the first bad byte */
+			assert_true(utf8fix_valid_prefix(utf8_cases[i].in, strlen(utf8_cases[i].in)) <
+				    strlen(utf8_cases[i].in));
 			assert_non_null(out);
 			assert_string_equal(out, utf8_cases[i].want);
 			assert_int_equal(len, strlen(utf8_cases[i].want));
