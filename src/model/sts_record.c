@@ -9,16 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/record_kv.h"
 #include "util/xalloc.h"
 
 #define PREFIX "v=STSv1"
-#define PREFIX_LEN (sizeof(PREFIX) - 1)
-
-static int
-is_wsp(char c)
-{
-	return c == ' ' || c == '\t';
-}
 
 static int
 is_alnum(char c)
@@ -26,14 +20,7 @@ is_alnum(char c)
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
 
-static void
-warn(struct strlist *warnings, char *msg)
-{
-	if (warnings != NULL)
-		strlist_add_owned(warnings, msg);
-	else
-		free(msg);
-}
+#define warn record_kv_warn
 
 void
 record_sts_clear(struct sts_record *rec)
@@ -46,14 +33,7 @@ record_sts_clear(struct sts_record *rec)
 int
 record_sts_is_candidate(const char *txt)
 {
-	const char *p;
-
-	if (strncmp(txt, PREFIX, PREFIX_LEN) != 0)
-		return 0;
-	p = txt + PREFIX_LEN;
-	while (is_wsp(*p))
-		p++;
-	return *p == ';' || *p == '\0';
+	return record_kv_is_candidate(txt, PREFIX);
 }
 
 static int
@@ -97,12 +77,27 @@ parse_field(struct sts_record *rec, const char *s, size_t n, struct strlist *war
 	return 0;
 }
 
+struct field_ctx {
+	struct sts_record *rec;
+	struct strlist *warnings;
+	struct err *err;
+};
+
+static int
+parse_field_cb(void *ctx, const char *s, size_t n, size_t offset)
+{
+	struct field_ctx *fc = ctx;
+
+	(void)offset;
+	return n > 0 && parse_field(fc->rec, s, n, fc->warnings, fc->err) < 0 ? -1 : 0;
+}
+
 int
 record_sts_parse(const char *txt, struct sts_record *rec, struct strlist *warnings, struct err *err)
 {
 	size_t len = strlen(txt), i;
-	const char *p, *end, *fend, *t;
-	int sawspace = 0;
+	struct field_ctx fc = { rec, warnings, err };
+	int sawspace = 0, rc;
 
 	memset(rec, 0, sizeof(*rec));
 	if (len > STS_RECORD_MAX) {
@@ -120,30 +115,12 @@ record_sts_parse(const char *txt, struct sts_record *rec, struct strlist *warnin
 		err_set(err, "not an MTA-STS record: it must start with \"v=STSv1;\" (case-sensitive, first)");
 		return -1;
 	}
-	p = txt + PREFIX_LEN;
-	while (is_wsp(*p)) {
-		p++;
-		sawspace = 1;
-	}
-	if (sawspace && *p == ';')
+	rc = record_kv_fields(txt, PREFIX, parse_field_cb, &fc, &sawspace);
+	if (sawspace)
 		warn(warnings, xstrdup("space before ';' after v=STSv1: senders applying the literal "
 		    "'v=STSv1;' prefix discard the record: write \"v=STSv1;\""));
-	end = txt + len;
-	while (p < end) {
-		p++;
-		while (p < end && is_wsp(*p))
-			p++;
-		if (p >= end)
-			break;
-		fend = memchr(p, ';', (size_t)(end - p));
-		if (fend == NULL)
-			fend = end;
-		for (t = fend; t > p && is_wsp(t[-1]); t--)
-			;
-		if (t > p && parse_field(rec, p, (size_t)(t - p), warnings, err) < 0)
-			goto fail;
-		p = fend;
-	}
+	if (rc != 0)
+		goto fail;
 	if (rec->id == NULL) {
 		err_set(err, "no id= field: add id=<1-32 letters/digits>, changed whenever the policy changes");
 		goto fail;
@@ -158,17 +135,11 @@ int
 record_sts_select(const char *const *txts, size_t n, struct sts_record *rec,
     struct strlist *warnings, int *chosen, struct err *err)
 {
-	size_t i, count = 0, which = 0;
+	size_t which = 0, count = record_kv_count(txts, n, PREFIX, &which);
 
 	memset(rec, 0, sizeof(*rec));
 	if (chosen != NULL)
 		*chosen = -1;
-	for (i = 0; i < n; i++) {
-		if (record_sts_is_candidate(txts[i])) {
-			count++;
-			which = i;
-		}
-	}
 	if (count != 1) {
 		if (count == 0)
 			err_set(err, "no MTA-STS record: none of the %zu TXT records starts with \"v=STSv1;\"", n);

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "model/record_kv.h"
 #include "util/xalloc.h"
 
 #define PREFIX "v=TLSRPTv1"
@@ -76,24 +77,10 @@ record_tlsrpt_clear(struct tlsrpt_record *rec)
 int
 record_tlsrpt_is_candidate(const char *txt)
 {
-	const char *p;
-
-	if (strncmp(txt, PREFIX, PREFIX_LEN) != 0)
-		return 0;
-	p = txt + PREFIX_LEN;
-	while (is_wsp(*p))
-		p++;
-	return *p == ';' || *p == '\0';
+	return record_kv_is_candidate(txt, PREFIX);
 }
 
-static void
-warn(struct strlist *warnings, char *msg)
-{
-	if (warnings != NULL)
-		strlist_add_owned(warnings, msg);
-	else
-		free(msg);
-}
+#define warn record_kv_warn
 
 /* %-decodes s[0..n) (RFC 6068 / RFC 3986).  Returns a new string, or NULL
  * with err set on a bad escape or an escaped NUL/control character. */
@@ -367,13 +354,35 @@ check_chars(const char *txt, size_t len, struct err *err)
 	return 0;
 }
 
+struct field_ctx {
+	struct tlsrpt_record *rec;
+	struct strlist *warnings;
+	struct err *err;
+	int nfield;
+	int n_rua_fields;
+};
+
+static int
+parse_field_cb(void *ctx, const char *s, size_t n, size_t offset)
+{
+	struct field_ctx *fc = ctx;
+
+	if (n == 0) {
+		warn(fc->warnings, xasprintf("empty field (\";;\") at offset %zu", offset));
+		return 0;
+	}
+	fc->nfield++;
+	return parse_field(fc->rec, s, n, fc->nfield, &fc->n_rua_fields, fc->warnings,
+			   fc->err) < 0 ? -1 : 0;
+}
+
 int
 record_tlsrpt_parse(const char *txt, struct tlsrpt_record *rec,
     struct strlist *warnings, struct err *err)
 {
 	size_t len = strlen(txt);
-	const char *p, *end, *fend;
-	int nfield = 0, n_rua_fields = 0, sawspace = 0;
+	struct field_ctx fc = { rec, warnings, err, 0, 0 };
+	int sawspace = 0, rc;
 
 	memset(rec, 0, sizeof(*rec));
 	if (len > TLSRPT_RECORD_MAX) {
@@ -387,43 +396,17 @@ record_tlsrpt_parse(const char *txt, struct tlsrpt_record *rec,
 	}
 	if (check_chars(txt, len, err) < 0)
 		return -1;
-	p = txt + PREFIX_LEN;
-	while (is_wsp(*p)) {
-		p++;
-		sawspace = 1;
-	}
-	if (*p != ';' && *p != '\0') {
+	if (!record_tlsrpt_is_candidate(txt)) {
 		err_set(err, "not a TLSRPT record: \"v=TLSRPTv1\" must be followed by ';'");
 		return -1;
 	}
-	if (sawspace && *p == ';')
+	rc = record_kv_fields(txt, PREFIX, parse_field_cb, &fc, &sawspace);
+	if (sawspace)
 		warn(warnings, xstrdup("space before ';' after v=TLSRPTv1: senders applying the "
 		    "literal 'v=TLSRPTv1;' prefix discard the record: write \"v=TLSRPTv1;\""));
-	end = txt + len;
-	while (p < end) {
-		p++; /* the ';' */
-		while (p < end && is_wsp(*p))
-			p++;
-		if (p >= end)
-			break;
-		fend = memchr(p, ';', (size_t)(end - p));
-		if (fend == NULL)
-			fend = end;
-		if (fend == p) {
-			warn(warnings, xasprintf("empty field (\";;\") at offset %zu", (size_t)(p - txt)));
-			continue;
-		}
-		nfield++;
-		{
-			const char *t = fend;
-			while (t > p && is_wsp(t[-1]))
-				t--;
-			if (parse_field(rec, p, (size_t)(t - p), nfield, &n_rua_fields, warnings, err) < 0)
-				goto fail;
-		}
-		p = fend;
-	}
-	if (n_rua_fields == 0) {
+	if (rc != 0)
+		goto fail;
+	if (fc.n_rua_fields == 0) {
 		err_set(err, "no rua= field: add rua=mailto:ADDRESS or rua=https://URL (\"rua\" is lower case)");
 		goto fail;
 	}
@@ -442,17 +425,11 @@ record_tlsrpt_select(const char *const *txts, size_t n,
     struct tlsrpt_record *rec, struct strlist *warnings, int *chosen,
     struct err *err)
 {
-	size_t i, count = 0, which = 0;
+	size_t i, which = 0, count = record_kv_count(txts, n, PREFIX, &which);
 
 	memset(rec, 0, sizeof(*rec));
 	if (chosen != NULL)
 		*chosen = -1;
-	for (i = 0; i < n; i++) {
-		if (record_tlsrpt_is_candidate(txts[i])) {
-			count++;
-			which = i;
-		}
-	}
 	if (count == 0) {
 		for (i = 0; i < n; i++)
 			if (strncasecmp(txts[i], "v=tlsrpt", 8) == 0 ||
