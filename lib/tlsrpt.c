@@ -233,36 +233,40 @@ put_list_item(struct tlsrpt_priv_buf *b, const char *opening, const char *s)
 	return 0;
 }
 
-TLSRPT_API int
-tlsrpt_add_policy_string(struct tlsrpt_dr_t *dr, const char *policy_string)
+/* What tlsrpt_add_policy_string() and tlsrpt_add_mx_host_pattern() share:
+ * the checks in sys4's order, then one list item.  The error codes are the
+ * caller's, as sys4 numbers them per function. */
+static int
+add_list_item(struct tlsrpt_dr_t *dr, struct tlsrpt_priv_buf *list, const char *opening,
+	      const char *s, int not_initialized, int write_failed)
 {
 	if (dr == NULL)
 		return TLSRPT_ERR_TLSRPT_MEMSTREAM_NOT_INITIALIZED;
 	if (dr->status != 0)
 		return dr->status;
 	if (!dr->in_policy)
-		return fail(dr, TLSRPT_ERR_TLSRPT_MEMSTREAMPS_NOT_INITIALIZED);
-	if (policy_string == NULL)
+		return fail(dr, not_initialized);
+	if (s == NULL)
 		return fail(dr, TLSRPT_ERR_TLSRPT_NULLARGUMENT);
-	if (put_list_item(&dr->ps, ",\"policy-string\":[", policy_string) < 0)
-		return fail(dr, TLSRPT_ERR_FPRINTF_ADDPOLICYSTRING + ENOMEM);
+	if (put_list_item(list, opening, s) < 0)
+		return fail(dr, write_failed + ENOMEM);
 	return 0;
+}
+
+TLSRPT_API int
+tlsrpt_add_policy_string(struct tlsrpt_dr_t *dr, const char *policy_string)
+{
+	return add_list_item(dr, dr != NULL ? &dr->ps : NULL, ",\"policy-string\":[",
+			     policy_string, TLSRPT_ERR_TLSRPT_MEMSTREAMPS_NOT_INITIALIZED,
+			     TLSRPT_ERR_FPRINTF_ADDPOLICYSTRING);
 }
 
 TLSRPT_API int
 tlsrpt_add_mx_host_pattern(struct tlsrpt_dr_t *dr, const char *mx_host_pattern)
 {
-	if (dr == NULL)
-		return TLSRPT_ERR_TLSRPT_MEMSTREAM_NOT_INITIALIZED;
-	if (dr->status != 0)
-		return dr->status;
-	if (!dr->in_policy)
-		return fail(dr, TLSRPT_ERR_TLSRPT_MEMSTREAMMX_NOT_INITIALIZED);
-	if (mx_host_pattern == NULL)
-		return fail(dr, TLSRPT_ERR_TLSRPT_NULLARGUMENT);
-	if (put_list_item(&dr->mx, ",\"mx-host\":[", mx_host_pattern) < 0)
-		return fail(dr, TLSRPT_ERR_FPRINTF_ADDMXHOSTPATTERN + ENOMEM);
-	return 0;
+	return add_list_item(dr, dr != NULL ? &dr->mx : NULL, ",\"mx-host\":[",
+			     mx_host_pattern, TLSRPT_ERR_TLSRPT_MEMSTREAMMX_NOT_INITIALIZED,
+			     TLSRPT_ERR_FPRINTF_ADDMXHOSTPATTERN);
 }
 
 TLSRPT_API int
