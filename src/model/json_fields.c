@@ -27,6 +27,16 @@ json_fields_init(struct json_fields *f, json_t *obj, const char *path,
 }
 
 void
+json_fields_child(const struct json_fields *parent, const char *key, json_t *obj,
+		  struct json_fields *child)
+{
+	char path[JSON_FIELDS_PATH_MAX];
+
+	json_fields_path(parent, key, path, sizeof(path));
+	json_fields_init(child, obj, path, parent->quirks, parent->err);
+}
+
+void
 json_fields_path(const struct json_fields *f, const char *key, char *out, size_t n)
 {
 	if (key == NULL || *key == '\0')

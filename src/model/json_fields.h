@@ -34,6 +34,11 @@ struct json_fields {
 void json_fields_init(struct json_fields *f, json_t *obj, const char *path,
 		      struct strlist *quirks, struct err *err);
 
+/* Prepares child for obj, the object value of parent's member key: its
+ * path is parent's path plus key; quirks and err are parent's. */
+void json_fields_child(const struct json_fields *parent, const char *key, json_t *obj,
+		       struct json_fields *child);
+
 /* Writes the path of member key into out (size n). */
 void json_fields_path(const struct json_fields *f, const char *key, char *out, size_t n);
 

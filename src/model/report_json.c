@@ -114,14 +114,12 @@ parse_date_range(struct json_fields *top, struct report *r, json_t **overlay)
 {
 	json_t *dr = json_fields_get(top, "date-range", NULL, NULL);
 	struct json_fields f;
-	char path[JSON_FIELDS_PATH_MAX];
 
 	if (dr == NULL)
 		return json_fields_fail(top, "date-range", "required member is missing");
 	if (!json_is_object(dr))
 		return json_fields_fail(top, "date-range", "must be an object");
-	json_fields_path(top, "date-range", path, sizeof(path));
-	json_fields_init(&f, dr, path, &r->quirks, top->err);
+	json_fields_child(top, "date-range", dr, &f);
 	if (parse_date(&f, "start-datetime", &r->start_datetime, &r->start) != 0 ||
 	    parse_date(&f, "end-datetime", &r->end_datetime, &r->end) != 0)
 		return -1;
@@ -169,14 +167,12 @@ parse_policy_object(struct json_fields *item, struct policy *p, json_t **overlay
 {
 	json_t *po = json_fields_get(item, "policy", NULL, NULL);
 	struct json_fields f;
-	char path[JSON_FIELDS_PATH_MAX];
 
 	if (po == NULL)
 		return json_fields_fail(item, "policy", "required member is missing");
 	if (!json_is_object(po))
 		return json_fields_fail(item, "policy", "must be an object");
-	json_fields_path(item, "policy", path, sizeof(path));
-	json_fields_init(&f, po, path, item->quirks, item->err);
+	json_fields_child(item, "policy", po, &f);
 	if (json_fields_string(&f, "policy-type", NULL, JSON_FIELDS_REQUIRED,
 			       &p->policy_type) != 0)
 		return -1;
@@ -203,7 +199,6 @@ parse_summary(struct json_fields *item, struct policy *p, json_t **overlay)
 {
 	json_t *so = json_fields_get(item, "summary", NULL, NULL);
 	struct json_fields f;
-	char path[JSON_FIELDS_PATH_MAX];
 
 	if (so == NULL || json_is_null(so)) {
 		json_fields_quirk(item, "summary", "%s, counts taken as 0",
@@ -212,8 +207,7 @@ parse_summary(struct json_fields *item, struct policy *p, json_t **overlay)
 	}
 	if (!json_is_object(so))
 		return json_fields_fail(item, "summary", "must be an object");
-	json_fields_path(item, "summary", path, sizeof(path));
-	json_fields_init(&f, so, path, item->quirks, item->err);
+	json_fields_child(item, "summary", so, &f);
 	if (json_fields_count(&f, "total-successful-session-count",
 			      &p->total_successful_session_count) != 0 ||
 	    json_fields_count(&f, "total-failure-session-count",
