@@ -101,7 +101,7 @@ run(const char *dir, long n, long domains)
 	struct tlsrpt_connection_t *con = NULL;
 	struct rusage ru;
 	sqlite3 *db = NULL;
-	double t0, t_sent, t_done;
+	double t0, t_sent, t_done, cpu;
 	long errors = 0;
 	long long got = 0;
 	pid_t pid;
@@ -152,11 +152,18 @@ run(const char *dir, long n, long domains)
 	tlsrpt_close(&con);
 	kill(pid, SIGTERM);
 	wait4(pid, &status, 0, &ru);
+	cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+	      (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
 	printf("bench_collectd: %6ld domains %8ld results %9.0f results/s stored "
 	       "(sender alone %9.0f/s) peak RSS %ld KiB, db %lld KiB%s\n",
 	       domains, n, (double)got / (t_done - t0), (double)n / (t_sent - t0),
 	       ru.ru_maxrss, (file_size(dbpath) + file_size(wal)) / 1024,
 	       got == n ? "" : " INCOMPLETE");
+	printf("bench_collectd: %6ld domains %8ld results %9.0f results per collector CPU second "
+	       "(collector CPU %.2f s: user %.2f, system %.2f; all its threads, socket included)\n",
+	       domains, n, cpu > 0 ? (double)got / cpu : 0.0, cpu,
+	       (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6,
+	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6);
 	if (errors > 0)
 		printf("bench_collectd: %ld send errors\n", errors);
 	unlink(dbpath);

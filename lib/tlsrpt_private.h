@@ -9,6 +9,7 @@
 #define TLSRPT_LIB_PRIVATE_H
 
 #include <stddef.h>
+#include <string.h>
 
 /* A text buffer.  `p` points at `inline_mem` (not owned) until it grows;
  * afterwards it is owned and released by tlsrpt_priv_buf_release(). */
@@ -22,11 +23,29 @@ struct tlsrpt_priv_buf {
 /* Starts b in the caller's storage mem[cap]. */
 void tlsrpt_priv_buf_init(struct tlsrpt_priv_buf *b, char *mem, size_t cap);
 
-/* Appends n bytes.  Returns 0, or -1 if the allocator failed (b unchanged). */
-int tlsrpt_priv_buf_put(struct tlsrpt_priv_buf *b, const char *s, size_t n);
+/* Grows b to hold at least `need` bytes.  Returns 0, or -1 if the
+ * allocator failed (b unchanged). */
+int tlsrpt_priv_buf_grow(struct tlsrpt_priv_buf *b, size_t need);
+
+/* Appends n bytes.  Returns 0, or -1 if the allocator failed (b unchanged).
+ * Inline: most appends are a few constant bytes into room already there,
+ * which the compiler then turns into a store or two. */
+static inline int
+tlsrpt_priv_buf_put(struct tlsrpt_priv_buf *b, const char *s, size_t n)
+{
+	if (n > b->cap - b->len && tlsrpt_priv_buf_grow(b, b->len + n) < 0)
+		return -1;
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	return 0;
+}
 
 /* Appends a NUL-terminated string.  Returns 0 or -1 (allocation). */
-int tlsrpt_priv_buf_puts(struct tlsrpt_priv_buf *b, const char *s);
+static inline int
+tlsrpt_priv_buf_puts(struct tlsrpt_priv_buf *b, const char *s)
+{
+	return tlsrpt_priv_buf_put(b, s, strlen(s));
+}
 
 /* Appends the decimal form of v.  Returns 0 or -1 (allocation). */
 int tlsrpt_priv_buf_putint(struct tlsrpt_priv_buf *b, long v);

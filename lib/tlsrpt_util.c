@@ -88,8 +88,8 @@ tlsrpt_priv_buf_release(struct tlsrpt_priv_buf *b)
 	b->owned = 0;
 }
 
-static int
-grow(struct tlsrpt_priv_buf *b, size_t need)
+int
+tlsrpt_priv_buf_grow(struct tlsrpt_priv_buf *b, size_t need)
 {
 	size_t cap = b->cap ? b->cap : 64;
 	char *p;
@@ -112,22 +112,6 @@ grow(struct tlsrpt_priv_buf *b, size_t need)
 }
 
 int
-tlsrpt_priv_buf_put(struct tlsrpt_priv_buf *b, const char *s, size_t n)
-{
-	if (n > b->cap - b->len && grow(b, b->len + n) < 0)
-		return -1;
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	return 0;
-}
-
-int
-tlsrpt_priv_buf_puts(struct tlsrpt_priv_buf *b, const char *s)
-{
-	return tlsrpt_priv_buf_put(b, s, strlen(s));
-}
-
-int
 tlsrpt_priv_buf_putint(struct tlsrpt_priv_buf *b, long v)
 {
 	char tmp[24];
@@ -143,22 +127,33 @@ tlsrpt_priv_buf_putint(struct tlsrpt_priv_buf *b, long v)
 	return tlsrpt_priv_buf_put(b, tmp + i, sizeof(tmp) - i);
 }
 
+/* 1 for the bytes that end a run of plain bytes in putesc: NUL, the
+ * controls, '"', '\\' and 0x7f. */
+static const unsigned char esc_stop[256] = {
+	[0x00] = 1, [0x01] = 1, [0x02] = 1, [0x03] = 1, [0x04] = 1, [0x05] = 1, [0x06] = 1,
+	[0x07] = 1, [0x08] = 1, [0x09] = 1, [0x0a] = 1, [0x0b] = 1, [0x0c] = 1, [0x0d] = 1,
+	[0x0e] = 1, [0x0f] = 1, [0x10] = 1, [0x11] = 1, [0x12] = 1, [0x13] = 1, [0x14] = 1,
+	[0x15] = 1, [0x16] = 1, [0x17] = 1, [0x18] = 1, [0x19] = 1, [0x1a] = 1, [0x1b] = 1,
+	[0x1c] = 1, [0x1d] = 1, [0x1e] = 1, [0x1f] = 1, ['"'] = 1, ['\\'] = 1, [0x7f] = 1,
+};
+
 int
 tlsrpt_priv_buf_putesc(struct tlsrpt_priv_buf *b, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *u = (const unsigned char *)s;
-	const unsigned char *run = u;
 	char e[6];
 	size_t en;
 
-	for (;; u++) {
-		unsigned char c = *u;
+	for (;;) {
+		const unsigned char *run = u;
+		unsigned char c;
 
-		if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f)
-			continue;
+		while (!esc_stop[*u])
+			u++;
 		if (u > run && tlsrpt_priv_buf_put(b, (const char *)run, (size_t)(u - run)) < 0)
 			return -1;
+		c = *u++;
 		if (c == '\0')
 			return 0;
 		e[0] = '\\';
@@ -181,7 +176,6 @@ tlsrpt_priv_buf_putesc(struct tlsrpt_priv_buf *b, const char *s)
 		}
 		if (tlsrpt_priv_buf_put(b, e, en) < 0)
 			return -1;
-		run = u + 1;
 	}
 }
 
