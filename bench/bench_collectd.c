@@ -9,12 +9,18 @@
  * recipient domains.  Prints results/s, the sender's own rate, the
  * collector's peak RSS (getrusage of the child) and the database size.
  * A second figure leaves the kernel out: the collector's own work per
- * datagram (datagram_decode() + store_put_results() in batches of 1000,
- * one thread, through the decoded-datagram cache as in the daemon) on
+ * datagram (datagram_decode() + store_put_results() in batches of the
+ * daemon's default size (collectd_batch_size), one thread, through the decoded-datagram cache as in the daemon) on
  * pre-built sys4-format datagrams.
+ * Last, the floors under the 100000-domain figure, the two libraries
+ * alone: jansson's json_loadb() + json_decref() of each distinct
+ * datagram, and a bare SQLite INSERT of a new row of result_tuples' shape
+ * (random 64-bit UNIQUE key) per result, in transactions of 1000 and of
+ * 100000.
  * Targets: >= 300k results/s; >= 30x sys4's Python collector (~9.4k/s,
  * research/sys4.md "Measured").
  */
+#include <jansson.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -121,6 +127,8 @@ run(const char *dir, long n, long domains)
 		cfg.socket_path = sock;
 		cfg.db_url = url;
 		cfg.stats_secs = 0;
+		if (getenv("BENCH_COLLECTD_BATCH") != NULL)
+			cfg.batch_max = (size_t)strtoul(getenv("BENCH_COLLECTD_BATCH"), NULL, 10);
 		if (collectd_run(&cfg, &err) != 0) {
 			fprintf(stderr, "bench_collectd: collector: %s\n", err.msg);
 			_exit(1);
@@ -173,6 +181,99 @@ run(const char *dir, long n, long domains)
 	return 0;
 }
 
+/* The sys4-format datagram of event i (as our library writes it). */
+static int
+build_datagram(char *dg, size_t cap, long i, long domains)
+{
+	int fail = i % 10 == 0;
+
+	return snprintf(dg, cap,
+		"{\"dpv\": \"1\",\"d\": \"d%ld.example\",\"pr\": \"v=TLSRPTv1; "
+		"rua=mailto:tlsrpt@example.net\",\"policies\":[{\"policy-type\":2,"
+		"\"policy-domain\": \"d%ld.example\",\"policy-string\":[\"version: STSv1\","
+		"\"mode: enforce\",\"mx: mx1.example.net\",\"max_age: 604800\"],"
+		"\"mx-host\":[\"mx1.example.net\"]%s,\"t\":%d,\"f\":%d}]}",
+		i % domains, i % domains,
+		fail ? ",\"failure-details\":[{\"c\":204,\"s\": \"192.0.2.25\",\"n\": "
+		       "\"mx1.example.net\",\"h\": \"250 mx1.example.net\",\"r\": "
+		       "\"198.51.100.10\"}]" : "", fail, fail);
+}
+
+/* jansson alone: parse and free each of n distinct datagrams; µs each. */
+static double
+floor_jansson(long n)
+{
+	char dg[1024];
+	double t = 0;
+
+	for (long i = 0; i < n; i++) {
+		int len = build_datagram(dg, sizeof(dg), i, n);
+		json_error_t jerr;
+		double t0 = now_s();
+
+		json_decref(json_loadb(dg, (size_t)len, 0, &jerr));
+		t += now_s() - t0;
+	}
+	return t * 1e6 / (double)n;
+}
+
+/* SQLite alone: n new rows of result_tuples' shape, random keys, `batch`
+ * rows per transaction, the store's pragmas; µs per row. */
+static double
+floor_sqlite(const char *dir, long n, long batch)
+{
+	char path[256], domain[64];
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	uint64_t x = 88172645463325252ULL;
+	double t0, t = -1;
+
+	snprintf(path, sizeof(path), "%s/floor.db", dir);
+	if (sqlite3_open(path, &db) != SQLITE_OK ||
+	    sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+			 "PRAGMA cache_size=-65536; PRAGMA mmap_size=268435456;"
+			 "CREATE TABLE t (id INTEGER PRIMARY KEY, key BIGINT NOT NULL UNIQUE,"
+			 " day BIGINT NOT NULL, domain TEXT NOT NULL, tlsrpt_record TEXT,"
+			 " policy_type TEXT, policy_domain TEXT, policy_strings TEXT NOT NULL,"
+			 " mx_hosts TEXT NOT NULL, total_success BIGINT NOT NULL,"
+			 " total_failure BIGINT NOT NULL)", NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "INSERT INTO t (key, day, domain, tlsrpt_record, policy_type,"
+			       " policy_domain, policy_strings, mx_hosts, total_success,"
+			       " total_failure) VALUES (?, 20000, ?, ?, 'sts', ?, ?, ?, 1, 0)"
+			       " ON CONFLICT (key) DO NOTHING", -1, &st, NULL) != SQLITE_OK)
+		goto out;
+	t0 = now_s();
+	for (long i = 0; i < n; i++) {
+		if (i % batch == 0)
+			sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		snprintf(domain, sizeof(domain), "d%ld.example", i);
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)x);
+		sqlite3_bind_text(st, 2, domain, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, "v=TLSRPTv1; rua=mailto:tlsrpt@example.net", -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, domain, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 5, "version: STSv1\nmode: enforce\nmx: mx1.example.net\n"
+				  "max_age: 604800", -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 6, "mx1.example.net", -1, SQLITE_STATIC);
+		sqlite3_step(st);
+		sqlite3_reset(st);
+		if (i % batch == batch - 1 || i == n - 1)
+			sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+	}
+	t = (now_s() - t0) * 1e6 / (double)n;
+out:
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/floor.db-wal", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/floor.db-shm", dir);
+	unlink(path);
+	return t;
+}
+
 /* The collector's own work, no socket: decode + store in batches. */
 static int
 pipeline(const char *dir, long n, long domains)
@@ -184,6 +285,11 @@ pipeline(const char *dir, long n, long domains)
 	struct err err;
 	double t0, t_dec = 0, t_store = 0;
 	long long stored = 0;
+	struct collectd_config cfg;
+	size_t batch;
+
+	collectd_config_defaults(&cfg);
+	batch = cfg.batch_max;
 
 	snprintf(dbpath, sizeof(dbpath), "%s/p%ld.db", dir, domains);
 	snprintf(url, sizeof(url), "sqlite:%s", dbpath);
@@ -194,25 +300,16 @@ pipeline(const char *dir, long n, long domains)
 	}
 	for (long i = 0; i < n; i++) {
 		struct datagram_info info;
-		int fail = i % 10 == 0, len;
+		int len;
 
-		len = snprintf(dg, sizeof(dg),
-			"{\"dpv\": \"1\",\"d\": \"d%ld.example\",\"pr\": \"v=TLSRPTv1; "
-			"rua=mailto:tlsrpt@example.net\",\"policies\":[{\"policy-type\":2,"
-			"\"policy-domain\": \"d%ld.example\",\"policy-string\":[\"version: STSv1\","
-			"\"mode: enforce\",\"mx: mx1.example.net\",\"max_age: 604800\"],"
-			"\"mx-host\":[\"mx1.example.net\"]%s,\"t\":%d,\"f\":%d}]}",
-			i % domains, i % domains,
-			fail ? ",\"failure-details\":[{\"c\":204,\"s\": \"192.0.2.25\",\"n\": "
-			       "\"mx1.example.net\",\"h\": \"250 mx1.example.net\",\"r\": "
-			       "\"198.51.100.10\"}]" : "", fail, fail);
+		len = build_datagram(dg, sizeof(dg), i, domains);
 		t0 = now_s();
 		if (dgcache_decode(cache, dg, (size_t)len, 20000, &b, &info, &err) < 0) {
 			fprintf(stderr, "bench_collectd: decode: %s\n", err.msg);
 			break;
 		}
 		t_dec += now_s() - t0;
-		if (b.n == 1000 || i == n - 1) {
+		if (b.n >= batch || i == n - 1) {
 			t0 = now_s();
 			if (store_put_results(st, b.v, b.n, &err) < 0) {
 				fprintf(stderr, "bench_collectd: store: %s\n", err.msg);
@@ -228,9 +325,9 @@ pipeline(const char *dir, long n, long domains)
 	free(cache);
 	store_close(&st);
 	printf("bench_collectd: %6ld domains %8lld results %9.0f results/s pipeline without "
-	       "socket (decode %.2f us, store %.2f us per result)\n", domains, stored,
-	       (double)stored / (t_dec + t_store), t_dec * 1e6 / (double)n,
-	       t_store * 1e6 / (double)n);
+	       "socket (decode %.2f us, store %.2f us per result; batches of %zu)\n", domains,
+	       stored, (double)stored / (t_dec + t_store), t_dec * 1e6 / (double)n,
+	       t_store * 1e6 / (double)n, batch);
 	unlink(dbpath);
 	snprintf(dbpath + strlen(dbpath), sizeof(dbpath) - strlen(dbpath), "-wal");
 	unlink(dbpath);
@@ -254,6 +351,15 @@ main(void)
 	run(dir, n, 100000);
 	pipeline(dir, n, 100);
 	pipeline(dir, n, 100000);
+	{
+		double j = floor_jansson(n), s1 = floor_sqlite(dir, n, 1000),
+		       s2 = floor_sqlite(dir, n, 100000);
+
+		printf("bench_collectd: floors, %ld distinct datagrams: jansson parse + free %.2f us; "
+		       "bare SQLite new indexed row %.2f us (transactions of 1000), %.2f us (of "
+		       "100000); together at best %.0f results/s\n", n, j, s1, s2,
+		       1e6 / (j + (s1 < s2 ? s1 : s2)));
+	}
 	rmdir(dir);
 	printf("bench_collectd: reference (research/sys4.md \"Measured\"; sys4's Python collector "
 	       "cannot be fetched here): ~9,400 results/s with 100 domains, 100k domains all "

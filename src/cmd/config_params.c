@@ -23,7 +23,7 @@ const struct config_param config_params[] = {
 	  "octal permissions of the socket, e.g. 0660; empty: as the umask gives (--socket-mode)" },
 	{ "collectd_socket_group", CONFIG_STRING, "", 0, 0,
 	  "group of the socket; empty: unchanged (--socket-group)" },
-	{ "collectd_batch_size", CONFIG_INT, "1000", 1, 1000000,
+	{ "collectd_batch_size", CONFIG_INT, "10000", 1, 1000000,
 	  "results stored per transaction (--batch)" },
 	{ "collectd_flush_ms", CONFIG_INT, "200", 1, 600000,
 	  "milliseconds of quiet before a partial batch is stored (--flush-ms)" },

@@ -58,7 +58,7 @@ collectd_config_defaults(struct collectd_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->socket_mode = -1;
-	cfg->batch_max = 1000;
+	cfg->batch_max = 10000;
 	cfg->flush_ms = 200;
 	cfg->stats_secs = 300;
 	cfg->rcvbuf = 8u << 20;

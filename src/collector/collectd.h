@@ -21,7 +21,7 @@ struct collectd_config {
 	const char *db_url;             /* store URL (store.h) */
 	int socket_mode;                /* e.g. 0666; -1 keeps the umask's */
 	const char *socket_group;       /* NULL keeps the group */
-	size_t batch_max;               /* results per transaction (1000) */
+	size_t batch_max;               /* results per transaction (10000) */
 	int flush_ms;                   /* idle time before a partial batch is stored (200) */
 	int stats_secs;                 /* counters logged this often; 0: only at exit */
 	size_t rcvbuf;                  /* SO_RCVBUF wanted (8 MiB) */
