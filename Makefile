@@ -115,7 +115,7 @@ $(O)/bench/%: bench/%.c $(CORE_A) $(LIB_A)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_ALL) $(PKG_CFLAGS) -o $@ $< $(CORE_A) $(LIB_A) $(PKG_LIBS) $(LDFLAGS_ALL)
 
-test: all $(UNIT_BIN) $(FUZZ_REPLAY)
+test: all $(UNIT_BIN) $(FUZZ_REPLAY) $(BENCH_BIN)
 	@O=$(O) sh scripts/run-tests.sh
 
 # make check: dependencies, then the whole suite on an ASan+UBSan build.

@@ -1,0 +1,49 @@
+#!/bin/sh
+# Every benchmark program under bench/ still builds, runs to the end on a
+# tiny input and prints its figure lines (no INCOMPLETE run, no send or
+# decode error), here under the sanitizers of the build.  Nothing is timed:
+# the figures themselves are for `make bench` (bench/README.md).
+. "$(dirname "$0")/tap.sh"
+B="$TLSRPT_SRC/$TLSRPT_O/bench"
+[ -d "$B" ] || skip_all "no benchmark programs in $B"
+T=$(mktemp -d /tmp/tlsrpt-benchsmoke.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+
+# bench NAME PATTERN COUNT [ENV=… …] -- ARGS…: runs $B/NAME; passes when it
+# exits 0, prints PATTERN at least COUNT times, never "INCOMPLETE" and no
+# non-zero error count.
+bench() {
+	name=$1 pat=$2 want=$3
+	shift 3
+	envs=""
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do envs="$envs $1"; shift; done
+	[ $# -gt 0 ] && shift
+	# shellcheck disable=SC2086
+	if env $envs "$B/$name" "$@" >"$T/$name.out" 2>"$T/$name.err"; then rc=0; else rc=$?; fi
+	got=$(grep -c -- "$pat" "$T/$name.out")
+	if [ "$rc" = 0 ] && [ "$got" -ge "$want" ] &&
+	   ! grep -qE -- "INCOMPLETE|[1-9][0-9]* (send )?errors" "$T/$name.out"; then
+		ok "$name runs and prints its $want figure line(s)"
+	else
+		fail "$name (exit $rc, $got of $want lines matching '$pat')" \
+			"$(tail -5 "$T/$name.out")" "$(tail -5 "$T/$name.err")"
+	fi
+}
+
+bench bench_lib "us/event" 4 BENCH_LIB_N=2000 --
+bench bench_collectd "results/s" 4 BENCH_COLLECTD_N=3000 --
+bench bench_store_results "results/s" 1 -- 3000 300
+bench bench_parse_json "reports/s" 2 BENCH_SECONDS=0.2 --
+bench bench_ingest_mail "messages/s" 1 --
+bench bench_aggregate "reports/s" 1 -- 500
+if [ "$(id -u)" = 0 ] && [ "$(nproc)" -ge 2 ]; then
+	qlen=$(cat /proc/sys/net/unix/max_dgram_qlen)
+	bench bench_collectd_drain "results/s" 2 BENCH_COLLECTD_N=3000 --
+	[ "$(cat /proc/sys/net/unix/max_dgram_qlen)" = "$qlen" ] &&
+		ok "bench_collectd_drain puts net.unix.max_dgram_qlen back ($qlen)" ||
+		fail "bench_collectd_drain left net.unix.max_dgram_qlen changed" \
+			"before $qlen, after $(cat /proc/sys/net/unix/max_dgram_qlen)"
+else
+	ok "# SKIP bench_collectd_drain needs root and 2 CPUs"
+fi
+tap_done
