@@ -20,6 +20,7 @@
  * Targets: >= 300k results/s; >= 30x sys4's Python collector (~9.4k/s,
  * research/sys4.md "Measured").
  */
+#define _GNU_SOURCE
 #include <jansson.h>
 #include <signal.h>
 #include <sqlite3.h>
@@ -79,7 +80,8 @@ file_size(const char *path)
 static int
 run(const char *dir, long n, long domains)
 {
-	char sock[256], dbpath[256], url[300], wal[300];
+	struct bench_collector c;
+	char name[64], wal[300];
 	struct tlsrpt_connection_t *con = NULL;
 	struct rusage ru;
 	sqlite3 *db = NULL;
@@ -89,32 +91,14 @@ run(const char *dir, long n, long domains)
 	pid_t pid;
 	int status;
 
-	snprintf(sock, sizeof(sock), "%s/c.sock", dir);
-	snprintf(dbpath, sizeof(dbpath), "%s/r%ld.db", dir, domains);
-	snprintf(url, sizeof(url), "sqlite:%s", dbpath);
-	snprintf(wal, sizeof(wal), "%s-wal", dbpath);
-	pid = fork();
-	if (pid == 0) {
-		struct collectd_config cfg;
-		struct err err;
-
-		log_init("bench_collectd", LOG_LEVEL_ERROR, 0);
-		collectd_config_defaults(&cfg);
-		cfg.socket_path = sock;
-		cfg.db_url = url;
-		cfg.stats_secs = 0;
-		if (getenv("BENCH_COLLECTD_BATCH") != NULL)
-			cfg.batch_max = (size_t)strtoul(getenv("BENCH_COLLECTD_BATCH"), NULL, 10);
-		if (collectd_run(&cfg, &err) != 0) {
-			fprintf(stderr, "bench_collectd: collector: %s\n", err.msg);
-			_exit(1);
-		}
-		_exit(0);
+	snprintf(name, sizeof(name), "r%ld", domains);
+	if (bench_collector_start(&c, dir, name, -1) < 0) {
+		fprintf(stderr, "bench_collectd: the collector did not start\n");
+		return -1;
 	}
-	for (int i = 0; i < 200 && access(sock, F_OK) != 0; i++)
-		usleep(10000);
-	usleep(100000);         /* schema created */
-	if (tlsrpt_open(&con, sock) != 0 || sqlite3_open(dbpath, &db) != SQLITE_OK) {
+	pid = c.pid;
+	snprintf(wal, sizeof(wal), "%s-wal", c.dbpath);
+	if (tlsrpt_open(&con, c.sock) != 0 || sqlite3_open(c.dbpath, &db) != SQLITE_OK) {
 		fprintf(stderr, "bench_collectd: setup failed\n");
 		kill(pid, SIGKILL);
 		return -1;
@@ -141,7 +125,7 @@ run(const char *dir, long n, long domains)
 	printf("bench_collectd: %6ld domains %8ld results %9.0f results/s stored "
 	       "(sender alone %9.0f/s) peak RSS %ld KiB, db %lld KiB%s\n",
 	       domains, n, (double)got / (t_done - t0), (double)n / (t_sent - t0),
-	       ru.ru_maxrss, (file_size(dbpath) + file_size(wal)) / 1024,
+	       ru.ru_maxrss, (file_size(c.dbpath) + file_size(wal)) / 1024,
 	       got == n ? "" : " INCOMPLETE");
 	printf("bench_collectd: %6ld domains %8ld results %9.0f results per collector CPU second "
 	       "(collector CPU %.2f s: user %.2f, system %.2f; all its threads, socket included)\n",
@@ -150,10 +134,7 @@ run(const char *dir, long n, long domains)
 	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6);
 	if (errors > 0)
 		printf("bench_collectd: %ld send errors\n", errors);
-	unlink(dbpath);
-	unlink(wal);
-	snprintf(wal, sizeof(wal), "%s-shm", dbpath);
-	unlink(wal);
+	bench_db_unlink(c.dbpath);
 	return 0;
 }
 
@@ -224,11 +205,7 @@ floor_sqlite(const char *dir, long n, long batch)
 out:
 	sqlite3_finalize(st);
 	sqlite3_close(db);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/floor.db-wal", dir);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/floor.db-shm", dir);
-	unlink(path);
+	bench_db_unlink(path);
 	return t;
 }
 
@@ -286,12 +263,7 @@ pipeline(const char *dir, long n, long domains)
 	       "socket (decode %.2f us, store %.2f us per result; batches of %zu)\n", domains,
 	       stored, (double)stored / (t_dec + t_store), t_dec * 1e6 / (double)n,
 	       t_store * 1e6 / (double)n, batch);
-	unlink(dbpath);
-	snprintf(dbpath + strlen(dbpath), sizeof(dbpath) - strlen(dbpath), "-wal");
-	unlink(dbpath);
-	dbpath[strlen(dbpath) - 4] = '\0';
-	snprintf(dbpath + strlen(dbpath), sizeof(dbpath) - strlen(dbpath), "-shm");
-	unlink(dbpath);
+	bench_db_unlink(dbpath);
 	return 0;
 }
 

@@ -35,24 +35,9 @@
 #include <unistd.h>
 
 #include "bench_collect_common.h"
-#include "collector/collectd.h"
-#include "util/log.h"
+#include "collector/collect_socket.h"
 
 #define QLEN_PATH "/proc/sys/net/unix/max_dgram_qlen"
-
-static long
-qlen_read(void)
-{
-	FILE *f = fopen(QLEN_PATH, "r");
-	long v = -1;
-
-	if (f == NULL)
-		return -1;
-	if (fscanf(f, "%ld", &v) != 1)
-		v = -1;
-	fclose(f);
-	return v;
-}
 
 static int
 qlen_write(long v)
@@ -66,16 +51,6 @@ qlen_write(long v)
 	if (fclose(f) != 0)
 		rc = -1;
 	return rc;
-}
-
-static void
-pin(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	(void)sched_setaffinity(0, sizeof(set), &set);
 }
 
 /* CPU seconds (user + system, all threads) of process pid so far. */
@@ -98,30 +73,6 @@ cpu_of(pid_t pid)
 	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
 		return -1;
 	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
-}
-
-static pid_t
-start_collector(const char *sock, const char *url)
-{
-	pid_t pid = fork();
-
-	if (pid == 0) {
-		struct collectd_config cfg;
-		struct err err;
-
-		pin(0);
-		log_init("bench_collectd_drain", LOG_LEVEL_ERROR, 0);
-		collectd_config_defaults(&cfg);
-		cfg.socket_path = sock;
-		cfg.db_url = url;
-		cfg.stats_secs = 0;
-		if (collectd_run(&cfg, &err) != 0) {
-			fprintf(stderr, "bench_collectd_drain: collector: %s\n", err.msg);
-			_exit(1);
-		}
-		_exit(0);
-	}
-	return pid;
 }
 
 /* Queues n datagrams on sock; returns how many were queued. */
@@ -162,23 +113,23 @@ fill(const char *sock, long n, long domains)
 static int
 drain(const char *dir, long n, long domains)
 {
-	char sock[256], dbpath[256], url[300], path[300];
+	struct bench_collector c;
+	char name[64];
 	sqlite3 *db = NULL;
 	double t0, t1, c0, c1;
 	long long got = 0;
 	long queued;
 	pid_t pid;
 
-	snprintf(sock, sizeof(sock), "%s/c.sock", dir);
-	snprintf(dbpath, sizeof(dbpath), "%s/d%ld.db", dir, domains);
-	snprintf(url, sizeof(url), "sqlite:%s", dbpath);
-	pid = start_collector(sock, url);
-	for (int i = 0; i < 200 && access(sock, F_OK) != 0; i++)
-		usleep(10000);
-	usleep(200000);         /* schema created, loop running */
+	snprintf(name, sizeof(name), "d%ld", domains);
+	if (bench_collector_start(&c, dir, name, 0) < 0) {
+		fprintf(stderr, "bench_collectd_drain: the collector did not start\n");
+		return -1;
+	}
+	pid = c.pid;
 	kill(pid, SIGSTOP);
-	queued = fill(sock, n, domains);
-	if (sqlite3_open(dbpath, &db) != SQLITE_OK) {
+	queued = fill(c.sock, n, domains);
+	if (sqlite3_open(c.dbpath, &db) != SQLITE_OK) {
 		kill(pid, SIGKILL);
 		return -1;
 	}
@@ -197,11 +148,7 @@ drain(const char *dir, long n, long domains)
 	       "%9.0f results/s; collector CPU %.2f s, %9.0f results per CPU second%s\n",
 	       domains, got, t1 - t0, (double)got / (t1 - t0), c1 - c0,
 	       c1 > c0 ? (double)got / (c1 - c0) : 0.0, got == n ? "" : " INCOMPLETE");
-	for (const char *sfx = ""; sfx != NULL;
-	     sfx = *sfx == '\0' ? "-wal" : strcmp(sfx, "-wal") == 0 ? "-shm" : NULL) {
-		snprintf(path, sizeof(path), "%s%s", dbpath, sfx);
-		unlink(path);
-	}
+	bench_db_unlink(c.dbpath);
 	return 0;
 }
 
@@ -210,7 +157,7 @@ main(int argc, char **argv)
 {
 	const char *env = getenv("BENCH_COLLECTD_N");
 	long n = env != NULL ? strtol(env, NULL, 10) : 200000;
-	long old = qlen_read();
+	long old = collect_socket_qlen();
 	char dir[] = "/tmp/bench_collectd_drain.XXXXXX";
 
 	if (n <= 0)
@@ -224,7 +171,7 @@ main(int argc, char **argv)
 		qlen_write(old);
 		return 1;
 	}
-	pin(1);
+	bench_pin(1);
 	if (argc > 1) {
 		for (int i = 1; i < argc; i++)
 			drain(dir, n, strtol(argv[i], NULL, 10));
