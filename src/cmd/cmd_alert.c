@@ -39,7 +39,7 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-"usage: tlsrpt alert --to ADDR [--from ADDR] (--smtp URL | --sendmail CMD | --dry-run)\n"
+"usage: tlsrpt alert --to ADDR... [--from ADDR] (--smtp URL | --sendmail CMD | --dry-run)\n"
 "                    [--db URL] [--threshold-rate 0.01] [--min-failures N]\n"
 "                    [--since WHEN] [--until WHEN] [--domain D] [--renotify-days N]\n"
 "                    [--digest weekly [--force]] [--cacert FILE] [--require-tls]\n"
@@ -54,6 +54,9 @@ usage(FILE *f)
 "days instead (at most once in 6 days unless --force).  WHEN: YYYY-MM-DD,\n"
 "Unix seconds or Nd (N days ago).  SMTP AUTH: TLSRPT_SMTP_USER and\n"
 "TLSRPT_SMTP_PASSWORD in the environment.  --dry-run prints the mail.\n"
+"--to may be repeated or hold a list (\"a@x, b@y\"): one mail to all of them in\n"
+"one SMTP transaction; if the server refuses some, the others get it, it counts\n"
+"as sent and each refusal is a warning.\n"
 "Options not given come from tlsrpt.conf (alert_*; --config FILE).\n");
 }
 
@@ -87,13 +90,17 @@ parse_when(const char *s, int64_t now, int64_t *out)
 	return 0;
 }
 
-/* Hands the composed mail to the configured channel (report/deliver_*.c,
- * one SMTP transaction per recipient), or prints it. */
+/* Hands the composed mail to the configured channel (report/deliver_*.c),
+ * or prints it.  Every recipient is in one SMTP transaction (or one
+ * sendmail run, which takes them from To:), so a failure leaves none of
+ * them mailed twice by the retry.  When the server refuses some recipients
+ * but takes the mail for others, the mail counts as sent (else the others
+ * would get it again at every run) and each refusal is a warning. */
 static int
 deliver(const struct opts *o, const char *subject, const char *body, int64_t now,
 	struct err *err)
 {
-	struct strlist from = { 0 }, rcpts = { 0 };
+	struct strlist from = { 0 }, rcpts = { 0 }, refused = { 0 };
 	struct smtp_options smtp;
 	char *msg;
 	size_t len = 0, i;
@@ -115,13 +122,16 @@ deliver(const struct opts *o, const char *subject, const char *body, int64_t now
 		smtp.password = getenv("TLSRPT_SMTP_PASSWORD");
 		smtp.cacert = o->cacert;
 		smtp.require_tls = o->require_tls;
-		rc = 0;
-		for (i = 0; i < rcpts.n && rc == 0; i++)
-			if (deliver_smtp(&smtp, from.v[0], rcpts.v[i], msg, len, err) != DELIVER_OK)
-				rc = -1;
+		if (deliver_smtp_many(&smtp, from.v[0], &rcpts, msg, len, &refused, err) == DELIVER_OK)
+			rc = 0;
+		for (i = 0; i < refused.n; i++)
+			log_warn("alert: the SMTP server refused recipient %s; the mail went to "
+				 "the other recipient(s) and counts as sent, so it is not "
+				 "retried for this one", refused.v[i]);
 	}
 	strlist_clear(&from);
 	strlist_clear(&rcpts);
+	strlist_clear(&refused);
 	free(msg);
 	return rc;
 }
@@ -238,7 +248,7 @@ cmd_alert(int argc, char **argv)
 	struct store *st = NULL;
 	struct err err;
 	const char *since = NULL, *until = NULL;
-	char *end = NULL;
+	char *end = NULL, *to_cli = NULL, *tmp;  /* to_cli: the --to options, owned */
 	long long days = -1;    /* -1: alert_renotify */
 	int c, verbose = 0, rc;
 
@@ -267,7 +277,11 @@ cmd_alert(int argc, char **argv)
 		case 's': since = optarg; break;
 		case 'u': until = optarg; break;
 		case 'D': o.domain = optarg; break;
-		case 't': o.to = optarg; break;
+		case 't':       /* repeated: one list; it replaces alert_to */
+			tmp = to_cli == NULL ? xstrdup(optarg) : xasprintf("%s, %s", to_cli, optarg);
+			free(to_cli);
+			o.to = to_cli = tmp;
+			break;
 		case 'f': o.from = optarg; break;
 		case 'S': o.smtp = optarg; break;
 		case 'M': o.sendmail = optarg; break;
@@ -339,6 +353,7 @@ bad:
 	usage(stderr);
 	rc = EXIT_USAGE;
 out:
+	free(to_cli);
 	config_free(&conf);
 	return rc;
 }

@@ -82,7 +82,7 @@ const struct config_param config_params[] = {
 
 	/* tlsrpt alert */
 	{ "alert_to", CONFIG_STRING, "", 0, 0,
-	  "who gets failure alerts and digests (--to)" },
+	  "who gets failure alerts and digests, an address list (--to)" },
 	{ "alert_from", CONFIG_STRING, "tlsrpt@localhost", 0, 0,
 	  "From: address of alert mail (--from)" },
 	{ "alert_smtp_url", CONFIG_STRING, "", 0, 0,

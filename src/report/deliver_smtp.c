@@ -1,5 +1,8 @@
 /*
- * deliver_smtp: libcurl SMTP upload of one message (see deliver_smtp.h).
+ * deliver_smtp: libcurl SMTP upload of one message, in one transaction to
+ * one or several recipients (see deliver_smtp.h).  Which recipients a
+ * server refused is read from libcurl's protocol trace (smtp_rcpt_log.h):
+ * libcurl has no other way to tell.
  */
 #include "report/deliver_smtp.h"
 
@@ -7,7 +10,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "report/smtp_rcpt_log.h"
 #include "util/xalloc.h"
+
+/* curl 8.2 fixed the option's spelling; 7.69 to 8.1 know only this one. */
+#if LIBCURL_VERSION_NUM >= 0x080200
+#define RCPT_ALLOWFAILS CURLOPT_MAIL_RCPT_ALLOWFAILS
+#else
+#define RCPT_ALLOWFAILS CURLOPT_MAIL_RCPT_ALLLOWFAILS
+#endif
 
 struct upload {
 	const char *p;
@@ -26,6 +37,17 @@ read_cb(char *dst, size_t size, size_t n, void *ctx)
 	return k;
 }
 
+/* libcurl's trace (CURLOPT_VERBOSE): commands and replies go to the log;
+ * nothing is printed. */
+static int
+trace_cb(CURL *h, curl_infotype type, char *data, size_t size, void *ctx)
+{
+	(void)h;
+	if (type == CURLINFO_HEADER_OUT || type == CURLINFO_HEADER_IN)
+		smtp_rcpt_log_feed(ctx, type == CURLINFO_HEADER_OUT, data, size);
+	return 0;
+}
+
 /* The URL with the EHLO name as its path (curl takes the EHLO name from
  * the path).  Returns a new string. */
 static char *
@@ -39,17 +61,55 @@ url_with_helo(const char *url, const char *helo)
 	return xasprintf("%s/%s", url, helo);
 }
 
+/* The elements of l joined by sep.  New string. */
+static char *
+join(const struct strlist *l, const char *sep)
+{
+	char *s = xstrdup(""), *t;
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		t = xasprintf("%s%s%s", s, i > 0 ? sep : "", l->v[i]);
+		free(s);
+		s = t;
+	}
+	return s;
+}
+
+/* Appends "ADDRESS: REPLY" to out for each recipient of rcpts that the
+ * trace does not show accepted (2xx to its RCPT TO). */
+static void
+find_refused(const struct strlist *rcpts, const struct smtp_rcpt_log *log,
+	     struct strlist *out)
+{
+	const char *reply;
+	size_t i;
+
+	for (i = 0; i < rcpts->n; i++) {
+		reply = i < log->reply.n ? log->reply.v[i] : NULL;
+		if (reply != NULL && smtp_rcpt_log_accepted(reply))
+			continue;
+		strlist_addf(out, "%s: %s", rcpts->v[i],
+			     reply == NULL ? "no reply seen in libcurl's trace, may be refused" :
+			     reply[0] != '\0' ? reply : "no reply");
+	}
+}
+
 enum deliver_result
-deliver_smtp(const struct smtp_options *o, const char *mail_from, const char *rcpt,
-	     const char *msg, size_t len, struct err *err)
+deliver_smtp_many(const struct smtp_options *o, const char *mail_from,
+		  const struct strlist *rcpts, const char *msg, size_t len,
+		  struct strlist *refused_out, struct err *err)
 {
 	CURL *h;
-	struct curl_slist *rcpts = NULL;
+	struct curl_slist *list = NULL;
+	struct smtp_rcpt_log log = { 0 };
 	struct upload up = { msg, len };
 	char cerr[CURL_ERROR_SIZE] = "";
-	char *url, *from = xasprintf("<%s>", mail_from);
+	char *url, *from = xasprintf("<%s>", mail_from), *what = NULL;
+	struct strlist refused = { 0 };
 	long code = 0;
 	CURLcode rc;
+	size_t i;
 	enum deliver_result ret = DELIVER_TEMPFAIL;
 
 	url = url_with_helo(o->url, o->helo);
@@ -57,11 +117,18 @@ deliver_smtp(const struct smtp_options *o, const char *mail_from, const char *rc
 		err_set(err, "smtp %s: curl_easy_init failed", o->url);
 		goto out;
 	}
-	rcpts = curl_slist_append(rcpts, rcpt);
+	for (i = 0; i < rcpts->n; i++)
+		list = curl_slist_append(list, rcpts->v[i]);
 	curl_easy_setopt(h, CURLOPT_URL, url);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
 	curl_easy_setopt(h, CURLOPT_MAIL_FROM, from);
-	curl_easy_setopt(h, CURLOPT_MAIL_RCPT, rcpts);
+	curl_easy_setopt(h, CURLOPT_MAIL_RCPT, list);
+	if (rcpts->n > 1) {
+		curl_easy_setopt(h, RCPT_ALLOWFAILS, 1L);
+		curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, trace_cb);
+		curl_easy_setopt(h, CURLOPT_DEBUGDATA, &log);
+		curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);
+	}
 	curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
 	curl_easy_setopt(h, CURLOPT_READFUNCTION, read_cb);
 	curl_easy_setopt(h, CURLOPT_READDATA, &up);
@@ -83,19 +150,45 @@ deliver_smtp(const struct smtp_options *o, const char *mail_from, const char *rc
 	}
 	rc = curl_easy_perform(h);
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+	if (rcpts->n > 1)
+		find_refused(rcpts, &log, &refused);
 	if (rc != CURLE_OK) {
-		err_set(err, "smtp %s: to %s: %s%s", o->url, rcpt,
-			cerr[0] ? cerr : curl_easy_strerror(rc),
-			code >= 500 && code < 600 ? " (permanent)" : "");
+		if (rcpts->n > 1 && refused.n == rcpts->n && log.reply.n == rcpts->n) {
+			what = join(&refused, "; ");
+			err_set(err, "smtp %s: every recipient refused: %s", o->url, what);
+		} else {
+			what = join(rcpts, ", ");
+			err_set(err, "smtp %s: to %s: %s%s", o->url, what,
+				cerr[0] ? cerr : curl_easy_strerror(rc),
+				code >= 500 && code < 600 ? " (permanent)" : "");
+		}
 		ret = code >= 500 && code < 600 ? DELIVER_PERMFAIL : DELIVER_TEMPFAIL;
 		goto out;
 	}
+	for (i = 0; i < refused.n && refused_out != NULL; i++)
+		strlist_add(refused_out, refused.v[i]);
 	ret = DELIVER_OK;
 out:
-	curl_slist_free_all(rcpts);
+	curl_slist_free_all(list);
 	if (h)
 		curl_easy_cleanup(h);
+	smtp_rcpt_log_clear(&log);
+	strlist_clear(&refused);
+	free(what);
 	free(url);
 	free(from);
+	return ret;
+}
+
+enum deliver_result
+deliver_smtp(const struct smtp_options *o, const char *mail_from, const char *rcpt,
+	     const char *msg, size_t len, struct err *err)
+{
+	struct strlist one = { 0 };
+	enum deliver_result ret;
+
+	strlist_add(&one, rcpt);
+	ret = deliver_smtp_many(o, mail_from, &one, msg, len, NULL, err);
+	strlist_clear(&one);
 	return ret;
 }

@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 
+#include "model/strlist.h"
 #include "report/deliver.h"
 #include "util/err.h"
 
@@ -29,5 +30,26 @@ struct smtp_options {
  * DELIVER_TEMPFAIL; err says why. */
 enum deliver_result deliver_smtp(const struct smtp_options *o, const char *mail_from,
 				 const char *rcpt, const char *msg, size_t len, struct err *err);
+
+/* Sends msg[0..len) from mail_from to every address in rcpts (at least
+ * one) in ONE SMTP transaction: one MAIL FROM, one RCPT TO per address,
+ * one DATA, so that each recipient gets the message once.  With one
+ * address this is deliver_smtp().  With more, a recipient the server
+ * refuses (4xx or 5xx to its RCPT TO) is skipped and the message goes to
+ * the others (CURLOPT_MAIL_RCPT_ALLOWFAILS).
+ * Returns DELIVER_OK when the server took the message for at least one
+ * recipient; then each refused recipient is appended to refused_out as
+ * "ADDRESS: REPLY", the reply as the server gave it ("550 5.1.1 No such
+ * user"), in the order of rcpts; the list owns the strings (strlist_clear()).
+ * The replies come from libcurl's protocol trace (smtp_rcpt_log.h); a
+ * recipient whose reply the trace lacks is listed too, as "may be refused".
+ * refused_out may be NULL when the caller does not want the list.
+ * Otherwise (every recipient refused, MAIL FROM or DATA refused, no
+ * connection...) returns DELIVER_PERMFAIL when the last reply was 5xx, else
+ * DELIVER_TEMPFAIL, leaves refused_out alone and says why in err (with the
+ * reply to each recipient when all were refused). */
+enum deliver_result deliver_smtp_many(const struct smtp_options *o, const char *mail_from,
+				      const struct strlist *rcpts, const char *msg, size_t len,
+				      struct strlist *refused_out, struct err *err);
 
 #endif

@@ -4,7 +4,8 @@
 # endpoint), then one alert mail carries each failure with its fix; a second
 # run sends nothing; a new kind of failure gives one more mail with only that
 # kind; a failed delivery remembers nothing; the weekly digest goes through
-# a sendmail command.
+# a sendmail command.  Several --to: one SMTP transaction to all of them; a
+# recipient the server refuses does not make the others get duplicates.
 . "$(dirname "$0")/tap.sh"
 dir=$(mktemp -d /tmp/tlsrpt-alert.XXXXXX)
 pid=""
@@ -112,4 +113,56 @@ out=$("$TLSRPT" alert --db "$db" --since 2000-01-01 --to a@example.test --digest
 	fail "digest twice" "rc=$rc" "$out"
 "$TLSRPT" alert --to x@example.test > /dev/null 2>&1
 [ $? = 2 ] && ok "no --smtp/--sendmail: usage error (2)" || fail "usage exit code"
+
+# ---- several recipients -------------------------------------------------
+# rcpts: the envelope recipients of the newest stored mail, comma-separated
+rcpts() {
+	/usr/bin/python3 -c 'import json, sys; print(",".join(json.load(open(sys.argv[1]))["rcpt_tos"]))' \
+		"$(ls "$SMTP_MAILDIR"/*.json | tail -n 1)"
+}
+db=sqlite:$dir/db2.sqlite
+check "reports load into a second store" load "$corpus/sebastka+tlsrpt/synthetic-failures.json"
+n0=$(count)
+out=$(alert --to ops@example.test 2>&1); rc=$?
+n=$(count)
+if [ "$rc" = 0 ] && [ -z "$out" ] && [ "$n" = $((n0 + 1)) ]; then ok "two --to: exit 0, quiet, one message stored"
+else fail "two --to: one message" "rc=$rc mails=$n (before $n0)" "$out"; fi
+[ "$(rcpts)" = "postmaster@example.test,ops@example.test" ] &&
+	ok "two --to: one transaction, RCPT TO for both" || fail "two --to: envelope" "$(rcpts)"
+body "$n" | grep -q '^To: Postmaster <postmaster@example.test>, ops@example.test$' &&
+	ok "two --to: the To: header names both" || fail "two --to: To:" "$(body "$n" | sed -n 2p)"
+out=$(alert --to ops@example.test -v 2>&1); rc=$?
+[ "$rc" = 0 ] && [ "$(count)" = "$n" ] && echo "$out" | grep -q 'no new failures' &&
+	ok "two --to: second run sends nothing" || fail "two --to: second run" "rc=$rc mails=$(count)" "$out"
+
+db=sqlite:$dir/db3.sqlite
+check "reports load into a third store" load "$corpus/sebastka+tlsrpt/synthetic-failures.json"
+n0=$(count)
+out=$("$TLSRPT" alert --db "$db" --since 2000-01-01 --to reject-a@example.test \
+	--to reject-b@example.test --from tlsrpt@example.test --smtp "smtp://localhost:$SMTP_PORT" \
+	--cacert "$SMTP_CA" 2>&1); rc=$?
+[ "$rc" = 3 ] && [ "$(count)" = "$n0" ] &&
+	echo "$out" | grep -q 'every recipient refused: reject-a@example.test: 550 5.1.1 .*; reject-b@example.test: 550 5.1.1 ' &&
+	ok "every recipient refused: exit 3, no mail, each refusal named" ||
+	fail "every recipient refused" "rc=$rc mails=$(count)" "$out"
+out=$(alert --to reject-me@example.test 2>&1); rc=$?
+n=$(count)
+if [ "$rc" = 0 ] && [ "$n" = $((n0 + 1)) ] && [ "$(rcpts)" = "postmaster@example.test" ]; then
+	ok "one of two refused: exit 0, the mail went to the other (nothing was remembered before)"
+else fail "one of two refused: delivered" "rc=$rc mails=$n (before $n0) rcpts=$(rcpts)" "$out"; fi
+echo "$out" | grep -q '^tlsrpt: .*refused recipient reject-me@example.test: 550 5.1.1 Rejected by sink' &&
+	[ "$(echo "$out" | wc -l)" = 1 ] && ! echo "$out" | grep -q 'postmaster@' &&
+	ok "one of two refused: one warning naming the refused address and the reply" ||
+	fail "one of two refused: warning" "$out"
+out=$(alert --to reject-me@example.test -v 2>&1); rc=$?
+[ "$rc" = 0 ] && [ "$(count)" = "$n" ] && echo "$out" | grep -q 'no new failures' &&
+	ok "one of two refused: second run sends nothing (remembered as sent)" ||
+	fail "one of two refused: second run" "rc=$rc mails=$(count)" "$out"
+
+out=$("$TLSRPT" alert --db "$db" --since 2000-01-01 --to a@example.test --to b@example.test \
+	--digest weekly --sendmail "echo run >> '$dir/runs'; cat > '$dir/digest3.eml'" 2>&1); rc=$?
+[ "$rc" = 0 ] && [ "$(cat "$dir/runs")" = run ] &&
+	grep -q '^To: a@example.test, b@example.test' "$dir/digest3.eml" &&
+	ok "two --to with --sendmail: one run, To: names both (for sendmail -t)" ||
+	fail "two --to with --sendmail" "rc=$rc runs=$(cat "$dir/runs" 2>/dev/null)" "$out"
 tap_done
