@@ -6,7 +6,8 @@
 . "$(dirname "$0")/tap.sh"
 dir=$(mktemp -d /tmp/tlsrpt-fetch-imap.XXXXXX)
 chmod o+x "$dir"
-trap 'sh "$COMPONENTS/imap.sh" stop "$dir/imap" >/dev/null 2>&1; rm -rf "$dir"' EXIT
+# imap.sh is bash (set -o pipefail): under sh its stop did nothing and dovecot outlived the test
+trap 'bash "$COMPONENTS/imap.sh" stop "$dir/imap" >/dev/null 2>&1; rm -rf "$dir"' EXIT
 corpus="$TLSRPT_SRC/tests/corpus"
 
 # Every corpus mail that holds a report (all .eml but the negative one).
