@@ -40,8 +40,9 @@ n_seen=$(echo "$flags" | grep -c 'Seen')
 [ "$n_seen" = 2 ] && ok "fetch_imap_seen = yes flagged both stored messages \\Seen" ||
 	fail "fetch_imap_seen" "$flags"
 out=$(env TLSRPT_CONFIG="$dir/tlsrpt.conf" "$TLSRPT" fetch imap 2>&1)
-case "$out" in *"fetched 0 messages"*) ok "TLSRPT_CONFIG: second fetch finds nothing new" ;;
-*) fail "second fetch through TLSRPT_CONFIG" "$out" ;; esac
+rc=$?
+case "$rc:$out" in 0:*"fetched 0 messages"*) ok "TLSRPT_CONFIG: second fetch finds nothing new" ;;
+*) fail "second fetch through TLSRPT_CONFIG" "rc=$rc, want 0" "$out" ;; esac
 out=$("$TLSRPT" fetch --config "$dir/tlsrpt.conf" imap --cacert /etc/ssl/certs/ca-certificates.crt 2>&1)
 rc=$?
 case "$out" in *certificate*|*SSL*|*TLS*) ;; *) rc="$rc, no certificate error" ;; esac

@@ -6,7 +6,8 @@
 . "$(dirname "$0")/tap.sh"
 dir=$(mktemp -d /tmp/tlsrpt-fetch-imap.XXXXXX)
 chmod o+x "$dir"
-trap 'sh "$COMPONENTS/imap.sh" stop "$dir/imap" >/dev/null 2>&1; rm -rf "$dir"' EXIT
+# imap.sh is bash (set -o pipefail): under sh its stop did nothing and dovecot outlived the test
+trap 'bash "$COMPONENTS/imap.sh" stop "$dir/imap" >/dev/null 2>&1; rm -rf "$dir"' EXIT
 corpus="$TLSRPT_SRC/tests/corpus"
 
 # Every corpus mail that holds a report (all .eml but the negative one).
@@ -54,22 +55,23 @@ if echo "$flags" | grep -q 'Seen' || [ "$nflags" != $((n_reports + 1)) ]; then
 	fail "fetching sets no \\Seen" "$nflags FETCH answers" "$flags"
 else ok "fetching sets no \\Seen flag ($nflags messages looked at)"; fi
 
-out=$("$TLSRPT" fetch --db "$db" imap "$url" --user "$IMAP_USER" --cacert "$IMAP_CA" 2>&1)
-if [ $? = 0 ] && echo "$out" | grep -qx 'fetched 0 messages: 0 stored, 0 duplicates, 0 errors'; then
+out=$("$TLSRPT" fetch --db "$db" imap "$url" --user "$IMAP_USER" --cacert "$IMAP_CA" 2>&1); rc=$?
+if [ "$rc" = 0 ] && echo "$out" | grep -qx 'fetched 0 messages: 0 stored, 0 duplicates, 0 errors'; then
 	ok "second fetch finds nothing new"
 else
-	fail "second fetch finds nothing new" "$out"
+	fail "second fetch finds nothing new" "rc=$rc, want 0" "$out"
 fi
 
 # New mail after the first run: only it is fetched; --move-to moves it.
 bash "$COMPONENTS/imap.sh" sample late.test 77 > "$dir/late.eml"
-bash "$COMPONENTS/imap.sh" add "$dir/imap" tls "$dir/late.eml" >/dev/null
+bash "$COMPONENTS/imap.sh" add "$dir/imap" tls "$dir/late.eml" >/dev/null 2>"$dir/add-late.err" ||
+	fail "late mail added to the mailbox" "$(cat "$dir/add-late.err")"
 out=$("$TLSRPT" fetch --db "$db" imap "imap://localhost:$IMAP_PORT/INBOX" --user "$IMAP_USER" \
-	--cacert "$IMAP_CA" --move-to Processed 2>&1)
-if [ $? = 0 ] && echo "$out" | grep -qx 'fetched 1 messages: 1 stored, 0 duplicates, 0 errors'; then
+	--cacert "$IMAP_CA" --move-to Processed 2>&1); rc=$?
+if [ "$rc" = 0 ] && echo "$out" | grep -qx 'fetched 1 messages: 1 stored, 0 duplicates, 0 errors'; then
 	ok "STARTTLS fetch of new mail stores only it"
 else
-	fail "STARTTLS fetch of new mail stores only it" "$out"
+	fail "STARTTLS fetch of new mail stores only it" "rc=$rc, want 0" "$out"
 fi
 moved=$(curl -sS --cacert "$IMAP_CA" -u "$IMAP_USER:$IMAP_PASS" "$url/Processed" \
 	-X 'SEARCH HEADER TLS-Report-Domain late.test' 2>&1)
@@ -97,9 +99,9 @@ if [ "$rc" = 3 ]; then ok "wrong password refused (exit 3)"; else fail "wrong pa
 
 printf '%s\n' "$IMAP_PASS" > "$dir/pw"
 out=$(env -u TLSRPT_IMAP_PASSWORD "$TLSRPT" fetch --db "sqlite:$dir/pwfile.db" imap "$url" \
-	--user "$IMAP_USER" --password-file "$dir/pw" --cacert "$IMAP_CA" 2>&1)
-if [ $? = 0 ] && echo "$out" | grep -q '^fetched [1-9]'; then ok "--password-file works"
-else fail "--password-file works" "$out"; fi
+	--user "$IMAP_USER" --password-file "$dir/pw" --cacert "$IMAP_CA" 2>&1); rc=$?
+if [ "$rc" = 0 ] && echo "$out" | grep -q '^fetched [1-9]'; then ok "--password-file works"
+else fail "--password-file works" "rc=$rc, want 0" "$out"; fi
 
 out=$(env -u TLSRPT_IMAP_PASSWORD "$TLSRPT" fetch --db "sqlite:$dir/other.db" imap "$url" \
 	--user "$IMAP_USER" --cacert "$IMAP_CA" 2>&1)
@@ -107,9 +109,9 @@ rc=$?
 if [ "$rc" = 3 ] && echo "$out" | grep -q 'TLSRPT_IMAP_PASSWORD'; then ok "no password: clear error"
 else fail "no password: clear error" "rc=$rc" "$out"; fi
 
-out=$("$TLSRPT" fetch --db "sqlite:$dir/other.db" imap "http://localhost:$IMAP_PORT" --user x 2>&1)
-if [ $? = 3 ] && echo "$out" | grep -q 'imaps://'; then ok "non-IMAP URL refused"
-else fail "non-IMAP URL refused" "$out"; fi
+out=$("$TLSRPT" fetch --db "sqlite:$dir/other.db" imap "http://localhost:$IMAP_PORT" --user x 2>&1); rc=$?
+if [ "$rc" = 3 ] && echo "$out" | grep -q 'imaps://'; then ok "non-IMAP URL refused"
+else fail "non-IMAP URL refused" "rc=$rc, want 3" "$out"; fi
 
 # A report mail over the 10 MiB input limit: refused with the limit named,
 # skipped for good (the next run does not fetch it again), exit 1.
@@ -117,16 +119,17 @@ bash "$COMPONENTS/imap.sh" sample huge.test 78 | sed '/^--=_tlsrpt_boundary_78--
 { printf -- '--=_tlsrpt_boundary_78\nContent-Type: text/plain\n\n'
   head -c 8000000 /dev/zero | base64
   echo '--=_tlsrpt_boundary_78--'; } >> "$dir/huge.eml"
-bash "$COMPONENTS/imap.sh" add "$dir/imap" tls "$dir/huge.eml" >/dev/null
+bash "$COMPONENTS/imap.sh" add "$dir/imap" tls "$dir/huge.eml" >/dev/null 2>"$dir/add-huge.err" ||
+	fail "oversized mail added to the mailbox" "$(cat "$dir/add-huge.err")"
 out=$("$TLSRPT" fetch --db "$db" imap "$url" --user "$IMAP_USER" --cacert "$IMAP_CA" 2>&1)
 rc=$?
 if [ "$rc" = 1 ] && echo "$out" | grep -q 'larger than the 10485760 bytes limit' &&
    echo "$out" | grep -qx 'fetched 1 messages: 0 stored, 0 duplicates, 1 errors'; then
 	ok "message over the size limit: refused with the limit named (exit 1)"
 else fail "message over the size limit" "rc=$rc" "$out"; fi
-out=$("$TLSRPT" fetch --db "$db" imap "$url" --user "$IMAP_USER" --cacert "$IMAP_CA" 2>&1)
-if [ $? = 0 ] && echo "$out" | grep -qx 'fetched 0 messages: 0 stored, 0 duplicates, 0 errors'; then
+out=$("$TLSRPT" fetch --db "$db" imap "$url" --user "$IMAP_USER" --cacert "$IMAP_CA" 2>&1); rc=$?
+if [ "$rc" = 0 ] && echo "$out" | grep -qx 'fetched 0 messages: 0 stored, 0 duplicates, 0 errors'; then
 	ok "the oversized message is skipped for good, not fetched on every run"
-else fail "oversized message skipped for good" "$out"; fi
+else fail "oversized message skipped for good" "rc=$rc, want 0" "$out"; fi
 
 tap_done

@@ -36,19 +36,20 @@ fi
 if echo "$out" | grep -q 'no TLSRPT report found in message'; then ok "the cron mail is named as not a report"
 else fail "the cron mail is named as not a report" "$out"; fi
 
-out2=$("$TLSRPT" fetch --db "sqlite:$dir/a.db" maildir "$dir/Maildir" 2>&1)
-if [ "$(field "$out2" 2)" = 0 ] && [ "$(field "$out2" 3)" = $((stored + dups)) ]; then
+# exit 1: the cron mail is read and refused again
+out2=$("$TLSRPT" fetch --db "sqlite:$dir/a.db" maildir "$dir/Maildir" 2>&1); rc=$?
+if [ "$rc" = 1 ] && [ "$(field "$out2" 2)" = 0 ] && [ "$(field "$out2" 3)" = $((stored + dups)) ]; then
 	ok "maildir again: only duplicates"
 else
-	fail "maildir again: only duplicates" "$out2"
+	fail "maildir again: only duplicates" "rc=$rc, want 1" "$out2"
 fi
 
-out3=$("$TLSRPT" fetch --db "sqlite:$dir/b.db" mbox "$dir/mbox" 2>&1)
-if [ "$(field "$out3" 1)" = "$n" ] && [ "$(field "$out3" 2)" = "$stored" ] &&
+out3=$("$TLSRPT" fetch --db "sqlite:$dir/b.db" mbox "$dir/mbox" 2>&1); rc=$?
+if [ "$rc" = 1 ] && [ "$(field "$out3" 1)" = "$n" ] && [ "$(field "$out3" 2)" = "$stored" ] &&
    [ "$(field "$out3" 4)" = 1 ]; then
 	ok "mbox: the same $stored reports as the maildir"
 else
-	fail "mbox: the same reports as the maildir" "want $stored stored" "$out3"
+	fail "mbox: the same reports as the maildir" "rc=$rc, want 1; want $stored stored" "$out3"
 fi
 
 out4=$("$TLSRPT" fetch --db "sqlite:$dir/c.db" dir "$corpus/cry-inc+dmarc-report-viewer" 2>&1); rc=$?
@@ -63,5 +64,5 @@ if [ "$rc" = 3 ] && echo "$out5" | grep -q 'not a Maildir'; then ok "missing mai
 else fail "missing maildir: exit 3, clear error" "rc=$rc" "$out5"; fi
 
 out6=$("$TLSRPT" fetch --db "sqlite:$dir/c.db" pop3 x 2>&1); rc=$?
-if [ "$rc" = 2 ]; then ok "unknown source: usage error"; else fail "unknown source: usage error" "$out6"; fi
+if [ "$rc" = 2 ]; then ok "unknown source: usage error"; else fail "unknown source: usage error" "rc=$rc, want 2" "$out6"; fi
 tap_done

@@ -6,7 +6,8 @@
 # Checks: DKIM verifies with python3-dkim, the attachment gunzips to JSON
 # whose every field matches the stored results, the HTTPS POST is gzip JSON
 # with the right content type, record rules (none / two / invalid / SERVFAIL),
-# retries, suppression, nothing sent twice, reportd on a simulated clock.
+# retries, suppression, nothing sent twice, reportd on a simulated clock;
+# every run's exit status is checked against the exact code it must give.
 . "$(dirname "$0")/tap.sh"
 set -u
 PY=/usr/bin/python3
@@ -100,6 +101,12 @@ mails() { ls "$SMTP_DIR_MAIL"/*.eml 2>/dev/null | wc -l; }
 posts() { ls "$HTTPS_OUT"/*.body 2>/dev/null | wc -l; }
 sql() { sqlite3 "$T/store.db" "$1"; }
 SMTP_DIR_MAIL="$T/smtp-sink/mail"
+# stats FILE: the -v summary line "tlsrpt send: N reports: …" of a run that
+# got to its end (stderr in FILE); empty if the run stopped before
+stats() { grep '^tlsrpt send: [0-9]* reports: ' "$1"; }
+# no_errors FILE: reportd logged no error (a failed pass is logged, then
+# retried, and reportd still exits 0 at --stop-at)
+no_errors() { ! grep -q '^tlsrpt reportd: error: ' "$1"; }
 
 # ---- first run -----------------------------------------------------------
 check "suppress mailto:supp@example.test until 2026-12-01" \
@@ -129,8 +136,12 @@ for f in "$T"/to-*.eml; do
 done
 f="$T/to-tls-reports@example.test.eml"
 sed 's/mail.example.test/evil.example.test/' "$f" > "$T/tampered.eml"
-if sh "$C/dkim.sh" verify "$DNS_PORT" < "$T/tampered.eml" >/dev/null 2>&1; then
-	fail "tampered mail fails DKIM"; else ok "tampered mail fails DKIM"; fi
+# dkim.sh is bash (set -o pipefail): under sh it fails before verifying
+# anything.  Strict, as above: the same check that passes the original mail.
+DKIM_TLSRPT=strict bash "$C/dkim.sh" verify "$DNS_PORT" < "$T/tampered.eml" > "$T/tampered.out" 2>&1
+rc=$?
+! cmp -s "$f" "$T/tampered.eml" && [ "$rc" = 1 ] && grep -q '^dkim=fail (1 signature(s))' "$T/tampered.out" &&
+	ok "tampered mail fails DKIM" || fail "tampered mail fails DKIM" "rc=$rc, want 1" "$(cat "$T/tampered.out")"
 
 # the mail's structure and the report in it, field by field
 check "mail.example.test mail: headers, attachment and every JSON field" $PY - "$f" <<'PYEOF'
@@ -225,50 +236,78 @@ st() { sql "SELECT d.state FROM outbox_deliveries d JOIN outbox_reports r USING 
 	ok "the day's results are deleted after generation" || fail "results deleted"
 
 # ---- again: nothing twice ------------------------------------------------
-send --day $D --now $((NOW + 60)) >/dev/null 2>&1
-send --now $((NOW + 60)) >/dev/null 2>&1
+# Both runs must get to the end (exit 0, the -v summary line with nothing
+# delivered), not merely leave the counts alone.
+send --day $D --now $((NOW + 60)) -v >/dev/null 2>"$T/again1.err"
+rc1=$?
+send --now $((NOW + 60)) -v >/dev/null 2>"$T/again2.err"
+rc2=$?
 sleep 0.2
-[ "$(mails)" = 3 ] && [ "$(posts)" = 3 ] && ok "running send again sends nothing twice" ||
-	fail "resend" "$(mails) mails, $(posts) posts"
+none='deliveries: 0 sent, 0 to retry, 0 failed$'
+[ "$rc1" = 0 ] && [ "$rc2" = 0 ] && stats "$T/again1.err" | grep -q "$none" &&
+	stats "$T/again2.err" | grep -q "$none" && [ "$(mails)" = 3 ] && [ "$(posts)" = 3 ] &&
+	ok "running send again sends nothing twice (both runs exit 0, nothing delivered)" ||
+	fail "resend" "$(mails) mails, $(posts) posts" "rc=$rc1 (--day), rc=$rc2; want 0, 0" \
+		"$(cat "$T/again1.err")" "$(cat "$T/again2.err")"
 
 # ---- retries -------------------------------------------------------------
-send --now $((NOW + 301)) >/dev/null 2>&1
+send --now $((NOW + 301)) -v >/dev/null 2>"$T/retry1.err"
+rc=$?
 sleep 0.2
-[ "$(posts)" = 4 ] && [ "$(st flaky.example.test)" = pending ] &&
-	ok "HTTPS retried after the backoff, still pending" || fail "retry" "$(posts) posts, $(st flaky.example.test)"
+[ "$rc" = 1 ] && stats "$T/retry1.err" | grep -q 'deliveries: 0 sent, 1 to retry, 0 failed$' &&
+	[ "$(posts)" = 4 ] && [ "$(st flaky.example.test)" = pending ] &&
+	ok "HTTPS retried after the backoff, still pending (exit 1)" ||
+	fail "retry" "rc=$rc, want 1" "$(posts) posts, $(st flaky.example.test)" "$(cat "$T/retry1.err")"
 a1=$(sql "SELECT next_try FROM outbox_deliveries d JOIN outbox_reports r USING (report_id) WHERE r.policy_domain='flaky.example.test'")
 [ "$a1" -ge $((NOW + 301 + 600)) ] && ok "second backoff is at least twice the first" || fail "backoff" "next_try=$a1"
-send --now $((NOW + 90000)) >/dev/null 2>&1
-[ "$(st flaky.example.test)" = failed ] && ok "retries stop 24 h after the first attempt" || fail "give up" "$(st flaky.example.test)"
-[ "$(sql "SELECT lookup_state FROM outbox_reports WHERE policy_domain='sf.servfail.example.test'")" = failed ] &&
-	ok "SERVFAIL lookups stop after 24 h" || fail "lookup give-up"
+send --now $((NOW + 90000)) -v >/dev/null 2>"$T/retry2.err"
+rc=$?
+[ "$rc" = 1 ] && stats "$T/retry2.err" | grep -q 'deliveries: 0 sent, 0 to retry, 1 failed$' &&
+	[ "$(st flaky.example.test)" = failed ] && ok "retries stop 24 h after the first attempt (exit 1)" ||
+	fail "give up" "rc=$rc, want 1" "$(st flaky.example.test)" "$(cat "$T/retry2.err")"
+[ "$rc" = 1 ] && grep -q 'report-id=20261121\.sf\.servfail\.example\.test\..*(dropped)$' "$T/retry2.err" &&
+	[ "$(sql "SELECT lookup_state FROM outbox_reports WHERE policy_domain='sf.servfail.example.test'")" = failed ] &&
+	ok "SERVFAIL lookups stop after 24 h" ||
+	fail "lookup give-up" "rc=$rc, want 1" "$(sql "SELECT lookup_state FROM outbox_reports WHERE policy_domain='sf.servfail.example.test'")" \
+		"$(cat "$T/retry2.err")"
 
-"$TLSRPT" send --db "$DB" --list > "$T/list.out" 2>&1
-grep -q "$(printf 'rej.example.test\tmailto:reject-me@example.test\tfailed\t1\t')" "$T/list.out" &&
+"$TLSRPT" send --db "$DB" --list > "$T/list.out" 2>"$T/list.err"
+rc=$?
+[ "$rc" = 0 ] && grep -q "$(printf 'rej.example.test\tmailto:reject-me@example.test\tfailed\t1\t')" "$T/list.out" &&
 	grep -q "$(printf 'sf.servfail.example.test\t-\tlookup-failed')" "$T/list.out" &&
-	ok "send --list shows each delivery's state" || fail "--list" "$(cat "$T/list.out")"
+	ok "send --list shows each delivery's state" || fail "--list" "rc=$rc, want 0" "$(cat "$T/list.out")" "$(cat "$T/list.err")"
 
 # ---- reportd on a simulated clock (SCHED-01) ------------------------------
 printf '2026-11-22~next.example.test~sts~next.example.test~-~-~4~0\n' | put "$DB"
 M=$(( (DAY + 2) * 86400 ))
 # shellcheck disable=SC2086
-"$TLSRPT" reportd $COMMON --jitter 600 --fake-clock $((M - 3600)) --stop-at $((M - 1)) 2>"$T/rd1.err"
+"$TLSRPT" reportd $COMMON -v --jitter 600 --fake-clock $((M - 3600)) --stop-at $((M - 1)) 2>"$T/rd1.err"
 rc=$?
-[ "$rc" = 0 ] && [ "$(mails)" = 3 ] && ok "reportd sends nothing before the day has ended" || fail "reportd early" "rc=$rc" "$(cat "$T/rd1.err")"
+# it ran to --stop-at ("stopping") and left the day's results in the store
+[ "$rc" = 0 ] && grep -q '^tlsrpt reportd: info: stopping$' "$T/rd1.err" && no_errors "$T/rd1.err" &&
+	[ "$(sql "SELECT COUNT(*) FROM result_policies WHERE day=$((DAY + 1))")" -gt 0 ] && [ "$(mails)" = 3 ] &&
+	ok "reportd sends nothing before the day has ended" || fail "reportd early" "rc=$rc, want 0" "$(mails) mails" "$(cat "$T/rd1.err")"
 # shellcheck disable=SC2086
-"$TLSRPT" reportd $COMMON --jitter 600 --fake-clock $((M - 60)) --stop-at $((M + 4 * 3600)) 2>"$T/rd2.err"
+"$TLSRPT" reportd $COMMON -v --jitter 600 --fake-clock $((M - 60)) --stop-at $((M + 4 * 3600)) 2>"$T/rd2.err"
+rc=$?
 sleep 0.2
-[ "$(mails)" = 4 ] && ok "reportd sends the day's report after 00:00 UTC + jitter" || fail "reportd" "$(mails)" "$(cat "$T/rd2.err")"
+[ "$rc" = 0 ] && grep -q ' 1 delivered, 0 to retry, 0 failed$' "$T/rd2.err" && no_errors "$T/rd2.err" &&
+	[ "$(mails)" = 4 ] && ok "reportd sends the day's report after 00:00 UTC + jitter" ||
+	fail "reportd" "rc=$rc, want 0" "$(mails) mails" "$(cat "$T/rd2.err")"
 
 # SIGTERM ends the real daemon cleanly
 # shellcheck disable=SC2086
-"$TLSRPT" reportd $COMMON 2>"$T/rd3.err" &
+"$TLSRPT" reportd $COMMON -v 2>"$T/rd3.err" &
 pid=$!
 sleep 1
+alive=$(ps -o stat= -p $pid)   # a zombie (Z) has exited already
 kill -TERM $pid
 i=0; while kill -0 $pid 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 wait $pid; rc=$?
-[ "$rc" = 0 ] && ok "reportd exits 0 on SIGTERM" || fail "reportd SIGTERM" "rc=$rc" "$(cat "$T/rd3.err")"
+case $alive in [!Z]*) alive=yes ;; *) alive="no (ps: '$alive')" ;; esac
+[ "$alive" = yes ] && [ "$rc" = 0 ] && grep -q '^tlsrpt reportd: info: stopping$' "$T/rd3.err" &&
+	ok "reportd runs until SIGTERM, then exits 0" ||
+	fail "reportd SIGTERM" "running when signalled: $alive" "rc=$rc, want 0" "$(cat "$T/rd3.err")"
 
 # ---- sendmail command and --dry-run ---------------------------------------
 DB2="sqlite:$T/store2.db"
@@ -277,9 +316,9 @@ sql2() { sqlite3 "$T/store2.db" "$1"; }
 "$TLSRPT" send --db "$DB2" --resolver 127.0.0.1@$DNS_PORT --submitter example.test \
 	--dry-run "$T/dry" --day $D --now $NOW >/dev/null 2>"$T/dry0.err"
 rc=$?
-[ "$rc" != 0 ] && grep -q "$T/dry" "$T/dry0.err" && [ "$(sql2 "SELECT COUNT(*) FROM outbox_reports")" = 0 ] &&
-	ok "--dry-run into a missing directory fails, names it, stores nothing" ||
-	fail "--dry-run missing dir" "rc=$rc" "$(cat "$T/dry0.err")"
+[ "$rc" = 3 ] && grep -q "$T/dry" "$T/dry0.err" && [ "$(sql2 "SELECT COUNT(*) FROM outbox_reports")" = 0 ] &&
+	ok "--dry-run into a missing directory fails (exit 3), names it, stores nothing" ||
+	fail "--dry-run missing dir" "rc=$rc, want 3" "$(cat "$T/dry0.err")"
 mkdir -p "$T/dry"
 "$TLSRPT" send --db "$DB2" --resolver 127.0.0.1@$DNS_PORT --submitter example.test \
 	--dry-run "$T/dry" --day $D --now $NOW >"$T/dry.out" 2>"$T/dry.err"
@@ -292,9 +331,10 @@ rc=$?
 		"results: $(sql2 'SELECT COUNT(*) FROM result_policies')"
 "$TLSRPT" send --db "$DB2" --resolver 127.0.0.1@$DNS_PORT --submitter example.test \
 	--sendmail "cat > $T/sendmail.out" --day $D --now $NOW 2>"$T/sm.err"
-grep -q '^TLS-Report-Domain: mail.example.test$' "$T/sendmail.out" 2>/dev/null &&
+rc=$?
+[ "$rc" = 0 ] && grep -q '^TLS-Report-Domain: mail.example.test$' "$T/sendmail.out" 2>/dev/null &&
 	! grep -q "$(printf '\r')" "$T/sendmail.out" && ok "sendmail command gets the mail with LF line ends" ||
-	fail "sendmail" "$(cat "$T/sm.err")"
+	fail "sendmail" "rc=$rc, want 0" "$(cat "$T/sm.err")"
 
 # ---- SMTPS with AUTH; HTTPS certificate verification (HTTP-07) ----------
 DB3="sqlite:$T/store3.db"
@@ -304,45 +344,54 @@ n0=$(mails); p0=$(posts)
 "$TLSRPT" send --db "$DB3" --resolver 127.0.0.1@$DNS_PORT --submitter example.test \
 	--smtp "smtps://127.0.0.1:$SMTPS_PORT" --smtp-user sender --smtp-password-file "$T/smtp.pw" \
 	--cacert "$HTTPS_CA" --day $D --now $NOW 2>"$T/auth.err" >/dev/null
+rc=$?
 sleep 0.2
 last=$(ls "$SMTP_DIR_MAIL"/*.json | sort | tail -n 1)
-[ "$(mails)" = $((n0 + 1)) ] && $PY -c 'import json,sys; m=json.load(open(sys.argv[1])); sys.exit(not (m["auth_user"] == "sender" and m["tls"]))' "$last" &&
-	ok "mail submitted over SMTPS with AUTH" || fail "SMTPS AUTH" "$(cat "$T/auth.err")" "$(cat "$last")"
+[ "$rc" = 0 ] && [ "$(mails)" = $((n0 + 1)) ] && $PY -c 'import json,sys; m=json.load(open(sys.argv[1])); sys.exit(not (m["auth_user"] == "sender" and m["tls"]))' "$last" &&
+	ok "mail submitted over SMTPS with AUTH" || fail "SMTPS AUTH" "rc=$rc, want 0" "$(cat "$T/auth.err")" "$(cat "$last")"
 DB4="sqlite:$T/store4.db"
 printf '2026-11-21~web.example.test~sts~web.example.test~-~-~2~0\n' | put "$DB4"
 p0=$(posts)
 "$TLSRPT" send --db "$DB4" --resolver 127.0.0.1@$DNS_PORT --submitter example.test \
 	--day $D --now $NOW >/dev/null 2>"$T/v.err"
+rc=$?
 st4=$(sqlite3 "$T/store4.db" "SELECT d.state FROM outbox_deliveries d JOIN outbox_reports r USING (report_id) WHERE r.policy_domain='web.example.test'")
-[ "$(posts)" = "$p0" ] && [ "$st4" = pending ] && grep -qi 'certificate' "$T/v.err" &&
-	ok "HTTPS certificate is verified by default (test CA not given: not delivered, kept for retry)" ||
-	fail "HTTPS verify" "state=$st4" "$(cat "$T/v.err")"
+[ "$rc" = 1 ] && [ "$(posts)" = "$p0" ] && [ "$st4" = pending ] && grep -qi 'certificate' "$T/v.err" &&
+	ok "HTTPS certificate is verified by default (test CA not given: not delivered, kept for retry, exit 1)" ||
+	fail "HTTPS verify" "rc=$rc, want 1" "state=$st4" "$(cat "$T/v.err")"
 "$TLSRPT" send --db "$DB4" --resolver 127.0.0.1@$DNS_PORT --submitter example.test \
 	--https-insecure --now $((NOW + 600)) >/dev/null 2>"$T/v2.err"
+rc=$?
 sleep 0.2
-[ "$(posts)" = $((p0 + 1)) ] && ok "--https-insecure delivers to the unverified server" ||
-	fail "--https-insecure" "$(cat "$T/v2.err")"
+st4=$(sqlite3 "$T/store4.db" "SELECT d.state FROM outbox_deliveries d JOIN outbox_reports r USING (report_id) WHERE r.policy_domain='web.example.test'")
+[ "$rc" = 0 ] && [ "$(posts)" = $((p0 + 1)) ] && [ "$st4" = sent ] && ok "--https-insecure delivers to the unverified server" ||
+	fail "--https-insecure" "rc=$rc, want 0" "state=$st4" "$(cat "$T/v2.err")"
 
 # ---- any 2xx is success; a redirect is a failure (HTTP-03, HTTP-06) -------
 DB5="sqlite:$T/store5.db"
 printf '2026-11-21~s202.example.test~sts~s202.example.test~-~-~1~0\n2026-11-21~s204.example.test~sts~s204.example.test~-~-~1~0\n2026-11-21~redir.example.test~sts~redir.example.test~-~-~1~0\n' | put "$DB5"
 "$TLSRPT" send --db "$DB5" --resolver 127.0.0.1@$DNS_PORT --submitter example.test \
 	--cacert "$HTTPS_CA" --day $D --now $NOW >/dev/null 2>"$T/s5.err"
+rc5=$?
 st5() { sqlite3 "$T/store5.db" "SELECT d.state FROM outbox_deliveries d JOIN outbox_reports r USING (report_id) WHERE r.policy_domain='$1'"; }
-[ "$(st5 s202.example.test)" = sent ] && [ "$(st5 s204.example.test)" = sent ] &&
-	ok "HTTP 202 and 204 count as delivered" || fail "2xx" "$(st5 s202.example.test) $(st5 s204.example.test)"
-[ "$(st5 redir.example.test)" = pending ] && grep -q 'redirects are not followed' "$T/s5.err" &&
-	ok "HTTP 301 is not followed and is retried" || fail "redirect" "$(st5 redir.example.test)" "$(cat "$T/s5.err")"
+# exit 1: the redirect waits for a retry
+[ "$rc5" = 1 ] && [ "$(st5 s202.example.test)" = sent ] && [ "$(st5 s204.example.test)" = sent ] &&
+	ok "HTTP 202 and 204 count as delivered" ||
+	fail "2xx" "rc=$rc5, want 1" "$(st5 s202.example.test) $(st5 s204.example.test)" "$(cat "$T/s5.err")"
+[ "$rc5" = 1 ] && [ "$(st5 redir.example.test)" = pending ] && grep -q 'redirects are not followed' "$T/s5.err" &&
+	ok "HTTP 301 is not followed and is retried (exit 1)" ||
+	fail "redirect" "rc=$rc5, want 1" "$(st5 redir.example.test)" "$(cat "$T/s5.err")"
 
 # ---- the MX host's report leaves out what already went to the same rua ---
 DB6="sqlite:$T/store6.db"
 printf '2026-11-21~samerua.example.test~tlsa~mx.hoster.example.test~3 1 1 AA~-~2~0\n2026-11-21~web.example.test~tlsa~mx.hoster.example.test~3 1 1 AA~-~5~0\n' | put "$DB6"
 "$TLSRPT" send --db "$DB6" --resolver 127.0.0.1@$DNS_PORT --submitter example.test \
 	--no-deliver --day $D --now $NOW >/dev/null 2>"$T/s6.err"
+rc=$?
 host_json=$(sqlite3 "$T/store6.db" "SELECT json FROM outbox_reports WHERE policy_domain='mx.hoster.example.test'")
-case $host_json in
-*'"total-successful-session-count":5'*) ok "MX host report counts only sessions not already reported to the same rua" ;;
-*) fail "same-rua dedup" "$host_json" "$(cat "$T/s6.err")" ;;
+case $rc:$host_json in
+0:*'"total-successful-session-count":5'*) ok "MX host report counts only sessions not already reported to the same rua" ;;
+*) fail "same-rua dedup" "rc=$rc, want 0" "$host_json" "$(cat "$T/s6.err")" ;;
 esac
 
 # ---- end to end: datagrams → tlsrpt collectd → tlsrpt send → mail --------
@@ -352,7 +401,7 @@ if "$TLSRPT" collectd --help >/dev/null 2>&1; then
 		>"$T/collectd.log" 2>&1 &
 	cpid=$!
 	i=0; while [ ! -S "$T/collectd.sock" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-	$PY - "$T/collectd.sock" <<'PYEOF'
+	$PY - "$T/collectd.sock" 2>"$T/dgram.err" <<'PYEOF'
 import socket, sys
 s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
 pol = b'"policy-type":2,"policy-domain":"mail.example.test","policy-string":["version: STSv1","mode: enforce"],"mx-host":["mx.example.test"]'
@@ -361,13 +410,16 @@ good = b'{"dpv":"1","d":"mail.example.test","policies":[{' + pol + b',"t":0,"f":
 for d in (fail, fail, fail, good):
     s.sendto(d, sys.argv[1])
 PYEOF
+	prc=$?
 	sleep 0.3
 	kill -TERM $cpid; wait $cpid
+	crc=$?
 	today=$(date -u +%F); n0=$(mails)
 	send --db "$DB7" --day "$today" --now "$(date +%s)" >/dev/null 2>"$T/e2e.err"
+	rc=$?
 	sleep 0.2
 	last=$(ls "$SMTP_DIR_MAIL"/*.eml | sort | tail -n 1)
-	if [ "$(mails)" = $((n0 + 1)) ] && $PY - "$last" <<'PYEOF'
+	if [ "$prc" = 0 ] && [ "$crc" = 0 ] && [ "$rc" = 0 ] && [ "$(mails)" = $((n0 + 1)) ] && $PY - "$last" <<'PYEOF'
 import sys, email, gzip, json
 m = email.message_from_binary_file(open(sys.argv[1], "rb"))
 r = json.loads(gzip.decompress(m.get_payload()[1].get_payload(decode=True)))
@@ -377,7 +429,8 @@ assert p["failure-details"][0]["result-type"] == "certificate-expired", p
 assert p["failure-details"][0]["failed-session-count"] == 3, p
 PYEOF
 	then ok "end to end: 4 datagrams through tlsrpt collectd become one mailed report with 1 success and 3 failures"
-	else fail "collectd → send" "$(cat "$T/e2e.err")" "$(cat "$T/collectd.log")"; fi
+	else fail "collectd → send" "datagrams sent: rc=$prc, collectd: rc=$crc, send: rc=$rc; want 0, 0, 0" \
+		"$(cat "$T/dgram.err")" "$(cat "$T/e2e.err")" "$(cat "$T/collectd.log")"; fi
 else
 	fail "tlsrpt collectd --help fails: end-to-end collectd → send not run"
 fi
