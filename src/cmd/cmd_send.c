@@ -206,7 +206,8 @@ cmd_send(int argc, char **argv)
 	}
 	if (o.verbose)
 		print_stats(&st);
-	ret = st.failed || st.retry ? EXIT_PARTIAL : EXIT_OK;
+	/* something waits for a retry: a delivery or a TLSRPT lookup */
+	ret = st.failed || st.retry || st.deferred ? EXIT_PARTIAL : EXIT_OK;
 out:
 	store_close(&s);
 	reporter_free(&r);

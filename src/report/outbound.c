@@ -20,8 +20,11 @@
 
 #define BATCH 256
 
+/* Retries the TLSRPT lookups that are due; a lookup deferred again counts
+ * in st->deferred. */
 static int
-run_lookups(struct reporter *r, struct store *s, int64_t now, struct err *err)
+run_lookups(struct reporter *r, struct store *s, int64_t now, struct reporter_stats *st,
+	    struct err *err)
 {
 	struct outbox_item *it = NULL;
 	size_t n = 0;
@@ -43,6 +46,8 @@ run_lookups(struct reporter *r, struct store *s, int64_t now, struct err *err)
 		if (lr != RUA_FOUND)
 			log_warn("report-id=%s: %s%s", it[i].report_id, why.msg,
 				 lr == RUA_TEMPFAIL && next ? " (will retry)" : " (dropped)");
+		if (lr == RUA_TEMPFAIL && next)
+			st->deferred++;
 		ret = store_outbox_set_lookup(s, it[i].report_id, lr == RUA_FOUND ? &dests : NULL,
 					      now, next, lr == RUA_FOUND ? NULL : why.msg, err);
 		strlist_clear(&dests);
@@ -140,7 +145,7 @@ reporter_run_due(struct reporter *r, struct store *s, int64_t now, struct report
 	size_t n = 0;
 	int ret = 0;
 
-	if (run_lookups(r, s, now, err) < 0)
+	if (run_lookups(r, s, now, st, err) < 0)
 		return -1;
 	do {
 		if (store_outbox_due(s, now, BATCH, &it, &n, err) < 0)

@@ -234,6 +234,11 @@ test_record_rules_drop_or_defer_reports(void **state)
 	assert_int_equal(n, 1);
 	assert_string_equal(it[0].policy_domain, "sf.example");
 	store_outbox_items_free(it, n);
+	/* the retried lookup fails again: counted, so `tlsrpt send` exits 1 */
+	memset(&st, 0, sizeof(st));
+	assert_int_equal(reporter_run_due(r, f->s, NOW + 300, &st, &err), 0);
+	assert_int_equal(st.deferred, 1);
+	assert_int_equal(st.sent + st.retry + st.failed, 0);
 	reporter_free(&r);
 }
 
