@@ -50,19 +50,20 @@ joined(json_t *o, const char *k)
 	return buf_steal(&b, NULL);
 }
 
-/* Sums a domain's sessions over the dataset's policies. */
+/* A domain's sessions, from the dataset's per-domain totals. */
 static void
 domain_sums(json_t *ds, const char *domain, uint64_t *ok, uint64_t *bad)
 {
-	json_t *p;
+	json_t *d;
 	size_t i;
 
 	*ok = *bad = 0;
-	json_array_foreach(json_object_get(ds, "policies"), i, p) {
-		if (strcmp(str(p, "domain"), domain) != 0)
-			continue;
-		*ok += num(p, "success");
-		*bad += num(p, "failure");
+	json_array_foreach(json_object_get(ds, "domain_totals"), i, d) {
+		if (strcmp(str(d, "domain"), domain) == 0) {
+			*ok = num(d, "success");
+			*bad = num(d, "failure");
+			return;
+		}
 	}
 }
 

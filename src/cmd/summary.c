@@ -63,6 +63,7 @@ on_row(void *ctx, const struct store_summary_row *row)
 
 	d->ok += row->success;
 	d->failed += row->failure;
+	d->reports += row->reports;     /* a report is on one day only */
 	c = count_for(&d->days, &d->n_days, NULL, row->day);
 	c->ok += row->success;
 	c->failed += row->failure;
@@ -125,11 +126,14 @@ summary_load(struct store *s, int64_t since, int64_t until, const char *domain,
 	out->since = since;
 	out->until = until;
 	if (store_summary_days(s, since, until, domain, on_row, out, err) < 0 ||
-	    store_summary_failures(s, since, until, domain, on_failure, out, err) < 0)
+	    store_summary_failures(s, since, until, domain, on_failure, out, err) < 0 ||
+	    store_summary_reports(s, since, until, domain, &out->reports, err) < 0)
 		return -1;
 	for (size_t i = 0; i < out->n_domains; i++) {
 		struct summary_domain *d = &out->domains[i];
 
+		out->ok += d->ok;
+		out->failed += d->failed;
 		if (d->n_days > 1)
 			qsort(d->days, d->n_days, sizeof(*d->days), by_day);
 		if (d->n_orgs > 1)

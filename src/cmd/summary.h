@@ -27,8 +27,9 @@ struct summary_failure {
 };
 
 struct summary_domain {
-	char *name;             /* lower case; "" when reports named none */
+	char *name;             /* report_domain_key(); "" when reports named none */
 	uint64_t ok, failed;
+	uint64_t reports;       /* distinct reports with a policy of this domain */
 	struct summary_count *days;     /* ascending */
 	size_t n_days;
 	struct summary_count *orgs;     /* most sessions first */
@@ -39,6 +40,8 @@ struct summary_domain {
 
 struct summary {
 	int64_t since, until;   /* the period asked for; 0 = open */
+	uint64_t ok, failed;    /* sessions of all domains */
+	uint64_t reports;       /* distinct reports (one naming two domains: once) */
 	struct summary_domain *domains;  /* by name */
 	size_t n_domains;
 };

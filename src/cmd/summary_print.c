@@ -62,9 +62,10 @@ summary_print_text(FILE *f, const struct summary *sum)
 	for (size_t i = 0; i < sum->n_domains; i++) {
 		const struct summary_domain *d = &sum->domains[i];
 
-		fprintf(f, "\n%s: %" PRIu64 " sessions ok, %" PRIu64 " failed (%.1f%% failed)\n",
-			*d->name ? d->name : "(no policy domain given)", d->ok, d->failed,
-			rate(d->ok, d->failed));
+		fprintf(f, "\n%s: %" PRIu64 " sessions ok, %" PRIu64 " failed (%.1f%% failed)"
+			" in %" PRIu64 " report%s\n", *d->name ? d->name : "(no policy domain given)",
+			d->ok, d->failed, rate(d->ok, d->failed), d->reports,
+			d->reports == 1 ? "" : "s");
 		fprintf(f, "  %-10s  %12s  %12s  %7s\n", "day", "ok", "failed", "failed%");
 		for (size_t k = 0; k < d->n_days; k++)
 			fprintf(f, "  %-10s  %12" PRIu64 "  %12" PRIu64 "  %6.1f%%\n",
@@ -121,6 +122,7 @@ domain_json(const struct summary_domain *d)
 	char day[DATETIME_FMT_SIZE];
 
 	json_object_set_new(o, "domain", json_string(d->name));
+	json_object_set_new(o, "reports", json_integer((json_int_t)d->reports));
 	for (size_t k = 0; k < d->n_days; k++) {
 		x = counts(d->days[k].ok, d->days[k].failed);
 		json_object_set_new(x, "date", json_string(day_text(d->days[k].day, day)));
@@ -159,13 +161,17 @@ int
 summary_print_json(FILE *f, const struct summary *sum)
 {
 	char a[DATETIME_FMT_SIZE], b[DATETIME_FMT_SIZE];
-	json_t *doc = json_object(), *domains = json_array();
+	json_t *doc = json_object(), *totals = counts(sum->ok, sum->failed);
+	json_t *domains = json_array();
 	int rc;
 
 	json_object_set_new(doc, "since", sum->since ? json_string(datetime_format(sum->since, a))
 						      : json_null());
 	json_object_set_new(doc, "until", sum->until ? json_string(datetime_format(sum->until, b))
 						      : json_null());
+	json_object_set_new(doc, "reports", json_integer((json_int_t)sum->reports));
+	json_object_update(doc, totals);
+	json_decref(totals);
 	for (size_t i = 0; i < sum->n_domains; i++)
 		json_array_append_new(domains, domain_json(&sum->domains[i]));
 	json_object_set_new(doc, "domains", domains);

@@ -74,3 +74,17 @@ policy_add_failure_detail(struct policy *p)
 	memset(&p->failure_details[p->n_failure_details], 0, sizeof(struct failure_detail));
 	return &p->failure_details[p->n_failure_details++];
 }
+
+char *
+report_domain_key(const char *policy_domain)
+{
+	char *k = xstrdup(policy_domain != NULL ? policy_domain : "");
+	size_t n = strlen(k);
+
+	for (size_t i = 0; i < n; i++)
+		if (k[i] >= 'A' && k[i] <= 'Z')
+			k[i] = (char)(k[i] - 'A' + 'a');
+	if (n > 0 && k[n - 1] == '.')
+		k[n - 1] = '\0';
+	return k;
+}

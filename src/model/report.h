@@ -81,4 +81,11 @@ void policy_clear(struct policy *p);
 /* Releases what d owns (not d itself). */
 void failure_detail_clear(struct failure_detail *d);
 
+/* The key a policy-domain is counted, filtered and shown under, by every
+ * view of stored reports (summary, dashboard, API, metrics, alerts): ASCII
+ * lower case with one trailing dot stripped, so "Example.COM." and
+ * "example.com" are one domain.  NULL (no policy-domain) gives "".
+ * Returns a new string (caller frees). */
+char *report_domain_key(const char *policy_domain);
+
 #endif

@@ -11,16 +11,20 @@
 #include <time.h>
 
 #include "model/explain.h"
+#include "model/report.h"
 #include "util/buf.h"
 #include "util/xalloc.h"
 
 struct acc {
-	json_t *days;       /* "YYYY-MM-DD" -> {day, success, failure} */
+	json_t *days;       /* "YYYY-MM-DD" -> {day, reports, success, failure} */
 	json_t *orgs;       /* org -> {...} */
 	json_t *policies;   /* domain \x1f type \x1f strings -> {...} */
+	json_t *domains;    /* domain -> {domain, reports, success, failure} */
 	json_t *domain_orgs;
 	json_t *failures;   /* domain \x1f type \x1f mx -> {...} */
 	uint64_t reports, success, failure;
+	char *only;         /* report_domain_key() of the domain asked for, or NULL */
+	int64_t id;         /* the store id of the report being added */
 };
 
 char *
@@ -94,6 +98,17 @@ set_add(json_t *o, const char *k, const char *s)
 		json_array_append_new(a, jstr(s));
 }
 
+/* Counts the report being added once in group g ("reports"), however many
+ * of its policies fall in g; "_last" (dropped by to_array()) remembers it. */
+static void
+count_report(struct acc *acc, json_t *g)
+{
+	if (json_integer_value(json_object_get(g, "_last")) == acc->id)
+		return;
+	json_object_set_new(g, "_last", json_integer(acc->id));
+	add_int(g, "reports", 1);
+}
+
 static char *
 join3(const char *a, const char *b, const char *c)
 {
@@ -101,10 +116,10 @@ join3(const char *a, const char *b, const char *c)
 }
 
 static void
-add_failure(struct acc *acc, const struct report *r, const struct policy *p,
+add_failure(struct acc *acc, const struct report *r, const char *dom,
 	    const struct failure_detail *d)
 {
-	const char *dom = nz(p->policy_domain), *mx = nz(d->receiving_mx_hostname);
+	const char *mx = nz(d->receiving_mx_hostname);
 	const char *rtype = nz(d->result_type);
 	char *key = join3(dom, rtype, mx), *fix;
 	json_t *g;
@@ -135,10 +150,21 @@ add_failure(struct acc *acc, const struct report *r, const struct policy *p,
 	}
 }
 
+/* Adds the sessions of policy p, and its report once, to group g. */
 static void
-add_policy(struct acc *acc, const struct report *r, const struct policy *p, const char *day)
+sessions(struct acc *acc, json_t *g, const struct policy *p)
 {
-	const char *dom = nz(p->policy_domain), *org = nz(r->organization_name);
+	count_report(acc, g);
+	add_int(g, "success", p->total_successful_session_count);
+	add_int(g, "failure", p->total_failure_session_count);
+}
+
+/* Adds policy p of report r, counted under domain key dom on day. */
+static void
+add_policy(struct acc *acc, const struct report *r, const struct policy *p, const char *dom,
+	   const char *day)
+{
+	const char *org = nz(r->organization_name);
 	json_t *g, *strings = json_array();
 	char *key, *joined;
 	struct buf sb;
@@ -157,48 +183,53 @@ add_policy(struct acc *acc, const struct report *r, const struct policy *p, cons
 		"domain", jstr(dom), "policy_type", jstr(p->policy_type), "policy_string", strings,
 		"reports", (json_int_t)0, "success", (json_int_t)0, "failure", (json_int_t)0));
 	free(key);
-	add_int(g, "reports", 1);
-	add_int(g, "success", p->total_successful_session_count);
-	add_int(g, "failure", p->total_failure_session_count);
+	sessions(acc, g, p);
 
 	key = join3(dom, org, "");
-	g = group(acc->domain_orgs, key, json_pack("{s:o, s:o, s:I, s:I}", "domain", jstr(dom),
-		"organization", jstr(org), "success", (json_int_t)0, "failure", (json_int_t)0));
-	free(key);
-	add_int(g, "success", p->total_successful_session_count);
-	add_int(g, "failure", p->total_failure_session_count);
-
-	g = group(acc->days, day, json_pack("{s:s, s:I, s:I}", "day", day,
+	g = group(acc->domain_orgs, key, json_pack("{s:o, s:o, s:I, s:I, s:I}", "domain",
+		jstr(dom), "organization", jstr(org), "reports", (json_int_t)0,
 		"success", (json_int_t)0, "failure", (json_int_t)0));
-	add_int(g, "success", p->total_successful_session_count);
-	add_int(g, "failure", p->total_failure_session_count);
+	free(key);
+	sessions(acc, g, p);
 
-	g = json_object_get(acc->orgs, org);
-	add_int(g, "success", p->total_successful_session_count);
-	add_int(g, "failure", p->total_failure_session_count);
+	g = group(acc->domains, dom, json_pack("{s:o, s:I, s:I, s:I}", "domain", jstr(dom),
+		"reports", (json_int_t)0, "success", (json_int_t)0, "failure", (json_int_t)0));
+	sessions(acc, g, p);
+
+	g = group(acc->days, day, json_pack("{s:s, s:I, s:I, s:I}", "day", day,
+		"reports", (json_int_t)0, "success", (json_int_t)0, "failure", (json_int_t)0));
+	sessions(acc, g, p);
+
+	g = group(acc->orgs, org, json_pack("{s:o, s:I, s:I, s:I}", "organization", jstr(org),
+		"reports", (json_int_t)0, "success", (json_int_t)0, "failure", (json_int_t)0));
+	sessions(acc, g, p);
 	acc->success += p->total_successful_session_count;
 	acc->failure += p->total_failure_session_count;
 	for (i = 0; i < p->n_failure_details; i++)
-		add_failure(acc, r, p, &p->failure_details[i]);
+		add_failure(acc, r, dom, &p->failure_details[i]);
 }
 
+/* Adds the policies of r that the query asked for (all, or those of one
+ * domain); r counts as a report when one of them does. */
 static int
 on_report(void *ctx, int64_t id, const struct report *r)
 {
 	struct acc *acc = ctx;
-	const char *org = nz(r->organization_name);
-	char day[11];
-	json_t *g;
-	size_t i;
+	char day[11], *dom;
+	int counted = 0;
 
-	(void)id;
+	acc->id = id;
 	dataset_day(r->start, day);
-	acc->reports++;
-	g = group(acc->orgs, org, json_pack("{s:o, s:I, s:I, s:I}", "organization", jstr(org),
-		"reports", (json_int_t)0, "success", (json_int_t)0, "failure", (json_int_t)0));
-	add_int(g, "reports", 1);
-	for (i = 0; i < r->n_policies; i++)
-		add_policy(acc, r, &r->policies[i], day);
+	for (size_t i = 0; i < r->n_policies; i++) {
+		dom = report_domain_key(r->policies[i].policy_domain);
+		if (acc->only == NULL || strcmp(dom, acc->only) == 0) {
+			add_policy(acc, r, &r->policies[i], dom, day);
+			counted = 1;
+		}
+		free(dom);
+	}
+	if (counted)
+		acc->reports++;
 	return 0;
 }
 
@@ -242,8 +273,10 @@ to_array(json_t *map, int (*cmp)(const void *, const void *))
 	json_object_foreach(map, k, val)
 		v[i++] = val;
 	qsort(v, n, sizeof(*v), cmp);
-	for (i = 0; i < n && i < DATASET_MAX_ROWS; i++)
+	for (i = 0; i < n && i < DATASET_MAX_ROWS; i++) {
+		json_object_del(v[i], "_last");
 		json_array_append(arr, v[i]);
+	}
 	free(v);
 	return arr;
 }
@@ -258,7 +291,10 @@ dataset_build(struct store *s, const struct report_query *q, struct err *err)
 	acc.days = json_object();
 	acc.orgs = json_object();
 	acc.policies = json_object();
+	acc.domains = json_object();
 	acc.domain_orgs = json_object();
+	acc.only = q != NULL && q->domain != NULL && *q->domain != '\0'
+		   ? report_domain_key(q->domain) : NULL;
 	acc.failures = json_object();
 	if (store_query_reports(s, q, on_report, &acc, err) != 0)
 		goto out;
@@ -267,13 +303,16 @@ dataset_build(struct store *s, const struct report_query *q, struct err *err)
 	json_object_set_new(out, "days", to_array(acc.days, cmp_days));
 	json_object_set_new(out, "organizations", to_array(acc.orgs, cmp_rows));
 	json_object_set_new(out, "policies", to_array(acc.policies, cmp_rows));
+	json_object_set_new(out, "domain_totals", to_array(acc.domains, cmp_rows));
 	json_object_set_new(out, "domain_orgs", to_array(acc.domain_orgs, cmp_rows));
 	json_object_set_new(out, "failures", to_array(acc.failures, cmp_rows));
 out:
 	json_decref(acc.days);
 	json_decref(acc.orgs);
 	json_decref(acc.policies);
+	json_decref(acc.domains);
 	json_decref(acc.domain_orgs);
+	free(acc.only);
 	json_decref(acc.failures);
 	return out;
 }

@@ -3,11 +3,19 @@
  * show, computed from the stored reports that match a query.
  *
  * One pass over store_query_reports() fills a JSON object (jansson) with
- * totals, a per-day timeline (a report counts on the UTC day its range
- * starts), sums per reporting organization, per policy, per (domain,
- * organization), and failure rows grouped by (policy domain, result type,
- * receiving MX) with the plain-language explanation and fix.  Strings in it
- * are report content: untrusted, to be escaped by whoever renders them.
+ * totals, a per-day timeline, sums per reporting organization, per policy,
+ * per policy domain, per (domain, organization), and failure rows grouped
+ * by (policy domain, result type, receiving MX) with the plain-language
+ * explanation and fix.  Strings in it are report content: untrusted, to be
+ * escaped by whoever renders them.
+ *
+ * The figures follow the definition of store_summary.h, so they are those
+ * of `tlsrpt summary` and /metrics: a report is selected by, and counts
+ * once on, the UTC day its date range starts; policy domains are grouped
+ * and shown as report_domain_key() (lower case, no trailing dot; "" for a
+ * policy without policy-domain); organizations exactly as stored.  With a
+ * domain in the query only that domain's policies count, and a report
+ * counts when one of its counted policies does.
  */
 #ifndef TLSRPT_SERVE_DATASET_H
 #define TLSRPT_SERVE_DATASET_H
@@ -26,16 +34,20 @@
  * Computes the dataset for q.  Returns a new JSON object (caller releases
  * it with json_decref()) or NULL with err set.  Its members:
  *   "reports": n, "success": n, "failure": n,
- *   "days": [{"day":"YYYY-MM-DD","success":n,"failure":n}, …] oldest first,
+ *   "days": [{"day":"YYYY-MM-DD","reports":n,"success":n,"failure":n}, …]
+ *           oldest first,
  *   "organizations": [{"organization":…,"reports":n,"success":n,"failure":n}],
  *   "policies": [{"domain":…,"policy_type":…,"policy_string":[…],
  *                 "reports":n,"success":n,"failure":n}],
- *   "domain_orgs": [{"domain":…,"organization":…,"success":n,"failure":n}],
+ *   "domain_totals": [{"domain":…,"reports":n,"success":n,"failure":n}],
+ *   "domain_orgs": [{"domain":…,"organization":…,"reports":n,"success":n,
+ *                    "failure":n}],
  *   "failures": [{"domain":…,"result_type":…,"mx":…,"count":n,
  *                 "sending_ips":[…],"organizations":[…],
  *                 "first_seen":t,"last_seen":t,"explanation":…,"fix":…,
  *                 "additional_information":…}], most failed sessions first.
- * A policy without policy-domain counts under "" (unknown).
+ * "reports" members count distinct reports.  The lists other than "days"
+ * are ordered most failed sessions first.
  */
 json_t *dataset_build(struct store *s, const struct report_query *q, struct err *err);
 

@@ -1,7 +1,7 @@
 /*
  * serve_api: the JSON API over the stored reports.
  *   GET /api/summary?since=&until=&domain=&org=   totals, per-day timeline,
- *       per organization, per policy, the domains seen (dataset.h)
+ *       per organization, per policy, per domain, the domains seen (dataset.h)
  *   GET /api/failures?…   failure rows with explanation and fix
  *   GET /api/reports?…&limit=N   the reports themselves, oldest first
  * Everything is built with jansson; report strings stay strings (the page
@@ -62,11 +62,11 @@ cmp_str(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* The distinct policy domains of the dataset's policies, sorted. */
+/* The policy domains of the dataset, sorted. */
 static json_t *
 domains_of(json_t *ds)
 {
-	json_t *pol = json_object_get(ds, "policies"), *arr = json_array(), *p;
+	json_t *pol = json_object_get(ds, "domain_totals"), *arr = json_array(), *p;
 	size_t i, n = 0, k;
 	const char **v = xcalloc(json_array_size(pol) + 1, sizeof(*v));
 

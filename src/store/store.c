@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/report.h"
 #include "store/store_private.h"
 #include "util/xalloc.h"
 
@@ -275,4 +276,15 @@ store_lower(const char *s)
 		if (*p >= 'A' && *p <= 'Z')
 			*p = (char)(*p - 'A' + 'a');
 	return l;
+}
+
+void
+store_bind_filter(struct db_stmt *st, int64_t since, int64_t until, const char *domain)
+{
+	char *key = report_domain_key(domain);
+
+	db_bind_int64(st, 1, since);
+	db_bind_int64(st, 2, until);
+	db_bind_text(st, 3, key);
+	free(key);
 }

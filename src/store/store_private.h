@@ -54,7 +54,22 @@ void store_digester_free(struct store_digester *d);
 /* Returns store_digest64(data, len). */
 int64_t store_digester_digest64(struct store_digester *d, const void *data, size_t len);
 
-/* ASCII lower-case copy of s (caller frees); NULL gives "". */
+/* ASCII lower-case copy of s (caller frees); NULL gives "".  Only for the
+ * dedup key (kept as it was so stored keys still match); policy domains
+ * are keyed with report_domain_key(). */
 char *store_lower(const char *s);
+
+/*
+ * The selection every view of stored reports shares (store_summary.h,
+ * store_reports.h): a report is selected by the instant its date range
+ * starts, since <= start_time < until (0 leaves that end open), over
+ * `reports r`, with since bound as $1 and until as $2.
+ */
+#define STORE_SQL_PERIOD "(r.start_time >= $1 OR $1 = 0) AND (r.start_time < $2 OR $2 = 0)"
+
+/* Binds $1 = since, $2 = until and $3 = the domain filter as a
+ * report_domain_key() ("" for none: domain NULL or ""), for a statement
+ * using STORE_SQL_PERIOD and comparing p.domain_key with $3. */
+void store_bind_filter(struct db_stmt *st, int64_t since, int64_t until, const char *domain);
 
 #endif

@@ -162,7 +162,7 @@ put_policy(struct store *s, int64_t report_id, size_t seq, const struct policy *
 		return -1;
 	strings = list_json(&p->policy_string, p->has_policy_string);
 	mx = list_json(&p->mx_host, p->has_mx_host);
-	key = store_lower(p->policy_domain);
+	key = report_domain_key(p->policy_domain);
 	db_bind_int64(st, 1, report_id);
 	db_bind_int64(st, 2, (int64_t)seq);
 	db_bind_text(st, 3, p->policy_type);
@@ -339,24 +339,20 @@ store_query_reports(struct store *s, const struct report_query *q, store_report_
 	struct report **v = NULL;
 	int64_t *ids = NULL;
 	size_t n = 0, cap = 0;
-	char *domain;
 	int rc;
 
 	st = db_prepare(s->db,
 			"SELECT id, organization, report_id, start_time, end_time, start_datetime,"
 			" end_datetime, contact_info, extra_json, quirks_json FROM reports r"
-			" WHERE (end_time > $1 OR $1 = 0) AND (start_time < $2 OR $2 = 0)"
-			" AND ($3 = '' OR organization = $3)"
-			" AND ($4 = '' OR EXISTS (SELECT 1 FROM report_policies p"
-			"  WHERE p.report = r.id AND p.domain_key = $4))"
+			" WHERE " STORE_SQL_PERIOD
+			" AND ($3 = '' OR EXISTS (SELECT 1 FROM report_policies p"
+			"  WHERE p.report = r.id AND p.domain_key = $3))"
+			" AND ($4 = '' OR organization = $4)"
 			" ORDER BY start_time, id", err);
 	if (st == NULL)
 		return -1;
-	domain = store_lower(q ? q->domain : NULL);
-	db_bind_int64(st, 1, q ? q->since : 0);
-	db_bind_int64(st, 2, q ? q->until : 0);
-	db_bind_text(st, 3, q && q->organization ? q->organization : "");
-	db_bind_text(st, 4, domain);
+	store_bind_filter(st, q ? q->since : 0, q ? q->until : 0, q ? q->domain : NULL);
+	db_bind_text(st, 4, q && q->organization ? q->organization : "");
 	/* Read the heads first: the callback may use the store. */
 	while ((rc = db_step(st, err)) == 1) {
 		struct report *r = report_new();
@@ -379,7 +375,6 @@ store_query_reports(struct store *s, const struct report_query *q, store_report_
 		json_list(db_column_text(st, 9), &r->quirks);
 	}
 	db_reset(st);
-	free(domain);
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		if (read_policies(s, ids[i], v[i], err) < 0)
 			rc = -1;

@@ -28,12 +28,13 @@ struct report_source {
 int store_put_report(struct store *s, const struct report *r,
 		     const struct report_source *src, struct err *err);
 
-/* A query over stored reports. Zero / NULL fields do not restrict. */
+/* A query over stored reports. Zero / NULL fields do not restrict.  The
+ * selection is the one of store_summary.h: by the start of the date range. */
 struct report_query {
-	int64_t since;            /* reports whose date range ends after this */
+	int64_t since;            /* reports whose date range starts at or after this */
 	int64_t until;            /* reports whose date range starts before this */
-	const char *domain;       /* policy-domain (exact, case-insensitive) */
-	const char *organization; /* organization-name */
+	const char *domain;       /* a policy-domain, compared as report_domain_key() */
+	const char *organization; /* organization-name, exactly as stored */
 };
 
 /* Calls cb once per stored report matching q, oldest first; the report is

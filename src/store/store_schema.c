@@ -147,10 +147,18 @@ static const char schema_v3[] =
 	" FROM result_tuples t LEFT JOIN (SELECT policy, SUM(ok) AS ok, SUM(failed) AS failed"
 	" FROM result_deltas GROUP BY policy) d ON d.policy = t.key;";
 
+/* Step 4: report_policies.domain_key becomes report_domain_key() (lower
+ * case, as before, and now without a trailing dot), so "example.com." is
+ * counted with "example.com" by every view. */
+static const char schema_v4[] =
+	"UPDATE report_policies SET domain_key = substr(domain_key, 1, length(domain_key) - 1)"
+	" WHERE domain_key LIKE '%.';";
+
 const struct store_migration store_schema_migrations[] = {
 	{ 1, schema_v1 },
 	{ 2, store_outbox_schema_sql },   /* outbox_* tables: store_outbox.c */
 	{ 3, schema_v3 },
+	{ 4, schema_v4 },
 };
 
 const size_t store_schema_n_migrations =

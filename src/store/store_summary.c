@@ -1,49 +1,62 @@
 /*
- * store_summary: the GROUP BY queries behind store_summary.h.  Both run
+ * store_summary: the GROUP BY queries behind store_summary.h.  Each runs
  * over reports → report_policies (→ report_failures) in one statement, so
- * the sums are done by the database, not by walking reports in C.
+ * the sums are done by the database, not by walking reports in C.  The
+ * selection (STORE_SQL_PERIOD, store_bind_filter()) is the one
+ * store_query_reports() uses too, so the dashboard counts the same reports.
  */
 #include "store/store_summary.h"
 
-#include <stdlib.h>
-
 #include "store/store_private.h"
 
+#define FROM_POLICIES " FROM reports r JOIN report_policies p ON p.report = r.id"
+#define WHERE " WHERE " STORE_SQL_PERIOD " AND ($3 = '' OR p.domain_key = $3)"
+
+/* No policy_type in the key: a report naming one domain under two policy
+ * types (Microsoft sends sts and tlsa) is still one report of that day. */
 static const char sql_days[] =
-	"SELECT r.start_time / 86400, p.domain_key, r.organization, p.policy_type,"
+	"SELECT r.start_time / 86400, p.domain_key, r.organization,"
 	" SUM(p.total_success), SUM(p.total_failure), COUNT(DISTINCT r.id)"
-	" FROM reports r JOIN report_policies p ON p.report = r.id"
-	" WHERE (r.start_time >= $1 OR $1 = 0) AND (r.start_time < $2 OR $2 = 0)"
-	" AND (p.domain_key = $3 OR $3 = '')"
-	" GROUP BY r.start_time / 86400, p.domain_key, r.organization, p.policy_type"
-	" ORDER BY 2, 1, 3, 4";
+	FROM_POLICIES WHERE
+	" GROUP BY r.start_time / 86400, p.domain_key, r.organization"
+	" ORDER BY 2, 1, 3";
 
 static const char sql_failures[] =
 	"SELECT p.domain_key, f.result_type, f.receiving_mx_hostname, f.receiving_ip,"
 	" f.failure_reason_code, SUM(f.failed_session_count), COUNT(DISTINCT r.id)"
-	" FROM reports r JOIN report_policies p ON p.report = r.id"
-	" JOIN report_failures f ON f.policy = p.id"
-	" WHERE (r.start_time >= $1 OR $1 = 0) AND (r.start_time < $2 OR $2 = 0)"
-	" AND (p.domain_key = $3 OR $3 = '')"
+	FROM_POLICIES " JOIN report_failures f ON f.policy = p.id" WHERE
 	" GROUP BY p.domain_key, f.result_type, f.receiving_mx_hostname, f.receiving_ip,"
 	" f.failure_reason_code"
 	" ORDER BY 1, 6 DESC, 2, 3, 4, 5";
+
+static const char sql_reports[] = "SELECT COUNT(DISTINCT r.id)" FROM_POLICIES WHERE;
 
 static struct db_stmt *
 start(struct store *s, const char *sql, int64_t since, int64_t until, const char *domain,
       struct err *err)
 {
 	struct db_stmt *st = db_prepare(s->db, sql, err);
-	char *key;
 
-	if (st == NULL)
-		return NULL;
-	key = store_lower(domain);
-	db_bind_int64(st, 1, since);
-	db_bind_int64(st, 2, until);
-	db_bind_text(st, 3, key);
-	free(key);
+	if (st != NULL)
+		store_bind_filter(st, since, until, domain);
 	return st;
+}
+
+int
+store_summary_reports(struct store *s, int64_t since, int64_t until, const char *domain,
+		      uint64_t *reports, struct err *err)
+{
+	struct db_stmt *st = start(s, sql_reports, since, until, domain, err);
+	int rc;
+
+	*reports = 0;
+	if (st == NULL)
+		return -1;
+	rc = db_step(st, err);
+	if (rc == 1)
+		*reports = (uint64_t)db_column_int64(st, 0);
+	db_reset(st);
+	return rc < 0 ? -1 : 0;
 }
 
 int
@@ -60,10 +73,9 @@ store_summary_days(struct store *s, int64_t since, int64_t until, const char *do
 			.day = db_column_int64(st, 0),
 			.domain = db_column_text(st, 1),
 			.organization = db_column_text(st, 2),
-			.policy_type = db_column_text(st, 3),
-			.success = (uint64_t)db_column_int64(st, 4),
-			.failure = (uint64_t)db_column_int64(st, 5),
-			.reports = (uint64_t)db_column_int64(st, 6),
+			.success = (uint64_t)db_column_int64(st, 3),
+			.failure = (uint64_t)db_column_int64(st, 4),
+			.reports = (uint64_t)db_column_int64(st, 5),
 		};
 
 		if ((rc = cb(ctx, &row)) != 0)

@@ -197,7 +197,7 @@ test_serve_api_and_metrics_show_stored_report(void **state)
 	fake_init(&f, "GET", "/api/summary", NULL, 0);
 	assert_int_equal(run(*state, &f, &out, NULL, 0), 200);
 	assert_non_null(strstr(out, "\"domains\":[\"example.com\"]"));
-	assert_non_null(strstr(out, "{\"day\":\"2024-03-01\",\"success\":9,\"failure\":1}"));
+	assert_non_null(strstr(out, "{\"day\":\"2024-03-01\",\"reports\":1,\"success\":9,\"failure\":1}"));
 	free(out);
 	fake_init(&f, "GET", "/api/failures", NULL, 0);
 	f.query[0][0] = "domain";

@@ -244,6 +244,32 @@ test_reports_query_filters_domain_period_and_organization(void **state)
 	found_clear(&f);
 }
 
+/* The selection is the one of store_summary.h: by the start of the date
+ * range, not by overlap; the domain as report_domain_key(). */
+static void
+test_reports_query_selects_by_start_and_domain_key(void **state)
+{
+	struct store_fixture *fx = *state;
+	struct report *r = sample("Org A", "late", 1767225600 + 43200, "b.example.");
+	struct found f;
+
+	r->end = r->start + 86400;      /* 12:00 to 12:00 the next day */
+	assert_int_equal(put(fx->s, r, NULL), 1);
+	assert_int_equal(put(fx->s, sample("Org A", "next", 1767225600 + 86400, NULL), NULL), 1);
+	/* "late" overlaps the second day but starts on the first */
+	assert_int_equal(count(fx->s, &(struct report_query){ .since = 1767225600 + 86400 }, &f), 1);
+	assert_string_equal(f.ids[0], "next");
+	found_clear(&f);
+	assert_int_equal(count(fx->s, &(struct report_query){ .until = 1767225600 + 86400 }, &f), 1);
+	assert_string_equal(f.ids[0], "late");
+	found_clear(&f);
+	assert_int_equal(count(fx->s, &(struct report_query){ .domain = "B.Example" }, &f), 1);
+	assert_string_equal(f.ids[0], "late");
+	found_clear(&f);
+	assert_int_equal(count(fx->s, &(struct report_query){ .domain = "example.com." }, &f), 2);
+	found_clear(&f);
+}
+
 /* Makes inserting a failure with result-type "boom" fail inside the store. */
 static void
 arm_failure(struct store_fixture *fx)
@@ -312,6 +338,7 @@ static const struct CMUnitTest tests[] = {
 	STORE_TEST(test_reports_same_org_and_id_is_a_duplicate_and_changes_nothing),
 	STORE_TEST(test_reports_without_usable_id_dedup_on_period_and_domains),
 	STORE_TEST(test_reports_query_filters_domain_period_and_organization),
+	STORE_TEST(test_reports_query_selects_by_start_and_domain_key),
 	STORE_TEST(test_reports_failed_put_stores_nothing_and_harms_nothing),
 	STORE_TEST(test_reports_put_inside_rolled_back_transaction_is_gone),
 };

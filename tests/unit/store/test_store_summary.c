@@ -64,9 +64,8 @@ row_cb(void *ctx, const struct store_summary_row *r)
 {
 	struct rows *w = ctx;
 
-	snprintf(w->line[w->n++], 160, "%lld %s %s %s %llu/%llu r%llu", (long long)(r->day - DAY0),
-		 r->domain, r->organization, r->policy_type ? r->policy_type : "-",
-		 (unsigned long long)r->success, (unsigned long long)r->failure,
+	snprintf(w->line[w->n++], 160, "%lld %s %s %llu/%llu r%llu", (long long)(r->day - DAY0),
+		 r->domain, r->organization, (unsigned long long)r->success, (unsigned long long)r->failure,
 		 (unsigned long long)r->reports);
 	return 0;
 }
@@ -89,10 +88,10 @@ test_summary_days_group_by_day_domain_and_organization(void **state)
 	struct store_fixture *f = *state;
 	/* organizations sort byte-wise: "Microsoft" < "google.com" */
 	static const char *const want[] = {
-		"0 a.example Microsoft sts 10/7 r1",
-		"0 a.example google.com sts 100/5 r1",
-		"1 a.example google.com sts 50/0 r1",
-		"0 b.example Microsoft sts 3/2 r1",
+		"0 a.example Microsoft 10/7 r1",
+		"0 a.example google.com 100/5 r1",
+		"1 a.example google.com 50/0 r1",
+		"0 b.example Microsoft 3/2 r1",
 	};
 	struct rows w = { 0 };
 	struct err err;
@@ -115,7 +114,7 @@ test_summary_domain_filter_is_case_insensitive_and_open_ended(void **state)
 	load(f->s);
 	assert_int_equal(store_summary_days(f->s, 0, 0, "A.EXAMPLE", row_cb, &w, &err), 0);
 	assert_int_equal(w.n, 4);
-	assert_string_equal(w.line[3], "5 a.example google.com sts 1/1 r1");
+	assert_string_equal(w.line[3], "5 a.example google.com 1/1 r1");
 }
 
 static void
@@ -133,10 +132,74 @@ test_summary_failures_sum_sessions_most_first(void **state)
 	assert_string_equal(w.line[1], "b.example starttls-not-supported mx.b.example 2 r1");
 }
 
+/* "A.example." is a.example; a report naming it twice (sts and tlsa) is one
+ * report of its day; store_summary_reports() counts reports once. */
+static void
+test_summary_domain_key_and_one_count_per_report(void **state)
+{
+	struct store_fixture *f = *state;
+	struct report *r = report_new();
+	struct policy *p;
+	struct rows w = { 0 };
+	struct err err;
+	uint64_t n;
+
+	load(f->s);
+	r->organization_name = xstrdup("Microsoft");
+	r->report_id = xstrdup("m3");
+	r->start = (int64_t)(DAY0 + 1) * 86400 + 3600;  /* counts on day 1, ends on day 2 */
+	r->end = r->start + 86400;
+	for (int i = 0; i < 3; i++) {
+		p = report_add_policy(r);
+		p->policy_type = xstrdup(i == 1 ? "tlsa" : "sts");
+		p->policy_domain = xstrdup(i == 2 ? "c.example" : i == 1 ? "A.EXAMPLE." : "a.example.");
+		p->total_successful_session_count = 2;
+	}
+	assert_int_equal(store_put_report(f->s, r, NULL, &err), 1);
+	report_free(r);
+	assert_int_equal(store_summary_days(f->s, (int64_t)(DAY0 + 1) * 86400,
+					    (int64_t)(DAY0 + 2) * 86400, "a.EXAMPLE.", row_cb, &w,
+					    &err), 0);
+	assert_int_equal(w.n, 2);
+	assert_string_equal(w.line[0], "1 a.example Microsoft 4/0 r1");
+	assert_string_equal(w.line[1], "1 a.example google.com 50/0 r1");
+	assert_int_equal(store_summary_reports(f->s, 0, 0, NULL, &n, &err), 0);
+	assert_int_equal(n, 6);
+	assert_int_equal(store_summary_reports(f->s, 0, 0, "A.example.", &n, &err), 0);
+	assert_int_equal(n, 5);
+	/* the window starts on day 2: m3 overlaps it but started before */
+	assert_int_equal(store_summary_reports(f->s, (int64_t)(DAY0 + 2) * 86400, 0, NULL, &n,
+					       &err), 0);
+	assert_int_equal(n, 1);
+}
+
+/* Step 4 strips the trailing dot from domain keys stored before it. */
+static void
+test_summary_upgrade_strips_trailing_dot_of_stored_keys(void **state)
+{
+	struct store_fixture *f = *state;
+	struct store *s2;
+	struct rows w = { 0 };
+	struct err err;
+
+	load(f->s);
+	assert_int_equal(db_exec(f->s->db, "UPDATE report_policies SET domain_key ="
+				 " domain_key || '.' WHERE domain_key = 'b.example';"
+				 "DELETE FROM schema_version WHERE version >= 4", &err), 0);
+	s2 = store_test_reopen(f);
+	assert_non_null(s2);
+	assert_int_equal(store_summary_days(s2, 0, 0, "b.example", row_cb, &w, &err), 0);
+	assert_int_equal(w.n, 1);
+	assert_string_equal(w.line[0], "0 b.example Microsoft 3/2 r1");
+	store_close(&s2);
+}
+
 static const struct CMUnitTest tests[] = {
 	STORE_TEST(test_summary_days_group_by_day_domain_and_organization),
 	STORE_TEST(test_summary_domain_filter_is_case_insensitive_and_open_ended),
 	STORE_TEST(test_summary_failures_sum_sessions_most_first),
+	STORE_TEST(test_summary_domain_key_and_one_count_per_report),
+	STORE_TEST(test_summary_upgrade_strips_trailing_dot_of_stored_keys),
 };
 
 STORE_TEST_MAIN(tests)
