@@ -42,7 +42,7 @@ usage(FILE *f)
 "usage: tlsrpt alert --to ADDR... [--from ADDR] (--smtp URL | --sendmail CMD | --dry-run)\n"
 "                    [--db URL] [--threshold-rate 0.01] [--min-failures N]\n"
 "                    [--since WHEN] [--until WHEN] [--domain D] [--renotify-days N]\n"
-"                    [--digest weekly [--force]] [--cacert FILE] [--require-tls]\n"
+"                    [--digest weekly [--force]] [--cacert FILE] [--[no-]require-tls]\n"
 "                    [--config FILE] [-v]\n"
 "\n"
 "Mails each NEW kind of failure (policy domain, result type, MX) found in the\n"
@@ -53,7 +53,10 @@ usage(FILE *f)
 "and only if it failed again.  --digest weekly mails a summary of the last 7\n"
 "days instead (at most once in 6 days unless --force).  WHEN: YYYY-MM-DD,\n"
 "Unix seconds or Nd (N days ago).  SMTP AUTH: TLSRPT_SMTP_USER and\n"
-"TLSRPT_SMTP_PASSWORD in the environment.  --dry-run prints the mail.\n"
+"TLSRPT_SMTP_PASSWORD in the environment.  --require-tls refuses to send\n"
+"without STARTTLS; --no-require-tls uses it when offered, even if tlsrpt.conf\n"
+"says alert_require_tls = yes (the last of the two wins).  --dry-run prints\n"
+"the mail.\n"
 "--to may be repeated or hold a list (\"a@x, b@y\"): one mail to all of them in\n"
 "one SMTP transaction; if the server refuses some, the others get it, it counts\n"
 "as sent and each refusal is a warning.\n"
@@ -231,6 +234,7 @@ cmd_alert(int argc, char **argv)
 		{ "sendmail", required_argument, NULL, 'M' },
 		{ "cacert", required_argument, NULL, 'C' },
 		{ "require-tls", no_argument, NULL, 'T' },
+		{ "no-require-tls", no_argument, NULL, CMD_NO('T') },
 		{ "digest", required_argument, NULL, 'g' },
 		{ "renotify-days", required_argument, NULL, 'R' },
 		{ "force", no_argument, NULL, 'F' },
@@ -250,6 +254,7 @@ cmd_alert(int argc, char **argv)
 	const char *since = NULL, *until = NULL;
 	char *end = NULL, *to_cli = NULL, *tmp;  /* to_cli: the --to options, owned */
 	long long days = -1;    /* -1: alert_renotify */
+	enum cmd_flag require_tls = CMD_FLAG_UNSET;
 	int c, verbose = 0, rc;
 
 	memset(&o, 0, sizeof(o));
@@ -270,7 +275,6 @@ cmd_alert(int argc, char **argv)
 	o.from = config_get_string(conf, "alert_from");
 	o.to = config_get_string_or_null(conf, "alert_to");
 	o.cacert = config_get_string_or_null(conf, "alert_cacert");
-	o.require_tls = config_get_bool(conf, "alert_require_tls");
 	while ((c = getopt_long(argc, argv, "vqh", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'd': o.db = optarg; break;
@@ -286,7 +290,8 @@ cmd_alert(int argc, char **argv)
 		case 'S': o.smtp = optarg; break;
 		case 'M': o.sendmail = optarg; break;
 		case 'C': o.cacert = optarg; break;
-		case 'T': o.require_tls = 1; break;
+		case 'T':
+		case CMD_NO('T'): require_tls = CMD_FLAG(c); break;
 		case 'g': o.digest = optarg; break;
 		case 'F': o.force = 1; break;
 		case 'N': o.dry_run = 1; break;
@@ -312,6 +317,7 @@ cmd_alert(int argc, char **argv)
 		default: usage(stderr); rc = EXIT_USAGE; goto out;
 		}
 	}
+	o.require_tls = cmd_flag_bool(require_tls, conf, "alert_require_tls");
 	cfg.renotify = days >= 0 ? (int64_t)days * DAY : config_get_int(conf, "alert_renotify");
 	if (o.smtp == NULL && o.sendmail == NULL) {     /* --smtp or --sendmail wins */
 		o.smtp = config_get_string_or_null(conf, "alert_smtp_url");

@@ -32,7 +32,7 @@ usage(FILE *f)
 	    "       tlsrpt fetch [--db URL] [-v] mbox FILE\n"
 	    "       tlsrpt fetch [--db URL] [-v] dir DIR\n"
 	    "       tlsrpt fetch [--db URL] [-v] imap [URL] [--user U] [--password-file F]\n"
-	    "                    [--cacert F] [--mailbox MAILBOX] [--move-to FOLDER] [--seen]\n"
+	    "                    [--cacert F] [--mailbox MAILBOX] [--move-to FOLDER] [--[no-]seen]\n"
 	    "(and --config FILE: tlsrpt.conf; its fetch_imap_* settings fill what is not given)\n"
 	    "\n"
 	    "Stores every TLSRPT report found (mail with a gzip/JSON report part,\n"
@@ -43,7 +43,9 @@ usage(FILE *f)
 	    "the TLSRPT_IMAP_PASSWORD environment variable or fetch_imap_password_file,\n"
 	    "never from the command line.\n"
 	    "Mail already fetched is not fetched again (the last UID is kept in the\n"
-	    "store); --seen / --move-to apply only to mail whose reports were stored.\n"
+	    "store); --seen / --move-to apply only to mail whose reports were stored;\n"
+	    "--no-seen leaves it unflagged even if fetch_imap_seen = yes (the last of\n"
+	    "--seen and --no-seen wins).\n"
 	    "Exit status: 0 all stored, %d some messages refused, %d usage, %d failure.\n",
 	    EXIT_PARTIAL, EXIT_USAGE, EXIT_FAILURE_);
 }
@@ -136,12 +138,14 @@ cmd_fetch(int argc, char **argv)
 		{ "mailbox", required_argument, NULL, OPT_MAILBOX },
 		{ "move-to", required_argument, NULL, OPT_MOVE },
 		{ "seen", no_argument, NULL, OPT_SEEN },
+		{ "no-seen", no_argument, NULL, CMD_NO(OPT_SEEN) },
 		{ "config", required_argument, NULL, OPT_CONFIG },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct fetch_imap_options io = { 0 };
+	enum cmd_flag seen = CMD_FLAG_UNSET;    /* --seen / --no-seen */
 	struct fetch_run run = { 0 };
 	struct err err = { "" };
 	struct config *conf = NULL;
@@ -156,7 +160,7 @@ cmd_fetch(int argc, char **argv)
 		case OPT_CACERT: io.cacert = optarg; break;
 		case OPT_MAILBOX: io.mailbox = optarg; break;
 		case OPT_MOVE: io.move_to = optarg; break;
-		case OPT_SEEN: io.mark_seen = 1; break;
+		case OPT_SEEN: case CMD_NO(OPT_SEEN): seen = CMD_FLAG(c); break;
 		case OPT_CONFIG: break;         /* read by cmd_config_path() */
 		case 'v': verbose++; break;
 		case 'h': usage(stdout); return EXIT_OK;
@@ -177,7 +181,7 @@ cmd_fetch(int argc, char **argv)
 		io.mailbox = config_get_string_or_null(conf, "fetch_imap_mailbox");
 	if (io.move_to == NULL)
 		io.move_to = config_get_string_or_null(conf, "fetch_imap_move_to");
-	io.mark_seen |= config_get_bool(conf, "fetch_imap_seen");
+	io.mark_seen = cmd_flag_bool(seen, conf, "fetch_imap_seen");
 	kind = optind < argc ? argv[optind] : NULL;
 	arg = optind + 1 < argc ? argv[optind + 1] : NULL;
 	if (kind != NULL && strcmp(kind, "imap") == 0 && arg == NULL && optind + 1 == argc)

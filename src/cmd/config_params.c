@@ -48,7 +48,7 @@ const struct config_param config_params[] = {
 	{ "report_smtp_password_file", CONFIG_STRING, "", 0, 0,
 	  "file holding the SMTP AUTH password (--smtp-password-file, env TLSRPT_SMTP_PASSWORD)" },
 	{ "report_smtp_require_tls", CONFIG_BOOL, "no", 0, 0,
-	  "refuse to submit without STARTTLS (--smtp-require-tls)" },
+	  "refuse to submit without STARTTLS (--smtp-require-tls / --no-smtp-require-tls)" },
 	{ "report_sendmail", CONFIG_STRING, "", 0, 0,
 	  "submit report mail through this command instead of SMTP (--sendmail)" },
 	{ "report_dkim_key", CONFIG_STRING, "", 0, 0,
@@ -62,7 +62,7 @@ const struct config_param config_params[] = {
 	{ "report_resolver", CONFIG_STRING, "", 0, 0,
 	  "DNS resolver IP[@PORT] for _smtp._tls lookups; empty: the system one (--resolver)" },
 	{ "report_only_failures", CONFIG_BOOL, "no", 0, 0,
-	  "send no report for a day without failures (--only-failures)" },
+	  "send no report for a day without failures (--only-failures / --no-only-failures)" },
 	{ "reportd_jitter", CONFIG_DURATION, "4h", 0, 86400,
 	  "reportd waits a random delay up to this after midnight UTC (--jitter)" },
 
@@ -92,7 +92,7 @@ const struct config_param config_params[] = {
 	{ "alert_cacert", CONFIG_STRING, "", 0, 0,
 	  "CA bundle for the SMTP server; empty: the system one (--cacert)" },
 	{ "alert_require_tls", CONFIG_BOOL, "no", 0, 0,
-	  "refuse to send without STARTTLS (--require-tls)" },
+	  "refuse to send without STARTTLS (--require-tls / --no-require-tls)" },
 	{ "alert_threshold_rate", CONFIG_STRING, "0.01", 0, 0,
 	  "alert only for domains whose failure rate is at least this, 0 to 1 (--threshold-rate)" },
 	{ "alert_min_failures", CONFIG_INT, "1", 0, INT64_C(1000000000),
@@ -114,7 +114,7 @@ const struct config_param config_params[] = {
 	{ "fetch_imap_move_to", CONFIG_STRING, "", 0, 0,
 	  "move mail whose reports were stored to this folder (--move-to)" },
 	{ "fetch_imap_seen", CONFIG_BOOL, "no", 0, 0,
-	  "flag mail whose reports were stored \\Seen (--seen)" },
+	  "flag mail whose reports were stored \\Seen (--seen / --no-seen)" },
 	{ NULL, CONFIG_STRING, NULL, 0, 0, NULL },
 };
 
@@ -147,4 +147,12 @@ cmd_config_load(const char *who, const char *path)
 	if (c == NULL)
 		fprintf(stderr, "tlsrpt %s: config: %s\n", who, err.msg);
 	return c;
+}
+
+int
+cmd_flag_bool(enum cmd_flag f, const struct config *cfg, const char *name)
+{
+	int v = config_get_bool(cfg, name);     /* checks name even when a flag decides */
+
+	return f == CMD_FLAG_ON ? 1 : f == CMD_FLAG_OFF ? 0 : v;
 }

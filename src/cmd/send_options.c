@@ -30,6 +30,7 @@ const struct option send_long_options[] = {
 	{ "smtp-user", required_argument, NULL, O_SMTP_USER },
 	{ "smtp-password-file", required_argument, NULL, O_SMTP_PASSWORD_FILE },
 	{ "smtp-require-tls", no_argument, NULL, O_SMTP_REQUIRE_TLS },
+	{ "no-smtp-require-tls", no_argument, NULL, CMD_NO(O_SMTP_REQUIRE_TLS) },
 	{ "smtp-insecure", no_argument, NULL, O_SMTP_INSECURE },
 	{ "sendmail", required_argument, NULL, O_SENDMAIL },
 	{ "dkim-key", required_argument, NULL, O_DKIM_KEY },
@@ -38,6 +39,7 @@ const struct option send_long_options[] = {
 	{ "cacert", required_argument, NULL, O_CACERT },
 	{ "https-insecure", no_argument, NULL, O_HTTPS_INSECURE },
 	{ "only-failures", no_argument, NULL, O_ONLY_FAILURES },
+	{ "no-only-failures", no_argument, NULL, CMD_NO(O_ONLY_FAILURES) },
 	{ "uncompressed", no_argument, NULL, O_UNCOMPRESSED },
 	{ "timeout", required_argument, NULL, O_TIMEOUT },
 	{ "verbose", no_argument, NULL, O_VERBOSE },
@@ -56,17 +58,20 @@ const char send_options_usage[] =
 	"  --smtp-user USER         AUTH user; password from --smtp-password-file FILE\n"
 	"                           or $TLSRPT_SMTP_PASSWORD\n"
 	"  --smtp-require-tls       refuse to submit without STARTTLS (default: when offered)\n"
+	"  --no-smtp-require-tls    STARTTLS when offered, even if tlsrpt.conf requires it\n"
 	"  --smtp-insecure          do not verify the SMTP server certificate\n"
 	"  --sendmail CMD           submit mail through CMD, e.g. \"/usr/sbin/sendmail -oi -t\"\n"
 	"  --dkim-key FILE --dkim-selector S [--dkim-domain D]   DKIM-sign report mails\n"
 	"  --cacert FILE            CA bundle for HTTPS and SMTP (default: the system one)\n"
 	"  --https-insecure         do not verify HTTPS certificates (RFC 8460 §3 allows it)\n"
 	"  --only-failures          do not send reports without failures\n"
+	"  --no-only-failures       send them too, even if tlsrpt.conf says otherwise\n"
 	"  --uncompressed           send application/tlsrpt+json instead of +gzip\n"
 	"  --timeout SECONDS        per delivery attempt (default 120)\n"
 	"  --verbose                log what is done\n"
 	"  --config FILE            tlsrpt.conf to read (default $TLSRPT_CONFIG, else\n"
-	"                           /etc/tlsrpt/tlsrpt.conf); options override its report_*\n";
+	"                           /etc/tlsrpt/tlsrpt.conf); options override its report_*\n"
+	"                           (of --X and --no-X the last one wins)\n";
 
 static char *
 read_secret(const char *path)
@@ -107,7 +112,8 @@ send_options_apply(struct send_options *o, int opt, const char *arg)
 		if ((o->password = read_secret(arg)) == NULL)
 			return -1;
 		break;
-	case O_SMTP_REQUIRE_TLS: c->smtp.require_tls = 1; break;
+	case O_SMTP_REQUIRE_TLS:
+	case CMD_NO(O_SMTP_REQUIRE_TLS): o->require_tls = CMD_FLAG(opt); break;
 	case O_SMTP_INSECURE: c->smtp.insecure = 1; break;
 	case O_SENDMAIL: c->sendmail = arg; break;
 	case O_DKIM_KEY: c->dkim_key = arg; break;
@@ -115,7 +121,8 @@ send_options_apply(struct send_options *o, int opt, const char *arg)
 	case O_DKIM_DOMAIN: c->dkim_domain = arg; break;
 	case O_CACERT: c->https.cacert = c->smtp.cacert = arg; break;
 	case O_HTTPS_INSECURE: c->https.insecure = 1; break;
-	case O_ONLY_FAILURES: c->only_failures = 1; break;
+	case O_ONLY_FAILURES:
+	case CMD_NO(O_ONLY_FAILURES): o->only_failures = CMD_FLAG(opt); break;
 	case O_UNCOMPRESSED: c->uncompressed = 1; break;
 	case O_TIMEOUT:
 		c->https.timeout = c->smtp.timeout = strtol(arg, &end, 10);
@@ -164,8 +171,8 @@ apply_config(struct send_options *o)
 	from_config(o->cfg, &c->https.cacert, "report_cacert");
 	from_config(o->cfg, &c->smtp.cacert, "report_cacert");
 	from_config(o->cfg, &o->dns.resolver, "report_resolver");
-	c->smtp.require_tls |= config_get_bool(o->cfg, "report_smtp_require_tls");
-	c->only_failures |= config_get_bool(o->cfg, "report_only_failures");
+	c->smtp.require_tls = cmd_flag_bool(o->require_tls, o->cfg, "report_smtp_require_tls");
+	c->only_failures = cmd_flag_bool(o->only_failures, o->cfg, "report_only_failures");
 	pwfile = config_get_string_or_null(o->cfg, "report_smtp_password_file");
 	if (o->password == NULL && (env == NULL || *env == '\0') && pwfile != NULL &&
 	    (o->password = read_secret(pwfile)) == NULL)

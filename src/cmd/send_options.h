@@ -9,6 +9,7 @@
 
 #include <getopt.h>
 
+#include "cmd/config_params.h"
 #include "net/dns.h"
 #include "report/reporter.h"
 #include "util/config.h"
@@ -19,6 +20,8 @@ struct send_options {
 	struct dns_options dns;
 	char *password;               /* owned: read from the file or the env */
 	int verbose;
+	enum cmd_flag require_tls;    /* --[no-]smtp-require-tls; see config_params.h */
+	enum cmd_flag only_failures;  /* --[no-]only-failures */
 	const char *config_path;      /* --config, or NULL */
 	struct config *cfg;           /* owned: tlsrpt.conf, loaded by send_options_finish() */
 };

@@ -6,12 +6,15 @@
 # kind; a failed delivery remembers nothing; the weekly digest goes through
 # a sendmail command.  Several --to: one SMTP transaction to all of them; a
 # recipient the server refuses does not make the others get duplicates.
+# alert_require_tls = yes (file or TLSRPT_ALERT_REQUIRE_TLS) against a sink
+# without STARTTLS: --no-require-tls overrides it, the last of the two wins.
 . "$(dirname "$0")/tap.sh"
 dir=$(mktemp -d /tmp/tlsrpt-alert.XXXXXX)
 pid=""
 cleanup() {
 	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
 	bash "$COMPONENTS/smtp-sink.sh" stop "$dir/sink" >/dev/null 2>&1
+	bash "$COMPONENTS/smtp-sink.sh" stop "$dir/plain" >/dev/null 2>&1
 	rm -rf "$dir"
 }
 trap cleanup EXIT
@@ -172,4 +175,43 @@ out=$("$TLSRPT" alert --db "$db" --since 2000-01-01 --to a@example.test --to b@e
 	grep -q '^To: a@example.test, b@example.test' "$dir/digest3.eml" &&
 	ok "two --to with --sendmail: one run, To: names both (for sendmail -t)" ||
 	fail "two --to with --sendmail" "rc=$rc runs=$(cat "$dir/runs" 2>/dev/null)" "$out"
+# ---- alert_require_tls and --no-require-tls ------------------------------
+# A sink that offers no STARTTLS: with TLS required nothing may reach it.
+# The digest with --force mails at every run, so each run is one attempt.
+if SMTP_NO_STARTTLS=1 bash "$COMPONENTS/smtp-sink.sh" start "$dir/plain" > "$dir/plain.env" 2> "$dir/plain.err"; then
+	plain_port=$(sed -n 's/^SMTP_PORT=//p' "$dir/plain.env")
+	plain_count() { ls "$dir/plain/mail"/*.eml 2>/dev/null | wc -l | tr -d ' '; }
+	printf 'alert_to = ops@example.test\nalert_from = tlsrpt@example.test\nalert_require_tls = yes\n' > "$dir/rtls.conf"
+	printf 'alert_to = ops@example.test\nalert_from = tlsrpt@example.test\n' > "$dir/nortls.conf"
+	# plain_alert WANT_RC WANT_NEW DESC ARGS…: a digest to the plain sink must
+	# exit WANT_RC and store WANT_NEW (0 or 1) messages there
+	plain_alert() {
+		want_rc=$1; want_new=$2; d=$3; shift 3
+		n0=$(plain_count)
+		out=$("$TLSRPT" alert --db "$db" --since 2000-01-01 --digest weekly --force \
+			--smtp "smtp://127.0.0.1:$plain_port" "$@" 2>&1); rc=$?
+		new=$(( $(plain_count) - n0 ))
+		if [ "$rc" = "$want_rc" ] && [ "$new" = "$want_new" ]; then ok "$d"
+		else fail "$d" "args: $*" "rc=$rc (want $want_rc), new mails $new (want $want_new)" "$out"; fi
+	}
+	plain_alert 3 0 "alert_require_tls = yes: no STARTTLS, not sent (exit 3)" --config "$dir/rtls.conf"
+	plain_alert 0 1 "--no-require-tls overrides alert_require_tls = yes: sent" \
+		--config "$dir/rtls.conf" --no-require-tls
+	grep -q '"tls": false' "$(ls "$dir/plain/mail"/*.json | tail -n 1)" &&
+		ok "--no-require-tls: the mail went without TLS" ||
+		fail "plain sink envelope" "$(cat "$(ls "$dir/plain/mail"/*.json | tail -n 1)")"
+	plain_alert 0 1 "--require-tls --no-require-tls: the last wins, sent" \
+		--config "$dir/rtls.conf" --require-tls --no-require-tls
+	plain_alert 3 0 "--no-require-tls --require-tls: the last wins, not sent (exit 3)" \
+		--config "$dir/rtls.conf" --no-require-tls --require-tls
+	plain_alert 0 1 "without alert_require_tls: sent (STARTTLS only when offered)" \
+		--config "$dir/nortls.conf"
+	export TLSRPT_ALERT_REQUIRE_TLS=yes
+	plain_alert 3 0 "TLSRPT_ALERT_REQUIRE_TLS=yes: not sent (exit 3)" --config "$dir/nortls.conf"
+	plain_alert 0 1 "--no-require-tls overrides TLSRPT_ALERT_REQUIRE_TLS=yes: sent" \
+		--config "$dir/nortls.conf" --no-require-tls
+	unset TLSRPT_ALERT_REQUIRE_TLS
+else
+	fail "smtp sink without STARTTLS starts" "$(cat "$dir/plain.err")"
+fi
 tap_done

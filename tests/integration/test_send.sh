@@ -7,6 +7,8 @@
 # whose every field matches the stored results, the HTTPS POST is gzip JSON
 # with the right content type, record rules (none / two / invalid / SERVFAIL),
 # retries, suppression, nothing sent twice, reportd on a simulated clock;
+# report_only_failures / report_smtp_require_tls = yes (file or environment)
+# turned off by --no-only-failures / --no-smtp-require-tls, the last flag winning;
 # every run's exit status is checked against the exact code it must give.
 . "$(dirname "$0")/tap.sh"
 set -u
@@ -24,6 +26,7 @@ T=$(mktemp -d /tmp/tlsrpt-send.XXXXXX)
 chmod o+x "$T"
 cleanup() {
 	for c in dns smtp-sink https; do "$C/$c.sh" stop "$T/$c" >/dev/null 2>&1; done
+	"$C/smtp-sink.sh" stop "$T/plain-sink" >/dev/null 2>&1
 	[ -n "${KEEP:-}" ] || rm -rf "$T"
 }
 trap cleanup EXIT INT TERM
@@ -393,6 +396,86 @@ case $rc:$host_json in
 0:*'"total-successful-session-count":5'*) ok "MX host report counts only sessions not already reported to the same rua" ;;
 *) fail "same-rua dedup" "rc=$rc, want 0" "$host_json" "$(cat "$T/s6.err")" ;;
 esac
+
+# ---- --no-only-failures over report_only_failures = yes -------------------
+# A day of successes only, generated with --dry-run (which keeps the results,
+# so every run sees the same day): skipped, or written with its mail.
+DB8="sqlite:$T/store8.db"
+printf '2026-11-21~mail.example.test~sts~mail.example.test~-~-~3~0\n' | put "$DB8"
+printf 'report_only_failures = yes\n' > "$T/of.conf"
+# of_run NAME ARGS…: prints "rc=R, N all-success skipped, F files written"
+of_run() {
+	n=$1; shift
+	mkdir -p "$T/of-$n"
+	"$TLSRPT" send --db "$DB8" --resolver 127.0.0.1@$DNS_PORT --submitter example.test \
+		--dry-run "$T/of-$n" --day $D --now $NOW -v "$@" >/dev/null 2>"$T/of-$n.err"
+	echo "rc=$?, $(stats "$T/of-$n.err" | grep -o '[0-9]* all-success skipped'), $(ls "$T/of-$n" | wc -l) files written"
+}
+skipped="rc=0, 1 all-success skipped, 0 files written"
+written="rc=0, 0 all-success skipped, 2 files written"
+# of_expect DESC WANT NAME ARGS…
+of_expect() {
+	d=$1; want=$2; shift 2
+	got=$(of_run "$@")
+	[ "$got" = "$want" ] && ok "$d" || fail "$d" "want: $want" "got:  $got" "$(cat "$T/of-$1.err")"
+}
+of_expect "report_only_failures = yes: the all-success day is skipped" "$skipped" file --config "$T/of.conf"
+of_expect "--no-only-failures overrides report_only_failures = yes" "$written" no --config "$T/of.conf" --no-only-failures
+of_expect "--only-failures --no-only-failures: the last wins, written" "$written" on-no \
+	--config "$T/of.conf" --only-failures --no-only-failures
+of_expect "--no-only-failures --only-failures: the last wins, skipped" "$skipped" no-on \
+	--config "$T/of.conf" --no-only-failures --only-failures
+of_expect "without report_only_failures: written" "$written" none --config /dev/null
+export TLSRPT_REPORT_ONLY_FAILURES=yes
+of_expect "TLSRPT_REPORT_ONLY_FAILURES=yes: skipped" "$skipped" env --config /dev/null
+of_expect "--no-only-failures overrides TLSRPT_REPORT_ONLY_FAILURES=yes" "$written" env-no \
+	--config /dev/null --no-only-failures
+unset TLSRPT_REPORT_ONLY_FAILURES
+
+# ---- --no-smtp-require-tls over report_smtp_require_tls = yes -------------
+# A sink without STARTTLS: with TLS required the mail waits for a retry
+# (exit 1), else it is sent in the clear.  One new store per run.
+if SMTP_NO_STARTTLS=1 "$C/smtp-sink.sh" start "$T/plain-sink" >/dev/null 2>"$T/plain-sink.err"; then
+	PLAIN_PORT=$(sed -n 's/^SMTP_PORT=//p' "$T/plain-sink/env")
+	plain_mails() { ls "$T/plain-sink/mail"/*.eml 2>/dev/null | wc -l; }
+	printf 'report_smtp_require_tls = yes\n' > "$T/rt.conf"
+	# rt_run NAME ARGS…: prints "rc=R, deliveries: …, N mails"
+	rt_run() {
+		n=$1; shift
+		printf '2026-11-21~mail.example.test~sts~mail.example.test~-~-~2~0\n' | put "sqlite:$T/rt-$n.db"
+		m0=$(plain_mails)
+		"$TLSRPT" send --db "sqlite:$T/rt-$n.db" --resolver 127.0.0.1@$DNS_PORT \
+			--submitter example.test --smtp "smtp://127.0.0.1:$PLAIN_PORT" \
+			--day $D --now $NOW -v "$@" >/dev/null 2>"$T/rt-$n.err"
+		echo "rc=$?, $(stats "$T/rt-$n.err" | grep -o 'deliveries: .*'), $(( $(plain_mails) - m0 )) mails"
+	}
+	held="rc=1, deliveries: 0 sent, 1 to retry, 0 failed, 0 mails"
+	sent="rc=0, deliveries: 1 sent, 0 to retry, 0 failed, 1 mails"
+	rt_expect() {
+		d=$1; want=$2; shift 2
+		got=$(rt_run "$@")
+		[ "$got" = "$want" ] && ok "$d" || fail "$d" "want: $want" "got:  $got" "$(cat "$T/rt-$1.err")"
+	}
+	rt_expect "report_smtp_require_tls = yes: no STARTTLS, held for a retry (exit 1)" "$held" \
+		file --config "$T/rt.conf"
+	rt_expect "--no-smtp-require-tls overrides report_smtp_require_tls = yes: sent" "$sent" \
+		no --config "$T/rt.conf" --no-smtp-require-tls
+	grep -q '"tls": false' "$(ls "$T/plain-sink/mail"/*.json | tail -n 1)" &&
+		ok "--no-smtp-require-tls: the report went without TLS" ||
+		fail "plain sink envelope" "$(cat "$(ls "$T/plain-sink/mail"/*.json | tail -n 1)")"
+	rt_expect "--smtp-require-tls --no-smtp-require-tls: the last wins, sent" "$sent" \
+		on-no --config "$T/rt.conf" --smtp-require-tls --no-smtp-require-tls
+	rt_expect "--no-smtp-require-tls --smtp-require-tls: the last wins, held" "$held" \
+		no-on --config "$T/rt.conf" --no-smtp-require-tls --smtp-require-tls
+	rt_expect "without report_smtp_require_tls: sent" "$sent" none --config /dev/null
+	export TLSRPT_REPORT_SMTP_REQUIRE_TLS=yes
+	rt_expect "TLSRPT_REPORT_SMTP_REQUIRE_TLS=yes: held" "$held" env --config /dev/null
+	rt_expect "--no-smtp-require-tls overrides TLSRPT_REPORT_SMTP_REQUIRE_TLS=yes" "$sent" \
+		env-no --config /dev/null --no-smtp-require-tls
+	unset TLSRPT_REPORT_SMTP_REQUIRE_TLS
+else
+	fail "smtp sink without STARTTLS starts" "$(cat "$T/plain-sink.err")"
+fi
 
 # ---- end to end: datagrams → tlsrpt collectd → tlsrpt send → mail --------
 if "$TLSRPT" collectd --help >/dev/null 2>&1; then

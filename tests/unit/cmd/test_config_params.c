@@ -1,6 +1,7 @@
 /* Unit tests for cmd/config_params: THE parameter table is well formed
  * (valid defaults, unique lower-case names, a doc line each) and
- * cmd_config_path() finds --config before option parsing.  The table lives
+ * cmd_config_path() finds --config before option parsing; --X / --no-X
+ * of a boolean parameter override tlsrpt.conf, the last one winning.  The table lives
  * with the commands, outside the core library, so it is compiled in here. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -69,6 +70,55 @@ test_cmd_config_path_finds_the_option(void **state)
 	}
 }
 
+/* What getopt_long gives for each argument: --X's value, or CMD_NO() of it
+ * for --no-X, as the commands' tables (send_options.c, cmd_alert.c,
+ * cmd_fetch.c) list them. */
+static enum cmd_flag
+parse_flags(const char *const *args)
+{
+	enum cmd_flag f = CMD_FLAG_UNSET;
+
+	for (; *args != NULL; args++)
+		f = CMD_FLAG(strncmp(*args, "--no-", 5) == 0 ? CMD_NO('T') : 'T');
+	return f;
+}
+
+static void
+test_cmd_flag_bool_last_flag_wins_over_the_file(void **state)
+{
+	static const struct {
+		const char *file;       /* alert_require_tls in tlsrpt.conf */
+		const char *args[3];
+		int want;
+	} cases[] = {
+		{ "yes", { NULL }, 1 },
+		{ "no", { NULL }, 0 },
+		{ "yes", { "--no-require-tls", NULL }, 0 },
+		{ "no", { "--require-tls", NULL }, 1 },
+		{ "yes", { "--require-tls", "--no-require-tls", NULL }, 0 },
+		{ "yes", { "--no-require-tls", "--require-tls", NULL }, 1 },
+		{ "no", { "--no-require-tls", "--require-tls", NULL }, 1 },
+		{ "no", { "--require-tls", "--no-require-tls", NULL }, 0 },
+	};
+
+	(void)state;
+	assert_int_not_equal(CMD_NO(1000), 1000);       /* no clash with SEND_OPT_BASE */
+	assert_int_not_equal(CMD_NO(256), 'T');
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct err err;
+		struct config *c = config_new(config_params, &err);
+		int got;
+
+		if (c == NULL || config_set(c, "alert_require_tls", cases[i].file, "test", &err) != 0)
+			fail_msg("%s", err.msg);
+		got = cmd_flag_bool(parse_flags(cases[i].args), c, "alert_require_tls");
+		if (got != cases[i].want)
+			fail_msg("case %zu (file %s): got %d, want %d", i, cases[i].file, got,
+				 cases[i].want);
+		config_free(&c);
+	}
+}
+
 int
 main(void)
 {
@@ -76,6 +126,7 @@ main(void)
 		cmocka_unit_test(test_config_params_defaults_are_valid),
 		cmocka_unit_test(test_config_params_names_unique_lower_case_and_documented),
 		cmocka_unit_test(test_cmd_config_path_finds_the_option),
+		cmocka_unit_test(test_cmd_flag_bool_last_flag_wins_over_the_file),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
