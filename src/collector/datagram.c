@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "collector/utf8fix.h"
+#include "model/report.h"
 #include "util/xalloc.h"
 
 static const char *const reason_names[DATAGRAM_REASON_COUNT] = {
@@ -212,19 +213,6 @@ decode_policy(struct dec *d, json_t *po, struct result *r)
 	return 0;
 }
 
-/* Lower-cases ASCII and strips one trailing dot, in place. */
-static void
-normalize_domain(char *s)
-{
-	size_t n = strlen(s);
-
-	for (size_t i = 0; i < n; i++)
-		if (s[i] >= 'A' && s[i] <= 'Z')
-			s[i] = (char)(s[i] - 'A' + 'a');
-	if (n > 0 && s[n - 1] == '.')
-		s[n - 1] = '\0';
-}
-
 int
 datagram_decode(const char *data, size_t len, int64_t day, struct datagram_batch *b,
 		struct datagram_info *info, struct err *err)
@@ -269,7 +257,7 @@ datagram_decode(const char *data, size_t len, int64_t day, struct datagram_batch
 		bad(&d, DATAGRAM_MISSING_KEY, "d", "missing");
 		goto out;
 	}
-	normalize_domain(domain);
+	report_domain_normalize(domain);
 	if (*domain == '\0') {
 		bad(&d, DATAGRAM_BAD_VALUE, "d", "empty domain");
 		goto out;

@@ -75,16 +75,23 @@ policy_add_failure_detail(struct policy *p)
 	return &p->failure_details[p->n_failure_details++];
 }
 
+void
+report_domain_normalize(char *s)
+{
+	size_t n = strlen(s);
+
+	for (size_t i = 0; i < n; i++)
+		if (s[i] >= 'A' && s[i] <= 'Z')
+			s[i] = (char)(s[i] - 'A' + 'a');
+	if (n > 0 && s[n - 1] == '.')
+		s[n - 1] = '\0';
+}
+
 char *
 report_domain_key(const char *policy_domain)
 {
 	char *k = xstrdup(policy_domain != NULL ? policy_domain : "");
-	size_t n = strlen(k);
 
-	for (size_t i = 0; i < n; i++)
-		if (k[i] >= 'A' && k[i] <= 'Z')
-			k[i] = (char)(k[i] - 'A' + 'a');
-	if (n > 0 && k[n - 1] == '.')
-		k[n - 1] = '\0';
+	report_domain_normalize(k);
 	return k;
 }

@@ -88,4 +88,8 @@ void failure_detail_clear(struct failure_detail *d);
  * Returns a new string (caller frees). */
 char *report_domain_key(const char *policy_domain);
 
+/* report_domain_key()'s rule applied to s in place (the collector uses it
+ * for the domains MTAs send). */
+void report_domain_normalize(char *s);
+
 #endif
