@@ -9,7 +9,9 @@
 
 enum {
 	EXIT_OK = 0,        /* everything done */
-	EXIT_PARTIAL = 1,   /* done, but some inputs were bad (reported, skipped) */
+	EXIT_PARTIAL = 1,   /* done, but some inputs were bad (reported, skipped);
+			     * `fetch`: mail holding no report at all is not
+			     * bad input (a notice, status 0) */
 	EXIT_USAGE = 2,     /* bad command line */
 	EXIT_FAILURE_ = 3,  /* nothing could be done: store, config or system error */
 	EXIT_WARNING = 4,   /* `check`: worst finding is a warning */

@@ -2,7 +2,10 @@
  * cmd_fetch: `tlsrpt fetch maildir DIR | mbox FILE | dir DIR | imap URL`
  * reads report mail (or report files) and stores every report found:
  * ingest_extract → report_parse_json → store_put_report for each message
- * (ingest_store.h).  A bad message is reported and skipped; a store
+ * (ingest_store.h).  Every source treats an item alike: one that holds no
+ * report at all (the cron mail, a bounce) is skipped with a notice and
+ * does not change the exit status; a bad one (a report that cannot be
+ * read) is reported, counted as an error, and the run goes on; a store
  * failure stops the run.  The last line says what happened.
  */
 #include <getopt.h>
@@ -37,7 +40,9 @@ usage(FILE *f)
 	    "\n"
 	    "Stores every TLSRPT report found (mail with a gzip/JSON report part,\n"
 	    "or report files) and prints \"fetched N messages: N stored, N duplicates,\n"
-	    "N errors\".  A report already stored counts as a duplicate.\n"
+	    "N skipped (not a report), N errors\".  A report already stored counts as\n"
+	    "a duplicate.  Mail or a file with no report part or attachment at all is\n"
+	    "skipped with a notice; one whose report cannot be read is an error.\n"
 	    "imap URL is imaps://host[:port][/MAILBOX] or imap://… (STARTTLS is\n"
 	    "required; default fetch_imap_url); the password comes from --password-file,\n"
 	    "the TLSRPT_IMAP_PASSWORD environment variable or fetch_imap_password_file,\n"
@@ -46,7 +51,8 @@ usage(FILE *f)
 	    "store); --seen / --move-to apply only to mail whose reports were stored;\n"
 	    "--no-seen leaves it unflagged even if fetch_imap_seen = yes (the last of\n"
 	    "--seen and --no-seen wins).\n"
-	    "Exit status: 0 all stored, %d some messages refused, %d usage, %d failure.\n",
+	    "Exit status: 0 all stored (or skipped), %d some messages refused (errors),\n"
+	    "%d usage, %d failure.  See tlsrpt-fetch(1).\n",
 	    EXIT_PARTIAL, EXIT_USAGE, EXIT_FAILURE_);
 }
 
@@ -55,9 +61,9 @@ fetch_progress(struct fetch_run *run)
 {
 	if (!run->progress)
 		return;
-	fprintf(stderr, "\r%u messages: %u stored, %u duplicates, %u errors",
+	fprintf(stderr, "\r%u messages: %u stored, %u duplicates, %u skipped, %u errors",
 		run->counts.messages, run->counts.stored, run->counts.duplicates,
-		run->counts.errors);
+		run->counts.skipped, run->counts.errors);
 	fflush(stderr);
 }
 
@@ -210,13 +216,13 @@ cmd_fetch(int argc, char **argv)
 	rc = run_source(&run, kind, arg, &io);
 	if (run.progress)
 		fputc('\n', stderr);
-	printf("fetched %u messages: %u stored, %u duplicates, %u errors\n",
-	       run.counts.messages, run.counts.stored, run.counts.duplicates,
-	       run.counts.errors);
+	printf("fetched %u messages: %u stored, %u duplicates, %u skipped (not a report), "
+	       "%u errors\n", run.counts.messages, run.counts.stored,
+	       run.counts.duplicates, run.counts.skipped, run.counts.errors);
 	store_close(&run.store);
 	if (rc != 0)
 		rc = EXIT_FAILURE_;
-	else
+	else    /* skipped items (no report at all) are not errors */
 		rc = run.counts.errors > 0 ? EXIT_PARTIAL : EXIT_OK;
 out:
 	config_free(&conf);

@@ -5,6 +5,8 @@
  * with, so mail that could not be fetched or stored is tried again next
  * time; a new UIDVALIDITY starts over (the store drops the duplicates).
  * \Seen / --move-to are applied after the fetch loop, to stored mail only.
+ * Mail that matched the search but holds no report is skipped with a
+ * notice, as the other sources do, and the UID advances past it.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -165,13 +167,13 @@ fetch_imap(struct fetch_run *run, const struct fetch_imap_options *o,
 					&run->limits, "imap", name, &run->counts, err);
 		buf_free(&msg);
 		fetch_progress(run);
-		if (rc < 0) {
+		if (rc == INGEST_STORE_FAILED) {
 			/* store failure: stop, retry later; the mail stored so
 			 * far is past the saved UID, so flag/move it now or never */
 			mark_done(m, o, done, ndone, run);
 			goto out;
 		}
-		if (rc == 1)
+		if (rc == INGEST_STORE_OK)   /* not skipped or refused mail */
 			done[ndone++] = uids[i];
 		if (advance && save_state(run->store, imap_mailbox_key(m), validity,
 					  uids[i], err) != 0)

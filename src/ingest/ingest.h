@@ -56,11 +56,17 @@ typedef int (*ingest_doc_cb)(void *ctx, const char *json, size_t len,
  * forms accepted; mbox "From " first lines are skipped) and calls cb for
  * each.  lim may be NULL for the defaults.
  * Returns the number of documents given to cb (>= 1); 0 if the input holds
- * none (err says why, e.g. "no TLSRPT report found in message: …");
- * -1 on error: input over a limit, corrupt or truncated gzip/zip, a report
- * part whose content is not a report.  cb may already have been called for
- * documents found before an error.  Thread-safe (no shared state besides
- * gmime's one-time initialisation, see mime.h).
+ * no report candidate at all (err says why, e.g. "no TLSRPT report found in
+ * message: …"): a mail with no report part (by media type or .json/.gz/.zip
+ * file name), a top-level input or zip entry that is not JSON, gzip, zip,
+ * base64 or mail, a zip with no such entry, an empty input; -1 on error,
+ * for a candidate that is bad: input over a limit, containers nested too
+ * deep, corrupt or truncated gzip/zip, an unparseable mail, a report part
+ * or gzip content that is not a report.  Callers that read a mailbox skip
+ * the first kind and count the second as an error (ingest_store.h).
+ * cb may already have been called for documents found before an error.
+ * Thread-safe (no shared state besides gmime's one-time initialisation,
+ * see mime.h).
  */
 int ingest_extract(const void *data, size_t len, const struct ingest_limits *lim,
 		   ingest_doc_cb cb, void *ctx, struct err *err);

@@ -1,7 +1,8 @@
 /*
  * ingest_store: extract → parse → store for one item (see
  * ingest_store.h).  The store error is kept apart from bad input so that
- * a database outage never marks mail as handled.
+ * a database outage never marks mail as handled, and bad input apart from
+ * input that is no report at all (ingest_extract() returning 0).
  */
 #include "ingest/ingest_store.h"
 
@@ -78,11 +79,16 @@ ingest_store_bytes(struct store *s, const void *data, size_t len,
 	counts->messages++;
 	n = ingest_extract(data, len, lim, on_doc, &d, &xerr);
 	if (d.store_failed)
-		return -1;
-	if (n <= 0) {
+		return INGEST_STORE_FAILED;
+	if (n == 0) {
+		log_notice("%s: skipped, not a TLSRPT report: %s", name, xerr.msg);
+		counts->skipped++;
+		return INGEST_STORE_SKIPPED;
+	}
+	if (n < 0) {
 		log_warn("%s: %s", name, xerr.msg);
 		counts->errors++;
-		return 0;
+		return INGEST_STORE_REFUSED;
 	}
-	return d.refused ? 0 : 1;
+	return d.refused ? INGEST_STORE_REFUSED : INGEST_STORE_OK;
 }

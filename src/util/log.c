@@ -30,8 +30,10 @@ log_get_level(void)
 	return log_config.level;
 }
 
+/* notice: printed at level, but named "notice" (LOG_NOTICE); see log.h. */
 static void
-log_emit(enum log_level level, const char *suffix, const char *fmt, va_list ap)
+log_emit(enum log_level level, int notice, const char *suffix, const char *fmt,
+	 va_list ap)
 {
 	static const char *const names[] = { "error", "warning", "info", "debug" };
 	static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
@@ -41,25 +43,28 @@ log_emit(enum log_level level, const char *suffix, const char *fmt, va_list ap)
 		return;
 	vsnprintf(line, sizeof(line), fmt, ap);
 	if (log_config.use_syslog)
-		syslog(prio[level], "%s%s%s", line, suffix ? ": " : "", suffix ? suffix : "");
+		syslog(notice ? LOG_NOTICE : prio[level], "%s%s%s", line,
+		       suffix ? ": " : "", suffix ? suffix : "");
 	else
-		fprintf(stderr, "%s: %s: %s%s%s\n", log_config.progname, names[level], line,
+		fprintf(stderr, "%s: %s: %s%s%s\n", log_config.progname,
+			notice ? "notice" : names[level], line,
 			suffix ? ": " : "", suffix ? suffix : "");
 }
 
-#define LOG_FN(name, level)                        \
-	void name(const char *fmt, ...)            \
-	{                                          \
-		va_list ap;                        \
-		va_start(ap, fmt);                 \
-		log_emit(level, NULL, fmt, ap);    \
-		va_end(ap);                        \
+#define LOG_FN(name, level, notice)                        \
+	void name(const char *fmt, ...)                    \
+	{                                                  \
+		va_list ap;                                \
+		va_start(ap, fmt);                         \
+		log_emit(level, notice, NULL, fmt, ap);    \
+		va_end(ap);                                \
 	}
 
-LOG_FN(log_error, LOG_LEVEL_ERROR)
-LOG_FN(log_warn, LOG_LEVEL_WARN)
-LOG_FN(log_info, LOG_LEVEL_INFO)
-LOG_FN(log_debug, LOG_LEVEL_DEBUG)
+LOG_FN(log_error, LOG_LEVEL_ERROR, 0)
+LOG_FN(log_warn, LOG_LEVEL_WARN, 0)
+LOG_FN(log_notice, LOG_LEVEL_WARN, 1)
+LOG_FN(log_info, LOG_LEVEL_INFO, 0)
+LOG_FN(log_debug, LOG_LEVEL_DEBUG, 0)
 
 void
 log_warn_errno(const char *fmt, ...)
@@ -68,6 +73,6 @@ log_warn_errno(const char *fmt, ...)
 	const char *e = strerror(errno);
 
 	va_start(ap, fmt);
-	log_emit(LOG_LEVEL_WARN, e, fmt, ap);
+	log_emit(LOG_LEVEL_WARN, 0, e, fmt, ap);
 	va_end(ap);
 }

@@ -19,6 +19,10 @@ enum log_level log_get_level(void);
 
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Something expected that an operator may want to know (e.g. a mail that
+ * holds no report, skipped): printed whenever warnings are, but named
+ * "notice" (syslog LOG_NOTICE), so that it does not read as a fault. */
+void log_notice(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* log_warn() with ": " and strerror(errno) appended. */

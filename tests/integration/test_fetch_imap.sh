@@ -2,7 +2,8 @@
 # `tlsrpt fetch imap` against a real Dovecot (tests/components/imap.sh) on
 # loopback, filled with the corpus mail: the first run stores every report,
 # the second fetches nothing new; fetching never sets \Seen; --move-to moves
-# stored mail only after it is stored; a wrong CA is refused; STARTTLS works.
+# stored mail only after it is stored; mail that matches the search but
+# holds no report is skipped (exit 0); a wrong CA is refused; STARTTLS works.
 . "$(dirname "$0")/tap.sh"
 dir=$(mktemp -d /tmp/tlsrpt-fetch-imap.XXXXXX)
 chmod o+x "$dir"
@@ -30,8 +31,8 @@ url="imaps://localhost:$IMAPS_PORT"
 out=$("$TLSRPT" fetch --db "$db" imap "$url" --user "$IMAP_USER" --cacert "$IMAP_CA" 2>&1)
 rc=$?
 line=$(echo "$out" | grep '^fetched')
-stored=$(echo "$line" | sed -n 's/^fetched \([0-9]*\) messages: \([0-9]*\) stored, \([0-9]*\) duplicates, \([0-9]*\) errors$/\2/p')
-dups=$(echo "$line" | sed -n 's/^fetched \([0-9]*\) messages: \([0-9]*\) stored, \([0-9]*\) duplicates, \([0-9]*\) errors$/\3/p')
+stored=$(echo "$line" | sed -n 's/^fetched \([0-9]*\) messages: \([0-9]*\) stored, \([0-9]*\) duplicates, \([0-9]*\) skipped (not a report), \([0-9]*\) errors$/\2/p')
+dups=$(echo "$line" | sed -n 's/^fetched \([0-9]*\) messages: \([0-9]*\) stored, \([0-9]*\) duplicates, \([0-9]*\) skipped (not a report), \([0-9]*\) errors$/\3/p')
 msgs=$(echo "$line" | sed -n 's/^fetched \([0-9]*\) messages:.*/\1/p')
 if [ "$rc" = 0 ] && [ "$msgs" = "$n_reports" ] && [ -n "$stored" ] && [ "$stored" -gt 0 ] &&
    [ $((stored + dups)) = "$n_reports" ]; then
@@ -56,7 +57,7 @@ if echo "$flags" | grep -q 'Seen' || [ "$nflags" != $((n_reports + 1)) ]; then
 else ok "fetching sets no \\Seen flag ($nflags messages looked at)"; fi
 
 out=$("$TLSRPT" fetch --db "$db" imap "$url" --user "$IMAP_USER" --cacert "$IMAP_CA" 2>&1); rc=$?
-if [ "$rc" = 0 ] && echo "$out" | grep -qx 'fetched 0 messages: 0 stored, 0 duplicates, 0 errors'; then
+if [ "$rc" = 0 ] && echo "$out" | grep -qx 'fetched 0 messages: 0 stored, 0 duplicates, 0 skipped (not a report), 0 errors'; then
 	ok "second fetch finds nothing new"
 else
 	fail "second fetch finds nothing new" "rc=$rc, want 0" "$out"
@@ -68,7 +69,7 @@ bash "$COMPONENTS/imap.sh" add "$dir/imap" tls "$dir/late.eml" >/dev/null 2>"$di
 	fail "late mail added to the mailbox" "$(cat "$dir/add-late.err")"
 out=$("$TLSRPT" fetch --db "$db" imap "imap://localhost:$IMAP_PORT/INBOX" --user "$IMAP_USER" \
 	--cacert "$IMAP_CA" --move-to Processed 2>&1); rc=$?
-if [ "$rc" = 0 ] && echo "$out" | grep -qx 'fetched 1 messages: 1 stored, 0 duplicates, 0 errors'; then
+if [ "$rc" = 0 ] && echo "$out" | grep -qx 'fetched 1 messages: 1 stored, 0 duplicates, 0 skipped (not a report), 0 errors'; then
 	ok "STARTTLS fetch of new mail stores only it"
 else
 	fail "STARTTLS fetch of new mail stores only it" "rc=$rc, want 0" "$out"
@@ -82,6 +83,38 @@ if echo "$moved" | grep -q '^\* SEARCH [0-9]' && ! echo "$left" | grep -q '^\* S
 else
 	fail "--move-to moves stored mail to the folder" "Processed: $moved" "INBOX: $left"
 fi
+
+# An automatic reply quoting a report's subject matches the search but holds
+# no report: skipped with one notice (exit 0), left in the INBOX by
+# --move-to, and not fetched again (its UID is passed).
+cat > "$dir/autoreply.eml" <<'EOF'
+From: tls@late.test
+To: tlsrpt@sender.test
+Subject: Automatic reply: Report Domain: late.test Submitter: sender.test
+Date: Sat, 21 Nov 2026 13:00:00 +0000
+Message-ID: <autoreply@late.test>
+Content-Type: text/plain; charset=us-ascii
+
+I am out of the office until Monday.
+EOF
+bash "$COMPONENTS/imap.sh" add "$dir/imap" tls "$dir/autoreply.eml" >/dev/null 2>"$dir/add-auto.err" ||
+	fail "auto-reply added to the mailbox" "$(cat "$dir/add-auto.err")"
+out=$("$TLSRPT" fetch --db "$db" imap "$url" --user "$IMAP_USER" --cacert "$IMAP_CA" \
+	--move-to Processed 2>&1); rc=$?
+if [ "$rc" = 0 ] &&
+   echo "$out" | grep -qx 'fetched 1 messages: 0 stored, 0 duplicates, 1 skipped (not a report), 0 errors' &&
+   [ "$(echo "$out" | grep -c '^tlsrpt: notice: .* UID [0-9]*: skipped, not a TLSRPT report: ')" = 1 ] &&
+   ! echo "$out" | grep -q 'warning\|error:'; then
+	ok "mail matching the search but holding no report: one notice, skipped, exit 0"
+else fail "non-report mail matching the search is skipped" "rc=$rc, want 0" "$out"; fi
+left=$(curl -sS --cacert "$IMAP_CA" -u "$IMAP_USER:$IMAP_PASS" "$url/INBOX" \
+	-X 'SEARCH HEADER Message-ID autoreply@late.test' 2>&1)
+if echo "$left" | grep -q '^\* SEARCH [0-9]'; then ok "--move-to leaves skipped mail in place"
+else fail "--move-to leaves skipped mail in place" "INBOX: $left"; fi
+out=$("$TLSRPT" fetch --db "$db" imap "$url" --user "$IMAP_USER" --cacert "$IMAP_CA" 2>&1); rc=$?
+if [ "$rc" = 0 ] && echo "$out" | grep -qx 'fetched 0 messages: 0 stored, 0 duplicates, 0 skipped (not a report), 0 errors'; then
+	ok "skipped mail is not fetched again"
+else fail "skipped mail is not fetched again" "rc=$rc, want 0" "$out"; fi
 
 out=$("$TLSRPT" fetch --db "sqlite:$dir/other.db" imap "$url" --user "$IMAP_USER" \
 	--cacert /etc/ssl/certs/ca-certificates.crt 2>&1)
@@ -124,11 +157,11 @@ bash "$COMPONENTS/imap.sh" add "$dir/imap" tls "$dir/huge.eml" >/dev/null 2>"$di
 out=$("$TLSRPT" fetch --db "$db" imap "$url" --user "$IMAP_USER" --cacert "$IMAP_CA" 2>&1)
 rc=$?
 if [ "$rc" = 1 ] && echo "$out" | grep -q 'larger than the 10485760 bytes limit' &&
-   echo "$out" | grep -qx 'fetched 1 messages: 0 stored, 0 duplicates, 1 errors'; then
+   echo "$out" | grep -qx 'fetched 1 messages: 0 stored, 0 duplicates, 0 skipped (not a report), 1 errors'; then
 	ok "message over the size limit: refused with the limit named (exit 1)"
 else fail "message over the size limit" "rc=$rc" "$out"; fi
 out=$("$TLSRPT" fetch --db "$db" imap "$url" --user "$IMAP_USER" --cacert "$IMAP_CA" 2>&1); rc=$?
-if [ "$rc" = 0 ] && echo "$out" | grep -qx 'fetched 0 messages: 0 stored, 0 duplicates, 0 errors'; then
+if [ "$rc" = 0 ] && echo "$out" | grep -qx 'fetched 0 messages: 0 stored, 0 duplicates, 0 skipped (not a report), 0 errors'; then
 	ok "the oversized message is skipped for good, not fetched on every run"
 else fail "oversized message skipped for good" "rc=$rc, want 0" "$out"; fi
 
