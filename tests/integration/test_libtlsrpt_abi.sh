@@ -83,4 +83,11 @@ else
 	fail "pkg-config file" "$(cat "$T/inst.log")" "$(cat "$pc" 2>/dev/null)"
 fi
 [ -f "$T/inst/usr/share/man/man3/tlsrpt_open.3" ] && ok "one man page link per function" || fail "man links"
+missing=""
+for m in "$TLSRPT_SRC"/man/*.[1358]; do
+	f=$(basename "$m")
+	[ -f "$T/inst/usr/share/man/man${f##*.}/$f" ] || missing="$missing $f"
+done
+[ -z "$missing" ] && ok "make install: every man page (sections 1, 3, 5, 8)" ||
+	fail "make install: man pages not installed:$missing"
 tap_done
