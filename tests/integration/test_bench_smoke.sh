@@ -1,7 +1,7 @@
 #!/bin/sh
-# Every benchmark program under bench/ still builds, runs to the end on a
-# tiny input and prints its figure lines (no INCOMPLETE run, no send or
-# decode error), here under the sanitizers of the build.  Nothing is timed:
+# Every benchmark under bench/ (programs and scripts) still builds, runs to
+# the end on a tiny input and prints its figure lines (no INCOMPLETE run, no
+# send or decode error), here under the sanitizers of the build.  Nothing is timed:
 # the figures themselves are for `make bench` (bench/README.md).
 . "$(dirname "$0")/tap.sh"
 B="$TLSRPT_SRC/$TLSRPT_O/bench"
@@ -19,7 +19,12 @@ bench() {
 	while [ $# -gt 0 ] && [ "$1" != -- ]; do envs="$envs $1"; shift; done
 	[ $# -gt 0 ] && shift
 	# shellcheck disable=SC2086
-	if env $envs "$B/$name" "$@" >"$T/$name.out" 2>"$T/$name.err"; then rc=0; else rc=$?; fi
+	case "$name" in
+	*.sh) prog="sh $TLSRPT_SRC/bench/$name" ;;
+	*) prog="$B/$name" ;;
+	esac
+	# shellcheck disable=SC2086
+	if env $envs $prog "$@" >"$T/$name.out" 2>"$T/$name.err"; then rc=0; else rc=$?; fi
 	got=$(grep -c -- "$pat" "$T/$name.out")
 	if [ "$rc" = 0 ] && [ "$got" -ge "$want" ] &&
 	   ! grep -qE -- "INCOMPLETE|[1-9][0-9]* (send )?errors" "$T/$name.out"; then
@@ -36,6 +41,7 @@ bench bench_store_results "results/s" 1 -- 3000 300
 bench bench_parse_json "reports/s" 2 BENCH_SECONDS=0.2 --
 bench bench_ingest_mail "messages/s" 1 --
 bench bench_aggregate "reports/s" 1 -- 500
+bench bench_serve.sh "reports/s stored" 1 BENCH_SERVE_N=30 --
 if [ "$(id -u)" = 0 ] && [ "$(nproc)" -ge 2 ]; then
 	qlen=$(cat /proc/sys/net/unix/max_dgram_qlen)
 	bench bench_collectd_drain "results/s" 2 BENCH_COLLECTD_N=3000 --
