@@ -133,6 +133,24 @@ out:
 	return rc;
 }
 
+void
+check_cname_chain(const struct dns_answer *a, struct findings *out, const char *check)
+{
+	char *chain = NULL, *t;
+	size_t i;
+
+	if (a->cnames.n == 0)
+		return;
+	chain = xstrdup(a->cnames.v[0]);
+	for (i = 1; i < a->cnames.n; i++) {
+		t = xasprintf("%s -> %s", chain, a->cnames.v[i]);
+		free(chain);
+		chain = t;
+	}
+	findings_add(out, check, SEV_OK, NULL, "CNAME chain followed: %s", chain);
+	free(chain);
+}
+
 int
 check_domain(struct check_io *io, const char *domain, struct findings *out, struct err *err)
 {

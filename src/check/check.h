@@ -3,6 +3,8 @@
  * right?  Looks at the _smtp._tls record and its rua targets, the MX set,
  * the _mta-sts record and policy, and the TLSA records of every MX, and
  * appends one finding per observation (finding.h), each with a fix.
+ * With --dkim-selector it checks the sending side instead: the DKIM key
+ * record `tlsrpt send` signs with (check_dkim.c).
  * All network access goes through struct check_io, so unit tests give a
  * stub resolver and a stub HTTPS fetcher.
  */
@@ -54,5 +56,21 @@ int check_https_get(struct check_io *io, const char *url, const char *host, int 
     struct https_response *r, struct err *err);
 
 void check_mx_clear(struct check_mx *mx);
+
+/* Appends an ok finding naming a's CNAME chain ("a -> b -> c"), if any. */
+void check_cname_chain(const struct dns_answer *a, struct findings *out, const char *check);
+
+/*
+ * `tlsrpt check --dkim-selector SEL DOMAIN`: the DKIM key record at
+ * SEL._domainkey.DOMAIN that `tlsrpt send` signs report mails with
+ * (rsa-sha256; RFC 8460 §3 wants s=tlsrpt or no s=).  When key_file (the
+ * PEM private key given to --dkim-key) is not NULL, its public key must be
+ * the published one.  Findings are named "dkim.record" (the record and the
+ * key in it), "dkim.key" (the private key file) and "dkim.dns" (the lookup
+ * could not be made or failed temporarily).  Returns 0, or -1 with err
+ * only when checking could not start (empty or unconvertible name).
+ */
+int check_dkim(struct check_io *io, const char *selector, const char *domain, const char *key_file,
+    struct findings *out, struct err *err);
 
 #endif

@@ -13,24 +13,6 @@
 
 #define CHECK "tlsrpt.record"
 
-static void
-add_chain(const struct dns_answer *a, struct findings *out, const char *check)
-{
-	char *chain = NULL, *t;
-	size_t i;
-
-	if (a->cnames.n == 0)
-		return;
-	chain = xstrdup(a->cnames.v[0]);
-	for (i = 1; i < a->cnames.n; i++) {
-		t = xasprintf("%s -> %s", chain, a->cnames.v[i]);
-		free(chain);
-		chain = t;
-	}
-	findings_add(out, check, SEV_OK, NULL, "CNAME chain followed: %s", chain);
-	free(chain);
-}
-
 /* A parser warning "what: fix" becomes message "what" and fix "fix". */
 static void
 add_warning(struct findings *out, char *w)
@@ -129,7 +111,7 @@ check_tlsrpt(struct check_io *io, const char *domain, struct findings *out)
 		findings_add(out, CHECK, SEV_ERROR, NULL, "cannot look up %s: %s", name, err.msg);
 		goto out;
 	}
-	add_chain(&a, out, CHECK);
+	check_cname_chain(&a, out, CHECK);
 	switch (a.status) {
 	case DNS_OK:
 		break;

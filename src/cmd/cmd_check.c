@@ -1,8 +1,9 @@
 /*
  * cmd_check: `tlsrpt check DOMAIN`: are the domain's TLSRPT, MTA-STS and
- * DANE records right, and what to fix.  Prints one line per finding (or a
- * JSON document with --json) and exits with the worst severity:
- * EXIT_OK, EXIT_WARNING or EXIT_ERROR (cmd.h).
+ * DANE records right, and what to fix.  With --dkim-selector, the sending
+ * side instead: the DKIM key record `tlsrpt send` signs with.  Prints one
+ * line per finding (or a JSON document with --json) and exits with the
+ * worst severity: EXIT_OK, EXIT_WARNING or EXIT_ERROR (cmd.h).
  */
 #include <curl/curl.h>
 #include <errno.h>
@@ -17,7 +18,7 @@
 
 int cmd_check(int argc, char **argv);
 extern const char cmd_check_summary[];
-const char cmd_check_summary[] = "check a domain's TLSRPT, MTA-STS and DANE records";
+const char cmd_check_summary[] = "check a domain's TLSRPT, MTA-STS and DANE records (or its DKIM key)";
 
 static void
 usage(FILE *f)
@@ -25,14 +26,18 @@ usage(FILE *f)
 	fprintf(f, "usage: tlsrpt check [--json] [--resolver IP[@PORT]] [--trust-anchor FILE]\n"
 	    "                    [--cacert FILE] [--resolve HOST:PORT:ADDR]... [--connect-to HOST:PORT:CHOST:CPORT]...\n"
 	    "                    [--timeout SECONDS] DOMAIN\n"
+	    "       tlsrpt check [--json] [--resolver IP[@PORT]] [--trust-anchor FILE]\n"
+	    "                    [--timeout SECONDS] --dkim-selector SELECTOR [--dkim-key FILE] DOMAIN\n"
 	    "Checks _smtp._tls.DOMAIN, its rua targets, the MX set, _mta-sts.DOMAIN and the policy\n"
 	    "at https://mta-sts.DOMAIN/.well-known/mta-sts.txt, and the TLSA records of every MX.\n"
+	    "With --dkim-selector: checks only the DKIM key record SELECTOR._domainkey.DOMAIN that\n"
+	    "tlsrpt send signs with (and that it holds the public half of --dkim-key FILE).\n"
 	    "Exit status: 0 all ok, %d warnings, %d errors, %d usage, %d could not run.\n",
 	    EXIT_WARNING, EXIT_ERROR, EXIT_USAGE, EXIT_FAILURE_);
 }
 
 static int
-print_json(const char *domain, const struct findings *f)
+print_json(const char *domain, const char *selector, const struct findings *f)
 {
 	json_t *doc = json_object(), *arr = json_array(), *o;
 	size_t i;
@@ -47,6 +52,8 @@ print_json(const char *domain, const struct findings *f)
 		json_array_append_new(arr, o);
 	}
 	json_object_set_new(doc, "domain", json_string(domain));
+	if (selector != NULL)
+		json_object_set_new(doc, "dkim-selector", json_string(selector));
 	json_object_set_new(doc, "findings", arr);
 	json_object_set_new(doc, "worst", json_string(severity_name(findings_worst(f))));
 	rc = json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
@@ -56,12 +63,13 @@ print_json(const char *domain, const struct findings *f)
 }
 
 static void
-print_human(const char *domain, const struct findings *f)
+print_human(const char *domain, const char *selector, const struct findings *f)
 {
 	static const char *mark[] = { "ok   ", "WARN ", "ERROR" };
 	size_t i;
 
-	printf("tlsrpt check %s\n", domain);
+	printf("tlsrpt check %s%s%s%s\n", selector ? "--dkim-selector " : "", selector ? selector : "",
+	    selector ? " " : "", domain);
 	for (i = 0; i < f->n; i++) {
 		printf("%s %s: %s", mark[f->v[i].sev], f->v[i].check, f->v[i].message);
 		if (f->v[i].fix != NULL && f->v[i].sev != SEV_OK)
@@ -82,6 +90,8 @@ cmd_check(int argc, char **argv)
 		{ "resolve", required_argument, NULL, 'R' },
 		{ "connect-to", required_argument, NULL, 'C' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "dkim-selector", required_argument, NULL, 's' },
+		{ "dkim-key", required_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -90,6 +100,7 @@ cmd_check(int argc, char **argv)
 	struct check_io io = { 0 };
 	struct findings f = { 0 };
 	struct err err = { { 0 } };
+	const char *selector = NULL, *key_file = NULL;
 	long timeout_s = 10;
 	int json = 0, c, rc = EXIT_FAILURE_;
 	char *end;
@@ -103,6 +114,8 @@ cmd_check(int argc, char **argv)
 		case 'c': io.https.cacert = optarg; break;
 		case 'R': strlist_add(&resolve, optarg); break;
 		case 'C': strlist_add(&connect_to, optarg); break;
+		case 's': selector = optarg; break;
+		case 'k': key_file = optarg; break;
 		case 't':
 			errno = 0;
 			timeout_s = strtol(optarg, &end, 10);
@@ -116,7 +129,7 @@ cmd_check(int argc, char **argv)
 		default: usage(stderr); rc = EXIT_USAGE; goto out;
 		}
 	}
-	if (optind != argc - 1) {
+	if (optind != argc - 1 || (key_file != NULL && selector == NULL)) {
 		usage(stderr);
 		rc = EXIT_USAGE;
 		goto out;
@@ -131,15 +144,16 @@ cmd_check(int argc, char **argv)
 		fprintf(stderr, "tlsrpt check: %s\n", err.msg);
 		goto out;
 	}
-	if (check_domain(&io, argv[optind], &f, &err) < 0) {
+	if ((selector != NULL ? check_dkim(&io, selector, argv[optind], key_file, &f, &err)
+	    : check_domain(&io, argv[optind], &f, &err)) < 0) {
 		fprintf(stderr, "tlsrpt check: %s\n", err.msg);
 		rc = EXIT_USAGE;
 		goto out;
 	}
 	if (json)
-		print_json(argv[optind], &f);
+		print_json(argv[optind], selector, &f);
 	else
-		print_human(argv[optind], &f);
+		print_human(argv[optind], selector, &f);
 	switch (findings_worst(&f)) {
 	case SEV_OK: rc = EXIT_OK; break;
 	case SEV_WARNING: rc = EXIT_WARNING; break;

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "cmd/send_dkim.h"
 #include "cmd/send_options.h"
 #include "report/schedule.h"
 #include "store/store_outbox.h"
@@ -151,6 +152,8 @@ cmd_reportd(int argc, char **argv)
 		log_error("%s", err.msg);
 		goto out;
 	}
+	send_dkim_check(o.rc.dkim_key, o.rc.dkim_selector,
+			o.rc.dkim_domain ? o.rc.dkim_domain : o.rc.submitter, dns);
 	day = -1;
 	jitter = 0;
 	for (;;) {

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "cmd/cmd.h"
+#include "cmd/send_dkim.h"
 #include "cmd/send_options.h"
 #include "report/naming.h"
 #include "store/store_outbox.h"
@@ -199,6 +200,8 @@ cmd_send(int argc, char **argv)
 		fprintf(stderr, "tlsrpt send: %s\n", err.msg);
 		goto out;
 	}
+	send_dkim_check(o.rc.dkim_key, o.rc.dkim_selector,
+			o.rc.dkim_domain ? o.rc.dkim_domain : o.rc.submitter, dns);
 	if (generate(r, s, have_day, day, now, &st, &err) < 0 ||
 	    (o.rc.dry_run_dir == NULL && !no_deliver && reporter_run_due(r, s, now, &st, &err) < 0)) {
 		fprintf(stderr, "tlsrpt send: %s\n", err.msg);

@@ -1,6 +1,7 @@
 /*
  * record_kv: the `v=…; key=value` TXT record syntax shared by the TLSRPT
- * and MTA-STS record parsers (see record_kv.h).
+ * and MTA-STS record parsers and the DKIM key record parser (see
+ * record_kv.h).
  */
 #include "model/record_kv.h"
 
@@ -41,24 +42,20 @@ record_kv_count(const char *const *txts, size_t n, const char *version, size_t *
 	return count;
 }
 
-int
-record_kv_fields(const char *txt, const char *version, record_kv_field_fn fn, void *ctx,
-		 int *space_before_semicolon)
+/* Gives fn each ';'-separated field from p (the start of a field) to the
+ * end of txt, trimmed of WSP; a final ';' ends the list without an empty
+ * field.  Offsets are from txt. */
+static int
+walk(const char *txt, const char *p, record_kv_field_fn fn, void *ctx)
 {
-	const char *p = txt + strlen(version), *end = txt + strlen(txt), *fend, *t;
+	const char *end = txt + strlen(txt), *fend, *t;
 	int rc;
 
-	*space_before_semicolon = 0;
-	while (is_wsp(*p)) {
-		p++;
-		*space_before_semicolon = *p == ';';
-	}
-	while (p < end) {
-		p++; /* the ';' */
+	for (;;) {
 		while (p < end && is_wsp(*p))
 			p++;
 		if (p >= end)
-			break;
+			return 0;
 		fend = memchr(p, ';', (size_t)(end - p));
 		if (fend == NULL)
 			fend = end;
@@ -66,9 +63,32 @@ record_kv_fields(const char *txt, const char *version, record_kv_field_fn fn, vo
 			;
 		if ((rc = fn(ctx, p, (size_t)(t - p), (size_t)(p - txt))) != 0)
 			return rc;
-		p = fend;
+		if (fend == end)
+			return 0;
+		p = fend + 1;
 	}
-	return 0;
+}
+
+int
+record_kv_fields(const char *txt, const char *version, record_kv_field_fn fn, void *ctx,
+		 int *space_before_semicolon)
+{
+	const char *p = txt + strlen(version);
+
+	*space_before_semicolon = 0;
+	while (is_wsp(*p)) {
+		p++;
+		*space_before_semicolon = *p == ';';
+	}
+	if (*p == '\0')
+		return 0;
+	return walk(txt, p + 1, fn, ctx);   /* past the ';' */
+}
+
+int
+record_kv_walk(const char *txt, record_kv_field_fn fn, void *ctx)
+{
+	return walk(txt, txt, fn, ctx);
 }
 
 void

@@ -1,8 +1,10 @@
 /*
  * record_kv: what the `v=…; key=value; …` TXT records share: the TLSRPT
- * record (RFC 8460 §3) and the MTA-STS record (RFC 8461 §3.1).  The
- * version literal is exact and first; WSP before the first ';' is accepted
- * (erratum 6285) and reported so the checker can warn about it.
+ * record (RFC 8460 §3), the MTA-STS record (RFC 8461 §3.1) and the DKIM
+ * key record's tag-list (RFC 6376 §3.2).  For the first two the version
+ * literal is exact and first; WSP before the first ';' is accepted
+ * (erratum 6285) and reported so the checker can warn about it.  A DKIM
+ * tag-list has no fixed prefix (v= is optional): record_kv_walk().
  */
 #ifndef TLSRPT_MODEL_RECORD_KV_H
 #define TLSRPT_MODEL_RECORD_KV_H
@@ -30,6 +32,12 @@ typedef int (*record_kv_field_fn)(void *ctx, const char *s, size_t n, size_t off
  * version and the first ';'.  Returns 0, or the first non-zero fn value. */
 int record_kv_fields(const char *txt, const char *version, record_kv_field_fn fn, void *ctx,
 		     int *space_before_semicolon);
+
+/* Walks every field of txt from its first byte, as record_kv_fields()
+ * does after the version: fields are split on ';' and trimmed of WSP; a
+ * ';' at the end (then only WSP) ends the list without an empty field.
+ * Returns 0, or the first non-zero fn value. */
+int record_kv_walk(const char *txt, record_kv_field_fn fn, void *ctx);
 
 /* Adds msg (owned, taken) to warnings, or frees it when warnings is NULL. */
 void record_kv_warn(struct strlist *warnings, char *msg);

@@ -7,6 +7,8 @@
 # whose every field matches the stored results, the HTTPS POST is gzip JSON
 # with the right content type, record rules (none / two / invalid / SERVFAIL),
 # retries, suppression, nothing sent twice, reportd on a simulated clock;
+# the start-up DKIM key check (s=email only: warning, still delivered;
+# lookup failure: notice);
 # report_only_failures / report_smtp_require_tls = yes (file or environment)
 # turned off by --no-only-failures / --no-smtp-require-tls, the last flag winning;
 # every run's exit status is checked against the exact code it must give.
@@ -311,6 +313,52 @@ case $alive in [!Z]*) alive=yes ;; *) alive="no (ps: '$alive')" ;; esac
 [ "$alive" = yes ] && [ "$rc" = 0 ] && grep -q '^tlsrpt reportd: info: stopping$' "$T/rd3.err" &&
 	ok "reportd runs until SIGTERM, then exits 0" ||
 	fail "reportd SIGTERM" "running when signalled: $alive" "rc=$rc, want 0" "$(cat "$T/rd3.err")"
+
+# ---- the start-up DKIM key check: logged, never a stop (RFC 8460 §3) ------
+# The first run signed with a key published with s=tlsrpt: no DKIM warning.
+grep -Fxq "tlsrpt send: info: dkim.key: sel._domainkey.example.test: the key in DNS is the public half of $T/key/sel.private" \
+	"$T/send1.err" && ! grep -Eq '^tlsrpt send: (warning|notice): dkim' "$T/send1.err" &&
+	ok "send checks its DKIM key at start: s=tlsrpt and the key match, nothing to warn about" ||
+	fail "DKIM start-up check of the good key" "$(cat "$T/send1.err")"
+# The same key under selector "emailonly", published with s=email only.
+sed -e 's/^sel\._domainkey/emailonly._domainkey/' -e 's/s=tlsrpt;/s=email;/' "$T/key/sel.txt" \
+	>> "$T/dns/zones/example.test.zone"
+"$C/dns.sh" reload "$T/dns" >/dev/null || fail "dns reload"
+DB9="sqlite:$T/store9.db"
+printf '2026-11-21~mail.example.test~sts~mail.example.test~-~-~1~0\n' | put "$DB9"
+n0=$(mails)
+send --db "$DB9" --dkim-selector emailonly --day $D --now $NOW >/dev/null 2>"$T/dk1.err"
+rc=$?
+sleep 0.2
+last=$(ls "$SMTP_DIR_MAIL"/*.eml | sort | tail -n 1)
+sel_of() { $PY -c 'import email, sys
+m = email.message_from_binary_file(open(sys.argv[1], "rb"))
+print([t.split("=", 1)[1] for t in "".join(m["DKIM-Signature"].split()).split(";") if t.startswith("s=")][0])' "$1"; }
+[ "$rc" = 0 ] && [ "$(mails)" = $((n0 + 1)) ] && [ "$(sel_of "$last")" = emailonly ] &&
+	sed -n 's/^tlsrpt[a-z ]*: warning: //p' "$T/dk1.err" | grep -Fxq "dkim.record: emailonly._domainkey.example.test: s=email: receivers must ignore this key for TLS reports (RFC 6376 §3.6.1) -- fix: publish s=email:tlsrpt or drop s=" &&
+	ok "s=email key: send warns with the checker's text and still delivers (exit 0)" ||
+	fail "s=email warning" "rc=$rc, want 0; $(mails) mails, want $((n0 + 1)); signed with s=$(sel_of "$last")" \
+		"$(cat "$T/dk1.err")"
+# what the warning is about: a strict receiver (python3-dkim tlsrpt='strict') rejects the mail
+DKIM_TLSRPT=strict bash "$C/dkim.sh" verify "$DNS_PORT" < "$last" > "$T/dk1.strict" 2>&1; r1=$?
+bash "$C/dkim.sh" verify "$DNS_PORT" < "$last" > "$T/dk1.plain" 2>&1; r2=$?
+[ "$r1" = 1 ] && [ "$r2" = 0 ] && ok "that mail fails DKIM at a strict TLSRPT receiver, passes as plain mail" ||
+	fail "strict receiver and s=email" "strict: rc=$r1, want 1: $(cat "$T/dk1.strict")" "plain: rc=$r2, want 0: $(cat "$T/dk1.plain")"
+"$TLSRPT" reportd $COMMON --db "$DB9" --dkim-selector emailonly --fake-clock $NOW --stop-at $NOW 2>"$T/dk-rd.err"
+rc=$?
+[ "$rc" = 0 ] && grep -Fq "tlsrpt reportd: warning: dkim.record: emailonly._domainkey.example.test: s=email: receivers must ignore" "$T/dk-rd.err" &&
+	ok "reportd logs the same warning at start" || fail "reportd s=email warning" "rc=$rc, want 0" "$(cat "$T/dk-rd.err")"
+# A lookup that fails (SERVFAIL) is only a notice; the mail goes out.
+DB10="sqlite:$T/store10.db"
+printf '2026-11-21~mail.example.test~sts~mail.example.test~-~-~1~0\n' | put "$DB10"
+n0=$(mails)
+send --db "$DB10" --dkim-domain servfail.example.test --day $D --now $NOW >/dev/null 2>"$T/dk2.err"
+rc=$?
+sleep 0.2
+[ "$rc" = 0 ] && [ "$(mails)" = $((n0 + 1)) ] && ! grep -q 'warning: dkim' "$T/dk2.err" &&
+	grep -q '^tlsrpt: notice: dkim.dns: lookup of the DKIM key sel._domainkey.servfail.example.test failed temporarily (servfail' "$T/dk2.err" &&
+	ok "DKIM key lookup SERVFAIL: a notice, the mail is still delivered" ||
+	fail "DKIM lookup failure" "rc=$rc, want 0; $(mails) mails, want $((n0 + 1))" "$(cat "$T/dk2.err")"
 
 # ---- sendmail command and --dry-run ---------------------------------------
 DB2="sqlite:$T/store2.db"
