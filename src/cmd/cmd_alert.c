@@ -17,6 +17,7 @@
 #include "alert/alert_mail.h"
 #include "cmd/cmd.h"
 #include "cmd/config_params.h"
+#include "model/datetime.h"
 #include "report/deliver_sendmail.h"
 #include "report/deliver_smtp.h"
 #include "serve/dataset.h"
@@ -46,8 +47,9 @@ usage(FILE *f)
 "                    [--config FILE] [-v]\n"
 "\n"
 "Mails each NEW kind of failure (policy domain, result type, MX) found in the\n"
-"reports of the window (default: the last 7 days) whose domain failure rate is\n"
-"at least --threshold-rate and that has at least --min-failures failed sessions,\n"
+"reports of the window (default: since 00:00 UTC 7 days ago) whose domain\n"
+"failure rate is at least --threshold-rate and that has at least\n"
+"--min-failures failed sessions,\n"
 "with what it means and how to fix it.  What was mailed is remembered in the\n"
 "store; it is mailed again only after --renotify-days (default 7, 0 = never)\n"
 "and only if it failed again.  --digest weekly mails a summary of the last 7\n"
@@ -324,7 +326,11 @@ cmd_alert(int argc, char **argv)
 		o.sendmail = config_get_string_or_null(conf, "alert_sendmail");
 	}
 	cfg.domain = o.domain;
-	cfg.since = cfg.now - 7 * DAY;
+	/* Reports are selected by the instant their range starts (store_summary.h),
+	 * so the default window starts at 00:00 UTC 7 days ago: from now - 7 days
+	 * the report of that day, which arrives the day after, would be in no
+	 * weekly digest. */
+	cfg.since = datetime_day_start(cfg.now) - 7 * DAY;
 	if ((since != NULL && parse_when(since, cfg.now, &cfg.since) != 0) ||
 	    (until != NULL && parse_when(until, cfg.now, &cfg.until) != 0)) {
 		fprintf(stderr, "tlsrpt alert: --since/--until: expected YYYY-MM-DD, Unix seconds or Nd\n");

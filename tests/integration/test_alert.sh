@@ -120,6 +120,27 @@ out=$("$TLSRPT" alert --db "$db" --since 2000-01-01 --to a@example.test --digest
 	--sendmail "cat > '$dir/digest2.eml'" 2>&1); rc=$?
 [ "$rc" = 0 ] && [ ! -e "$dir/digest2.eml" ] && ok "digest not sent twice in a week" ||
 	fail "digest twice" "rc=$rc" "$out"
+# The default window: reports are selected by the day they start, so the
+# window starts at 00:00 UTC 7 days ago.  Else the report of that day (it
+# arrived the day after the previous weekly digest) was in no digest at all.
+# If midnight passes during the run, the day is computed again (once).
+weekago() {
+	wd=$(date -u -d '7 days ago' +%F)
+	sed -e "s/2026-09-10T/${wd}T/g" -e "s/synthetic-1/weekago-$wd/" \
+		"$corpus/sebastka+tlsrpt/synthetic-failures.json" > "$dir/weekago.json"
+	rm -f "$dir/db-weekago.sqlite"
+	"$TLSRPT" parse --db "sqlite:$dir/db-weekago.sqlite" "$dir/weekago.json" > /dev/null 2>&1 &&
+	"$TLSRPT" alert --db "sqlite:$dir/db-weekago.sqlite" --to a@example.test --digest weekly \
+		--dry-run > "$dir/weekago.eml" 2>&1
+	rc=$?
+	[ "$wd" = "$(date -u -d '7 days ago' +%F)" ]
+}
+weekago || weekago
+if [ "$rc" = 0 ] && grep -q "^SMTP TLS reporting digest, $wd to " "$dir/weekago.eml" &&
+   grep -q '^1 reports; 95 successful and 10 failed' "$dir/weekago.eml"; then
+	ok "default window: the report of the day 7 days ago ($wd) is in the weekly digest"
+else fail "default window: the report of $wd is in the digest" "rc=$rc" "$(cat "$dir/weekago.eml")"; fi
+
 "$TLSRPT" alert --to x@example.test > /dev/null 2> "$dir/usage.err"
 rc=$?
 [ "$rc" = 2 ] && ok "no --smtp/--sendmail: usage error (2)" || fail "usage exit code" "rc=$rc, want 2" "$(cat "$dir/usage.err")"
