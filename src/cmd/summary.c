@@ -6,6 +6,7 @@
  */
 #include "cmd/summary.h"
 
+#include <glib.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,22 +19,38 @@ dup_or_null(const char *s)
 	return s != NULL ? xstrdup(s) : NULL;
 }
 
-/* Returns the domain entry for name, adding it if it is not the last one
- * (rows arrive ordered by domain). */
+/* What summary_load() fills while the rows come: the summary, an index of
+ * its domains by name (name, borrowed from the entry -> position + 1) and
+ * the capacity of sum->domains, so that a store with many domains is not
+ * scanned once per row. */
+struct loader {
+	struct summary *sum;
+	GHashTable *index;
+	size_t cap;
+};
+
+/* Returns the domain entry for name, adding it when it is new.  Entries
+ * are addressed by position (the array moves when it grows). */
 static struct summary_domain *
-domain_for(struct summary *sum, const char *name)
+domain_for(struct loader *l, const char *name)
 {
+	struct summary *sum = l->sum;
 	struct summary_domain *d;
+	size_t pos;
 
 	if (name == NULL)
 		name = "";
-	for (size_t i = 0; i < sum->n_domains; i++)
-		if (strcmp(sum->domains[i].name, name) == 0)
-			return &sum->domains[i];
-	sum->domains = xreallocarray(sum->domains, sum->n_domains + 1, sizeof(*sum->domains));
+	pos = (size_t)GPOINTER_TO_SIZE(g_hash_table_lookup(l->index, name));
+	if (pos > 0)
+		return &sum->domains[pos - 1];
+	if (sum->n_domains == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 64;
+		sum->domains = xreallocarray(sum->domains, l->cap, sizeof(*sum->domains));
+	}
 	d = &sum->domains[sum->n_domains++];
 	memset(d, 0, sizeof(*d));
 	d->name = xstrdup(name);
+	g_hash_table_insert(l->index, d->name, GSIZE_TO_POINTER(sum->n_domains));
 	return d;
 }
 
@@ -122,12 +139,18 @@ int
 summary_load(struct store *s, int64_t since, int64_t until, const char *domain,
 	     struct summary *out, struct err *err)
 {
+	struct loader l = { out, NULL, 0 };
+	int rc;
+
 	memset(out, 0, sizeof(*out));
 	out->since = since;
 	out->until = until;
-	if (store_summary_days(s, since, until, domain, on_row, out, err) < 0 ||
-	    store_summary_failures(s, since, until, domain, on_failure, out, err) < 0 ||
-	    store_summary_reports(s, since, until, domain, &out->reports, err) < 0)
+	l.index = g_hash_table_new(g_str_hash, g_str_equal);
+	rc = store_summary_days(s, since, until, domain, on_row, &l, err) < 0 ||
+	     store_summary_failures(s, since, until, domain, on_failure, &l, err) < 0 ||
+	     store_summary_reports(s, since, until, domain, &out->reports, err) < 0 ? -1 : 0;
+	g_hash_table_destroy(l.index);  /* keys are the entries' names */
+	if (rc < 0)
 		return -1;
 	for (size_t i = 0; i < out->n_domains; i++) {
 		struct summary_domain *d = &out->domains[i];
