@@ -66,7 +66,7 @@ usage(FILE *f)
 }
 
 static int
-parse_when(const char *s, int64_t now, int64_t *out)
+parse_when(const char *s, int64_t now, int is_until, int64_t *out)
 {
 	struct tm tm;
 	char *end = NULL;
@@ -91,7 +91,8 @@ parse_when(const char *s, int64_t now, int64_t *out)
 	tm.tm_year = y - 1900;
 	tm.tm_mon = m - 1;
 	tm.tm_mday = d;
-	*out = (int64_t)timegm(&tm);
+	/* a date is the whole day: --until DATE includes it, as in `tlsrpt summary` */
+	*out = (int64_t)timegm(&tm) + (is_until ? DAY : 0);
 	return 0;
 }
 
@@ -331,8 +332,8 @@ cmd_alert(int argc, char **argv)
 	 * the report of that day, which arrives the day after, would be in no
 	 * weekly digest. */
 	cfg.since = datetime_day_start(cfg.now) - 7 * DAY;
-	if ((since != NULL && parse_when(since, cfg.now, &cfg.since) != 0) ||
-	    (until != NULL && parse_when(until, cfg.now, &cfg.until) != 0)) {
+	if ((since != NULL && parse_when(since, cfg.now, 0, &cfg.since) != 0) ||
+	    (until != NULL && parse_when(until, cfg.now, 1, &cfg.until) != 0)) {
 		fprintf(stderr, "tlsrpt alert: --since/--until: expected YYYY-MM-DD, Unix seconds or Nd\n");
 		rc = EXIT_USAGE;
 		goto out;

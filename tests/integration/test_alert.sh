@@ -141,6 +141,18 @@ if [ "$rc" = 0 ] && grep -q "^SMTP TLS reporting digest, $wd to " "$dir/weekago.
 	ok "default window: the report of the day 7 days ago ($wd) is in the weekly digest"
 else fail "default window: the report of $wd is in the digest" "rc=$rc" "$(cat "$dir/weekago.eml")"; fi
 
+# --since D --until D: a date is the whole UTC day, so the report starting on
+# D is in (the window ends at 00:00 the day after), as in `tlsrpt summary`.
+out=$("$TLSRPT" alert --db "sqlite:$dir/db-weekago.sqlite" --to a@example.test --digest weekly \
+	--since "$wd" --until "$wd" --dry-run 2>&1); rc=$?
+[ "$rc" = 0 ] && echo "$out" | grep -q '^1 reports; 95 successful and 10 failed' &&
+	ok "--until DATE includes that day" || fail "--until DATE includes that day" "rc=$rc" "$out"
+out=$("$TLSRPT" alert --db "sqlite:$dir/db-weekago.sqlite" --to a@example.test --digest weekly \
+	--since "$(date -u -d "$wd -3 days" +%F)" --until "$(date -u -d "$wd -1 day" +%F)" \
+	--dry-run 2>&1); rc=$?
+[ "$rc" = 0 ] && echo "$out" | grep -q '^0 reports' &&
+	ok "--until the day before excludes it" || fail "--until the day before" "rc=$rc" "$out"
+
 "$TLSRPT" alert --to x@example.test > /dev/null 2> "$dir/usage.err"
 rc=$?
 [ "$rc" = 2 ] && ok "no --smtp/--sendmail: usage error (2)" || fail "usage exit code" "rc=$rc, want 2" "$(cat "$dir/usage.err")"
