@@ -104,6 +104,21 @@ struct mail_ctx {
 	const struct mime_info *info;
 };
 
+/* Returns 1 when a mail part says it is a TLSRPT report: an
+ * application/tlsrpt type, a file name with ".json" in it (RFC 8460 §5.3
+ * names end in .json or .json.gz), or a mail with TLS-Report-Domain.  Its
+ * content must then be a report (anything else is an error); the other
+ * gzip, zip and JSON attachments are only candidates, and content that is
+ * not a report there (the XML of a DMARC aggregate report sent to the
+ * same mailbox) means "no report here". */
+static int
+part_claims_report(const struct mime_info *info, const struct mime_part *part)
+{
+	return strncmp(part->content_type, "application/tlsrpt", 18) == 0 ||
+	       (part->filename != NULL && strstr(part->filename, ".json") != NULL) ||
+	       info->tls_report_domain != NULL;
+}
+
 static int
 mail_part(void *ctx, const struct mime_part *part, struct err *err)
 {
@@ -125,7 +140,7 @@ mail_part(void *ctx, const struct mime_part *part, struct err *err)
 	in.meta.has_dkim_signature = info->has_dkim_signature;
 	if (part->filename != NULL)
 		in.meta.filename = part->filename;
-	if (extract(m->w, part->data, part->len, &in, 1, err) != 0) {
+	if (extract(m->w, part->data, part->len, &in, part_claims_report(info, part), err) != 0) {
 		err_prefix(err, "MIME part %u (%s%s%s%s)", part->index,
 			   part->content_type, part->filename ? ", \"" : "",
 			   part->filename ? part->filename : "",
@@ -157,9 +172,11 @@ out:
 	return ret;
 }
 
+/* required: as for extract(), passed on to what a gzip or base64 layer
+ * holds (a zip entry or a mail part decides for itself). */
 static int
 extract_container(struct walk *w, enum sniff_kind kind, const void *data,
-		  size_t len, const struct layer *at, struct err *err)
+		  size_t len, const struct layer *at, int required, struct err *err)
 {
 	struct zip_ctx z = { w, at };
 	struct buf b;
@@ -170,14 +187,14 @@ extract_container(struct walk *w, enum sniff_kind kind, const void *data,
 	case SNIFF_GZIP:
 		if (gunzip_decode(data, len, w->lim->max_decompressed, &b, err) != 0)
 			break;
-		ret = extract(w, b.data ? b.data : "", b.len, at, 1, err);
+		ret = extract(w, b.data ? b.data : "", b.len, at, required, err);
 		if (ret != 0 && b.len > 0)
 			err_prefix(err, "inside gzip");
 		break;
 	case SNIFF_BASE64:
 		if (unbase64_decode(data, len, &b, err) != 0)
 			break;
-		ret = extract(w, b.data ? b.data : "", b.len, at, 1, err);
+		ret = extract(w, b.data ? b.data : "", b.len, at, required, err);
 		break;
 	case SNIFF_ZIP:
 		n = unzip_each(data, len, w->lim->max_decompressed, w->lim->max_parts,
@@ -244,7 +261,7 @@ extract(struct walk *w, const void *data, size_t len, const struct layer *up,
 		err_set(err, "containers nested too deep: %s", up->chain);
 		return -1;
 	}
-	return extract_container(w, kind, data, len, &at, err);
+	return extract_container(w, kind, data, len, &at, required, err);
 }
 
 int

@@ -37,6 +37,28 @@ static const char bad_gzip_mail[] =
 	"Content-Transfer-Encoding: base64\r\n\r\n"
 	"H4sIAAAAAAAAA3N0cnYBAMmW7UoEAAAA\r\n--B--\r\n";
 
+/* gzip of a DMARC aggregate report's XML, base64 */
+#define XML_GZ_B64 "H4sIAAAAAAACA7Oxr8jNUShLLSrOzM+zVTLUM1Cyt7NJS01NSUpMzrazKUotyC8qic9N" \
+	"LUlMSSxJ1Lez0YdLcgEAZq5eSz0AAAA="
+
+/* A DMARC aggregate report sent to the same mailbox: a gzip attachment
+ * that is not a TLSRPT report and does not claim to be one. */
+static const char dmarc_mail[] =
+	"From: noreply-dmarc-support@google.com\r\nTo: reports@example.net\r\n"
+	"Subject: Report domain: example.net Submitter: google.com Report-ID: 1\r\n"
+	"MIME-Version: 1.0\r\n"
+	"Content-Type: application/gzip; name=\"google.com!example.net!1!2.xml.gz\"\r\n"
+	"Content-Transfer-Encoding: base64\r\n\r\n" XML_GZ_B64 "\r\n";
+
+/* The same XML in a part typed application/tlsrpt+gzip: a broken report. */
+static const char xml_as_tlsrpt_mail[] =
+	"From: reporter@example.org\r\nTo: tlsrpt@example.net\r\n"
+	"Subject: Report Domain: example.net\r\nMIME-Version: 1.0\r\n"
+	"Content-Type: multipart/report; report-type=tlsrpt; boundary=\"B\"\r\n\r\n"
+	"--B\r\nContent-Type: text/plain\r\n\r\nA report.\r\n"
+	"--B\r\nContent-Type: application/tlsrpt+gzip\r\n"
+	"Content-Transfer-Encoding: base64\r\n\r\n" XML_GZ_B64 "\r\n--B--\r\n";
+
 static struct store *
 open_store(char *dir)
 {
@@ -103,12 +125,19 @@ test_ingest_store_skips_non_reports_refuses_bad_reports(void **state)
 	assert_int_equal(ingest_store_bytes(s, bad_gzip_mail, strlen(bad_gzip_mail),
 					    NULL, "maildir", "badgz", &c, &err),
 			 INGEST_STORE_REFUSED);
+	/* gzip of something else, claiming nothing: not a report here */
 	assert_int_equal(ingest_store_bytes(s, gz, gzlen, NULL, "file", "gz", &c, &err),
+			 INGEST_STORE_SKIPPED);
+	assert_int_equal(ingest_store_bytes(s, dmarc_mail, strlen(dmarc_mail), NULL,
+					    "maildir", "dmarc", &c, &err),
+			 INGEST_STORE_SKIPPED);
+	assert_int_equal(ingest_store_bytes(s, xml_as_tlsrpt_mail, strlen(xml_as_tlsrpt_mail),
+					    NULL, "maildir", "xml", &c, &err),
 			 INGEST_STORE_REFUSED);
-	assert_int_equal(c.messages, 5);
+	assert_int_equal(c.messages, 7);
 	assert_int_equal(c.reports, 0);
 	assert_int_equal(c.stored, 0);
-	assert_int_equal(c.skipped, 3);
+	assert_int_equal(c.skipped, 5);
 	assert_int_equal(c.errors, 2);
 	free(gz);
 	store_close(&s);
