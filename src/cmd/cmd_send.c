@@ -59,10 +59,10 @@ print_stats(const struct reporter_stats *st)
 {
 	fprintf(stderr,
 		"tlsrpt send: %zu reports: %zu queued, %zu already queued, %zu without TLSRPT"
-		" record, %zu lookup deferred, %zu all-success skipped; deliveries: %zu sent,"
-		" %zu to retry, %zu failed\n",
+		" record, %zu lookup deferred, %zu lookup given up, %zu all-success skipped;"
+		" deliveries: %zu sent, %zu to retry, %zu failed\n",
 		st->reports, st->stored, st->duplicates, st->no_record, st->deferred,
-		st->only_success, st->sent, st->retry, st->failed);
+		st->lookup_given_up, st->only_success, st->sent, st->retry, st->failed);
 }
 
 static int
@@ -209,8 +209,8 @@ cmd_send(int argc, char **argv)
 	}
 	if (o.verbose)
 		print_stats(&st);
-	/* something waits for a retry: a delivery or a TLSRPT lookup */
-	ret = st.failed || st.retry || st.deferred ? EXIT_PARTIAL : EXIT_OK;
+	/* something failed or waits for a retry: a delivery or a TLSRPT lookup */
+	ret = st.failed || st.retry || st.deferred || st.lookup_given_up ? EXIT_PARTIAL : EXIT_OK;
 out:
 	store_close(&s);
 	reporter_free(&r);

@@ -21,7 +21,7 @@
 #define BATCH 256
 
 /* Retries the TLSRPT lookups that are due; a lookup deferred again counts
- * in st->deferred. */
+ * in st->deferred, one that gives up in st->lookup_given_up. */
 static int
 run_lookups(struct reporter *r, struct store *s, int64_t now, struct reporter_stats *st,
 	    struct err *err)
@@ -48,6 +48,8 @@ run_lookups(struct reporter *r, struct store *s, int64_t now, struct reporter_st
 				 lr == RUA_TEMPFAIL && next ? " (will retry)" : " (dropped)");
 		if (lr == RUA_TEMPFAIL && next)
 			st->deferred++;
+		else if (lr == RUA_TEMPFAIL)
+			st->lookup_given_up++;
 		ret = store_outbox_set_lookup(s, it[i].report_id, lr == RUA_FOUND ? &dests : NULL,
 					      now, next, lr == RUA_FOUND ? NULL : why.msg, err);
 		strlist_clear(&dests);

@@ -56,6 +56,7 @@ struct reporter_stats {
 	size_t duplicates;            /* already in the outbox */
 	size_t no_record;             /* dropped: no usable TLSRPT record */
 	size_t deferred;              /* lookup failed temporarily (first or retried) */
+	size_t lookup_given_up;       /* lookup still failing after the retry period: report dropped */
 	size_t only_success;          /* skipped by only_failures */
 	size_t sent, retry, failed;   /* delivery attempts by outcome */
 };

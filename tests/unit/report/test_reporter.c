@@ -239,6 +239,11 @@ test_record_rules_drop_or_defer_reports(void **state)
 	assert_int_equal(reporter_run_due(r, f->s, NOW + 300, &st, &err), 0);
 	assert_int_equal(st.deferred, 1);
 	assert_int_equal(st.sent + st.retry + st.failed, 0);
+	/* still failing two days later: given up (the report is dropped), counted */
+	memset(&st, 0, sizeof(st));
+	assert_int_equal(reporter_run_due(r, f->s, NOW + 2 * 86400, &st, &err), 0);
+	assert_int_equal(st.deferred, 0);
+	assert_int_equal(st.lookup_given_up, 1);
 	reporter_free(&r);
 }
 
