@@ -24,7 +24,7 @@ extern const char cmd_send_summary[];
 const char cmd_send_summary[] = "aggregate stored results and deliver RFC 8460 reports once";
 
 enum { O_DAY = 1, O_DRY_RUN, O_NO_DELIVER, O_NOW, O_SUPPRESS, O_UNTIL, O_COMMENT, O_LIST,
-       O_HELP };
+       O_RETRY_INTERRUPTED, O_HELP };
 
 static const struct option own_options[] = {
 	{ "day", required_argument, NULL, O_DAY },
@@ -35,6 +35,7 @@ static const struct option own_options[] = {
 	{ "until", required_argument, NULL, O_UNTIL },
 	{ "comment", required_argument, NULL, O_COMMENT },
 	{ "list", no_argument, NULL, O_LIST },
+	{ "retry-interrupted", no_argument, NULL, O_RETRY_INTERRUPTED },
 	{ "help", no_argument, NULL, O_HELP },
 };
 
@@ -51,6 +52,9 @@ usage(FILE *f)
 		   "  --now UNIXTIME           pretend the time is this (testing)\n"
 		   "  --list                   print the outbox: report-id, policy domain,\n"
 		   "                           destination, state, attempts, next try, last error\n"
+		   "  --retry-interrupted      send again the deliveries interrupted while sending\n"
+		   "                           (the process died mid-attempt; not retried by default\n"
+		   "                           as the report may have arrived)\n"
 		   "%s", send_options_usage);
 }
 
@@ -171,6 +175,7 @@ cmd_send(int argc, char **argv)
 		case O_UNTIL: until = optarg; break;
 		case O_COMMENT: comment = optarg; break;
 		case O_LIST: do_list = 1; break;
+		case O_RETRY_INTERRUPTED: o.rc.retry_interrupted = 1; break;
 		case 'v': o.verbose = 1; break;
 		case O_HELP: usage(stdout); ret = EXIT_OK; goto out;
 		default: usage(stderr); goto out;

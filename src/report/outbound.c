@@ -139,6 +139,30 @@ deliver_one(struct reporter *r, struct store *s, const struct outbox_item *it, i
 				   err);
 }
 
+/* Deliveries whose attempt never ended (the process died while sending):
+ * requeued when the configuration says so, else reported once per process.
+ * Not retried by default: the report may have arrived (at most once). */
+static int
+interrupted(struct reporter *r, struct store *s, int64_t now, struct err *err)
+{
+	int64_t n;
+
+	if (!r->cfg.retry_interrupted && r->interrupted_seen)
+		return 0;
+	n = store_outbox_interrupted(s, now, r->cfg.retry_interrupted, err);
+	if (n < 0)
+		return -1;
+	if (n > 0 && r->cfg.retry_interrupted)
+		log_info("%lld interrupted deliveries put back for a retry", (long long)n);
+	else if (n > 0)
+		log_warn("%lld deliveries were interrupted while sending (the process stopped "
+			 "during the attempt) and are not retried, as the report may have arrived; "
+			 "`tlsrpt send --list` shows them (state sending), `tlsrpt send "
+			 "--retry-interrupted` sends them again", (long long)n);
+	r->interrupted_seen = 1;
+	return 0;
+}
+
 int
 reporter_run_due(struct reporter *r, struct store *s, int64_t now, struct reporter_stats *st,
 		 struct err *err)
@@ -147,7 +171,7 @@ reporter_run_due(struct reporter *r, struct store *s, int64_t now, struct report
 	size_t n = 0;
 	int ret = 0;
 
-	if (run_lookups(r, s, now, st, err) < 0)
+	if (interrupted(r, s, now, err) < 0 || run_lookups(r, s, now, st, err) < 0)
 		return -1;
 	do {
 		if (store_outbox_due(s, now, BATCH, &it, &n, err) < 0)

@@ -48,6 +48,7 @@ struct reporter_config {          /* all strings borrowed */
 	const char *dkim_domain;      /* default: submitter */
 	const char *dry_run_dir;
 	int64_t retry_for;            /* 0: SCHEDULE_RETRY_FOR */
+	int retry_interrupted;        /* requeue deliveries interrupted while sending */
 };
 
 struct reporter_stats {

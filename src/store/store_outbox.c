@@ -185,14 +185,15 @@ store_outbox_claim(struct store *s, int64_t id, int64_t now, struct err *err)
 		return -1;
 	st = db_prepare(s->db,
 			"UPDATE outbox_deliveries SET state = 'sending', attempts = attempts + 1,"
-			" first_try = COALESCE(first_try, $2) WHERE id = $1 AND state = 'pending'"
-			" RETURNING id", err);
+			" first_try = COALESCE(first_try, $2), next_try = $3"
+			" WHERE id = $1 AND state = 'pending' RETURNING id", err);
 	if (st == NULL) {
 		store_rollback(s);
 		return -1;
 	}
 	db_bind_int64(st, 1, id);
 	db_bind_int64(st, 2, now);
+	db_bind_int64(st, 3, now + STORE_OUTBOX_LEASE);
 	rc = db_step(st, err);
 	db_reset(st);
 	if (rc < 0 || store_commit(s, err) < 0) {
@@ -200,6 +201,27 @@ store_outbox_claim(struct store *s, int64_t id, int64_t now, struct err *err)
 		return -1;
 	}
 	return rc;
+}
+
+int64_t
+store_outbox_interrupted(struct store *s, int64_t now, int requeue, struct err *err)
+{
+	struct db_stmt *st = db_prepare(s->db, requeue ?
+					"UPDATE outbox_deliveries SET state = 'pending', next_try = $1,"
+					" last_error = 'interrupted while sending; requeued'"
+					" WHERE state = 'sending' AND next_try < $1 RETURNING id" :
+					"SELECT id FROM outbox_deliveries"
+					" WHERE state = 'sending' AND next_try < $1", err);
+	int64_t n = 0;
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	db_bind_int64(st, 1, now);
+	while ((rc = db_step(st, err)) == 1)
+		n++;
+	db_reset(st);
+	return rc < 0 ? -1 : n;
 }
 
 int

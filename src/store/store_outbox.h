@@ -57,10 +57,22 @@ int store_outbox_due(struct store *s, int64_t now, size_t max, struct outbox_ite
 int store_outbox_lookups_due(struct store *s, int64_t now, size_t max,
 			     struct outbox_item **items, size_t *n, struct err *err);
 
+/* How long a claimed delivery may stay "sending" before it counts as
+ * interrupted (the process died during the attempt): longer than any
+ * SMTP or HTTPS attempt takes. */
+#define STORE_OUTBOX_LEASE 3600
+
 /* Marks delivery id as "sending" (attempts + 1; first_try set on the first
- * claim) and commits.  Returns 1 if claimed, 0 if it was no longer pending
- * (another process has it), -1 on error. */
+ * claim; next_try = now + STORE_OUTBOX_LEASE, the lease) and commits.
+ * Returns 1 if claimed, 0 if it was no longer pending (another process has
+ * it), -1 on error. */
 int store_outbox_claim(struct store *s, int64_t id, int64_t now, struct err *err);
+
+/* Deliveries still "sending" after their lease ran out at `now`: an
+ * attempt that never ended (crash, kill -9, power loss), so the report may
+ * or may not have arrived.  With requeue, they are made "pending" again,
+ * due now.  Returns how many there are (were requeued), or -1 on error. */
+int64_t store_outbox_interrupted(struct store *s, int64_t now, int requeue, struct err *err);
 
 /* Ends an attempt: state "sent", "failed" or "pending" (then next_try is
  * when to try again); error is the last failure or NULL.  Returns 0 or -1. */

@@ -11,6 +11,7 @@
 # lookup failure: notice);
 # report_only_failures / report_smtp_require_tls = yes (file or environment)
 # turned off by --no-only-failures / --no-smtp-require-tls, the last flag winning;
+# a delivery interrupted while sending (warned, resent by --retry-interrupted);
 # every run's exit status is checked against the exact code it must give.
 . "$(dirname "$0")/tap.sh"
 set -u
@@ -565,5 +566,27 @@ PYEOF
 else
 	fail "tlsrpt collectd --help fails: end-to-end collectd → send not run"
 fi
+
+# ---- a delivery interrupted while sending (kill -9 mid-attempt) ----------
+# Made by hand: a sent mail delivery put back to "sending" with its lease
+# (next_try) long over.  A run warns and leaves it; --retry-interrupted
+# sends it again.
+iid=$(sql "SELECT id FROM outbox_deliveries WHERE state = 'sent' AND destination LIKE 'mailto:%' ORDER BY id LIMIT 1")
+sql "UPDATE outbox_deliveries SET state = 'sending', next_try = $NOW WHERE id = $iid"
+m0=$(mails)
+send --now $((NOW + 90100)) -v >/dev/null 2>"$T/intr1.err"
+rc=$?
+sleep 0.2
+[ -n "$iid" ] && [ "$rc" = 0 ] && grep -q 'warning: 1 deliveries were interrupted while sending' "$T/intr1.err" &&
+	[ "$(sql "SELECT state FROM outbox_deliveries WHERE id = $iid")" = sending ] && [ "$(mails)" = "$m0" ] &&
+	ok "an interrupted delivery is reported, not resent (exit 0)" ||
+	fail "interrupted: warned" "id=$iid rc=$rc, want 0; mails $(mails), before $m0" "$(cat "$T/intr1.err")"
+send --now $((NOW + 90200)) --retry-interrupted -v >/dev/null 2>"$T/intr2.err"
+rc=$?
+sleep 0.2
+[ "$rc" = 0 ] && stats "$T/intr2.err" | grep -q 'deliveries: 1 sent, 0 to retry, 0 failed$' &&
+	[ "$(sql "SELECT state FROM outbox_deliveries WHERE id = $iid")" = sent ] && [ "$(mails)" = $((m0 + 1)) ] &&
+	ok "send --retry-interrupted delivers it again (exit 0)" ||
+	fail "interrupted: retried" "rc=$rc, want 0; mails $(mails), before $m0" "$(cat "$T/intr2.err")"
 
 tap_done

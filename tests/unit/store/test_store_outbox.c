@@ -188,6 +188,40 @@ test_outbox_prune_keeps_unfinished_reports(void **state)
 	strlist_clear(&d);
 }
 
+/* A claim whose attempt never ends (the process died): after the lease it
+ * is interrupted, not due; requeued it is due again, once. */
+static void
+test_outbox_interrupted_delivery_is_found_after_the_lease_and_requeued(void **state)
+{
+	struct store_fixture *f = *state;
+	struct strlist d = { 0 };
+	struct outbox_item *it;
+	size_t n;
+	struct err err;
+
+	strlist_add(&d, "mailto:a@example.com");
+	add(f->s, "r9@s.example", "example.com", &d, 1);
+	assert_int_equal(store_outbox_due(f->s, NOW, 10, &it, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_outbox_claim(f->s, it[0].id, NOW, &err), 1);
+	store_outbox_items_free(it, n);
+	/* in flight: within the lease it is neither interrupted nor due */
+	assert_int_equal(store_outbox_interrupted(f->s, NOW + STORE_OUTBOX_LEASE - 1, 0, &err), 0);
+	assert_int_equal(store_outbox_interrupted(f->s, NOW + STORE_OUTBOX_LEASE + 1, 0, &err), 1);
+	assert_int_equal(store_outbox_due(f->s, NOW + 2 * STORE_OUTBOX_LEASE, 10, &it, &n, &err), 0);
+	assert_int_equal(n, 0);
+	/* counting changes nothing; requeueing makes it pending and due */
+	assert_int_equal(store_outbox_count(f->s, "r9@s.example", "sending", &err), 1);
+	assert_int_equal(store_outbox_interrupted(f->s, NOW + STORE_OUTBOX_LEASE + 1, 1, &err), 1);
+	assert_int_equal(store_outbox_count(f->s, "r9@s.example", "pending", &err), 1);
+	assert_int_equal(store_outbox_interrupted(f->s, NOW + STORE_OUTBOX_LEASE + 1, 1, &err), 0);
+	assert_int_equal(store_outbox_due(f->s, NOW + STORE_OUTBOX_LEASE + 1, 10, &it, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(it[0].attempts, 1);
+	store_outbox_items_free(it, n);
+	strlist_clear(&d);
+}
+
 static const struct CMUnitTest tests[] = {
 	STORE_TEST(test_outbox_prune_keeps_unfinished_reports),
 	STORE_TEST(test_outbox_report_is_queued_once_with_one_delivery_per_destination),
@@ -195,6 +229,7 @@ static const struct CMUnitTest tests[] = {
 	STORE_TEST(test_outbox_claim_succeeds_once_and_retry_comes_due_later),
 	STORE_TEST(test_outbox_deferred_lookup_gets_destinations_later),
 	STORE_TEST(test_outbox_suppressed_destination_gets_no_delivery_until_expiry),
+	STORE_TEST(test_outbox_interrupted_delivery_is_found_after_the_lease_and_requeued),
 };
 
 STORE_TEST_MAIN(tests)
