@@ -21,12 +21,12 @@ EOF
 
 # The commands: those `tlsrpt --help` lists, which must be src/cmd/cmd_*.c.
 cmds=$("$TLSRPT" --help | sed -n '/^commands:/,/^$/s/^  \([a-z][a-z]*\) .*/\1/p')
-srcs=$(ls src/cmd/cmd_*.c | sed 's,.*/cmd_\(.*\)\.c$,\1,')
+srcs=$(for f in src/cmd/cmd_*.c; do f=${f#src/cmd/cmd_}; echo "${f%.c}"; done)
 if [ -n "$cmds" ] && [ "$(echo "$cmds" | sort)" = "$(echo "$srcs" | sort)" ]; then
-	ok "tlsrpt --help lists the commands of src/cmd/cmd_*.c ($(echo $cmds))"
+	ok "tlsrpt --help lists the commands of src/cmd/cmd_*.c ($(printf '%s' "$cmds" | tr '\n' ' '))"
 else
 	fail "tlsrpt --help does not list the commands of src/cmd/cmd_*.c" \
-		"--help: $(echo $cmds)" "src/cmd: $(echo $srcs)"
+		"--help: $(printf '%s' "$cmds" | tr '\n' ' ')" "src/cmd: $(printf '%s' "$srcs" | tr '\n' ' ')"
 fi
 
 # tlsrpt.1 documents --help once for all commands (the exemption above).
