@@ -44,7 +44,7 @@ usage(FILE *f)
 "                    [--db URL] [--threshold-rate 0.01] [--min-failures N]\n"
 "                    [--since WHEN] [--until WHEN] [--domain D] [--renotify-days N]\n"
 "                    [--digest weekly [--force]] [--cacert FILE] [--[no-]require-tls]\n"
-"                    [--config FILE] [-v]\n"
+"                    [--config FILE] [-v|--verbose] [-q|--quiet]\n"
 "\n"
 "Mails each NEW kind of failure (policy domain, result type, MX) found in the\n"
 "reports of the window (default: since 00:00 UTC 7 days ago) whose domain\n"
@@ -62,6 +62,7 @@ usage(FILE *f)
 "--to may be repeated or hold a list (\"a@x, b@y\"): one mail to all of them in\n"
 "one SMTP transaction; if the server refuses some, the others get it, it counts\n"
 "as sent and each refusal is a warning.\n"
+"-v logs what was done (-vv: debug); -q prints errors only, not warnings.\n"
 "Options not given come from tlsrpt.conf (alert_*; --config FILE).\n");
 }
 

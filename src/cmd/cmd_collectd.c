@@ -25,7 +25,8 @@ usage(FILE *f)
 	fprintf(f,
 	    "usage: tlsrpt collectd --socket PATH [--db URL] [--batch N] [--flush-ms MS]\n"
 	    "                       [--socket-mode OCTAL] [--socket-group NAME] [--rcvbuf BYTES]\n"
-	    "                       [--stats-secs S] [--foreground] [--config FILE] [-v]\n"
+	    "                       [--stats-secs S] [--foreground] [--config FILE]\n"
+	    "                       [-v|--verbose]\n"
 	    "Binds the unix datagram socket PATH (or $TLSRPT_SOCKET, or collectd_socket in\n"
 	    "tlsrpt.conf) and stores every result received in the database (--db, $TLSRPT_DB,\n"
 	    "database_url).  Options not given come from tlsrpt.conf (collectd_*).\n"

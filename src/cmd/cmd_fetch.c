@@ -37,6 +37,7 @@ usage(FILE *f)
 	    "       tlsrpt fetch [--db URL] [-v] imap [URL] [--user U] [--password-file F]\n"
 	    "                    [--cacert F] [--mailbox MAILBOX] [--move-to FOLDER] [--[no-]seen]\n"
 	    "(and --config FILE: tlsrpt.conf; its fetch_imap_* settings fill what is not given)\n"
+	    "-v, --verbose: a line per report stored (-vv: per duplicate too)\n"
 	    "\n"
 	    "Stores every TLSRPT report found (mail with a gzip/JSON report part,\n"
 	    "or report files) and prints \"fetched N messages: N stored, N duplicates,\n"

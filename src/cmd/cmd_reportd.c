@@ -125,8 +125,14 @@ cmd_reportd(int argc, char **argv)
 		case O_STOP_AT: fc.stop_at = strtoll(optarg, NULL, 10); break;
 		case 'v': o.verbose = 1; break;
 		case O_HELP:
-			printf("usage: tlsrpt reportd [--jitter SECONDS] [options]\n%s",
-			       send_options_usage);
+			printf("usage: tlsrpt reportd [--jitter SECONDS] [options]\n"
+			       "  --jitter SECONDS         generate a finished day at 00:00 UTC plus a random\n"
+			       "                           delay of up to SECONDS (default: reportd_jitter)\n"
+			       "  --fake-clock UNIXTIME    run on a simulated clock from UNIXTIME that jumps\n"
+			       "                           to each wake-up (testing)\n"
+			       "  --stop-at UNIXTIME       with --fake-clock: exit instead of jumping past it\n"
+			       "                           (testing; default: after the first pass)\n"
+			       "%s", send_options_usage);
 			ret = EXIT_OK;
 			goto out;
 		default:

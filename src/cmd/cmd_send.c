@@ -50,6 +50,8 @@ usage(FILE *f)
 		   "  --dry-run DIR            write reports and mails into DIR; send and change nothing\n"
 		   "  --no-deliver             only generate; leave deliveries for later\n"
 		   "  --now UNIXTIME           pretend the time is this (testing)\n"
+		   "  --suppress DEST          send nothing to DEST (e.g. mailto:tls@example.com)\n"
+		   "                           until --until's day; --comment TEXT: a note kept with it\n"
 		   "  --list                   print the outbox: report-id, policy domain,\n"
 		   "                           destination, state, attempts, next try, last error\n"
 		   "  --retry-interrupted      send again the deliveries interrupted while sending\n"

@@ -31,7 +31,7 @@ usage(FILE *f)
 	fprintf(f,
 "usage: tlsrpt serve [--listen ADDR:PORT] [--db URL] [--tls-cert FILE --tls-key FILE]\n"
 "                    [--max-body BYTES] [--path /tlsrpt] [--threads N] [--config FILE]\n"
-"                    [-v] [-q]\n"
+"                    [-v|--verbose] [-q|--quiet]\n"
 "\n"
 "  --listen ADDR:PORT  where to listen (default 127.0.0.1:8460; port 0 = any free)\n"
 "  --db URL            the store (default: $TLSRPT_DB, else the configured one)\n"
@@ -41,6 +41,8 @@ usage(FILE *f)
 "  --path PATH         path of the report endpoint (default /tlsrpt; POST / works too)\n"
 "  --threads N         worker threads (default 4)\n"
 "  --config FILE       tlsrpt.conf to read; options override its serve_* settings\n"
+"  -v, --verbose       log each stored report (-vv: each request)\n"
+"  -q, --quiet         log errors only\n"
 "\n"
 "Routes: POST PATH (reports), GET / (dashboard), GET /api/summary|failures|reports,\n"
 "GET /metrics, GET /healthz.\n");
