@@ -42,16 +42,24 @@ function filters() {
   return { page: p, period: period, api: q.toString() };
 }
 
+// The domain filter's values: '' is every domain, NO_DOMAIN the policies
+// that name no policy-domain (the API lists their domain as '' and takes
+// domain=- for them; no domain name is '-').
+var NO_DOMAIN = '-';
+
+function domainLabel(v) { return v === NO_DOMAIN ? '(no policy domain)' : v; }
+
 function fillForm(f, domains) {
   var sel = document.getElementById('f-domain'), cur = f.page.get('domain') || '';
-  var seen = {};
-  (domains || []).concat(cur ? [cur] : []).forEach(function (d) {
-    if (seen[d]) return;
-    seen[d] = 1;
-    var o = el('option', { value: d }, d === '' ? '(no policy domain)' : d);
-    if (d === cur) o.selected = true;
-    sel.appendChild(o);
-  });
+  var seen = Object.create(null);
+  (domains || []).map(function (d) { return d === '' ? NO_DOMAIN : d; })
+    .concat(cur ? [cur] : []).forEach(function (v) {
+      if (seen[v]) return;
+      seen[v] = 1;
+      var o = el('option', { value: v }, domainLabel(v));
+      if (v === cur) o.defaultSelected = o.selected = true;  // the attribute too: shown in the DOM
+      sel.appendChild(o);
+    });
   document.getElementById('f-period').value = f.period;
   document.getElementById('f-since').value = f.page.get('since') || '';
   document.getElementById('f-until').value = f.page.get('until') || '';
@@ -215,7 +223,7 @@ function main() {
     orgs(s.organizations || []);
     policies(s.policies || []);
     status.textContent = fmt(s.reports) + ' reports' + (f.page.get('domain') ?
-      ' for ' + f.page.get('domain') : '') + '.';
+      ' for ' + domainLabel(f.page.get('domain')) : '') + '.';
     document.body.setAttribute('data-loaded', 'yes');
   }).catch(function (e) {
     fillForm(f, []);

@@ -28,7 +28,8 @@ struct alert_config {
 	int64_t until;            /* window end; 0 = no end */
 	int64_t now;              /* the time of this run */
 	int64_t renotify;         /* seconds; 0 = never repeat */
-	const char *domain;       /* only this policy domain, or NULL */
+	const char *domain;       /* only this policy domain ("": the policies
+				   * without one), or NULL for all */
 };
 
 /* One failure group to alert about.  Strings owned by the item. */

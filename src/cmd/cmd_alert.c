@@ -18,6 +18,7 @@
 #include "cmd/cmd.h"
 #include "cmd/config_params.h"
 #include "model/datetime.h"
+#include "model/report.h"
 #include "report/deliver_sendmail.h"
 #include "report/deliver_smtp.h"
 #include "serve/dataset.h"
@@ -54,8 +55,9 @@ usage(FILE *f)
 "store; it is mailed again only after --renotify-days (default 7, 0 = never)\n"
 "and only if it failed again.  --digest weekly mails a summary of the last 7\n"
 "days instead (at most once in 6 days unless --force).  WHEN: YYYY-MM-DD,\n"
-"Unix seconds or Nd (N days ago).  SMTP AUTH: TLSRPT_SMTP_USER and\n"
-"TLSRPT_SMTP_PASSWORD in the environment.  --require-tls refuses to send\n"
+"Unix seconds or Nd (N days ago).  --domain - looks only at the policies that\n"
+"name no policy-domain.  SMTP AUTH: TLSRPT_SMTP_USER and TLSRPT_SMTP_PASSWORD\n"
+"in the environment.  --require-tls refuses to send\n"
 "without STARTTLS; --no-require-tls uses it when offered, even if tlsrpt.conf\n"
 "says alert_require_tls = yes (the last of the two wins).  --dry-run prints\n"
 "the mail.\n"
@@ -327,7 +329,7 @@ cmd_alert(int argc, char **argv)
 		o.smtp = config_get_string_or_null(conf, "alert_smtp_url");
 		o.sendmail = config_get_string_or_null(conf, "alert_sendmail");
 	}
-	cfg.domain = o.domain;
+	cfg.domain = report_domain_filter(o.domain);    /* "-": no policy-domain */
 	/* Reports are selected by the instant their range starts (store_summary.h),
 	 * so the default window starts at 00:00 UTC 7 days ago: from now - 7 days
 	 * the report of that day, which arrives the day after, would be in no

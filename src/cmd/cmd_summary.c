@@ -13,6 +13,7 @@
 #include "cmd/cmd.h"
 #include "cmd/summary.h"
 #include "model/datetime.h"
+#include "model/report.h"
 
 int cmd_summary(int argc, char **argv);
 extern const char cmd_summary_summary[];
@@ -28,6 +29,7 @@ usage(FILE *f)
 		"Sessions ok/failed per policy domain and day, per reporting organization,\n"
 		"and the top failures with their meaning and fix.  DATE is YYYY-MM-DD (UTC;\n"
 		"--until includes that day) or an RFC 3339 date-time.  Default: the last %d days.\n"
+		"--domain - shows only the policies that name no policy-domain.\n"
 		"Exit status: 0 ok, %d usage, %d store failed.\n",
 		DEFAULT_DAYS, EXIT_USAGE, EXIT_FAILURE_);
 }
@@ -80,7 +82,7 @@ cmd_summary(int argc, char **argv)
 			if (parse_date("--until", optarg, 1, &until) < 0)
 				return EXIT_USAGE;
 			break;
-		case 'D': domain = optarg; break;
+		case 'D': domain = report_domain_filter(optarg); break;
 		case 'j': json = 1; break;
 		case 'c': csv = 1; break;
 		case 'd': db = optarg; break;

@@ -46,7 +46,8 @@ struct summary {
 	size_t n_domains;
 };
 
-/* Fills *out from the store for [since, until) and domain (NULL: all).
+/* Fills *out from the store for [since, until) and domain (NULL: all, "":
+ * the policies without policy-domain).
  * Returns 0, or -1 with err set; call summary_clear() in both cases. */
 int summary_load(struct store *s, int64_t since, int64_t until, const char *domain,
 		 struct summary *out, struct err *err);

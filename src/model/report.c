@@ -95,3 +95,13 @@ report_domain_key(const char *policy_domain)
 	report_domain_normalize(k);
 	return k;
 }
+
+const char *
+report_domain_filter(const char *arg)
+{
+	if (arg == NULL || *arg == '\0')
+		return NULL;
+	if (strcmp(arg, REPORT_NO_DOMAIN_FILTER) == 0)
+		return "";
+	return arg;
+}

@@ -88,6 +88,19 @@ void failure_detail_clear(struct failure_detail *d);
  * Returns a new string (caller frees). */
 char *report_domain_key(const char *policy_domain);
 
+/* How a user asks, in a domain filter (the API's and dashboard's domain=,
+ * --domain of tlsrpt summary and tlsrpt alert), for the policies that name
+ * no policy-domain (key "").  No mail domain is "-": a host name label
+ * does not start with a hyphen (RFC 952, RFC 1123 §2.1; RFC 5890 §2.3.1). */
+#define REPORT_NO_DOMAIN_FILTER "-"
+
+/* Turns a domain filter as a user gave it into the domain of a
+ * struct report_query or store_summary_*(): NULL or "" (no filter) give
+ * NULL (all domains), REPORT_NO_DOMAIN_FILTER gives "" (only the policies
+ * without policy-domain), anything else is returned as it is (compared as
+ * report_domain_key() later).  The result is arg or a static string. */
+const char *report_domain_filter(const char *arg);
+
 /* report_domain_key()'s rule applied to s in place (the collector uses it
  * for the domains MTAs send). */
 void report_domain_normalize(char *s);

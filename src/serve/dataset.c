@@ -23,7 +23,8 @@ struct acc {
 	json_t *domain_orgs;
 	json_t *failures;   /* domain \x1f type \x1f mx -> {...} */
 	uint64_t reports, success, failure;
-	char *only;         /* report_domain_key() of the domain asked for, or NULL */
+	char *only;         /* report_domain_key() of the domain asked for ("" for
+			     * the policies without one), or NULL for all */
 	int64_t id;         /* the store id of the report being added */
 };
 
@@ -293,8 +294,8 @@ dataset_build(struct store *s, const struct report_query *q, struct err *err)
 	acc.policies = json_object();
 	acc.domains = json_object();
 	acc.domain_orgs = json_object();
-	acc.only = q != NULL && q->domain != NULL && *q->domain != '\0'
-		   ? report_domain_key(q->domain) : NULL;
+	/* "" (no policy-domain) is a filter too: the key of those policies */
+	acc.only = q != NULL && q->domain != NULL ? report_domain_key(q->domain) : NULL;
 	acc.failures = json_object();
 	if (store_query_reports(s, q, on_report, &acc, err) != 0)
 		goto out;

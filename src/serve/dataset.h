@@ -14,8 +14,9 @@
  * once on, the UTC day its date range starts; policy domains are grouped
  * and shown as report_domain_key() (lower case, no trailing dot; "" for a
  * policy without policy-domain); organizations exactly as stored.  With a
- * domain in the query only that domain's policies count, and a report
- * counts when one of its counted policies does.
+ * domain in the query only that domain's policies count (with "" only the
+ * policies without policy-domain), and a report counts when one of its
+ * counted policies does.
  */
 #ifndef TLSRPT_SERVE_DATASET_H
 #define TLSRPT_SERVE_DATASET_H

@@ -4,6 +4,7 @@
  *       per organization, per policy, per domain, the domains seen (dataset.h)
  *   GET /api/failures?…   failure rows with explanation and fix
  *   GET /api/reports?…&limit=N   the reports themselves, oldest first
+ * (domain=- asks for the policies without policy-domain, serve_query.c.)
  * Everything is built with jansson; report strings stay strings (the page
  * escapes them when rendering).
  */
@@ -11,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/report.h"
 #include "serve/dataset.h"
 #include "serve/serve_private.h"
 #include "util/log.h"
@@ -49,8 +51,10 @@ query_json(const struct report_query *q)
 	json_t *v = json_pack("{s:I, s:I}", "since", (json_int_t)q->since,
 			      "until", (json_int_t)q->until);
 
+	/* as asked: "-" for the policies without policy-domain */
 	if (q->domain != NULL)
-		json_object_set_new(v, "domain", json_string(q->domain));
+		json_object_set_new(v, "domain", json_string(*q->domain != '\0' ? q->domain
+							     : REPORT_NO_DOMAIN_FILTER));
 	if (q->organization != NULL)
 		json_object_set_new(v, "org", json_string(q->organization));
 	return v;

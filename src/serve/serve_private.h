@@ -50,7 +50,9 @@ void serve_post(struct serve *s, const struct http_request *req, struct http_res
 
 /* Parses the since / until / domain / org query arguments into q (strings
  * borrowed from req).  Dates are YYYY-MM-DD (UTC; until is inclusive),
- * "YYYY-MM-DDTHH:MM:SSZ" or Unix seconds; missing ones do not restrict.
+ * "YYYY-MM-DDTHH:MM:SSZ" or Unix seconds; missing or empty ones do not
+ * restrict; domain=- (REPORT_NO_DOMAIN_FILTER) sets q->domain to "", the
+ * policies without policy-domain.
  * Returns 0, or -1 with err set. */
 int serve_query_parse(const struct http_request *req, struct report_query *q,
 		      struct err *err);

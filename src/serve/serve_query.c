@@ -1,13 +1,16 @@
 /*
  * serve_query: the filter arguments shared by the API routes
  * (?since=&until=&domain=&org=), parsed strictly: a bad value is a 400
- * with the argument named, never silently ignored.
+ * with the argument named, never silently ignored.  domain= (empty) is no
+ * filter, domain=- the policies without policy-domain
+ * (report_domain_filter()).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "model/report.h"
 #include "serve/serve_private.h"
 
 /* Parses YYYY-MM-DD[THH:MM:SSZ] or Unix seconds.  *date_only is set when
@@ -83,7 +86,7 @@ serve_query_parse(const struct http_request *req, struct report_query *q,
 		err_set(err, "domain: longer than 253 characters");
 		return -1;
 	}
-	q->domain = domain != NULL && *domain != '\0' ? domain : NULL;
+	q->domain = report_domain_filter(domain);   /* "-": no policy-domain */
 	q->organization = org != NULL && *org != '\0' ? org : NULL;
 	return 0;
 }

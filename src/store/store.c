@@ -281,10 +281,10 @@ store_lower(const char *s)
 void
 store_bind_filter(struct db_stmt *st, int64_t since, int64_t until, const char *domain)
 {
-	char *key = report_domain_key(domain);
+	char *key = domain != NULL ? report_domain_key(domain) : NULL;
 
 	db_bind_int64(st, 1, since);
 	db_bind_int64(st, 2, until);
-	db_bind_text(st, 3, key);
+	db_bind_text(st, 3, key);       /* NULL: all domains */
 	free(key);
 }

@@ -67,9 +67,17 @@ char *store_lower(const char *s);
  */
 #define STORE_SQL_PERIOD "(r.start_time >= $1 OR $1 = 0) AND (r.start_time < $2 OR $2 = 0)"
 
-/* Binds $1 = since, $2 = until and $3 = the domain filter as a
- * report_domain_key() ("" for none: domain NULL or ""), for a statement
- * using STORE_SQL_PERIOD and comparing p.domain_key with $3. */
+/* The domain filter over report_policies p, bound by store_bind_filter():
+ * NULL matches every policy, "" only those without policy-domain.  (The
+ * CAST tells PostgreSQL the type of $3, which IS NULL alone does not.
+ * store_query_reports() spells it out: it asks whether a report has such
+ * a policy.) */
+#define STORE_SQL_DOMAIN "(CAST($3 AS TEXT) IS NULL OR p.domain_key = $3)"
+
+/* Binds $1 = since, $2 = until and $3 = the domain filter: SQL NULL for
+ * domain NULL (all domains), else report_domain_key(domain) ("" for domain
+ * "": the policies without policy-domain), for a statement using
+ * STORE_SQL_PERIOD and STORE_SQL_DOMAIN. */
 void store_bind_filter(struct db_stmt *st, int64_t since, int64_t until, const char *domain);
 
 #endif

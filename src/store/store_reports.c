@@ -345,7 +345,7 @@ store_query_reports(struct store *s, const struct report_query *q, store_report_
 			"SELECT id, organization, report_id, start_time, end_time, start_datetime,"
 			" end_datetime, contact_info, extra_json, quirks_json FROM reports r"
 			" WHERE " STORE_SQL_PERIOD
-			" AND ($3 = '' OR EXISTS (SELECT 1 FROM report_policies p"
+			" AND (CAST($3 AS TEXT) IS NULL OR EXISTS (SELECT 1 FROM report_policies p"
 			"  WHERE p.report = r.id AND p.domain_key = $3))"
 			" AND ($4 = '' OR organization = $4)"
 			" ORDER BY start_time, id", err);

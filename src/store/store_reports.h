@@ -33,7 +33,9 @@ int store_put_report(struct store *s, const struct report *r,
 struct report_query {
 	int64_t since;            /* reports whose date range starts at or after this */
 	int64_t until;            /* reports whose date range starts before this */
-	const char *domain;       /* a policy-domain, compared as report_domain_key() */
+	const char *domain;       /* a policy-domain, compared as report_domain_key();
+				   * "": the policies without one (a user's
+				   * filter: report_domain_filter()) */
 	const char *organization; /* organization-name, exactly as stored */
 };
 

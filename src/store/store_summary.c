@@ -10,7 +10,7 @@
 #include "store/store_private.h"
 
 #define FROM_POLICIES " FROM reports r JOIN report_policies p ON p.report = r.id"
-#define WHERE " WHERE " STORE_SQL_PERIOD " AND ($3 = '' OR p.domain_key = $3)"
+#define WHERE " WHERE " STORE_SQL_PERIOD " AND " STORE_SQL_DOMAIN
 
 /* No policy_type in the key: a report naming one domain under two policy
  * types (Microsoft sends sts and tlsa) is still one report of that day. */

@@ -11,7 +11,9 @@
  * Policy domains are keyed by report_domain_key(): compared
  * case-insensitively, returned in lower case without a trailing dot, ""
  * for a policy without policy-domain.  Organizations are grouped exactly
- * as stored.
+ * as stored.  The domain argument below restricts to one policy domain:
+ * NULL means all, "" the policies without policy-domain (a filter given by
+ * a user is turned into this by report_domain_filter()).
  */
 #ifndef TLSRPT_STORE_STORE_SUMMARY_H
 #define TLSRPT_STORE_STORE_SUMMARY_H
@@ -44,11 +46,11 @@ struct store_summary_failure {
 };
 
 /* Sets *reports to the number of distinct reports with a policy in
- * [since, until) (and of domain; NULL: all).  Returns 0 or -1. */
+ * [since, until) (and of domain; NULL: all, "": none given).  Returns 0 or -1. */
 int store_summary_reports(struct store *s, int64_t since, int64_t until, const char *domain,
 			  uint64_t *reports, struct err *err);
 
-/* Calls cb for each summary row in [since, until) (domain NULL: all),
+/* Calls cb for each summary row in [since, until) (domain as above),
  * ordered by domain, day, organization.  Strings are borrowed
  * for the call.  cb returns 0 to go on, non-zero to stop (returned).
  * Returns 0 when all were visited, -1 on error. */
@@ -56,7 +58,7 @@ typedef int (*store_summary_row_cb)(void *ctx, const struct store_summary_row *r
 int store_summary_days(struct store *s, int64_t since, int64_t until, const char *domain,
 		       store_summary_row_cb cb, void *ctx, struct err *err);
 
-/* Calls cb for each failure row in [since, until) (domain NULL: all),
+/* Calls cb for each failure row in [since, until) (domain as above),
  * ordered by domain, then most failed sessions first.  As above for
  * borrowing, stopping and the return value. */
 typedef int (*store_summary_failure_cb)(void *ctx, const struct store_summary_failure *f);

@@ -5,7 +5,8 @@
 # the scripts ran must show the timeline chart with data points and the
 # failure table with data from the store (a known domain, result type and
 # fix), report content escaped (a report with markup in its organization
-# name), and the domain filter applied.
+# name), and the domain filter applied, also to "(no policy domain)" (a
+# report whose policy names no policy-domain; the form sends domain=-).
 . "$(dirname "$0")/tap.sh"
 command -v chromium >/dev/null || { echo "ok 1 # SKIP chromium not installed (scripts/deps.txt)"; exit 0; }
 dir=$(mktemp -d /tmp/tlsrpt-dashboard.XXXXXX)
@@ -31,13 +32,18 @@ sed -e 's/"organization-name": "Example Reporter"/"organization-name": "<img src
     -e 's/"report-id": "synthetic-1"/"report-id": "xss-1"/' \
     -e 's/"mx.example.com",$/"<b>mx<\/b>.example.com",/' \
     "$corpus/sebastka+tlsrpt/synthetic-failures.json" > "$dir/evil.json"
+# The same report once more, its first policy (the one with failures) without
+# policy-domain; its second policy (example.org) keeps one.
+sed -e '/"policy-domain": "example.com",/d' -e 's/"report-id": "synthetic-1"/"report-id": "nodomain-1"/' \
+    -e 's/"organization-name": "Example Reporter"/"organization-name": "No Domain Reporter"/' \
+    "$corpus/sebastka+tlsrpt/synthetic-failures.json" > "$dir/nodomain.json"
 for f in "$corpus/sebastka+tlsrpt/synthetic-failures.json" "$corpus/nixis-de+tls-rpt-monitor/tls-rpt.json" \
 	 "$corpus/domainaware+parsedmarc/smtp_tls.json" "$corpus/domainaware+parsedmarc/mail.ru.json" \
-	 "$corpus/Neztore+tls-rpt-monitor/microsoft-report.json.gz" "$dir/evil.json"; do
+	 "$corpus/Neztore+tls-rpt-monitor/microsoft-report.json.gz" "$dir/evil.json" "$dir/nodomain.json"; do
 	curl -s -o /dev/null -w '%{http_code}\n' -H 'Content-Type: application/tlsrpt+gzip' \
 		--data-binary @"$f" "$base/tlsrpt"
 done > "$dir/codes"
-if [ "$(grep -c '^200$' "$dir/codes")" = 6 ]; then ok "real reports loaded through the endpoint (6 × 200)"
+if [ "$(grep -c '^200$' "$dir/codes")" = 7 ]; then ok "real reports loaded through the endpoint (7 × 200)"
 else fail "reports loaded" "$(cat "$dir/codes")"; fi
 
 if chromium_sh shot "$base/" "$dir/dashboard.png" 1280x1600 > /dev/null 2> "$dir/shot.err" &&
@@ -58,25 +64,34 @@ class P(html.parser.HTMLParser):
     def __init__(self):
         super().__init__(); self.stack = []; self.tables = {}; self.rects = []; self.tags = []
         self.cur = None; self.cell = None; self.svg = False
+        # domains: (value, text, selected) of each <option> of the domain filter
+        self.domains = []; self.opt = None; self.select = None
     def handle_starttag(self, tag, a):
         a = dict(a); self.tags.append((tag, a))
+        if tag == "select": self.select = a.get("id")
+        if tag == "option" and self.select == "f-domain": self.opt = (a.get("value"), [], "selected" in a)
         if tag == "table": self.cur = a.get("id"); self.tables[self.cur] = []
         elif tag == "tr" and self.cur: self.tables[self.cur].append([])
         elif tag in ("td", "th") and self.cur and self.tables[self.cur]: self.cell = []
         if tag == "svg" and a.get("id") == "timeline": self.svg = True
         if tag == "rect" and self.svg: self.rects.append(a)
     def handle_endtag(self, tag):
+        if tag == "option" and self.opt:
+            self.domains.append((self.opt[0], "".join(self.opt[1]), self.opt[2])); self.opt = None
+        if tag == "select": self.select = None
         if tag in ("td", "th") and self.cell is not None:
             self.tables[self.cur][-1].append("".join(self.cell).strip()); self.cell = None
         elif tag == "table": self.cur = None
         elif tag == "svg": self.svg = False
     def handle_data(self, d):
         if self.cell is not None: self.cell.append(d)
+        if self.opt: self.opt[1].append(d)
 p = P(); p.feed(open(sys.argv[1], encoding="utf-8").read())
 rows = lambda t: p.tables.get(t, [])[1:]
 ok = eval(sys.argv[2])
 if not ok:
-    print("tables:", {k: v[:6] for k, v in p.tables.items()}); print("rects:", p.rects[:6]); sys.exit(1)
+    print("tables:", {k: v[:6] for k, v in p.tables.items()}); print("rects:", p.rects[:6])
+    print("domain options:", p.domains[:12]); sys.exit(1)
 PY
 }
 check "the scripts ran and loaded the API data" grep -q 'data-loaded="yes"' "$dir/dom.html"
@@ -100,6 +115,21 @@ check "domain filter: only that domain's failures" domcheck "$dir/dom2.html" \
 	'len(rows("failures")) >= 3 and all(r[0] == "company-y.example" for r in rows("failures"))'
 check "domain filter: the domain list still offers every domain" domcheck "$dir/dom2.html" \
 	'{"example.com", "company-y.example"} <= {a.get("value") for t, a in p.tags if t == "option"}'
+check "domain filter: \"(no policy domain)\" is offered as domain=-, the chosen domain selected" \
+	domcheck "$dir/dom2.html" \
+	'("-", "(no policy domain)", False) in p.domains and ("company-y.example", "company-y.example", True) in p.domains and [o for o in p.domains if o[2]] == [("company-y.example", "company-y.example", True)]'
+# What the form sends when "(no policy domain)" is chosen
+chromium_sh dom "$base/?domain=-&period=all&since=&until=" > "$dir/dom4.html" 2>> "$dir/dom.err"
+check "no policy domain: the scripts ran and say so" \
+	grep -q 'id="status"[^>]*>1 reports for (no policy domain)\.<' "$dir/dom4.html"
+check "no policy domain: it stays selected in the domain filter" domcheck "$dir/dom4.html" \
+	'[o for o in p.domains if o[2]] == [("-", "(no policy domain)", True)] and [o[0] for o in p.domains].count("-") == 1'
+check "no policy domain: only the failures of the policy without policy-domain" domcheck "$dir/dom4.html" \
+	'sorted((r[0], r[1], r[3]) for r in rows("failures")) == [("(none given)", "certificate-expired", "7"), ("(none given)", "starttls-not-supported", "3")]'
+check "no policy domain: only that policy, and its reporter" domcheck "$dir/dom4.html" \
+	'[(r[0], r[1], r[4], r[5]) for r in rows("policies")] == [("(none given)", "sts", "90", "10")] and [(r[0], r[1]) for r in rows("orgs")] == [("No Domain Reporter", "1")]'
+check "no policy domain: the timeline has only its day" domcheck "$dir/dom4.html" \
+	'{r["data-day"] for r in p.rects} == {"2026-09-10"} and sorted(int(r["data-value"]) for r in p.rects) == [10, 90]'
 chromium_sh dom "$base/?period=custom&since=2016-04-01&until=2016-04-01" > "$dir/dom3.html" 2>> "$dir/dom.err"
 check "period filter: one day shows only that day's data" domcheck "$dir/dom3.html" \
 	'{r["data-day"] for r in p.rects} == {"2016-04-01"} and all(r[0] == "company-y.example" for r in rows("failures"))'

@@ -10,7 +10,9 @@
 # date range spans two UTC days, one starting the day before the window
 # but overlapping it, one starting on the last day of the window and
 # ending after it, one after the window, a report naming two domains and
-# one domain twice (sts and tlsa), and a policy without policy-domain.
+# one domain twice (sts and tlsa), and policies without policy-domain
+# (alone, and next to another domain's): `--domain -` and `domain=-` must
+# count only those, while an empty domain filter counts every domain.
 . "$(dirname "$0")/tap.sh"
 command -v curl >/dev/null || { echo "ok 1 # SKIP curl not installed"; exit 0; }
 py=/usr/bin/python3
@@ -53,6 +55,9 @@ report 4 "Crafted Org" 2030-03-03T23:00:00Z 2030-03-04T23:00:00Z "$(policy sts f
 report 5 "Crafted Org" 2030-03-04T00:00:00Z 2030-03-04T23:59:59Z "$(policy sts figures.example 1000 0)"
 # no policy-domain
 report 6 "Crafted Org" 2030-03-02T00:00:00Z 2030-03-02T23:59:59Z "$(policy no-policy-found "" 4 0)"
+# after the window: no policy-domain with a failure, next to another domain
+report 7 "Crafted Org" 2030-03-05T00:00:00Z 2030-03-05T23:59:59Z \
+	"$(policy sts "" 6 2 certificate-expired mx.none.figures.example), $(policy sts seven.figures.example 9 1 validation-failure mx.seven.figures.example)"
 
 files=$(cd "$TLSRPT_SRC" && find tests/corpus -type f \( -name '*.json' -o -name '*.json.gz' \
 	-o -name '*.eml' -o -name '*.zip' \) | sort)
@@ -65,7 +70,7 @@ else fail "storing the corpus (exit $rc, $n stored)" "$(tail -n 5 "$dir/parse.ou
 "$TLSRPT" parse -v --db "$db" "$dir"/crafted-*.json > "$dir/parse2.out" 2>&1
 rc=$?
 n=$(grep -c '^stored ' "$dir/parse2.out")
-if [ "$rc" = 0 ] && [ "$n" = 6 ]; then ok "the 6 crafted reports are stored"
+if [ "$rc" = 0 ] && [ "$n" = 7 ]; then ok "the 7 crafted reports are stored"
 else fail "storing the crafted reports (exit $rc, $n stored)" "$(cat "$dir/parse2.out")"; fi
 
 port=""
@@ -136,6 +141,40 @@ agree "domain and since/until" "--since 2030-03-01 --until 2030-03-03 --domain f
 agree "a window of one day" "--since 2030-03-02 --until 2030-03-02" \
 	"since=2030-03-02&until=2030-03-02" --expect '{"total": [2, 36, 4],
 	"domain": {"figures.example": [1, 25, 1], "other.figures.example": [1, 7, 3], "": [1, 4, 0]}}'
+# "-": only the policies without policy-domain (reports 6 and 7; not report
+# 7's other policy; from 2030 on, as the corpus has such policies too)
+agree "no policy domain (domain=-)" "--since 2030-01-01 --domain -" "since=2030-01-01&domain=-" \
+	--one-domain \
+	--expect '{"total": [2, 10, 2], "domain": {"": [2, 10, 2]},
+	"day": {"2030-03-02": [4, 0], "2030-03-05": [6, 2]}, "org_reports": {"Crafted Org": 2},
+	"failure_type": {"|certificate-expired": 2}}'
+# the dashboard's tables: every policy and failure row is a domain-less one
+check "domain=-: /api/summary policies and /api/failures rows are only the domain-less ones" \
+	$py -c '
+import json, sys
+s, f = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+assert s["query"].get("domain") == "-", s["query"]
+assert sorted((p["domain"], p["policy_type"], p["success"], p["failure"]) for p in s["policies"]) == \
+	[("", "no-policy-found", 4, 0), ("", "sts", 6, 2)], s["policies"]
+assert [(x["domain"], x["mx"], x["count"]) for x in f["failures"]] == \
+	[("", "mx.none.figures.example", 2)], f["failures"]
+assert [o["organization"] for o in s["organizations"]] == ["Crafted Org"], s["organizations"]' \
+	"$dir/a.json" "$dir/f.json"
+if get "api/reports?since=2030-01-01&domain=-" "$dir/r.json" && $py -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+ids = sorted(x["report_id"] for x in r["reports"])
+assert ids == ["figures-6", "figures-7"], ids' "$dir/r.json" 2> "$dir/r.err"; then
+	ok "domain=-: /api/reports lists exactly the reports with a domain-less policy"
+else fail "domain=-: /api/reports" "$(cat "$dir/r.err")"; fi
+agree "no policy domain in a window" "--since 2030-03-01 --until 2030-03-03 --domain -" \
+	"since=2030-03-01&until=2030-03-03&domain=-" --one-domain \
+	--expect '{"total": [1, 4, 0], "domain": {"": [1, 4, 0]}, "day": {"2030-03-02": [4, 0]}}'
+# an empty domain is no filter: every domain, the domain-less ones too
+agree "an empty domain filter (domain=) is all" "--since 2030-01-01 --domain=" \
+	"since=2030-01-01&domain=" \
+	--expect '{"domain": {"figures.example": [5, 1136, 53], "": [2, 10, 2],
+	"seven.figures.example": [1, 9, 1], "other.figures.example": [1, 7, 3]}}'
 
 kill "$pid"
 wait "$pid"

@@ -256,6 +256,67 @@ test_serve_api_reports_truncated_only_when_more_exist(void **state)
 	free(out);
 }
 
+/* A report with a policy that names no policy-domain (and one that does)
+ * next to `report`. */
+static const char mixed[] =
+	"{\"organization-name\":\"Org N\",\"date-range\":{\"start-datetime\":"
+	"\"2024-03-02T00:00:00Z\",\"end-datetime\":\"2024-03-02T23:59:59Z\"},"
+	"\"contact-info\":\"x@example.net\",\"report-id\":\"unit-nodomain\",\"policies\":[{"
+	"\"policy\":{\"policy-type\":\"sts\"},"
+	"\"summary\":{\"total-successful-session-count\":3,\"total-failure-session-count\":2},"
+	"\"failure-details\":[{\"result-type\":\"starttls-not-supported\","
+	"\"receiving-mx-hostname\":\"mx.none.example\",\"failed-session-count\":2}]},{"
+	"\"policy\":{\"policy-type\":\"sts\",\"policy-domain\":\"example.com\"},"
+	"\"summary\":{\"total-successful-session-count\":40,\"total-failure-session-count\":0}}]}";
+
+/* domain=- is the policies without policy-domain (everything else left
+ * out); domain= (empty) is no filter. */
+static void
+test_serve_api_no_domain_filter(void **state)
+{
+	struct fake f;
+	char *out = NULL;
+
+	assert_int_equal(post(*state, "application/tlsrpt+json", report, sizeof(report) - 1, NULL), 200);
+	assert_int_equal(post(*state, "application/tlsrpt+json", mixed, sizeof(mixed) - 1, NULL), 200);
+	fake_init(&f, "GET", "/api/summary", NULL, 0);
+	f.query[0][0] = "domain";
+	f.query[0][1] = "-";
+	assert_int_equal(run(*state, &f, &out, NULL, 0), 200);
+	assert_non_null(strstr(out, "{\"reports\":1,\"success\":3,\"failure\":2,"));
+	assert_non_null(strstr(out, "\"days\":[{\"day\":\"2024-03-02\",\"reports\":1,"
+			       "\"success\":3,\"failure\":2}]"));
+	assert_non_null(strstr(out, "\"domain_totals\":[{\"domain\":\"\",\"reports\":1,"
+			       "\"success\":3,\"failure\":2}]"));
+	assert_non_null(strstr(out, "\"policies\":[{\"domain\":\"\",\"policy_type\":\"sts\""));
+	assert_non_null(strstr(out, "\"query\":{\"since\":0,\"until\":0,\"domain\":\"-\"}"));
+	assert_null(strstr(out, "example.com"));
+	free(out);
+	fake_init(&f, "GET", "/api/failures", NULL, 0);
+	f.query[0][0] = "domain";
+	f.query[0][1] = "-";
+	assert_int_equal(run(*state, &f, &out, NULL, 0), 200);
+	assert_non_null(strstr(out, "\"failures\":[{\"domain\":\"\",\"result_type\":"
+			       "\"starttls-not-supported\",\"mx\":\"mx.none.example\",\"count\":2,"));
+	assert_null(strstr(out, "certificate-expired"));
+	free(out);
+	fake_init(&f, "GET", "/api/reports", NULL, 0);
+	f.query[0][0] = "domain";
+	f.query[0][1] = "-";
+	assert_int_equal(run(*state, &f, &out, NULL, 0), 200);
+	assert_non_null(strstr(out, "unit-nodomain"));
+	assert_null(strstr(out, "unit-1"));
+	free(out);
+	fake_init(&f, "GET", "/api/summary", NULL, 0);
+	f.query[0][0] = "domain";
+	f.query[0][1] = "";
+	assert_int_equal(run(*state, &f, &out, NULL, 0), 200);
+	assert_non_null(strstr(out, "{\"reports\":2,\"success\":52,\"failure\":3,"));
+	assert_non_null(strstr(out, "\"domains\":[\"\",\"example.com\"]"));
+	assert_non_null(strstr(out, "\"query\":{\"since\":0,\"until\":0}"));
+	free(out);
+}
+
 /* A store that stops answering (its reports table gone behind serve's
  * back): /healthz says 503 with the reason, a POST is refused with 500 so
  * the sender retries, and nothing claims success. */
@@ -303,6 +364,7 @@ main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_serve_api_reports_truncated_only_when_more_exist,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_serve_api_no_domain_filter, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_serve_broken_store_gives_503_healthz_and_500_post,
 						setup, teardown),
 	};

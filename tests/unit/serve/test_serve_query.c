@@ -15,17 +15,22 @@ test_serve_query_parse_table(void **state)
 		const char *since, *until, *domain;
 		int rc;
 		int64_t want_since, want_until;
+		const char *want_domain;        /* NULL: no domain filter */
 	} cases[] = {
-		{ NULL, NULL, NULL, 0, 0, 0 },
-		{ "2024-01-09", NULL, NULL, 0, 1704758400, 0 },
-		{ "2024-01-09", "2024-01-09", NULL, 0, 1704758400, 1704844800 },
-		{ "2024-01-09T12:00:00Z", NULL, "example.com", 0, 1704801600, 0 },
-		{ "1704758400", NULL, NULL, 0, 1704758400, 0 },
-		{ "yesterday", NULL, NULL, -1, 0, 0 },
-		{ "2024-13-01", NULL, NULL, -1, 0, 0 },
-		{ "2024-01-09T12:00:00", NULL, NULL, -1, 0, 0 },
-		{ "2024-01-10", "2024-01-08", NULL, -1, 0, 0 },
-		{ NULL, "2024-02-30x", NULL, -1, 0, 0 },
+		{ NULL, NULL, NULL, 0, 0, 0, NULL },
+		{ "2024-01-09", NULL, NULL, 0, 1704758400, 0, NULL },
+		{ "2024-01-09", "2024-01-09", NULL, 0, 1704758400, 1704844800, NULL },
+		{ "2024-01-09T12:00:00Z", NULL, "example.com", 0, 1704801600, 0, "example.com" },
+		{ "1704758400", NULL, NULL, 0, 1704758400, 0, NULL },
+		/* domain= is no filter; domain=- the policies without policy-domain */
+		{ NULL, NULL, "", 0, 0, 0, NULL },
+		{ NULL, NULL, "-", 0, 0, 0, "" },
+		{ NULL, NULL, "-x.example", 0, 0, 0, "-x.example" },
+		{ "yesterday", NULL, NULL, -1, 0, 0, NULL },
+		{ "2024-13-01", NULL, NULL, -1, 0, 0, NULL },
+		{ "2024-01-09T12:00:00", NULL, NULL, -1, 0, 0, NULL },
+		{ "2024-01-10", "2024-01-08", NULL, -1, 0, 0, NULL },
+		{ NULL, "2024-02-30x", NULL, -1, 0, 0, NULL },
 	};
 	size_t i;
 
@@ -53,8 +58,8 @@ test_serve_query_parse_table(void **state)
 		if (cases[i].rc == 0) {
 			assert_int_equal(q.since, cases[i].want_since);
 			assert_int_equal(q.until, cases[i].want_until);
-			if (cases[i].domain != NULL)
-				assert_string_equal(q.domain, cases[i].domain);
+			if (cases[i].want_domain != NULL)
+				assert_string_equal(q.domain, cases[i].want_domain);
 			else
 				assert_null(q.domain);
 		}

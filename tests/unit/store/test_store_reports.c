@@ -235,6 +235,10 @@ test_reports_query_filters_domain_period_and_organization(void **state)
 	assert_string_equal(f.ids[0], "r2");
 	found_clear(&f);
 	assert_int_equal(count(fx->s, &(struct report_query){ .domain = "nope.example" }, &f), 0);
+	/* "": the reports with a policy that names no policy-domain (r3 only) */
+	assert_int_equal(count(fx->s, &(struct report_query){ .domain = "" }, &f), 1);
+	assert_string_equal(f.ids[0], "r3");
+	found_clear(&f);
 	assert_int_equal(count(fx->s, &(struct report_query){ .since = 1767225600 + 86400 }, &f), 2);
 	found_clear(&f);
 	assert_int_equal(count(fx->s, &(struct report_query){ .until = 1767225600 + 86400 }, &f), 1);

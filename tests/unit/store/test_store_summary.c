@@ -173,6 +173,58 @@ test_summary_domain_key_and_one_count_per_report(void **state)
 	assert_int_equal(n, 1);
 }
 
+/* Domain "" is the policies without policy-domain, and only them; NULL
+ * is every domain. */
+static void
+test_summary_empty_domain_is_the_policies_without_one(void **state)
+{
+	struct store_fixture *f = *state;
+	struct report *r = report_new();
+	struct policy *p;
+	struct failure_detail *d;
+	struct rows w = { 0 };
+	struct err err;
+	uint64_t n;
+
+	load(f->s);
+	r->organization_name = xstrdup("Yahoo");
+	r->report_id = xstrdup("y1");
+	r->start = (int64_t)(DAY0 + 2) * 86400;
+	r->end = r->start + 86399;
+	p = report_add_policy(r);
+	p->policy_type = xstrdup("no-policy-found");
+	p->total_successful_session_count = 8;
+	p->total_failure_session_count = 4;
+	d = policy_add_failure_detail(p);
+	d->result_type = xstrdup("dnssec-invalid");
+	d->failed_session_count = 4;
+	p = report_add_policy(r);
+	p->policy_type = xstrdup("sts");
+	p->policy_domain = xstrdup("a.example");
+	p->total_successful_session_count = 30;
+	p->total_failure_session_count = 9;
+	assert_int_equal(store_put_report(f->s, r, NULL, &err), 1);
+	report_free(r);
+	assert_int_equal(store_summary_days(f->s, 0, 0, "", row_cb, &w, &err), 0);
+	assert_int_equal(w.n, 1);
+	assert_string_equal(w.line[0], "2  Yahoo 8/4 r1");
+	w.n = 0;
+	assert_int_equal(store_summary_failures(f->s, 0, 0, "", failure_cb, &w, &err), 0);
+	assert_int_equal(w.n, 1);
+	assert_string_equal(w.line[0], " dnssec-invalid - 4 r1");
+	assert_int_equal(store_summary_reports(f->s, 0, 0, "", &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_summary_reports(f->s, (int64_t)(DAY0 + 3) * 86400, 0, "", &n,
+					       &err), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_summary_reports(f->s, 0, 0, NULL, &n, &err), 0);
+	assert_int_equal(n, 6);
+	w.n = 0;
+	assert_int_equal(store_summary_days(f->s, 0, 0, NULL, row_cb, &w, &err), 0);
+	assert_int_equal(w.n, 7);
+	assert_string_equal(w.line[0], "2  Yahoo 8/4 r1");
+}
+
 /* Step 4 strips the trailing dot from domain keys stored before it. */
 static void
 test_summary_upgrade_strips_trailing_dot_of_stored_keys(void **state)
@@ -199,6 +251,7 @@ static const struct CMUnitTest tests[] = {
 	STORE_TEST(test_summary_domain_filter_is_case_insensitive_and_open_ended),
 	STORE_TEST(test_summary_failures_sum_sessions_most_first),
 	STORE_TEST(test_summary_domain_key_and_one_count_per_report),
+	STORE_TEST(test_summary_empty_domain_is_the_policies_without_one),
 	STORE_TEST(test_summary_upgrade_strips_trailing_dot_of_stored_keys),
 };
 
