@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "model/record_kv.h"
+#include "util/ascii.h"
 #include "util/xalloc.h"
 
 /* RFC 5322 FWS as found in TXT data: WSP, and CR/LF of a folded line. */
@@ -18,18 +19,6 @@ static int
 is_fws(char c)
 {
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-static int
-is_alpha(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-static int
-is_digit(char c)
-{
-	return c >= '0' && c <= '9';
 }
 
 struct parse_ctx {
@@ -78,7 +67,7 @@ base64_value(const char *v, size_t n, struct err *err)
 			continue;
 		if (c == '=') {
 			pad++;
-		} else if (pad > 0 || !(is_alpha(c) || is_digit(c) || c == '+' || c == '/')) {
+		} else if (pad > 0 || !(ascii_is_alpha(c) || ascii_is_digit(c) || c == '+' || c == '/')) {
 			err_set(err, "p=: character '%c' at offset %zu is not base64", c, i);
 			goto fail;
 		}
@@ -103,12 +92,12 @@ check_syntax(const char *name, size_t nn, const char *v, size_t vn, size_t offse
 {
 	size_t i;
 
-	if (nn == 0 || !is_alpha(name[0])) {
+	if (nn == 0 || !ascii_is_alpha(name[0])) {
 		err_set(err, "tag name \"%.*s\" at byte %zu does not start with a letter", (int)nn, name, offset);
 		return -1;
 	}
 	for (i = 1; i < nn; i++) {
-		if (!is_alpha(name[i]) && !is_digit(name[i]) && name[i] != '_') {
+		if (!ascii_is_alpha(name[i]) && !ascii_is_digit(name[i]) && name[i] != '_') {
 			err_set(err, "tag name \"%.*s\" at byte %zu: only letters, digits and '_' are allowed",
 				(int)nn, name, offset);
 			return -1;

@@ -15,6 +15,7 @@
 #include <strings.h>
 
 #include "model/record_kv.h"
+#include "util/ascii.h"
 #include "util/xalloc.h"
 
 #define PREFIX "v=TLSRPTv1"
@@ -28,21 +29,9 @@ is_wsp(char c)
 }
 
 static int
-is_alpha(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-static int
-is_digit(char c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static int
 hexval(char c)
 {
-	if (is_digit(c))
+	if (ascii_is_digit(c))
 		return c - '0';
 	if (c >= 'a' && c <= 'f')
 		return c - 'a' + 10;
@@ -56,7 +45,7 @@ hexval(char c)
 static int
 is_uri_char(char c)
 {
-	return is_alpha(c) || is_digit(c) || strchr("-._~:/?#[]@$&'()*+=", c) != NULL;
+	return ascii_is_alpha(c) || ascii_is_digit(c) || strchr("-._~:/?#[]@$&'()*+=", c) != NULL;
 }
 
 void
@@ -184,8 +173,8 @@ parse_uri(struct tlsrpt_record *rec, const char *s, size_t n, size_t idx,
 		err_set(err, "rua URI %zu is empty: list URIs as rua=mailto:a@example.com,https://r.example.com/x", idx);
 		return -1;
 	}
-	if (is_alpha(s[0])) {
-		for (slen = 1; slen < n && (is_alpha(s[slen]) || is_digit(s[slen]) || strchr("+-.", s[slen])); slen++)
+	if (ascii_is_alpha(s[0])) {
+		for (slen = 1; slen < n && (ascii_is_alpha(s[slen]) || ascii_is_digit(s[slen]) || strchr("+-.", s[slen])); slen++)
 			;
 	}
 	if (slen == 0 || slen >= n || s[slen] != ':') {
@@ -279,10 +268,10 @@ valid_ext_name(const char *s, size_t n)
 {
 	size_t i;
 
-	if (n == 0 || !(is_alpha(s[0]) || is_digit(s[0])))
+	if (n == 0 || !(ascii_is_alpha(s[0]) || ascii_is_digit(s[0])))
 		return 0;
 	for (i = 1; i < n; i++)
-		if (!(is_alpha(s[i]) || is_digit(s[i]) || strchr("_-.", s[i])))
+		if (!(ascii_is_alpha(s[i]) || ascii_is_digit(s[i]) || strchr("_-.", s[i])))
 			return 0;
 	return 1;
 }
