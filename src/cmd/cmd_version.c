@@ -1,5 +1,6 @@
 /* cmd_version: `tlsrpt version` prints the program version. */
 #include <stdio.h>
+#include <string.h>
 
 #include "cmd/cmd.h"
 
@@ -10,8 +11,14 @@ const char cmd_version_summary[] = "print the program version";
 int
 cmd_version(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
+	if (argc == 2 && strcmp(argv[1], "--help") == 0) {
+		printf("usage: tlsrpt version\nPrints the program version.\n");
+		return EXIT_OK;
+	}
+	if (argc > 1) {
+		fprintf(stderr, "usage: tlsrpt version\n");
+		return EXIT_USAGE;
+	}
 	printf("tlsrpt %s\n", TLSRPT_PROGRAM_VERSION);
 	return EXIT_OK;
 }

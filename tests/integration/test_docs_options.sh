@@ -37,10 +37,11 @@ else fail "tlsrpt.1 does not document COMMAND --help (the exemption relies on it
 : > "$dir/empty.conf"
 for c in $srcs; do
 	if TLSRPT_CONFIG="$dir/empty.conf" "$TLSRPT" "$c" --help > "$dir/$c.help" 2> "$dir/$c.err" &&
-	   [ -s "$dir/$c.help" ]; then
+	   head -n 1 "$dir/$c.help" | grep -q "^usage: tlsrpt $c\b"; then
 		:
 	else
-		fail "tlsrpt $c --help prints its help on stdout and exits 0" "$(cat "$dir/$c.err")"
+		fail "tlsrpt $c --help prints its usage on stdout and exits 0" \
+			"$(head -n 3 "$dir/$c.help")" "$(cat "$dir/$c.err")"
 	fi
 done
 
