@@ -140,26 +140,29 @@ deliver_one(struct reporter *r, struct store *s, const struct outbox_item *it, i
 }
 
 /* Deliveries whose attempt never ended (the process died while sending):
- * requeued when the configuration says so, else reported once per process.
- * Not retried by default: the report may have arrived (at most once). */
+ * requeued when the configuration says so, else warned about whenever
+ * there are more of them than last warned about (once per `tlsrpt send`
+ * run; in reportd, which checks at every pass, also when a lease runs out
+ * after its first pass: a restart within the hour after a crash).  Not
+ * retried by default: the report may have arrived (at most once). */
 static int
 interrupted(struct reporter *r, struct store *s, int64_t now, struct err *err)
 {
-	int64_t n;
+	int64_t n = store_outbox_interrupted(s, now, r->cfg.retry_interrupted, err);
 
-	if (!r->cfg.retry_interrupted && r->interrupted_seen)
-		return 0;
-	n = store_outbox_interrupted(s, now, r->cfg.retry_interrupted, err);
 	if (n < 0)
 		return -1;
-	if (n > 0 && r->cfg.retry_interrupted)
-		log_info("%lld interrupted deliveries put back for a retry", (long long)n);
-	else if (n > 0)
+	if (r->cfg.retry_interrupted) {
+		if (n > 0)
+			log_info("%lld interrupted deliveries put back for a retry", (long long)n);
+		return 0;
+	}
+	if (n > r->interrupted_warned)
 		log_warn("%lld deliveries were interrupted while sending (the process stopped "
 			 "during the attempt) and are not retried, as the report may have arrived; "
 			 "`tlsrpt send --list` shows them (state sending), `tlsrpt send "
 			 "--retry-interrupted` sends them again", (long long)n);
-	r->interrupted_seen = 1;
+	r->interrupted_warned = n;
 	return 0;
 }
 
