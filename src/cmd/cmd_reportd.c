@@ -152,6 +152,7 @@ cmd_reportd(int argc, char **argv)
 	sigaddset(&set, SIGINT);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	o.rc.clock = &clock;            /* each attempt at its own time (its lease) */
 	if ((dns = dns_new(&o.dns, &err)) == NULL ||
 	    (r = reporter_new(&o.rc, dns, &err)) == NULL ||
 	    (s = store_open(o.db, &err)) == NULL) {

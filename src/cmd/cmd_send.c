@@ -150,7 +150,7 @@ cmd_send(int argc, char **argv)
 	struct err err;
 	const char *sup = NULL, *until = NULL, *comment = NULL;
 	int64_t day = 0, now = (int64_t)time(NULL);
-	int c, have_day = 0, no_deliver = 0, do_list = 0, ret = EXIT_USAGE;
+	int c, have_day = 0, no_deliver = 0, do_list = 0, have_now = 0, ret = EXIT_USAGE;
 
 	if (opts == NULL)
 		return EXIT_FAILURE_;
@@ -172,7 +172,7 @@ cmd_send(int argc, char **argv)
 			break;
 		case O_DRY_RUN: o.rc.dry_run_dir = optarg; break;
 		case O_NO_DELIVER: no_deliver = 1; break;
-		case O_NOW: now = strtoll(optarg, NULL, 10); break;
+		case O_NOW: now = strtoll(optarg, NULL, 10); have_now = 1; break;
 		case O_SUPPRESS: sup = optarg; break;
 		case O_UNTIL: until = optarg; break;
 		case O_COMMENT: comment = optarg; break;
@@ -201,6 +201,8 @@ cmd_send(int argc, char **argv)
 		goto out;
 	ret = EXIT_FAILURE_;
 	signal(SIGPIPE, SIG_IGN);       /* a sendmail that exits early */
+	if (!have_now)                  /* each attempt at its own time (its lease) */
+		o.rc.clock = &schedule_real_clock;
 	if ((dns = dns_new(&o.dns, &err)) == NULL ||
 	    (r = reporter_new(&o.rc, dns, &err)) == NULL ||
 	    (s = store_open(o.db, &err)) == NULL) {

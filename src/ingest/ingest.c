@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "ingest/gunzip.h"
 #include "ingest/mime.h"
@@ -114,8 +115,13 @@ struct mail_ctx {
 static int
 part_claims_report(const struct mime_info *info, const struct mime_part *part)
 {
+	const char *f = part->filename;
+
+	/* names compared without case, as mime_part_is_candidate() does */
+	for (; f != NULL && *f != '\0'; f++)
+		if (strncasecmp(f, ".json", 5) == 0)
+			return 1;
 	return strncmp(part->content_type, "application/tlsrpt", 18) == 0 ||
-	       (part->filename != NULL && strstr(part->filename, ".json") != NULL) ||
 	       info->tls_report_domain != NULL;
 }
 

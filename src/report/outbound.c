@@ -92,6 +92,19 @@ out:
 	return res;
 }
 
+/* The time an attempt is made at: the configured clock's (a run lasts; the
+ * lease of a claim must count from the claim), never before the run's now. */
+static int64_t
+attempt_time(const struct reporter *r, int64_t now)
+{
+	int64_t t;
+
+	if (r->cfg.clock == NULL)
+		return now;
+	t = r->cfg.clock->now(r->cfg.clock->ctx);
+	return t > now ? t : now;
+}
+
 /* Returns 0, or -1 on a store error. */
 static int
 deliver_one(struct reporter *r, struct store *s, const struct outbox_item *it, int64_t now,
@@ -100,7 +113,7 @@ deliver_one(struct reporter *r, struct store *s, const struct outbox_item *it, i
 	struct err why = { "" };
 	enum deliver_result res;
 	const char *state = "sent";
-	int64_t next = now;
+	int64_t at, next;
 	char *json;
 	int rc;
 
@@ -113,18 +126,19 @@ deliver_one(struct reporter *r, struct store *s, const struct outbox_item *it, i
 	}
 	if ((json = store_outbox_json(s, it->report_id, err)) == NULL)
 		return -1;
-	if ((rc = store_outbox_claim(s, it->id, now, err)) <= 0) {
+	next = at = attempt_time(r, now);
+	if ((rc = store_outbox_claim(s, it->id, at, err)) <= 0) {
 		free(json);
 		return rc;
 	}
-	res = attempt(r, it, json, now, &why);
+	res = attempt(r, it, json, at, &why);
 	free(json);
 	if (res == DELIVER_OK) {
 		st->sent++;
 		log_info("report-id=%s: delivered to %s", it->report_id, it->destination);
 	} else {
 		if (res == DELIVER_TEMPFAIL)
-			next = schedule_next_try(now, it->first_try ? it->first_try : now,
+			next = schedule_next_try(at, it->first_try ? it->first_try : at,
 						 it->attempts + 1, r->cfg.retry_for);
 		state = res == DELIVER_TEMPFAIL && next != 0 ? "pending" : "failed";
 		if (state[0] == 'p')
@@ -140,26 +154,29 @@ deliver_one(struct reporter *r, struct store *s, const struct outbox_item *it, i
 }
 
 /* Deliveries whose attempt never ended (the process died while sending):
- * requeued when the configuration says so, else reported once per process.
- * Not retried by default: the report may have arrived (at most once). */
+ * requeued when the configuration says so, else warned about whenever
+ * there are more of them than last warned about (once per `tlsrpt send`
+ * run; in reportd, which checks at every pass, also when a lease runs out
+ * after its first pass: a restart within the hour after a crash).  Not
+ * retried by default: the report may have arrived (at most once). */
 static int
 interrupted(struct reporter *r, struct store *s, int64_t now, struct err *err)
 {
-	int64_t n;
+	int64_t n = store_outbox_interrupted(s, now, r->cfg.retry_interrupted, err);
 
-	if (!r->cfg.retry_interrupted && r->interrupted_seen)
-		return 0;
-	n = store_outbox_interrupted(s, now, r->cfg.retry_interrupted, err);
 	if (n < 0)
 		return -1;
-	if (n > 0 && r->cfg.retry_interrupted)
-		log_info("%lld interrupted deliveries put back for a retry", (long long)n);
-	else if (n > 0)
+	if (r->cfg.retry_interrupted) {
+		if (n > 0)
+			log_info("%lld interrupted deliveries put back for a retry", (long long)n);
+		return 0;
+	}
+	if (n > r->interrupted_warned)
 		log_warn("%lld deliveries were interrupted while sending (the process stopped "
 			 "during the attempt) and are not retried, as the report may have arrived; "
 			 "`tlsrpt send --list` shows them (state sending), `tlsrpt send "
 			 "--retry-interrupted` sends them again", (long long)n);
-	r->interrupted_seen = 1;
+	r->interrupted_warned = n;
 	return 0;
 }
 

@@ -23,6 +23,7 @@
 #include "net/dns.h"
 #include "report/deliver_https.h"
 #include "report/deliver_smtp.h"
+#include "report/schedule.h"
 #include "store/store.h"
 #include "util/buf.h"
 #include "util/err.h"
@@ -49,6 +50,10 @@ struct reporter_config {          /* all strings borrowed */
 	const char *dry_run_dir;
 	int64_t retry_for;            /* 0: SCHEDULE_RETRY_FOR */
 	int retry_interrupted;        /* requeue deliveries interrupted while sending */
+	const struct schedule_clock *clock; /* the time each delivery attempt is made at
+				       * (its claim, lease, Date: and retry are
+				       * counted from it; never before the run's
+				       * `now`); NULL: the run's `now` */
 };
 
 struct reporter_stats {

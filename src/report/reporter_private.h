@@ -19,7 +19,7 @@ struct reporter {
 	struct dns *dns;              /* borrowed */
 	struct composer *composer;    /* reused for every mail */
 	struct gzipper *gzip;         /* reused for every report */
-	int interrupted_seen;         /* interrupted deliveries reported (once) */
+	int64_t interrupted_warned;   /* interrupted deliveries last warned about */
 };
 
 #endif

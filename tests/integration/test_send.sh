@@ -589,4 +589,21 @@ sleep 0.2
 	ok "send --retry-interrupted delivers it again (exit 0)" ||
 	fail "interrupted: retried" "rc=$rc, want 0; mails $(mails), before $m0" "$(cat "$T/intr2.err")"
 
+# reportd restarted within the hour after a crash: at its first pass the
+# lease has not run out yet; it must still warn once it has (a later pass),
+# and only once.  A retry due 20 minutes in wakes it after the lease.
+F=$((NOW + 90300))
+jid=$(sql "SELECT id FROM outbox_deliveries WHERE state = 'sent' AND destination LIKE 'mailto:%' AND id <> $iid ORDER BY id LIMIT 1")
+sql "UPDATE outbox_deliveries SET state = 'sending', next_try = $((F + 600)) WHERE id = $iid"
+sql "UPDATE outbox_deliveries SET state = 'pending', next_try = $((F + 1200)) WHERE id = $jid"
+# shellcheck disable=SC2086
+"$TLSRPT" reportd $COMMON -v --jitter 0 --fake-clock $F --stop-at $((F + 1800)) 2>"$T/intr3.err"
+rc=$?
+[ -n "$jid" ] && [ "$rc" = 0 ] && no_errors "$T/intr3.err" &&
+	[ "$(grep -c 'warning: 1 deliveries were interrupted while sending' "$T/intr3.err")" = 1 ] &&
+	[ "$(sql "SELECT state FROM outbox_deliveries WHERE id = $jid")" = sent ] &&
+	[ "$(sql "SELECT state FROM outbox_deliveries WHERE id = $iid")" = sending ] &&
+	ok "reportd warns once about a delivery whose lease runs out after its start (exit 0)" ||
+	fail "interrupted: reportd" "ids $iid $jid rc=$rc, want 0" "$(cat "$T/intr3.err")"
+
 tap_done

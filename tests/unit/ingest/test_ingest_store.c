@@ -59,6 +59,14 @@ static const char xml_as_tlsrpt_mail[] =
 	"--B\r\nContent-Type: application/tlsrpt+gzip\r\n"
 	"Content-Transfer-Encoding: base64\r\n\r\n" XML_GZ_B64 "\r\n--B--\r\n";
 
+/* The same XML named as a TLSRPT report, in capitals (file names are
+ * matched case-insensitively, as when attachments are picked): broken. */
+static const char xml_as_json_name_mail[] =
+	"From: reporter@example.org\r\nTo: tlsrpt@example.net\r\n"
+	"Subject: Report Domain: example.net\r\nMIME-Version: 1.0\r\n"
+	"Content-Type: application/gzip; name=\"EXAMPLE.ORG!EXAMPLE.NET!1!2.JSON.GZ\"\r\n"
+	"Content-Transfer-Encoding: base64\r\n\r\n" XML_GZ_B64 "\r\n";
+
 static struct store *
 open_store(char *dir)
 {
@@ -134,11 +142,14 @@ test_ingest_store_skips_non_reports_refuses_bad_reports(void **state)
 	assert_int_equal(ingest_store_bytes(s, xml_as_tlsrpt_mail, strlen(xml_as_tlsrpt_mail),
 					    NULL, "maildir", "xml", &c, &err),
 			 INGEST_STORE_REFUSED);
-	assert_int_equal(c.messages, 7);
+	assert_int_equal(ingest_store_bytes(s, xml_as_json_name_mail, strlen(xml_as_json_name_mail),
+					    NULL, "maildir", "xmlname", &c, &err),
+			 INGEST_STORE_REFUSED);
+	assert_int_equal(c.messages, 8);
 	assert_int_equal(c.reports, 0);
 	assert_int_equal(c.stored, 0);
 	assert_int_equal(c.skipped, 5);
-	assert_int_equal(c.errors, 2);
+	assert_int_equal(c.errors, 3);
 	free(gz);
 	store_close(&s);
 	sourcetest_rmtree(dir);

@@ -15,6 +15,7 @@
 #include "net/dns.h"
 #include "report/reporter.h"
 #include "report/rua.h"
+#include "report/schedule.h"
 #include "store/store_outbox.h"
 #include "store/store_results.h"
 #include "util/xalloc.h"
@@ -37,6 +38,8 @@ stub(void *ctx, const char *qname, enum dns_type type, struct dns_answer *ans, s
 	} else if (strcmp(qname, "_smtp._tls.two.example") == 0) {
 		strlist_add(&ans->rr, "v=TLSRPTv1; rua=mailto:a@two.example");
 		strlist_add(&ans->rr, "v=TLSRPTv1; rua=mailto:b@two.example");
+	} else if (strcmp(qname, "_smtp._tls.sm.example") == 0) {
+		strlist_add(&ans->rr, "v=TLSRPTv1; rua=mailto:tls@sm.example");
 	} else if (strcmp(qname, "_smtp._tls.sf.example") == 0) {
 		ans->status = DNS_SERVFAIL;
 	} else {
@@ -286,6 +289,54 @@ test_claimed_delivery_is_never_claimed_again(void **state)
 	reporter_free(&r);
 }
 
+/* A clock that says the run has gone on for two hours. */
+static int64_t
+two_hours_on(void *ctx)
+{
+	(void)ctx;
+	return NOW + 7200;
+}
+
+/* The lease of a claim starts when the delivery is claimed, not when the
+ * run started: a run that has gone on for an hour (slow receivers, 120 s
+ * each) must not claim with a lease already over, which a concurrent
+ * `send --retry-interrupted` would requeue while it is being sent.  The
+ * sendmail command reads the lease from the store during the attempt. */
+static void
+test_lease_starts_at_the_claim(void **state)
+{
+	struct fixture *f = *state;
+	const struct schedule_clock clock = { two_hours_on, NULL, NULL };
+	struct reporter_config c = { 0 };
+	struct reporter_stats st = { 0 };
+	struct reporter *r;
+	struct err err;
+	char cmd[512], path[128], got[64] = "";
+	FILE *fp;
+
+	if (system("command -v sqlite3 >/dev/null 2>&1") != 0)
+		skip();
+	snprintf(path, sizeof(path), "%s/lease", f->dir);
+	snprintf(cmd, sizeof(cmd), "cat >/dev/null; sqlite3 %s/db \"SELECT next_try FROM"
+		 " outbox_deliveries WHERE state = 'sending'\" > %s", f->dir, path);
+	c.submitter = "sender.example";
+	c.sendmail = cmd;
+	c.clock = &clock;
+	r = reporter_new(&c, f->dns, &err);
+	assert_non_null(r);
+	put(f->s, "sm.example", 1, 1);
+	assert_int_equal(reporter_generate_day(r, f->s, DAY_D, NOW, &st, &err), 0);
+	assert_int_equal(reporter_run_due(r, f->s, NOW, &st, &err), 0);
+	assert_int_equal(st.sent, 1);
+	fp = fopen(path, "r");
+	assert_non_null(fp);
+	assert_non_null(fgets(got, sizeof(got), fp));
+	fclose(fp);
+	unlink(path);
+	assert_int_equal(strtoll(got, NULL, 10), NOW + 7200 + STORE_OUTBOX_LEASE);
+	reporter_free(&r);
+}
+
 int
 main(void)
 {
@@ -302,6 +353,7 @@ main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_claimed_delivery_is_never_claimed_again, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_lease_starts_at_the_claim, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
