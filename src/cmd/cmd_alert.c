@@ -122,7 +122,7 @@ deliver(const struct opts *o, const char *subject, const char *body, int64_t now
 		fwrite(msg, 1, len, stdout);
 		rc = 0;
 	} else if (o->sendmail != NULL) {
-		rc = deliver_sendmail(o->sendmail, msg, len, err) == DELIVER_OK ? 0 : -1;
+		rc = deliver_sendmail(o->sendmail, msg, len, 0, err) == DELIVER_OK ? 0 : -1;
 	} else if (alert_mail_addresses(o->from, &from, err) > 0 &&
 		   alert_mail_addresses(o->to, &rcpts, err) > 0) {
 		memset(&smtp, 0, sizeof(smtp));

@@ -5,10 +5,12 @@
 #include "report/deliver_sendmail.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 extern char **environ;
@@ -39,8 +41,56 @@ write_lf(int fd, const char *msg, size_t len)
 	return 0;
 }
 
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Waits for pid until deadline_ms (monotonic); then SIGTERM, and SIGKILL
+ * 2 s later.  Returns 0 with *status set, 1 if it had to be killed (it is
+ * reaped), -1 on a waitpid error (errno set). */
+static int
+wait_until(pid_t pid, int *status, int64_t deadline_ms)
+{
+	int sig = SIGTERM;
+	long nap_us = 500;      /* doubles up to 50 ms: a quick command costs ~its own time */
+
+	for (;;) {
+		pid_t r = waitpid(pid, status, WNOHANG);
+
+		if (r == pid)
+			return sig == SIGTERM ? 0 : 1;
+		if (r < 0 && errno != EINTR)
+			return -1;
+		if (r == 0 && mono_ms() >= deadline_ms) {
+			if (sig == 0) {
+				/* SIGKILL was sent: it ends now */
+				while (waitpid(pid, status, 0) < 0)
+					if (errno != EINTR)
+						return -1;
+				return 1;
+			}
+			kill(pid, sig);
+			deadline_ms = mono_ms() + 2000;
+			sig = sig == SIGTERM ? SIGKILL : 0;
+			continue;
+		}
+		if (r == 0) {
+			struct timespec ts = { 0, nap_us * 1000L };
+
+			nanosleep(&ts, NULL);
+			if (nap_us < 50000)
+				nap_us *= 2;
+		}
+	}
+}
+
 enum deliver_result
-deliver_sendmail(const char *command, const char *msg, size_t len, struct err *err)
+deliver_sendmail(const char *command, const char *msg, size_t len, long timeout, struct err *err)
 {
 	posix_spawn_file_actions_t fa;
 	char *argv[] = { "/bin/sh", "-c", (char *)(uintptr_t)command, NULL };
@@ -66,11 +116,16 @@ deliver_sendmail(const char *command, const char *msg, size_t len, struct err *e
 	if (write_lf(fds[1], msg, len) < 0)
 		werr = errno;
 	close(fds[1]);
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR) {
-			err_set(err, "sendmail: waitpid: %s", strerror(errno));
-			return DELIVER_TEMPFAIL;
-		}
+	if (timeout <= 0)
+		timeout = DELIVER_SENDMAIL_TIMEOUT;
+	rc = wait_until(pid, &status, mono_ms() + (int64_t)timeout * 1000);
+	if (rc < 0) {
+		err_set(err, "sendmail: waitpid: %s", strerror(errno));
+		return DELIVER_TEMPFAIL;
+	}
+	if (rc > 0) {
+		err_set(err, "sendmail: \"%s\" still running after %ld s: killed", command, timeout);
+		return DELIVER_TEMPFAIL;
 	}
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && werr == 0)
 		return DELIVER_OK;

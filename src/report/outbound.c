@@ -77,7 +77,7 @@ attempt(struct reporter *r, const struct outbox_item *it, const char *json, int6
 		if (r->cfg.smtp.url != NULL)
 			res = deliver_smtp(&r->cfg.smtp, r->from, to, b.data, b.len, err);
 		else
-			res = deliver_sendmail(r->cfg.sendmail, b.data, b.len, err);
+			res = deliver_sendmail(r->cfg.sendmail, b.data, b.len, r->cfg.smtp.timeout, err);
 	} else {
 		if (r->cfg.uncompressed ? buf_append_str(&b, json) < 0
 					: gzipper_run(r->gzip, json, strlen(json), &b, err) < 0) {
