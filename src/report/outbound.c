@@ -121,8 +121,8 @@ deliver_one(struct reporter *r, struct store *s, const struct outbox_item *it, i
 	    r->cfg.sendmail == NULL) {
 		log_warn("report-id=%s: %s: no mail transport configured (smtp or sendmail)",
 			 it->report_id, it->destination);
-		return store_outbox_finish(s, it->id, "pending", now + 3600,
-					   "no mail transport configured", err);
+		return store_outbox_defer(s, it->id, now + 3600, "no mail transport configured",
+					  err);
 	}
 	if ((json = store_outbox_json(s, it->report_id, err)) == NULL)
 		return -1;
@@ -149,8 +149,12 @@ deliver_one(struct reporter *r, struct store *s, const struct outbox_item *it, i
 			 it->destination, state[0] == 'p' ? " (will retry)" : " (given up)",
 			 why.msg);
 	}
-	return store_outbox_finish(s, it->id, state, next, res == DELIVER_OK ? NULL : why.msg,
-				   err);
+	rc = store_outbox_finish(s, it->id, state, next, res == DELIVER_OK ? NULL : why.msg, err);
+	if (rc == 0)
+		log_warn("report-id=%s: %s: the delivery was requeued (--retry-interrupted) while "
+			 "this attempt ran; its outcome is not recorded", it->report_id,
+			 it->destination);
+	return rc < 0 ? -1 : 0;
 }
 
 /* Deliveries whose attempt never ended (the process died while sending):

@@ -230,7 +230,8 @@ store_outbox_finish(struct store *s, int64_t id, const char *state, int64_t next
 {
 	struct db_stmt *st = db_prepare(s->db,
 					"UPDATE outbox_deliveries SET state = $2, next_try = $3,"
-					" last_error = $4 WHERE id = $1", err);
+					" last_error = $4 WHERE id = $1 AND state = 'sending'"
+					" RETURNING id", err);
 	int rc;
 
 	if (st == NULL)
@@ -239,6 +240,25 @@ store_outbox_finish(struct store *s, int64_t id, const char *state, int64_t next
 	db_bind_text(st, 2, state);
 	db_bind_int64(st, 3, next_try);
 	db_bind_text(st, 4, error);
+	rc = db_step(st, err);
+	db_reset(st);
+	return rc < 0 ? -1 : rc;
+}
+
+int
+store_outbox_defer(struct store *s, int64_t id, int64_t next_try, const char *error,
+		   struct err *err)
+{
+	struct db_stmt *st = db_prepare(s->db,
+					"UPDATE outbox_deliveries SET next_try = $2, last_error = $3"
+					" WHERE id = $1 AND state = 'pending'", err);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	db_bind_int64(st, 1, id);
+	db_bind_int64(st, 2, next_try);
+	db_bind_text(st, 3, error);
 	rc = db_step(st, err);
 	db_reset(st);
 	return rc < 0 ? -1 : 0;

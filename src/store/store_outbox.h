@@ -74,10 +74,18 @@ int store_outbox_claim(struct store *s, int64_t id, int64_t now, struct err *err
  * due now.  Returns how many there are (were requeued), or -1 on error. */
 int64_t store_outbox_interrupted(struct store *s, int64_t now, int requeue, struct err *err);
 
-/* Ends an attempt: state "sent", "failed" or "pending" (then next_try is
- * when to try again); error is the last failure or NULL.  Returns 0 or -1. */
+/* Ends an attempt on a claimed ("sending") delivery: state "sent",
+ * "failed" or "pending" (then next_try is when to try again); error is the
+ * last failure or NULL.  Returns 1, or 0 when the delivery was no longer
+ * "sending" (requeued by store_outbox_interrupted() meanwhile: nothing is
+ * changed), or -1 on error. */
 int store_outbox_finish(struct store *s, int64_t id, const char *state, int64_t next_try,
 			const char *error, struct err *err);
+
+/* Postpones a pending (unclaimed) delivery to next_try with error as its
+ * last error.  Returns 0 or -1. */
+int store_outbox_defer(struct store *s, int64_t id, int64_t next_try, const char *error,
+		       struct err *err);
 
 /* Records a lookup outcome for report_id: dests != NULL → deliveries
  * created (lookup "done"); dests == NULL → state "pending" again at

@@ -337,6 +337,32 @@ test_lease_starts_at_the_claim(void **state)
 	reporter_free(&r);
 }
 
+/* A mailto: destination with neither SMTP nor sendmail configured: the
+ * delivery stays pending, an hour later, and says why; nothing counted. */
+static void
+test_mail_without_a_transport_waits_an_hour(void **state)
+{
+	struct fixture *f = *state;
+	struct reporter *r = reporter(f, 0);
+	struct reporter_stats st = { 0 };
+	struct outbox_item *it;
+	size_t n;
+	struct err err;
+
+	put(f->s, "sm.example", 1, 1);
+	assert_int_equal(reporter_generate_day(r, f->s, DAY_D, NOW, &st, &err), 0);
+	assert_int_equal(reporter_run_due(r, f->s, NOW, &st, &err), 0);
+	assert_int_equal(st.sent + st.retry + st.failed, 0);
+	assert_int_equal(store_outbox_due(f->s, NOW + 3599, 10, &it, &n, &err), 0);
+	assert_int_equal(n, 0);
+	store_outbox_items_free(it, n);
+	assert_int_equal(store_outbox_due(f->s, NOW + 3600, 10, &it, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(it[0].attempts, 0);
+	store_outbox_items_free(it, n);
+	reporter_free(&r);
+}
+
 int
 main(void)
 {
@@ -354,6 +380,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_claimed_delivery_is_never_claimed_again, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_lease_starts_at_the_claim, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mail_without_a_transport_waits_an_hour, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

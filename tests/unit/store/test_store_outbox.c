@@ -66,7 +66,7 @@ test_outbox_due_gives_oldest_first_and_at_most_max(void **state)
 	first_id = strcmp(it[0].report_id, "r1@s.example") == 0 ? it[0].id : it[1].id;
 	store_outbox_items_free(it, n);
 	assert_int_equal(store_outbox_claim(f->s, first_id, NOW, &err), 1);
-	assert_int_equal(store_outbox_finish(f->s, first_id, "pending", NOW + 600, "HTTP 503", &err), 0);
+	assert_int_equal(store_outbox_finish(f->s, first_id, "pending", NOW + 600, "HTTP 503", &err), 1);
 	assert_int_equal(store_outbox_due(f->s, NOW + 600, 10, &it, &n, &err), 0);
 	assert_int_equal(n, 2);
 	assert_string_equal(it[0].report_id, "r2@s.example");
@@ -97,7 +97,7 @@ test_outbox_claim_succeeds_once_and_retry_comes_due_later(void **state)
 	assert_int_equal(store_outbox_claim(f->s, it[0].id, NOW, &err), 0);
 	assert_int_equal(store_outbox_count(f->s, "r1@s.example", "sending", &err), 1);
 	assert_int_equal(store_outbox_finish(f->s, it[0].id, "pending", NOW + 300, "HTTP 503",
-					     &err), 0);
+					     &err), 1);
 	store_outbox_items_free(it, n);
 	assert_int_equal(store_outbox_due(f->s, NOW + 299, 10, &it, &n, &err), 0);
 	assert_int_equal(n, 0);
@@ -107,7 +107,8 @@ test_outbox_claim_succeeds_once_and_retry_comes_due_later(void **state)
 	assert_int_equal(n, 1);
 	assert_int_equal(it[0].attempts, 1);
 	assert_int_equal(it[0].first_try, NOW);
-	assert_int_equal(store_outbox_finish(f->s, it[0].id, "sent", NOW + 300, NULL, &err), 0);
+	assert_int_equal(store_outbox_claim(f->s, it[0].id, NOW + 300, &err), 1);
+	assert_int_equal(store_outbox_finish(f->s, it[0].id, "sent", NOW + 300, NULL, &err), 1);
 	store_outbox_items_free(it, n);
 	assert_int_equal(store_outbox_next_due(f->s, &when, &err), 0);
 	strlist_clear(&d);
@@ -177,8 +178,10 @@ test_outbox_prune_keeps_unfinished_reports(void **state)
 	add(f->s, "wait@s.example", "sf.example", NULL, 1);
 	assert_int_equal(store_outbox_due(f->s, NOW, 10, &it, &n, &err), 0);
 	for (size_t i = 0; i < n; i++)
-		if (strcmp(it[i].report_id, "done@s.example") == 0)
-			assert_int_equal(store_outbox_finish(f->s, it[i].id, "sent", NOW, NULL, &err), 0);
+		if (strcmp(it[i].report_id, "done@s.example") == 0) {
+			assert_int_equal(store_outbox_claim(f->s, it[i].id, NOW, &err), 1);
+			assert_int_equal(store_outbox_finish(f->s, it[i].id, "sent", NOW, NULL, &err), 1);
+		}
 	store_outbox_items_free(it, n);
 	assert_int_equal(store_outbox_prune(f->s, NOW, &err), 0);        /* none older */
 	assert_int_equal(store_outbox_prune(f->s, NOW + 1, &err), 1);
@@ -196,6 +199,7 @@ test_outbox_interrupted_delivery_is_found_after_the_lease_and_requeued(void **st
 	struct store_fixture *f = *state;
 	struct strlist d = { 0 };
 	struct outbox_item *it;
+	int64_t id;
 	size_t n;
 	struct err err;
 
@@ -203,7 +207,8 @@ test_outbox_interrupted_delivery_is_found_after_the_lease_and_requeued(void **st
 	add(f->s, "r9@s.example", "example.com", &d, 1);
 	assert_int_equal(store_outbox_due(f->s, NOW, 10, &it, &n, &err), 0);
 	assert_int_equal(n, 1);
-	assert_int_equal(store_outbox_claim(f->s, it[0].id, NOW, &err), 1);
+	id = it[0].id;
+	assert_int_equal(store_outbox_claim(f->s, id, NOW, &err), 1);
 	store_outbox_items_free(it, n);
 	/* in flight: within the lease it is neither interrupted nor due */
 	assert_int_equal(store_outbox_interrupted(f->s, NOW + STORE_OUTBOX_LEASE - 1, 0, &err), 0);
@@ -213,6 +218,9 @@ test_outbox_interrupted_delivery_is_found_after_the_lease_and_requeued(void **st
 	/* counting changes nothing; requeueing makes it pending and due */
 	assert_int_equal(store_outbox_count(f->s, "r9@s.example", "sending", &err), 1);
 	assert_int_equal(store_outbox_interrupted(f->s, NOW + STORE_OUTBOX_LEASE + 1, 1, &err), 1);
+	assert_int_equal(store_outbox_count(f->s, "r9@s.example", "pending", &err), 1);
+	/* the old attempt ending late changes nothing: the requeued one wins */
+	assert_int_equal(store_outbox_finish(f->s, id, "failed", 0, "late", &err), 0);
 	assert_int_equal(store_outbox_count(f->s, "r9@s.example", "pending", &err), 1);
 	assert_int_equal(store_outbox_interrupted(f->s, NOW + STORE_OUTBOX_LEASE + 1, 1, &err), 0);
 	assert_int_equal(store_outbox_due(f->s, NOW + STORE_OUTBOX_LEASE + 1, 10, &it, &n, &err), 0);
