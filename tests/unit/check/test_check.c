@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "check/check.h"
+#include "unit/check/findingtest.h"
 #include "util/xalloc.h"
 
 #define MAXRR 4
@@ -32,12 +33,6 @@ struct page {
 	long status;
 	const char *body;
 	int cert_error;                 /* fail with a certificate error */
-};
-
-struct want {
-	const char *check;
-	enum severity sev;
-	const char *text;               /* substring of message (or of fix, if it starts with "fix:") */
 };
 
 struct scenario {
@@ -220,36 +215,10 @@ stub_get(void *ctx, const struct https_options *o, const char *url, struct https
 	return -1;
 }
 
-static int
-has(const struct findings *f, const struct want *w)
-{
-	size_t i;
-	int is_fix = strncmp(w->text, "fix:", 4) == 0;
-
-	for (i = 0; i < f->n; i++) {
-		if (strcmp(f->v[i].check, w->check) != 0 || f->v[i].sev != w->sev)
-			continue;
-		if (is_fix ? f->v[i].fix != NULL && strstr(f->v[i].fix, w->text + 4) != NULL
-		    : strstr(f->v[i].message, w->text) != NULL)
-			return 1;
-	}
-	return 0;
-}
-
-static void
-dump(const struct findings *f)
-{
-	size_t i;
-
-	for (i = 0; i < f->n; i++)
-		print_message("  %s %s: %s [fix: %s]\n", severity_name(f->v[i].sev), f->v[i].check, f->v[i].message,
-		    f->v[i].fix ? f->v[i].fix : "-");
-}
-
 static void
 test_check_scenarios(void **state)
 {
-	size_t i, j;
+	size_t i;
 	struct findings f = { 0 };
 	struct err err;
 
@@ -261,18 +230,7 @@ test_check_scenarios(void **state)
 		io.get = stub_get;
 		io.get_ctx = (void *)s;
 		assert_int_equal(check_domain(&io, s->domain, &f, &err), 0);
-		if (findings_worst(&f) != s->worst) {
-			dump(&f);
-			fail_msg("%s: worst %s, want %s", s->name, severity_name(findings_worst(&f)),
-			    severity_name(s->worst));
-		}
-		for (j = 0; j < 6 && s->want[j].check != NULL; j++) {
-			if (!has(&f, &s->want[j])) {
-				dump(&f);
-				fail_msg("%s: no %s finding %s \"%s\"", s->name, severity_name(s->want[j].sev),
-				    s->want[j].check, s->want[j].text);
-			}
-		}
+		findingtest_expect(s->name, &f, s->worst, s->want, 6, NULL);
 		findings_clear(&f);
 		dns_free(io.dns);
 	}

@@ -21,17 +21,12 @@
 #include <openssl/x509.h>
 
 #include "check/check.h"
+#include "unit/check/findingtest.h"
 #include "util/xalloc.h"
 
 #define QNAME "sel._domainkey.example.test"
 
 enum keyfile { KF_NONE, KF_A, KF_MISSING };
-
-struct want {
-	const char *check;
-	enum severity sev;
-	const char *text;       /* substring of message (or of fix, if it starts with "fix:") */
-};
 
 struct scenario {
 	const char *name;
@@ -202,30 +197,6 @@ stub_dns(void *ctx, const char *qname, enum dns_type type, struct dns_answer *an
 	return 0;
 }
 
-static int
-has(const struct findings *f, const struct want *w)
-{
-	int is_fix = strncmp(w->text, "fix:", 4) == 0, found = 0;
-	char *text = expand(w->text + (is_fix ? 4 : 0));
-
-	for (size_t i = 0; i < f->n && !found; i++) {
-		if (strcmp(f->v[i].check, w->check) != 0 || f->v[i].sev != w->sev)
-			continue;
-		found = is_fix ? f->v[i].fix != NULL && strstr(f->v[i].fix, text) != NULL
-		    : strstr(f->v[i].message, text) != NULL;
-	}
-	free(text);
-	return found;
-}
-
-static void
-dump(const struct findings *f)
-{
-	for (size_t i = 0; i < f->n; i++)
-		print_message("  %s %s: %s [fix: %s]\n", severity_name(f->v[i].sev), f->v[i].check, f->v[i].message,
-		    f->v[i].fix ? f->v[i].fix : "-");
-}
-
 static void
 test_check_dkim_scenarios(void **state)
 {
@@ -240,18 +211,7 @@ test_check_dkim_scenarios(void **state)
 
 		io.dns = dns_new_stub(stub_dns, (void *)s);
 		assert_int_equal(check_dkim(&io, "sel", "example.test", kf, &f, &err), 0);
-		if (findings_worst(&f) != s->worst) {
-			dump(&f);
-			fail_msg("%s: worst %s, want %s", s->name, severity_name(findings_worst(&f)),
-			    severity_name(s->worst));
-		}
-		for (size_t j = 0; j < 4 && s->want[j].check != NULL; j++) {
-			if (!has(&f, &s->want[j])) {
-				dump(&f);
-				fail_msg("%s: no %s finding %s \"%s\"", s->name, severity_name(s->want[j].sev),
-				    s->want[j].check, s->want[j].text);
-			}
-		}
+		findingtest_expect(s->name, &f, s->worst, s->want, 4, expand);
 		findings_clear(&f);
 		dns_free(io.dns);
 	}
