@@ -42,32 +42,8 @@
 #include "store/store.h"
 #include "store/store_results.h"
 #include "tlsrpt.h"
+#include "../tests/tools/load_event.h"
 #include "util/log.h"
-
-static int
-event(struct tlsrpt_connection_t *con, long i, long domains)
-{
-	struct tlsrpt_dr_t *dr = NULL;
-	char domain[64];
-	int fail = i % 10 == 0;
-
-	snprintf(domain, sizeof(domain), "d%ld.example", i % domains);
-	if (tlsrpt_init_delivery_request(&dr, con, domain,
-					 "v=TLSRPTv1; rua=mailto:tlsrpt@example.net") != 0)
-		return -1;
-	tlsrpt_init_policy(dr, TLSRPT_POLICY_STS, domain);
-	tlsrpt_add_policy_string(dr, "version: STSv1");
-	tlsrpt_add_policy_string(dr, "mode: enforce");
-	tlsrpt_add_policy_string(dr, "mx: mx1.example.net");
-	tlsrpt_add_policy_string(dr, "max_age: 604800");
-	tlsrpt_add_mx_host_pattern(dr, "mx1.example.net");
-	if (fail)
-		tlsrpt_add_delivery_request_failure(dr, TLSRPT_CERTIFICATE_EXPIRED, "192.0.2.25",
-						    "mx1.example.net", "250 mx1.example.net",
-						    "198.51.100.10", NULL, NULL);
-	tlsrpt_finish_policy(dr, fail ? TLSRPT_FINAL_FAILURE : TLSRPT_FINAL_SUCCESS);
-	return tlsrpt_finish_delivery_request(&dr);
-}
 
 static long long
 file_size(const char *path)
@@ -106,7 +82,7 @@ run(const char *dir, long n, long domains)
 	sqlite3_busy_timeout(db, 1000);
 	t0 = now_s();
 	for (long i = 0; i < n; i++)
-		if (event(con, i, domains) != 0)
+		if (load_event(con, i, domains, i % 10 == 0) != 0)
 			errors++;
 	t_sent = now_s();
 	while (now_s() - t_sent < 120) {

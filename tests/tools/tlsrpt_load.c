@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "tlsrpt.h"
+#include "load_event.h"
 
 static double
 now_s(void)
@@ -27,32 +28,6 @@ now_s(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int
-event(struct tlsrpt_connection_t *con, long i, long domains, int fail)
-{
-	struct tlsrpt_dr_t *dr = NULL;
-	char domain[64];
-	int rc;
-
-	snprintf(domain, sizeof(domain), "d%ld.example", i % domains);
-	rc = tlsrpt_init_delivery_request(&dr, con, domain,
-					  "v=TLSRPTv1; rua=mailto:tlsrpt@example.net");
-	if (rc != 0)
-		return rc;
-	tlsrpt_init_policy(dr, TLSRPT_POLICY_STS, domain);
-	tlsrpt_add_policy_string(dr, "version: STSv1");
-	tlsrpt_add_policy_string(dr, "mode: enforce");
-	tlsrpt_add_policy_string(dr, "mx: mx1.example.net");
-	tlsrpt_add_policy_string(dr, "max_age: 604800");
-	tlsrpt_add_mx_host_pattern(dr, "mx1.example.net");
-	if (fail)
-		tlsrpt_add_delivery_request_failure(dr, TLSRPT_CERTIFICATE_EXPIRED, "192.0.2.25",
-						    "mx1.example.net", "250 mx1.example.net",
-						    "198.51.100.10", NULL, NULL);
-	tlsrpt_finish_policy(dr, fail ? TLSRPT_FINAL_FAILURE : TLSRPT_FINAL_SUCCESS);
-	return tlsrpt_finish_delivery_request(&dr);
 }
 
 int
@@ -107,7 +82,7 @@ main(int argc, char **argv)
 			last_err = rc;
 			continue;
 		}
-		rc = event(con, i, domains, fail);
+		rc = load_event(con, i, domains, fail);
 		if (!reuse)
 			tlsrpt_close(&con);
 		if (rc != 0) {
