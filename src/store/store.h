@@ -1,5 +1,5 @@
 /*
- * store: the one seam between tlsrpt and its database (DESIGN.md "Scale").
+ * store: the one seam between tlsrpt and its database (docs/ARCHITECTURE.md, "The store seam").
  *
  * No code above this interface knows which backend it talks to.  A store
  * is opened from a URL:
