@@ -1,8 +1,9 @@
 /*
- * dataset: one pass over the matching reports builds the dashboard/API
- * figures (see dataset.h).  Groups are jansson objects keyed by the group's
- * fields joined with \x1f (a byte no domain or type contains); at the end
- * each group map becomes an array sorted by failures, then sessions.
+ * dataset: the dashboard/API figures (see dataset.h), each list one GROUP
+ * BY of the database (store_views.h), so the cost grows with the number of
+ * groups shown, not with the number of reports stored.  Lists are sorted
+ * here (most failures first, then most sessions) and cut at
+ * DATASET_MAX_ROWS.
  */
 #include "serve/dataset.h"
 
@@ -12,21 +13,11 @@
 
 #include "model/explain.h"
 #include "model/report.h"
-#include "util/buf.h"
+#include "store/store_views.h"
 #include "util/xalloc.h"
 
-struct acc {
-	json_t *days;       /* "YYYY-MM-DD" -> {day, reports, success, failure} */
-	json_t *orgs;       /* org -> {...} */
-	json_t *policies;   /* domain \x1f type \x1f strings -> {...} */
-	json_t *domains;    /* domain -> {domain, reports, success, failure} */
-	json_t *domain_orgs;
-	json_t *failures;   /* domain \x1f type \x1f mx -> {...} */
-	uint64_t reports, success, failure;
-	char *only;         /* report_domain_key() of the domain asked for ("" for
-			     * the policies without one), or NULL for all */
-	int64_t id;         /* the store id of the report being added */
-};
+/* The most values kept in one failure row's sets (sending IPs, reporters). */
+#define DATASET_MAX_SET 20
 
 char *
 dataset_day(int64_t t, char out[11])
@@ -55,189 +46,72 @@ jstr(const char *s)
 	return v != NULL ? v : json_string("\xef\xbf\xbd");
 }
 
-static void
-add_int(json_t *o, const char *k, uint64_t n)
-{
-	json_t *v = json_object_get(o, k);
-	json_int_t cur = v != NULL ? json_integer_value(v) : 0;
-
-	json_object_set_new(o, k, json_integer(cur + (json_int_t)n));
-}
-
-/* Returns the group object for key in map, creating it with the members of
- * init (stolen) when absent. */
 static json_t *
-group(json_t *map, const char *key, json_t *init)
+figures(json_t *o, const struct store_view_row *row)
 {
-	json_t *g = json_object_get(map, key);
-
-	if (g != NULL) {
-		json_decref(init);
-		return g;
-	}
-	json_object_set_new(map, key, init);
-	return init;
+	json_object_set_new(o, "reports", json_integer((json_int_t)row->reports));
+	json_object_set_new(o, "success", json_integer((json_int_t)row->success));
+	json_object_set_new(o, "failure", json_integer((json_int_t)row->failure));
+	return o;
 }
 
-/* Adds s to the JSON array used as a small set (at most 20 members). */
-static void
-set_add(json_t *o, const char *k, const char *s)
-{
-	json_t *a = json_object_get(o, k);
-	size_t i;
+/* What a grouping's rows become: which keys go into which members. */
+struct group_ctx {
+	enum store_view_by by;
+	json_t *arr;
+	json_t *totals;         /* STORE_VIEW_TOTAL: the output object */
+};
 
-	if (s == NULL || *s == '\0')
-		return;
-	if (a == NULL) {
-		a = json_array();
-		json_object_set_new(o, k, a);
-	}
-	for (i = 0; i < json_array_size(a); i++)
-		if (strcmp(json_string_value(json_array_get(a, i)), s) == 0)
-			return;
-	if (json_array_size(a) < 20)
-		json_array_append_new(a, jstr(s));
-}
-
-/* Counts the report being added once in group g ("reports"), however many
- * of its policies fall in g; "_last" (dropped by to_array()) remembers it. */
-static void
-count_report(struct acc *acc, json_t *g)
-{
-	if (json_integer_value(json_object_get(g, "_last")) == acc->id)
-		return;
-	json_object_set_new(g, "_last", json_integer(acc->id));
-	add_int(g, "reports", 1);
-}
-
-static char *
-join3(const char *a, const char *b, const char *c)
-{
-	return xasprintf("%s\x1f%s\x1f%s", a, b, c);
-}
-
-static void
-add_failure(struct acc *acc, const struct report *r, const char *dom,
-	    const struct failure_detail *d)
-{
-	const char *mx = nz(d->receiving_mx_hostname);
-	const char *rtype = nz(d->result_type);
-	char *key = join3(dom, rtype, mx), *fix;
-	json_t *g;
-
-	g = group(acc->failures, key, json_pack("{s:o, s:o, s:o, s:I, s:I, s:I}",
-		"domain", jstr(dom), "result_type", jstr(rtype), "mx", jstr(mx), "count", (json_int_t)0,
-		"first_seen", (json_int_t)r->start, "last_seen", (json_int_t)r->end));
-	free(key);
-	add_int(g, "count", d->failed_session_count);
-	set_add(g, "sending_ips", d->sending_mta_ip);
-	set_add(g, "organizations", r->organization_name);
-	if (r->start < json_integer_value(json_object_get(g, "first_seen")))
-		json_object_set_new(g, "first_seen", json_integer(r->start));
-	if (r->end > json_integer_value(json_object_get(g, "last_seen")))
-		json_object_set_new(g, "last_seen", json_integer(r->end));
-	if (d->additional_information != NULL && *d->additional_information != '\0' &&
-	    json_object_get(g, "additional_information") == NULL)
-		json_object_set_new(g, "additional_information",
-				    jstr(d->additional_information));
-	if (d->failure_reason_code != NULL && *d->failure_reason_code != '\0')
-		set_add(g, "failure_reason_codes", d->failure_reason_code);
-	if (json_object_get(g, "explanation") == NULL) {
-		json_object_set_new(g, "explanation",
-				    json_string(explain_result_type(d->type)));
-		fix = explain_fix(d->type, mx, dom);
-		json_object_set_new(g, "fix", jstr(fix));
-		free(fix);
-	}
-}
-
-/* Adds the sessions of policy p, and its report once, to group g. */
-static void
-sessions(struct acc *acc, json_t *g, const struct policy *p)
-{
-	count_report(acc, g);
-	add_int(g, "success", p->total_successful_session_count);
-	add_int(g, "failure", p->total_failure_session_count);
-}
-
-/* Adds policy p of report r, counted under domain key dom on day. */
-static void
-add_policy(struct acc *acc, const struct report *r, const struct policy *p, const char *dom,
-	   const char *day)
-{
-	const char *org = nz(r->organization_name);
-	json_t *g, *strings = json_array();
-	char *key, *joined;
-	struct buf sb;
-	size_t i;
-
-	buf_init(&sb, 1 << 16);
-	for (i = 0; i < p->policy_string.n; i++) {
-		json_array_append_new(strings, jstr(p->policy_string.v[i]));
-		buf_append_str(&sb, p->policy_string.v[i]);
-		buf_append(&sb, "\n", 1);
-	}
-	joined = buf_steal(&sb, NULL);
-	key = join3(dom, nz(p->policy_type), joined);
-	free(joined);
-	g = group(acc->policies, key, json_pack("{s:o, s:o, s:o, s:I, s:I, s:I}",
-		"domain", jstr(dom), "policy_type", jstr(p->policy_type), "policy_string", strings,
-		"reports", (json_int_t)0, "success", (json_int_t)0, "failure", (json_int_t)0));
-	free(key);
-	sessions(acc, g, p);
-
-	key = join3(dom, org, "");
-	g = group(acc->domain_orgs, key, json_pack("{s:o, s:o, s:I, s:I, s:I}", "domain",
-		jstr(dom), "organization", jstr(org), "reports", (json_int_t)0,
-		"success", (json_int_t)0, "failure", (json_int_t)0));
-	free(key);
-	sessions(acc, g, p);
-
-	g = group(acc->domains, dom, json_pack("{s:o, s:I, s:I, s:I}", "domain", jstr(dom),
-		"reports", (json_int_t)0, "success", (json_int_t)0, "failure", (json_int_t)0));
-	sessions(acc, g, p);
-
-	g = group(acc->days, day, json_pack("{s:s, s:I, s:I, s:I}", "day", day,
-		"reports", (json_int_t)0, "success", (json_int_t)0, "failure", (json_int_t)0));
-	sessions(acc, g, p);
-
-	g = group(acc->orgs, org, json_pack("{s:o, s:I, s:I, s:I}", "organization", jstr(org),
-		"reports", (json_int_t)0, "success", (json_int_t)0, "failure", (json_int_t)0));
-	sessions(acc, g, p);
-	acc->success += p->total_successful_session_count;
-	acc->failure += p->total_failure_session_count;
-	for (i = 0; i < p->n_failure_details; i++)
-		add_failure(acc, r, dom, &p->failure_details[i]);
-}
-
-/* Adds the policies of r that the query asked for (all, or those of one
- * domain); r counts as a report when one of them does. */
 static int
-on_report(void *ctx, int64_t id, const struct report *r)
+on_group(void *vctx, const struct store_view_row *row)
 {
-	struct acc *acc = ctx;
-	char day[11], *dom;
-	int counted = 0;
+	struct group_ctx *c = vctx;
+	json_t *o = json_object(), *strings;
+	char day[11];
 
-	acc->id = id;
-	dataset_day(r->start, day);
-	for (size_t i = 0; i < r->n_policies; i++) {
-		dom = report_domain_key(r->policies[i].policy_domain);
-		if (acc->only == NULL || strcmp(dom, acc->only) == 0) {
-			add_policy(acc, r, &r->policies[i], dom, day);
-			counted = 1;
+	switch (c->by) {
+	case STORE_VIEW_TOTAL:
+		figures(c->totals, row);
+		json_decref(o);
+		return 0;
+	case STORE_VIEW_DAY:
+		json_object_set_new(o, "day", json_string(dataset_day(
+			(int64_t)strtoll(row->k1, NULL, 10) * 86400, day)));
+		break;
+	case STORE_VIEW_ORG:
+		json_object_set_new(o, "organization", jstr(row->k1));
+		break;
+	case STORE_VIEW_DOMAIN:
+		json_object_set_new(o, "domain", jstr(row->k1));
+		json_object_set_new(o, "last_received", json_integer(row->last_received));
+		break;
+	case STORE_VIEW_DOMAIN_ORG:
+		json_object_set_new(o, "domain", jstr(row->k1));
+		json_object_set_new(o, "organization", jstr(row->k2));
+		break;
+	case STORE_VIEW_POLICY:
+		strings = json_loads(nz(row->k3), JSON_DECODE_ANY, NULL);
+		if (!json_is_array(strings)) {
+			json_decref(strings);
+			strings = json_array();
 		}
-		free(dom);
+		json_object_set_new(o, "domain", jstr(row->k1));
+		json_object_set_new(o, "policy_type", jstr(row->k2));
+		json_object_set_new(o, "policy_string", strings);
+		break;
+	case STORE_VIEW_DOMAIN_ORG_DAY:
+		break;
 	}
-	if (counted)
-		acc->reports++;
+	json_array_append_new(c->arr, figures(o, row));
 	return 0;
 }
 
-static json_int_t
+static uint64_t
 member(json_t *o, const char *k)
 {
-	return json_integer_value(json_object_get(o, k));
+	json_int_t v = json_integer_value(json_object_get(o, k));
+
+	return v < 0 ? 0 : (uint64_t)v;
 }
 
 /* Most failures first, then most sessions, then by count (failure rows). */
@@ -245,9 +119,9 @@ static int
 cmp_rows(const void *a, const void *b)
 {
 	json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
-	json_int_t fx = member(x, "failure") + member(x, "count");
-	json_int_t fy = member(y, "failure") + member(y, "count");
-	json_int_t sx = member(x, "success"), sy = member(y, "success");
+	uint64_t fx = member(x, "failure") + member(x, "count");
+	uint64_t fy = member(y, "failure") + member(y, "count");
+	uint64_t sx = member(x, "success"), sy = member(y, "success");
 
 	if (fx != fy)
 		return fx < fy ? 1 : -1;
@@ -256,64 +130,189 @@ cmp_rows(const void *a, const void *b)
 	return 0;
 }
 
-static int
-cmp_days(const void *a, const void *b)
-{
-	return strcmp(json_string_value(json_object_get(*(json_t *const *)a, "day")),
-		      json_string_value(json_object_get(*(json_t *const *)b, "day")));
-}
-
-/* Turns a group map into a sorted array of at most DATASET_MAX_ROWS. */
+/* Sorts arr with cmp (NULL: keep the database's order) and keeps at most
+ * DATASET_MAX_ROWS members.  Returns arr. */
 static json_t *
-to_array(json_t *map, int (*cmp)(const void *, const void *))
+sorted(json_t *arr, int (*cmp)(const void *, const void *))
 {
-	size_t n = json_object_size(map), i = 0;
-	json_t **v = xcalloc(n ? n : 1, sizeof(*v)), *val, *arr = json_array();
-	const char *k;
+	size_t n = json_array_size(arr), i;
+	json_t **v, *out;
 
-	json_object_foreach(map, k, val)
-		v[i++] = val;
-	qsort(v, n, sizeof(*v), cmp);
-	for (i = 0; i < n && i < DATASET_MAX_ROWS; i++) {
-		json_object_del(v[i], "_last");
-		json_array_append(arr, v[i]);
+	if (cmp == NULL && n <= DATASET_MAX_ROWS)
+		return arr;
+	v = xcalloc(n ? n : 1, sizeof(*v));
+	for (i = 0; i < n; i++)
+		v[i] = json_incref(json_array_get(arr, i));
+	if (cmp != NULL)
+		qsort(v, n, sizeof(*v), cmp);
+	out = json_array();
+	for (i = 0; i < n; i++) {
+		if (i < DATASET_MAX_ROWS)
+			json_array_append(out, v[i]);
+		json_decref(v[i]);
 	}
 	free(v);
-	return arr;
+	json_decref(arr);
+	return out;
+}
+
+static json_t *
+grouped(struct store *s, const struct report_query *q, enum store_view_by by,
+	int (*cmp)(const void *, const void *), struct err *err)
+{
+	struct group_ctx c = { .by = by, .arr = json_array() };
+
+	if (store_view_groups(s, q, by, on_group, &c, err) != 0) {
+		json_decref(c.arr);
+		return NULL;
+	}
+	return sorted(c.arr, cmp);
+}
+
+/* The failure rows, keyed "domain\x1ftype\x1fmx" while the sets are added. */
+struct failure_ctx {
+	json_t *arr;
+	json_t *by_key;         /* key -> row (borrowed from arr) */
+	const char *member;     /* the set being filled */
+};
+
+static char *
+failure_key(const struct store_view_failure *f)
+{
+	return xasprintf("%s\x1f%s\x1f%s", nz(f->domain), nz(f->result_type), nz(f->mx));
+}
+
+static int
+on_failure(void *vctx, const struct store_view_failure *f)
+{
+	struct failure_ctx *c = vctx;
+	enum result_type type = result_type_from_string(nz(f->result_type));
+	char *fix = explain_fix(type, nz(f->mx), nz(f->domain)), *key;
+	json_t *o = json_pack("{s:o, s:o, s:o, s:I, s:I, s:I, s:I, s:s, s:o}",
+		"domain", jstr(f->domain), "result_type", jstr(f->result_type),
+		"mx", jstr(f->mx), "count", (json_int_t)f->sessions,
+		"reports", (json_int_t)f->reports,
+		"first_seen", (json_int_t)f->first_seen, "last_seen", (json_int_t)f->last_seen,
+		"explanation", explain_result_type(type), "fix", jstr(fix));
+
+	free(fix);
+	if (o == NULL)
+		return 0;
+	if (f->additional_information != NULL && *f->additional_information != '\0')
+		json_object_set_new(o, "additional_information", jstr(f->additional_information));
+	key = failure_key(f);
+	json_object_set(c->by_key, key, o);
+	free(key);
+	json_array_append_new(c->arr, o);
+	return 0;
+}
+
+static int
+on_failure_value(void *vctx, const struct store_view_failure *f)
+{
+	struct failure_ctx *c = vctx;
+	char *key = failure_key(f);
+	json_t *row = json_object_get(c->by_key, key), *set;
+
+	free(key);
+	if (row == NULL)
+		return 0;
+	set = json_object_get(row, c->member);
+	if (set == NULL) {
+		set = json_array();
+		json_object_set_new(row, c->member, set);
+	}
+	if (json_array_size(set) < DATASET_MAX_SET)
+		json_array_append_new(set, jstr(f->additional_information));
+	return 0;
+}
+
+static json_t *
+failures(struct store *s, const struct report_query *q, struct err *err)
+{
+	static const struct {
+		enum store_view_value which;
+		const char *member;
+	} sets[] = {
+		{ STORE_VIEW_SENDING_IP, "sending_ips" },
+		{ STORE_VIEW_REPORTER, "organizations" },
+		{ STORE_VIEW_REASON_CODE, "failure_reason_codes" },
+	};
+	struct failure_ctx c = { .arr = json_array(), .by_key = json_object() };
+	size_t i;
+
+	if (store_view_failures(s, q, on_failure, &c, err) != 0)
+		goto fail;
+	for (i = 0; i < sizeof(sets) / sizeof(sets[0]); i++) {
+		c.member = sets[i].member;
+		if (store_view_failure_values(s, q, sets[i].which, on_failure_value, &c, err) != 0)
+			goto fail;
+	}
+	json_decref(c.by_key);
+	return sorted(c.arr, NULL);
+fail:
+	json_decref(c.by_key);
+	json_decref(c.arr);
+	return NULL;
+}
+
+static int
+on_failure_day(void *vctx, const struct store_view_failure *f)
+{
+	json_t *arr = vctx;
+	char day[11];
+
+	json_array_append_new(arr, json_pack("{s:s, s:o, s:I}", "day",
+		dataset_day(f->first_seen * 86400, day), "result_type", jstr(f->result_type),
+		"failed", (json_int_t)f->sessions));
+	return 0;
 }
 
 json_t *
 dataset_build(struct store *s, const struct report_query *q, struct err *err)
 {
-	struct acc acc;
-	json_t *out = NULL;
+	static const struct {
+		const char *member;
+		enum store_view_by by;
+		int (*cmp)(const void *, const void *);
+	} lists[] = {
+		{ "days", STORE_VIEW_DAY, NULL },
+		{ "organizations", STORE_VIEW_ORG, cmp_rows },
+		{ "domain_totals", STORE_VIEW_DOMAIN, cmp_rows },
+		{ "domain_orgs", STORE_VIEW_DOMAIN_ORG, cmp_rows },
+		{ "policies", STORE_VIEW_POLICY, cmp_rows },   /* last: see below */
+	};
+	struct group_ctx total = { .by = STORE_VIEW_TOTAL };
+	json_t *out = json_object(), *v, *fdays = json_array();
+	size_t i;
 
-	memset(&acc, 0, sizeof(acc));
-	acc.days = json_object();
-	acc.orgs = json_object();
-	acc.policies = json_object();
-	acc.domains = json_object();
-	acc.domain_orgs = json_object();
-	/* "" (no policy-domain) is a filter too: the key of those policies */
-	acc.only = q != NULL && q->domain != NULL ? report_domain_key(q->domain) : NULL;
-	acc.failures = json_object();
-	if (store_query_reports(s, q, on_report, &acc, err) != 0)
-		goto out;
-	out = json_pack("{s:I, s:I, s:I}", "reports", (json_int_t)acc.reports,
-			"success", (json_int_t)acc.success, "failure", (json_int_t)acc.failure);
-	json_object_set_new(out, "days", to_array(acc.days, cmp_days));
-	json_object_set_new(out, "organizations", to_array(acc.orgs, cmp_rows));
-	json_object_set_new(out, "policies", to_array(acc.policies, cmp_rows));
-	json_object_set_new(out, "domain_totals", to_array(acc.domains, cmp_rows));
-	json_object_set_new(out, "domain_orgs", to_array(acc.domain_orgs, cmp_rows));
-	json_object_set_new(out, "failures", to_array(acc.failures, cmp_rows));
-out:
-	json_decref(acc.days);
-	json_decref(acc.orgs);
-	json_decref(acc.policies);
-	json_decref(acc.domains);
-	json_decref(acc.domain_orgs);
-	free(acc.only);
-	json_decref(acc.failures);
+	total.totals = out;
+	if (store_view_groups(s, q, STORE_VIEW_TOTAL, on_group, &total, err) != 0)
+		goto fail;
+	for (i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+		/* every distinct policy of thousands of domains is no table for
+		 * a person, and the costliest grouping: only for a few domains */
+		if (lists[i].by == STORE_VIEW_POLICY && json_array_size(json_object_get(
+			    out, "domain_totals")) > DATASET_MAX_POLICY_DOMAINS) {
+			json_object_set_new(out, "policies", json_array());
+			json_object_set_new(out, "policies_omitted", json_true());
+			continue;
+		}
+		v = grouped(s, q, lists[i].by, lists[i].cmp, err);
+		if (v == NULL)
+			goto fail;
+		json_object_set_new(out, lists[i].member, v);
+	}
+	v = failures(s, q, err);
+	if (v == NULL)
+		goto fail;
+	json_object_set_new(out, "failures", v);
+	if (store_view_failure_days(s, q, on_failure_day, fdays, err) != 0)
+		goto fail;
+	json_object_set_new(out, "failure_days", fdays);
 	return out;
+fail:
+	json_decref(fdays);
+	json_decref(out);
+	return NULL;
 }

@@ -2,7 +2,7 @@
  * dataset: the figures the dashboard, the JSON API, /metrics and alerts
  * show, computed from the stored reports that match a query.
  *
- * One pass over store_query_reports() fills a JSON object (jansson) with
+ * GROUP BY statements of the store (store_views.h) fill a JSON object with
  * totals, a per-day timeline, sums per reporting organization, per policy,
  * per policy domain, per (domain, organization), and failure rows grouped
  * by (policy domain, result type, receiving MX) with the plain-language
@@ -31,6 +31,10 @@
 /* Most failure rows / policies / organizations kept (largest first). */
 #define DATASET_MAX_ROWS 5000
 
+/* "policies" is listed only when the selection has at most this many
+ * policy domains (else it is empty and "policies_omitted" is true). */
+#define DATASET_MAX_POLICY_DOMAINS 100
+
 /*
  * Computes the dataset for q.  Returns a new JSON object (caller releases
  * it with json_decref()) or NULL with err set.  Its members:
@@ -43,10 +47,17 @@
  *   "domain_totals": [{"domain":…,"reports":n,"success":n,"failure":n}],
  *   "domain_orgs": [{"domain":…,"organization":…,"reports":n,"success":n,
  *                    "failure":n}],
- *   "failures": [{"domain":…,"result_type":…,"mx":…,"count":n,
- *                 "sending_ips":[…],"organizations":[…],
+ *   "failures": [{"domain":…,"result_type":…,"mx":…,"count":n,"reports":n,
+ *                 "sending_ips":[…],"organizations":[…],"failure_reason_codes":[…],
  *                 "first_seen":t,"last_seen":t,"explanation":…,"fix":…,
- *                 "additional_information":…}], most failed sessions first.
+ *                 "additional_information":…}], most failed sessions first
+ *                 (the three lists and additional_information only when
+ *                 some report gave them; at most 20 values each),
+ *   "failure_days": [{"day":…,"result_type":…,"failed":n}], oldest first,
+ *   "policies_omitted": true when "policies" was left empty (more than
+ *                 DATASET_MAX_POLICY_DOMAINS domains).
+ * domain_totals members also have "last_received" (Unix time the latest
+ * of their reports arrived).
  * "reports" members count distinct reports.  The lists other than "days"
  * are ordered most failed sessions first.
  */

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "net/http_server.h"
 #include "serve/serve.h"
 #include "store/store.h"
@@ -59,6 +61,22 @@ int serve_query_parse(const struct http_request *req, struct report_query *q,
 
 /* GET /api/summary, /api/reports, /api/failures, /api/dataset. */
 void serve_api(struct serve *s, const struct http_request *req, struct http_response *resp);
+
+/* Answers status with v as compact ASCII JSON (v stays the caller's). */
+void serve_send_json(struct http_response *resp, unsigned status, json_t *v);
+
+/* The query as the API echoes it: {"since":…, "until":…, "domain":…, "org":…}.
+ * Returns a new object. */
+json_t *serve_query_json(const struct report_query *q);
+
+/* Answers status with {"error": msg}. */
+void serve_send_error(struct http_response *resp, unsigned status, const char *msg);
+
+/* GET /api/domains, /api/report, /api/report/raw, /api/reports and the
+ * CSV forms (serve_api_views.c); what names the route after "/api/".
+ * Returns 1 if it answered, 0 if what is none of its routes. */
+int serve_api_views(struct serve *s, const char *what, const struct http_request *req,
+		    const struct report_query *q, struct http_response *resp);
 
 /* GET /metrics (Prometheus text format 0.0.4). */
 void serve_metrics(struct serve *s, const struct http_request *req, struct http_response *resp);

@@ -67,7 +67,7 @@ sq_open(const char *path, struct err *err)
 		sqlite3_sleep(20);
 	if (rc < 0 || run(c, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
 			 "PRAGMA cache_size=-65536; PRAGMA mmap_size=268435456;"
-			 "PRAGMA wal_autocheckpoint=16384;", err) < 0) {
+			 "PRAGMA wal_autocheckpoint=16384; PRAGMA temp_store=MEMORY;", err) < 0) {
 		err_prefix(err, "sqlite %s", path);
 		goto fail;
 	}

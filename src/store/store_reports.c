@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "store/store_private.h"
+#include "store/store_views.h"
 #include "util/buf.h"
 #include "util/xalloc.h"
 
@@ -241,6 +242,9 @@ store_put_report(struct store *s, const struct report *r, const struct report_so
 	for (size_t i = 0; i < r->n_policies; i++)
 		if (put_policy(s, id, i, &r->policies[i], err) < 0)
 			goto rollback;
+	if (store_views_put_report(s, id, r, src && src->received ? src->received
+				   : (int64_t)time(NULL), err) < 0)
+		goto rollback;
 	if (store_commit(s, err) < 0)
 		goto fail;
 	return 1;
@@ -388,4 +392,59 @@ store_query_reports(struct store *s, const struct report_query *q, store_report_
 	free(v);
 	free(ids);
 	return rc;
+}
+
+int
+store_get_report(struct store *s, int64_t id, struct report **out,
+		 struct report_stored *info, struct err *err)
+{
+	struct db_stmt *st;
+	struct report *r;
+	int rc;
+
+	*out = NULL;
+	memset(info, 0, sizeof(*info));
+	st = db_prepare(s->db,
+			"SELECT organization, report_id, start_time, end_time, start_datetime,"
+			" end_datetime, contact_info, extra_json, quirks_json, raw_json,"
+			" source_channel, source_name, received FROM reports WHERE id = $1", err);
+	if (st == NULL)
+		return -1;
+	db_bind_int64(st, 1, id);
+	rc = db_step(st, err);
+	if (rc != 1) {
+		db_reset(st);
+		return rc < 0 ? -1 : 0;
+	}
+	r = report_new();
+	r->organization_name = col_dup(st, 0);
+	r->report_id = col_dup(st, 1);
+	r->start = db_column_int64(st, 2);
+	r->end = db_column_int64(st, 3);
+	r->start_datetime = col_dup(st, 4);
+	r->end_datetime = col_dup(st, 5);
+	r->contact_info = col_dup(st, 6);
+	r->extra_json = col_dup(st, 7);
+	json_list(db_column_text(st, 8), &r->quirks);
+	info->raw_json = col_dup(st, 9);
+	info->channel = col_dup(st, 10);
+	info->name = col_dup(st, 11);
+	info->received = db_column_int64(st, 12);
+	db_reset(st);
+	if (read_policies(s, id, r, err) < 0) {
+		report_free(r);
+		report_stored_clear(info);
+		return -1;
+	}
+	*out = r;
+	return 1;
+}
+
+void
+report_stored_clear(struct report_stored *info)
+{
+	free(info->raw_json);
+	free(info->channel);
+	free(info->name);
+	memset(info, 0, sizeof(*info));
 }

@@ -46,4 +46,24 @@ typedef int (*store_report_cb)(void *ctx, int64_t id, const struct report *r);
 int store_query_reports(struct store *s, const struct report_query *q,
 			store_report_cb cb, void *ctx, struct err *err);
 
+/* What is kept beside a stored report: all owned, released by
+ * report_stored_clear(). */
+struct report_stored {
+	char *raw_json;           /* the JSON text as received, or NULL */
+	char *channel;            /* report_source.channel, or NULL */
+	char *name;               /* report_source.name, or NULL */
+	int64_t received;         /* Unix seconds it arrived */
+};
+
+/* Reads the report stored under id (the id store_query_reports() and
+ * store_view_reports() give) into a new *out (caller frees with
+ * report_free()) and what was kept beside it into *info (caller releases
+ * with report_stored_clear()).  Returns 1, 0 when there is no such report
+ * (*out NULL), -1 on error. */
+int store_get_report(struct store *s, int64_t id, struct report **out,
+		     struct report_stored *info, struct err *err);
+
+/* Releases what info owns and zeroes it. */
+void report_stored_clear(struct report_stored *info);
+
 #endif

@@ -1,0 +1,400 @@
+/*
+ * bench_dashboard: how long each dashboard view and API call takes on a
+ * big store: by default 1 000 000 received reports over 400 days for
+ * 10 000 policy domains (issue target: every view < 300 ms).
+ *
+ * The store is generated once (through store_put_report(), the intake's
+ * own path, 1000 reports per transaction) and kept under
+ * $TLSRPT_O/bench-data/ while its parameters are unchanged.  Each report
+ * is one organization's report for one policy domain and one UTC day, like
+ * Google's and Microsoft's: one sts or no-policy-found policy, a
+ * long-tailed success count, failures at about 0.04 % of sessions with
+ * failure details (result type, receiving MX, sending and receiving IPs).
+ * Domain popularity is Zipf-like (a few domains get most reports).
+ *
+ * Then `tlsrpt serve` is started on the store and every API call the
+ * dashboard makes is timed over HTTP (libcurl, keep-alive), 5 times each
+ * (once when the first is 10 times over the target); the median and the
+ * worst are printed beside the target, with the server's CPU time per
+ * request (from /proc), which a busy machine does not inflate.
+ *
+ * usage: bench_dashboard [REPORTS [DAYS [DOMAINS]]]
+ *   BENCH_DASHBOARD_DB=postgresql://… runs against that store (generated
+ *   into it when its reports table is empty).
+ */
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "model/report.h"
+#include "store/store.h"
+#include "store/store_reports.h"
+#include "store/store_summary.h"
+#include "util/xalloc.h"
+
+#define TARGET_MS 300.0
+#define RUNS 5
+
+static const char *const orgs[] = {
+	"Google Inc.", "Microsoft Corporation", "Yahoo", "Comcast", "Mail.Ru",
+	"Apple", "Fastmail", "Proton", "GMX", "Zoho",
+};
+static const char *const result_types[] = {
+	"certificate-expired", "certificate-host-mismatch", "starttls-not-supported",
+	"validation-failure", "sts-policy-fetch-error", "certificate-not-trusted",
+};
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static unsigned
+rnd(unsigned *seed)
+{
+	*seed = *seed * 1103515245u + 12345u;
+	return *seed >> 1;
+}
+
+/* A Zipf-like domain number in [0, domains): the inverse of a power law. */
+static size_t
+zipf(unsigned *seed, size_t domains)
+{
+	double u = (rnd(seed) % 1000000 + 1) / 1000001.0;
+	size_t d = (size_t)((double)domains * u * u * u);
+
+	return d < domains ? d : domains - 1;
+}
+
+static void
+fill(struct report *r, size_t i, int64_t day, size_t dom, unsigned *seed)
+{
+	struct policy *p = report_add_policy(r);
+	const char *org = orgs[rnd(seed) % (sizeof(orgs) / sizeof(orgs[0]))];
+	uint64_t ok = 1 + rnd(seed) % 50 * (1 + rnd(seed) % 40);
+	uint64_t bad = rnd(seed) % 2500 < ok ? 1 + rnd(seed) % 3 : 0;
+
+	r->organization_name = xstrdup(org);
+	r->report_id = xasprintf("bench-%zu@%s", i, org);
+	r->contact_info = xstrdup("smtp-tls-reporting@example.net");
+	r->start = day * 86400;
+	r->end = r->start + 86399;
+	p->policy_domain = xasprintf("d%zu.example", dom);
+	if (dom % 3 == 0) {
+		p->policy_type = xstrdup("no-policy-found");
+		p->type = POLICY_TYPE_NO_POLICY_FOUND;
+	} else {
+		p->policy_type = xstrdup("sts");
+		p->type = POLICY_TYPE_STS;
+		p->has_policy_string = 1;
+		strlist_add(&p->policy_string, "version: STSv1");
+		strlist_add(&p->policy_string, "mode: enforce");
+		strlist_addf(&p->policy_string, "mx: mx%zu.d%zu.example", dom % 2, dom);
+		strlist_add(&p->policy_string, "max_age: 604800");
+		p->has_mx_host = 1;
+		strlist_addf(&p->mx_host, "mx%zu.d%zu.example", dom % 2, dom);
+	}
+	p->total_successful_session_count = ok;
+	p->total_failure_session_count = bad;
+	p->has_failure_details = 1;
+	if (bad > 0) {
+		struct failure_detail *f = policy_add_failure_detail(p);
+
+		f->result_type = xstrdup(result_types[rnd(seed) % 6]);
+		f->type = result_type_from_string(f->result_type);
+		f->sending_mta_ip = xasprintf("203.0.113.%u", rnd(seed) % 250 + 1);
+		f->receiving_mx_hostname = xasprintf("mx%zu.d%zu.example", dom % 2, dom);
+		f->receiving_ip = xasprintf("198.51.100.%zu", dom % 250 + 1);
+		f->failed_session_count = bad;
+	}
+}
+
+/* Stores n reports over days ending today (UTC) for domains domains. */
+static int
+generate(struct store *s, size_t n, size_t days, size_t domains, struct err *err)
+{
+	int64_t last = (int64_t)time(NULL) / 86400 - 1;
+	unsigned seed = 42;
+	double t0 = now();
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		struct report *r = report_new();
+		struct report_source src = { .channel = "bench", .name = "bench_dashboard",
+					     .received = 0 };
+		int64_t day = last - (int64_t)(i * days / n);
+		int rc;
+
+		if (i % 1000 == 0 && store_begin(s, err) != 0)
+			goto fail_r;
+		fill(r, i, day, zipf(&seed, domains), &seed);
+		src.received = day * 86400 + 86400 + 3600;
+		rc = store_put_report(s, r, &src, err);
+		report_free(r);
+		if (rc < 0)
+			goto fail;
+		if ((i % 1000 == 999 || i + 1 == n) && store_commit(s, err) != 0)
+			goto fail;
+		if (i % 100000 == 99999)
+			fprintf(stderr, "bench_dashboard: %zu reports stored (%.0f/s)\n", i + 1,
+				(double)(i + 1) / (now() - t0));
+		continue;
+fail_r:
+		report_free(r);
+		goto fail;
+	}
+	return 0;
+fail:
+	store_rollback(s);
+	return -1;
+}
+
+static size_t
+discard(char *p, size_t sz, size_t n, void *ctx)
+{
+	(void)p;
+	*(size_t *)ctx += sz * n;
+	return sz * n;
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* CPU seconds (user + system) process pid has used so far, or 0. */
+static double
+cpu_of(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long ut = 0, st = 0;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	if (p == NULL || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+				&ut, &st) != 2)
+		return 0;
+	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* Times GET url RUNS times; prints one line.  Returns 0 if every answer
+ * was 200 and the worst was within the target, 1 otherwise. */
+static int
+time_view(CURL *c, const char *base, const char *what, pid_t server)
+{
+	double cpu0 = cpu_of(server), cpu;
+	double ms[RUNS];
+	int n = RUNS;
+	long code = 0;
+	size_t bytes = 0;
+	char *url = xasprintf("%s%s", base, what);
+	int i;
+
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &bytes);
+	for (i = 0; i < RUNS; i++) {
+		double t0 = now();
+
+		bytes = 0;
+		if (curl_easy_perform(c) != CURLE_OK)
+			code = 0;
+		else
+			curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+		ms[i] = (now() - t0) * 1000.0;
+		if (code != 200)
+			break;
+		if (ms[i] > 10 * TARGET_MS) {   /* far over: once is enough */
+			n = i + 1;
+			break;
+		}
+	}
+	free(url);
+	cpu = (cpu_of(server) - cpu0) * 1000.0 / n;
+	if (code != 200) {
+		printf("  %-44s HTTP %ld\n", what, code);
+		return 1;
+	}
+	qsort(ms, (size_t)n, sizeof(ms[0]), cmp_double);
+	printf("  %-52s %8.1f ms median %8.1f ms worst %7.1f ms server CPU (%d runs) %8zu bytes"
+	       " %6.2fx target %s\n", what, ms[n / 2], ms[n - 1], cpu, n, bytes,
+	       ms[n - 1] / TARGET_MS, ms[n - 1] <= TARGET_MS ? "ok" : "SLOW");
+	return ms[n - 1] > TARGET_MS;
+}
+
+/* view with its one "%s" replaced by since.  Returns a new string. */
+static char *
+str_replace_since(const char *view, const char *since)
+{
+	const char *p = strstr(view, "%s");
+
+	return xasprintf("%.*s%s%s", (int)(p - view), view, since, p + 2);
+}
+
+/* A free loopback TCP port (the kernel's choice, released at once). */
+static int
+free_port(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM, 0), port = -1;
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&a, &len) == 0)
+		port = ntohs(a.sin_port);
+	if (fd >= 0)
+		close(fd);
+	return port;
+}
+
+/* Starts `tlsrpt serve` on url at port; returns its pid once /healthz
+ * answers, or -1. */
+static pid_t
+start_serve(const char *tlsrpt, const char *url, const char *log, int port)
+{
+	char listen[32], *health = xasprintf("http://127.0.0.1:%d/healthz", port);
+	CURL *c = curl_easy_init();
+	size_t bytes;
+	long code = 0;
+	pid_t pid;
+	int i;
+
+	snprintf(listen, sizeof(listen), "127.0.0.1:%d", port);
+	pid = fork();
+	if (pid == 0) {
+		if (freopen(log, "w", stdout) == NULL || dup2(fileno(stdout), 2) < 0)
+			_exit(127);
+		execl(tlsrpt, "tlsrpt", "serve", "--listen", listen, "--db", url, (char *)NULL);
+		_exit(127);
+	}
+	curl_easy_setopt(c, CURLOPT_URL, health);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &bytes);
+	for (i = 0; pid > 0 && i < 300 && code != 200; i++) {
+		usleep(100000);
+		if (curl_easy_perform(c) == CURLE_OK)
+			curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+	}
+	curl_easy_cleanup(c);
+	free(health);
+	if (code == 200)
+		return pid;
+	if (pid > 0)
+		kill(pid, SIGTERM);
+	return -1;
+}
+
+int
+main(int argc, char **argv)
+{
+	size_t n = argc > 1 ? strtoul(argv[1], NULL, 10) : 1000000;
+	size_t days = argc > 2 ? strtoul(argv[2], NULL, 10) : 400;
+	size_t domains = argc > 3 ? strtoul(argv[3], NULL, 10) : 10000;
+	const char *o = getenv("TLSRPT_O") != NULL ? getenv("TLSRPT_O") : "build";
+	const char *tlsrpt = getenv("TLSRPT");
+	const char *pg = getenv("BENCH_DASHBOARD_DB");
+	char *dir = xasprintf("%s/bench-data", o);
+	char *url = pg != NULL ? xstrdup(pg) :
+		xasprintf("sqlite:%s/dashboard-%zu-%zu-%zu.db", dir, n, days, domains);
+	char *log = xasprintf("%s/bench-dashboard-serve.log", dir);
+	char *base = NULL;
+	struct store *s;
+	struct err err;
+	uint64_t have = 0;
+	int slow = 0, port = 0;
+	pid_t pid;
+	CURL *c;
+	size_t i;
+	/* "%s" is the start of the last 30 days, in Unix seconds */
+	static const char *const views[] = {
+		"/api/summary", "/api/summary?since=%s", "/api/failures",
+		"/api/failures?since=%s", "/api/reports?limit=100",
+		"/api/summary?domain=d1.example", "/api/summary?domain=d9999.example&since=%s",
+		"/api/reports?domain=d1.example&limit=100",
+		"/metrics",
+	};
+	char since[24];
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (n == 0 || days == 0 || domains == 0 || tlsrpt == NULL) {
+		fprintf(stderr, "usage: TLSRPT=path bench_dashboard [REPORTS [DAYS [DOMAINS]]]\n");
+		return 2;
+	}
+	mkdir(dir, 0755);
+	s = store_open(url, &err);
+	if (s == NULL || store_summary_reports(s, 0, 0, NULL, &have, &err) != 0) {
+		fprintf(stderr, "bench_dashboard: %s: %s\n", url, err.msg);
+		return 1;
+	}
+	if (have == 0) {
+		double t0 = now();
+
+		fprintf(stderr, "bench_dashboard: generating %zu reports over %zu days for %zu "
+			"domains into %s (once)\n", n, days, domains, url);
+		if (generate(s, n, days, domains, &err) != 0) {
+			fprintf(stderr, "bench_dashboard: %s\n", err.msg);
+			return 1;
+		}
+		printf("generated %zu reports in %.1f s (%.0f reports/s through store_put_report)\n",
+		       n, now() - t0, (double)n / (now() - t0));
+		have = n;
+	}
+	store_close(&s);
+	printf("store: %llu reports over %zu days, %zu policy domains (%s)\n",
+	       (unsigned long long)have, days, domains, pg != NULL ? "PostgreSQL" : "SQLite");
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	port = free_port();
+	pid = start_serve(tlsrpt, url, log, port);
+	if (pid < 0) {
+		fprintf(stderr, "bench_dashboard: serve did not start, see %s\n", log);
+		return 1;
+	}
+	base = xasprintf("http://127.0.0.1:%d", port);
+	c = curl_easy_init();
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 120L);
+	printf("each view %d times, target %.0f ms:\n", RUNS, TARGET_MS);
+	snprintf(since, sizeof(since), "%lld", (long long)(time(NULL) / 86400 - 30) * 86400);
+	for (i = 0; i < sizeof(views) / sizeof(views[0]); i++) {
+		char *v = strstr(views[i], "%s") != NULL ? str_replace_since(views[i], since)
+							  : xstrdup(views[i]);
+
+		slow += time_view(c, base, v, pid);
+		free(v);
+	}
+	printf("%d of %zu views over the target\n", slow,
+	       sizeof(views) / sizeof(views[0]));
+	curl_easy_cleanup(c);
+	curl_global_cleanup();
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+	free(base);
+	free(url);
+	free(log);
+	free(dir);
+	return 0;
+}

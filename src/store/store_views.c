@@ -1,0 +1,392 @@
+/*
+ * store_views: the GROUP BY statements behind store_views.h.
+ *
+ * The groupings by day, organization and domain read one narrow table,
+ * report_domains: one row per (report, policy domain key) with the
+ * report's start, organization and arrival and that domain's session sums,
+ * written with the report (store_views_put_report()) and covered by two
+ * indexes, so a grouping reads index entries only, with no join and no
+ * COUNT(DISTINCT): a report counts once per domain by construction, and
+ * once overall through `first` (1 on its first domain's row).  The
+ * groupings by policy and the failure rows still join reports →
+ * report_policies (→ report_failures): they are cut to the rows shown.
+ * The selection is the one every view shares (store_summary.h): since $1,
+ * until $2, domain $3, organization $4.
+ */
+#include "store/store_views.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/report.h"
+#include "store/store_private.h"
+#include "util/xalloc.h"
+
+#ifndef STORE_SQL_SUM_COUNT
+/* A sum of session counts that can neither fail nor wrap: done in double
+ * precision (exact below 2^53), clamped to 2^53-1, in both dialects. */
+#define STORE_SQL_SUM_COUNT(col) \
+	"(CASE WHEN SUM(CAST(" col " AS DOUBLE PRECISION)) >= 9007199254740991" \
+	" THEN 9007199254740991" \
+	" ELSE CAST(SUM(CAST(" col " AS DOUBLE PRECISION)) AS BIGINT) END)"
+#endif
+
+const char store_views_schema_sql[] =
+	"CREATE TABLE report_domains ("
+	" report BIGINT NOT NULL REFERENCES reports (id) ON DELETE CASCADE,"
+	" domain_key TEXT NOT NULL,"
+	" first_domain INTEGER NOT NULL,"
+	" start_time BIGINT NOT NULL,"
+	" organization TEXT NOT NULL,"
+	" received BIGINT NOT NULL,"
+	" success BIGINT NOT NULL,"
+	" failure BIGINT NOT NULL,"
+	" PRIMARY KEY (report, domain_key));"
+	"CREATE INDEX report_domains_domain ON report_domains"
+	" (domain_key, start_time, organization, first_domain, success, failure, received);"
+	"CREATE INDEX report_domains_start ON report_domains"
+	" (start_time, domain_key, organization, first_domain, success, failure, received);"
+	/* the reports stored before this step */
+	"INSERT INTO report_domains (report, domain_key, first_domain, start_time, organization,"
+	" received, success, failure)"
+	" SELECT r.id, p.domain_key, 0, MIN(r.start_time), MIN(r.organization), MIN(r.received),"
+	" " STORE_SQL_SUM_COUNT("p.total_success") ", " STORE_SQL_SUM_COUNT("p.total_failure")
+	" FROM reports r JOIN report_policies p ON p.report = r.id GROUP BY r.id, p.domain_key;"
+	"UPDATE report_domains SET first_domain = 1 WHERE domain_key ="
+	" (SELECT MIN(d.domain_key) FROM report_domains d WHERE d.report = report_domains.report);";
+
+static const char sql_put_domain[] =
+	"INSERT INTO report_domains (report, domain_key, first_domain, start_time, organization,"
+	" received, success, failure) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+
+/* Sessions of one domain key of a report being stored. */
+struct domain_sum {
+	char *key;
+	uint64_t success, failure;
+};
+
+static uint64_t
+clamp_add(uint64_t a, uint64_t b)
+{
+	const uint64_t max = 9007199254740991u;     /* 2^53-1 */
+
+	return a >= max || b >= max - a ? max : a + b;
+}
+
+int
+store_views_put_report(struct store *s, int64_t id, const struct report *r, int64_t received,
+		       struct err *err)
+{
+	struct domain_sum *v = xcalloc(r->n_policies + 1, sizeof(*v));
+	struct db_stmt *st = NULL;
+	size_t n = 0, i, k;
+	int rc = 0;
+
+	for (i = 0; i < r->n_policies; i++) {
+		char *key = report_domain_key(r->policies[i].policy_domain);
+
+		for (k = 0; k < n && strcmp(v[k].key, key) != 0; k++)
+			;
+		if (k == n)
+			v[n++].key = key;
+		else
+			free(key);
+		v[k].success = clamp_add(v[k].success, r->policies[i].total_successful_session_count);
+		v[k].failure = clamp_add(v[k].failure, r->policies[i].total_failure_session_count);
+	}
+	if (n > 0 && (st = db_prepare(s->db, sql_put_domain, err)) == NULL)
+		rc = -1;
+	for (k = 0; rc == 0 && k < n; k++) {
+		db_bind_int64(st, 1, id);
+		db_bind_text(st, 2, v[k].key);
+		db_bind_int64(st, 3, k == 0);
+		db_bind_int64(st, 4, r->start);
+		db_bind_text(st, 5, r->organization_name != NULL ? r->organization_name : "");
+		db_bind_int64(st, 6, received);
+		db_bind_int64(st, 7, (int64_t)v[k].success);
+		db_bind_int64(st, 8, (int64_t)v[k].failure);
+		rc = db_step(st, err) < 0 ? -1 : 0;
+		db_reset(st);
+	}
+	for (k = 0; k < n; k++)
+		free(v[k].key);
+	free(v);
+	return rc;
+}
+
+
+#define FROM " FROM reports r JOIN report_policies p ON p.report = r.id"
+#define WHERE " WHERE " STORE_SQL_PERIOD " AND " STORE_SQL_DOMAIN \
+	" AND ($4 = '' OR r.organization = $4)"
+/* Failure rows are few (a failure detail names failed sessions, about one
+ * in a thousand): SQLite is made to start from them (CROSS JOIN fixes the
+ * order there; PostgreSQL plans it as an inner join) instead of from every
+ * report of the period. */
+#define FROM_FAILURES " FROM report_failures f CROSS JOIN report_policies p" \
+	" CROSS JOIN reports r"
+#define WHERE_FAILURES WHERE " AND p.id = f.policy AND r.id = p.report"
+#define FIGURES " COUNT(DISTINCT r.id), " STORE_SQL_SUM_COUNT("p.total_success") ", " \
+	STORE_SQL_SUM_COUNT("p.total_failure") ", MIN(r.start_time), MAX(r.received)"
+
+/* The same selection over report_domains d. */
+#define D_FROM " FROM report_domains d"
+#define D_WHERE " WHERE (d.start_time >= $1 OR $1 = 0) AND (d.start_time < $2 OR $2 = 0)" \
+	" AND (CAST($3 AS TEXT) IS NULL OR d.domain_key = $3)" \
+	" AND ($4 = '' OR d.organization = $4)"
+/* reports: one row per report and domain; a report once over all domains */
+#define D_FIGURES " SUM(CASE WHEN CAST($3 AS TEXT) IS NULL THEN d.first_domain ELSE 1 END), " \
+	STORE_SQL_SUM_COUNT("d.success") ", " STORE_SQL_SUM_COUNT("d.failure") ", " \
+	"MIN(d.start_time), MAX(d.received)"
+#define D_DOMAIN_FIGURES " COUNT(*), " STORE_SQL_SUM_COUNT("d.success") ", " \
+	STORE_SQL_SUM_COUNT("d.failure") ", MIN(d.start_time), MAX(d.received)"
+#define D_DAY "CAST(d.start_time / 86400 AS TEXT)"
+
+/* One statement per enum store_view_by; keys first, then the figures. */
+static const struct {
+	int keys;
+	const char *sql;
+} group_sql[] = {
+	[STORE_VIEW_TOTAL] = { 0, "SELECT" D_FIGURES D_FROM D_WHERE },
+	[STORE_VIEW_DAY] = { 1, "SELECT " D_DAY "," D_FIGURES D_FROM D_WHERE
+		" GROUP BY d.start_time / 86400 ORDER BY MIN(d.start_time)" },
+	[STORE_VIEW_ORG] = { 1, "SELECT d.organization," D_FIGURES D_FROM D_WHERE
+		" GROUP BY d.organization" },
+	[STORE_VIEW_DOMAIN] = { 1, "SELECT d.domain_key," D_DOMAIN_FIGURES D_FROM D_WHERE
+		" GROUP BY d.domain_key" },
+	[STORE_VIEW_DOMAIN_ORG] = { 2, "SELECT d.domain_key, d.organization," D_DOMAIN_FIGURES
+		D_FROM D_WHERE " GROUP BY d.domain_key, d.organization" },
+	[STORE_VIEW_POLICY] = { 3, "SELECT p.domain_key, COALESCE(p.policy_type, ''),"
+		" COALESCE(p.policy_strings, '[]')," FIGURES FROM WHERE
+		" GROUP BY p.domain_key, COALESCE(p.policy_type, ''),"
+		" COALESCE(p.policy_strings, '[]')" },
+	[STORE_VIEW_DOMAIN_ORG_DAY] = { 3, "SELECT d.domain_key, d.organization, " D_DAY ","
+		D_DOMAIN_FIGURES D_FROM D_WHERE
+		" GROUP BY d.domain_key, d.organization, d.start_time / 86400"
+		" ORDER BY d.domain_key, d.organization, MIN(d.start_time)" },
+};
+
+static uint64_t
+count(struct db_stmt *st, int col)
+{
+	int64_t v = db_column_int64(st, col);
+
+	return v < 0 ? 0 : (uint64_t)v;
+}
+
+static struct db_stmt *
+start(struct store *s, const char *sql, const struct report_query *q, struct err *err)
+{
+	struct db_stmt *st = db_prepare(s->db, sql, err);
+
+	if (st == NULL)
+		return NULL;
+	store_bind_filter(st, q != NULL ? q->since : 0, q != NULL ? q->until : 0,
+			  q != NULL ? q->domain : NULL);
+	db_bind_text(st, 4, q != NULL && q->organization != NULL ? q->organization : "");
+	return st;
+}
+
+int
+store_view_groups(struct store *s, const struct report_query *q, enum store_view_by by,
+		  store_view_row_cb cb, void *ctx, struct err *err)
+{
+	struct db_stmt *st;
+	int rc, k;
+
+	if ((size_t)by >= sizeof(group_sql) / sizeof(group_sql[0])) {
+		err_set(err, "store_view_groups: no such grouping %d", (int)by);
+		return -1;
+	}
+	st = start(s, group_sql[by].sql, q, err);
+	if (st == NULL)
+		return -1;
+	k = group_sql[by].keys;
+	while ((rc = db_step(st, err)) == 1) {
+		struct store_view_row row = {
+			.k1 = k > 0 ? db_column_text(st, 0) : NULL,
+			.k2 = k > 1 ? db_column_text(st, 1) : NULL,
+			.k3 = k > 2 ? db_column_text(st, 2) : NULL,
+			.reports = count(st, k),
+			.success = count(st, k + 1),
+			.failure = count(st, k + 2),
+			.first_start = db_column_int64(st, k + 3),
+			.last_received = db_column_int64(st, k + 4),
+		};
+
+		/* no row matched: SQL still gives the one total row, of zeros */
+		if (by == STORE_VIEW_TOTAL && row.reports == 0)
+			row.first_start = row.last_received = 0;
+		if ((rc = cb(ctx, &row)) != 0)
+			break;
+	}
+	db_reset(st);
+	return rc;
+}
+
+#define FAILURE_KEYS "p.domain_key, COALESCE(f.result_type, ''), " \
+	"COALESCE(f.receiving_mx_hostname, '')"
+
+static const char sql_failures[] =
+	"SELECT " FAILURE_KEYS ", " STORE_SQL_SUM_COUNT("f.failed_session_count") ","
+	" COUNT(DISTINCT r.id), MIN(r.start_time), MAX(r.end_time),"
+	" MIN(NULLIF(f.additional_information, ''))"
+	FROM_FAILURES WHERE_FAILURES
+	" GROUP BY " FAILURE_KEYS
+	" ORDER BY 4 DESC, 1, 2, 3";
+
+int
+store_view_failures(struct store *s, const struct report_query *q,
+		    store_view_failure_cb cb, void *ctx, struct err *err)
+{
+	struct db_stmt *st = start(s, sql_failures, q, err);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	while ((rc = db_step(st, err)) == 1) {
+		struct store_view_failure f = {
+			.domain = db_column_text(st, 0),
+			.result_type = db_column_text(st, 1),
+			.mx = db_column_text(st, 2),
+			.sessions = count(st, 3),
+			.reports = count(st, 4),
+			.first_seen = db_column_int64(st, 5),
+			.last_seen = db_column_int64(st, 6),
+			.additional_information = db_column_text(st, 7),
+		};
+
+		if ((rc = cb(ctx, &f)) != 0)
+			break;
+	}
+	db_reset(st);
+	return rc;
+}
+
+#define VALUES_SQL(v) "SELECT DISTINCT " FAILURE_KEYS ", " v FROM_FAILURES WHERE_FAILURES \
+	" AND COALESCE(" v ", '') <> '' ORDER BY 1, 2, 3, 4"
+
+static const char *const sql_values[] = {
+	[STORE_VIEW_SENDING_IP] = VALUES_SQL("f.sending_mta_ip"),
+	[STORE_VIEW_REPORTER] = VALUES_SQL("r.organization"),
+	[STORE_VIEW_REASON_CODE] = VALUES_SQL("f.failure_reason_code"),
+};
+
+int
+store_view_failure_values(struct store *s, const struct report_query *q,
+			  enum store_view_value which, store_view_failure_cb cb, void *ctx,
+			  struct err *err)
+{
+	struct db_stmt *st;
+	int rc;
+
+	if ((size_t)which >= sizeof(sql_values) / sizeof(sql_values[0])) {
+		err_set(err, "store_view_failure_values: no such value %d", (int)which);
+		return -1;
+	}
+	st = start(s, sql_values[which], q, err);
+	if (st == NULL)
+		return -1;
+	while ((rc = db_step(st, err)) == 1) {
+		struct store_view_failure f = {
+			.domain = db_column_text(st, 0),
+			.result_type = db_column_text(st, 1),
+			.mx = db_column_text(st, 2),
+			.additional_information = db_column_text(st, 3),
+		};
+
+		if ((rc = cb(ctx, &f)) != 0)
+			break;
+	}
+	db_reset(st);
+	return rc;
+}
+
+static const char sql_failure_days[] =
+	"SELECT r.start_time / 86400, COALESCE(f.result_type, ''), "
+	STORE_SQL_SUM_COUNT("f.failed_session_count")
+	FROM_FAILURES WHERE_FAILURES
+	" GROUP BY r.start_time / 86400, COALESCE(f.result_type, '') ORDER BY 1, 2";
+
+int
+store_view_failure_days(struct store *s, const struct report_query *q,
+			store_view_failure_cb cb, void *ctx, struct err *err)
+{
+	struct db_stmt *st = start(s, sql_failure_days, q, err);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	while ((rc = db_step(st, err)) == 1) {
+		struct store_view_failure f = {
+			.domain = "",
+			.first_seen = db_column_int64(st, 0),
+			.result_type = db_column_text(st, 1),
+			.mx = "",
+			.sessions = count(st, 2),
+		};
+
+		if ((rc = cb(ctx, &f)) != 0)
+			break;
+	}
+	db_reset(st);
+	return rc;
+}
+
+/* One row per report: its first domain's row, or its row of q->domain. */
+#define REPORTS_WHERE D_WHERE " AND (d.first_domain = 1 OR CAST($3 AS TEXT) IS NOT NULL)" \
+	" AND ($5 = '' OR EXISTS (SELECT 1 FROM report_policies p" \
+	" JOIN report_failures f ON f.policy = p.id WHERE p.report = d.report" \
+	" AND f.result_type = $5 AND (CAST($3 AS TEXT) IS NULL OR p.domain_key = $3)))"
+#define REPORT_SUM(col) "(SELECT " STORE_SQL_SUM_COUNT("x." col) " FROM report_domains x" \
+	" WHERE x.report = d.report AND (CAST($3 AS TEXT) IS NULL OR x.domain_key = $3))"
+
+static const char sql_reports_page[] =
+	"SELECT r.id, r.organization, r.report_id, r.start_time, r.end_time, r.received, "
+	REPORT_SUM("success") ", " REPORT_SUM("failure") ","
+	" (SELECT COUNT(*) FROM report_domains x WHERE x.report = d.report)"
+	" FROM report_domains d JOIN reports r ON r.id = d.report" REPORTS_WHERE
+	" ORDER BY d.start_time DESC, d.report DESC LIMIT $6 OFFSET $7";
+
+static const char sql_reports_count[] =
+	"SELECT COUNT(*) FROM report_domains d" REPORTS_WHERE;
+
+int
+store_view_reports(struct store *s, const struct report_query *q, const char *result_type,
+		   uint64_t offset, uint64_t limit, uint64_t *total,
+		   store_view_report_cb cb, void *ctx, struct err *err)
+{
+	struct db_stmt *st = start(s, sql_reports_count, q, err);
+	int rc;
+
+	*total = 0;
+	if (st == NULL)
+		return -1;
+	db_bind_text(st, 5, result_type != NULL ? result_type : "");
+	rc = db_step(st, err);
+	if (rc == 1)
+		*total = count(st, 0);
+	db_reset(st);
+	if (rc < 0 || (st = start(s, sql_reports_page, q, err)) == NULL)
+		return -1;
+	db_bind_text(st, 5, result_type != NULL ? result_type : "");
+	db_bind_int64(st, 6, (int64_t)limit);
+	db_bind_int64(st, 7, (int64_t)offset);
+	while ((rc = db_step(st, err)) == 1) {
+		struct store_view_report r = {
+			.id = db_column_int64(st, 0),
+			.organization = db_column_text(st, 1),
+			.report_id = db_column_text(st, 2),
+			.start = db_column_int64(st, 3),
+			.end = db_column_int64(st, 4),
+			.received = db_column_int64(st, 5),
+			.success = count(st, 6),
+			.failure = count(st, 7),
+			.domains = count(st, 8),
+		};
+
+		if ((rc = cb(ctx, &r)) != 0)
+			break;
+	}
+	db_reset(st);
+	return rc;
+}

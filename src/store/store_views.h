@@ -1,0 +1,130 @@
+/*
+ * store_views: the grouped figures of stored reports that the dashboard,
+ * the JSON API and /metrics show, computed by the database (GROUP BY), not
+ * by reading every report into memory.
+ *
+ * Every function takes a struct report_query and selects exactly what
+ * store_query_reports() and store_summary.h select: a report by the UTC
+ * instant its date range starts (since <= start < until), only the policies
+ * of q->domain when it is set ("" the policies without policy-domain), only
+ * the reports of q->organization when it is set.  "reports" counts distinct
+ * reports in each group (a report with two policies in one group counts
+ * once).  Session sums stop at 2^53-1: no stored value can make them wrap.
+ *
+ * Groups are visited by a callback; strings are borrowed for the call.
+ * The callback returns 0 to go on, non-zero to stop (that value is then
+ * returned).  Functions return 0 when every row was visited, -1 on error
+ * (err set).
+ */
+#ifndef TLSRPT_STORE_STORE_VIEWS_H
+#define TLSRPT_STORE_STORE_VIEWS_H
+
+#include <stdint.h>
+
+#include "model/report.h"
+#include "store/store.h"
+#include "store/store_reports.h"
+#include "util/err.h"
+
+/* The schema step that adds report_domains (store_schema.c). */
+extern const char store_views_schema_sql[];
+
+/* Writes report r's rows of report_domains (one per policy domain key,
+ * with its session sums), for the report just stored under id, which
+ * arrived at received.  Called by store_put_report() inside its
+ * transaction.  Returns 0 or -1 with err set. */
+int store_views_put_report(struct store *s, int64_t id, const struct report *r,
+			   int64_t received, struct err *err);
+
+/* What reports and their policies are grouped by. */
+enum store_view_by {
+	STORE_VIEW_TOTAL,       /* one row, no keys */
+	STORE_VIEW_DAY,         /* k1: UTC day number as decimal text; oldest first */
+	STORE_VIEW_ORG,         /* k1: organization-name */
+	STORE_VIEW_DOMAIN,      /* k1: policy domain key ("" none) */
+	STORE_VIEW_DOMAIN_ORG,  /* k1: domain key, k2: organization-name */
+	STORE_VIEW_POLICY,      /* k1: domain key, k2: policy-type, k3: policy-string
+				 * list as stored (a JSON array text) */
+	STORE_VIEW_DOMAIN_ORG_DAY, /* k1: domain key, k2: organization, k3: day number;
+				    * ordered by k1, k2, k3 (stale reporters) */
+};
+
+/* One group's figures. */
+struct store_view_row {
+	const char *k1, *k2, *k3;       /* the group's keys (see above); NULL if unused */
+	uint64_t reports;               /* distinct reports */
+	uint64_t success;               /* total-successful-session-count, summed */
+	uint64_t failure;               /* total-failure-session-count, summed */
+	int64_t first_start;            /* earliest report start in the group */
+	int64_t last_received;          /* when the latest report of the group arrived */
+};
+
+typedef int (*store_view_row_cb)(void *ctx, const struct store_view_row *row);
+
+/* Visits the groups of q's reports and policies by `by`. */
+int store_view_groups(struct store *s, const struct report_query *q, enum store_view_by by,
+		      store_view_row_cb cb, void *ctx, struct err *err);
+
+/* One failure group: (policy domain key, result-type, receiving MX). */
+struct store_view_failure {
+	const char *domain;             /* domain key; "" none */
+	const char *result_type;        /* as received; "" if absent */
+	const char *mx;                 /* receiving-mx-hostname; "" if absent */
+	uint64_t sessions;              /* failed-session-count, summed */
+	uint64_t reports;               /* distinct reports naming it */
+	int64_t first_seen;             /* earliest start of those reports */
+	int64_t last_seen;              /* latest end of those reports */
+	const char *additional_information; /* one non-empty value, or NULL */
+};
+
+typedef int (*store_view_failure_cb)(void *ctx, const struct store_view_failure *f);
+
+/* Visits the failure groups of q, most failed sessions first. */
+int store_view_failures(struct store *s, const struct report_query *q,
+			store_view_failure_cb cb, void *ctx, struct err *err);
+
+/* Which value of a failure group store_view_failure_values() lists. */
+enum store_view_value {
+	STORE_VIEW_SENDING_IP,          /* sending-mta-ip */
+	STORE_VIEW_REPORTER,            /* organization-name of the report */
+	STORE_VIEW_REASON_CODE,         /* failure-reason-code */
+};
+
+/* Visits the distinct non-empty values of kind `which` per failure group
+ * (f->domain, f->result_type, f->mx set; f->additional_information is the
+ * value), ordered by group.  Other members of f are 0. */
+int store_view_failure_values(struct store *s, const struct report_query *q,
+			      enum store_view_value which, store_view_failure_cb cb, void *ctx,
+			      struct err *err);
+
+/* Failed sessions per (UTC day, result-type): f->first_seen is the day
+ * number, f->result_type the type ("" if absent), f->sessions the sum;
+ * oldest day first. */
+int store_view_failure_days(struct store *s, const struct report_query *q,
+			    store_view_failure_cb cb, void *ctx, struct err *err);
+
+/* One report of a page of store_view_reports(). */
+struct store_view_report {
+	int64_t id;                     /* the store's id (store_get_report()) */
+	const char *organization;
+	const char *report_id;
+	int64_t start, end;             /* date-range */
+	int64_t received;               /* when it arrived */
+	uint64_t success, failure;      /* its sessions (of q->domain when set) */
+	uint64_t domains;               /* how many policy domains it names */
+};
+
+typedef int (*store_view_report_cb)(void *ctx, const struct store_view_report *r);
+
+/*
+ * Visits one page of q's reports, newest first (by the start of their date
+ * range, then by id): at most limit of them after skipping offset.  With
+ * result_type set (not NULL, not ""), only the reports with a failure
+ * detail of that result-type (in q->domain's policies when set).  Sets
+ * *total to how many reports match in all.
+ */
+int store_view_reports(struct store *s, const struct report_query *q, const char *result_type,
+		       uint64_t offset, uint64_t limit, uint64_t *total,
+		       store_view_report_cb cb, void *ctx, struct err *err);
+
+#endif
