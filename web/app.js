@@ -109,9 +109,10 @@ function chart(data) {
   var s = svg('svg', { viewBox: '0 0 ' + W + ' ' + H, id: 'timeline', role: 'img',
                        'aria-label': 'successful and failed sessions per day',
                        preserveAspectRatio: 'none' });
-  var max = 1, i;
+  var max = 0, i;
   days.forEach(function (d) { max = Math.max(max, Number(d.success) + Number(d.failure)); });
-  for (i = 0; i <= 4; i++) {
+  max = niceMax(Math.max(max, 4));  // ticks that differ, also for tiny counts
+  for (i = 0; i <= 4 && days.length; i++) {
     var y = T + (H - T - B) * (1 - i / 4);
     s.appendChild(svg('line', { x1: L, x2: W - R, y1: y, y2: y, 'class': 'grid' }));
     var lab = svg('text', { x: L - 6, y: y + 4, 'text-anchor': 'end' });
@@ -206,22 +207,49 @@ function load(url) {
   });
 }
 
+// The report filters keep the page's other filters (hidden fields).
+function keepFilters(form, f) {
+  f.page.forEach(function (v, k) {
+    if (k === 'org' || k === 'result_type' || k === 'roffset' || k === 'report') return;
+    form.appendChild(el('input', { type: 'hidden', name: k, value: v }));
+  });
+}
+
 function main() {
   var f = filters(), q = f.api ? '?' + f.api : '', status = document.getElementById('status');
+  if (f.page.get('report')) {   // one report: nothing else on the page
+    document.getElementById('summary-views').hidden = true;
+    fillForm(f, []);
+    reportView(f.page.get('report')).then(function () {
+      status.textContent = 'Report ' + f.page.get('report') + '.';
+      document.body.setAttribute('data-loaded', 'yes');
+    }).catch(function (e) {
+      status.className = 'error';
+      status.textContent = 'Could not load the report: ' + e.message;
+    });
+    return;
+  }
   // The domain list for the filter comes from the same period without the
   // domain filter (a third request only when a domain is chosen).
   var all = new URLSearchParams(f.api);
   all.delete('domain');
   var loads = [load('/api/summary' + q), load('/api/failures' + q)];
   if (f.page.get('domain')) loads.push(load('/api/summary?' + all.toString()));
+  loads.push(f.page.get('domain') ? reportsView(f) : domainsView(f));
+  keepFilters(document.getElementById('report-filters'), f);
+  exportLinks('failures-export', '/api/failures', f.api);
   Promise.all(loads).then(function (res) {
     var s = res[0];
-    fillForm(f, (res[2] || s).domains);
+    fillForm(f, ((f.page.get('domain') ? res[2] : null) || s).domains);
     totals(s);
     chart(s.days || []);
+    rateChart(s.days || []);
+    typeChart(s.failure_days || []);
     failures(res[1].failures || []);
+    mxTable(res[1].failures || []);
     orgs(s.organizations || []);
     policies(s.policies || []);
+    document.getElementById('policies-omitted').hidden = !s.policies_omitted;
     status.textContent = fmt(s.reports) + ' reports' + (f.page.get('domain') ?
       ' for ' + domainLabel(f.page.get('domain')) : '') + '.';
     document.body.setAttribute('data-loaded', 'yes');
