@@ -83,8 +83,9 @@ on_group(void *vctx, const struct store_view_row *row)
 		break;
 	case STORE_VIEW_DOMAIN:
 		json_object_set_new(o, "domain", jstr(row->k1));
+		json_array_append_new(c->arr, figures(o, row));
 		json_object_set_new(o, "last_received", json_integer(row->last_received));
-		break;
+		return 0;
 	case STORE_VIEW_DOMAIN_ORG:
 		json_object_set_new(o, "domain", jstr(row->k1));
 		json_object_set_new(o, "organization", jstr(row->k2));

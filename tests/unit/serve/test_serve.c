@@ -223,7 +223,8 @@ test_serve_api_and_metrics_show_stored_report(void **state)
 	free(out);
 }
 
-/* /api/reports?limit=N: "truncated" only when a report was left out. */
+/* /api/reports?limit=N: newest first (the same day: the later stored
+ * first), "truncated" only when a report was left out. */
 static void
 test_serve_api_reports_truncated_only_when_more_exist(void **state)
 {
@@ -247,11 +248,13 @@ test_serve_api_reports_truncated_only_when_more_exist(void **state)
 	free(second);
 	assert_int_equal(run(*state, &f, &out, NULL, 0), 200);
 	assert_non_null(strstr(out, "\"truncated\":true"));
-	assert_null(strstr(out, "unit-2"));
+	assert_non_null(strstr(out, "unit-2"));
+	assert_null(strstr(out, "unit-1"));
+	assert_non_null(strstr(out, "\"total\":2"));
 	free(out);
 	f.query[0][1] = "2";
 	assert_int_equal(run(*state, &f, &out, NULL, 0), 200);
-	assert_non_null(strstr(out, "unit-2"));
+	assert_non_null(strstr(out, "unit-1"));
 	assert_non_null(strstr(out, "\"truncated\":false"));
 	free(out);
 }
@@ -287,7 +290,7 @@ test_serve_api_no_domain_filter(void **state)
 	assert_non_null(strstr(out, "\"days\":[{\"day\":\"2024-03-02\",\"reports\":1,"
 			       "\"success\":3,\"failure\":2}]"));
 	assert_non_null(strstr(out, "\"domain_totals\":[{\"domain\":\"\",\"reports\":1,"
-			       "\"success\":3,\"failure\":2}]"));
+			       "\"success\":3,\"failure\":2,\"last_received\":"));
 	assert_non_null(strstr(out, "\"policies\":[{\"domain\":\"\",\"policy_type\":\"sts\""));
 	assert_non_null(strstr(out, "\"query\":{\"since\":0,\"until\":0,\"domain\":\"-\"}"));
 	assert_null(strstr(out, "example.com"));
