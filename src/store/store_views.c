@@ -32,7 +32,7 @@
 #endif
 
 const char store_views_schema_sql[] =
-	"CREATE TABLE report_domains ("
+	"CREATE TABLE IF NOT EXISTS report_domains ("
 	" report BIGINT NOT NULL REFERENCES reports (id) ON DELETE CASCADE,"
 	" domain_key TEXT NOT NULL,"
 	" first_domain INTEGER NOT NULL,"
@@ -42,16 +42,18 @@ const char store_views_schema_sql[] =
 	" success BIGINT NOT NULL,"
 	" failure BIGINT NOT NULL,"
 	" PRIMARY KEY (report, domain_key));"
-	"CREATE INDEX report_domains_domain ON report_domains"
+	"CREATE INDEX IF NOT EXISTS report_domains_domain ON report_domains"
 	" (domain_key, start_time, organization, first_domain, success, failure, received);"
-	"CREATE INDEX report_domains_start ON report_domains"
+	"CREATE INDEX IF NOT EXISTS report_domains_start ON report_domains"
 	" (start_time, domain_key, organization, first_domain, success, failure, received);"
-	/* the reports stored before this step */
+	/* the reports stored before this step (the step can run again: the
+	 * upgrade tests replay steps) */
 	"INSERT INTO report_domains (report, domain_key, first_domain, start_time, organization,"
 	" received, success, failure)"
 	" SELECT r.id, p.domain_key, 0, MIN(r.start_time), MIN(r.organization), MIN(r.received),"
 	" " STORE_SQL_SUM_COUNT("p.total_success") ", " STORE_SQL_SUM_COUNT("p.total_failure")
-	" FROM reports r JOIN report_policies p ON p.report = r.id GROUP BY r.id, p.domain_key;"
+	" FROM reports r JOIN report_policies p ON p.report = r.id GROUP BY r.id, p.domain_key"
+	" ON CONFLICT (report, domain_key) DO NOTHING;"
 	"UPDATE report_domains SET first_domain = 1 WHERE domain_key ="
 	" (SELECT MIN(d.domain_key) FROM report_domains d WHERE d.report = report_domains.report);";
 
