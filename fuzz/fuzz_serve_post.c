@@ -49,7 +49,8 @@ static unsigned
 request(struct serve *app, const char *method, const char *path, struct fake *f,
 	const char *body, size_t len)
 {
-	struct http_request req = { method, path, body, len, header, query, f };
+	struct http_request req = { .method = method, .path = path, .body = body, .body_len = len,
+				    .get_header = header, .get_query = query, .impl = f };
 	struct http_response resp;
 	unsigned st;
 

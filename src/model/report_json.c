@@ -353,23 +353,67 @@ out:
 	return rc;
 }
 
-/* Loads the JSON text: strict first; on a duplicate key again with the last
- * value winning, recording the duplicate as a quirk. */
+/* Loads the JSON text.  A duplicate member name is refused: RFC 8460
+ * reports are I-JSON (RFC 7493 section 2.3: names MUST be unique), and which
+ * of two counts a reader keeps is exactly what a sender could play on. */
 static json_t *
-load(const char *json, size_t len, struct strlist *quirks, struct err *err)
+load(const char *json, size_t len, struct err *err)
 {
 	json_error_t je;
 	json_t *root;
 
 	root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &je);
-	if (root == NULL && json_error_code(&je) == json_error_duplicate_key) {
-		strlist_addf(quirks, "line %d column %d: %s; the last value is kept", je.line,
-			     je.column, je.text);
-		root = json_loadb(json, len, 0, &je);
-	}
-	if (root == NULL)
+	if (root == NULL && json_error_code(&je) == json_error_duplicate_key)
+		err_set(err, "line %d column %d: %s: refused (a report must not repeat a "
+			"member name, RFC 7493)", je.line, je.column, je.text);
+	else if (root == NULL)
 		err_set(err, "not JSON: line %d column %d: %s", je.line, je.column, je.text);
 	return root;
+}
+
+/* Refuses a count no real sender reports (REPORT_MAX_SESSIONS): path and
+ * key name it, as in the parser's other messages. */
+static int
+implausible(uint64_t n, const char *path, const char *key, struct err *err)
+{
+	if (n <= REPORT_MAX_SESSIONS)
+		return 0;
+	err_set(err, "%s%s: %llu sessions is more than the plausibility limit (%llu per "
+		"report): refused", path, key, (unsigned long long)n,
+		(unsigned long long)REPORT_MAX_SESSIONS);
+	return -1;
+}
+
+/* Checks the counts of r against REPORT_MAX_SESSIONS: each one, and the
+ * sessions of all its policies together (every count is below 2^53, so the
+ * running sum cannot wrap before it passes the limit). */
+static int
+check_plausible(const struct report *r, struct err *err)
+{
+	char path[96];
+	uint64_t all = 0;
+
+	for (size_t i = 0; i < r->n_policies; i++) {
+		const struct policy *p = &r->policies[i];
+
+		snprintf(path, sizeof(path), "policies[%zu].summary", i);
+		if (implausible(p->total_successful_session_count, path,
+				".total-successful-session-count", err) ||
+		    implausible(p->total_failure_session_count, path,
+				".total-failure-session-count", err))
+			return -1;
+		for (size_t j = 0; j < p->n_failure_details; j++) {
+			snprintf(path, sizeof(path), "policies[%zu].failure-details[%zu]", i, j);
+			if (implausible(p->failure_details[j].failed_session_count, path,
+					".failed-session-count", err))
+				return -1;
+		}
+		all += p->total_successful_session_count + p->total_failure_session_count;
+		snprintf(path, sizeof(path), "policies[0..%zu]", i);
+		if (implausible(all, path, " (all summaries together)", err))
+			return -1;
+	}
+	return 0;
 }
 
 struct report *
@@ -392,14 +436,14 @@ report_parse_json(const char *json, size_t len, struct err *err)
 		json += 3;
 		len -= 3;
 	}
-	root = load(json, len, &r->quirks, err);
+	root = load(json, len, err);
 	if (root == NULL)
 		goto fail;
 	if (!json_is_object(root)) {
 		err_set(err, "(top): a report must be a JSON object");
 		goto fail;
 	}
-	if (parse_report(root, r, err) != 0)
+	if (parse_report(root, r, err) != 0 || check_plausible(r, err) != 0)
 		goto fail;
 	json_decref(root);
 	return r;

@@ -87,6 +87,20 @@ mhd_get_query(const struct http_request *req, const char *name)
 	return MHD_lookup_connection_value(req->impl, MHD_GET_ARGUMENT_KIND, name);
 }
 
+/* MHD_KeyValueIteratorN: stops at the first value holding a NUL byte,
+ * leaving its name in *cls. */
+static enum MHD_Result
+find_nul_arg(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size,
+	     const char *value, size_t value_size)
+{
+	(void)kind;
+	(void)key_size;
+	if (value == NULL || memchr(value, '\0', value_size) == NULL)
+		return MHD_YES;
+	*(const char **)cls = key;
+	return MHD_NO;
+}
+
 static enum MHD_Result
 send_response(struct http_server *s, struct MHD_Connection *conn,
 	      struct http_response *resp)
@@ -194,6 +208,7 @@ access_handler(void *cls, struct MHD_Connection *conn, const char *url,
 	req.body_len = st->body.len;
 	req.get_header = mhd_get_header;
 	req.get_query = mhd_get_query;
+	MHD_get_connection_values_n(conn, MHD_GET_ARGUMENT_KIND, find_nul_arg, &req.query_nul_arg);
 	req.impl = conn;
 	http_response_init(&resp);
 	s->cfg.handler(s->cfg.app, &req, &resp);

@@ -35,6 +35,9 @@ struct http_request {
 	const char *(*get_header)(const struct http_request *req, const char *name);
 	/* Returns the value of the named query argument or NULL. */
 	const char *(*get_query)(const struct http_request *req, const char *name);
+	/* The name of the first query argument whose value holds a NUL byte
+	 * (%00), which get_query() would cut short; NULL when none does. */
+	const char *query_nul_arg;
 	void *impl;               /* the transport's own data (MHD connection) */
 };
 

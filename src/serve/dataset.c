@@ -3,6 +3,7 @@
  * figures (see dataset.h).  Groups are jansson objects keyed by the group's
  * fields joined with \x1f (a byte no domain or type contains); at the end
  * each group map becomes an array sorted by failures, then sessions.
+ * Sums saturate at COUNT_MAX (util/count.h): no report can make them wrap.
  */
 #include "serve/dataset.h"
 
@@ -13,6 +14,7 @@
 #include "model/explain.h"
 #include "model/report.h"
 #include "util/buf.h"
+#include "util/count.h"
 #include "util/xalloc.h"
 
 struct acc {
@@ -59,9 +61,9 @@ static void
 add_int(json_t *o, const char *k, uint64_t n)
 {
 	json_t *v = json_object_get(o, k);
-	json_int_t cur = v != NULL ? json_integer_value(v) : 0;
+	uint64_t cur = v != NULL ? count_from_int64(json_integer_value(v)) : 0;
 
-	json_object_set_new(o, k, json_integer(cur + (json_int_t)n));
+	json_object_set_new(o, k, json_integer((json_int_t)count_add(cur, n)));
 }
 
 /* Returns the group object for key in map, creating it with the members of
@@ -204,8 +206,8 @@ add_policy(struct acc *acc, const struct report *r, const struct policy *p, cons
 	g = group(acc->orgs, org, json_pack("{s:o, s:I, s:I, s:I}", "organization", jstr(org),
 		"reports", (json_int_t)0, "success", (json_int_t)0, "failure", (json_int_t)0));
 	sessions(acc, g, p);
-	acc->success += p->total_successful_session_count;
-	acc->failure += p->total_failure_session_count;
+	acc->success = count_add(acc->success, p->total_successful_session_count);
+	acc->failure = count_add(acc->failure, p->total_failure_session_count);
 	for (i = 0; i < p->n_failure_details; i++)
 		add_failure(acc, r, dom, &p->failure_details[i]);
 }
@@ -234,10 +236,10 @@ on_report(void *ctx, int64_t id, const struct report *r)
 	return 0;
 }
 
-static json_int_t
+static uint64_t
 member(json_t *o, const char *k)
 {
-	return json_integer_value(json_object_get(o, k));
+	return count_from_int64(json_integer_value(json_object_get(o, k)));
 }
 
 /* Most failures first, then most sessions, then by count (failure rows). */
@@ -245,9 +247,9 @@ static int
 cmp_rows(const void *a, const void *b)
 {
 	json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
-	json_int_t fx = member(x, "failure") + member(x, "count");
-	json_int_t fy = member(y, "failure") + member(y, "count");
-	json_int_t sx = member(x, "success"), sy = member(y, "success");
+	uint64_t fx = count_add(member(x, "failure"), member(x, "count"));
+	uint64_t fy = count_add(member(y, "failure"), member(y, "count"));
+	uint64_t sx = member(x, "success"), sy = member(y, "success");
 
 	if (fx != fy)
 		return fx < fy ? 1 : -1;

@@ -15,6 +15,7 @@
 
 #include "serve/serve_private.h"
 #include "store/store_summary.h"
+#include "util/count.h"
 #include "util/log.h"
 #include "util/xalloc.h"
 
@@ -42,9 +43,9 @@ static void
 sum_add(json_t *map, const char *a, const char *b, uint64_t n)
 {
 	char *k = xasprintf("%s\x1f%s", a, b);
-	json_t *v = json_object_get(map, k);
+	uint64_t cur = count_from_int64(json_integer_value(json_object_get(map, k)));
 
-	json_object_set_new(map, k, json_integer(json_integer_value(v) + (json_int_t)n));
+	json_object_set_new(map, k, json_integer((json_int_t)count_add(cur, n)));
 	free(k);
 }
 

@@ -74,6 +74,15 @@ char *store_lower(const char *s);
  * a policy.) */
 #define STORE_SQL_DOMAIN "(CAST($3 AS TEXT) IS NULL OR p.domain_key = $3)"
 
+/* SUM(col) of a session count that cannot fail: SQLite's SUM() raises
+ * "integer overflow" past 2^63-1 (and PostgreSQL's bigint sum would not fit
+ * an int64 column), so the sum is done in double precision (exact below
+ * 2^53) and clamped to COUNT_MAX (util/count.h), 2^53-1, in both dialects. */
+#define STORE_SQL_SUM_COUNT(col) \
+	"(CASE WHEN SUM(CAST(" col " AS DOUBLE PRECISION)) >= 9007199254740991" \
+	" THEN 9007199254740991" \
+	" ELSE CAST(SUM(CAST(" col " AS DOUBLE PRECISION)) AS BIGINT) END)"
+
 /* Binds $1 = since, $2 = until and $3 = the domain filter: SQL NULL for
  * domain NULL (all domains), else report_domain_key(domain) ("" for domain
  * "": the policies without policy-domain), for a statement using

@@ -7,7 +7,9 @@
  * empty or pathological (Microsoft's "…+" with the domain part missing) it
  * is extended with (start, end, policy-domain set), research/receivers.md
  * §6.  String lists (policy-string, mx-host, quirks) are kept as JSON
- * arrays (jansson), so nothing is split or joined lossily.
+ * arrays (jansson), so nothing is split or joined lossily.  Counts read
+ * back are clamped to 0..2^53-1 (count_from_int64()): a row an older version
+ * stored without the plausibility limit cannot make a view wrap.
  */
 #include "store/store_reports.h"
 
@@ -18,6 +20,7 @@
 
 #include "store/store_private.h"
 #include "util/buf.h"
+#include "util/count.h"
 #include "util/xalloc.h"
 
 static const char sql_put_report[] =
@@ -283,7 +286,7 @@ read_failures(struct store *s, int64_t policy_id, struct policy *p, struct err *
 		d->receiving_mx_hostname = col_dup(st, 2);
 		d->receiving_mx_helo = col_dup(st, 3);
 		d->receiving_ip = col_dup(st, 4);
-		d->failed_session_count = (uint64_t)db_column_int64(st, 5);
+		d->failed_session_count = count_from_int64(db_column_int64(st, 5));
 		d->additional_information = col_dup(st, 6);
 		d->failure_reason_code = col_dup(st, 7);
 		d->extra_json = col_dup(st, 8);
@@ -318,8 +321,8 @@ read_policies(struct store *s, int64_t id, struct report *r, struct err *err)
 		p->policy_domain = col_dup(st, 2);
 		p->has_policy_string = json_list(db_column_text(st, 3), &p->policy_string);
 		p->has_mx_host = json_list(db_column_text(st, 4), &p->mx_host);
-		p->total_successful_session_count = (uint64_t)db_column_int64(st, 5);
-		p->total_failure_session_count = (uint64_t)db_column_int64(st, 6);
+		p->total_successful_session_count = count_from_int64(db_column_int64(st, 5));
+		p->total_failure_session_count = count_from_int64(db_column_int64(st, 6));
 		p->has_failure_details = (int)db_column_int64(st, 7);
 		p->extra_json = col_dup(st, 8);
 	}

@@ -2,12 +2,14 @@
  * store_summary: the GROUP BY queries behind store_summary.h.  Each runs
  * over reports → report_policies (→ report_failures) in one statement, so
  * the sums are done by the database, not by walking reports in C.  The
- * selection (STORE_SQL_PERIOD, store_bind_filter()) is the one
+ * session sums cannot overflow (STORE_SQL_SUM_COUNT: they stop at 2^53-1).
+ * The selection (STORE_SQL_PERIOD, store_bind_filter()) is the one
  * store_query_reports() uses too, so the dashboard counts the same reports.
  */
 #include "store/store_summary.h"
 
 #include "store/store_private.h"
+#include "util/count.h"
 
 #define FROM_POLICIES " FROM reports r JOIN report_policies p ON p.report = r.id"
 #define WHERE " WHERE " STORE_SQL_PERIOD " AND " STORE_SQL_DOMAIN
@@ -16,14 +18,16 @@
  * types (Microsoft sends sts and tlsa) is still one report of that day. */
 static const char sql_days[] =
 	"SELECT r.start_time / 86400, p.domain_key, r.organization,"
-	" SUM(p.total_success), SUM(p.total_failure), COUNT(DISTINCT r.id)"
+	" " STORE_SQL_SUM_COUNT("p.total_success") ", " STORE_SQL_SUM_COUNT("p.total_failure") ","
+	" COUNT(DISTINCT r.id)"
 	FROM_POLICIES WHERE
 	" GROUP BY r.start_time / 86400, p.domain_key, r.organization"
 	" ORDER BY 2, 1, 3";
 
 static const char sql_failures[] =
 	"SELECT p.domain_key, f.result_type, f.receiving_mx_hostname, f.receiving_ip,"
-	" f.failure_reason_code, SUM(f.failed_session_count), COUNT(DISTINCT r.id)"
+	" f.failure_reason_code, " STORE_SQL_SUM_COUNT("f.failed_session_count") ","
+	" COUNT(DISTINCT r.id)"
 	FROM_POLICIES " JOIN report_failures f ON f.policy = p.id" WHERE
 	" GROUP BY p.domain_key, f.result_type, f.receiving_mx_hostname, f.receiving_ip,"
 	" f.failure_reason_code"
@@ -73,8 +77,8 @@ store_summary_days(struct store *s, int64_t since, int64_t until, const char *do
 			.day = db_column_int64(st, 0),
 			.domain = db_column_text(st, 1),
 			.organization = db_column_text(st, 2),
-			.success = (uint64_t)db_column_int64(st, 3),
-			.failure = (uint64_t)db_column_int64(st, 4),
+			.success = count_from_int64(db_column_int64(st, 3)),
+			.failure = count_from_int64(db_column_int64(st, 4)),
 			.reports = (uint64_t)db_column_int64(st, 5),
 		};
 
@@ -101,7 +105,7 @@ store_summary_failures(struct store *s, int64_t since, int64_t until, const char
 			.receiving_mx_hostname = db_column_text(st, 2),
 			.receiving_ip = db_column_text(st, 3),
 			.failure_reason_code = db_column_text(st, 4),
-			.sessions = (uint64_t)db_column_int64(st, 5),
+			.sessions = count_from_int64(db_column_int64(st, 5)),
 			.reports = (uint64_t)db_column_int64(st, 6),
 		};
 
