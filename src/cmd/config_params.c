@@ -49,6 +49,9 @@ const struct config_param config_params[] = {
 	  "file holding the SMTP AUTH password (--smtp-password-file, env TLSRPT_SMTP_PASSWORD)" },
 	{ "report_smtp_require_tls", CONFIG_BOOL, "no", 0, 0,
 	  "refuse to submit without STARTTLS (--smtp-require-tls / --no-smtp-require-tls)" },
+	{ "report_smtp_auth_plaintext", CONFIG_BOOL, "no", 0, 0,
+	  "allow the SMTP AUTH password in clear when the relay offers no STARTTLS "
+	  "(--smtp-auth-plaintext)" },
 	{ "report_sendmail", CONFIG_STRING, "", 0, 0,
 	  "submit report mail through this command instead of SMTP (--sendmail)" },
 	{ "report_dkim_key", CONFIG_STRING, "", 0, 0,
@@ -93,6 +96,9 @@ const struct config_param config_params[] = {
 	  "CA bundle for the SMTP server; empty: the system one (--cacert)" },
 	{ "alert_require_tls", CONFIG_BOOL, "no", 0, 0,
 	  "refuse to send without STARTTLS (--require-tls / --no-require-tls)" },
+	{ "alert_smtp_auth_plaintext", CONFIG_BOOL, "no", 0, 0,
+	  "allow the SMTP AUTH password in clear when the server offers no STARTTLS "
+	  "(--smtp-auth-plaintext)" },
 	{ "alert_threshold_rate", CONFIG_STRING, "0.01", 0, 0,
 	  "alert only for domains whose failure rate is at least this, 0 to 1 (--threshold-rate)" },
 	{ "alert_min_failures", CONFIG_INT, "1", 0, INT64_C(1000000000),

@@ -11,7 +11,11 @@
 #   --json), `tlsrpt alert --dry-run`: no error, no negative number, sums
 #   stopped at 2^53-1;
 # - a report repeating a member name: refused with the reason;
-# - API arguments with a NUL byte or a malformed date: 400, named.
+# - API arguments with a NUL byte or a malformed date: 400, named;
+# - credentials to servers that offer no STARTTLS (smtp-sink.sh and
+#   imap.sh set up as careless servers that take them in clear):
+#   `tlsrpt alert` with SMTP AUTH and `tlsrpt fetch imap` refuse before
+#   AUTH/LOGIN (the servers log none); --smtp-auth-plaintext allows SMTP.
 . "$(dirname "$0")/tap.sh"
 command -v curl >/dev/null || { echo "ok 1 # SKIP curl not installed"; exit 0; }
 dir=$(mktemp -d /tmp/tab.XXXXXX)
@@ -20,6 +24,8 @@ pid=""
 cleanup() {
 	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
 	bash "$COMPONENTS/pg.sh" stop "$dir/pg" >/dev/null 2>&1
+	bash "$COMPONENTS/smtp-sink.sh" stop "$dir/sink" >/dev/null 2>&1
+	bash "$COMPONENTS/imap.sh" stop "$dir/imap" >/dev/null 2>&1
 	rm -rf "$dir"
 }
 trap cleanup EXIT
@@ -167,6 +173,71 @@ EOF
 sqlite_sql() { /usr/bin/python3 -c 'import sqlite3, sys
 c = sqlite3.connect(sys.argv[1]); c.executescript(sys.argv[2]); c.commit()' "$dir/db.sqlite" "$1"; }
 backend sqlite "sqlite:$dir/db.sqlite" sqlite_sql
+
+# ---- credentials to servers without STARTTLS ------------------------------
+AUTH_N=3
+if SMTP_NO_STARTTLS=1 SMTP_AUTH_PLAINTEXT=1 bash "$COMPONENTS/smtp-sink.sh" start "$dir/sink" \
+	> "$dir/sink.env" 2> "$dir/sink.err"; then
+	sink_port=$(sed -n 's/^SMTP_PORT=//p' "$dir/sink.env")
+	alert_smtp() {
+		TLSRPT_SMTP_USER=sender TLSRPT_SMTP_PASSWORD=secret "$TLSRPT" alert --config /dev/null \
+			--db "sqlite:$dir/db.sqlite" --since 2000-01-01 --to postmaster@example.test \
+			--from tlsrpt@example.test --smtp "smtp://127.0.0.1:$sink_port" "$@"
+	}
+	refused=0
+	for _ in $(seq 1 $AUTH_N); do
+		alert_smtp > /dev/null 2> "$dir/alert-auth.err" ||
+			{ grep -q 'offers no STARTTLS: refusing to send the AUTH password' \
+				"$dir/alert-auth.err" && refused=$((refused + 1)); }
+	done
+	mails=$(ls "$dir/sink/mail"/*.eml 2>/dev/null | wc -l | tr -d ' ')
+	if [ "$refused" = $AUTH_N ] && [ ! -s "$dir/sink/mail/auth.log" ] && [ "$mails" = 0 ]; then
+		ok "SMTP without STARTTLS: $AUTH_N alerts with AUTH refused before AUTH, none seen"
+		row "SMTP AUTH to a relay without STARTTLS" $AUTH_N "$refused" 0 0 ok
+	else
+		fail "SMTP AUTH without STARTTLS refused" "refused $refused, mails $mails" \
+			"$(cat "$dir/sink/mail/auth.log" 2>/dev/null)" "$(cat "$dir/alert-auth.err")"
+		row "SMTP AUTH to a relay without STARTTLS" $AUTH_N "$refused" "$mails" - "NOT OK"
+	fi
+	# the sink does take AUTH in clear: the refusal above was ours
+	if alert_smtp --smtp-auth-plaintext > /dev/null 2> "$dir/alert-auth.err" &&
+		grep -q '^AUTH sender tls=no$' "$dir/sink/mail/auth.log"; then
+		ok "--smtp-auth-plaintext: the operator's explicit choice sends it in clear"
+	else
+		fail "--smtp-auth-plaintext sends" "$(cat "$dir/alert-auth.err")"
+	fi
+else
+	fail "smtp sink without STARTTLS starts" "$(cat "$dir/sink.err")"
+fi
+if IMAP_NO_STARTTLS=1 bash "$COMPONENTS/imap.sh" start "$dir/imap" > "$dir/imap.env" \
+	2> "$dir/imap.err"; then
+	imap_port=$(sed -n 's/^IMAP_PORT=//p' "$dir/imap.env")
+	refused=0
+	for _ in $(seq 1 $AUTH_N); do
+		TLSRPT_IMAP_PASSWORD=secret "$TLSRPT" fetch --db "sqlite:$dir/db.sqlite" imap \
+			"imap://127.0.0.1:$imap_port/INBOX" --user tls > /dev/null 2> "$dir/imap-auth.err" ||
+			{ grep -q 'offers no STARTTLS: refusing to log in' "$dir/imap-auth.err" &&
+				refused=$((refused + 1)); }
+	done
+	logins=$(grep -c 'user=<[^>]' "$dir/imap/dovecot.log")
+	if [ "$refused" = $AUTH_N ] && [ "$logins" = 0 ]; then
+		ok "IMAP without STARTTLS: $AUTH_N fetches refused before LOGIN, none seen"
+		row "IMAP LOGIN to a server without STARTTLS" $AUTH_N "$refused" - 0 ok
+	else
+		fail "IMAP LOGIN without STARTTLS refused" "refused $refused, logins $logins" \
+			"$(cat "$dir/imap-auth.err")" "$(grep 'user=<[^>]' "$dir/imap/dovecot.log")"
+		row "IMAP LOGIN to a server without STARTTLS" $AUTH_N "$refused" - - "NOT OK"
+	fi
+	# the server does take LOGIN in clear (so no login above was ours to refuse by luck)
+	if curl -s -u tls:secret "imap://127.0.0.1:$imap_port/INBOX" -X 'SEARCH ALL' > /dev/null &&
+		grep -q 'user=<tls>' "$dir/imap/dovecot.log"; then
+		ok "the IMAP server takes a LOGIN in clear from curl (the refusal was ours)"
+	else
+		fail "imap server takes plain LOGIN" "$(tail -n 5 "$dir/imap/dovecot.log")"
+	fi
+else
+	fail "imap server without STARTTLS starts" "$(cat "$dir/imap.err")"
+fi
 
 if bash "$COMPONENTS/pg.sh" start "$dir/pg" > "$dir/pg.log" 2>&1; then
 	eval "$(cat "$dir/pg/env")"
