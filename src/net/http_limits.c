@@ -59,7 +59,7 @@ struct http_limits {
  * request headers after this long is closed: new clients wait in the
  * listen queue for a slot, and a client that sends its request in one go
  * (every real sender) needs far less than this. */
-#define FULL_HEADER_MS 2000
+#define FULL_HEADER_MS 1000
 
 static const char timeout_answer[] =
 	"HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n"

@@ -10,7 +10,7 @@
  * already sent its request).  This module adds what is missing:
  *  - a deadline per phase: request headers must be complete header_timeout
  *    seconds after the connection opened (or after the previous answer on
- *    a kept-alive connection; 2 s while every connection slot is taken),
+ *    a kept-alive connection; 1 s while every connection slot is taken),
  *    a body body_timeout seconds after its headers.  A watchdog thread
  *    shuts the socket of a connection past its deadline down (shutdown(2),
  *    not close: MHD notices the end of the stream and closes it itself);
@@ -34,7 +34,7 @@ struct http_conn;
 /* Creates the registry and starts its watchdog thread.  header_timeout_s
  * and body_timeout_s are > 0; when max_connections are open (every slot
  * of the server taken), connections without complete request headers
- * after 2 s are closed at once.  tls says whether the sockets carry TLS
+ * after 1 s are closed at once.  tls says whether the sockets carry TLS
  * (then no 408 is written).  Returns NULL if the thread cannot start. */
 struct http_limits *http_limits_new(unsigned max_connections, unsigned header_timeout_s,
 				    unsigned body_timeout_s, int tls);
