@@ -7,6 +7,7 @@
  */
 #include <getopt.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include "net/http_server.h"
 #include "serve/serve.h"
 #include "util/buf.h"
+#include "util/config.h"
 #include "util/log.h"
 
 int cmd_serve(int argc, char **argv);
@@ -31,6 +33,8 @@ usage(FILE *f)
 	fprintf(f,
 "usage: tlsrpt serve [--listen ADDR:PORT] [--db URL] [--tls-cert FILE --tls-key FILE]\n"
 "                    [--max-body BYTES] [--path /tlsrpt] [--threads N] [--config FILE]\n"
+"                    [--max-connections N] [--per-ip-limit N]\n"
+"                    [--header-timeout DURATION] [--body-timeout DURATION]\n"
 "                    [-v|--verbose] [-q|--quiet]\n"
 "\n"
 "  --listen ADDR:PORT  where to listen (default 127.0.0.1:8460; port 0 = any free)\n"
@@ -40,6 +44,10 @@ usage(FILE *f)
 "  --max-body BYTES    largest POST body accepted (default 10485760; 413 past it)\n"
 "  --path PATH         path of the report endpoint (default /tlsrpt; POST / works too)\n"
 "  --threads N         worker threads (default 4)\n"
+"  --max-connections N open connections at most (default 512; more wait to be accepted)\n"
+"  --per-ip-limit N    requests in progress from one address (default 32; more: 429)\n"
+"  --header-timeout D  request headers complete within D (default 10s; else 408)\n"
+"  --body-timeout D    request body complete within D after the headers (default 60s)\n"
 "  --config FILE       tlsrpt.conf to read; options override its serve_* settings\n"
 "  -v, --verbose       log each stored report (-vv: each request)\n"
 "  -q, --quiet         log errors only\n"
@@ -100,6 +108,10 @@ cmd_serve(int argc, char **argv)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "config", required_argument, NULL, 'C' },
+		{ "max-connections", required_argument, NULL, 'M' },
+		{ "per-ip-limit", required_argument, NULL, 'P' },
+		{ "header-timeout", required_argument, NULL, 'H' },
+		{ "body-timeout", required_argument, NULL, 'B' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct config *conf;
@@ -111,7 +123,8 @@ cmd_serve(int argc, char **argv)
 	char *cert = NULL, *key = NULL;
 	struct err err;
 	sigset_t sigs;
-	size_t threads = 4;
+	size_t threads = 4, n;
+	int64_t secs;
 	int c, verbose = 0, quiet = 0, rc = EXIT_FAILURE_, sig;
 
 	memset(&hc, 0, sizeof(hc));
@@ -123,6 +136,10 @@ cmd_serve(int argc, char **argv)
 	sc.post_path = config_get_string(conf, "serve_path");
 	sc.max_body = (size_t)config_get_int(conf, "serve_max_body");
 	threads = (size_t)config_get_int(conf, "serve_threads");
+	hc.max_connections = (unsigned)config_get_int(conf, "serve_max_connections");
+	hc.per_ip_limit = (unsigned)config_get_int(conf, "serve_per_ip_limit");
+	hc.header_timeout_s = (unsigned)config_get_int(conf, "serve_header_timeout");
+	hc.body_timeout_s = (unsigned)config_get_int(conf, "serve_body_timeout");
 	cert_path = config_get_string_or_null(conf, "serve_tls_cert");
 	key_path = config_get_string_or_null(conf, "serve_tls_key");
 	while ((c = getopt_long(argc, argv, "vqh", opts, NULL)) != -1) {
@@ -149,6 +166,27 @@ cmd_serve(int argc, char **argv)
 				rc = EXIT_USAGE;
 				goto out;
 			}
+			break;
+		case 'M':
+		case 'P':
+			if (parse_size(optarg, &n) != 0 || n > 100000) {
+				fprintf(stderr, "tlsrpt serve: --%s: expected 1 to 100000\n",
+					c == 'M' ? "max-connections" : "per-ip-limit");
+				rc = EXIT_USAGE;
+				goto out;
+			}
+			*(c == 'M' ? &hc.max_connections : &hc.per_ip_limit) = (unsigned)n;
+			break;
+		case 'H':
+		case 'B':
+			if (config_parse_duration(optarg, &secs, &err) != 0 || secs < 1 ||
+			    secs > 3600) {
+				fprintf(stderr, "tlsrpt serve: --%s: expected a duration from 1s "
+					"to 1h (e.g. 10s)\n", c == 'H' ? "header-timeout" : "body-timeout");
+				rc = EXIT_USAGE;
+				goto out;
+			}
+			*(c == 'H' ? &hc.header_timeout_s : &hc.body_timeout_s) = (unsigned)secs;
 			break;
 		default: usage(stderr); rc = EXIT_USAGE; goto out;
 		}

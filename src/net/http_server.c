@@ -6,6 +6,16 @@
  * over the limit with 413 at once), then once per body chunk (appended to
  * a bounded buf; past the limit the rest is discarded), then once with no
  * data: the request is complete and goes to the application handler.
+ *
+ * Each connection is registered with http_limits from MHD's "started" to
+ * its "closed" notification (its entry is MHD's socket context): that
+ * gives the header and body deadlines and the per-address request count.
+ * A request over the per-address limit has its body read and thrown away
+ * and is answered 429 with Retry-After: answering before the body is read
+ * and closing would make the kernel reset the connection, and the client
+ * could lose the answer.  MHD's own per-IP limit (a close without answer)
+ * is not used; its connection limit is: past it MHD stops accepting, so
+ * new connections wait in the listen queue instead of being refused.
  */
 #include "net/http_server.h"
 
@@ -21,6 +31,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "net/http_limits.h"
 #include "util/log.h"
 #include "util/xalloc.h"
 
@@ -31,12 +42,15 @@ struct http_server {
 	char *key;
 	char *csp;
 	unsigned port;
+	struct http_limits *limits;
 };
 
 /* Per-request state, freed by request_completed(). */
 struct request_state {
 	struct buf body;
 	int too_big;
+	int over_ip_limit;       /* answered 429 once the body is in */
+	struct http_conn *conn;  /* its http_limits entry, or NULL */
 };
 
 void
@@ -122,6 +136,13 @@ send_response(struct http_server *s, struct MHD_Connection *conn,
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL,
 				resp->cache_control[0] != '\0' ? resp->cache_control : "no-store");
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	if (resp->retry_after_s != 0) {
+		char ra[16];
+
+		snprintf(ra, sizeof(ra), "%u", resp->retry_after_s);
+		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, ra);
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+	}
 	if (s->csp != NULL)
 		MHD_add_response_header(r, "Content-Security-Policy", s->csp);
 	ret = MHD_queue_response(conn, resp->status, r);
@@ -131,13 +152,14 @@ send_response(struct http_server *s, struct MHD_Connection *conn,
 
 static enum MHD_Result
 send_text(struct http_server *s, struct MHD_Connection *conn, unsigned status,
-	  const char *text)
+	  unsigned retry_after_s, const char *text)
 {
 	struct http_response resp;
 	enum MHD_Result ret;
 
 	http_response_init(&resp);
 	http_response_text(&resp, status, "text/plain; charset=utf-8", text);
+	resp.retry_after_s = retry_after_s;
 	ret = send_response(s, conn, &resp);
 	http_response_cleanup(&resp);
 	if (s->cfg.on_own_status != NULL)
@@ -177,19 +199,28 @@ access_handler(void *cls, struct MHD_Connection *conn, const char *url,
 
 	(void)version;
 	if (st == NULL) {
+		const union MHD_ConnectionInfo *ci =
+			MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
 		st = xcalloc(1, sizeof(*st));
 		buf_init(&st->body, s->cfg.max_body);
 		*con_cls = st;
+		st->conn = ci != NULL ? ci->socket_context : NULL;
+		if (!http_limits_request_started(s->limits, st->conn, s->cfg.per_ip_limit))
+			st->over_ip_limit = 1;
 		if (declared_too_big(conn, s->cfg.max_body)) {
 			st->too_big = 1;
 			snprintf(too_big, sizeof(too_big),
 				 "request body larger than %zu bytes\n", s->cfg.max_body);
-			return send_text(s, conn, 413, too_big);
+			return send_text(s, conn, 413, 0, too_big);
 		}
 		return MHD_YES;
 	}
 	if (*upload_data_size > 0) {
-		if (!st->too_big && buf_append(&st->body, upload_data, *upload_data_size) != 0) {
+		if (st->over_ip_limit) {
+			/* read and dropped, so that the 429 is not lost to a reset */
+		} else if (!st->too_big &&
+			   buf_append(&st->body, upload_data, *upload_data_size) != 0) {
 			st->too_big = 1;
 			buf_free(&st->body);
 		}
@@ -199,7 +230,14 @@ access_handler(void *cls, struct MHD_Connection *conn, const char *url,
 	if (st->too_big) {
 		snprintf(too_big, sizeof(too_big), "request body larger than %zu bytes\n",
 			 s->cfg.max_body);
-		return send_text(s, conn, 413, too_big);
+		return send_text(s, conn, 413, 0, too_big);
+	}
+	http_limits_request_answering(s->limits, st->conn);
+	if (st->over_ip_limit) {
+		snprintf(too_big, sizeof(too_big),
+			 "too many requests in progress from your address (limit %u)\n",
+			 s->cfg.per_ip_limit);
+		return send_text(s, conn, 429, HTTP_SERVER_RETRY_AFTER_S, too_big);
 	}
 	memset(&req, 0, sizeof(req));
 	req.method = method;
@@ -221,16 +259,41 @@ static void
 request_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		  enum MHD_RequestTerminationCode toe)
 {
+	struct http_server *s = cls;
 	struct request_state *st = *con_cls;
 
-	(void)cls;
 	(void)conn;
 	(void)toe;
 	if (st != NULL) {
+		http_limits_request_done(s->limits, st->conn);
 		buf_free(&st->body);
 		free(st);
 		*con_cls = NULL;
 	}
+}
+
+/* Registers each connection with http_limits (see the top of this file). */
+static void
+connection_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
+		  enum MHD_ConnectionNotificationCode code)
+{
+	struct http_server *s = cls;
+	const union MHD_ConnectionInfo *fd, *addr;
+
+	if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		http_limits_conn_closed(s->limits, *socket_context);
+		*socket_context = NULL;
+		return;
+	}
+	fd = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	addr = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (fd == NULL)
+		return;     /* not registered: no deadline, not counted */
+	*socket_context = http_limits_conn_opened(s->limits, fd->connect_fd,
+		addr != NULL ? addr->client_addr : NULL,
+		addr != NULL && addr->client_addr != NULL &&
+		addr->client_addr->sa_family == AF_INET6 ?
+		(socklen_t)sizeof(struct sockaddr_in6) : (socklen_t)sizeof(struct sockaddr_in));
 }
 
 int
@@ -332,9 +395,23 @@ http_server_start(const struct http_server_config *cfg, struct err *err)
 		s->cfg.timeout_s = 30;
 	if (s->cfg.per_ip_limit == 0)
 		s->cfg.per_ip_limit = 32;
+	if (s->cfg.max_connections == 0)
+		s->cfg.max_connections = 512;
+	if (s->cfg.max_connections < s->cfg.threads)
+		s->cfg.max_connections = s->cfg.threads;   /* MHD splits it between threads */
+	if (s->cfg.header_timeout_s == 0)
+		s->cfg.header_timeout_s = 10;
+	if (s->cfg.body_timeout_s == 0)
+		s->cfg.body_timeout_s = 60;
 	s->cert = xstrdup(cfg->tls_cert_pem);
 	s->key = xstrdup(cfg->tls_key_pem);
 	s->csp = xstrdup(cfg->csp);
+	s->limits = http_limits_new(s->cfg.max_connections, s->cfg.header_timeout_s, s->cfg.body_timeout_s,
+				    s->cert != NULL);
+	if (s->limits == NULL) {
+		err_set(err, "cannot start the connection watchdog thread");
+		goto fail;
+	}
 	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO;
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
@@ -347,7 +424,8 @@ http_server_start(const struct http_server_config *cfg, struct err *err)
 			MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 			MHD_OPTION_THREAD_POOL_SIZE, s->cfg.threads,
 			MHD_OPTION_CONNECTION_TIMEOUT, s->cfg.timeout_s,
-			MHD_OPTION_PER_IP_CONNECTION_LIMIT, s->cfg.per_ip_limit,
+			MHD_OPTION_CONNECTION_LIMIT, s->cfg.max_connections,
+			MHD_OPTION_NOTIFY_CONNECTION, connection_notify, s,
 			MHD_OPTION_NOTIFY_COMPLETED, request_completed, s,
 			MHD_OPTION_HTTPS_MEM_CERT, s->cert,
 			MHD_OPTION_HTTPS_MEM_KEY, s->key,
@@ -357,7 +435,8 @@ http_server_start(const struct http_server_config *cfg, struct err *err)
 			MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 			MHD_OPTION_THREAD_POOL_SIZE, s->cfg.threads,
 			MHD_OPTION_CONNECTION_TIMEOUT, s->cfg.timeout_s,
-			MHD_OPTION_PER_IP_CONNECTION_LIMIT, s->cfg.per_ip_limit,
+			MHD_OPTION_CONNECTION_LIMIT, s->cfg.max_connections,
+			MHD_OPTION_NOTIFY_CONNECTION, connection_notify, s,
 			MHD_OPTION_NOTIFY_COMPLETED, request_completed, s,
 			MHD_OPTION_END);
 	if (s->daemon == NULL) {
@@ -371,6 +450,7 @@ http_server_start(const struct http_server_config *cfg, struct err *err)
 	s->port = di != NULL ? di->port : port;
 	return s;
 fail:
+	http_limits_free(&s->limits);
 	free(s->cert);
 	free(s->key);
 	free(s->csp);
@@ -393,6 +473,7 @@ http_server_stop(struct http_server **sp)
 		return;
 	s = *sp;
 	MHD_stop_daemon(s->daemon);
+	http_limits_free(&s->limits);
 	free(s->cert);
 	free(s->key);
 	free(s->csp);
