@@ -35,6 +35,7 @@ struct http_request {
 	const char *(*get_header)(const struct http_request *req, const char *name);
 	/* Returns the value of the named query argument or NULL. */
 	const char *(*get_query)(const struct http_request *req, const char *name);
+	const char *client_addr;  /* the peer's IP address as text, "" if unknown */
 	void *impl;               /* the transport's own data (MHD connection) */
 };
 
@@ -45,6 +46,8 @@ struct http_response {
 	char content_type[96];
 	char allow[32];           /* Allow header for 405, "" for none */
 	char cache_control[48];   /* Cache-Control header, "" for none */
+	char set_cookie[320];     /* Set-Cookie header, "" for none */
+	char www_authenticate[64];/* WWW-Authenticate header (with 401), "" for none */
 	struct buf body;
 };
 
