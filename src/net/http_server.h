@@ -35,8 +35,8 @@ struct http_request {
 	const char *(*get_header)(const struct http_request *req, const char *name);
 	/* Returns the value of the named query argument or NULL. */
 	const char *(*get_query)(const struct http_request *req, const char *name);
-	const char *client_addr;  /* the peer's IP address as text, "" if unknown */
 	void *impl;               /* the transport's own data (MHD connection) */
+	const char *client_addr;  /* the peer's IP address as text; NULL or "" if unknown */
 };
 
 /* What the handler fills.  http_response_init() sets status 500, an empty

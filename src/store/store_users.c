@@ -10,23 +10,24 @@
 
 #include "store/store_private.h"
 
+/* IF NOT EXISTS: tests replay the steps after 4 on a store that has them */
 const char store_users_schema_sql[] =
-	"CREATE TABLE users ("
+	"CREATE TABLE IF NOT EXISTS users ("
 	" id @ID@,"
 	" name TEXT NOT NULL UNIQUE,"
 	" password_hash TEXT NOT NULL,"
 	" admin INTEGER NOT NULL,"
 	" created BIGINT NOT NULL);"
-	"CREATE TABLE user_grants ("
+	"CREATE TABLE IF NOT EXISTS user_grants ("
 	" user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,"
 	" pattern TEXT NOT NULL,"
 	" PRIMARY KEY (user_id, pattern));"
-	"CREATE TABLE user_tokens ("
+	"CREATE TABLE IF NOT EXISTS user_tokens ("
 	" token_hash TEXT PRIMARY KEY,"
 	" user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,"
 	" label TEXT NOT NULL,"
 	" created BIGINT NOT NULL);"
-	"CREATE TABLE user_sessions ("
+	"CREATE TABLE IF NOT EXISTS user_sessions ("
 	" session_hash TEXT PRIMARY KEY,"
 	" user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,"
 	" csrf TEXT NOT NULL,"
