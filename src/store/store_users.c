@@ -114,8 +114,8 @@ store_user_del(struct store *s, const char *name, struct err *err)
 	struct db_stmt *st;
 	int n;
 
-	/* explicit deletes: SQLite enforces ON DELETE CASCADE only with
-	 * PRAGMA foreign_keys, which the store does not rely on */
+	/* explicit deletes rather than relying on ON DELETE CASCADE, which
+	 * SQLite honours only with PRAGMA foreign_keys on */
 	if (store_begin(s, err) < 0)
 		return -1;
 	if (del_of_user(s, "DELETE FROM user_sessions" OF_USER, name, err) < 0 ||
@@ -182,7 +182,7 @@ int
 store_grant_add(struct store *s, const char *name, const char *pattern, struct err *err)
 {
 	struct db_stmt *st = db_prepare(s->db,
-		"INSERT INTO user_grants (user_id, pattern) SELECT id, $2 FROM users"
+		"INSERT INTO user_grants (user_id, pattern) SELECT id, CAST($2 AS TEXT) FROM users"
 		" WHERE name = $1 ON CONFLICT (user_id, pattern) DO NOTHING RETURNING user_id", err);
 
 	if (st == NULL)
@@ -210,7 +210,7 @@ store_grant_list(struct store *s, int64_t user_id, store_grant_cb cb, void *ctx,
 		 struct err *err)
 {
 	struct db_stmt *st = db_prepare(s->db,
-		"SELECT DISTINCT pattern FROM user_grants WHERE user_id = $1 OR $1 = 0"
+		"SELECT DISTINCT pattern FROM user_grants WHERE user_id = $1 OR CAST($1 AS BIGINT) = 0"
 		" ORDER BY pattern", err);
 	int rc;
 
@@ -230,7 +230,8 @@ store_token_add(struct store *s, const char *name, const char *token_hash,
 {
 	struct db_stmt *st = db_prepare(s->db,
 		"INSERT INTO user_tokens (token_hash, user_id, label, created)"
-		" SELECT $2, id, $3, $4 FROM users WHERE name = $1 RETURNING user_id", err);
+		" SELECT CAST($2 AS TEXT), id, CAST($3 AS TEXT), CAST($4 AS BIGINT) FROM users"
+		" WHERE name = $1 RETURNING user_id", err);
 
 	if (st == NULL)
 		return -1;
