@@ -55,7 +55,7 @@ request(struct serve *app, const char *method, const char *path, struct fake *f,
 	unsigned st;
 
 	http_response_init(&resp);
-	serve_handle(app, &req, &resp);
+	serve_handle_both(app, &req, &resp);
 	st = resp.status;
 	http_response_cleanup(&resp);
 	return st;
@@ -65,7 +65,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct serve *app;
-	struct serve_config cfg = { "sqlite::memory:", NULL, 0 };
+	struct serve_config cfg = { "sqlite::memory:", NULL, 0, 1, 0, "*" };  /* no login, any domain */
 	struct fake f = { NULL, NULL };
 	struct err err;
 	char *body;

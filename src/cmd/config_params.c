@@ -90,6 +90,15 @@ const struct config_param config_params[] = {
 	  "PEM certificate chain; with serve_tls_key the server speaks HTTPS (--tls-cert)" },
 	{ "serve_tls_key", CONFIG_STRING, "", 0, 0,
 	  "PEM private key for serve_tls_cert (--tls-key)" },
+	{ "serve_dashboard_listen", CONFIG_STRING, "127.0.0.1:8461", 0, 0,
+	  "ADDR:PORT of the dashboard, API and /metrics; \"intake\": on serve_listen; "
+	  "\"none\": off (--dashboard-listen)" },
+	{ "serve_auth", CONFIG_BOOL, "yes", 0, 0,
+	  "dashboard login required; \"no\" only for a loopback dashboard listener "
+	  "(--no-auth)" },
+	{ "serve_accept_domains", CONFIG_STRING, "", 0, 0,
+	  "policy domains (name, *.name, or *) whose reports the intake stores, besides "
+	  "those granted to users (--accept-domain)" },
 
 	/* tlsrpt alert */
 	{ "alert_to", CONFIG_STRING, "", 0, 0,

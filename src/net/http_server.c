@@ -133,6 +133,11 @@ send_response(struct http_server *s, struct MHD_Connection *conn,
 		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, resp->content_type);
 	if (resp->allow[0] != '\0')
 		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, resp->allow);
+	if (resp->set_cookie[0] != '\0')
+		MHD_add_response_header(r, MHD_HTTP_HEADER_SET_COOKIE, resp->set_cookie);
+	if (resp->www_authenticate[0] != '\0')
+		MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+					resp->www_authenticate);
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL,
 				resp->cache_control[0] != '\0' ? resp->cache_control : "no-store");
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
@@ -195,17 +200,18 @@ access_handler(void *cls, struct MHD_Connection *conn, const char *url,
 	struct http_request req;
 	struct http_response resp;
 	enum MHD_Result ret;
-	char too_big[96];
+	char too_big[96], peer[INET6_ADDRSTRLEN] = "";
+	const union MHD_ConnectionInfo *ci;
 
 	(void)version;
 	if (st == NULL) {
-		const union MHD_ConnectionInfo *ci =
+		const union MHD_ConnectionInfo *sc =
 			MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 
 		st = xcalloc(1, sizeof(*st));
 		buf_init(&st->body, s->cfg.max_body);
 		*con_cls = st;
-		st->conn = ci != NULL ? ci->socket_context : NULL;
+		st->conn = sc != NULL ? sc->socket_context : NULL;
 		if (!http_limits_request_started(s->limits, st->conn, s->cfg.per_ip_limit))
 			st->over_ip_limit = 1;
 		if (declared_too_big(conn, s->cfg.max_body)) {
@@ -247,6 +253,19 @@ access_handler(void *cls, struct MHD_Connection *conn, const char *url,
 	req.get_header = mhd_get_header;
 	req.get_query = mhd_get_query;
 	MHD_get_connection_values_n(conn, MHD_GET_ARGUMENT_KIND, find_nul_arg, &req.query_nul_arg);
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci != NULL && ci->client_addr != NULL) {
+		const struct sockaddr *sa = ci->client_addr;
+
+		if (sa->sa_family == AF_INET)
+			inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr,
+				  peer, sizeof(peer));
+		else if (sa->sa_family == AF_INET6)
+			inet_ntop(AF_INET6,
+				  &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+				  peer, sizeof(peer));
+	}
+	req.client_addr = peer;
 	req.impl = conn;
 	http_response_init(&resp);
 	s->cfg.handler(s->cfg.app, &req, &resp);

@@ -42,6 +42,7 @@ struct http_request {
 	 * (%00), which get_query() would cut short; NULL when none does. */
 	const char *query_nul_arg;
 	void *impl;               /* the transport's own data (MHD connection) */
+	const char *client_addr;  /* the peer's IP address as text; NULL or "" if unknown */
 };
 
 /* What the handler fills.  http_response_init() sets status 500, an empty
@@ -52,6 +53,8 @@ struct http_response {
 	char allow[32];           /* Allow header for 405, "" for none */
 	char cache_control[48];   /* Cache-Control header, "" for none */
 	unsigned retry_after_s;   /* Retry-After header (with 429/503), 0 for none */
+	char set_cookie[320];     /* Set-Cookie header, "" for none */
+	char www_authenticate[64];/* WWW-Authenticate header (with 401), "" for none */
 	struct buf body;
 };
 

@@ -5,6 +5,9 @@
  *   GET /api/failures?…   failure rows with explanation and fix
  *   GET /api/reports?…&limit=N   the reports themselves, oldest first
  * (domain=- asks for the policies without policy-domain, serve_query.c.)
+ * Everything is read through ctx->store, which the dashboard router has
+ * scoped to the viewer's domains (store_set_scope()): a domain= outside
+ * them gives empty results, as if nothing were stored.
  * Everything is built with jansson; report strings stay strings (the page
  * escapes them when rendering).
  */
@@ -120,7 +123,8 @@ on_report(void *vctx, int64_t id, const struct report *r)
 	return 0;
 }
 
-static void
+/* Returns 0, or -1 after a store error (resp filled either way). */
+static int
 api_reports(struct store *st, const struct http_request *req, const struct report_query *q,
 	    struct http_response *resp)
 {
@@ -135,7 +139,7 @@ api_reports(struct store *st, const struct http_request *req, const struct repor
 		n = strtoul(lim, &end, 10);
 		if (*lim == '\0' || *end != '\0' || n == 0 || n > API_REPORTS_MAX) {
 			send_error(resp, 400, "limit: expected 1 to 5000");
-			return;
+			return 0;
 		}
 	}
 	c.arr = json_array();
@@ -145,23 +149,23 @@ api_reports(struct store *st, const struct http_request *req, const struct repor
 		log_error("api/reports: %s", err.msg);
 		send_error(resp, 500, "store error");
 		json_decref(c.arr);
-		return;
+		return -1;
 	}
 	out = json_pack("{s:o, s:o, s:b}", "query", query_json(q), "reports", c.arr,
 			"truncated", c.more);
 	send_json(resp, 200, out);
 	json_decref(out);
+	return 0;
 }
 
 void
-serve_api(struct serve *s, const struct http_request *req, struct http_response *resp)
+serve_api(struct serve_ctx *ctx, const struct http_request *req, struct http_response *resp)
 {
 	struct report_query q;
 	struct err err;
-	struct store *st = NULL;
+	struct store *st = ctx->store;     /* scoped to the viewer (serve_private.h) */
 	json_t *ds = NULL, *out = NULL;
 	const char *what = req->path + 5;
-	int broken = 0;
 
 	if (strcmp(what, "summary") != 0 && strcmp(what, "failures") != 0 &&
 	    strcmp(what, "reports") != 0) {
@@ -172,20 +176,15 @@ serve_api(struct serve *s, const struct http_request *req, struct http_response 
 		send_error(resp, 400, err.msg);
 		return;
 	}
-	st = serve_store_get(s, &err);
-	if (st == NULL) {
-		log_error("api: cannot open the store: %s", err.msg);
-		send_error(resp, 503, "store unavailable");
-		return;
-	}
 	if (strcmp(what, "reports") == 0) {
-		api_reports(st, req, &q, resp);
+		if (api_reports(st, req, &q, resp) < 0)
+			ctx->store_broken = 1;
 		goto out;
 	}
 	ds = dataset_build(st, &q, &err);
 	if (ds == NULL) {
 		log_error("api/%s: %s", what, err.msg);
-		broken = 1;
+		ctx->store_broken = 1;
 		send_error(resp, 500, "store error");
 		goto out;
 	}
@@ -206,5 +205,4 @@ serve_api(struct serve *s, const struct http_request *req, struct http_response 
 out:
 	json_decref(out);
 	json_decref(ds);
-	serve_store_put(s, st, broken);
 }

@@ -132,6 +132,12 @@ fail:
 }
 
 void
+store_set_scope(struct store *s, const struct domain_scope *scope)
+{
+	s->scope = scope;
+}
+
+void
 store_close(struct store **sp)
 {
 	if (sp == NULL || *sp == NULL)

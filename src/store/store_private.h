@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "model/domain_scope.h"
 #include "store/db.h"
 #include "store/store.h"
 #include "util/err.h"
@@ -18,6 +19,7 @@ struct store {
 	int depth;              /* open store_begin() levels; >1 uses savepoints */
 	int version;            /* schema version after migration */
 	unsigned result_puts;   /* store_put_results() calls since the last fold */
+	const struct domain_scope *scope;  /* store_set_scope(), borrowed; NULL: all */
 };
 
 /* One schema step: the SQL (may use @ID@, see db.h) that moves the schema

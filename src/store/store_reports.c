@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "model/domain_scope.h"
 #include "store/store_private.h"
 #include "util/buf.h"
 #include "util/count.h"
@@ -325,6 +326,12 @@ read_policies(struct store *s, int64_t id, struct report *r, struct err *err)
 		p->total_failure_session_count = count_from_int64(db_column_int64(st, 6));
 		p->has_failure_details = (int)db_column_int64(st, 7);
 		p->extra_json = col_dup(st, 8);
+		/* the handle's viewer scope (store_set_scope()): a policy of a
+		 * domain outside it is not shown, as if it were not stored */
+		if (s->scope != NULL && !domain_scope_allows(s->scope, p->policy_domain)) {
+			policy_clear(p);
+			r->n_policies--;
+		}
 	}
 	db_reset(st);
 	for (size_t i = 0; rc == 0 && i < r->n_policies; i++)
@@ -381,7 +388,8 @@ store_query_reports(struct store *s, const struct report_query *q, store_report_
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		if (read_policies(s, ids[i], v[i], err) < 0)
 			rc = -1;
-		else
+		else if (v[i]->n_policies > 0 || s->scope == NULL ||
+			 domain_scope_is_all(s->scope))
 			rc = cb(ctx, ids[i], v[i]);
 		report_free(v[i]);
 		v[i] = NULL;

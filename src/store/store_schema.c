@@ -18,6 +18,7 @@
  */
 #include "store/store_outbox.h"
 #include "store/store_private.h"
+#include "store/store_users.h"
 
 static const char schema_v1[] =
 	"CREATE TABLE reports ("
@@ -159,6 +160,7 @@ const struct store_migration store_schema_migrations[] = {
 	{ 2, store_outbox_schema_sql },   /* outbox_* tables: store_outbox.c */
 	{ 3, schema_v3 },
 	{ 4, schema_v4 },
+	{ 5, store_users_schema_sql },    /* users, grants, tokens, sessions: store_users.c */
 };
 
 const size_t store_schema_n_migrations =

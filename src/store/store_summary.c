@@ -34,6 +34,8 @@ static const char sql_failures[] =
 	" ORDER BY 1, 6 DESC, 2, 3, 4, 5";
 
 static const char sql_reports[] = "SELECT COUNT(DISTINCT r.id)" FROM_POLICIES WHERE;
+static const char sql_report_domains[] = "SELECT DISTINCT r.id, p.domain_key" FROM_POLICIES WHERE
+	" ORDER BY r.id";
 
 static struct db_stmt *
 start(struct store *s, const char *sql, int64_t since, int64_t until, const char *domain,
@@ -50,10 +52,27 @@ int
 store_summary_reports(struct store *s, int64_t since, int64_t until, const char *domain,
 		      uint64_t *reports, struct err *err)
 {
-	struct db_stmt *st = start(s, sql_reports, since, until, domain, err);
+	struct db_stmt *st;
+	int64_t last = -1;
 	int rc;
 
 	*reports = 0;
+	if (s->scope != NULL && !domain_scope_is_all(s->scope)) {
+		/* a viewer scope: count the reports with a policy in it */
+		st = start(s, sql_report_domains, since, until, domain, err);
+		if (st == NULL)
+			return -1;
+		while ((rc = db_step(st, err)) == 1) {
+			if (db_column_int64(st, 0) == last ||
+			    !domain_scope_allows(s->scope, db_column_text(st, 1)))
+				continue;
+			last = db_column_int64(st, 0);
+			(*reports)++;
+		}
+		db_reset(st);
+		return rc < 0 ? -1 : 0;
+	}
+	st = start(s, sql_reports, since, until, domain, err);
 	if (st == NULL)
 		return -1;
 	rc = db_step(st, err);
@@ -82,6 +101,8 @@ store_summary_days(struct store *s, int64_t since, int64_t until, const char *do
 			.reports = (uint64_t)db_column_int64(st, 5),
 		};
 
+		if (s->scope != NULL && !domain_scope_allows(s->scope, row.domain))
+			continue;       /* outside the viewer's scope (store.h) */
 		if ((rc = cb(ctx, &row)) != 0)
 			break;
 	}
@@ -109,6 +130,8 @@ store_summary_failures(struct store *s, int64_t since, int64_t until, const char
 			.reports = (uint64_t)db_column_int64(st, 6),
 		};
 
+		if (s->scope != NULL && !domain_scope_allows(s->scope, f.domain))
+			continue;
 		if ((rc = cb(ctx, &f)) != 0)
 			break;
 	}
