@@ -3,7 +3,8 @@
  *   GET /api/summary?since=&until=&domain=&org=   totals, per-day timeline,
  *       per organization, per policy, per domain, the domains seen (dataset.h)
  *   GET /api/failures?…   failure rows with explanation and fix
- *   GET /api/reports?…&limit=N   the reports themselves, oldest first
+ *   GET /api/reports?…&limit=N   the reports themselves, oldest first, each
+ *       with the leniencies applied when it was read ("quirks")
  * (domain=- asks for the policies without policy-domain, serve_query.c.)
  * Everything is built with jansson; report strings stay strings (the page
  * escapes them when rendering).
@@ -94,12 +95,13 @@ static int
 on_report(void *vctx, int64_t id, const struct report *r)
 {
 	struct list_ctx *c = vctx;
-	json_t *pols = json_array(), *o;
+	json_t *pols = json_array(), *quirks = json_array(), *o;
 	size_t i;
 
 	if (json_array_size(c->arr) >= c->limit) {
 		c->more = 1;    /* one past the limit: there is more, stop */
 		json_decref(pols);
+		json_decref(quirks);
 		return 1;
 	}
 	for (i = 0; i < r->n_policies; i++) {
@@ -111,10 +113,14 @@ on_report(void *vctx, int64_t id, const struct report *r)
 			"failure", (json_int_t)p->total_failure_session_count,
 			"failure_details", (json_int_t)p->n_failure_details));
 	}
-	o = json_pack("{s:I, s:s?, s:s?, s:s?, s:I, s:I, s:o}", "id", (json_int_t)id,
+	/* the leniencies applied when the report was read (tlsrpt parse prints
+	 * the same list) */
+	for (i = 0; i < r->quirks.n; i++)
+		json_array_append_new(quirks, json_string(r->quirks.v[i]));
+	o = json_pack("{s:I, s:s?, s:s?, s:s?, s:I, s:I, s:o, s:o}", "id", (json_int_t)id,
 		"organization", r->organization_name, "report_id", r->report_id,
 		"contact_info", r->contact_info, "start", (json_int_t)r->start,
-		"end", (json_int_t)r->end, "policies", pols);
+		"end", (json_int_t)r->end, "policies", pols, "quirks", quirks);
 	if (o != NULL)
 		json_array_append_new(c->arr, o);
 	return 0;
