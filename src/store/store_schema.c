@@ -16,6 +16,7 @@
  * result_policies shows the current totals (id = key).
  * state: small named values (IMAP UIDs, alert memory).
  */
+#include "store/store_domain_idna.h"
 #include "store/store_outbox.h"
 #include "store/store_private.h"
 
@@ -159,7 +160,16 @@ const struct store_migration store_schema_migrations[] = {
 	{ 2, store_outbox_schema_sql },   /* outbox_* tables: store_outbox.c */
 	{ 3, schema_v3 },
 	{ 4, schema_v4 },
+	{ 5, "" },  /* IDNA domain keys, store_schema_programs[] below (reserved: 7) */
 };
 
 const size_t store_schema_n_migrations =
 	sizeof(store_schema_migrations) / sizeof(store_schema_migrations[0]);
+
+/* The steps (by version) that also run C code after their SQL. */
+const struct store_migration_program store_schema_programs[] = {
+	{ 5, store_domain_idna_upgrade },   /* store_domain_idna.c (reserved: 7) */
+};
+
+const size_t store_schema_n_programs =
+	sizeof(store_schema_programs) / sizeof(store_schema_programs[0]);
