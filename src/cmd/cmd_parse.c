@@ -199,6 +199,13 @@ on_doc(void *ctx, const char *json, size_t len, const struct ingest_meta *meta)
 	if (rc == 1) {
 		run->stored++;
 		say(run, "stored", r);
+	} else if (rc == 2) {
+		run->duplicates++;
+		fprintf(stderr, "%s: report-id=%s org=%s: warning: already stored with different"
+			" contents; the first one stored counts, this one is kept as a conflict\n",
+			run->name, r->report_id ? r->report_id : "",
+			r->organization_name ? r->organization_name : "");
+		say(run, "duplicate", r);
 	} else {
 		run->duplicates++;
 		say(run, "duplicate", r);

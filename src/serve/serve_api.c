@@ -15,6 +15,7 @@
 
 #include "model/report.h"
 #include "serve/dataset.h"
+#include "store/store_conflicts.h"
 #include "serve/serve_private.h"
 #include "util/log.h"
 #include "util/xalloc.h"
@@ -159,6 +160,20 @@ api_reports(struct store *st, const struct http_request *req, const struct repor
 	json_decref(out);
 }
 
+/* "conflicts": the reports of the query received again with different
+ * contents (store_conflicts.h; the first one counts).  The organization
+ * filter is not applied (the count is per period and domain). */
+static int
+add_conflicts(struct store *st, const struct report_query *q, json_t *out, struct err *err)
+{
+	int64_t n;
+
+	if (store_count_conflicts(st, q->since, q->until, q->domain, &n, err) < 0)
+		return -1;
+	json_object_set_new(out, "conflicts", json_integer((json_int_t)n));
+	return 0;
+}
+
 void
 serve_api(struct serve *s, const struct http_request *req, struct http_response *resp)
 {
@@ -207,6 +222,12 @@ serve_api(struct serve *s, const struct http_request *req, struct http_response 
 		json_object_set_new(out, "failure_rows",
 				    json_integer((json_int_t)json_array_size(
 					    json_object_get(ds, "failures"))));
+		if (add_conflicts(st, &q, out, &err) < 0) {
+			log_error("api/%s: %s", what, err.msg);
+			broken = 1;
+			send_error(resp, 500, "store error");
+			goto out;
+		}
 	}
 	send_json(resp, 200, out);
 out:

@@ -16,6 +16,7 @@
  * result_policies shows the current totals (id = key).
  * state: small named values (IMAP UIDs, alert memory).
  */
+#include "store/store_conflicts.h"
 #include "store/store_domain_idna.h"
 #include "store/store_outbox.h"
 #include "store/store_private.h"
@@ -160,7 +161,8 @@ const struct store_migration store_schema_migrations[] = {
 	{ 2, store_outbox_schema_sql },   /* outbox_* tables: store_outbox.c */
 	{ 3, schema_v3 },
 	{ 4, schema_v4 },
-	{ 5, "" },  /* IDNA domain keys, store_schema_programs[] below (reserved: 7) */
+	{ 5, store_conflicts_schema_sql },  /* + IDNA keys below: store_conflicts.c,
+					     * store_domain_idna.c (reserved: 7) */
 };
 
 const size_t store_schema_n_migrations =

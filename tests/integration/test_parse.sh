@@ -105,4 +105,17 @@ else fail "parse leniency lines (exit $rc)" "$(cat "$dir/len.err")"; fi
 rc=$?
 if [ "$rc" = 0 ] && [ ! -s "$dir/lenq.err" ]; then ok "parse -q prints no leniency"
 else fail "parse -q (exit $rc)" "$(cat "$dir/lenq.err")"; fi
+# the same organization and report-id with other contents: a conflict,
+# warned about, counted by summary; the first one still counts
+sed 's/"total-successful-session-count":1,/"total-successful-session-count":9,/' "$dir/lenient.json" > "$dir/lenient2.json"
+"$TLSRPT" parse -q --db "sqlite:$dir/conf.db" "$dir/lenient.json" 2>/dev/null
+"$TLSRPT" parse --db "sqlite:$dir/conf.db" "$dir/lenient2.json" > /dev/null 2> "$dir/conf.err"
+rc=$?
+"$TLSRPT" summary --db "sqlite:$dir/conf.db" --since 2024-05-01 --until 2024-05-02 --json > "$dir/conf.json"
+"$TLSRPT" summary --db "sqlite:$dir/conf.db" --since 2024-05-01 --until 2024-05-02 > "$dir/conf.txt"
+if [ "$rc" = 0 ] && grep -q 'report-id=lenient-1 org=Org L: warning: already stored with different contents' "$dir/conf.err" &&
+   /usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["conflicts"] == 1 and d["successful_sessions"] == 1, d' "$dir/conf.json" &&
+   grep -q '^Warning: 1 report was received again with different contents' "$dir/conf.txt"; then
+	ok "same report-id, other contents: warned, counted in summary, the first counts"
+else fail "report conflict (exit $rc)" "$(cat "$dir/conf.err")" "$(head -c 400 "$dir/conf.json")" "$(head -3 "$dir/conf.txt")"; fi
 tap_done
