@@ -18,6 +18,7 @@
  */
 #include "store/store_conflicts.h"
 #include "store/store_domain_idna.h"
+#include "store/store_fetch_seen.h"
 #include "store/store_outbox.h"
 #include "store/store_private.h"
 
@@ -168,9 +169,11 @@ const struct store_migration store_schema_migrations[] = {
 const size_t store_schema_n_migrations =
 	sizeof(store_schema_migrations) / sizeof(store_schema_migrations[0]);
 
-/* The steps (by version) that also run C code after their SQL. */
+/* The steps (by version) that also run C code after their SQL, in this
+ * order. */
 const struct store_migration_program store_schema_programs[] = {
 	{ 5, store_domain_idna_upgrade },   /* store_domain_idna.c (reserved: 7) */
+	{ 5, store_fetch_seen_schema },     /* store_fetch_seen.c (reserved: 7) */
 };
 
 const size_t store_schema_n_programs =
