@@ -240,6 +240,10 @@ cmd_fetch(int argc, char **argv)
 	if (kind != NULL && strcmp(kind, "imap") == 0 && arg == NULL && optind + 1 == argc)
 		arg = config_get_string_or_null(conf, "fetch_imap_url");
 	if (kind == NULL || arg == NULL || argc - optind > 2) {
+		fprintf(stderr, "tlsrpt fetch: %s\n",
+			kind == NULL ? "which source? maildir DIR, mbox FILE, dir DIR or imap URL"
+			: arg == NULL ? "the source needs its directory, file or URL"
+				      : "too many arguments");
 		usage(stderr);
 		goto out;
 	}

@@ -150,4 +150,19 @@ else fail "missing maildir: exit 3, clear error" "rc=$rc" "$out8"; fi
 
 out9=$("$TLSRPT" fetch --db "sqlite:$dir/c.db" pop3 x 2>&1); rc=$?
 if [ "$rc" = 2 ]; then ok "unknown source: usage error"; else fail "unknown source: usage error" "rc=$rc, want 2" "$out9"; fi
+# a usage error says what was wrong before the usage text
+for args in "" "maildir" "maildir a b"; do
+	# shellcheck disable=SC2086
+	o=$("$TLSRPT" fetch --db "sqlite:$dir/c.db" $args 2>&1); rc=$?
+	first=$(echo "$o" | head -n 1)
+	case "$rc:$first" in
+	"2:tlsrpt fetch: "*) ok "fetch $args: exit 2, says what is wrong first ($first)" ;;
+	*) fail "fetch $args: usage error says what is wrong first" "rc=$rc" "$o" ;;
+	esac
+done
+o=$("$TLSRPT" send --submitter example.test stray 2>&1); rc=$?
+case "$rc:$(echo "$o" | head -n 1)" in
+"2:tlsrpt send: unexpected argument \"stray\"") ok "send with a stray argument: exit 2, names it first" ;;
+*) fail "send stray argument" "rc=$rc" "$o" ;;
+esac
 tap_done
