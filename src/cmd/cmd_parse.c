@@ -30,7 +30,7 @@ struct parse_run {
 	const char *name;       /* input name for messages */
 	const char *channel;    /* "file" or "stdin" */
 	struct store *store;    /* NULL with --no-write */
-	int verbose, json;
+	int verbose, json, quiet;
 	size_t n_doc;           /* documents seen in this input */
 	size_t stored, duplicates, parsed, bad;
 	int store_failed;
@@ -39,10 +39,12 @@ struct parse_run {
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: tlsrpt parse [-n|--no-write] [-v|--verbose] [--json] [--db URL] [FILE...]\n"
+	fprintf(f, "usage: tlsrpt parse [-n|--no-write] [-q|--quiet] [-v|--verbose] [--json] [--db URL]\n"
+		"                    [FILE...]\n"
 		"Reads TLSRPT reports (JSON, gzip, zip or mail; stdin when no FILE or \"-\"),\n"
 		"checks them and stores them (duplicates are recognised and skipped).\n"
 		"  -n, --no-write  parse and check only\n"
+		"  -q, --quiet     do not print the sender's mistakes (warnings, leniencies)\n"
 		"  -v, --verbose   one line per report: stored|duplicate|parsed report-id=… org=… domain=…\n"
 		"  --json          print each parsed report as JSON on stdout\n"
 		"  --db URL        store (sqlite:PATH, PATH or postgresql://…; default $TLSRPT_DB)\n"
@@ -85,6 +87,61 @@ say(const struct parse_run *run, const char *what, const struct report *r)
 	free(d);
 }
 
+/* The quirk with every array index "[N]" written "[*]", so that the same
+ * leniency in many failure details is one line. */
+static char *
+quirk_kind(const char *q)
+{
+	char *k = xstrdup(q), *w = k;
+
+	for (const char *s = q; *s != '\0'; s++) {
+		*w++ = *s;
+		if (*s == '[' && s[1] >= '0' && s[1] <= '9') {
+			const char *e = s + 1;
+
+			while (*e >= '0' && *e <= '9')
+				e++;
+			if (*e == ']') {
+				*w++ = '*';
+				s = e - 1;
+			}
+		}
+	}
+	*w = '\0';
+	return k;
+}
+
+/* Prints each leniency the parser applied to r once ("lenient: what",
+ * with "(N times)" when it was applied in several places). */
+static void
+print_leniencies(const struct parse_run *run, const struct report *r)
+{
+	struct strlist kinds = { 0 };
+	size_t *count = xcalloc(r->quirks.n + 1, sizeof(*count));
+
+	for (size_t i = 0; i < r->quirks.n; i++) {
+		char *k = quirk_kind(r->quirks.v[i]);
+		size_t j;
+
+		for (j = 0; j < kinds.n && strcmp(kinds.v[j], k) != 0; j++)
+			;
+		if (j == kinds.n)
+			strlist_add_owned(&kinds, k);
+		else
+			free(k);
+		count[j]++;
+	}
+	for (size_t j = 0; j < kinds.n; j++) {
+		fprintf(stderr, "%s: report-id=%s: lenient: %s", run->name,
+			r->report_id ? r->report_id : "", kinds.v[j]);
+		if (count[j] > 1)
+			fprintf(stderr, " (%zu times)", count[j]);
+		fputc('\n', stderr);
+	}
+	free(count);
+	strlist_clear(&kinds);
+}
+
 static int
 on_doc(void *ctx, const char *json, size_t len, const struct ingest_meta *meta)
 {
@@ -105,7 +162,9 @@ on_doc(void *ctx, const char *json, size_t len, const struct ingest_meta *meta)
 	}
 	/* Problems are the sender's; the report is still evidence and is kept. */
 	report_validate(r, &problems);
-	for (size_t i = 0; i < problems.n; i++) {
+	if (!run->quiet)
+		print_leniencies(run, r);
+	for (size_t i = 0; i < problems.n && !run->quiet; i++) {
 		int note = strncmp(problems.v[i], "note: ", 6) == 0;
 
 		if (run->verbose || !note)
@@ -140,6 +199,13 @@ on_doc(void *ctx, const char *json, size_t len, const struct ingest_meta *meta)
 	if (rc == 1) {
 		run->stored++;
 		say(run, "stored", r);
+	} else if (rc == 2) {
+		run->duplicates++;
+		fprintf(stderr, "%s: report-id=%s org=%s: warning: already stored with different"
+			" contents; the first one stored counts, this one is kept as a conflict\n",
+			run->name, r->report_id ? r->report_id : "",
+			r->organization_name ? r->organization_name : "");
+		say(run, "duplicate", r);
 	} else {
 		run->duplicates++;
 		say(run, "duplicate", r);
@@ -217,6 +283,7 @@ cmd_parse(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "no-write", no_argument, NULL, 'n' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "db", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
@@ -230,10 +297,11 @@ cmd_parse(int argc, char **argv)
 	int no_write = 0, c, nfiles;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "nvh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "nqvh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'n': no_write = 1; break;
 		case 'v': run.verbose = 1; break;
+		case 'q': run.quiet = 1; break;
 		case 'j': run.json = 1; break;
 		case 'd': db = optarg; break;
 		case 'h': usage(stdout); return EXIT_OK;

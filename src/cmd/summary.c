@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store/store_conflicts.h"
 #include "store/store_summary.h"
 #include "util/count.h"
 #include "util/xalloc.h"
@@ -149,7 +150,8 @@ summary_load(struct store *s, int64_t since, int64_t until, const char *domain,
 	l.index = g_hash_table_new(g_str_hash, g_str_equal);
 	rc = store_summary_days(s, since, until, domain, on_row, &l, err) < 0 ||
 	     store_summary_failures(s, since, until, domain, on_failure, &l, err) < 0 ||
-	     store_summary_reports(s, since, until, domain, &out->reports, err) < 0 ? -1 : 0;
+	     store_summary_reports(s, since, until, domain, &out->reports, err) < 0 ||
+	     store_count_conflicts(s, since, until, domain, &out->conflicts, err) < 0 ? -1 : 0;
 	g_hash_table_destroy(l.index);  /* keys are the entries' names */
 	if (rc < 0)
 		return -1;

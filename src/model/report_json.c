@@ -200,11 +200,12 @@ parse_summary(struct json_fields *item, struct policy *p, json_t **overlay)
 	json_t *so = json_fields_get(item, "summary", NULL, NULL);
 	struct json_fields f;
 
-	if (so == NULL || json_is_null(so)) {
-		json_fields_quirk(item, "summary", "%s, counts taken as 0",
-				  so == NULL ? "missing" : "null");
-		return 0;
-	}
+	/* RFC 8460 §4.4: summary is required; no real sender omits it, and
+	 * taking it as 0 sessions would hide the report's whole content. */
+	if (so == NULL)
+		return json_fields_fail(item, "summary", "required member is missing");
+	if (json_is_null(so))
+		return json_fields_fail(item, "summary", "required member is null");
 	if (!json_is_object(so))
 		return json_fields_fail(item, "summary", "must be an object");
 	json_fields_child(item, "summary", so, &f);
@@ -215,6 +216,20 @@ parse_summary(struct json_fields *item, struct policy *p, json_t **overlay)
 		return -1;
 	keep_extra(&f, NULL, overlay, "summary");
 	return 0;
+}
+
+/* RFC 8460 §4.4: failed-session-count is required in a failure detail; a
+ * detail without it says nothing about how many sessions failed. */
+static int
+read_failed_session_count(struct json_fields *f, struct failure_detail *d)
+{
+	json_t *v = json_object_get(f->obj, "failed-session-count");
+
+	if (v == NULL)
+		return json_fields_fail(f, "failed-session-count", "required member is missing");
+	if (json_is_null(v))
+		return json_fields_fail(f, "failed-session-count", "required member is null");
+	return json_fields_count(f, "failed-session-count", &d->failed_session_count);
 }
 
 static int
@@ -236,7 +251,7 @@ parse_detail(json_t *o, const char *path, struct policy *p, struct strlist *quir
 			       &d->receiving_mx_hostname) != 0 ||
 	    json_fields_string(&f, "receiving-mx-helo", NULL, 0, &d->receiving_mx_helo) != 0 ||
 	    json_fields_string(&f, "receiving-ip", NULL, 0, &d->receiving_ip) != 0 ||
-	    json_fields_count(&f, "failed-session-count", &d->failed_session_count) != 0 ||
+	    read_failed_session_count(&f, d) != 0 ||
 	    json_fields_string(&f, "additional-information", "additional-info-uri", 0,
 			       &d->additional_information) != 0 ||
 	    json_fields_string(&f, "failure-reason-code", "failure-error-code", 0,

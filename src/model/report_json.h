@@ -16,8 +16,9 @@
  * null or missing; policy-domain missing; "policies" given as one object;
  * policy-string / mx-host given as one string (taken as a one-element
  * array) and the Microsoft TLSA policy-string that is ONE string holding a
- * JSON-encoded array (split into its RR strings); counts given as strings,
- * as integral reals, missing or null (0); summary missing (0 and 0);
+ * JSON-encoded array (split into its RR strings); counts given as strings
+ * or as integral reals; a summary count missing or null (0: Stalwart omits
+ * total-failure-session-count);
  * draft-era names failure-error-code, additional-info-uri and
  * mx-host-pattern (read as failure-reason-code, additional-information,
  * mx-host; the original name is in the quirk); null optional members;
@@ -50,9 +51,10 @@
  * with err set to "path: reason" when the input is not JSON, not an
  * object, bigger than REPORT_JSON_MAX_SIZE or nested deeper than
  * REPORT_JSON_MAX_DEPTH, lacks organization-name, date-range,
- * start-/end-datetime, report-id, policies, a policy's policy object or
- * policy-type, or a failure detail's result-type, has a date that cannot
- * be parsed, a count that is negative or above 2^53-1, a count (or the
+ * start-/end-datetime, report-id, policies, a policy's policy object,
+ * policy-type or summary, or a failure detail's result-type or
+ * failed-session-count (missing or null), has a date that cannot be
+ * parsed, a count that is negative or above 2^53-1, a count (or the
  * report's total sessions) above REPORT_MAX_SESSIONS, a repeated member
  * name, or a member of a type that cannot be coerced. */
 struct report *report_parse_json(const char *json, size_t len, struct err *err);

@@ -3,7 +3,8 @@
  *   GET /api/summary?since=&until=&domain=&org=   totals, per-day timeline,
  *       per organization, per policy, per domain, the domains seen (dataset.h)
  *   GET /api/failures?…   failure rows with explanation and fix
- *   GET /api/reports?…&limit=N   the reports themselves, oldest first
+ *   GET /api/reports?…&limit=N   the reports themselves, oldest first, each
+ *       with the leniencies applied when it was read ("quirks")
  * (domain=- asks for the policies without policy-domain, serve_query.c.)
  * Everything is read through ctx->store, which the dashboard router has
  * scoped to the viewer's domains (store_set_scope()): a domain= outside
@@ -17,6 +18,7 @@
 
 #include "model/report.h"
 #include "serve/dataset.h"
+#include "store/store_conflicts.h"
 #include "serve/serve_private.h"
 #include "util/log.h"
 #include "util/xalloc.h"
@@ -97,12 +99,13 @@ static int
 on_report(void *vctx, int64_t id, const struct report *r)
 {
 	struct list_ctx *c = vctx;
-	json_t *pols = json_array(), *o;
+	json_t *pols = json_array(), *quirks = json_array(), *o;
 	size_t i;
 
 	if (json_array_size(c->arr) >= c->limit) {
 		c->more = 1;    /* one past the limit: there is more, stop */
 		json_decref(pols);
+		json_decref(quirks);
 		return 1;
 	}
 	for (i = 0; i < r->n_policies; i++) {
@@ -114,10 +117,14 @@ on_report(void *vctx, int64_t id, const struct report *r)
 			"failure", (json_int_t)p->total_failure_session_count,
 			"failure_details", (json_int_t)p->n_failure_details));
 	}
-	o = json_pack("{s:I, s:s?, s:s?, s:s?, s:I, s:I, s:o}", "id", (json_int_t)id,
+	/* the leniencies applied when the report was read (tlsrpt parse prints
+	 * the same list) */
+	for (i = 0; i < r->quirks.n; i++)
+		json_array_append_new(quirks, json_string(r->quirks.v[i]));
+	o = json_pack("{s:I, s:s?, s:s?, s:s?, s:I, s:I, s:o, s:o}", "id", (json_int_t)id,
 		"organization", r->organization_name, "report_id", r->report_id,
 		"contact_info", r->contact_info, "start", (json_int_t)r->start,
-		"end", (json_int_t)r->end, "policies", pols);
+		"end", (json_int_t)r->end, "policies", pols, "quirks", quirks);
 	if (o != NULL)
 		json_array_append_new(c->arr, o);
 	return 0;
@@ -155,6 +162,20 @@ api_reports(struct store *st, const struct http_request *req, const struct repor
 			"truncated", c.more);
 	send_json(resp, 200, out);
 	json_decref(out);
+	return 0;
+}
+
+/* "conflicts": the reports of the query received again with different
+ * contents (store_conflicts.h; the first one counts).  The organization
+ * filter is not applied (the count is per period and domain). */
+static int
+add_conflicts(struct store *st, const struct report_query *q, json_t *out, struct err *err)
+{
+	int64_t n;
+
+	if (store_count_conflicts(st, q->since, q->until, q->domain, &n, err) < 0)
+		return -1;
+	json_object_set_new(out, "conflicts", json_integer((json_int_t)n));
 	return 0;
 }
 
@@ -200,6 +221,12 @@ serve_api(struct serve_ctx *ctx, const struct http_request *req, struct http_res
 		json_object_set_new(out, "failure_rows",
 				    json_integer((json_int_t)json_array_size(
 					    json_object_get(ds, "failures"))));
+		if (add_conflicts(st, &q, out, &err) < 0) {
+			log_error("api/%s: %s", what, err.msg);
+			broken = 1;
+			send_error(resp, 500, "store error");
+			goto out;
+		}
 	}
 	send_json(resp, 200, out);
 out:

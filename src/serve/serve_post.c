@@ -150,10 +150,17 @@ on_doc(void *vctx, const char *json, size_t len, const struct ingest_meta *meta)
 			c->n_stored++;
 		else
 			c->n_dup++;
-		log_info("report-id=%s org=%s: %s from HTTPS POST",
-			 r->report_id != NULL ? r->report_id : "",
-			 r->organization_name != NULL ? r->organization_name : "",
-			 rc == 1 ? "stored" : "duplicate");
+		if (rc == 2)
+			log_warn("report-id=%s org=%s: received again by HTTPS POST with"
+				 " different contents; the first one stored counts, this one"
+				 " is kept as a conflict",
+				 r->report_id != NULL ? r->report_id : "",
+				 r->organization_name != NULL ? r->organization_name : "");
+		else
+			log_info("report-id=%s org=%s: %s from HTTPS POST",
+				 r->report_id != NULL ? r->report_id : "",
+				 r->organization_name != NULL ? r->organization_name : "",
+				 rc == 1 ? "stored" : "duplicate");
 		buf_printf(&c->reply, "%s report-id=%s\n", rc == 1 ? "stored" : "duplicate",
 			   r->report_id != NULL ? r->report_id : "");
 	}

@@ -22,12 +22,21 @@ struct store {
 	const struct domain_scope *scope;  /* store_set_scope(), borrowed; NULL: all */
 };
 
-/* One schema step: the SQL (may use @ID@, see db.h) that moves the schema
- * from version - 1 to version. */
+/* One schema step: the SQL (may use @ID@, see db.h; "" for none) that
+ * moves the schema from version - 1 to version. */
 struct store_migration {
 	int version;
 	const char *sql;
 };
+
+/* What a schema step does that SQL cannot (store_schema_programs[]): run()
+ * after the step's SQL, in the same transaction; returns 0 or -1. */
+struct store_migration_program {
+	int version;
+	int (*run)(struct store *s, struct err *err);
+};
+extern const struct store_migration_program store_schema_programs[];
+extern const size_t store_schema_n_programs;
 
 /* The ordered schema steps (store_schema.c) and their count. */
 extern const struct store_migration store_schema_migrations[];

@@ -382,6 +382,28 @@ rc=$?
 	ok "--dry-run changes nothing in the store (no outbox row, results kept)" ||
 	fail "--dry-run changed the store" "outbox: $(sql2 'SELECT report_id FROM outbox_reports')" \
 		"results: $(sql2 'SELECT COUNT(*) FROM result_policies')"
+# a dry run whose lookup fails (SERVFAIL) says so and exits 0: it ran
+DB2S="sqlite:$T/store2s.db"
+printf '2026-11-21~sf.servfail.example.test~sts~sf.servfail.example.test~-~-~1~0\n' | put "$DB2S"
+mkdir -p "$T/drys"
+"$TLSRPT" send --db "$DB2S" --resolver 127.0.0.1@$DNS_PORT --submitter example.test \
+	--dry-run "$T/drys" --day $D --now $NOW >"$T/drys.out" 2>"$T/drys.err"
+rc=$?
+[ "$rc" = 0 ] && grep -q 'sf\.servfail\.example\.test.*(lookup failed: .*retries the lookup)' "$T/drys.out" &&
+	grep -q '1 lookup deferred' "$T/drys.err" &&
+	[ "$(sqlite3 "$T/store2s.db" "SELECT COUNT(*) FROM outbox_reports")" = 0 ] &&
+	ok "--dry-run with a SERVFAIL lookup: says so, exit 0, queues nothing" ||
+	fail "--dry-run SERVFAIL" "rc=$rc, want 0" "$(cat "$T/drys.out" "$T/drys.err")"
+# --day of the UTC day not over: refused (exit 2) unless --force
+"$TLSRPT" send --db "$DB2S" --resolver 127.0.0.1@$DNS_PORT --submitter example.test \
+	--dry-run "$T/drys" --day $D --now $((B + 3600)) >/dev/null 2>"$T/today.err"
+rc=$?
+"$TLSRPT" send --db "$DB2S" --resolver 127.0.0.1@$DNS_PORT --submitter example.test \
+	--dry-run "$T/drys" --day $D --force --now $((B + 3600)) >/dev/null 2>"$T/todayf.err"
+rcf=$?
+[ "$rc" = 2 ] && grep -q "^tlsrpt send: --day $D: the UTC day is not over yet; --force" "$T/today.err" &&
+	[ "$rcf" = 0 ] && ok "--day of today refused (exit 2) unless --force" ||
+	fail "--day today" "rc=$rc (want 2), with --force rc=$rcf (want 0)" "$(cat "$T/today.err" "$T/todayf.err")"
 "$TLSRPT" send --db "$DB2" --resolver 127.0.0.1@$DNS_PORT --submitter example.test \
 	--sendmail "cat > $T/sendmail.out" --day $D --now $NOW 2>"$T/sm.err"
 rc=$?
@@ -591,7 +613,7 @@ PYEOF
 	kill -TERM $cpid; wait $cpid
 	crc=$?
 	today=$(date -u +%F); n0=$(mails)
-	send --db "$DB7" --day "$today" --now "$(date +%s)" >/dev/null 2>"$T/e2e.err"
+	send --db "$DB7" --day "$today" --force --now "$(date +%s)" >/dev/null 2>"$T/e2e.err"
 	rc=$?
 	sleep 0.2
 	last=$(ls "$SMTP_DIR_MAIL"/*.eml | sort | tail -n 1)

@@ -125,8 +125,8 @@ static const struct {
 	  "policies[0].policy.policy-domain", "missing" },
 	{ "report-id integer", "\"5065427c-23d3-47ca-b6e0-946ea0e8c4be\"", "42",
 	  "report-id", "integer" },
-	{ "missing failure count", "\"failed-session-count\":100", "\"x-new\":1",
-	  "policies[0].failure-details[0].failed-session-count", "missing" },
+	{ "missing summary count", "\"total-successful-session-count\":5326,", "",
+	  "policies[0].summary.total-successful-session-count", "missing" },
 	{ "null optional detail member", "\"receiving-ip\":\"203.0.113.58\"",
 	  "\"receiving-ip\":null", "policies[0].failure-details[1].receiving-ip", "null" },
 };
@@ -193,6 +193,16 @@ static const struct {
 	  "policies[0].failure-details[0]: must be an object" },
 	{ "not json", "{\"organization-name\"", "{organization-name", "not JSON" },
 	{ "no policy object", "{\"policy\":{", "{\"policx\":{", "policies[0].policy: required" },
+	{ "no summary", "\"summary\"", "\"x-summary\"",
+	  "policies[0].summary: required member is missing" },
+	{ "summary null", "\"summary\":{\"total-successful-session-count\":5326,",
+	  "\"summary\":null,\"x\":{\"total-successful-session-count\":5326,",
+	  "policies[0].summary: required member is null" },
+	{ "no failed-session-count", "\"failed-session-count\":100", "\"x-new\":1",
+	  "policies[0].failure-details[0].failed-session-count: required member is missing" },
+	{ "failed-session-count null", "\"failed-session-count\":100",
+	  "\"failed-session-count\":null",
+	  "policies[0].failure-details[0].failed-session-count: required member is null" },
 };
 
 static void
