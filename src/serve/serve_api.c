@@ -223,7 +223,7 @@ serve_api(struct serve_ctx *ctx, const struct http_request *req, struct http_res
 					    json_object_get(ds, "failures"))));
 		if (add_conflicts(st, &q, out, &err) < 0) {
 			log_error("api/%s: %s", what, err.msg);
-			broken = 1;
+			ctx->store_broken = 1;
 			send_error(resp, 500, "store error");
 			goto out;
 		}
