@@ -13,7 +13,7 @@ int
 store_fetch_seen_schema(struct store *s, struct err *err)
 {
 	char *sql = db_sql_dialect(s->db,
-				   "CREATE TABLE fetch_seen ("
+				   "CREATE TABLE IF NOT EXISTS fetch_seen ("
 				   " source TEXT NOT NULL,"
 				   " digest BIGINT NOT NULL,"
 				   " processed BIGINT NOT NULL,"
