@@ -28,7 +28,8 @@
 #           POSTFIX_HOME (the build: bin/ libexec/)
 # The instance: inet_interfaces 127.0.0.1, ipv4 only, no chroot, mail_owner postfix, setgid_group
 #   postdrop (both created as system accounts if missing), myhostname postfix.test, aliases in
-#   texthash:DIR/etc/aliases, smtp_tls_security_level = may, short retry times (1-2 s),
+#   texthash:DIR/etc/aliases (local_recipient_maps empty: every local name is accepted),
+#   smtp_tls_security_level = may, short retry times (1-2 s), no proxymap/verify/postscreen,
 #   smtp_tlsrpt_enable = no unless FILE says otherwise, e.g.
 #       smtp_tlsrpt_enable = yes
 #       smtp_tlsrpt_socket_name = /abs/collectd.sock
@@ -103,12 +104,17 @@ build_key() { # TARBALL: what the build depends on
 }
 
 cmd_build() {
-    local tb key
+    local tb
     tb=$(tarball)
     [ -f "$OBUILD/libtlsrpt.so.0" ] || die "$OBUILD/libtlsrpt.so.0 absent: build the library first (make O=$O)"
     mkdir -p "$HOME_PF"
-    exec 9>"$HOME_PF.lock"
-    flock 9                      # one build at a time; a second caller waits, then reuses it
+    # one build at a time: a second caller waits, then reuses it; the lock is
+    # held by the subshell only, and released when it ends
+    ( flock 9 && build_locked "$tb" ) 9>"$HOME_PF.lock"
+}
+
+build_locked() { # TARBALL
+    local tb=$1 key
     key=$(build_key "$tb")
     if [ -f "$HOME_PF/build.key" ] && [ "$(cat "$HOME_PF/build.key")" = "$key" ] &&
        [ -x "$HOME_PF/libexec/master" ] && [ -x "$HOME_PF/libexec/smtp" ]; then
@@ -200,11 +206,14 @@ inet_protocols = ipv4
 mynetworks = 127.0.0.0/8
 relayhost =
 maillog_file = $d/maillog
+maillog_file_prefixes = $d
 alias_maps = texthash:$d/etc/aliases
 alias_database =
+local_recipient_maps =
 biff = no
 smtputf8_enable = no
 smtpd_banner = \$myhostname ESMTP
+smtpd_peername_lookup = no
 queue_run_delay = 1s
 minimal_backoff_time = 1s
 maximal_backoff_time = 2s
