@@ -13,6 +13,7 @@
 #        postfix.sh stop   DIR        stop it (master and every child); DIR is kept
 #        postfix.sh status DIR        exit 0 if running
 #        postfix.sh reload DIR        re-read main.cf/master.cf (postfix reload)
+#        postfix.sh newaliases DIR    rebuild DIR/etc/aliases.db after editing DIR/etc/aliases
 #        postfix.sh flush  DIR        attempt delivery of every deferred mail now (postqueue -f)
 #        postfix.sh cmd    DIR PROG ARGS...  run a Postfix command against DIR's configuration, e.g.
 #                                     postfix.sh cmd DIR postmap -q d.test socketmap:unix:/s/sock:name
@@ -28,7 +29,7 @@
 #           POSTFIX_HOME (the build: bin/ libexec/)
 # The instance: inet_interfaces 127.0.0.1, ipv4 only, no chroot, mail_owner postfix, setgid_group
 #   postdrop (both created as system accounts if missing), myhostname postfix.test, aliases in
-#   texthash:DIR/etc/aliases (local_recipient_maps empty: every local name is accepted),
+#   hash:DIR/etc/aliases (local_recipient_maps empty: every local name is accepted),
 #   smtp_tls_security_level = may, short retry times (1-2 s), no proxymap/verify/postscreen,
 #   smtp_tlsrpt_enable = no unless FILE says otherwise, e.g.
 #       smtp_tlsrpt_enable = yes
@@ -207,7 +208,7 @@ mynetworks = 127.0.0.0/8
 relayhost =
 maillog_file = $d/maillog
 maillog_file_prefixes = $d
-alias_maps = texthash:$d/etc/aliases
+alias_maps = hash:$d/etc/aliases
 alias_database =
 local_recipient_maps =
 biff = no
@@ -285,6 +286,7 @@ cmd_start() {
     port=$(pick_port) || die "no free port"
     write_main_cf "$dir" "$extra"
     write_master_cf "$dir" "$port"
+    pf_cmd "$dir" postalias "$dir/etc/aliases" || die "postalias $dir/etc/aliases failed"
     local -a run=(pf_env "$HOME_PF/libexec/master" -c "$dir/etc" -w)
     if [ -n "${POSTFIX_RESOLV_CONF:-}" ]; then
         [ -f "$POSTFIX_RESOLV_CONF" ] || die "no such file: $POSTFIX_RESOLV_CONF"
@@ -371,6 +373,7 @@ case "${1:-}" in
     status) running "${2:?DIR required}" && { echo running; cat "$2/env"; } || { echo stopped; exit 1; } ;;
     reload) running "${2:?DIR required}" || die "not running"; kill -HUP "$(master_pid "$2")" && echo reloaded ;;
     flush) pf_cmd "${2:?DIR required}" postqueue -f ;;
+    newaliases) pf_cmd "${2:?DIR required}" postalias "$2/etc/aliases" ;;
     cmd) shift; pf_cmd "$@" ;;
     wait-log) cmd_wait_log "${2:?DIR}" "${3:?REGEX}" "${4:?N}" "${5:-20}" ;;
     selftest) cmd_selftest ;;
