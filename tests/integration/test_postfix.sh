@@ -433,6 +433,10 @@ if tail -n +"$la" "$LOG" | grep 'to=<tlsrpt-in@postfix.test>' | grep -q 'status=
    ! tail -n +"$la" "$LOG" | grep -q 'status=bounced\|sender non-delivery notification'; then ok "alias pipe: a mail that is no report is accepted, not bounced"
 else fail "alias pipe: non-report" "$(tail -n +"$la" "$LOG")"; fi
 
+# Target: under a minute (build excluded) on an idle 2-CPU machine; the budget
+# grows with the load average per CPU (the development VM is shared).
 secs=$(( $(date +%s) - start_secs ))
-[ "$secs" -lt 60 ] && ok "this test's own run (build excluded) took ${secs}s (< 60)" || fail "run time" "${secs}s"
+budget=$(awk -v l="$(cut -d' ' -f1 /proc/loadavg)" -v n="$(nproc)" 'BEGIN { f = l / n; if (f < 1) f = 1; printf "%d", 60 * f }')
+[ "$secs" -le "$budget" ] && ok "this test's own run (build excluded) took ${secs}s (budget ${budget}s: 60 s x load per CPU)" ||
+	fail "run time ${secs}s over ${budget}s"
 tap_done
