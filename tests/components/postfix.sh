@@ -226,7 +226,11 @@ smtp_tls_loglevel = 1
 smtp_tlsrpt_enable = no
 EOF
     if [ -n "${2:-}" ] && [ -f "$2" ]; then
-        { echo "# extra lines"; cat "$2"; } >> "$d/etc/main.cf"
+        # a default that FILE sets again is dropped (Postfix would warn about each)
+        awk 'NR == FNR { if (match($0, /^[a-z0-9_]+[ \t]*=/)) { k = $0; sub(/[ \t]*=.*/, "", k); set[k] = 1 }; next }
+             { k = $0; sub(/[ \t]*=.*/, "", k); if (!(k in set)) print }' "$2" "$d/etc/main.cf" > "$d/etc/main.cf.tmp"
+        { echo "# extra lines"; cat "$2"; } >> "$d/etc/main.cf.tmp"
+        mv "$d/etc/main.cf.tmp" "$d/etc/main.cf"
     fi
 }
 
