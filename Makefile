@@ -156,9 +156,10 @@ install: all
 	install -m 644 man/tlsrpt.3 $(DESTDIR)$(PREFIX)/share/man/man3/
 	for f in $(LIBTLSRPT_FUNCS); do echo '.so man3/tlsrpt.3' > $(DESTDIR)$(PREFIX)/share/man/man3/$$f.3; done
 	install -d $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5 \
-	  $(DESTDIR)$(PREFIX)/share/man/man8
+	  $(DESTDIR)$(PREFIX)/share/man/man7 $(DESTDIR)$(PREFIX)/share/man/man8
 	install -m 644 $(wildcard man/*.1) $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 644 $(wildcard man/*.5) $(DESTDIR)$(PREFIX)/share/man/man5/
+	install -m 644 $(wildcard man/*.7) $(DESTDIR)$(PREFIX)/share/man/man7/
 	install -m 644 $(wildcard man/*.8) $(DESTDIR)$(PREFIX)/share/man/man8/
 
 clean:

@@ -5,7 +5,10 @@
  * Each input is bounded by the ingest limits (ingest.h).  Bad input gets
  * one line "FILE: what: why" on stderr and is skipped; the rest goes on.
  * Exit: EXIT_OK, EXIT_PARTIAL when some input was bad, EXIT_FAILURE_ when
- * the store failed (processing stops there), EXIT_USAGE.
+ * the store failed (processing stops there), EXIT_USAGE.  With --mta (an
+ * MTA alias pipe, `|tlsrpt parse --mta`): EX_TEMPFAIL (75) when the store
+ * failed, so the MTA defers and retries; bad input is logged to syslog and
+ * exits 0, so the MTA does not bounce it to the (no-reply) reporter.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -20,7 +23,10 @@
 #include "model/report_validate.h"
 #include "store/store_reports.h"
 #include "util/buf.h"
+#include "util/log.h"
 #include "util/xalloc.h"
+
+#define PARSE_EX_TEMPFAIL 75    /* sysexits.h EX_TEMPFAIL: the MTA defers */
 
 int cmd_parse(int argc, char **argv);
 extern const char cmd_parse_summary[];
@@ -39,8 +45,8 @@ struct parse_run {
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: tlsrpt parse [-n|--no-write] [-q|--quiet] [-v|--verbose] [--json] [--db URL]\n"
-		"                    [FILE...]\n"
+	fprintf(f, "usage: tlsrpt parse [-n|--no-write] [-q|--quiet] [-v|--verbose] [--json] [--mta]\n"
+		"                    [--db URL] [FILE...]\n"
 		"Reads TLSRPT reports (JSON, gzip, zip or mail; stdin when no FILE or \"-\"),\n"
 		"checks them and stores them (duplicates are recognised and skipped).\n"
 		"  -n, --no-write  parse and check only\n"
@@ -48,8 +54,10 @@ usage(FILE *f)
 		"  -v, --verbose   one line per report: stored|duplicate|parsed report-id=… org=… domain=…\n"
 		"  --json          print each parsed report as JSON on stdout\n"
 		"  --db URL        store (sqlite:PATH, PATH or postgresql://…; default $TLSRPT_DB)\n"
+		"  --mta           for an MTA alias pipe: store failure exits %d (EX_TEMPFAIL, the MTA\n"
+		"                  retries); input that is no report is logged to syslog, exits 0\n"
 		"Exit status: 0 all stored, %d some input bad (skipped), %d store failed, %d usage.\n",
-		EXIT_PARTIAL, EXIT_FAILURE_, EXIT_USAGE);
+		PARSE_EX_TEMPFAIL, EXIT_PARTIAL, EXIT_FAILURE_, EXIT_USAGE);
 }
 
 /* "a.example,b.example": the policy domains, for the -v line. */
@@ -286,6 +294,7 @@ cmd_parse(int argc, char **argv)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "db", required_argument, NULL, 'd' },
+		{ "mta", no_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -294,7 +303,7 @@ cmd_parse(int argc, char **argv)
 	struct ingest_limits lim;
 	const char *db = NULL;
 	char *const *files;
-	int no_write = 0, c, nfiles;
+	int no_write = 0, mta = 0, c, nfiles;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "nqvh", opts, NULL)) != -1) {
@@ -304,14 +313,17 @@ cmd_parse(int argc, char **argv)
 		case 'q': run.quiet = 1; break;
 		case 'j': run.json = 1; break;
 		case 'd': db = optarg; break;
+		case 'm': mta = 1; break;
 		case 'h': usage(stdout); return EXIT_OK;
 		default: usage(stderr); return EXIT_USAGE;
 		}
 	}
 	files = optind < argc ? argv + optind : stdin_only;
 	nfiles = optind < argc ? argc - optind : 1;
+	if (mta)
+		log_init("tlsrpt-parse", LOG_LEVEL_WARN, 1);
 	if (!no_write && (run.store = cmd_store_open(db)) == NULL)
-		return EXIT_FAILURE_;
+		return mta ? PARSE_EX_TEMPFAIL : EXIT_FAILURE_;
 	ingest_limits_default(&lim);
 	for (int i = 0; i < nfiles && !run.store_failed; i++)
 		parse_one(&run, files[i], &lim);
@@ -319,7 +331,14 @@ cmd_parse(int argc, char **argv)
 	if (run.verbose)
 		fprintf(stderr, "%zu stored, %zu duplicates, %zu parsed only, %zu bad\n",
 			run.stored, run.duplicates, run.parsed, run.bad);
-	if (run.store_failed)
-		return EXIT_FAILURE_;
+	if (run.store_failed) {
+		if (mta)
+			log_warn("store failed; exit %d so that the MTA retries", PARSE_EX_TEMPFAIL);
+		return mta ? PARSE_EX_TEMPFAIL : EXIT_FAILURE_;
+	}
+	if (mta && run.bad > 0) {
+		log_notice("%zu input(s) held no valid report; accepted, not bounced (--mta)", run.bad);
+		return EXIT_OK;
+	}
 	return run.bad > 0 ? EXIT_PARTIAL : EXIT_OK;
 }

@@ -81,6 +81,22 @@ rc=$?
 if [ "$rc" = 3 ] && grep -q 'tlsrpt: store: ' "$dir/nostore"; then ok "unusable store: exit 3"
 else fail "unusable store: exit $rc" "$(cat "$dir/nostore")"; fi
 
+# --mta (an MTA alias pipe): the store failing exits 75 (EX_TEMPFAIL: the MTA
+# retries), with the reason on stderr; a mail holding no report exits 0 (not
+# bounced); a report is stored as without it
+"$TLSRPT" parse --mta --db "sqlite:$dir/nodir/x/y.db" < "$good" > "$dir/mta-nostore" 2>&1
+rc=$?
+if [ "$rc" = 75 ] && grep -q 'tlsrpt: store: ' "$dir/mta-nostore"; then ok "--mta: unusable store: exit 75 (EX_TEMPFAIL), reason on stderr"
+else fail "--mta unusable store: exit $rc, want 75" "$(cat "$dir/mta-nostore")"; fi
+"$TLSRPT" parse --mta --db "sqlite:$dir/mta.db" < "$neg" > "$dir/mta-neg" 2>&1
+rc=$?
+if [ "$rc" = 0 ]; then ok "--mta: a mail that is no report exits 0 (accepted, not bounced)"
+else fail "--mta no report: exit $rc, want 0" "$(cat "$dir/mta-neg")"; fi
+"$TLSRPT" parse --mta -v --db "sqlite:$dir/mta.db" < "$good" > "$dir/mta-good" 2>&1
+rc=$?
+if [ "$rc" = 0 ] && grep -q '^stored ' "$dir/mta-good"; then ok "--mta: a report mail is stored, exit 0"
+else fail "--mta report: exit $rc" "$(cat "$dir/mta-good")"; fi
+
 "$TLSRPT" parse -n --json "$good" > "$dir/json" 2>/dev/null
 if /usr/bin/python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["organization-name"]' "$dir/json"; then
 	ok "parse -n --json prints the report as JSON"
