@@ -18,6 +18,7 @@
  */
 #include "store/store_outbox.h"
 #include "store/store_private.h"
+#include "store/store_sts_cache.h"
 
 static const char schema_v1[] =
 	"CREATE TABLE reports ("
@@ -159,6 +160,7 @@ const struct store_migration store_schema_migrations[] = {
 	{ 2, store_outbox_schema_sql },   /* outbox_* tables: store_outbox.c */
 	{ 3, schema_v3 },
 	{ 4, schema_v4 },
+	{ 5, store_sts_cache_schema_sql },        /* sts_policies: store_sts_cache.c (reserved: 8) */
 };
 
 const size_t store_schema_n_migrations =
