@@ -13,6 +13,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -251,6 +252,28 @@ out:
 	return fd;
 }
 
+/* "ADDR:PORT" of a bound TCP socket (the port the kernel chose for 0). */
+static void
+tcp_name(int fd, char *out, size_t n)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	char host[INET6_ADDRSTRLEN] = "?";
+	unsigned port = 0;
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+		return;
+	if (ss.ss_family == AF_INET) {
+		inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, host, sizeof(host));
+		port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+		snprintf(out, n, "%s:%u", host, port);
+	} else {
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, host, sizeof(host));
+		port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+		snprintf(out, n, "[%s]:%u", host, port);
+	}
+}
+
 static void
 accept_one(struct server *srv, int lfd)
 {
@@ -310,6 +333,7 @@ policyd_run(const struct policyd_config *cfg, struct err *err)
 	int nfd = 0, i, rc = -1;
 	int64_t last_stats, last_tick;
 	struct timespec until;
+	char tcp[128] = "";
 
 	pthread_mutex_init(&srv.lock, NULL);
 	pthread_cond_init(&srv.gone, NULL);
@@ -322,6 +346,7 @@ policyd_run(const struct policyd_config *cfg, struct err *err)
 		if ((pfd[nfd].fd = bind_tcp(cfg->listen, err)) < 0)
 			goto out;
 		pfd[nfd++].events = POLLIN;
+		tcp_name(pfd[nfd - 1].fd, tcp, sizeof(tcp));
 	}
 	if (nfd == 0) {
 		err_set(err, "nothing to listen on: give a socket path or a listen address");
@@ -353,8 +378,10 @@ policyd_run(const struct policyd_config *cfg, struct err *err)
 	sigaction(SIGHUP, &sa, NULL);
 	sigdelset(&block, SIGHUP);
 	pthread_sigmask(SIG_UNBLOCK, &block, NULL);
-	log_info("listening on %s%s%s", cfg->socket_path && *cfg->socket_path ? cfg->socket_path : "",
-	    nfd == 2 ? " and " : "", cfg->listen && *cfg->listen ? cfg->listen : "");
+	if (cfg->socket_path != NULL && *cfg->socket_path != '\0')
+		log_info("listening on unix %s", cfg->socket_path);
+	if (tcp[0] != '\0')
+		log_info("listening on tcp %s", tcp);
 	last_stats = last_tick = mono_secs();
 	while (!got_term) {
 		if (poll(pfd, (nfds_t)nfd, 1000) > 0)
