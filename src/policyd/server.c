@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -100,6 +101,46 @@ write_all(int fd, const char *b, size_t n, int timeout_ms)
 	return 0;
 }
 
+/* Sends one netstring "<len>:<payload>," with one sendmsg(); 0 or -1. */
+static int
+send_netstring(int fd, const char *payload, size_t len, int timeout_ms)
+{
+	char head[32];
+	struct iovec iov[3];
+	struct msghdr m = { .msg_iov = iov, .msg_iovlen = 3 };
+	size_t total;
+	ssize_t w;
+	int h = snprintf(head, sizeof(head), "%zu:", len);
+
+	iov[0].iov_base = head;
+	iov[0].iov_len = (size_t)h;
+	iov[1].iov_base = (void *)payload;
+	iov[1].iov_len = len;
+	iov[2].iov_base = ",";
+	iov[2].iov_len = 1;
+	total = (size_t)h + len + 1;
+	w = sendmsg(fd, &m, MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (w == (ssize_t)total)
+		return 0;
+	/* a short or blocked send (a full socket buffer): the slow path */
+	if (w < 0 && errno != EAGAIN && errno != EINTR)
+		return -1;
+	if (w < 0)
+		w = 0;
+	{
+		struct buf b;
+		int rc;
+
+		buf_init(&b, total);
+		(void)buf_append(&b, head, (size_t)h);
+		(void)buf_append(&b, payload, len);
+		(void)buf_append(&b, ",", 1);
+		rc = write_all(fd, b.data + w, total - (size_t)w, timeout_ms);
+		buf_free(&b);
+		return rc;
+	}
+}
+
 static void *
 conn_main(void *arg)
 {
@@ -115,15 +156,13 @@ conn_main(void *arg)
 	ssize_t n;
 
 	buf_init(&ans, POLICYD_REPLY_MAX + 64);
-	buf_init(&frame, POLICYD_REPLY_MAX + 128);
+	buf_init(&frame, 64);
 	while (!srv->stopping) {
 		/* answer every whole request in the buffer */
 		while ((r = netstring_decode(in, have, POLICYD_REQUEST_MAX, &payload, &plen, &used, &err)) == 1) {
 			buf_reset(&ans);
-			buf_reset(&frame);
 			policyd_core_answer(srv->core, payload, plen, &ans);
-			if (netstring_encode(&frame, ans.data, ans.len) < 0 ||
-			    write_all(cn->fd, frame.data, frame.len, srv->cfg->idle_timeout_ms) < 0)
+			if (send_netstring(cn->fd, ans.data, ans.len, srv->cfg->idle_timeout_ms) < 0)
 				goto out;
 			memmove(in, in + used, have - used);
 			have -= used;
@@ -136,6 +175,15 @@ conn_main(void *arg)
 			(void)write_all(cn->fd, frame.data, frame.len, 1000);
 			goto out;
 		}
+		/* read at once if data is there; wait in slices otherwise */
+		n = recv(cn->fd, in + have, sizeof(in) - have, MSG_DONTWAIT);
+		if (n > 0) {
+			idle = 0;
+			have += (size_t)n;
+			continue;
+		}
+		if (n == 0 || (errno != EAGAIN && errno != EINTR))
+			goto out;
 		r = poll(&p, 1, SLICE_MS);
 		if (r == 0) {
 			idle += SLICE_MS;
@@ -145,17 +193,8 @@ conn_main(void *arg)
 					    have, srv->cfg->idle_timeout_ms);
 				goto out;
 			}
-			continue;
-		}
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
+		} else if (r < 0 && errno != EINTR)
 			goto out;
-		n = recv(cn->fd, in + have, sizeof(in) - have, 0);
-		if (n <= 0)
-			goto out;
-		idle = 0;
-		have += (size_t)n;
 	}
 out:
 	close(cn->fd);
