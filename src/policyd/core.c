@@ -297,6 +297,8 @@ policyd_core_answer(struct policyd_core *c, const char *req, size_t len, struct 
 	if (domain == NULL) {
 		c->stats.skipped++;
 		pthread_mutex_unlock(&c->lock);
+		log_debug("key \"%.*s\": %s: NOTFOUND", (int)(req + len - sp - 1 < 300 ? req + len - sp - 1 : 300),
+		    sp + 1, why);
 		(void)buf_append_str(out, "NOTFOUND ");
 		return;
 	}

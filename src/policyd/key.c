@@ -66,9 +66,13 @@ policyd_key_domain(const char *key, size_t len, const char **why)
 		goto fail;
 	}
 	if ((colon = strrchr(s, ':')) != NULL) {
-		if (strcmp(colon + 1, "25") != 0 && strcmp(colon + 1, "smtp") != 0) {
-			*why = "port other than 25";
-			goto fail;
+		/* a transport's "domain:port" still delivers to the domain's MX
+		 * hosts: its policy applies (as postfix-mta-sts-resolver does) */
+		if (colon[1] == '\0' || strspn(colon + 1, "0123456789") != strlen(colon + 1)) {
+			if (strcmp(colon + 1, "smtp") != 0) {
+				*why = "not a port after ':'";
+				goto fail;
+			}
 		}
 		*colon = '\0';
 	}

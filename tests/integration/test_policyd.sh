@@ -146,11 +146,13 @@ expect "enforce: secure, match= with .wildcards, TLSRPT attributes with *.patter
 q "sts Good.PD.test." "sts good.pd.test:25"
 expect "key lower-cased, trailing dot and :25 dropped" "$sec_good
 $sec_good"
-q "sts .pd.test" "sts [127.0.0.1]" "sts 192.0.2.1" "sts good.pd.test:587"
-expect "leading dot, bracketed, IP and other port: NOTFOUND" "NOTFOUND 
+q "sts .pd.test" "sts [127.0.0.1]" "sts 192.0.2.1" "sts [mx.good.pd.test]:2525"
+expect "leading dot, bracketed, IP: NOTFOUND" "NOTFOUND 
 NOTFOUND 
 NOTFOUND 
 NOTFOUND "
+q "sts good.pd.test:2525"
+expect "transport nexthop domain:port: the domain's policy" "$sec_good"
 q "sts testing.pd.test" "sts nonemode.pd.test" "sts nopolicy.pd.test"
 expect "testing, none and no record: NOTFOUND" "NOTFOUND 
 NOTFOUND 
