@@ -8,6 +8,11 @@
 # `tlsrpt collectd`.
 #   good.pd.test  enforce, the MX certificate names the MX: delivered, sts success
 #   bad.pd.test   enforce, the MX certificate does not: deferred, sts failure
+#   fail.pd.test  _mta-sts record, the policy host answers 404, nothing cached:
+#                 delivered (RFC 8461), policyd reports sts-policy-fetch-error,
+#                 Postfix reports the session under no-policy-found
+#   testing.pd.test  mode testing, certificate does not name the MX: delivered,
+#                 reported no-policy-found (Postfix cannot report testing mode)
 . "$(dirname "$0")/tap.sh"
 here=$(cd "$(dirname "$0")" && pwd)
 [ "$(id -u)" = 0 ] || { echo "ok 1 # SKIP needs root (Postfix's master)"; exit 0; }
@@ -53,6 +58,16 @@ mx.bad           IN A   127.0.0.1
 mta-sts.bad      IN A   127.0.0.1
 _mta-sts.bad     IN TXT "v=STSv1; id=1"
 _smtp._tls.bad   IN TXT "v=TLSRPTv1; rua=mailto:tlsrpt@pd.test"
+fail             IN MX  10 mx.fail.pd.test.
+mx.fail          IN A   127.0.0.1
+mta-sts.fail     IN A   127.0.0.1
+_mta-sts.fail    IN TXT "v=STSv1; id=1"
+_smtp._tls.fail  IN TXT "v=TLSRPTv1; rua=mailto:tlsrpt@pd.test"
+testing          IN MX  10 mx.testing.pd.test.
+mx.testing       IN A   127.0.0.1
+mta-sts.testing  IN A   127.0.0.1
+_mta-sts.testing IN TXT "v=STSv1; id=1"
+_smtp._tls.testing IN TXT "v=TLSRPTv1; rua=mailto:tlsrpt@pd.test"
 ZONE
 started=0
 for try in 1 2 3 4 5; do
@@ -66,7 +81,7 @@ eval "$(cat "$dir/dns/env")"
 printf 'nameserver %s\n' "$DNS_ADDR" > "$dir/resolv.conf"
 
 # ---- certificates: the MX certificate names mx.good, not mx.bad -----------
-TLS_EXTRA_SANS="DNS:mx.good.pd.test,DNS:mta-sts.good.pd.test,DNS:mta-sts.bad.pd.test" \
+TLS_EXTRA_SANS="DNS:mx.good.pd.test,DNS:mta-sts.good.pd.test,DNS:mta-sts.bad.pd.test,DNS:mta-sts.fail.pd.test,DNS:mta-sts.testing.pd.test" \
 	bash "$COMPONENTS/https.sh" ca "$dir/tls" > "$dir/ca.log" 2>&1 ||
 	{ fail "https.sh ca" "$(cat "$dir/ca.log")"; exit 1; }
 www="$dir/www"
@@ -75,6 +90,9 @@ for d in good bad; do
 	printf 'version: STSv1\nmode: enforce\nmx: mx.%s.pd.test\nmax_age: 86400\n' $d \
 		> "$www/mta-sts.$d.pd.test/.well-known/mta-sts.txt"
 done
+mkdir -p "$www/mta-sts.fail.pd.test" "$www/mta-sts.testing.pd.test/.well-known"    # fail: 404
+printf 'version: STSv1\nmode: testing\nmx: mx.testing.pd.test\nmax_age: 86400\n' \
+	> "$www/mta-sts.testing.pd.test/.well-known/mta-sts.txt"
 /usr/bin/python3 "$here/static_https.py" "$www" "$dir/tls/server.pem" "$dir/tls/server.key" "$dir/port" \
 	2> "$dir/web.log" &
 web_pid=$!
@@ -102,7 +120,8 @@ eval "$(cat "$dir/sink.env")"
 cat > "$dir/extra.cf" <<EOF
 smtp_tls_policy_maps = socketmap:unix:$sock:sts
 smtp_tls_CAfile = $dir/tls/ca.pem
-transport_maps = inline:{ good.pd.test=smtp:good.pd.test:$SMTP_PORT, bad.pd.test=smtp:bad.pd.test:$SMTP_PORT }
+transport_maps = inline:{ good.pd.test=smtp:good.pd.test:$SMTP_PORT, bad.pd.test=smtp:bad.pd.test:$SMTP_PORT,
+ fail.pd.test=smtp:fail.pd.test:$SMTP_PORT, testing.pd.test=smtp:testing.pd.test:$SMTP_PORT }
 smtp_tlsrpt_enable = yes
 smtp_tlsrpt_socket_name = $dir/collect.sock
 smtp_tlsrpt_skip_reused_handshakes = no
@@ -146,7 +165,15 @@ send u@bad.pd.test > "$dir/send2.log" || fail "inject to bad" "$(cat "$dir/send2
 if bash "$PF" wait-log "$dir/pf" 'to=<u@bad.pd.test>.*status=deferred' 1 30 2> "$dir/w2.log"; then
 	ok "enforce, certificate does not name the MX: deferred"
 else fail_out "bad.pd.test not deferred" "$(tail -n 15 "$dir/pf/maillog")"; fi
-if [ "$(bash "$COMPONENTS/smtp-sink.sh" count "$dir/sink")" = 1 ]; then ok "the sink holds exactly the one delivered mail"
+send u@fail.pd.test > "$dir/send3.log" || fail "inject to fail" "$(cat "$dir/send3.log")"
+if bash "$PF" wait-log "$dir/pf" 'to=<u@fail.pd.test>.*status=sent' 1 30 2> "$dir/w3.log"; then
+	ok "policy fetch fails, nothing cached: delivered without MTA-STS (RFC 8461)"
+else fail_out "fail.pd.test not delivered" "$(tail -n 15 "$dir/pf/maillog")"; fi
+send u@testing.pd.test > "$dir/send4.log" || fail "inject to testing" "$(cat "$dir/send4.log")"
+if bash "$PF" wait-log "$dir/pf" 'to=<u@testing.pd.test>.*status=sent' 1 30 2> "$dir/w4.log"; then
+	ok "mode testing, certificate does not name the MX: delivered"
+else fail_out "testing.pd.test not delivered" "$(tail -n 15 "$dir/pf/maillog")"; fi
+if [ "$(bash "$COMPONENTS/smtp-sink.sh" count "$dir/sink")" = 3 ]; then ok "the sink holds exactly the three delivered mails"
 else fail "sink count: $(bash "$COMPONENTS/smtp-sink.sh" count "$dir/sink")"; fi
 
 # Postfix reported both sessions under the sts policy policyd gave it
@@ -162,4 +189,13 @@ if printf '%s\n' "$rows" | grep -qx 'bad.pd.test|sts|bad.pd.test|0|1' &&
    printf '%s\n' "$fails" | grep -q '^bad.pd.test|certificate-host-mismatch'; then
 	ok "Postfix reported bad.pd.test: sts policy, certificate-host-mismatch"
 else fail_out "bad.pd.test report" "$rows" "$fails"; fi
+if printf '%s\n' "$rows" | grep -qx 'fail.pd.test|sts|fail.pd.test|0|1' &&
+   printf '%s\n' "$fails" | grep -q '^fail.pd.test|sts-policy-fetch-error' &&
+   printf '%s\n' "$rows" | grep -qx 'fail.pd.test|no-policy-found|fail.pd.test|1|0'; then
+	ok "fetch error: policyd reported sts-policy-fetch-error, Postfix the session as no-policy-found"
+else fail_out "fail.pd.test reports" "$rows" "$fails"; fi
+if printf '%s\n' "$rows" | grep -qx 'testing.pd.test|no-policy-found|testing.pd.test|1|0' &&
+   ! printf '%s\n' "$rows" | grep -q '^testing.pd.test|sts'; then
+	ok "testing mode: reported as no-policy-found, no false sts success"
+else fail_out "testing.pd.test reports" "$rows"; fi
 tap_done
