@@ -280,7 +280,7 @@ policyd_core_answer(struct policyd_core *c, const char *req, size_t len, struct 
 	struct policyd_entry *e;
 	struct timespec until;
 	enum policyd_need need;
-	int waited = 0, rc = 0;
+	int rc = 0;
 	struct err err = { { 0 } };
 
 	if (sp == NULL || sp == req || sp + 1 == req + len) {
@@ -312,7 +312,6 @@ policyd_core_answer(struct policyd_core *c, const char *req, size_t len, struct 
 		deadline_in(&until, c->cfg.answer_timeout_ms);
 		while (e->busy && rc != ETIMEDOUT)
 			rc = pthread_cond_timedwait(&c->done, &c->lock, &until);
-		waited = 1;
 		if (e->busy) {
 			c->stats.wait_timeouts++;
 			log_warn("domain=%s: no answer from DNS/HTTPS within %d ms: answered as if no "
@@ -331,7 +330,6 @@ policyd_core_answer(struct policyd_core *c, const char *req, size_t len, struct 
 	if (report != POLICYD_FAIL_NONE && c->reporter != NULL)
 		why_report = xstrdup(e->failure_msg ? e->failure_msg : "");
 	pthread_mutex_unlock(&c->lock);
-	(void)waited;
 	if (why_report != NULL) {
 		rc = policyd_report_failure(c->reporter, domain, report, why_report, &err);
 		pthread_mutex_lock(&c->lock);

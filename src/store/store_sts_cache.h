@@ -38,8 +38,8 @@ int store_sts_cache_get(struct store *s, const char *domain, int64_t now,
 int store_sts_cache_each(struct store *s, int64_t now,
     void (*fn)(void *ctx, const struct store_sts_policy *p), void *ctx, struct err *err);
 
-/* Deletes the policies that expired before now.  Returns the number
- * deleted, or -1 on error. */
+/* Deletes the policies that expired before now.  Returns 0, or -1 on
+ * error. */
 int store_sts_cache_expire(struct store *s, int64_t now, struct err *err);
 
 #endif
