@@ -7,6 +7,9 @@
  * (default 200000) for that domain over one connection, one at a time as
  * an smtp(8) process does, timing each: lookups/s and p50/p99/max
  * latency; then the same with 4 connections at once.
+ * TCP (`--tcp NAME HOST:PORT DOMAIN`, from bench_policyd.sh): cached
+ * lookups over loopback TCP against any socketmap server, for
+ * postfix-mta-sts-resolver side by side.
  * Cold (`--cold SOCKET FILE`, from bench_policyd.sh): one lookup per
  * domain listed in FILE against a running server whose DNS and HTTPS are
  * real loopback servers: each one is a TXT lookup, a DANE check and an
@@ -21,6 +24,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -61,6 +66,28 @@ cpu_of(pid_t pid)
 		ut = st = 0;
 	fclose(f);
 	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+static int
+connect_tcp(const char *hostport)
+{
+	char host[64];
+	const char *colon = strrchr(hostport, ':');
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	int fd;
+
+	if (colon == NULL || (size_t)(colon - hostport) >= sizeof(host))
+		return -1;
+	memcpy(host, hostport, (size_t)(colon - hostport));
+	host[colon - hostport] = '\0';
+	sa.sin_port = htons((uint16_t)atoi(colon + 1));
+	if (inet_pton(AF_INET, host, &sa.sin_addr) != 1 || (fd = socket(AF_INET, SOCK_STREAM, 0)) < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
 }
 
 static int
@@ -312,10 +339,51 @@ cold(const char *sock, const char *file)
 	return secure == n ? 0 : 1;
 }
 
+/* Cached lookups of domain over loopback TCP against any socketmap
+ * server (ours, or postfix-mta-sts-resolver, side by side). */
+static int
+tcp(const char *who, const char *hostport, const char *domain)
+{
+	char req[300], ans[65536];
+	long n = getenv("BENCH_POLICYD_N") ? atol(getenv("BENCH_POLICYD_N")) : 20000, i;
+	double *lat = calloc((size_t)n, sizeof(double)), t0, t;
+	int fd = connect_tcp(hostport), k;
+
+	if (fd < 0 || lat == NULL) {
+		printf("INCOMPLETE: %s: cannot connect to %s\n", who, hostport);
+		return 1;
+	}
+	snprintf(req, sizeof(req), "postfix %s", domain);
+	for (k = 0; k < 3; k++)
+		if (lookup(fd, req, ans, sizeof(ans)) < 0) {
+			printf("INCOMPLETE: %s: no answer\n", who);
+			return 1;
+		}
+	if (strstr(ans, "OK secure") == NULL) {
+		printf("INCOMPLETE: %s: answer is not an enforce policy: %.200s\n", who, ans);
+		return 1;
+	}
+	t0 = now_s();
+	for (i = 0; i < n; i++) {
+		t = now_s();
+		if (lookup(fd, req, ans, sizeof(ans)) < 0) {
+			printf("INCOMPLETE: %s: 1 errors\n", who);
+			return 1;
+		}
+		lat[i] = now_s() - t;
+	}
+	print_latency(who, lat, n, now_s() - t0);
+	free(lat);
+	close(fd);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
 	signal(SIGPIPE, SIG_IGN);
+	if (argc == 5 && strcmp(argv[1], "--tcp") == 0)
+		return tcp(argv[2], argv[3], argv[4]);
 	if (argc == 4 && strcmp(argv[1], "--cold") == 0)
 		return cold(argv[2], argv[3]);
 	return cached();
