@@ -10,7 +10,7 @@
 #include "util/xalloc.h"
 
 const char store_sts_cache_schema_sql[] =
-	"CREATE TABLE sts_policies ("
+	"CREATE TABLE IF NOT EXISTS sts_policies ("
 	" domain TEXT PRIMARY KEY,"
 	" txt_id TEXT,"
 	" body TEXT NOT NULL,"
