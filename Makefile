@@ -82,8 +82,9 @@ $(CORE_A): $(CORE_OBJ)
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
 
-$(PROGRAM): $(CMD_OBJ) $(CORE_A)
-	$(CC) $(LDFLAGS_ALL) -o $@ $(CMD_OBJ) $(CORE_A) $(PKG_LIBS)
+# libtlsrpt too: `tlsrpt policyd` reports to the collector through it
+$(PROGRAM): $(CMD_OBJ) $(CORE_A) $(LIB_A)
+	$(CC) $(LDFLAGS_ALL) -o $@ $(CMD_OBJ) $(CORE_A) $(LIB_A) $(PKG_LIBS)
 
 # ---- the client library: libc only, hidden symbols, versioned -----------
 LIB_CFLAGS := $(STD) $(WARN) $(OPT) $(SAN) -MMD -MP -Iinclude -fPIC -fvisibility=hidden

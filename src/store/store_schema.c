@@ -21,6 +21,7 @@
 #include "store/store_fetch_seen.h"
 #include "store/store_outbox.h"
 #include "store/store_private.h"
+#include "store/store_sts_cache.h"
 #include "store/store_users.h"
 
 static const char schema_v1[] =
@@ -166,6 +167,7 @@ const struct store_migration store_schema_migrations[] = {
 	{ 5, store_users_schema_sql },    /* users, grants, tokens, sessions: store_users.c */
 	{ 6, store_conflicts_schema_sql },  /* + IDNA keys below: store_conflicts.c,
 					     * store_domain_idna.c */
+	{ 7, store_sts_cache_schema_sql },  /* sts_policies: store_sts_cache.c */
 };
 
 const size_t store_schema_n_migrations =

@@ -38,6 +38,7 @@ bench() {
 bench bench_lib "us/event" 4 BENCH_LIB_N=2000 --
 bench bench_collectd "results/s" 4 BENCH_COLLECTD_N=3000 --
 bench bench_store_results "results/s" 1 -- 3000 300
+bench bench_policyd "lookups/s" 2 BENCH_POLICYD_N=2000 --
 bench bench_parse_json "reports/s" 2 BENCH_SECONDS=0.2 --
 bench bench_ingest_mail "messages/s" 1 --
 bench bench_aggregate "reports/s" 1 -- 500
