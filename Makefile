@@ -28,7 +28,7 @@ SAN  := $(if $(SANITIZE),-fsanitize=$(SANITIZE) -fno-sanitize-recover=all -fno-o
 
 # Library headers are -isystem so that their own warnings are not ours.
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null | sed 's/-I/-isystem /g')
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lopendkim -lpthread -lm
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lopendkim -lcrypt -lpthread -lm
 
 CFLAGS_ALL := $(STD) $(WARN) $(OPT) $(SAN) -MMD -MP -Iinclude -Isrc -I$(O)/gen
 LDFLAGS_ALL := $(SAN)
@@ -82,8 +82,9 @@ $(CORE_A): $(CORE_OBJ)
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
 
-$(PROGRAM): $(CMD_OBJ) $(CORE_A)
-	$(CC) $(LDFLAGS_ALL) -o $@ $(CMD_OBJ) $(CORE_A) $(PKG_LIBS)
+# libtlsrpt too: `tlsrpt policyd` reports to the collector through it
+$(PROGRAM): $(CMD_OBJ) $(CORE_A) $(LIB_A)
+	$(CC) $(LDFLAGS_ALL) -o $@ $(CMD_OBJ) $(CORE_A) $(LIB_A) $(PKG_LIBS)
 
 # ---- the client library: libc only, hidden symbols, versioned -----------
 LIB_CFLAGS := $(STD) $(WARN) $(OPT) $(SAN) -MMD -MP -Iinclude -fPIC -fvisibility=hidden
@@ -156,9 +157,10 @@ install: all
 	install -m 644 man/tlsrpt.3 $(DESTDIR)$(PREFIX)/share/man/man3/
 	for f in $(LIBTLSRPT_FUNCS); do echo '.so man3/tlsrpt.3' > $(DESTDIR)$(PREFIX)/share/man/man3/$$f.3; done
 	install -d $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5 \
-	  $(DESTDIR)$(PREFIX)/share/man/man8
+	  $(DESTDIR)$(PREFIX)/share/man/man7 $(DESTDIR)$(PREFIX)/share/man/man8
 	install -m 644 $(wildcard man/*.1) $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 644 $(wildcard man/*.5) $(DESTDIR)$(PREFIX)/share/man/man5/
+	install -m 644 $(wildcard man/*.7) $(DESTDIR)$(PREFIX)/share/man/man7/
 	install -m 644 $(wildcard man/*.8) $(DESTDIR)$(PREFIX)/share/man/man8/
 
 clean:

@@ -19,7 +19,8 @@ pid=
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$T"; }
 trap cleanup EXIT
 
-"$TLSRPT" serve --listen 127.0.0.1:0 --db "sqlite:$T/db.sqlite" -q >"$T/log" 2>&1 &
+"$TLSRPT" serve --listen 127.0.0.1:0 --dashboard-listen none --accept-domain "*" \
+	--db "sqlite:$T/db.sqlite" -q >"$T/log" 2>&1 &
 pid=$!
 port=
 for _ in $(seq 50); do

@@ -49,12 +49,13 @@ static unsigned
 request(struct serve *app, const char *method, const char *path, struct fake *f,
 	const char *body, size_t len)
 {
-	struct http_request req = { method, path, body, len, header, query, f };
+	struct http_request req = { .method = method, .path = path, .body = body, .body_len = len,
+				    .get_header = header, .get_query = query, .impl = f };
 	struct http_response resp;
 	unsigned st;
 
 	http_response_init(&resp);
-	serve_handle(app, &req, &resp);
+	serve_handle_both(app, &req, &resp);
 	st = resp.status;
 	http_response_cleanup(&resp);
 	return st;
@@ -64,7 +65,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct serve *app;
-	struct serve_config cfg = { "sqlite::memory:", NULL, 0 };
+	struct serve_config cfg = { "sqlite::memory:", NULL, 0, 1, 0, "*" };  /* no login, any domain */
 	struct fake f = { NULL, NULL };
 	struct err err;
 	char *body;

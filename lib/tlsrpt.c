@@ -212,7 +212,7 @@ tlsrpt_init_policy(struct tlsrpt_dr_t *dr, tlsrpt_policy_type_t policy_type,
 		return fail(dr, TLSRPT_ERR_TLSRPT_NESTEDPOLICY);
 	b = &dr->main;
 	if ((dr->n_policies > 0 && tlsrpt_priv_buf_put(b, ",", 1) < 0) ||
-	    tlsrpt_priv_buf_puts(b, "{\"policy-type\":") < 0 || tlsrpt_priv_buf_putint(b, (long)policy_type) < 0 ||
+	    tlsrpt_priv_buf_puts(b, "{\"policy-type\":") < 0 || tlsrpt_priv_buf_putint(b, (long)(int)policy_type) < 0 ||
 	    (policydomainname != NULL && put_member(b, "policy-domain", policydomainname) < 0))
 		return fail(dr, TLSRPT_ERR_FPRINTF_INITPOLICY + ENOMEM);
 	tlsrpt_priv_buf_reset(&dr->ps);
@@ -292,7 +292,7 @@ tlsrpt_add_delivery_request_failure(struct tlsrpt_dr_t *dr, tlsrpt_failure_t fai
 	b = &dr->fd_buf;
 	len0 = b->len;
 	if (tlsrpt_priv_buf_puts(b, len0 == 0 ? ",\"failure-details\":[" : ",") < 0 ||
-	    tlsrpt_priv_buf_puts(b, "{\"c\":") < 0 || tlsrpt_priv_buf_putint(b, (long)failure_code) < 0)
+	    tlsrpt_priv_buf_puts(b, "{\"c\":") < 0 || tlsrpt_priv_buf_putint(b, (long)(int)failure_code) < 0)
 		goto nomem;
 	for (int i = 0; i < 6; i++)
 		if (vals[i] != NULL && put_member(b, keys[i], vals[i]) < 0)
@@ -332,7 +332,7 @@ tlsrpt_finish_policy(struct tlsrpt_dr_t *dr, tlsrpt_final_result_t final_result)
 	b = &dr->main;
 	if (splice(b, &dr->ps) < 0 || splice(b, &dr->mx) < 0 || splice(b, &dr->fd_buf) < 0 ||
 	    tlsrpt_priv_buf_puts(b, ",\"t\":") < 0 || tlsrpt_priv_buf_putint(b, dr->n_failures) < 0 ||
-	    tlsrpt_priv_buf_puts(b, ",\"f\":") < 0 || tlsrpt_priv_buf_putint(b, (long)final_result) < 0 ||
+	    tlsrpt_priv_buf_puts(b, ",\"f\":") < 0 || tlsrpt_priv_buf_putint(b, (long)(int)final_result) < 0 ||
 	    tlsrpt_priv_buf_put(b, "}", 1) < 0)
 		return fail(dr, TLSRPT_ERR_FPRINTF_FINISHPOLICY + ENOMEM);
 	dr->n_policies++;

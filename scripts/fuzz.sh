@@ -11,10 +11,11 @@ pkgs="jansson zlib libarchive gmime-3.0 libcurl libunbound opendkim libmicrohttp
 cflags=$(pkg-config --cflags $pkgs | sed 's/-I/-isystem /g')
 libs="$(pkg-config --libs $pkgs) -lopendkim -lpthread -lm"
 flags="-std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -g -O1 -fno-sanitize-recover=all -Iinclude -Isrc $cflags"
-# The core is compiled once, instrumented, and shared by every target.
+# The core (and libtlsrpt, which policyd reports through) is compiled once,
+# instrumented, and shared by every target.
 objs=""
 build_failed=""
-for src in $(find src -name '*.c' ! -path 'src/cmd/*' | sort); do
+for src in $(find src lib -name '*.c' ! -path 'src/cmd/*' | sort); do
 	obj="$out/obj/${src%.c}.o"
 	objs="$objs $obj"
 	[ "$obj" -nt "$src" ] && continue

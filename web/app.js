@@ -200,6 +200,10 @@ function failures(list) {
 
 function load(url) {
   return fetch(url, { headers: { Accept: 'application/json' } }).then(function (r) {
+    if (r.status === 401) {
+      window.location.replace('/login.html');   // the session ended
+      throw new Error('not logged in');
+    }
     return r.json().then(function (j) {
       if (!r.ok) throw new Error(j.error || ('HTTP ' + r.status));
       return j;
@@ -260,4 +264,20 @@ function main() {
   });
 }
 
-document.addEventListener('DOMContentLoaded', main);
+// Who is logged in, and the logout button (POST with the session's CSRF token).
+function session() {
+  load('/auth/me').then(function (me) {
+    var box = document.getElementById('session');
+    box.textContent = '';
+    box.appendChild(el('span', { 'id': 'whoami' }, me.user + (me.admin ? ' (admin)' : '')));
+    var out = el('button', { 'type': 'button', 'id': 'logout' }, 'Log out');
+    out.addEventListener('click', function () {
+      fetch('/auth/logout', { method: 'POST', credentials: 'same-origin',
+                              headers: { 'X-CSRF-Token': me.csrf } })
+        .then(function () { window.location.replace('/login.html'); });
+    });
+    if (me.csrf) box.appendChild(out);
+  }).catch(function () {});
+}
+
+document.addEventListener('DOMContentLoaded', function () { session(); main(); });

@@ -34,7 +34,7 @@ const char cmd_alert_summary[] = "mail new TLS failures (or a weekly digest); fo
 
 struct opts {
 	const char *db, *to, *from, *smtp, *sendmail, *cacert, *domain, *digest;
-	int dry_run, require_tls, force;
+	int dry_run, require_tls, auth_plaintext, force;
 };
 
 static void
@@ -45,6 +45,7 @@ usage(FILE *f)
 "                    [--db URL] [--threshold-rate 0.01] [--min-failures N]\n"
 "                    [--since WHEN] [--until WHEN] [--domain D] [--renotify-days N]\n"
 "                    [--digest weekly [--force]] [--cacert FILE] [--[no-]require-tls]\n"
+"                    [--[no-]smtp-auth-plaintext]\n"
 "                    [--config FILE] [-v|--verbose] [-q|--quiet]\n"
 "\n"
 "Mails each NEW kind of failure (policy domain, result type, MX) found in the\n"
@@ -57,7 +58,8 @@ usage(FILE *f)
 "days instead (at most once in 6 days unless --force).  WHEN: YYYY-MM-DD,\n"
 "Unix seconds or Nd (N days ago).  --domain - looks only at the policies that\n"
 "name no policy-domain.  SMTP AUTH: TLSRPT_SMTP_USER and TLSRPT_SMTP_PASSWORD\n"
-"in the environment.  --require-tls refuses to send\n"
+"in the environment, sent only over TLS (STARTTLS or smtps://) unless\n"
+"--smtp-auth-plaintext allows it in clear.  --require-tls refuses to send\n"
 "without STARTTLS; --no-require-tls uses it when offered, even if tlsrpt.conf\n"
 "says alert_require_tls = yes (the last of the two wins).  --dry-run prints\n"
 "the mail.\n"
@@ -131,6 +133,7 @@ deliver(const struct opts *o, const char *subject, const char *body, int64_t now
 		smtp.password = getenv("TLSRPT_SMTP_PASSWORD");
 		smtp.cacert = o->cacert;
 		smtp.require_tls = o->require_tls;
+		smtp.auth_plaintext = o->auth_plaintext;
 		if (deliver_smtp_many(&smtp, from.v[0], &rcpts, msg, len, &refused, err) == DELIVER_OK)
 			rc = 0;
 		for (i = 0; i < refused.n; i++)
@@ -241,6 +244,8 @@ cmd_alert(int argc, char **argv)
 		{ "cacert", required_argument, NULL, 'C' },
 		{ "require-tls", no_argument, NULL, 'T' },
 		{ "no-require-tls", no_argument, NULL, CMD_NO('T') },
+		{ "smtp-auth-plaintext", no_argument, NULL, 'P' },
+		{ "no-smtp-auth-plaintext", no_argument, NULL, CMD_NO('P') },
 		{ "digest", required_argument, NULL, 'g' },
 		{ "renotify-days", required_argument, NULL, 'R' },
 		{ "force", no_argument, NULL, 'F' },
@@ -260,7 +265,7 @@ cmd_alert(int argc, char **argv)
 	const char *since = NULL, *until = NULL;
 	char *end = NULL, *to_cli = NULL, *tmp;  /* to_cli: the --to options, owned */
 	long long days = -1;    /* -1: alert_renotify */
-	enum cmd_flag require_tls = CMD_FLAG_UNSET;
+	enum cmd_flag require_tls = CMD_FLAG_UNSET, auth_plaintext = CMD_FLAG_UNSET;
 	int c, verbose = 0, rc;
 
 	memset(&o, 0, sizeof(o));
@@ -298,6 +303,8 @@ cmd_alert(int argc, char **argv)
 		case 'C': o.cacert = optarg; break;
 		case 'T':
 		case CMD_NO('T'): require_tls = CMD_FLAG(c); break;
+		case 'P':
+		case CMD_NO('P'): auth_plaintext = CMD_FLAG(c); break;
 		case 'g': o.digest = optarg; break;
 		case 'F': o.force = 1; break;
 		case 'N': o.dry_run = 1; break;
@@ -324,6 +331,7 @@ cmd_alert(int argc, char **argv)
 		}
 	}
 	o.require_tls = cmd_flag_bool(require_tls, conf, "alert_require_tls");
+	o.auth_plaintext = cmd_flag_bool(auth_plaintext, conf, "alert_smtp_auth_plaintext");
 	cfg.renotify = days >= 0 ? (int64_t)days * DAY : config_get_int(conf, "alert_renotify");
 	if (o.smtp == NULL && o.sendmail == NULL) {     /* --smtp or --sendmail wins */
 		o.smtp = config_get_string_or_null(conf, "alert_smtp_url");

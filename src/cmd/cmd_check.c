@@ -79,6 +79,43 @@ print_human(const char *domain, const char *selector, const struct findings *f)
 	printf("worst: %s\n", severity_name(findings_worst(f)));
 }
 
+/* Tells a local resolver failure from the domain's: when the domain's MX
+ * lookup gets no answer (SERVFAIL, timeout), asks for the parent zone of
+ * domain ("example.com" for "mx.example.com", "com" for
+ * "example.com"), which a working resolver answers whatever the domain's
+ * own name servers do.  Returns 1 if it answered (any definitive answer:
+ * data, no data, no such name) or there is no parent to ask, 0 if not
+ * (err says why). */
+static int
+resolver_answers(struct dns *dns, const char *domain, struct err *err)
+{
+	const char *parent = strchr(domain, '.');
+	struct dns_answer a = { 0 };
+	int ok;
+
+	if (parent == NULL || parent[1] == '\0')
+		return 1;
+	parent++;
+	/* only when the domain's own lookup failed for want of an answer (a
+	 * DNSSEC failure or a wrong record is an answer) */
+	if (dns_lookup(dns, DNS_MX, domain, &a, err) < 0 ||
+	    (a.status != DNS_SERVFAIL && a.status != DNS_TIMEOUT)) {
+		dns_answer_clear(&a);
+		return 1;
+	}
+	dns_answer_clear(&a);
+	if (dns_lookup(dns, DNS_TXT, parent, &a, err) < 0) {
+		dns_answer_clear(&a);
+		return 1;       /* a bad name, not a resolver failure */
+	}
+	ok = a.status == DNS_OK || a.status == DNS_NODATA || a.status == DNS_NXDOMAIN;
+	if (!ok)
+		err_set(err, "the lookup of %s failed too (%s%s%s)", parent,
+			dns_status_name(a.status), a.why ? ": " : "", a.why ? a.why : "");
+	dns_answer_clear(&a);
+	return ok;
+}
+
 int
 cmd_check(int argc, char **argv)
 {
@@ -130,6 +167,9 @@ cmd_check(int argc, char **argv)
 		}
 	}
 	if (optind != argc - 1 || (key_file != NULL && selector == NULL)) {
+		fprintf(stderr, "tlsrpt check: %s\n",
+			optind == argc ? "which DOMAIN?" : optind < argc - 1 ? "one DOMAIN only"
+			: "--dkim-key needs --dkim-selector");
 		usage(stderr);
 		rc = EXIT_USAGE;
 		goto out;
@@ -158,6 +198,13 @@ cmd_check(int argc, char **argv)
 	case SEV_OK: rc = EXIT_OK; break;
 	case SEV_WARNING: rc = EXIT_WARNING; break;
 	default: rc = EXIT_ERROR; break;
+	}
+	if (rc == EXIT_ERROR && !resolver_answers(io.dns, argv[optind], &err)) {
+		fprintf(stderr, "tlsrpt check: the local resolver (%s) does not answer: %s;"
+			" the errors above are not the domain's fault, fix the resolver and"
+			" check again\n", dopt.resolver ? dopt.resolver : "/etc/resolv.conf",
+			err.msg);
+		rc = EXIT_FAILURE_;
 	}
 out:
 	findings_clear(&f);

@@ -9,9 +9,11 @@
  * failure stops the run.  The last line says what happened.
  */
 #include <getopt.h>
+#include <glib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cmd/cmd.h"
@@ -21,7 +23,9 @@
 #include "ingest/maildir.h"
 #include "ingest/mbox.h"
 #include "store/store.h"
+#include "store/store_fetch_seen.h"
 #include "util/log.h"
+#include "util/xalloc.h"
 
 int cmd_fetch(int argc, char **argv);
 extern const char cmd_fetch_summary[];
@@ -31,9 +35,9 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: tlsrpt fetch [--db URL] [-v] maildir DIR\n"
-	    "       tlsrpt fetch [--db URL] [-v] mbox FILE\n"
-	    "       tlsrpt fetch [--db URL] [-v] dir DIR\n"
+	    "usage: tlsrpt fetch [--db URL] [-v] [--all] maildir DIR\n"
+	    "       tlsrpt fetch [--db URL] [-v] [--all] mbox FILE\n"
+	    "       tlsrpt fetch [--db URL] [-v] [--all] dir DIR\n"
 	    "       tlsrpt fetch [--db URL] [-v] imap [URL] [--user U] [--password-file F]\n"
 	    "                    [--cacert F] [--mailbox MAILBOX] [--move-to FOLDER] [--[no-]seen]\n"
 	    "(and --config FILE: tlsrpt.conf; its fetch_imap_* settings fill what is not given)\n"
@@ -48,6 +52,9 @@ usage(FILE *f)
 	    "required; default fetch_imap_url); the password comes from --password-file,\n"
 	    "the TLSRPT_IMAP_PASSWORD environment variable or fetch_imap_password_file,\n"
 	    "never from the command line.\n"
+	    "maildir, mbox, dir: a message or file processed by an earlier run (stored,\n"
+	    "a duplicate, or no report) is skipped silently (a digest of its bytes is\n"
+	    "kept in the store); --all reads everything again.\n"
 	    "Mail already fetched is not fetched again (the last UID is kept in the\n"
 	    "store); --seen / --move-to apply only to mail whose reports were stored;\n"
 	    "--no-seen leaves it unflagged even if fetch_imap_seen = yes (the last of\n"
@@ -68,14 +75,45 @@ fetch_progress(struct fetch_run *run)
 	fflush(stderr);
 }
 
+/* The key an item is remembered by: the digest of its bytes; the k-th
+ * byte-identical copy in one source (k > 1) is told apart by k. */
+static int64_t
+item_key(struct fetch_run *run, const struct source_item *item)
+{
+	int64_t d = store_fetch_digest(item->data, item->len);
+	gpointer k = GSIZE_TO_POINTER((gsize)d);
+	gsize n = GPOINTER_TO_SIZE(g_hash_table_lookup(run->copies, k)) + 1;
+	char text[64];
+
+	g_hash_table_insert(run->copies, k, GSIZE_TO_POINTER(n));
+	if (n == 1)
+		return d;
+	snprintf(text, sizeof(text), "%lld#%zu", (long long)d, (size_t)n);
+	return store_fetch_digest(text, strlen(text));
+}
+
 /* Per-item callback for the file sources; a positive return stops. */
 static int
 on_item(void *ctx, const struct source_item *item, const char *channel)
 {
 	struct fetch_run *run = ctx;
 	struct err err = { "" };
+	unsigned errors = run->counts.errors;
+	int64_t digest = 0;
 	int rc;
 
+	if (item->error == NULL) {
+		digest = item_key(run, item);
+		rc = run->all ? 0 : store_fetch_seen(run->store, run->source, digest, &err);
+		if (rc < 0) {
+			log_error("%s", err.msg);
+			return 1;
+		}
+		if (rc == 1) {
+			run->seen_before++;
+			return 0;
+		}
+	}
 	if (item->error != NULL) {
 		run->counts.messages++;
 		run->counts.errors++;
@@ -86,6 +124,11 @@ on_item(void *ctx, const struct source_item *item, const char *channel)
 	rc = ingest_store_bytes(run->store, item->data, item->len, &run->limits,
 				channel, item->name, &run->counts, &err);
 	fetch_progress(run);
+	/* remembered once stored, a duplicate or no report at all; an item in
+	 * error is read again next time */
+	if (rc >= 0 && run->counts.errors == errors &&
+	    store_fetch_remember(run->store, run->source, digest, (int64_t)time(NULL), &err) < 0)
+		rc = -1;
 	if (rc < 0) {
 		log_error("%s", err.msg);
 		return 1;
@@ -136,7 +179,7 @@ int
 cmd_fetch(int argc, char **argv)
 {
 	enum { OPT_DB = 256, OPT_USER, OPT_PWFILE, OPT_CACERT, OPT_MAILBOX,
-	       OPT_MOVE, OPT_SEEN, OPT_CONFIG };
+	       OPT_MOVE, OPT_SEEN, OPT_CONFIG, OPT_ALL };
 	static const struct option opts[] = {
 		{ "db", required_argument, NULL, OPT_DB },
 		{ "user", required_argument, NULL, OPT_USER },
@@ -147,6 +190,7 @@ cmd_fetch(int argc, char **argv)
 		{ "seen", no_argument, NULL, OPT_SEEN },
 		{ "no-seen", no_argument, NULL, CMD_NO(OPT_SEEN) },
 		{ "config", required_argument, NULL, OPT_CONFIG },
+		{ "all", no_argument, NULL, OPT_ALL },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -157,6 +201,7 @@ cmd_fetch(int argc, char **argv)
 	struct err err = { "" };
 	struct config *conf = NULL;
 	const char *db = NULL, *kind, *arg, *env;
+	char *abs = NULL, *source = NULL;
 	int c, verbose = 0, rc = EXIT_USAGE;
 
 	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
@@ -169,6 +214,7 @@ cmd_fetch(int argc, char **argv)
 		case OPT_MOVE: io.move_to = optarg; break;
 		case OPT_SEEN: case CMD_NO(OPT_SEEN): seen = CMD_FLAG(c); break;
 		case OPT_CONFIG: break;         /* read by cmd_config_path() */
+		case OPT_ALL: run.all = 1; break;
 		case 'v': verbose++; break;
 		case 'h': usage(stdout); return EXIT_OK;
 		default: usage(stderr); return EXIT_USAGE;
@@ -194,6 +240,10 @@ cmd_fetch(int argc, char **argv)
 	if (kind != NULL && strcmp(kind, "imap") == 0 && arg == NULL && optind + 1 == argc)
 		arg = config_get_string_or_null(conf, "fetch_imap_url");
 	if (kind == NULL || arg == NULL || argc - optind > 2) {
+		fprintf(stderr, "tlsrpt fetch: %s\n",
+			kind == NULL ? "which source? maildir DIR, mbox FILE, dir DIR or imap URL"
+			: arg == NULL ? "the source needs its directory, file or URL"
+				      : "too many arguments");
 		usage(stderr);
 		goto out;
 	}
@@ -214,18 +264,28 @@ cmd_fetch(int argc, char **argv)
 		rc = EXIT_FAILURE_;
 		goto out;
 	}
+	abs = realpath(arg, NULL);
+	source = xasprintf("%s:%s", kind, abs != NULL ? abs : arg);
+	run.source = source;
+	run.copies = g_hash_table_new(g_direct_hash, g_direct_equal);
 	rc = run_source(&run, kind, arg, &io);
+	g_hash_table_destroy(run.copies);
 	if (run.progress)
 		fputc('\n', stderr);
 	printf("fetched %u messages: %u stored, %u duplicates, %u skipped (not a report), "
 	       "%u errors\n", run.counts.messages, run.counts.stored,
 	       run.counts.duplicates, run.counts.skipped, run.counts.errors);
+	if (run.seen_before > 0)
+		printf("%u processed by an earlier run, not read again (--all reads them)\n",
+		       run.seen_before);
 	store_close(&run.store);
 	if (rc != 0)
 		rc = EXIT_FAILURE_;
 	else    /* skipped items (no report at all) are not errors */
 		rc = run.counts.errors > 0 ? EXIT_PARTIAL : EXIT_OK;
 out:
+	free(abs);
+	free(source);
 	config_free(&conf);
 	return rc;
 }

@@ -5,7 +5,10 @@
  * Each input is bounded by the ingest limits (ingest.h).  Bad input gets
  * one line "FILE: what: why" on stderr and is skipped; the rest goes on.
  * Exit: EXIT_OK, EXIT_PARTIAL when some input was bad, EXIT_FAILURE_ when
- * the store failed (processing stops there), EXIT_USAGE.
+ * the store failed (processing stops there), EXIT_USAGE.  With --mta (an
+ * MTA alias pipe, `|tlsrpt parse --mta`): EX_TEMPFAIL (75) when the store
+ * failed, so the MTA defers and retries; bad input is logged to syslog and
+ * exits 0, so the MTA does not bounce it to the (no-reply) reporter.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -20,7 +23,10 @@
 #include "model/report_validate.h"
 #include "store/store_reports.h"
 #include "util/buf.h"
+#include "util/log.h"
 #include "util/xalloc.h"
+
+#define PARSE_EX_TEMPFAIL 75    /* sysexits.h EX_TEMPFAIL: the MTA defers */
 
 int cmd_parse(int argc, char **argv);
 extern const char cmd_parse_summary[];
@@ -30,7 +36,7 @@ struct parse_run {
 	const char *name;       /* input name for messages */
 	const char *channel;    /* "file" or "stdin" */
 	struct store *store;    /* NULL with --no-write */
-	int verbose, json;
+	int verbose, json, quiet;
 	size_t n_doc;           /* documents seen in this input */
 	size_t stored, duplicates, parsed, bad;
 	int store_failed;
@@ -39,15 +45,19 @@ struct parse_run {
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: tlsrpt parse [-n|--no-write] [-v|--verbose] [--json] [--db URL] [FILE...]\n"
+	fprintf(f, "usage: tlsrpt parse [-n|--no-write] [-q|--quiet] [-v|--verbose] [--json] [--mta]\n"
+		"                    [--db URL] [FILE...]\n"
 		"Reads TLSRPT reports (JSON, gzip, zip or mail; stdin when no FILE or \"-\"),\n"
 		"checks them and stores them (duplicates are recognised and skipped).\n"
 		"  -n, --no-write  parse and check only\n"
+		"  -q, --quiet     do not print the sender's mistakes (warnings, leniencies)\n"
 		"  -v, --verbose   one line per report: stored|duplicate|parsed report-id=… org=… domain=…\n"
 		"  --json          print each parsed report as JSON on stdout\n"
 		"  --db URL        store (sqlite:PATH, PATH or postgresql://…; default $TLSRPT_DB)\n"
+		"  --mta           for an MTA alias pipe: store failure exits %d (EX_TEMPFAIL, the MTA\n"
+		"                  retries); input that is no report is logged to syslog, exits 0\n"
 		"Exit status: 0 all stored, %d some input bad (skipped), %d store failed, %d usage.\n",
-		EXIT_PARTIAL, EXIT_FAILURE_, EXIT_USAGE);
+		PARSE_EX_TEMPFAIL, EXIT_PARTIAL, EXIT_FAILURE_, EXIT_USAGE);
 }
 
 /* "a.example,b.example": the policy domains, for the -v line. */
@@ -85,6 +95,61 @@ say(const struct parse_run *run, const char *what, const struct report *r)
 	free(d);
 }
 
+/* The quirk with every array index "[N]" written "[*]", so that the same
+ * leniency in many failure details is one line. */
+static char *
+quirk_kind(const char *q)
+{
+	char *k = xstrdup(q), *w = k;
+
+	for (const char *s = q; *s != '\0'; s++) {
+		*w++ = *s;
+		if (*s == '[' && s[1] >= '0' && s[1] <= '9') {
+			const char *e = s + 1;
+
+			while (*e >= '0' && *e <= '9')
+				e++;
+			if (*e == ']') {
+				*w++ = '*';
+				s = e - 1;
+			}
+		}
+	}
+	*w = '\0';
+	return k;
+}
+
+/* Prints each leniency the parser applied to r once ("lenient: what",
+ * with "(N times)" when it was applied in several places). */
+static void
+print_leniencies(const struct parse_run *run, const struct report *r)
+{
+	struct strlist kinds = { 0 };
+	size_t *count = xcalloc(r->quirks.n + 1, sizeof(*count));
+
+	for (size_t i = 0; i < r->quirks.n; i++) {
+		char *k = quirk_kind(r->quirks.v[i]);
+		size_t j;
+
+		for (j = 0; j < kinds.n && strcmp(kinds.v[j], k) != 0; j++)
+			;
+		if (j == kinds.n)
+			strlist_add_owned(&kinds, k);
+		else
+			free(k);
+		count[j]++;
+	}
+	for (size_t j = 0; j < kinds.n; j++) {
+		fprintf(stderr, "%s: report-id=%s: lenient: %s", run->name,
+			r->report_id ? r->report_id : "", kinds.v[j]);
+		if (count[j] > 1)
+			fprintf(stderr, " (%zu times)", count[j]);
+		fputc('\n', stderr);
+	}
+	free(count);
+	strlist_clear(&kinds);
+}
+
 static int
 on_doc(void *ctx, const char *json, size_t len, const struct ingest_meta *meta)
 {
@@ -105,7 +170,9 @@ on_doc(void *ctx, const char *json, size_t len, const struct ingest_meta *meta)
 	}
 	/* Problems are the sender's; the report is still evidence and is kept. */
 	report_validate(r, &problems);
-	for (size_t i = 0; i < problems.n; i++) {
+	if (!run->quiet)
+		print_leniencies(run, r);
+	for (size_t i = 0; i < problems.n && !run->quiet; i++) {
 		int note = strncmp(problems.v[i], "note: ", 6) == 0;
 
 		if (run->verbose || !note)
@@ -140,6 +207,13 @@ on_doc(void *ctx, const char *json, size_t len, const struct ingest_meta *meta)
 	if (rc == 1) {
 		run->stored++;
 		say(run, "stored", r);
+	} else if (rc == 2) {
+		run->duplicates++;
+		fprintf(stderr, "%s: report-id=%s org=%s: warning: already stored with different"
+			" contents; the first one stored counts, this one is kept as a conflict\n",
+			run->name, r->report_id ? r->report_id : "",
+			r->organization_name ? r->organization_name : "");
+		say(run, "duplicate", r);
 	} else {
 		run->duplicates++;
 		say(run, "duplicate", r);
@@ -217,8 +291,10 @@ cmd_parse(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "no-write", no_argument, NULL, 'n' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "db", required_argument, NULL, 'd' },
+		{ "mta", no_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -227,23 +303,27 @@ cmd_parse(int argc, char **argv)
 	struct ingest_limits lim;
 	const char *db = NULL;
 	char *const *files;
-	int no_write = 0, c, nfiles;
+	int no_write = 0, mta = 0, c, nfiles;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "nvh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "nqvh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'n': no_write = 1; break;
 		case 'v': run.verbose = 1; break;
+		case 'q': run.quiet = 1; break;
 		case 'j': run.json = 1; break;
 		case 'd': db = optarg; break;
+		case 'm': mta = 1; break;
 		case 'h': usage(stdout); return EXIT_OK;
 		default: usage(stderr); return EXIT_USAGE;
 		}
 	}
 	files = optind < argc ? argv + optind : stdin_only;
 	nfiles = optind < argc ? argc - optind : 1;
+	if (mta)
+		log_init("tlsrpt-parse", LOG_LEVEL_WARN, 1);
 	if (!no_write && (run.store = cmd_store_open(db)) == NULL)
-		return EXIT_FAILURE_;
+		return mta ? PARSE_EX_TEMPFAIL : EXIT_FAILURE_;
 	ingest_limits_default(&lim);
 	for (int i = 0; i < nfiles && !run.store_failed; i++)
 		parse_one(&run, files[i], &lim);
@@ -251,7 +331,14 @@ cmd_parse(int argc, char **argv)
 	if (run.verbose)
 		fprintf(stderr, "%zu stored, %zu duplicates, %zu parsed only, %zu bad\n",
 			run.stored, run.duplicates, run.parsed, run.bad);
-	if (run.store_failed)
-		return EXIT_FAILURE_;
+	if (run.store_failed) {
+		if (mta)
+			log_warn("store failed; exit %d so that the MTA retries", PARSE_EX_TEMPFAIL);
+		return mta ? PARSE_EX_TEMPFAIL : EXIT_FAILURE_;
+	}
+	if (mta && run.bad > 0) {
+		log_notice("%zu input(s) held no valid report; accepted, not bounced (--mta)", run.bad);
+		return EXIT_OK;
+	}
 	return run.bad > 0 ? EXIT_PARTIAL : EXIT_OK;
 }

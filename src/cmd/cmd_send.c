@@ -24,7 +24,7 @@ extern const char cmd_send_summary[];
 const char cmd_send_summary[] = "aggregate stored results and deliver RFC 8460 reports once";
 
 enum { O_DAY = 1, O_DRY_RUN, O_NO_DELIVER, O_NOW, O_SUPPRESS, O_UNTIL, O_COMMENT, O_LIST,
-       O_RETRY_INTERRUPTED, O_HELP };
+       O_RETRY_INTERRUPTED, O_FORCE, O_HELP };
 
 static const struct option own_options[] = {
 	{ "day", required_argument, NULL, O_DAY },
@@ -36,6 +36,7 @@ static const struct option own_options[] = {
 	{ "comment", required_argument, NULL, O_COMMENT },
 	{ "list", no_argument, NULL, O_LIST },
 	{ "retry-interrupted", no_argument, NULL, O_RETRY_INTERRUPTED },
+	{ "force", no_argument, NULL, O_FORCE },
 	{ "help", no_argument, NULL, O_HELP },
 };
 
@@ -46,8 +47,11 @@ usage(FILE *f)
 		   "       tlsrpt send --suppress DEST --until YYYY-MM-DD [--comment TEXT] [--db URL]\n"
 		   "       tlsrpt send --list [--db URL]\n"
 		   "  --day YYYY-MM-DD         report this UTC day (default: every finished day\n"
-		   "                           that still has results)\n"
-		   "  --dry-run DIR            write reports and mails into DIR; send and change nothing\n"
+		   "                           that still has results); today or later is refused\n"
+		   "  --force                  with --day: report a day that is not over yet\n"
+		   "  --dry-run DIR            write reports and mails into DIR; send and change nothing;\n"
+		   "                           exit 0 unless it could not run (a lookup that failed\n"
+		   "                           is printed, not an error)\n"
 		   "  --no-deliver             only generate; leave deliveries for later\n"
 		   "  --now UNIXTIME           pretend the time is this (testing)\n"
 		   "  --suppress DEST          send nothing to DEST (e.g. mailto:tls@example.com)\n"
@@ -148,9 +152,10 @@ cmd_send(int argc, char **argv)
 	struct store *s = NULL;
 	struct dns *dns = NULL;
 	struct err err;
-	const char *sup = NULL, *until = NULL, *comment = NULL;
+	const char *sup = NULL, *until = NULL, *comment = NULL, *day_arg = NULL;
 	int64_t day = 0, now = (int64_t)time(NULL);
-	int c, have_day = 0, no_deliver = 0, do_list = 0, have_now = 0, ret = EXIT_USAGE;
+	int c, have_day = 0, no_deliver = 0, do_list = 0, have_now = 0, force = 0;
+	int ret = EXIT_USAGE;
 
 	if (opts == NULL)
 		return EXIT_FAILURE_;
@@ -169,6 +174,7 @@ cmd_send(int argc, char **argv)
 				goto out;
 			}
 			have_day = 1;
+			day_arg = optarg;
 			break;
 		case O_DRY_RUN: o.rc.dry_run_dir = optarg; break;
 		case O_NO_DELIVER: no_deliver = 1; break;
@@ -178,13 +184,22 @@ cmd_send(int argc, char **argv)
 		case O_COMMENT: comment = optarg; break;
 		case O_LIST: do_list = 1; break;
 		case O_RETRY_INTERRUPTED: o.rc.retry_interrupted = 1; break;
+		case O_FORCE: force = 1; break;
 		case 'v': o.verbose = 1; break;
 		case O_HELP: usage(stdout); ret = EXIT_OK; goto out;
 		default: usage(stderr); goto out;
 		}
 	}
 	if (optind != argc) {
+		fprintf(stderr, "tlsrpt send: unexpected argument \"%s\"\n", argv[optind]);
 		usage(stderr);
+		goto out;
+	}
+	/* A day that is not over would be reported with only part of its
+	 * results, and its report-id could not be sent again when complete. */
+	if (have_day && day >= now / 86400 && !force) {
+		fprintf(stderr, "tlsrpt send: --day %s: the UTC day is not over yet;"
+			" --force to report it anyway\n", day_arg);
 		goto out;
 	}
 	if (o.verbose)
@@ -216,10 +231,15 @@ cmd_send(int argc, char **argv)
 		fprintf(stderr, "tlsrpt send: %s\n", err.msg);
 		goto out;
 	}
-	if (o.verbose)
+	if (o.verbose || o.rc.dry_run_dir != NULL)
 		print_stats(&st);
-	/* something failed or waits for a retry: a delivery or a TLSRPT lookup */
-	ret = st.failed || st.retry || st.deferred || st.lookup_given_up ? EXIT_PARTIAL : EXIT_OK;
+	/* something failed or waits for a retry: a delivery or a TLSRPT lookup;
+	 * a dry run did what it was asked (print what would be done) */
+	if (o.rc.dry_run_dir != NULL)
+		ret = EXIT_OK;
+	else
+		ret = st.failed || st.retry || st.deferred || st.lookup_given_up ? EXIT_PARTIAL
+										  : EXIT_OK;
 out:
 	store_close(&s);
 	reporter_free(&r);

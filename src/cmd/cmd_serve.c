@@ -1,12 +1,16 @@
 /*
- * cmd_serve: `tlsrpt serve` runs the HTTP(S) server: the rua=https report
- * endpoint, the dashboard, the JSON API and /metrics (src/serve/).  It
- * runs in the foreground until SIGTERM/SIGINT, then stops gracefully
- * (running requests finish).  Prints "listening on ADDR:PORT" on stdout
- * once ready (PORT resolved when 0 was asked).
+ * cmd_serve: `tlsrpt serve` runs the HTTP(S) servers (src/serve/): the
+ * intake (the rua=https report endpoint, --listen, meant for the
+ * internet) and, on a listener of its own (--dashboard-listen, loopback
+ * by default), the dashboard, the JSON API and /metrics behind a login.
+ * It runs in the foreground until SIGTERM/SIGINT, then stops gracefully
+ * (running requests finish).  Prints "listening on ADDR port N (http)"
+ * and "dashboard on ADDR port N (http)" on stdout once ready (N resolved
+ * when 0 was asked).
  */
 #include <getopt.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +20,7 @@
 #include "net/http_server.h"
 #include "serve/serve.h"
 #include "util/buf.h"
+#include "util/config.h"
 #include "util/log.h"
 
 int cmd_serve(int argc, char **argv);
@@ -29,23 +34,41 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-"usage: tlsrpt serve [--listen ADDR:PORT] [--db URL] [--tls-cert FILE --tls-key FILE]\n"
-"                    [--max-body BYTES] [--path /tlsrpt] [--threads N] [--config FILE]\n"
+"usage: tlsrpt serve [--listen ADDR:PORT] [--dashboard-listen ADDR:PORT|intake|none]\n"
+"                    [--db URL] [--tls-cert FILE --tls-key FILE] [--no-auth]\n"
+"                    [--accept-domain PATTERNS] [--max-body BYTES] [--path /tlsrpt]\n"
+"                    [--threads N] [--config FILE]\n"
+"                    [--max-connections N] [--per-ip-limit N]\n"
+"                    [--header-timeout DURATION] [--body-timeout DURATION]\n"
 "                    [-v|--verbose] [-q|--quiet]\n"
 "\n"
-"  --listen ADDR:PORT  where to listen (default 127.0.0.1:8460; port 0 = any free)\n"
+"  --listen ADDR:PORT  the report intake (default 127.0.0.1:8460; port 0 = any free);\n"
+"                      it answers only POST PATH and GET /healthz\n"
+"  --dashboard-listen ADDR:PORT\n"
+"                      the dashboard, API and /metrics, login required (default\n"
+"                      127.0.0.1:8461); \"intake\": on the intake listener; \"none\": off.\n"
+"                      A listener that is not loopback needs --tls-cert\n"
+"  --no-auth           no login on the dashboard (only on a loopback listener of its own)\n"
+"  --accept-domain PATTERNS\n"
+"                      store reports for these policy domains (comma separated:\n"
+"                      example.com, *.example.com, or * for any) besides the domains\n"
+"                      granted to users; others get 403\n"
 "  --db URL            the store (default: $TLSRPT_DB, else the configured one)\n"
-"  --tls-cert FILE     serve HTTPS with this PEM certificate (chain)\n"
+"  --tls-cert FILE     serve HTTPS (both listeners) with this PEM certificate (chain)\n"
 "  --tls-key FILE      and this PEM private key\n"
 "  --max-body BYTES    largest POST body accepted (default 10485760; 413 past it)\n"
 "  --path PATH         path of the report endpoint (default /tlsrpt; POST / works too)\n"
 "  --threads N         worker threads (default 4)\n"
+"  --max-connections N open connections at most (default 512; more wait to be accepted)\n"
+"  --per-ip-limit N    requests in progress from one address (default 32; more: 429)\n"
+"  --header-timeout D  request headers complete within D (default 10s; else 408)\n"
+"  --body-timeout D    request body complete within D after the headers (default 60s)\n"
 "  --config FILE       tlsrpt.conf to read; options override its serve_* settings\n"
 "  -v, --verbose       log each stored report (-vv: each request)\n"
 "  -q, --quiet         log errors only\n"
 "\n"
-"Routes: POST PATH (reports), GET / (dashboard), GET /api/summary|failures|reports,\n"
-"GET /metrics, GET /healthz.\n");
+"Intake: POST PATH (reports), GET /healthz.  Dashboard: /login.html, GET / ,\n"
+"GET /api/summary|failures|reports, GET /metrics, /auth/…; users: tlsrpt user.\n");
 }
 
 static char *
@@ -85,6 +108,48 @@ parse_size(const char *s, size_t *out)
 	return 0;
 }
 
+/* Returns 1 if listen ("ADDR:PORT") names a loopback address. */
+static int
+is_loopback(const char *listen)
+{
+	char host[256];
+	unsigned port;
+	struct err err;
+
+	if (http_server_parse_listen(listen, host, sizeof(host), &port, &err) != 0)
+		return 0;
+	return strncmp(host, "127.", 4) == 0 || strcmp(host, "::1") == 0 ||
+	       strcmp(host, "localhost") == 0;
+}
+
+/* The safety rules of the dashboard listener (tlsrpt-serve(1)).  Returns
+ * 0, or -1 after saying why on stderr. */
+static int
+dashboard_checks(const char *listen, int both, int no_auth, int tls)
+{
+	if (strcmp(listen, "none") == 0)
+		return 0;
+	if (both && no_auth) {
+		fprintf(stderr, "tlsrpt serve: the dashboard shares the intake listener only "
+			"with login on (drop --no-auth / serve_auth = no)\n");
+		return -1;
+	}
+	if (both)
+		return 0;
+	if (no_auth && !is_loopback(listen)) {
+		fprintf(stderr, "tlsrpt serve: --no-auth needs a loopback dashboard listener, "
+			"not %s\n", listen);
+		return -1;
+	}
+	if (!tls && !is_loopback(listen)) {
+		fprintf(stderr, "tlsrpt serve: dashboard listener %s is not loopback: it needs "
+			"HTTPS (--tls-cert/--tls-key) so passwords and cookies are not sent in "
+			"clear\n", listen);
+		return -1;
+	}
+	return 0;
+}
+
 int
 cmd_serve(int argc, char **argv)
 {
@@ -100,21 +165,33 @@ cmd_serve(int argc, char **argv)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "config", required_argument, NULL, 'C' },
+		{ "max-connections", required_argument, NULL, 'M' },
+		{ "per-ip-limit", required_argument, NULL, 'P' },
+		{ "header-timeout", required_argument, NULL, 'H' },
+		{ "body-timeout", required_argument, NULL, 'B' },
+		{ "dashboard-listen", required_argument, NULL, 'D' },
+		{ "no-auth", no_argument, NULL, 'N' },
+		{ "accept-domain", required_argument, NULL, 'A' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct config *conf;
 	struct http_server_config hc;
 	struct serve_config sc;
 	struct serve *app = NULL;
-	struct http_server *srv = NULL;
+	struct http_server *srv = NULL, *dash = NULL;
+	struct http_server_config dc;
+	const char *dash_listen;
+	int both;
 	const char *cert_path = NULL, *key_path = NULL, *db = NULL;
 	char *cert = NULL, *key = NULL;
 	struct err err;
 	sigset_t sigs;
-	size_t threads = 4;
+	size_t threads = 4, n;
+	int64_t secs;
 	int c, verbose = 0, quiet = 0, rc = EXIT_FAILURE_, sig;
 
 	memset(&hc, 0, sizeof(hc));
+	memset(&dc, 0, sizeof(dc));
 	memset(&sc, 0, sizeof(sc));
 	if ((conf = cmd_config_load("serve", cmd_config_path(argc, argv))) == NULL)
 		return EXIT_FAILURE_;
@@ -123,8 +200,15 @@ cmd_serve(int argc, char **argv)
 	sc.post_path = config_get_string(conf, "serve_path");
 	sc.max_body = (size_t)config_get_int(conf, "serve_max_body");
 	threads = (size_t)config_get_int(conf, "serve_threads");
+	hc.max_connections = (unsigned)config_get_int(conf, "serve_max_connections");
+	hc.per_ip_limit = (unsigned)config_get_int(conf, "serve_per_ip_limit");
+	hc.header_timeout_s = (unsigned)config_get_int(conf, "serve_header_timeout");
+	hc.body_timeout_s = (unsigned)config_get_int(conf, "serve_body_timeout");
 	cert_path = config_get_string_or_null(conf, "serve_tls_cert");
 	key_path = config_get_string_or_null(conf, "serve_tls_key");
+	dash_listen = config_get_string(conf, "serve_dashboard_listen");
+	sc.no_auth = !config_get_bool(conf, "serve_auth");
+	sc.accept_domains = config_get_string(conf, "serve_accept_domains");
 	while ((c = getopt_long(argc, argv, "vqh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'l': hc.listen = optarg; break;
@@ -135,6 +219,9 @@ cmd_serve(int argc, char **argv)
 		case 'v': verbose++; break;
 		case 'q': quiet = 1; break;
 		case 'C': break;        /* read by cmd_config_path() */
+		case 'D': dash_listen = optarg; break;
+		case 'N': sc.no_auth = 1; break;
+		case 'A': sc.accept_domains = optarg; break;
 		case 'h': usage(stdout); rc = EXIT_OK; goto out;
 		case 'm':
 			if (parse_size(optarg, &sc.max_body) != 0) {
@@ -150,6 +237,27 @@ cmd_serve(int argc, char **argv)
 				goto out;
 			}
 			break;
+		case 'M':
+		case 'P':
+			if (parse_size(optarg, &n) != 0 || n > 100000) {
+				fprintf(stderr, "tlsrpt serve: --%s: expected 1 to 100000\n",
+					c == 'M' ? "max-connections" : "per-ip-limit");
+				rc = EXIT_USAGE;
+				goto out;
+			}
+			*(c == 'M' ? &hc.max_connections : &hc.per_ip_limit) = (unsigned)n;
+			break;
+		case 'H':
+		case 'B':
+			if (config_parse_duration(optarg, &secs, &err) != 0 || secs < 1 ||
+			    secs > 3600) {
+				fprintf(stderr, "tlsrpt serve: --%s: expected a duration from 1s "
+					"to 1h (e.g. 10s)\n", c == 'H' ? "header-timeout" : "body-timeout");
+				rc = EXIT_USAGE;
+				goto out;
+			}
+			*(c == 'H' ? &hc.header_timeout_s : &hc.body_timeout_s) = (unsigned)secs;
+			break;
 		default: usage(stderr); rc = EXIT_USAGE; goto out;
 		}
 	}
@@ -159,6 +267,12 @@ cmd_serve(int argc, char **argv)
 		rc = EXIT_USAGE;
 		goto out;
 	}
+	both = strcmp(dash_listen, "intake") == 0;
+	if (dashboard_checks(dash_listen, both, sc.no_auth, cert_path != NULL) != 0) {
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	sc.cookie_secure = cert_path != NULL;
 	log_init("tlsrpt", quiet ? LOG_LEVEL_ERROR : verbose > 1 ? LOG_LEVEL_DEBUG :
 		 verbose ? LOG_LEVEL_INFO : LOG_LEVEL_WARN, 0);
 	if (cert_path != NULL) {
@@ -178,9 +292,15 @@ cmd_serve(int argc, char **argv)
 	hc.max_body = sc.max_body;
 	hc.threads = (unsigned)threads;
 	hc.csp = SERVE_CSP;
-	hc.handler = serve_handle;
+	hc.handler = both ? serve_handle_both : serve_handle_intake;
 	hc.on_own_status = serve_count_status;
 	hc.app = app;
+	dc = hc;
+	dc.listen = dash_listen;
+	dc.handler = serve_handle_dashboard;
+	if (sc.accept_domains == NULL || *sc.accept_domains == '\0')
+		log_warn("serve_accept_domains is empty: reports are stored only for the "
+			 "domains granted to users (tlsrpt user grant)");
 	signal(SIGPIPE, SIG_IGN);
 	http_server_block_signals(&sigs);
 	srv = http_server_start(&hc, &err);
@@ -188,13 +308,25 @@ cmd_serve(int argc, char **argv)
 		fprintf(stderr, "tlsrpt serve: %s\n", err.msg);
 		goto out;
 	}
+	if (!both && strcmp(dash_listen, "none") != 0 &&
+	    (dash = http_server_start(&dc, &err)) == NULL) {
+		fprintf(stderr, "tlsrpt serve: dashboard: %s\n", err.msg);
+		goto out;
+	}
 	printf("listening on %s port %u (%s)\n", hc.listen, http_server_port(srv),
 	       cert != NULL ? "https" : "http");
+	if (both)
+		printf("dashboard on %s port %u (%s)\n", hc.listen, http_server_port(srv),
+		       cert != NULL ? "https" : "http");
+	else if (dash != NULL)
+		printf("dashboard on %s port %u (%s)\n", dash_listen, http_server_port(dash),
+		       cert != NULL ? "https" : "http");
 	fflush(stdout);
 	sig = http_server_wait_signal(&sigs);
 	log_info("signal %d: stopping", sig);
 	rc = EXIT_OK;
 out:
+	http_server_stop(&dash);
 	http_server_stop(&srv);
 	serve_free(&app);
 	if (key != NULL)

@@ -16,6 +16,10 @@ struct fetch_run {
 	struct ingest_limits limits;
 	struct ingest_counts counts;
 	int progress;              /* stderr is a terminal: show progress */
+	int all;                   /* --all: also what an earlier run processed */
+	const char *source;        /* "maildir:/abs/dir" …: store_fetch_seen.h */
+	unsigned seen_before;      /* items skipped: processed by an earlier run */
+	void *copies;              /* GHashTable: digest → copies seen in this run */
 };
 
 /* IMAP options from the command line. */

@@ -16,7 +16,7 @@ enum {
 	O_DB = SEND_OPT_BASE, O_RESOLVER, O_SUBMITTER, O_ORG, O_CONTACT, O_FROM, O_SMTP,
 	O_SMTP_USER, O_SMTP_PASSWORD_FILE, O_SMTP_REQUIRE_TLS, O_SENDMAIL, O_DKIM_KEY,
 	O_DKIM_SELECTOR, O_DKIM_DOMAIN, O_CACERT, O_HTTPS_INSECURE, O_SMTP_INSECURE,
-	O_ONLY_FAILURES, O_UNCOMPRESSED, O_TIMEOUT, O_VERBOSE, O_CONFIG,
+	O_ONLY_FAILURES, O_UNCOMPRESSED, O_TIMEOUT, O_VERBOSE, O_CONFIG, O_SMTP_AUTH_PLAINTEXT,
 };
 
 const struct option send_long_options[] = {
@@ -32,6 +32,8 @@ const struct option send_long_options[] = {
 	{ "smtp-require-tls", no_argument, NULL, O_SMTP_REQUIRE_TLS },
 	{ "no-smtp-require-tls", no_argument, NULL, CMD_NO(O_SMTP_REQUIRE_TLS) },
 	{ "smtp-insecure", no_argument, NULL, O_SMTP_INSECURE },
+	{ "smtp-auth-plaintext", no_argument, NULL, O_SMTP_AUTH_PLAINTEXT },
+	{ "no-smtp-auth-plaintext", no_argument, NULL, CMD_NO(O_SMTP_AUTH_PLAINTEXT) },
 	{ "sendmail", required_argument, NULL, O_SENDMAIL },
 	{ "dkim-key", required_argument, NULL, O_DKIM_KEY },
 	{ "dkim-selector", required_argument, NULL, O_DKIM_SELECTOR },
@@ -60,6 +62,9 @@ const char send_options_usage[] =
 	"  --smtp-require-tls       refuse to submit without STARTTLS (default: when offered)\n"
 	"  --no-smtp-require-tls    STARTTLS when offered, even if tlsrpt.conf requires it\n"
 	"  --smtp-insecure          do not verify the SMTP server certificate\n"
+	"  --smtp-auth-plaintext    send the AUTH password even when the relay offers no\n"
+	"                           STARTTLS (default: refused, it would go in clear)\n"
+	"  --no-smtp-auth-plaintext refuse that, even if tlsrpt.conf allows it\n"
 	"  --sendmail CMD           submit mail through CMD, e.g. \"/usr/sbin/sendmail -oi -t\"\n"
 	"  --dkim-key FILE --dkim-selector S [--dkim-domain D]   DKIM-sign report mails\n"
 	"  --cacert FILE            CA bundle for HTTPS and SMTP (default: the system one)\n"
@@ -116,6 +121,8 @@ send_options_apply(struct send_options *o, int opt, const char *arg)
 	case O_SMTP_REQUIRE_TLS:
 	case CMD_NO(O_SMTP_REQUIRE_TLS): o->require_tls = CMD_FLAG(opt); break;
 	case O_SMTP_INSECURE: c->smtp.insecure = 1; break;
+	case O_SMTP_AUTH_PLAINTEXT:
+	case CMD_NO(O_SMTP_AUTH_PLAINTEXT): o->auth_plaintext = CMD_FLAG(opt); break;
 	case O_SENDMAIL: c->sendmail = arg; break;
 	case O_DKIM_KEY: c->dkim_key = arg; break;
 	case O_DKIM_SELECTOR: c->dkim_selector = arg; break;
@@ -173,6 +180,8 @@ apply_config(struct send_options *o)
 	from_config(o->cfg, &c->smtp.cacert, "report_cacert");
 	from_config(o->cfg, &o->dns.resolver, "report_resolver");
 	c->smtp.require_tls = cmd_flag_bool(o->require_tls, o->cfg, "report_smtp_require_tls");
+	c->smtp.auth_plaintext = cmd_flag_bool(o->auth_plaintext, o->cfg,
+					       "report_smtp_auth_plaintext");
 	c->only_failures = cmd_flag_bool(o->only_failures, o->cfg, "report_only_failures");
 	pwfile = config_get_string_or_null(o->cfg, "report_smtp_password_file");
 	if (o->password == NULL && (env == NULL || *env == '\0') && pwfile != NULL &&

@@ -22,6 +22,7 @@ struct send_options {
 	int verbose;
 	enum cmd_flag require_tls;    /* --[no-]smtp-require-tls; see config_params.h */
 	enum cmd_flag only_failures;  /* --[no-]only-failures */
+	enum cmd_flag auth_plaintext; /* --[no-]smtp-auth-plaintext */
 	const char *config_path;      /* --config, or NULL */
 	struct config *cfg;           /* owned: tlsrpt.conf, loaded by send_options_finish() */
 };

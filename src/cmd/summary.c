@@ -10,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store/store_conflicts.h"
 #include "store/store_summary.h"
+#include "util/count.h"
 #include "util/xalloc.h"
 
 static char *
@@ -78,17 +80,17 @@ on_row(void *ctx, const struct store_summary_row *row)
 	struct summary_domain *d = domain_for(ctx, row->domain);
 	struct summary_count *c;
 
-	d->ok += row->success;
-	d->failed += row->failure;
-	d->reports += row->reports;     /* a report is on one day only */
+	d->ok = count_add(d->ok, row->success);
+	d->failed = count_add(d->failed, row->failure);
+	d->reports = count_add(d->reports, row->reports);     /* a report is on one day only */
 	c = count_for(&d->days, &d->n_days, NULL, row->day);
-	c->ok += row->success;
-	c->failed += row->failure;
-	c->reports += row->reports;
+	c->ok = count_add(c->ok, row->success);
+	c->failed = count_add(c->failed, row->failure);
+	c->reports = count_add(c->reports, row->reports);
 	c = count_for(&d->orgs, &d->n_orgs, row->organization ? row->organization : "", 0);
-	c->ok += row->success;
-	c->failed += row->failure;
-	c->reports += row->reports;
+	c->ok = count_add(c->ok, row->success);
+	c->failed = count_add(c->failed, row->failure);
+	c->reports = count_add(c->reports, row->reports);
 	return 0;
 }
 
@@ -113,7 +115,7 @@ static int
 by_sessions(const void *pa, const void *pb)
 {
 	const struct summary_count *a = pa, *b = pb;
-	uint64_t ta = a->ok + a->failed, tb = b->ok + b->failed;
+	uint64_t ta = count_add(a->ok, a->failed), tb = count_add(b->ok, b->failed);
 
 	if (ta != tb)
 		return ta > tb ? -1 : 1;
@@ -148,15 +150,16 @@ summary_load(struct store *s, int64_t since, int64_t until, const char *domain,
 	l.index = g_hash_table_new(g_str_hash, g_str_equal);
 	rc = store_summary_days(s, since, until, domain, on_row, &l, err) < 0 ||
 	     store_summary_failures(s, since, until, domain, on_failure, &l, err) < 0 ||
-	     store_summary_reports(s, since, until, domain, &out->reports, err) < 0 ? -1 : 0;
+	     store_summary_reports(s, since, until, domain, &out->reports, err) < 0 ||
+	     store_count_conflicts(s, since, until, domain, &out->conflicts, err) < 0 ? -1 : 0;
 	g_hash_table_destroy(l.index);  /* keys are the entries' names */
 	if (rc < 0)
 		return -1;
 	for (size_t i = 0; i < out->n_domains; i++) {
 		struct summary_domain *d = &out->domains[i];
 
-		out->ok += d->ok;
-		out->failed += d->failed;
+		out->ok = count_add(out->ok, d->ok);
+		out->failed = count_add(out->failed, d->failed);
 		if (d->n_days > 1)
 			qsort(d->days, d->n_days, sizeof(*d->days), by_day);
 		if (d->n_orgs > 1)

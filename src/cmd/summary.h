@@ -42,6 +42,8 @@ struct summary {
 	int64_t since, until;   /* the period asked for; 0 = open */
 	uint64_t ok, failed;    /* sessions of all domains */
 	uint64_t reports;       /* distinct reports (one naming two domains: once) */
+	int64_t conflicts;      /* reports received again with other contents
+				 * (store_conflicts.h; not counted) */
 	struct summary_domain *domains;  /* by name */
 	size_t n_domains;
 };

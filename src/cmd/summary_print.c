@@ -57,6 +57,11 @@ summary_print_text(FILE *f, const struct summary *sum)
 	char day[DATETIME_FMT_SIZE];
 
 	print_period(f, sum);
+	if (sum->conflicts > 0)
+		fprintf(f, "Warning: %lld report%s received again with different contents under"
+			" the same organization and report-id; the first one stored counts"
+			" (tlsrpt(1), parse).\n", (long long)sum->conflicts,
+			sum->conflicts == 1 ? " was" : "s were");
 	if (sum->n_domains == 0)
 		fputs("\nNo reports stored for this period (--since DATE looks further back).\n", f);
 	for (size_t i = 0; i < sum->n_domains; i++) {
@@ -170,6 +175,7 @@ summary_print_json(FILE *f, const struct summary *sum)
 	json_object_set_new(doc, "until", sum->until ? json_string(datetime_format(sum->until, b))
 						      : json_null());
 	json_object_set_new(doc, "reports", json_integer((json_int_t)sum->reports));
+	json_object_set_new(doc, "conflicts", json_integer((json_int_t)sum->conflicts));
 	json_object_update(doc, totals);
 	json_decref(totals);
 	for (size_t i = 0; i < sum->n_domains; i++)

@@ -186,6 +186,12 @@ perform(struct imap *m, const char *url, const char *custom, const char *what,
 			m->key, what, m->max);
 		return -2;
 	}
+	if (rc == CURLE_USE_SSL_FAILED) {
+		err_set(err, "%s: the server offers no STARTTLS: refusing to log in, the "
+			"password would go in clear (use imaps://, or a server with STARTTLS)",
+			m->key);
+		return -1;
+	}
 	if (rc != CURLE_OK) {
 		err_set(err, "%s: %s: %s", m->key, what,
 			m->curl_err[0] ? m->curl_err : curl_easy_strerror(rc));

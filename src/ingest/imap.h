@@ -2,7 +2,9 @@
  * imap: reading report mail from an IMAP mailbox with libcurl, for
  * `tlsrpt fetch imap`.  TLS is mandatory: imaps:// (implicit TLS) or
  * imap:// with STARTTLS required (CURLOPT_USE_SSL = CURLUSESSL_ALL);
- * certificates are verified (against cacert when given).
+ * certificates are verified (against cacert when given).  So the password
+ * never goes out in clear: a server offering no STARTTLS is refused before
+ * LOGIN/AUTHENTICATE, with an error saying so (no option allows it).
  *
  * Messages are searched and fetched with the mailbox opened read-only
  * (EXAMINE), so fetching never sets \Seen; imap_select() reopens it

@@ -57,6 +57,11 @@ on_doc(void *ctx, const char *json, size_t len, const struct ingest_meta *meta)
 		d->counts->duplicates++;
 		log_debug("report-id=%s org=%s: duplicate (%s)", r->report_id,
 			  r->organization_name, d->name);
+	} else if (rc == 2) {
+		d->counts->duplicates++;
+		log_warn("report-id=%s org=%s: received again with different contents (%s);"
+			 " the first one stored counts, this one is kept as a conflict",
+			 r->report_id, r->organization_name, d->name);
 	} else {
 		d->counts->stored++;
 		log_info("report-id=%s org=%s: stored (%s)", r->report_id,

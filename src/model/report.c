@@ -1,6 +1,7 @@
 /* report: allocation and release of the report model (see report.h). */
 #include "model/report.h"
 
+#include <idn2.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -90,9 +91,24 @@ report_domain_normalize(char *s)
 char *
 report_domain_key(const char *policy_domain)
 {
-	char *k = xstrdup(policy_domain != NULL ? policy_domain : "");
+	char *k = xstrdup(policy_domain != NULL ? policy_domain : ""), *a = NULL;
 
 	report_domain_normalize(k);
+	for (const char *p = k; *p != '\0'; p++) {
+		if ((unsigned char)*p < 0x80)
+			continue;
+		/* IDNA 2008 (UTS #46 non-transitional mapping, as dns.c and
+		 * aggregate.c look names up): "bücher.example" is counted
+		 * with "xn--bcher-kva.example".  A name libidn2 refuses is
+		 * kept as it is (lower case): it is still the sender's. */
+		if (idn2_to_ascii_8z(k, &a, IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT) == IDN2_OK) {
+			free(k);
+			k = xstrdup(a);
+			report_domain_normalize(k);
+		}
+		idn2_free(a);
+		break;
+	}
 	return k;
 }
 

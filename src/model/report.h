@@ -84,7 +84,10 @@ void failure_detail_clear(struct failure_detail *d);
 /* The key a policy-domain is counted, filtered and shown under, by every
  * view of stored reports (summary, dashboard, API, metrics, alerts): ASCII
  * lower case with one trailing dot stripped, so "Example.COM." and
- * "example.com" are one domain.  NULL (no policy-domain) gives "".
+ * "example.com" are one domain, and an internationalized name in its IDNA
+ * 2008 A-label form (libidn2, UTS #46 non-transitional), so "bücher.example"
+ * and "xn--bcher-kva.example" are one domain (a name libidn2 refuses is
+ * kept in lower case).  NULL (no policy-domain) gives "".
  * Returns a new string (caller frees). */
 char *report_domain_key(const char *policy_domain);
 
@@ -101,8 +104,9 @@ char *report_domain_key(const char *policy_domain);
  * report_domain_key() later).  The result is arg or a static string. */
 const char *report_domain_filter(const char *arg);
 
-/* report_domain_key()'s rule applied to s in place (the collector uses it
- * for the domains MTAs send). */
+/* report_domain_key()'s ASCII rule (lower case, no trailing dot; no IDNA)
+ * applied to s in place (the collector uses it for the domains MTAs send;
+ * the reporter turns them into A-labels when it aggregates). */
 void report_domain_normalize(char *s);
 
 #endif

@@ -200,11 +200,12 @@ parse_summary(struct json_fields *item, struct policy *p, json_t **overlay)
 	json_t *so = json_fields_get(item, "summary", NULL, NULL);
 	struct json_fields f;
 
-	if (so == NULL || json_is_null(so)) {
-		json_fields_quirk(item, "summary", "%s, counts taken as 0",
-				  so == NULL ? "missing" : "null");
-		return 0;
-	}
+	/* RFC 8460 §4.4: summary is required; no real sender omits it, and
+	 * taking it as 0 sessions would hide the report's whole content. */
+	if (so == NULL)
+		return json_fields_fail(item, "summary", "required member is missing");
+	if (json_is_null(so))
+		return json_fields_fail(item, "summary", "required member is null");
 	if (!json_is_object(so))
 		return json_fields_fail(item, "summary", "must be an object");
 	json_fields_child(item, "summary", so, &f);
@@ -215,6 +216,20 @@ parse_summary(struct json_fields *item, struct policy *p, json_t **overlay)
 		return -1;
 	keep_extra(&f, NULL, overlay, "summary");
 	return 0;
+}
+
+/* RFC 8460 §4.4: failed-session-count is required in a failure detail; a
+ * detail without it says nothing about how many sessions failed. */
+static int
+read_failed_session_count(struct json_fields *f, struct failure_detail *d)
+{
+	json_t *v = json_object_get(f->obj, "failed-session-count");
+
+	if (v == NULL)
+		return json_fields_fail(f, "failed-session-count", "required member is missing");
+	if (json_is_null(v))
+		return json_fields_fail(f, "failed-session-count", "required member is null");
+	return json_fields_count(f, "failed-session-count", &d->failed_session_count);
 }
 
 static int
@@ -236,7 +251,7 @@ parse_detail(json_t *o, const char *path, struct policy *p, struct strlist *quir
 			       &d->receiving_mx_hostname) != 0 ||
 	    json_fields_string(&f, "receiving-mx-helo", NULL, 0, &d->receiving_mx_helo) != 0 ||
 	    json_fields_string(&f, "receiving-ip", NULL, 0, &d->receiving_ip) != 0 ||
-	    json_fields_count(&f, "failed-session-count", &d->failed_session_count) != 0 ||
+	    read_failed_session_count(&f, d) != 0 ||
 	    json_fields_string(&f, "additional-information", "additional-info-uri", 0,
 			       &d->additional_information) != 0 ||
 	    json_fields_string(&f, "failure-reason-code", "failure-error-code", 0,
@@ -353,23 +368,67 @@ out:
 	return rc;
 }
 
-/* Loads the JSON text: strict first; on a duplicate key again with the last
- * value winning, recording the duplicate as a quirk. */
+/* Loads the JSON text.  A duplicate member name is refused: RFC 8460
+ * reports are I-JSON (RFC 7493 section 2.3: names MUST be unique), and which
+ * of two counts a reader keeps is exactly what a sender could play on. */
 static json_t *
-load(const char *json, size_t len, struct strlist *quirks, struct err *err)
+load(const char *json, size_t len, struct err *err)
 {
 	json_error_t je;
 	json_t *root;
 
 	root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &je);
-	if (root == NULL && json_error_code(&je) == json_error_duplicate_key) {
-		strlist_addf(quirks, "line %d column %d: %s; the last value is kept", je.line,
-			     je.column, je.text);
-		root = json_loadb(json, len, 0, &je);
-	}
-	if (root == NULL)
+	if (root == NULL && json_error_code(&je) == json_error_duplicate_key)
+		err_set(err, "line %d column %d: %s: refused (a report must not repeat a "
+			"member name, RFC 7493)", je.line, je.column, je.text);
+	else if (root == NULL)
 		err_set(err, "not JSON: line %d column %d: %s", je.line, je.column, je.text);
 	return root;
+}
+
+/* Refuses a count no real sender reports (REPORT_MAX_SESSIONS): path and
+ * key name it, as in the parser's other messages. */
+static int
+implausible(uint64_t n, const char *path, const char *key, struct err *err)
+{
+	if (n <= REPORT_MAX_SESSIONS)
+		return 0;
+	err_set(err, "%s%s: %llu sessions is more than the plausibility limit (%llu per "
+		"report): refused", path, key, (unsigned long long)n,
+		(unsigned long long)REPORT_MAX_SESSIONS);
+	return -1;
+}
+
+/* Checks the counts of r against REPORT_MAX_SESSIONS: each one, and the
+ * sessions of all its policies together (every count is below 2^53, so the
+ * running sum cannot wrap before it passes the limit). */
+static int
+check_plausible(const struct report *r, struct err *err)
+{
+	char path[96];
+	uint64_t all = 0;
+
+	for (size_t i = 0; i < r->n_policies; i++) {
+		const struct policy *p = &r->policies[i];
+
+		snprintf(path, sizeof(path), "policies[%zu].summary", i);
+		if (implausible(p->total_successful_session_count, path,
+				".total-successful-session-count", err) ||
+		    implausible(p->total_failure_session_count, path,
+				".total-failure-session-count", err))
+			return -1;
+		for (size_t j = 0; j < p->n_failure_details; j++) {
+			snprintf(path, sizeof(path), "policies[%zu].failure-details[%zu]", i, j);
+			if (implausible(p->failure_details[j].failed_session_count, path,
+					".failed-session-count", err))
+				return -1;
+		}
+		all += p->total_successful_session_count + p->total_failure_session_count;
+		snprintf(path, sizeof(path), "policies[0..%zu]", i);
+		if (implausible(all, path, " (all summaries together)", err))
+			return -1;
+	}
+	return 0;
 }
 
 struct report *
@@ -392,14 +451,14 @@ report_parse_json(const char *json, size_t len, struct err *err)
 		json += 3;
 		len -= 3;
 	}
-	root = load(json, len, &r->quirks, err);
+	root = load(json, len, err);
 	if (root == NULL)
 		goto fail;
 	if (!json_is_object(root)) {
 		err_set(err, "(top): a report must be a JSON object");
 		goto fail;
 	}
-	if (parse_report(root, r, err) != 0)
+	if (parse_report(root, r, err) != 0 || check_plausible(r, err) != 0)
 		goto fail;
 	json_decref(root);
 	return r;

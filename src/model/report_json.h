@@ -11,20 +11,22 @@
  * policy's {"policy": {...}, "summary": {...}}.  report_write_json() with
  * REPORT_JSON_KEEP_EXTRA merges them back in the same places.
  *
- * Leniencies (each recorded as a quirk): leading UTF-8 BOM; duplicate keys
- * (the last one wins); dates without a zone (UTC), with fractions or
+ * Leniencies (each recorded as a quirk): leading UTF-8 BOM; dates without a zone (UTC), with fractions or
  * offsets; end-datetime at 00:00 of the next day (noted only); contact-info
  * null or missing; policy-domain missing; "policies" given as one object;
  * policy-string / mx-host given as one string (taken as a one-element
  * array) and the Microsoft TLSA policy-string that is ONE string holding a
- * JSON-encoded array (split into its RR strings); counts given as strings,
- * as integral reals, missing or null (0); summary missing (0 and 0);
+ * JSON-encoded array (split into its RR strings); counts given as strings
+ * or as integral reals; a summary count missing or null (0: Stalwart omits
+ * total-failure-session-count);
  * draft-era names failure-error-code, additional-info-uri and
  * mx-host-pattern (read as failure-reason-code, additional-information,
  * mx-host; the original name is in the quirk); null optional members;
  * report-id given as an integer.  Unknown policy-type and result-type
  * strings are kept verbatim with type UNKNOWN (no quirk: the registries
- * can grow).  "" strings are kept as given.
+ * can grow).  "" strings are kept as given.  Not lenient: a repeated
+ * member name (refused, RFC 7493) and an implausible count (above
+ * REPORT_MAX_SESSIONS, refused).
  */
 #ifndef TLSRPT_MODEL_REPORT_JSON_H
 #define TLSRPT_MODEL_REPORT_JSON_H
@@ -38,16 +40,23 @@
 #define REPORT_JSON_MAX_SIZE (20u * 1024u * 1024u)
 /* Deepest nesting of arrays/objects accepted (a report needs 5). */
 #define REPORT_JSON_MAX_DEPTH 64
+/* Plausibility limit: most sessions one report may count, 10^12 (each
+ * count, and all the policies' totals together).  Far above any real
+ * sender (it is 11 million sessions a second for a day), far below what
+ * would let a few reports push the sums near their cap (util/count.h). */
+#define REPORT_MAX_SESSIONS 1000000000000ULL
 
 /* Parses one RFC 8460 report from json[0..len) (need not be NUL-terminated).
  * Returns a new report (caller releases it with report_free()), or NULL
  * with err set to "path: reason" when the input is not JSON, not an
  * object, bigger than REPORT_JSON_MAX_SIZE or nested deeper than
  * REPORT_JSON_MAX_DEPTH, lacks organization-name, date-range,
- * start-/end-datetime, report-id, policies, a policy's policy object or
- * policy-type, or a failure detail's result-type, has a date that cannot
- * be parsed, a count that is negative or above 2^53-1, or a member of a
- * type that cannot be coerced. */
+ * start-/end-datetime, report-id, policies, a policy's policy object,
+ * policy-type or summary, or a failure detail's result-type or
+ * failed-session-count (missing or null), has a date that cannot be
+ * parsed, a count that is negative or above 2^53-1, a count (or the
+ * report's total sessions) above REPORT_MAX_SESSIONS, a repeated member
+ * name, or a member of a type that cannot be coerced. */
 struct report *report_parse_json(const char *json, size_t len, struct err *err);
 
 /* Flags for report_write_json(). */

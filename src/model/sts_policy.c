@@ -72,7 +72,7 @@ valid_mx_pattern(const char *s)
  * 1 mode, 2 max_age. */
 static int
 parse_line(struct sts_policy *p, const char *s, size_t n, size_t lineno, unsigned *seen,
-    struct strlist *warnings, struct err *err)
+    int cap, struct strlist *warnings, struct err *err)
 {
 	const char *colon = memchr(s, ':', n);
 	size_t klen, vlen, i;
@@ -130,6 +130,10 @@ parse_line(struct sts_policy *p, const char *s, size_t n, size_t lineno, unsigne
 		if (i == 0) {
 			err_set(err, "line %zu: max_age is empty", lineno);
 			rc = -1;
+		} else if (p->max_age > STS_POLICY_MAX_AGE && cap) {
+			warn(warnings, xasprintf("line %zu: max_age %ld is more than %d (one year): capped",
+			    lineno, p->max_age, STS_POLICY_MAX_AGE));
+			p->max_age = STS_POLICY_MAX_AGE;
 		} else if (p->max_age > STS_POLICY_MAX_AGE) {
 			err_set(err, "line %zu: max_age %ld is more than %d (one year)", lineno, p->max_age,
 			    STS_POLICY_MAX_AGE);
@@ -152,8 +156,8 @@ out:
 	return rc;
 }
 
-int
-sts_policy_parse(const char *body, size_t len, struct sts_policy *p,
+static int
+parse_body(const char *body, size_t len, struct sts_policy *p, int cap,
     struct strlist *warnings, struct err *err)
 {
 	size_t i = 0, start, end, lineno = 0, blank = 0;
@@ -190,7 +194,7 @@ sts_policy_parse(const char *body, size_t len, struct sts_policy *p,
 		if (blank > 0)
 			warn(warnings, xasprintf("line %zu: blank line inside the policy", lineno - 1));
 		blank = 0;
-		if (!failed && parse_line(p, body + start, end - start, lineno, &seen, warnings, err) < 0)
+		if (!failed && parse_line(p, body + start, end - start, lineno, &seen, cap, warnings, err) < 0)
 			failed = 1;
 	}
 	/* trailing blank lines are not part of the policy-string */
@@ -222,6 +226,20 @@ out:
 		p->max_age = 0;
 	}
 	return rc;
+}
+
+int
+sts_policy_parse(const char *body, size_t len, struct sts_policy *p,
+    struct strlist *warnings, struct err *err)
+{
+	return parse_body(body, len, p, 0, warnings, err);
+}
+
+int
+sts_policy_parse_capped(const char *body, size_t len, struct sts_policy *p,
+    struct strlist *warnings, struct err *err)
+{
+	return parse_body(body, len, p, 1, warnings, err);
 }
 
 /* Length of s without one trailing dot. */

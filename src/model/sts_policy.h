@@ -40,6 +40,14 @@ struct sts_policy {
 int sts_policy_parse(const char *body, size_t len, struct sts_policy *p,
     struct strlist *warnings, struct err *err);
 
+/*
+ * sts_policy_parse() as a sender applies it: a max_age over
+ * STS_POLICY_MAX_AGE (up to 10 digits, RFC 8461 §3.2 and erratum 7282) is
+ * capped at STS_POLICY_MAX_AGE with a warning instead of refused.
+ */
+int sts_policy_parse_capped(const char *body, size_t len, struct sts_policy *p,
+    struct strlist *warnings, struct err *err);
+
 /* Releases what p owns and zeroes it. */
 void sts_policy_clear(struct sts_policy *p);
 

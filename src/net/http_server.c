@@ -6,6 +6,16 @@
  * over the limit with 413 at once), then once per body chunk (appended to
  * a bounded buf; past the limit the rest is discarded), then once with no
  * data: the request is complete and goes to the application handler.
+ *
+ * Each connection is registered with http_limits from MHD's "started" to
+ * its "closed" notification (its entry is MHD's socket context): that
+ * gives the header and body deadlines and the per-address request count.
+ * A request over the per-address limit has its body read and thrown away
+ * and is answered 429 with Retry-After: answering before the body is read
+ * and closing would make the kernel reset the connection, and the client
+ * could lose the answer.  MHD's own per-IP limit (a close without answer)
+ * is not used; its connection limit is: past it MHD stops accepting, so
+ * new connections wait in the listen queue instead of being refused.
  */
 #include "net/http_server.h"
 
@@ -21,6 +31,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "net/http_limits.h"
 #include "util/log.h"
 #include "util/xalloc.h"
 
@@ -31,12 +42,15 @@ struct http_server {
 	char *key;
 	char *csp;
 	unsigned port;
+	struct http_limits *limits;
 };
 
 /* Per-request state, freed by request_completed(). */
 struct request_state {
 	struct buf body;
 	int too_big;
+	int over_ip_limit;       /* answered 429 once the body is in */
+	struct http_conn *conn;  /* its http_limits entry, or NULL */
 };
 
 void
@@ -87,6 +101,20 @@ mhd_get_query(const struct http_request *req, const char *name)
 	return MHD_lookup_connection_value(req->impl, MHD_GET_ARGUMENT_KIND, name);
 }
 
+/* MHD_KeyValueIteratorN: stops at the first value holding a NUL byte,
+ * leaving its name in *cls. */
+static enum MHD_Result
+find_nul_arg(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size,
+	     const char *value, size_t value_size)
+{
+	(void)kind;
+	(void)key_size;
+	if (value == NULL || memchr(value, '\0', value_size) == NULL)
+		return MHD_YES;
+	*(const char **)cls = key;
+	return MHD_NO;
+}
+
 static enum MHD_Result
 send_response(struct http_server *s, struct MHD_Connection *conn,
 	      struct http_response *resp)
@@ -105,9 +133,21 @@ send_response(struct http_server *s, struct MHD_Connection *conn,
 		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, resp->content_type);
 	if (resp->allow[0] != '\0')
 		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, resp->allow);
+	if (resp->set_cookie[0] != '\0')
+		MHD_add_response_header(r, MHD_HTTP_HEADER_SET_COOKIE, resp->set_cookie);
+	if (resp->www_authenticate[0] != '\0')
+		MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+					resp->www_authenticate);
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL,
 				resp->cache_control[0] != '\0' ? resp->cache_control : "no-store");
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	if (resp->retry_after_s != 0) {
+		char ra[16];
+
+		snprintf(ra, sizeof(ra), "%u", resp->retry_after_s);
+		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, ra);
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+	}
 	if (s->csp != NULL)
 		MHD_add_response_header(r, "Content-Security-Policy", s->csp);
 	ret = MHD_queue_response(conn, resp->status, r);
@@ -117,13 +157,14 @@ send_response(struct http_server *s, struct MHD_Connection *conn,
 
 static enum MHD_Result
 send_text(struct http_server *s, struct MHD_Connection *conn, unsigned status,
-	  const char *text)
+	  unsigned retry_after_s, const char *text)
 {
 	struct http_response resp;
 	enum MHD_Result ret;
 
 	http_response_init(&resp);
 	http_response_text(&resp, status, "text/plain; charset=utf-8", text);
+	resp.retry_after_s = retry_after_s;
 	ret = send_response(s, conn, &resp);
 	http_response_cleanup(&resp);
 	if (s->cfg.on_own_status != NULL)
@@ -159,23 +200,33 @@ access_handler(void *cls, struct MHD_Connection *conn, const char *url,
 	struct http_request req;
 	struct http_response resp;
 	enum MHD_Result ret;
-	char too_big[96];
+	char too_big[96], peer[INET6_ADDRSTRLEN] = "";
+	const union MHD_ConnectionInfo *ci;
 
 	(void)version;
 	if (st == NULL) {
+		const union MHD_ConnectionInfo *sc =
+			MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
 		st = xcalloc(1, sizeof(*st));
 		buf_init(&st->body, s->cfg.max_body);
 		*con_cls = st;
+		st->conn = sc != NULL ? sc->socket_context : NULL;
+		if (!http_limits_request_started(s->limits, st->conn, s->cfg.per_ip_limit))
+			st->over_ip_limit = 1;
 		if (declared_too_big(conn, s->cfg.max_body)) {
 			st->too_big = 1;
 			snprintf(too_big, sizeof(too_big),
 				 "request body larger than %zu bytes\n", s->cfg.max_body);
-			return send_text(s, conn, 413, too_big);
+			return send_text(s, conn, 413, 0, too_big);
 		}
 		return MHD_YES;
 	}
 	if (*upload_data_size > 0) {
-		if (!st->too_big && buf_append(&st->body, upload_data, *upload_data_size) != 0) {
+		if (st->over_ip_limit) {
+			/* read and dropped, so that the 429 is not lost to a reset */
+		} else if (!st->too_big &&
+			   buf_append(&st->body, upload_data, *upload_data_size) != 0) {
 			st->too_big = 1;
 			buf_free(&st->body);
 		}
@@ -185,7 +236,14 @@ access_handler(void *cls, struct MHD_Connection *conn, const char *url,
 	if (st->too_big) {
 		snprintf(too_big, sizeof(too_big), "request body larger than %zu bytes\n",
 			 s->cfg.max_body);
-		return send_text(s, conn, 413, too_big);
+		return send_text(s, conn, 413, 0, too_big);
+	}
+	http_limits_request_answering(s->limits, st->conn);
+	if (st->over_ip_limit) {
+		snprintf(too_big, sizeof(too_big),
+			 "too many requests in progress from your address (limit %u)\n",
+			 s->cfg.per_ip_limit);
+		return send_text(s, conn, 429, HTTP_SERVER_RETRY_AFTER_S, too_big);
 	}
 	memset(&req, 0, sizeof(req));
 	req.method = method;
@@ -194,6 +252,20 @@ access_handler(void *cls, struct MHD_Connection *conn, const char *url,
 	req.body_len = st->body.len;
 	req.get_header = mhd_get_header;
 	req.get_query = mhd_get_query;
+	MHD_get_connection_values_n(conn, MHD_GET_ARGUMENT_KIND, find_nul_arg, &req.query_nul_arg);
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci != NULL && ci->client_addr != NULL) {
+		const struct sockaddr *sa = ci->client_addr;
+
+		if (sa->sa_family == AF_INET)
+			inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr,
+				  peer, sizeof(peer));
+		else if (sa->sa_family == AF_INET6)
+			inet_ntop(AF_INET6,
+				  &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+				  peer, sizeof(peer));
+	}
+	req.client_addr = peer;
 	req.impl = conn;
 	http_response_init(&resp);
 	s->cfg.handler(s->cfg.app, &req, &resp);
@@ -206,16 +278,41 @@ static void
 request_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		  enum MHD_RequestTerminationCode toe)
 {
+	struct http_server *s = cls;
 	struct request_state *st = *con_cls;
 
-	(void)cls;
 	(void)conn;
 	(void)toe;
 	if (st != NULL) {
+		http_limits_request_done(s->limits, st->conn);
 		buf_free(&st->body);
 		free(st);
 		*con_cls = NULL;
 	}
+}
+
+/* Registers each connection with http_limits (see the top of this file). */
+static void
+connection_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
+		  enum MHD_ConnectionNotificationCode code)
+{
+	struct http_server *s = cls;
+	const union MHD_ConnectionInfo *fd, *addr;
+
+	if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		http_limits_conn_closed(s->limits, *socket_context);
+		*socket_context = NULL;
+		return;
+	}
+	fd = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	addr = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (fd == NULL)
+		return;     /* not registered: no deadline, not counted */
+	*socket_context = http_limits_conn_opened(s->limits, fd->connect_fd,
+		addr != NULL ? addr->client_addr : NULL,
+		addr != NULL && addr->client_addr != NULL &&
+		addr->client_addr->sa_family == AF_INET6 ?
+		(socklen_t)sizeof(struct sockaddr_in6) : (socklen_t)sizeof(struct sockaddr_in));
 }
 
 int
@@ -317,9 +414,23 @@ http_server_start(const struct http_server_config *cfg, struct err *err)
 		s->cfg.timeout_s = 30;
 	if (s->cfg.per_ip_limit == 0)
 		s->cfg.per_ip_limit = 32;
+	if (s->cfg.max_connections == 0)
+		s->cfg.max_connections = 512;
+	if (s->cfg.max_connections < s->cfg.threads)
+		s->cfg.max_connections = s->cfg.threads;   /* MHD splits it between threads */
+	if (s->cfg.header_timeout_s == 0)
+		s->cfg.header_timeout_s = 10;
+	if (s->cfg.body_timeout_s == 0)
+		s->cfg.body_timeout_s = 60;
 	s->cert = xstrdup(cfg->tls_cert_pem);
 	s->key = xstrdup(cfg->tls_key_pem);
 	s->csp = xstrdup(cfg->csp);
+	s->limits = http_limits_new(s->cfg.max_connections, s->cfg.header_timeout_s, s->cfg.body_timeout_s,
+				    s->cert != NULL);
+	if (s->limits == NULL) {
+		err_set(err, "cannot start the connection watchdog thread");
+		goto fail;
+	}
 	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO;
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
@@ -332,7 +443,8 @@ http_server_start(const struct http_server_config *cfg, struct err *err)
 			MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 			MHD_OPTION_THREAD_POOL_SIZE, s->cfg.threads,
 			MHD_OPTION_CONNECTION_TIMEOUT, s->cfg.timeout_s,
-			MHD_OPTION_PER_IP_CONNECTION_LIMIT, s->cfg.per_ip_limit,
+			MHD_OPTION_CONNECTION_LIMIT, s->cfg.max_connections,
+			MHD_OPTION_NOTIFY_CONNECTION, connection_notify, s,
 			MHD_OPTION_NOTIFY_COMPLETED, request_completed, s,
 			MHD_OPTION_HTTPS_MEM_CERT, s->cert,
 			MHD_OPTION_HTTPS_MEM_KEY, s->key,
@@ -342,7 +454,8 @@ http_server_start(const struct http_server_config *cfg, struct err *err)
 			MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 			MHD_OPTION_THREAD_POOL_SIZE, s->cfg.threads,
 			MHD_OPTION_CONNECTION_TIMEOUT, s->cfg.timeout_s,
-			MHD_OPTION_PER_IP_CONNECTION_LIMIT, s->cfg.per_ip_limit,
+			MHD_OPTION_CONNECTION_LIMIT, s->cfg.max_connections,
+			MHD_OPTION_NOTIFY_CONNECTION, connection_notify, s,
 			MHD_OPTION_NOTIFY_COMPLETED, request_completed, s,
 			MHD_OPTION_END);
 	if (s->daemon == NULL) {
@@ -356,6 +469,7 @@ http_server_start(const struct http_server_config *cfg, struct err *err)
 	s->port = di != NULL ? di->port : port;
 	return s;
 fail:
+	http_limits_free(&s->limits);
 	free(s->cert);
 	free(s->key);
 	free(s->csp);
@@ -378,6 +492,7 @@ http_server_stop(struct http_server **sp)
 		return;
 	s = *sp;
 	MHD_stop_daemon(s->daemon);
+	http_limits_free(&s->limits);
 	free(s->cert);
 	free(s->key);
 	free(s->csp);

@@ -7,7 +7,8 @@
  * Content-Length says so), and hands a complete request to one handler
  * function, which fills a response.  Routing lives above (serve.h); this
  * file knows nothing of TLSRPT.  Requests run on a small MHD thread pool,
- * so the handler must be thread-safe.
+ * so the handler must be thread-safe.  Limits (connections, requests per
+ * client address, header and body deadlines) are per server instance.
  */
 #ifndef TLSRPT_NET_HTTP_SERVER_H
 #define TLSRPT_NET_HTTP_SERVER_H
@@ -20,6 +21,8 @@
 
 /* Default largest request body (RFC 8460 §5.2 allows senders 10 MB). */
 #define HTTP_SERVER_DEFAULT_MAX_BODY (10u * 1024u * 1024u)
+/* Retry-After the server gives with its own 429 (per-address limit). */
+#define HTTP_SERVER_RETRY_AFTER_S 5
 /* Largest response body a handler may build. */
 #define HTTP_RESPONSE_MAX_BODY (64u * 1024u * 1024u)
 
@@ -35,7 +38,11 @@ struct http_request {
 	const char *(*get_header)(const struct http_request *req, const char *name);
 	/* Returns the value of the named query argument or NULL. */
 	const char *(*get_query)(const struct http_request *req, const char *name);
+	/* The name of the first query argument whose value holds a NUL byte
+	 * (%00), which get_query() would cut short; NULL when none does. */
+	const char *query_nul_arg;
 	void *impl;               /* the transport's own data (MHD connection) */
+	const char *client_addr;  /* the peer's IP address as text; NULL or "" if unknown */
 };
 
 /* What the handler fills.  http_response_init() sets status 500, an empty
@@ -45,6 +52,9 @@ struct http_response {
 	char content_type[96];
 	char allow[32];           /* Allow header for 405, "" for none */
 	char cache_control[48];   /* Cache-Control header, "" for none */
+	unsigned retry_after_s;   /* Retry-After header (with 429/503), 0 for none */
+	char set_cookie[320];     /* Set-Cookie header, "" for none */
+	char www_authenticate[64];/* WWW-Authenticate header (with 401), "" for none */
 	struct buf body;
 };
 
@@ -72,12 +82,21 @@ struct http_server_config {
 	const char *tls_key_pem;  /* PEM text; required with tls_cert_pem */
 	size_t max_body;          /* 0 = HTTP_SERVER_DEFAULT_MAX_BODY */
 	unsigned threads;         /* worker threads; 0 = 4 */
-	unsigned timeout_s;       /* idle connection timeout; 0 = 30 */
-	unsigned per_ip_limit;    /* concurrent connections per client IP
-				   * (RFC 8460 §7 flooding); 0 = 32 */
+	unsigned timeout_s;       /* idle timeout while answering; 0 = 30 */
+	/* Limits (RFC 8460 §7: a receiver may be flooded).  Every request
+	 * that arrives in time gets an HTTP answer; see http_limits.h. */
+	unsigned max_connections; /* open connections; past it new ones wait in
+				   * the kernel's listen queue; 0 = 512 */
+	unsigned per_ip_limit;    /* requests in progress from one client address;
+				   * past it 429 with Retry-After; 0 = 32 */
+	unsigned header_timeout_s;/* request headers complete within this after
+				   * the connection opened or the previous answer;
+				   * else 408 and closed; 0 = 10 */
+	unsigned body_timeout_s;  /* the body within this after its headers;
+				   * else closed; 0 = 60 */
 	const char *csp;          /* Content-Security-Policy sent with every response, or NULL */
 	http_handler_fn handler;
-	/* Called with the status of answers the server gives by itself (413),
+	/* Called with the status of answers the server gives by itself (413, 429),
 	 * so the application can count them; may be NULL. */
 	void (*on_own_status)(void *app, unsigned status);
 	void *app;                /* passed to handler, borrowed */

@@ -8,6 +8,7 @@
 
 #include <curl/curl.h>
 #include <stdlib.h>
+#include <strings.h>
 #include <string.h>
 
 #include "report/smtp_rcpt_log.h"
@@ -111,6 +112,9 @@ deliver_smtp_many(const struct smtp_options *o, const char *mail_from,
 	CURLcode rc;
 	size_t i;
 	enum deliver_result ret = DELIVER_TEMPFAIL;
+	/* a password goes out only over TLS, unless explicitly allowed */
+	int tls_for_auth = o->user != NULL && !o->auth_plaintext &&
+			   strncasecmp(o->url, "smtps://", 8) != 0;
 
 	url = url_with_helo(o->url, o->helo);
 	if ((h = curl_easy_init()) == NULL) {
@@ -136,8 +140,8 @@ deliver_smtp_many(const struct smtp_options *o, const char *mail_from,
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, cerr);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT, o->timeout > 0 ? o->timeout : 120L);
-	curl_easy_setopt(h, CURLOPT_USE_SSL, o->require_tls ? (long)CURLUSESSL_ALL
-							  : (long)CURLUSESSL_TRY);
+	curl_easy_setopt(h, CURLOPT_USE_SSL, o->require_tls || tls_for_auth ? (long)CURLUSESSL_ALL
+									   : (long)CURLUSESSL_TRY);
 	if (o->user) {
 		curl_easy_setopt(h, CURLOPT_USERNAME, o->user);
 		curl_easy_setopt(h, CURLOPT_PASSWORD, o->password ? o->password : "");
@@ -152,6 +156,12 @@ deliver_smtp_many(const struct smtp_options *o, const char *mail_from,
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
 	if (rcpts->n > 1)
 		find_refused(rcpts, &log, &refused);
+	if (rc == CURLE_USE_SSL_FAILED && tls_for_auth && !o->require_tls) {
+		err_set(err, "smtp %s: the server offers no STARTTLS: refusing to send the "
+			"AUTH password for %s in clear (allow it with *_smtp_auth_plaintext = yes "
+			"or --smtp-auth-plaintext)", o->url, o->user);
+		goto out;
+	}
 	if (rc != CURLE_OK) {
 		if (rcpts->n > 1 && refused.n == rcpts->n && log.reply.n == rcpts->n) {
 			what = join(&refused, "; ");

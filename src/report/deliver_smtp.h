@@ -1,7 +1,9 @@
 /*
  * deliver_smtp: hands one report mail to a submission server (smarthost)
  * over SMTP with libcurl: smtp:// with STARTTLS opportunistic or required,
- * or smtps://; AUTH when a user is configured.  The mail is sent despite
+ * or smtps://; AUTH when a user is configured, and then only over TLS:
+ * with a user, smtp:// requires STARTTLS (the password never goes out in
+ * clear) unless auth_plaintext says the operator allows it.  The mail is sent despite
  * any TLS-related failure of the final hop (R-3.17): that is the relay's
  * business, and the mail says TLS-Required: No.
  */
@@ -20,6 +22,8 @@ struct smtp_options {
 	int require_tls;           /* 1: STARTTLS required; 0: used when offered */
 	const char *user;          /* AUTH user, or NULL for no AUTH */
 	const char *password;
+	int auth_plaintext;        /* 1: AUTH allowed without TLS (a relay offering
+				    * no STARTTLS); 0: then refused before AUTH */
 	const char *cacert;        /* CA bundle file, or NULL for the system one */
 	int insecure;              /* 1: do not verify the server certificate */
 	long timeout;              /* seconds; 0 means 120 */

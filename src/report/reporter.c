@@ -319,7 +319,11 @@ on_report(void *ctx, struct aggregate_out *o, struct err *err)
 	if (g->r->cfg.dry_run_dir != NULL) {
 		g->st->no_record += l->lr == RUA_NONE;
 		g->st->deferred += l->lr == RUA_TEMPFAIL;
-		if (l->lr != RUA_FOUND)
+		if (l->lr == RUA_TEMPFAIL)
+			printf("%s\t%s\t(lookup failed: %s; a real run keeps the report and"
+			       " retries the lookup)\n", o->report->report_id, o->policy_domain,
+			       l->why.msg);
+		else if (l->lr != RUA_FOUND)
 			printf("%s\t%s\t(none: %s)\n", o->report->report_id, o->policy_domain,
 			       l->why.msg);
 		ret = dry_run(g, o->report, o->policy_domain, json, &l->dests, err);

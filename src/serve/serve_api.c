@@ -6,6 +6,9 @@
  *   GET /api/domains, /api/reports, /api/report, /api/report/raw and every
  *       ?format=csv: serve_api_views.c
  * (domain=- asks for the policies without policy-domain, serve_query.c.)
+ * Everything is read through ctx->store, which the dashboard router has
+ * scoped to the viewer's domains (store_set_scope()): a domain= outside
+ * them gives empty results, as if nothing were stored.
  * Everything is built with jansson; report strings stay strings (the page
  * escapes them when rendering).
  */
@@ -15,10 +18,10 @@
 
 #include "model/report.h"
 #include "serve/dataset.h"
+#include "store/store_conflicts.h"
 #include "serve/serve_private.h"
 #include "util/log.h"
 #include "util/xalloc.h"
-
 
 void
 serve_send_json(struct http_response *resp, unsigned status, json_t *v)
@@ -83,37 +86,44 @@ domains_of(json_t *ds)
 	return arr;
 }
 
+/* "conflicts": the reports of the query received again with different
+ * contents (store_conflicts.h; the first one counts).  The organization
+ * filter is not applied (the count is per period and domain). */
+static int
+add_conflicts(struct store *st, const struct report_query *q, json_t *out, struct err *err)
+{
+	int64_t n;
+
+	if (store_count_conflicts(st, q->since, q->until, q->domain, &n, err) < 0)
+		return -1;
+	json_object_set_new(out, "conflicts", json_integer((json_int_t)n));
+	return 0;
+}
+
 void
-serve_api(struct serve *s, const struct http_request *req, struct http_response *resp)
+serve_api(struct serve_ctx *ctx, const struct http_request *req, struct http_response *resp)
 {
 	struct report_query q;
 	struct err err;
-	struct store *st = NULL;
+	struct store *st = ctx->store;     /* scoped to the viewer (serve_private.h) */
 	json_t *ds = NULL, *out = NULL;
 	const char *what = req->path + 5;
-	int broken = 0;
 
 	if (serve_query_parse(req, &q, &err) != 0) {
 		serve_send_error(resp, 400, err.msg);
 		return;
 	}
-	if (serve_api_views(s, what, req, &q, resp))
+	if (serve_api_views(ctx, what, req, &q, resp))
 		return;
 	if (strcmp(what, "summary") != 0 && strcmp(what, "failures") != 0) {
 		serve_send_error(resp, 404, "no such API: use /api/summary, /api/failures, "
 				 "/api/domains, /api/reports, /api/report");
 		return;
 	}
-	st = serve_store_get(s, &err);
-	if (st == NULL) {
-		log_error("api: cannot open the store: %s", err.msg);
-		serve_send_error(resp, 503, "store unavailable");
-		return;
-	}
 	ds = dataset_build(st, &q, &err);
 	if (ds == NULL) {
 		log_error("api/%s: %s", what, err.msg);
-		broken = 1;
+		ctx->store_broken = 1;
 		serve_send_error(resp, 500, "store error");
 		goto out;
 	}
@@ -129,10 +139,15 @@ serve_api(struct serve *s, const struct http_request *req, struct http_response 
 		json_object_set_new(out, "failure_rows",
 				    json_integer((json_int_t)json_array_size(
 					    json_object_get(ds, "failures"))));
+		if (add_conflicts(st, &q, out, &err) < 0) {
+			log_error("api/%s: %s", what, err.msg);
+			ctx->store_broken = 1;
+			serve_send_error(resp, 500, "store error");
+			goto out;
+		}
 	}
 	serve_send_json(resp, 200, out);
 out:
 	json_decref(out);
 	json_decref(ds);
-	serve_store_put(s, st, broken);
 }

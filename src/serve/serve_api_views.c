@@ -413,12 +413,19 @@ out:
 static int
 on_page_report(void *ctx, const struct store_view_report *r)
 {
-	json_array_append_new(ctx, json_pack("{s:I, s:s?, s:s?, s:I, s:I, s:I, s:I, s:I, s:I}",
+	json_t *quirks = r->quirks_json != NULL ? json_loads(r->quirks_json, 0, NULL) : NULL;
+
+	if (!json_is_array(quirks)) {
+		json_decref(quirks);
+		quirks = json_array();
+	}
+	/* quirks: the leniencies applied when it was read (tlsrpt parse prints them) */
+	json_array_append_new(ctx, json_pack("{s:I, s:s?, s:s?, s:I, s:I, s:I, s:I, s:I, s:I, s:o}",
 		"id", (json_int_t)r->id, "organization", r->organization,
 		"report_id", r->report_id, "start", (json_int_t)r->start,
 		"end", (json_int_t)r->end, "received", (json_int_t)r->received,
 		"success", (json_int_t)r->success, "failure", (json_int_t)r->failure,
-		"domains", (json_int_t)r->domains));
+		"domains", (json_int_t)r->domains, "quirks", quirks));
 	return 0;
 }
 
@@ -540,10 +547,10 @@ failures_csv(struct store *st, const struct report_query *q, struct http_respons
 }
 
 int
-serve_api_views(struct serve *s, const char *what, const struct http_request *req,
+serve_api_views(struct serve_ctx *ctx, const char *what, const struct http_request *req,
 		const struct report_query *q, struct http_response *resp)
 {
-	struct store *st;
+	struct store *st = ctx->store;     /* scoped to the viewer (serve_private.h) */
 	struct err err;
 	int rc;
 
@@ -551,12 +558,6 @@ serve_api_views(struct serve *s, const char *what, const struct http_request *re
 	    strcmp(what, "report") != 0 && strcmp(what, "report/raw") != 0 &&
 	    !(strcmp(what, "failures") == 0 && want_csv(req)))
 		return 0;
-	st = serve_store_get(s, &err);
-	if (st == NULL) {
-		log_error("api: cannot open the store: %s", err.msg);
-		serve_send_error(resp, 503, "store unavailable");
-		return 1;
-	}
 	if (strcmp(what, "domains") == 0)
 		rc = domains(st, req, q, resp, &err);
 	else if (strcmp(what, "reports") == 0)
@@ -567,8 +568,8 @@ serve_api_views(struct serve *s, const char *what, const struct http_request *re
 		rc = one_report(st, req, strcmp(what, "report/raw") == 0, resp, &err);
 	if (rc < 0) {
 		log_error("api/%s: %s", what, err.msg);
+		ctx->store_broken = 1;
 		serve_send_error(resp, 500, "store error");
 	}
-	serve_store_put(s, st, rc < 0);
 	return 1;
 }

@@ -1,6 +1,8 @@
 /*
  * serve_metrics: GET /metrics in the Prometheus text exposition format
- * (version 0.0.4).  Counters from this process (reports received over
+ * (version 0.0.4), read through the viewer-scoped store handle (a tenant
+ * sees its own domains' series only; the process counters are for
+ * administrators).  Counters from this process (reports received over
  * HTTP, requests by status code) and totals from the store, summed in
  * SQL (store_summary.h): sessions per policy domain (lower case) and
  * reporting organization, failures per domain and result type.  Label
@@ -15,6 +17,7 @@
 
 #include "serve/serve_private.h"
 #include "store/store_summary.h"
+#include "util/count.h"
 #include "util/log.h"
 #include "util/xalloc.h"
 
@@ -42,9 +45,9 @@ static void
 sum_add(json_t *map, const char *a, const char *b, uint64_t n)
 {
 	char *k = xasprintf("%s\x1f%s", a, b);
-	json_t *v = json_object_get(map, k);
+	uint64_t cur = count_from_int64(json_integer_value(json_object_get(map, k)));
 
-	json_object_set_new(map, k, json_integer(json_integer_value(v) + (json_int_t)n));
+	json_object_set_new(map, k, json_integer((json_int_t)count_add(cur, n)));
 	free(k);
 }
 
@@ -123,24 +126,31 @@ out:
 }
 
 void
-serve_metrics(struct serve *s, const struct http_request *req, struct http_response *resp)
+serve_metrics(struct serve_ctx *ctx, const struct http_request *req,
+	      struct http_response *resp)
 {
-	struct store *st;
+	struct serve *s = ctx->serve;
 	struct err err;
 	struct buf *b = &resp->body;
 	unsigned code;
 	uint64_t n;
 
 	(void)req;
-	st = serve_store_get(s, &err);
 	buf_reset(b);
-	if (st == NULL || store_totals(st, b, &err) != 0) {
-		serve_store_put(s, st, 1);
+	/* ctx->store is scoped to the viewer: a tenant gets its domains' series */
+	if (store_totals(ctx->store, b, &err) != 0) {
+		ctx->store_broken = 1;
 		log_error("metrics: %s", err.msg);
 		http_response_text(resp, 503, "text/plain; charset=utf-8", "store unavailable\n");
 		return;
 	}
-	serve_store_put(s, st, 0);
+	if (!ctx->viewer->user.admin) {
+		/* the process counters mix every tenant: administrators only */
+		resp->status = 200;
+		snprintf(resp->content_type, sizeof(resp->content_type),
+			 "text/plain; version=0.0.4; charset=utf-8");
+		return;
+	}
 	buf_printf(b, "# HELP tlsrpt_reports_received_total Report documents received "
 		   "by HTTP POST since start.\n# TYPE tlsrpt_reports_received_total counter\n"
 		   "tlsrpt_reports_received_total %" PRIuFAST64 "\n",
@@ -150,6 +160,18 @@ serve_metrics(struct serve *s, const struct http_request *req, struct http_respo
 		   "tlsrpt_reports_stored_total{outcome=\"stored\"} %" PRIuFAST64 "\n"
 		   "tlsrpt_reports_stored_total{outcome=\"duplicate\"} %" PRIuFAST64 "\n",
 		   atomic_load(&s->reports_stored), atomic_load(&s->reports_duplicate));
+	buf_printf(b, "# HELP tlsrpt_reports_refused_total Reports refused by HTTP POST "
+		   "since start because none of their policy domains is accepted here.\n"
+		   "# TYPE tlsrpt_reports_refused_total counter\n"
+		   "tlsrpt_reports_refused_total %" PRIuFAST64 "\n",
+		   atomic_load(&s->reports_refused));
+	buf_printf(b, "# HELP tlsrpt_logins_total Dashboard logins since start, by outcome.\n"
+		   "# TYPE tlsrpt_logins_total counter\n"
+		   "tlsrpt_logins_total{outcome=\"ok\"} %" PRIuFAST64 "\n"
+		   "tlsrpt_logins_total{outcome=\"failed\"} %" PRIuFAST64 "\n"
+		   "tlsrpt_logins_total{outcome=\"throttled\"} %" PRIuFAST64 "\n",
+		   atomic_load(&s->logins_ok), atomic_load(&s->logins_failed),
+		   atomic_load(&s->logins_throttled));
 	buf_append_str(b, "# HELP tlsrpt_http_requests_total HTTP requests answered, "
 		       "by status code.\n# TYPE tlsrpt_http_requests_total counter\n");
 	for (code = 100; code < 600; code++) {

@@ -6,8 +6,10 @@
  * json and other report-ish types are taken leniently, and so is any type
  * whose body sniffs as gzip (research/sender.md §3 (D)) or JSON.  The bytes
  * go through ingest_extract() (bounded unwrapping), each document through
- * report_parse_json() and store_put_report().  Answers: 200 stored or
- * duplicate, 400 with the reason for bad input, 415 for a foreign type or
+ * report_parse_json() and store_put_report().  A report none of whose
+ * policy domains is ours (serve_config.accept_domains, or granted to a
+ * user) is not stored: counted, and answered 403 when nothing else in the
+ * POST was stored.  Answers: 200 stored or duplicate, 400 with the reason for bad input, 415 for a foreign type or
  * encoding, 500 when the store fails (the sender should retry).
  * HTTPS reports are unauthenticated (RFC 8460 §7): stored as channel "https".
  */
@@ -36,7 +38,8 @@ struct post_ctx {
 	struct serve *serve;
 	struct store *store;
 	struct buf reply;        /* one line per document */
-	int n_docs, n_stored, n_dup, n_bad, store_failed;
+	int n_docs, n_stored, n_dup, n_bad, n_refused, store_failed;
+	struct domain_scope *grants;  /* the users' grants, read at the first report */
 	struct err err;          /* first parse or store error */
 };
 
@@ -56,6 +59,36 @@ type_accepted(const char *ct, const struct http_request *req)
 	/* a mislabelled body that is plainly gzip or JSON is taken anyway */
 	k = sniff_kind(req->body, req->body_len);
 	return k == SNIFF_GZIP || k == SNIFF_JSON;
+}
+
+static int
+add_grant(void *ctx, const char *pattern)
+{
+	struct err err;
+
+	(void)domain_scope_add(ctx, pattern, &err);   /* checked when granted */
+	return 0;
+}
+
+/* Returns 1 if a policy domain of r is accepted here (serve_accept_domains
+ * or a user's grant), 0 if none is, -1 when the grants cannot be read. */
+static int
+accepted(struct post_ctx *c, const struct report *r)
+{
+	struct serve *s = c->serve;
+
+	if (domain_scope_is_all(s->accept))
+		return 1;
+	if (c->grants == NULL) {
+		c->grants = domain_scope_new();
+		if (store_grant_list(c->store, 0, add_grant, c->grants, &c->err) < 0)
+			return -1;
+	}
+	for (size_t i = 0; i < r->n_policies; i++)
+		if (domain_scope_allows(s->accept, r->policies[i].policy_domain) ||
+		    domain_scope_allows(c->grants, r->policies[i].policy_domain))
+			return 1;
+	return 0;
 }
 
 static int
@@ -79,6 +112,26 @@ on_doc(void *vctx, const char *json, size_t len, const struct ingest_meta *meta)
 		buf_printf(&c->reply, "rejected: not a valid TLSRPT report: %s\n", perr.msg);
 		return 0;
 	}
+	rc = accepted(c, r);
+	if (rc <= 0) {
+		if (rc < 0) {
+			c->store_failed = 1;
+			log_error("cannot read the accepted domains: %s", c->err.msg);
+		} else {
+			c->n_refused++;
+			atomic_fetch_add(&c->serve->reports_refused, 1);
+			log_info("report-id=%s org=%s: refused: no policy domain accepted here"
+				 " (first: %s)", r->report_id != NULL ? r->report_id : "",
+				 r->organization_name != NULL ? r->organization_name : "",
+				 r->n_policies > 0 && r->policies[0].policy_domain != NULL ?
+				 r->policies[0].policy_domain : "none");
+			buf_printf(&c->reply, "refused report-id=%s: none of its policy domains "
+				   "is accepted by this server\n",
+				   r->report_id != NULL ? r->report_id : "");
+		}
+		report_free(r);
+		return c->store_failed;
+	}
 	raw = xstrndup(json, len);
 	memset(&src, 0, sizeof(src));
 	src.channel = "https";
@@ -97,10 +150,17 @@ on_doc(void *vctx, const char *json, size_t len, const struct ingest_meta *meta)
 			c->n_stored++;
 		else
 			c->n_dup++;
-		log_info("report-id=%s org=%s: %s from HTTPS POST",
-			 r->report_id != NULL ? r->report_id : "",
-			 r->organization_name != NULL ? r->organization_name : "",
-			 rc == 1 ? "stored" : "duplicate");
+		if (rc == 2)
+			log_warn("report-id=%s org=%s: received again by HTTPS POST with"
+				 " different contents; the first one stored counts, this one"
+				 " is kept as a conflict",
+				 r->report_id != NULL ? r->report_id : "",
+				 r->organization_name != NULL ? r->organization_name : "");
+		else
+			log_info("report-id=%s org=%s: %s from HTTPS POST",
+				 r->report_id != NULL ? r->report_id : "",
+				 r->organization_name != NULL ? r->organization_name : "",
+				 rc == 1 ? "stored" : "duplicate");
 		buf_printf(&c->reply, "%s report-id=%s\n", rc == 1 ? "stored" : "duplicate",
 			   r->report_id != NULL ? r->report_id : "");
 	}
@@ -160,6 +220,10 @@ serve_post(struct serve *s, const struct http_request *req, struct http_response
 		buf_reset(&c.reply);
 		buf_printf(&c.reply, "not a TLSRPT report: %s", c.err.msg);
 		reject(s, resp, 400, c.reply.data);
+	} else if (n >= 0 && c.n_bad == 0 && c.n_refused > 0 &&
+		   c.n_stored + c.n_dup == 0) {
+		atomic_fetch_add(&s->posts_rejected, 1);
+		http_response_text(resp, 403, "text/plain; charset=utf-8", c.reply.data);
 	} else if (n < 0 || c.n_bad > 0) {
 		if (n < 0 && c.n_bad == 0)
 			buf_printf(&c.reply, "error: %s\n", c.err.msg);
@@ -169,6 +233,7 @@ serve_post(struct serve *s, const struct http_request *req, struct http_response
 		http_response_text(resp, 200, "text/plain; charset=utf-8", c.reply.data);
 	}
 out:
+	domain_scope_free(&c.grants);
 	serve_store_put(s, c.store, c.store_failed);
 	buf_free(&c.reply);
 }

@@ -1,14 +1,18 @@
 /*
  * db_sqlite: the SQLite backend of db.h (embedded, the default store).
  *
- * Opened in WAL mode with synchronous=NORMAL (a crash loses at most the
- * last transactions, never consistency), a 30 s busy timeout so several
+ * Opened in WAL mode with synchronous=NORMAL (a crash of the program loses
+ * nothing; a power loss or OS crash can undo the last transactions
+ * committed before it, never consistency), or FULL when the URL ends in
+ * "?synchronous=full" (each commit is on disk before it returns; slower),
+ * a 30 s busy timeout so several
  * processes (collector, reporter, CLI) can share one file, and foreign keys
  * on.  `$N` placeholders are SQLite named parameters; their indexes follow
  * first appearance in the text, so prepare() maps N to the real index.
  */
 #include <sqlite3.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "store/db.h"
 #include "util/xalloc.h"
@@ -43,12 +47,38 @@ run(struct conn *c, const char *sql, struct err *err)
 	return 0;
 }
 
-static void *
-sq_open(const char *path, struct err *err)
+/* Splits "PATH?synchronous=full|normal" into a new copy of PATH (caller
+ * frees) and the PRAGMA to run; a path without that suffix is taken
+ * whole, with NORMAL.  Returns NULL with err set on another value. */
+static char *
+split_synchronous(const char *target, const char **pragma, struct err *err)
 {
-	struct conn *c = xcalloc(1, sizeof(*c));
+	const char *q = strrchr(target, '?');
+	static const char key[] = "?synchronous=";
+
+	*pragma = "PRAGMA synchronous=NORMAL;";
+	if (q == NULL || strncmp(q, key, sizeof(key) - 1) != 0)
+		return xstrdup(target);
+	if (strcmp(q + sizeof(key) - 1, "full") == 0) {
+		*pragma = "PRAGMA synchronous=FULL;";
+	} else if (strcmp(q + sizeof(key) - 1, "normal") != 0) {
+		err_set(err, "sqlite %s: synchronous must be full or normal", target);
+		return NULL;
+	}
+	return xstrndup(target, (size_t)(q - target));
+}
+
+static void *
+sq_open(const char *target, struct err *err)
+{
+	struct conn *c;
+	const char *sync;
+	char *path = split_synchronous(target, &sync, err);
 	int rc;
 
+	if (path == NULL)
+		return NULL;
+	c = xcalloc(1, sizeof(*c));
 	rc = sqlite3_open_v2(path, &c->db,
 			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
 			     NULL);
@@ -65,16 +95,19 @@ sq_open(const char *path, struct err *err)
 	for (int i = 0; (rc = run(c, "PRAGMA journal_mode=WAL", err)) < 0 &&
 			(c->last_rc & 0xff) == SQLITE_BUSY && i < BUSY_TIMEOUT_MS / 20; i++)
 		sqlite3_sleep(20);
-	if (rc < 0 || run(c, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+	if (rc < 0 || run(c, sync, err) < 0 ||
+	    run(c, "PRAGMA foreign_keys=ON;"
 			 "PRAGMA cache_size=-65536; PRAGMA mmap_size=268435456;"
 			 "PRAGMA wal_autocheckpoint=16384; PRAGMA temp_store=MEMORY;", err) < 0) {
 		err_prefix(err, "sqlite %s", path);
 		goto fail;
 	}
+	free(path);
 	return c;
 fail:
 	sqlite3_close(c->db);
 	free(c);
+	free(path);
 	return NULL;
 }
 

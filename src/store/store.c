@@ -81,9 +81,16 @@ migrate_one(struct store *s, struct err *err)
 		if (store_schema_migrations[i].version != v + 1)
 			continue;
 		sql = db_sql_dialect(s->db, store_schema_migrations[i].sql);
-		if (db_exec(s->db, sql, err) < 0) {
+		if (*sql != '\0' && db_exec(s->db, sql, err) < 0) {
 			err_prefix(err, "schema step %d", v + 1);
 			goto out;
+		}
+		for (size_t k = 0; k < store_schema_n_programs; k++) {
+			if (store_schema_programs[k].version == v + 1 &&
+			    store_schema_programs[k].run(s, err) < 0) {
+				err_prefix(err, "schema step %d", v + 1);
+				goto out;
+			}
 		}
 		st = db_prepare(s->db, "INSERT INTO schema_version (version) VALUES ($1)", err);
 		if (st == NULL)
@@ -129,6 +136,12 @@ store_open(const char *url, struct err *err)
 fail:
 	store_close(&s);
 	return NULL;
+}
+
+void
+store_set_scope(struct store *s, const struct domain_scope *scope)
+{
+	s->scope = scope;
 }
 
 void

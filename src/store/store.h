@@ -22,6 +22,8 @@
 
 #include "util/err.h"
 
+struct domain_scope;
+
 struct store;
 
 /* Opens (creating/migrating) the store at url. Returns a new handle that the
@@ -47,5 +49,14 @@ int store_schema_version(struct store *s);
  * lost connection or a damaged schema is seen).  Returns 0, or -1 with err
  * set to the database's reason. */
 int store_ping(struct store *s, struct err *err);
+
+/* Sets the viewer scope of this handle (model/domain_scope.h, borrowed:
+ * it must outlive its use here; NULL, the default, is no restriction).
+ * Every read of received reports through the handle then sees only the
+ * policies whose policy domain is in scope, as if no other were stored:
+ * store_query_reports() drops the others (and a report left without
+ * policy), store_summary_*() skip their rows.  This is the one place the
+ * dashboard's tenant separation is enforced; writes are not affected. */
+void store_set_scope(struct store *s, const struct domain_scope *scope);
 
 #endif

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "model/domain_scope.h"
 #include "store/db.h"
 #include "store/store.h"
 #include "util/err.h"
@@ -18,14 +19,24 @@ struct store {
 	int depth;              /* open store_begin() levels; >1 uses savepoints */
 	int version;            /* schema version after migration */
 	unsigned result_puts;   /* store_put_results() calls since the last fold */
+	const struct domain_scope *scope;  /* store_set_scope(), borrowed; NULL: all */
 };
 
-/* One schema step: the SQL (may use @ID@, see db.h) that moves the schema
- * from version - 1 to version. */
+/* One schema step: the SQL (may use @ID@, see db.h; "" for none) that
+ * moves the schema from version - 1 to version. */
 struct store_migration {
 	int version;
 	const char *sql;
 };
+
+/* What a schema step does that SQL cannot (store_schema_programs[]): run()
+ * after the step's SQL, in the same transaction; returns 0 or -1. */
+struct store_migration_program {
+	int version;
+	int (*run)(struct store *s, struct err *err);
+};
+extern const struct store_migration_program store_schema_programs[];
+extern const size_t store_schema_n_programs;
 
 /* The ordered schema steps (store_schema.c) and their count. */
 extern const struct store_migration store_schema_migrations[];
@@ -73,6 +84,15 @@ char *store_lower(const char *s);
  * store_query_reports() spells it out: it asks whether a report has such
  * a policy.) */
 #define STORE_SQL_DOMAIN "(CAST($3 AS TEXT) IS NULL OR p.domain_key = $3)"
+
+/* SUM(col) of a session count that cannot fail: SQLite's SUM() raises
+ * "integer overflow" past 2^63-1 (and PostgreSQL's bigint sum would not fit
+ * an int64 column), so the sum is done in double precision (exact below
+ * 2^53) and clamped to COUNT_MAX (util/count.h), 2^53-1, in both dialects. */
+#define STORE_SQL_SUM_COUNT(col) \
+	"(CASE WHEN SUM(CAST(" col " AS DOUBLE PRECISION)) >= 9007199254740991" \
+	" THEN 9007199254740991" \
+	" ELSE CAST(SUM(CAST(" col " AS DOUBLE PRECISION)) AS BIGINT) END)"
 
 /* Binds $1 = since, $2 = until and $3 = the domain filter: SQL NULL for
  * domain NULL (all domains), else report_domain_key(domain) ("" for domain

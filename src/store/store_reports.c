@@ -7,7 +7,9 @@
  * empty or pathological (Microsoft's "…+" with the domain part missing) it
  * is extended with (start, end, policy-domain set), research/receivers.md
  * §6.  String lists (policy-string, mx-host, quirks) are kept as JSON
- * arrays (jansson), so nothing is split or joined lossily.
+ * arrays (jansson), so nothing is split or joined lossily.  Counts read
+ * back are clamped to 0..2^53-1 (count_from_int64()): a row an older version
+ * stored without the plausibility limit cannot make a view wrap.
  */
 #include "store/store_reports.h"
 
@@ -16,16 +18,19 @@
 #include <string.h>
 #include <time.h>
 
+#include "model/domain_scope.h"
+#include "store/store_conflicts.h"
 #include "store/store_private.h"
 #include "store/store_views.h"
 #include "util/buf.h"
+#include "util/count.h"
 #include "util/xalloc.h"
 
 static const char sql_put_report[] =
 	"INSERT INTO reports (organization, report_id, dedup_key, start_time, end_time,"
 	" start_datetime, end_datetime, contact_info, extra_json, quirks_json, raw_json,"
-	" source_channel, source_name, received)"
-	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+	" source_channel, source_name, received, content_digest)"
+	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
 	" ON CONFLICT (organization, dedup_key) DO NOTHING RETURNING id";
 
 static const char sql_put_policy[] =
@@ -193,7 +198,7 @@ out:
 /* Inserts the reports row; sets *id, or 0 for a duplicate. */
 static int
 put_head(struct store *s, const struct report *r, const struct report_source *src,
-	 int64_t *id, struct err *err)
+	 int64_t digest, int64_t *id, struct err *err)
 {
 	struct db_stmt *st = db_prepare(s->db, sql_put_report, err);
 	char *key, *quirks;
@@ -217,6 +222,7 @@ put_head(struct store *s, const struct report *r, const struct report_source *sr
 	db_bind_text(st, 12, src ? src->channel : NULL);
 	db_bind_text(st, 13, src ? src->name : NULL);
 	db_bind_int64(st, 14, src && src->received ? src->received : (int64_t)time(NULL));
+	db_bind_int64(st, 15, digest);
 	rc = db_step(st, err);
 	*id = rc == 1 ? db_column_int64(st, 0) : 0;
 	db_reset(st);
@@ -225,19 +231,70 @@ put_head(struct store *s, const struct report *r, const struct report_source *sr
 	return rc < 0 ? -1 : 0;
 }
 
+/* The id of the stored report r duplicates, or 0. */
+static int64_t
+stored_id(struct store *s, const struct report *r, struct err *err)
+{
+	struct db_stmt *st = db_prepare(s->db, "SELECT id FROM reports WHERE organization = $1"
+					" AND dedup_key = $2", err);
+	char *key;
+	int64_t id = 0;
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	key = dedup_key(r);
+	db_bind_text(st, 1, r->organization_name ? r->organization_name : "");
+	db_bind_text(st, 2, key);
+	rc = db_step(st, err);
+	if (rc == 1)
+		id = db_column_int64(st, 0);
+	db_reset(st);
+	free(key);
+	return rc < 0 ? -1 : id;
+}
+
+/* A duplicate: records a conflict when its contents differ.  Returns 2
+ * (conflict recorded), 0 (plain duplicate) or -1. */
+static int
+put_duplicate(struct store *s, const struct report *r, const struct report_source *src,
+	      int64_t digest, struct err *err)
+{
+	int64_t id = stored_id(s, r, err);
+	int rc;
+
+	if (id < 0)
+		return -1;
+	if (id == 0)
+		return 0;
+	rc = store_conflict_note(s, id, digest, src, err);
+	if (rc < 0)
+		return -1;
+	return rc == 1 ? 2 : 0;
+}
+
 int
 store_put_report(struct store *s, const struct report *r, const struct report_source *src,
 		 struct err *err)
 {
-	int64_t id;
+	int64_t id, digest = store_report_content_digest(r);
+	int rc;
 
 	if (store_begin(s, err) < 0)
 		goto fail;
-	if (put_head(s, r, src, &id, err) < 0)
+	if (put_head(s, r, src, digest, &id, err) < 0)
 		goto rollback;
 	if (id == 0) {
-		store_rollback(s);
-		return 0;
+		rc = put_duplicate(s, r, src, digest, err);
+		if (rc < 0)
+			goto rollback;
+		if (rc == 0) {
+			store_rollback(s);
+			return 0;
+		}
+		if (store_commit(s, err) < 0)
+			goto fail;
+		return 2;
 	}
 	for (size_t i = 0; i < r->n_policies; i++)
 		if (put_policy(s, id, i, &r->policies[i], err) < 0)
@@ -287,7 +344,7 @@ read_failures(struct store *s, int64_t policy_id, struct policy *p, struct err *
 		d->receiving_mx_hostname = col_dup(st, 2);
 		d->receiving_mx_helo = col_dup(st, 3);
 		d->receiving_ip = col_dup(st, 4);
-		d->failed_session_count = (uint64_t)db_column_int64(st, 5);
+		d->failed_session_count = count_from_int64(db_column_int64(st, 5));
 		d->additional_information = col_dup(st, 6);
 		d->failure_reason_code = col_dup(st, 7);
 		d->extra_json = col_dup(st, 8);
@@ -322,10 +379,16 @@ read_policies(struct store *s, int64_t id, struct report *r, struct err *err)
 		p->policy_domain = col_dup(st, 2);
 		p->has_policy_string = json_list(db_column_text(st, 3), &p->policy_string);
 		p->has_mx_host = json_list(db_column_text(st, 4), &p->mx_host);
-		p->total_successful_session_count = (uint64_t)db_column_int64(st, 5);
-		p->total_failure_session_count = (uint64_t)db_column_int64(st, 6);
+		p->total_successful_session_count = count_from_int64(db_column_int64(st, 5));
+		p->total_failure_session_count = count_from_int64(db_column_int64(st, 6));
 		p->has_failure_details = (int)db_column_int64(st, 7);
 		p->extra_json = col_dup(st, 8);
+		/* the handle's viewer scope (store_set_scope()): a policy of a
+		 * domain outside it is not shown, as if it were not stored */
+		if (s->scope != NULL && !domain_scope_allows(s->scope, p->policy_domain)) {
+			policy_clear(p);
+			r->n_policies--;
+		}
 	}
 	db_reset(st);
 	for (size_t i = 0; rc == 0 && i < r->n_policies; i++)
@@ -382,7 +445,8 @@ store_query_reports(struct store *s, const struct report_query *q, store_report_
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		if (read_policies(s, ids[i], v[i], err) < 0)
 			rc = -1;
-		else
+		else if (v[i]->n_policies > 0 || s->scope == NULL ||
+			 domain_scope_is_all(s->scope))
 			rc = cb(ctx, ids[i], v[i]);
 		report_free(v[i]);
 		v[i] = NULL;

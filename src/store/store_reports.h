@@ -23,8 +23,10 @@ struct report_source {
 	int64_t received;         /* Unix seconds; 0 means now */
 };
 
-/* Stores r. Returns 1 if stored, 0 if it was a duplicate, -1 on error (with
- * err set; nothing is half-stored). */
+/* Stores r. Returns 1 if stored, 0 if it was a duplicate, 2 if it was a
+ * duplicate with different contents (a conflict, recorded; the report
+ * stored first counts: store_conflicts.h), -1 on error (with err set;
+ * nothing is half-stored). */
 int store_put_report(struct store *s, const struct report *r,
 		     const struct report_source *src, struct err *err);
 

@@ -16,8 +16,13 @@
  * result_policies shows the current totals (id = key).
  * state: small named values (IMAP UIDs, alert memory).
  */
+#include "store/store_conflicts.h"
+#include "store/store_domain_idna.h"
+#include "store/store_fetch_seen.h"
 #include "store/store_outbox.h"
 #include "store/store_private.h"
+#include "store/store_sts_cache.h"
+#include "store/store_users.h"
 #include "store/store_views.h"
 
 static const char schema_v1[] =
@@ -160,8 +165,22 @@ const struct store_migration store_schema_migrations[] = {
 	{ 2, store_outbox_schema_sql },   /* outbox_* tables: store_outbox.c */
 	{ 3, schema_v3 },
 	{ 4, schema_v4 },
-	{ 5, store_views_schema_sql },  /* report_domains: store_views.c */
+	{ 5, store_users_schema_sql },    /* users, grants, tokens, sessions: store_users.c */
+	{ 6, store_conflicts_schema_sql },  /* + IDNA keys below: store_conflicts.c,
+					     * store_domain_idna.c */
+	{ 7, store_sts_cache_schema_sql },  /* sts_policies: store_sts_cache.c */
+	{ 8, store_views_schema_sql },       /* report_domains: store_views.c */
 };
 
 const size_t store_schema_n_migrations =
 	sizeof(store_schema_migrations) / sizeof(store_schema_migrations[0]);
+
+/* The steps (by version) that also run C code after their SQL, in this
+ * order. */
+const struct store_migration_program store_schema_programs[] = {
+	{ 6, store_domain_idna_upgrade },   /* store_domain_idna.c */
+	{ 6, store_fetch_seen_schema },     /* store_fetch_seen.c */
+};
+
+const size_t store_schema_n_programs =
+	sizeof(store_schema_programs) / sizeof(store_schema_programs[0]);

@@ -2,12 +2,14 @@
  * store_summary: the GROUP BY queries behind store_summary.h.  Each runs
  * over reports → report_policies (→ report_failures) in one statement, so
  * the sums are done by the database, not by walking reports in C.  The
- * selection (STORE_SQL_PERIOD, store_bind_filter()) is the one
+ * session sums cannot overflow (STORE_SQL_SUM_COUNT: they stop at 2^53-1).
+ * The selection (STORE_SQL_PERIOD, store_bind_filter()) is the one
  * store_query_reports() uses too, so the dashboard counts the same reports.
  */
 #include "store/store_summary.h"
 
 #include "store/store_private.h"
+#include "util/count.h"
 
 #define FROM_POLICIES " FROM reports r JOIN report_policies p ON p.report = r.id"
 #define WHERE " WHERE " STORE_SQL_PERIOD " AND " STORE_SQL_DOMAIN
@@ -16,20 +18,24 @@
  * types (Microsoft sends sts and tlsa) is still one report of that day. */
 static const char sql_days[] =
 	"SELECT r.start_time / 86400, p.domain_key, r.organization,"
-	" SUM(p.total_success), SUM(p.total_failure), COUNT(DISTINCT r.id)"
+	" " STORE_SQL_SUM_COUNT("p.total_success") ", " STORE_SQL_SUM_COUNT("p.total_failure") ","
+	" COUNT(DISTINCT r.id)"
 	FROM_POLICIES WHERE
 	" GROUP BY r.start_time / 86400, p.domain_key, r.organization"
 	" ORDER BY 2, 1, 3";
 
 static const char sql_failures[] =
 	"SELECT p.domain_key, f.result_type, f.receiving_mx_hostname, f.receiving_ip,"
-	" f.failure_reason_code, SUM(f.failed_session_count), COUNT(DISTINCT r.id)"
+	" f.failure_reason_code, " STORE_SQL_SUM_COUNT("f.failed_session_count") ","
+	" COUNT(DISTINCT r.id)"
 	FROM_POLICIES " JOIN report_failures f ON f.policy = p.id" WHERE
 	" GROUP BY p.domain_key, f.result_type, f.receiving_mx_hostname, f.receiving_ip,"
 	" f.failure_reason_code"
 	" ORDER BY 1, 6 DESC, 2, 3, 4, 5";
 
 static const char sql_reports[] = "SELECT COUNT(DISTINCT r.id)" FROM_POLICIES WHERE;
+static const char sql_report_domains[] = "SELECT DISTINCT r.id, p.domain_key" FROM_POLICIES WHERE
+	" ORDER BY r.id";
 
 static struct db_stmt *
 start(struct store *s, const char *sql, int64_t since, int64_t until, const char *domain,
@@ -46,10 +52,27 @@ int
 store_summary_reports(struct store *s, int64_t since, int64_t until, const char *domain,
 		      uint64_t *reports, struct err *err)
 {
-	struct db_stmt *st = start(s, sql_reports, since, until, domain, err);
+	struct db_stmt *st;
+	int64_t last = -1;
 	int rc;
 
 	*reports = 0;
+	if (s->scope != NULL && !domain_scope_is_all(s->scope)) {
+		/* a viewer scope: count the reports with a policy in it */
+		st = start(s, sql_report_domains, since, until, domain, err);
+		if (st == NULL)
+			return -1;
+		while ((rc = db_step(st, err)) == 1) {
+			if (db_column_int64(st, 0) == last ||
+			    !domain_scope_allows(s->scope, db_column_text(st, 1)))
+				continue;
+			last = db_column_int64(st, 0);
+			(*reports)++;
+		}
+		db_reset(st);
+		return rc < 0 ? -1 : 0;
+	}
+	st = start(s, sql_reports, since, until, domain, err);
 	if (st == NULL)
 		return -1;
 	rc = db_step(st, err);
@@ -73,11 +96,13 @@ store_summary_days(struct store *s, int64_t since, int64_t until, const char *do
 			.day = db_column_int64(st, 0),
 			.domain = db_column_text(st, 1),
 			.organization = db_column_text(st, 2),
-			.success = (uint64_t)db_column_int64(st, 3),
-			.failure = (uint64_t)db_column_int64(st, 4),
+			.success = count_from_int64(db_column_int64(st, 3)),
+			.failure = count_from_int64(db_column_int64(st, 4)),
 			.reports = (uint64_t)db_column_int64(st, 5),
 		};
 
+		if (s->scope != NULL && !domain_scope_allows(s->scope, row.domain))
+			continue;       /* outside the viewer's scope (store.h) */
 		if ((rc = cb(ctx, &row)) != 0)
 			break;
 	}
@@ -101,10 +126,12 @@ store_summary_failures(struct store *s, int64_t since, int64_t until, const char
 			.receiving_mx_hostname = db_column_text(st, 2),
 			.receiving_ip = db_column_text(st, 3),
 			.failure_reason_code = db_column_text(st, 4),
-			.sessions = (uint64_t)db_column_int64(st, 5),
+			.sessions = count_from_int64(db_column_int64(st, 5)),
 			.reports = (uint64_t)db_column_int64(st, 6),
 		};
 
+		if (s->scope != NULL && !domain_scope_allows(s->scope, f.domain))
+			continue;
 		if ((rc = cb(ctx, &f)) != 0)
 			break;
 	}

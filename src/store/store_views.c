@@ -18,8 +18,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/domain_scope.h"
 #include "model/report.h"
 #include "store/store_private.h"
+#include "util/buf.h"
 #include "util/xalloc.h"
 
 #ifndef STORE_SQL_SUM_COUNT
@@ -119,7 +121,7 @@ store_views_put_report(struct store *s, int64_t id, const struct report *r, int6
 
 #define FROM " FROM reports r JOIN report_policies p ON p.report = r.id"
 #define WHERE " WHERE " STORE_SQL_PERIOD " AND " STORE_SQL_DOMAIN \
-	" AND ($4 = '' OR r.organization = $4)"
+	" AND ($4 = '' OR r.organization = $4) AND @SCOPE_P@"
 /* Failure rows are few (a failure detail names failed sessions, about one
  * in a thousand): SQLite is made to start from them (CROSS JOIN fixes the
  * order there; PostgreSQL plans it as an inner join) instead of from every
@@ -134,7 +136,7 @@ store_views_put_report(struct store *s, int64_t id, const struct report *r, int6
 #define D_FROM " FROM report_domains d"
 #define D_WHERE " WHERE (d.start_time >= $1 OR $1 = 0) AND (d.start_time < $2 OR $2 = 0)" \
 	" AND (CAST($3 AS TEXT) IS NULL OR d.domain_key = $3)" \
-	" AND ($4 = '' OR d.organization = $4)"
+	" AND ($4 = '' OR d.organization = $4) AND @SCOPE_D@"
 /* reports: one row per report and domain; a report once over all domains */
 #define D_FIGURES " SUM(CASE WHEN CAST($3 AS TEXT) IS NULL THEN d.first_domain ELSE 1 END), " \
 	STORE_SQL_SUM_COUNT("d.success") ", " STORE_SQL_SUM_COUNT("d.failure") ", " \
@@ -175,11 +177,73 @@ count(struct db_stmt *st, int col)
 	return v < 0 ? 0 : (uint64_t)v;
 }
 
-static struct db_stmt *
-start(struct store *s, const char *sql, const struct report_query *q, struct err *err)
+/*
+ * The viewer scope (store_set_scope()) as SQL over the domain key column
+ * col: "1 = 1" without one; else the patterns as literals (they hold only
+ * letters, digits, '-', '.', '_': domain_scope.h), "*.name" as a LIKE
+ * with '_' escaped.  A scope that allows nothing gives "1 = 0".  Returns a
+ * new string.  The statement cache keys on the SQL text, so each scope
+ * gets its own prepared statements.
+ */
+static char *
+scope_sql(const struct domain_scope *sc, const char *col)
 {
+	struct buf b;
+	const char *p;
+	size_t i;
+
+	if (sc == NULL || domain_scope_is_all(sc))
+		return xstrdup("1 = 1");
+	buf_init(&b, 1u << 20);
+	buf_append_str(&b, "(1 = 0");
+	for (i = 0; (p = domain_scope_pattern(sc, i)) != NULL; i++) {
+		if (strspn(p, "*.-_abcdefghijklmnopqrstuvwxyz0123456789") != strlen(p))
+			continue;       /* never: normalized when added */
+		buf_append_str(&b, " OR ");
+		buf_append_str(&b, col);
+		if (p[0] == '*' && p[1] == '.') {
+			buf_append_str(&b, " LIKE '%");
+			for (p++; *p != '\0'; p++)
+				buf_append_str(&b, *p == '_' ? "\\_" : (char[2]){ *p, 0 });
+			buf_append_str(&b, "' ESCAPE '\\'");
+		} else {
+			buf_append_str(&b, " = '");
+			buf_append_str(&b, p);
+			buf_append_str(&b, "'");
+		}
+	}
+	buf_append_str(&b, ")");
+	return buf_steal(&b, NULL);
+}
+
+/* sql with each "@SCOPE_D@" / "@SCOPE_P@" replaced by the viewer scope
+ * over d.domain_key / p.domain_key.  Returns a new string. */
+static char *
+scoped(const struct store *s, const char *sql)
+{
+	char *d = scope_sql(s->scope, "d.domain_key"), *p = scope_sql(s->scope, "p.domain_key");
+	struct buf b;
+	const char *at;
+
+	buf_init(&b, 4u << 20);
+	while ((at = strstr(sql, "@SCOPE_")) != NULL) {
+		buf_append(&b, sql, (size_t)(at - sql));
+		buf_append_str(&b, at[7] == 'D' ? d : p);
+		sql = at + strlen("@SCOPE_D@");
+	}
+	buf_append_str(&b, sql);
+	free(d);
+	free(p);
+	return buf_steal(&b, NULL);
+}
+
+static struct db_stmt *
+start(struct store *s, const char *sql_in, const struct report_query *q, struct err *err)
+{
+	char *sql = scoped(s, sql_in);
 	struct db_stmt *st = db_prepare(s->db, sql, err);
 
+	free(sql);
 	if (st == NULL)
 		return NULL;
 	store_bind_filter(st, q != NULL ? q->since : 0, q != NULL ? q->until : 0,
@@ -345,7 +409,7 @@ store_view_failure_days(struct store *s, const struct report_query *q,
 static const char sql_reports_page[] =
 	"SELECT r.id, r.organization, r.report_id, r.start_time, r.end_time, r.received, "
 	REPORT_SUM("success") ", " REPORT_SUM("failure") ","
-	" (SELECT COUNT(*) FROM report_domains x WHERE x.report = d.report)"
+	" (SELECT COUNT(*) FROM report_domains x WHERE x.report = d.report), r.quirks_json"
 	" FROM report_domains d JOIN reports r ON r.id = d.report" REPORTS_WHERE
 	" ORDER BY d.start_time DESC, d.report DESC LIMIT $6 OFFSET $7";
 
@@ -384,6 +448,7 @@ store_view_reports(struct store *s, const struct report_query *q, const char *re
 			.success = count(st, 6),
 			.failure = count(st, 7),
 			.domains = count(st, 8),
+			.quirks_json = db_column_text(st, 9),
 		};
 
 		if ((rc = cb(ctx, &r)) != 0)

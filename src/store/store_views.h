@@ -112,6 +112,8 @@ struct store_view_report {
 	int64_t received;               /* when it arrived */
 	uint64_t success, failure;      /* its sessions (of q->domain when set) */
 	uint64_t domains;               /* how many policy domains it names */
+	const char *quirks_json;        /* the leniencies applied when it was read:
+					 * a JSON array text, or NULL for none */
 };
 
 typedef int (*store_view_report_cb)(void *ctx, const struct store_view_report *r);

@@ -7,12 +7,15 @@ Serves GET/HEAD for ROOT/<Host header without port>/<path>.  A file
 ROOT/<host>/.status holding e.g. "301 https://elsewhere/" makes every
 request to that host answer with that status (and Location).  Files are
 sent as text/plain unless ROOT/<host>/.content-type says otherwise.
+A file ROOT/<host>/.delay holding a number of seconds delays every answer
+for that host (a slow policy host).
 Listens on 127.0.0.1 on a kernel-chosen port, written to PORTFILE.
 """
 import http.server
 import os
 import ssl
 import sys
+import time
 
 ROOT, CERT, KEY, PORTFILE = sys.argv[1:5]
 
@@ -24,6 +27,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def _answer(self, body):
         d = self._host_dir()
+        delay_file = os.path.join(d, ".delay")
+        if os.path.exists(delay_file):
+            time.sleep(float(open(delay_file).read().strip()))
         status_file = os.path.join(d, ".status")
         if os.path.exists(status_file):
             parts = open(status_file).read().split()

@@ -24,7 +24,7 @@ corpus=$TLSRPT_SRC/tests/corpus
 # load FILE…: POSTs each report to a short-lived `tlsrpt serve`; true when
 # every POST got 200 and serve exits 0 on SIGTERM (else says why)
 load() {
-	"$TLSRPT" serve --listen 127.0.0.1:0 --db "$db" > "$dir/serve.out" 2> "$dir/serve.err" &
+	"$TLSRPT" serve --listen 127.0.0.1:0 --dashboard-listen none --accept-domain '*' --db "$db" > "$dir/serve.out" 2> "$dir/serve.err" &
 	pid=$!
 	port=""
 	for _ in $(seq 1 100); do

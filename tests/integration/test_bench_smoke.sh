@@ -38,11 +38,13 @@ bench() {
 bench bench_lib "us/event" 4 BENCH_LIB_N=2000 --
 bench bench_collectd "results/s" 4 BENCH_COLLECTD_N=3000 --
 bench bench_store_results "results/s" 1 -- 3000 300
+bench bench_policyd "lookups/s" 2 BENCH_POLICYD_N=2000 --
 bench bench_parse_json "reports/s" 2 BENCH_SECONDS=0.2 --
 bench bench_ingest_mail "messages/s" 1 --
 bench bench_aggregate "reports/s" 1 -- 500
 bench bench_dashboard "server CPU" 9 -- 300 30 10
 bench bench_serve.sh "reports/s stored" 1 BENCH_SERVE_N=30 --
+bench bench_serve_auth.sh "requests/s" 7 BENCH_AUTH_N=40 BENCH_AUTH_CLIENTS=2 --
 # bench_collectd_drain raises net.unix.max_dgram_qlen for its run: it needs
 # root, 2 CPUs and a writable /proc/sys (not so in every container).
 qlen=$(cat /proc/sys/net/unix/max_dgram_qlen 2>/dev/null)

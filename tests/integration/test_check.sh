@@ -235,6 +235,11 @@ expect "dead name servers: timeout finding" 5 '^ERROR tlsrpt.record: lookup of _
 if [ "$secs" -le 12 ]; then ok "timeouts are enforced (${secs}s for the whole check)"
 else fail "check of a dead domain took ${secs}s"; fi
 
+# a local resolver that does not answer (nothing listens on the port) is
+# not the domain's fault: said so, exit 3
+out=$("$TLSRPT" check --resolver 127.0.0.1@9 --timeout 1 servfail.check.test 2>&1); rc=$?
+expect "local resolver down: said so, exit 3" 3 \
+	'^tlsrpt check: the local resolver \(127\.0\.0\.1@9\) does not answer: the lookup of check\.test failed too'
 run "" ; [ "$rc" = 2 ] && ok "empty domain: usage error" || fail_out "empty domain: exit $rc" "$out"
 "$TLSRPT" check >/dev/null 2>&1; rc=$?
 [ "$rc" = 2 ] && ok "no domain: usage exit 2" || fail "no domain: exit $rc"

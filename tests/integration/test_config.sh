@@ -105,7 +105,7 @@ printf 'report_submitter = example.test\nreportd_jitter = 2d\n' > "$dir/jitter.c
 expect_error "reportd: reportd_jitter over 1d is refused with file:line" 2 "$dir/jitter.conf:2: reportd_jitter" \
 	"$TLSRPT" reportd --config "$dir/jitter.conf" --fake-clock 1795219200 --stop-at 1795305600
 # tlsrpt serve takes listen address, path and store from tlsrpt.conf
-printf 'database_url = sqlite:%s/serve.db\nserve_listen = 127.0.0.1:0\nserve_path = /from-config\nserve_max_body = 1k\n' \
+printf 'database_url = sqlite:%s/serve.db\nserve_listen = 127.0.0.1:0\nserve_path = /from-config\nserve_max_body = 1k\nserve_dashboard_listen = none\nserve_accept_domains = *\n' \
 	"$dir" > "$dir/serve.conf"
 "$TLSRPT" serve --config "$dir/serve.conf" > "$dir/serve.out" 2>&1 &
 pid=$!

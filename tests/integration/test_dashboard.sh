@@ -16,12 +16,14 @@ trap cleanup EXIT
 corpus=$TLSRPT_SRC/tests/corpus
 chromium_sh() { CHROMIUM_WAIT_MS=5000 bash "$COMPONENTS/chromium.sh" "$@"; }
 
-"$TLSRPT" serve --listen 127.0.0.1:0 --db "sqlite:$dir/db.sqlite" > "$dir/serve.out" 2> "$dir/serve.err" &
+"$TLSRPT" serve --listen 127.0.0.1:0 --dashboard-listen 127.0.0.1:0 --no-auth --accept-domain '*' \
+	--db "sqlite:$dir/db.sqlite" > "$dir/serve.out" 2> "$dir/serve.err" &
 pid=$!
 port=""
 for _ in $(seq 1 100); do
-	port=$(sed -n 's/^listening on .* port \([0-9]*\) .*/\1/p' "$dir/serve.out")
-	[ -n "$port" ] && break
+	iport=$(sed -n 's/^listening on .* port \([0-9]*\) .*/\1/p' "$dir/serve.out")
+	port=$(sed -n 's/^dashboard on .* port \([0-9]*\) .*/\1/p' "$dir/serve.out")
+	[ -n "$port" ] && [ -n "$iport" ] && break
 	sleep 0.05
 done
 [ -n "$port" ] || { fail "serve starts" "$(cat "$dir/serve.err")"; tap_done; exit; }
@@ -41,7 +43,7 @@ for f in "$corpus/sebastka+tlsrpt/synthetic-failures.json" "$corpus/nixis-de+tls
 	 "$corpus/domainaware+parsedmarc/smtp_tls.json" "$corpus/domainaware+parsedmarc/mail.ru.json" \
 	 "$corpus/Neztore+tls-rpt-monitor/microsoft-report.json.gz" "$dir/evil.json" "$dir/nodomain.json"; do
 	curl -s -o /dev/null -w '%{http_code}\n' -H 'Content-Type: application/tlsrpt+gzip' \
-		--data-binary @"$f" "$base/tlsrpt"
+		--data-binary @"$f" "http://127.0.0.1:$iport/tlsrpt"
 done > "$dir/codes"
 if [ "$(grep -c '^200$' "$dir/codes")" = 7 ]; then ok "real reports loaded through the endpoint (7 × 200)"
 else fail "reports loaded" "$(cat "$dir/codes")"; fi

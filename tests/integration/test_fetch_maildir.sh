@@ -49,13 +49,24 @@ if [ "$(notices "$out")" = 1 ] &&
 	ok "the cron mail is named in one notice line, no warning"
 else fail "the cron mail is named in one notice line" "want the notice for $cron_path" "$out"; fi
 
-# No memory of what was read: the cron mail is noticed again, still exit 0
+# What was processed is remembered: a second run reads nothing again and
+# repeats no notice (a cron line mails no output); --all reads everything
 out2=$("$TLSRPT" fetch --db "sqlite:$dir/a.db" maildir "$dir/Maildir" 2>&1); rc=$?
-if [ "$rc" = 0 ] && [ "$(field "$out2" 2)" = 0 ] && [ "$(field "$out2" 3)" = $((stored + dups)) ] &&
-   [ "$(field "$out2" 4)" = 1 ] && [ "$(field "$out2" 5)" = 0 ] && [ "$(notices "$out2")" = 1 ]; then
-	ok "maildir again: only duplicates, the cron mail skipped again (exit 0)"
+if [ "$rc" = 0 ] && [ "$(field "$out2" 1)" = 0 ] && [ "$(notices "$out2")" = 0 ] &&
+   echo "$out2" | grep -qx "$n processed by an earlier run, not read again (--all reads them)"; then
+	ok "maildir again: nothing read again, no notice (exit 0)"
 else
-	fail "maildir again: only duplicates" "rc=$rc, want 0" "$out2"
+	fail "maildir again: nothing read again" "rc=$rc, want 0; want $n seen before" "$out2"
+fi
+mv "$dir/Maildir/new/"* "$dir/Maildir/cur/" 2>/dev/null
+out2b=$("$TLSRPT" fetch --db "sqlite:$dir/a.db" maildir "$dir/Maildir" 2>&1)
+out2c=$("$TLSRPT" fetch --all --db "sqlite:$dir/a.db" maildir "$dir/Maildir" 2>&1); rc=$?
+if [ "$(field "$out2b" 1)" = 0 ] &&
+   [ "$rc" = 0 ] && [ "$(field "$out2c" 2)" = 0 ] && [ "$(field "$out2c" 3)" = $((stored + dups)) ] &&
+   [ "$(field "$out2c" 4)" = 1 ] && [ "$(field "$out2c" 5)" = 0 ] && [ "$(notices "$out2c")" = 1 ]; then
+	ok "maildir: moved to cur/ still known; --all reads all again (duplicates, one notice)"
+else
+	fail "maildir --all" "rc=$rc, want 0" "$out2b" "$out2c"
 fi
 
 out3=$("$TLSRPT" fetch --db "sqlite:$dir/b.db" mbox "$dir/mbox" 2>&1); rc=$?
@@ -128,10 +139,9 @@ if [ "$rc" = 0 ] && [ "$(field "$out6" 2)" = 1 ] && [ "$(field "$out6" 4)" = 1 ]
 else fail "dir: a README is skipped" "rc=$rc, want 0" "$out6"; fi
 gzip -c "$corpus/kravietz+tlsrpt-rs/mail.ru.json" | head -c 100 > "$dir/files/b.json.gz"
 out7=$("$TLSRPT" fetch --db "sqlite:$dir/d.db" dir "$dir/files" 2>&1); rc=$?
-if [ "$rc" = 1 ] && [ "$(field "$out7" 3)" = 1 ] && [ "$(field "$out7" 4)" = 1 ] &&
-   [ "$(field "$out7" 5)" = 1 ] &&
+if [ "$rc" = 1 ] && [ "$(field "$out7" 1)" = 1 ] && [ "$(field "$out7" 5)" = 1 ] &&
    echo "$out7" | grep -qF "tlsrpt: warning: $dir/files/b.json.gz: "; then
-	ok "dir: a truncated gzip report is an error (exit 1), the README still only skipped"
+	ok "dir: a truncated gzip report is an error (exit 1), the files read before are not read again"
 else fail "dir: a truncated gzip report is an error" "rc=$rc, want 1" "$out7"; fi
 
 out8=$("$TLSRPT" fetch --db "sqlite:$dir/c.db" maildir "$dir/nonexistent" 2>&1); rc=$?
@@ -140,4 +150,19 @@ else fail "missing maildir: exit 3, clear error" "rc=$rc" "$out8"; fi
 
 out9=$("$TLSRPT" fetch --db "sqlite:$dir/c.db" pop3 x 2>&1); rc=$?
 if [ "$rc" = 2 ]; then ok "unknown source: usage error"; else fail "unknown source: usage error" "rc=$rc, want 2" "$out9"; fi
+# a usage error says what was wrong before the usage text
+for args in "" "maildir" "maildir a b"; do
+	# shellcheck disable=SC2086
+	o=$("$TLSRPT" fetch --db "sqlite:$dir/c.db" $args 2>&1); rc=$?
+	first=$(echo "$o" | head -n 1)
+	case "$rc:$first" in
+	"2:tlsrpt fetch: "*) ok "fetch $args: exit 2, says what is wrong first ($first)" ;;
+	*) fail "fetch $args: usage error says what is wrong first" "rc=$rc" "$o" ;;
+	esac
+done
+o=$("$TLSRPT" send --submitter example.test stray 2>&1); rc=$?
+case "$rc:$(echo "$o" | head -n 1)" in
+"2:tlsrpt send: unexpected argument \"stray\"") ok "send with a stray argument: exit 2, names it first" ;;
+*) fail "send stray argument" "rc=$rc" "$o" ;;
+esac
 tap_done

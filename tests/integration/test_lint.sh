@@ -35,6 +35,16 @@ else fail "tlsrpt_ names defined in src/" "$names"; fi
 if ls man/*.[0-9] >/dev/null 2>&1; then
 	if out=$(mandoc -Tlint -W warning man/*.[0-9] 2>&1); then ok "man pages pass mandoc -Tlint"
 	else fail "mandoc -Tlint" "$out"; fi
+	# every page renders, and no flag macro runs on into the prose after
+	# it ("(-vv: -each -request)" for ".Pq Fl vv : each request")
+	bad=""
+	for p in man/*.[0-9]; do
+		if ! r=$(mandoc -Tutf8 -W warning "$p" 2>&1 | col -b); then bad="$bad $p: does not render;"; continue; fi
+		hit=$(echo "$r" | grep -nE '\(-[A-Za-z-]+: -[a-z]+ -[a-z]+' | head -3)
+		[ -z "$hit" ] || bad="$bad $p: $hit;"
+	done
+	if [ -z "$bad" ]; then ok "every man page renders without a flag run into prose"
+	else fail "man page rendering" "$bad"; fi
 fi
 
 # Every tlsrpt.conf parameter is documented, and nothing else is

@@ -81,8 +81,57 @@ rc=$?
 if [ "$rc" = 3 ] && grep -q 'tlsrpt: store: ' "$dir/nostore"; then ok "unusable store: exit 3"
 else fail "unusable store: exit $rc" "$(cat "$dir/nostore")"; fi
 
+# --mta (an MTA alias pipe): the store failing exits 75 (EX_TEMPFAIL: the MTA
+# retries), with the reason on stderr; a mail holding no report exits 0 (not
+# bounced); a report is stored as without it
+"$TLSRPT" parse --mta --db "sqlite:$dir/nodir/x/y.db" < "$good" > "$dir/mta-nostore" 2>&1
+rc=$?
+if [ "$rc" = 75 ] && grep -q 'tlsrpt: store: ' "$dir/mta-nostore"; then ok "--mta: unusable store: exit 75 (EX_TEMPFAIL), reason on stderr"
+else fail "--mta unusable store: exit $rc, want 75" "$(cat "$dir/mta-nostore")"; fi
+"$TLSRPT" parse --mta --db "sqlite:$dir/mta.db" < "$neg" > "$dir/mta-neg" 2>&1
+rc=$?
+if [ "$rc" = 0 ]; then ok "--mta: a mail that is no report exits 0 (accepted, not bounced)"
+else fail "--mta no report: exit $rc, want 0" "$(cat "$dir/mta-neg")"; fi
+"$TLSRPT" parse --mta -v --db "sqlite:$dir/mta.db" < "$good" > "$dir/mta-good" 2>&1
+rc=$?
+if [ "$rc" = 0 ] && grep -q '^stored ' "$dir/mta-good"; then ok "--mta: a report mail is stored, exit 0"
+else fail "--mta report: exit $rc" "$(cat "$dir/mta-good")"; fi
+
 "$TLSRPT" parse -n --json "$good" > "$dir/json" 2>/dev/null
 if /usr/bin/python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["organization-name"]' "$dir/json"; then
 	ok "parse -n --json prints the report as JSON"
 else fail "parse --json output" "$(head -c 300 "$dir/json")"; fi
+# each leniency once per report: a count as a string (in two details: one
+# line, "(2 times)"), a duplicate key, policies as one object, a draft-era
+# name; -q silences them
+cat > "$dir/lenient.json" <<'JSON'
+{"organization-name":"Org L","organization-name":"Org L","date-range":{"start-datetime":"2024-05-01T00:00:00Z","end-datetime":"2024-05-01T23:59:59Z"},"contact-info":"a@example.net","report-id":"lenient-1","policies":{"policy":{"policy-type":"sts","policy-string":["version: STSv1"],"policy-domain":"example.org","mx-host":["mx.example.org"]},"summary":{"total-successful-session-count":1,"total-failure-session-count":2},"failure-details":[{"result-type":"certificate-expired","failed-session-count":"1","failure-error-code":"X"},{"result-type":"certificate-expired","failed-session-count":"1"}]}}
+JSON
+"$TLSRPT" parse -n "$dir/lenient.json" > "$dir/len.out" 2> "$dir/len.err"
+rc=$?
+pre="$dir/lenient.json: report-id=lenient-1: lenient: "
+if [ "$rc" = 0 ] &&
+   [ "$(grep -c -F "${pre}policies[*].failure-details[*].failed-session-count: count given as the string \"1\" (2 times)" "$dir/len.err")" = 1 ] &&
+   [ "$(grep -c -F "${pre}line 1 column" "$dir/len.err")" = 1 ] && grep -q -F "duplicate" "$dir/len.err" &&
+   [ "$(grep -c -F "${pre}policies: an object, not an array" "$dir/len.err")" = 1 ] &&
+   [ "$(grep -c -F "${pre}policies[*].failure-details[*].failure-error-code: draft-era name" "$dir/len.err")" = 1 ]; then
+	ok "parse prints each leniency once per report"
+else fail "parse leniency lines (exit $rc)" "$(cat "$dir/len.err")"; fi
+"$TLSRPT" parse -n -q "$dir/lenient.json" > "$dir/lenq.out" 2> "$dir/lenq.err"
+rc=$?
+if [ "$rc" = 0 ] && [ ! -s "$dir/lenq.err" ]; then ok "parse -q prints no leniency"
+else fail "parse -q (exit $rc)" "$(cat "$dir/lenq.err")"; fi
+# the same organization and report-id with other contents: a conflict,
+# warned about, counted by summary; the first one still counts
+sed 's/"total-successful-session-count":1,/"total-successful-session-count":9,/' "$dir/lenient.json" > "$dir/lenient2.json"
+"$TLSRPT" parse -q --db "sqlite:$dir/conf.db" "$dir/lenient.json" 2>/dev/null
+"$TLSRPT" parse --db "sqlite:$dir/conf.db" "$dir/lenient2.json" > /dev/null 2> "$dir/conf.err"
+rc=$?
+"$TLSRPT" summary --db "sqlite:$dir/conf.db" --since 2024-05-01 --until 2024-05-02 --json > "$dir/conf.json"
+"$TLSRPT" summary --db "sqlite:$dir/conf.db" --since 2024-05-01 --until 2024-05-02 > "$dir/conf.txt"
+if [ "$rc" = 0 ] && grep -q 'report-id=lenient-1 org=Org L: warning: already stored with different contents' "$dir/conf.err" &&
+   /usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["conflicts"] == 1 and d["successful_sessions"] == 1, d' "$dir/conf.json" &&
+   grep -q '^Warning: 1 report was received again with different contents' "$dir/conf.txt"; then
+	ok "same report-id, other contents: warned, counted in summary, the first counts"
+else fail "report conflict (exit $rc)" "$(cat "$dir/conf.err")" "$(head -c 400 "$dir/conf.json")" "$(head -3 "$dir/conf.txt")"; fi
 tap_done

@@ -30,6 +30,7 @@ chmod o+x "$T"
 cleanup() {
 	for c in dns smtp-sink https; do "$C/$c.sh" stop "$T/$c" >/dev/null 2>&1; done
 	"$C/smtp-sink.sh" stop "$T/plain-sink" >/dev/null 2>&1
+	"$C/smtp-sink.sh" stop "$T/auth-sink" >/dev/null 2>&1
 	[ -n "${KEEP:-}" ] || rm -rf "$T"
 }
 trap cleanup EXIT INT TERM
@@ -381,6 +382,28 @@ rc=$?
 	ok "--dry-run changes nothing in the store (no outbox row, results kept)" ||
 	fail "--dry-run changed the store" "outbox: $(sql2 'SELECT report_id FROM outbox_reports')" \
 		"results: $(sql2 'SELECT COUNT(*) FROM result_policies')"
+# a dry run whose lookup fails (SERVFAIL) says so and exits 0: it ran
+DB2S="sqlite:$T/store2s.db"
+printf '2026-11-21~sf.servfail.example.test~sts~sf.servfail.example.test~-~-~1~0\n' | put "$DB2S"
+mkdir -p "$T/drys"
+"$TLSRPT" send --db "$DB2S" --resolver 127.0.0.1@$DNS_PORT --submitter example.test \
+	--dry-run "$T/drys" --day $D --now $NOW >"$T/drys.out" 2>"$T/drys.err"
+rc=$?
+[ "$rc" = 0 ] && grep -q 'sf\.servfail\.example\.test.*(lookup failed: .*retries the lookup)' "$T/drys.out" &&
+	grep -q '1 lookup deferred' "$T/drys.err" &&
+	[ "$(sqlite3 "$T/store2s.db" "SELECT COUNT(*) FROM outbox_reports")" = 0 ] &&
+	ok "--dry-run with a SERVFAIL lookup: says so, exit 0, queues nothing" ||
+	fail "--dry-run SERVFAIL" "rc=$rc, want 0" "$(cat "$T/drys.out" "$T/drys.err")"
+# --day of the UTC day not over: refused (exit 2) unless --force
+"$TLSRPT" send --db "$DB2S" --resolver 127.0.0.1@$DNS_PORT --submitter example.test \
+	--dry-run "$T/drys" --day $D --now $((B + 3600)) >/dev/null 2>"$T/today.err"
+rc=$?
+"$TLSRPT" send --db "$DB2S" --resolver 127.0.0.1@$DNS_PORT --submitter example.test \
+	--dry-run "$T/drys" --day $D --force --now $((B + 3600)) >/dev/null 2>"$T/todayf.err"
+rcf=$?
+[ "$rc" = 2 ] && grep -q "^tlsrpt send: --day $D: the UTC day is not over yet; --force" "$T/today.err" &&
+	[ "$rcf" = 0 ] && ok "--day of today refused (exit 2) unless --force" ||
+	fail "--day today" "rc=$rc (want 2), with --force rc=$rcf (want 0)" "$(cat "$T/today.err" "$T/todayf.err")"
 "$TLSRPT" send --db "$DB2" --resolver 127.0.0.1@$DNS_PORT --submitter example.test \
 	--sendmail "cat > $T/sendmail.out" --day $D --now $NOW 2>"$T/sm.err"
 rc=$?
@@ -526,6 +549,49 @@ else
 	fail "smtp sink without STARTTLS starts" "$(cat "$T/plain-sink.err")"
 fi
 
+# ---- no SMTP password in clear -------------------------------------------
+# A careless relay: no STARTTLS, AUTH offered in clear.  With --smtp-user the
+# report is held before AUTH (the sink logs no AUTH), unless the operator
+# allows it: --smtp-auth-plaintext or report_smtp_auth_plaintext = yes (and
+# --no-smtp-auth-plaintext overrides that).
+if SMTP_NO_STARTTLS=1 SMTP_AUTH_PLAINTEXT=1 "$C/smtp-sink.sh" start "$T/auth-sink" >/dev/null 2>"$T/auth-sink.err"; then
+	AUTH_PORT=$(sed -n 's/^SMTP_PORT=//p' "$T/auth-sink/env")
+	auth_mails() { ls "$T/auth-sink/mail"/*.eml 2>/dev/null | wc -l; }
+	auths() { grep -c '^AUTH sender tls=no$' "$T/auth-sink/mail/auth.log" 2>/dev/null || true; }
+	printf 'report_smtp_auth_plaintext = yes\n' > "$T/ap.conf"
+	# ap_run NAME ARGS…: prints "rc=R, deliveries: …, N mails, N clear AUTH"
+	ap_run() {
+		n=$1; shift
+		printf '2026-11-21~mail.example.test~sts~mail.example.test~-~-~2~0\n' | put "sqlite:$T/ap-$n.db"
+		m0=$(auth_mails) a0=$(auths)
+		"$TLSRPT" send --db "sqlite:$T/ap-$n.db" --resolver 127.0.0.1@$DNS_PORT \
+			--submitter example.test --smtp "smtp://127.0.0.1:$AUTH_PORT" \
+			--smtp-user sender --smtp-password-file "$T/smtp.pw" \
+			--day $D --now $NOW -v "$@" >/dev/null 2>"$T/ap-$n.err"
+		echo "rc=$?, $(stats "$T/ap-$n.err" | grep -o 'deliveries: .*'), $(( $(auth_mails) - m0 )) mails, $(( $(auths) - a0 )) clear AUTH"
+	}
+	ap_expect() {
+		d=$1; want=$2; shift 2
+		got=$(ap_run "$@")
+		[ "$got" = "$want" ] && ok "$d" || fail "$d" "want: $want" "got:  $got" "$(cat "$T/ap-$1.err")"
+	}
+	held="rc=1, deliveries: 0 sent, 1 to retry, 0 failed, 0 mails, 0 clear AUTH"
+	sent="rc=0, deliveries: 1 sent, 0 to retry, 0 failed, 1 mails, 1 clear AUTH"
+	ap_expect "--smtp-user to a relay without STARTTLS: held before AUTH (exit 1)" "$held" \
+		none --config /dev/null
+	grep -q 'offers no STARTTLS: refusing to send the AUTH password for sender in clear' \
+		"$T/ap-none.err" && ok "the error says the password would go in clear" ||
+		fail "clear-AUTH error message" "$(cat "$T/ap-none.err")"
+	ap_expect "--smtp-auth-plaintext: sent, AUTH in clear" "$sent" flag --config /dev/null \
+		--smtp-auth-plaintext
+	ap_expect "report_smtp_auth_plaintext = yes: sent" "$sent" file --config "$T/ap.conf"
+	ap_expect "--no-smtp-auth-plaintext overrides the file: held" "$held" file-no \
+		--config "$T/ap.conf" --no-smtp-auth-plaintext
+	"$C/smtp-sink.sh" stop "$T/auth-sink" >/dev/null 2>&1
+else
+	fail "smtp sink with AUTH in clear starts" "$(cat "$T/auth-sink.err")"
+fi
+
 # ---- end to end: datagrams → tlsrpt collectd → tlsrpt send → mail --------
 if "$TLSRPT" collectd --help >/dev/null 2>&1; then
 	DB7="sqlite:$T/store7.db"
@@ -547,7 +613,7 @@ PYEOF
 	kill -TERM $cpid; wait $cpid
 	crc=$?
 	today=$(date -u +%F); n0=$(mails)
-	send --db "$DB7" --day "$today" --now "$(date +%s)" >/dev/null 2>"$T/e2e.err"
+	send --db "$DB7" --day "$today" --force --now "$(date +%s)" >/dev/null 2>"$T/e2e.err"
 	rc=$?
 	sleep 0.2
 	last=$(ls "$SMTP_DIR_MAIL"/*.eml | sort | tail -n 1)

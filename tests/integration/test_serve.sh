@@ -13,14 +13,18 @@ trap cleanup EXIT
 corpus=$TLSRPT_SRC/tests/corpus/Neztore+tls-rpt-monitor
 db=sqlite:$dir/db.sqlite
 
-# start_server EXTRA-ARGS…: starts serve on a kernel-chosen port, sets $port.
+# start_server EXTRA-ARGS…: starts serve on kernel-chosen ports, sets $port
+# (the intake) and $dport (the dashboard, API and metrics, here without
+# login: test_serve_auth.sh tests the login)
 start_server() {
-	"$TLSRPT" serve --listen 127.0.0.1:0 --db "$db" "$@" > "$dir/serve.out" 2> "$dir/serve.err" &
+	"$TLSRPT" serve --listen 127.0.0.1:0 --dashboard-listen 127.0.0.1:0 --no-auth \
+		--accept-domain '*' --db "$db" "$@" > "$dir/serve.out" 2> "$dir/serve.err" &
 	pid=$!
 	port=""
 	for _ in $(seq 1 100); do
 		port=$(sed -n 's/^listening on .* port \([0-9]*\) .*/\1/p' "$dir/serve.out")
-		[ -n "$port" ] && return 0
+		dport=$(sed -n 's/^dashboard on .* port \([0-9]*\) .*/\1/p' "$dir/serve.out")
+		[ -n "$port" ] && [ -n "$dport" ] && return 0
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.05
 	done
@@ -42,6 +46,7 @@ expect() { # DESCRIPTION WANT GOT
 if ! start_server; then fail "serve starts"; tap_done; exit; fi
 ok "serve starts on a free loopback port ($port)"
 base=http://127.0.0.1:$port
+dbase=http://127.0.0.1:$dport
 
 expect "POST application/tlsrpt+gzip (raw gzip) → 200" 200 \
 	"$(post application/tlsrpt+gzip "$corpus/microsoft-report.json.gz")"
@@ -83,7 +88,7 @@ c = sqlite3.connect(sys.argv[1])
 print(c.execute("select count(*) from reports").fetchone()[0])' "$dir/db.sqlite" 2>&1)
 expect "the store holds each report once (2)" 2 "$n"
 
-curl -s "$base/metrics" > "$dir/metrics"
+curl -s "$dbase/metrics" > "$dir/metrics"
 # 6 good documents, the invalid JSON and the non-report JSON: 8 received
 check "/metrics counts received report documents" grep -qx "tlsrpt_reports_received_total 8" "$dir/metrics"
 check "/metrics has sessions per domain/org" grep -q \
@@ -91,15 +96,15 @@ check "/metrics has sessions per domain/org" grep -q \
 check "/metrics counts HTTP codes (413)" grep -q '^tlsrpt_http_requests_total{code="413"} 1$' "$dir/metrics"
 check "/metrics counts HTTP codes (200)" grep -q '^tlsrpt_http_requests_total{code="200"} 6$' "$dir/metrics"
 
-curl -s "$base/api/summary" > "$dir/summary"
+curl -s "$dbase/api/summary" > "$dir/summary"
 check "/api/summary is JSON with the domain" /usr/bin/python3 -c '
 import json, sys
 s = json.load(open(sys.argv[1]))
 assert s["reports"] == 2 and "josh.scot" in s["domains"], s
 assert s["days"][0]["success"] == 4, s' "$dir/summary"
 expect "/api/summary with a bad date → 400" 400 \
-	"$(curl -s -o "$dir/body" -w '%{http_code}' "$base/api/summary?since=yesterday")"
-code=$(curl -s -o "$dir/body" -w '%{http_code}' "$base/api/reports?domain=josh.scot&limit=1")
+	"$(curl -s -o "$dir/body" -w '%{http_code}' "$dbase/api/summary?since=yesterday")"
+code=$(curl -s -o "$dir/body" -w '%{http_code}' "$dbase/api/reports?domain=josh.scot&limit=1")
 expect "/api/reports?limit=1 → 200" 200 "$code"
 check "/api/reports lists one report" /usr/bin/python3 -c '
 import json, sys

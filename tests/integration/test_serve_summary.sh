@@ -74,10 +74,11 @@ if [ "$rc" = 0 ] && [ "$n" = 7 ]; then ok "the 7 crafted reports are stored"
 else fail "storing the crafted reports (exit $rc, $n stored)" "$(cat "$dir/parse2.out")"; fi
 
 port=""
-"$TLSRPT" serve --listen 127.0.0.1:0 --db "$db" > "$dir/serve.out" 2> "$dir/serve.err" &
+"$TLSRPT" serve --listen 127.0.0.1:0 --dashboard-listen 127.0.0.1:0 --no-auth --db "$db" \
+	> "$dir/serve.out" 2> "$dir/serve.err" &
 pid=$!
 for _ in $(seq 1 100); do
-	port=$(sed -n 's/^listening on .* port \([0-9]*\) .*/\1/p' "$dir/serve.out")
+	port=$(sed -n 's/^dashboard on .* port \([0-9]*\) .*/\1/p' "$dir/serve.out")
 	[ -n "$port" ] && break
 	kill -0 "$pid" 2>/dev/null || break
 	sleep 0.05

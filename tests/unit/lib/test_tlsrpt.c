@@ -64,6 +64,35 @@ test_tlsrpt_escapes_like_sys4_and_passes_high_bytes(void **state)
 	sink_close(&s);
 }
 
+/* An enum value out of range (here -1, as a caller's cast of an error
+ * value gives) is written as sys4 writes it, "%d": -1, not 4294967295. */
+static void
+test_tlsrpt_out_of_range_enums_are_written_signed_like_sys4(void **state)
+{
+	static const char want[] =
+		"{\"dpv\": \"1\",\"d\": \"d\",\"pr\": \"p\","
+		"\"policies\":[{\"policy-type\":-1,\"failure-details\":[{\"c\":-1}],"
+		"\"t\":1,\"f\":-1}]}";
+	struct tlsrpt_connection_t *con = NULL;
+	struct tlsrpt_dr_t *dr = NULL;
+	struct sink s;
+	char buf[4096];
+
+	(void)state;
+	sink_open(&s);
+	assert_int_equal(tlsrpt_open(&con, s.path), 0);
+	assert_int_equal(tlsrpt_init_delivery_request(&dr, con, "d", "p"), 0);
+	assert_int_equal(tlsrpt_init_policy(dr, (tlsrpt_policy_type_t)-1, NULL), 0);
+	assert_int_equal(tlsrpt_add_delivery_request_failure(dr, (tlsrpt_failure_t)-1,
+							     NULL, NULL, NULL, NULL, NULL, NULL), 0);
+	assert_int_equal(tlsrpt_finish_policy(dr, (tlsrpt_final_result_t)-1), 0);
+	assert_int_equal(tlsrpt_finish_delivery_request(&dr), 0);
+	assert_int_equal(sink_recv(&s, buf, sizeof(buf)), (ssize_t)strlen(want));
+	assert_string_equal(buf, want);
+	assert_int_equal(tlsrpt_close(&con), 0);
+	sink_close(&s);
+}
+
 static void
 test_tlsrpt_null_arguments_return_errors(void **state)
 {
@@ -282,6 +311,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tlsrpt_datagrams_are_byte_identical_to_sys4),
 		cmocka_unit_test(test_tlsrpt_escapes_like_sys4_and_passes_high_bytes),
+		cmocka_unit_test(test_tlsrpt_out_of_range_enums_are_written_signed_like_sys4),
 		cmocka_unit_test(test_tlsrpt_null_arguments_return_errors),
 		cmocka_unit_test(test_tlsrpt_wrong_call_order_returns_sticky_error_and_sends_nothing),
 		cmocka_unit_test(test_tlsrpt_cancel_returns_previous_status_and_sends_nothing),

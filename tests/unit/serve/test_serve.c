@@ -1,6 +1,7 @@
-/* Unit tests for serve/serve: the route table with fake requests over a
- * temporary SQLite store (the real store, no stubs): methods, limits on
- * input, POST outcomes, API and metrics. */
+/* Unit tests for serve/serve: the route table (intake and dashboard on
+ * one handler, login off) with fake requests over a temporary SQLite
+ * store (the real store, no stubs): methods, limits on input, POST
+ * outcomes, API and metrics. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -42,6 +43,8 @@ setup(void **state)
 		return -1;
 	url = xasprintf("sqlite:%s/db.sqlite", fx->dir);
 	cfg.db_url = url;
+	cfg.no_auth = 1;              /* login is tested in test_serve_auth.c */
+	cfg.accept_domains = "*";
 	fx->app = serve_new(&cfg, &err);
 	free(url);
 	if (fx->app == NULL)
@@ -72,7 +75,7 @@ run(struct fixture *fx, struct fake *f, char **body_out, char *ctype, size_t ctl
 	unsigned st;
 
 	http_response_init(&resp);
-	serve_handle(fx->app, &f->req, &resp);
+	serve_handle_both(fx->app, &f->req, &resp);
 	st = resp.status;
 	if (body_out != NULL)
 		*body_out = xstrdup(resp.body.data != NULL ? resp.body.data : "");
@@ -92,7 +95,7 @@ test_serve_methods_and_unknown_paths(void **state)
 		const char *ctype_prefix;
 	} cases[] = {
 		{ "GET", "/tlsrpt", 405, " allow=POST" },
-		{ "PUT", "/", 405, "text/plain; charset=utf-8 allow=GET, HEAD, POST" },
+		{ "PUT", "/", 404, "text/plain" },
 		{ "DELETE", "/api/summary", 405, "text/plain; charset=utf-8 allow=GET, HEAD" },
 		{ "GET", "/nope", 404, "text/plain" },
 		{ "GET", "/api/nope", 404, "application/json" },
@@ -259,6 +262,48 @@ test_serve_api_reports_truncated_only_when_more_exist(void **state)
 	free(out);
 }
 
+/* /api/reports shows the leniencies applied when the report was read:
+ * here a count given as a string. */
+static void
+test_serve_api_reports_show_quirks(void **state)
+{
+	struct fake f;
+	const char *nine = strstr(report, "\"total-successful-session-count\":9,");
+	char *out = NULL, *quirky;
+
+	assert_non_null(nine);
+	nine = strchr(nine, ':');
+	quirky = xasprintf("%.*s\"9\"%s", (int)(nine + 1 - report), report, nine + 2);
+	assert_int_equal(post(*state, "application/tlsrpt+json", quirky, strlen(quirky), NULL), 200);
+	free(quirky);
+	fake_init(&f, "GET", "/api/reports", NULL, 0);
+	assert_int_equal(run(*state, &f, &out, NULL, 0), 200);
+	assert_non_null(strstr(out, "\"quirks\":[\"policies[0].policy.policy-string: missing\","
+			       "\"policies[0].summary.total-successful-session-count:"
+			       " count given as the string \\\"9\\\"\"]"));
+	free(out);
+}
+
+/* The same report-id with other contents: /api/summary counts the
+ * conflict; the first report's figures count. */
+static void
+test_serve_api_summary_counts_conflicts(void **state)
+{
+	struct fake f;
+	const char *nine = strstr(report, ":9,");
+	char *out = NULL, *other;
+
+	assert_int_equal(post(*state, "application/tlsrpt+json", report, sizeof(report) - 1, NULL), 200);
+	other = xasprintf("%.*s:8,%s", (int)(nine - report), report, nine + 3);
+	assert_int_equal(post(*state, "application/tlsrpt+json", other, strlen(other), NULL), 200);
+	free(other);
+	fake_init(&f, "GET", "/api/summary", NULL, 0);
+	assert_int_equal(run(*state, &f, &out, NULL, 0), 200);
+	assert_non_null(strstr(out, "\"conflicts\":1"));
+	assert_non_null(strstr(out, "{\"day\":\"2024-03-01\",\"reports\":1,\"success\":9,"));
+	free(out);
+}
+
 /* A report with a policy that names no policy-domain (and one that does)
  * next to `report`. */
 static const char mixed[] =
@@ -365,6 +410,8 @@ main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_serve_api_and_metrics_show_stored_report,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_serve_api_reports_show_quirks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_serve_api_summary_counts_conflicts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_serve_api_reports_truncated_only_when_more_exist,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_serve_api_no_domain_filter, setup, teardown),

@@ -88,12 +88,61 @@ test_store_sql_dialect_replaces_id_token(void **state)
 	free(sql);
 }
 
+/* PRAGMA synchronous of a new handle on url: 1 NORMAL, 2 FULL, -1 error. */
+static int
+synchronous_of(const char *url, struct err *err)
+{
+	struct db *db = db_open(url, err);
+	struct db_stmt *st;
+	int v = -1;
+
+	if (db == NULL)
+		return -1;
+	st = db_prepare(db, "PRAGMA synchronous", err);
+	if (st != NULL && db_step(st, err) == 1)
+		v = (int)db_column_int64(st, 0);
+	db_close(&db);
+	return v;
+}
+
+static void
+test_store_sqlite_synchronous_reaches_the_connection(void **state)
+{
+	struct store_fixture *f = *state;
+	char url[600], path[600];
+	struct err err;
+
+	if (f->pg_url != NULL)
+		skip();
+	snprintf(url, sizeof(url), "sqlite:%s/s.db", f->dir);
+	assert_int_equal(synchronous_of(url, &err), 1);         /* NORMAL */
+	snprintf(url, sizeof(url), "sqlite:%s/s.db?synchronous=full", f->dir);
+	assert_int_equal(synchronous_of(url, &err), 2);         /* FULL */
+	snprintf(url, sizeof(url), "sqlite:%s/s.db?synchronous=normal", f->dir);
+	assert_int_equal(synchronous_of(url, &err), 1);
+	snprintf(url, sizeof(url), "sqlite:%s/s.db?synchronous=off", f->dir);
+	assert_int_equal(synchronous_of(url, &err), -1);
+	assert_non_null(strstr(err.msg, "synchronous must be full or normal"));
+	/* the parameter is not part of the file name */
+	snprintf(path, sizeof(path), "%s/s.db", f->dir);
+	assert_int_equal(access(path, F_OK), 0);
+	snprintf(path, sizeof(path), "%s/s.db?synchronous=full", f->dir);
+	assert_int_equal(access(path, F_OK), -1);
+	snprintf(path, sizeof(path), "%s/s.db", f->dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/s.db-wal", f->dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/s.db-shm", f->dir);
+	unlink(path);
+}
+
 static const struct CMUnitTest tests[] = {
 	STORE_TEST(test_store_open_creates_latest_schema_and_reopen_keeps_it),
 	STORE_TEST(test_store_refuses_a_newer_schema),
 	STORE_TEST(test_store_open_reports_unusable_urls),
 	STORE_TEST(test_store_nested_rollback_keeps_outer_work),
 	STORE_TEST(test_store_sql_dialect_replaces_id_token),
+	STORE_TEST(test_store_sqlite_synchronous_reaches_the_connection),
 };
 
 STORE_TEST_MAIN(tests)

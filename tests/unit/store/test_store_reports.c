@@ -2,6 +2,7 @@
 #include "unit/store/store_test.h"
 
 #include "model/report.h"
+#include "store/store_conflicts.h"
 #include "store/store_reports.h"
 #include "util/xalloc.h"
 
@@ -190,13 +191,51 @@ test_reports_same_org_and_id_is_a_duplicate_and_changes_nothing(void **state)
 	assert_int_equal(put(fx->s, sample("Org A", "id-1", 1767225600, NULL), NULL), 1);
 	r2 = sample("Org A", "id-1", 1767225600, NULL);
 	r2->policies[0].total_successful_session_count = 1;
-	assert_int_equal(put(fx->s, r2, NULL), 0);
+	assert_int_equal(put(fx->s, r2, NULL), 2);      /* other contents: a conflict */
 	/* the same id from another organization is another report */
 	assert_int_equal(put(fx->s, sample("Org B", "id-1", 1767225600, NULL), NULL), 1);
 	assert_int_equal(count(fx->s, &(struct report_query){ .organization = "Org A" }, &f), 1);
 	assert_int_equal(f.first->policies[0].total_successful_session_count, 5326);
 	found_clear(&f);
 	assert_int_equal(count(fx->s, NULL, &f), 2);
+	found_clear(&f);
+}
+
+/* Same organization and report-id: the same contents again is a plain
+ * duplicate, other contents a conflict recorded once per content, counted
+ * by period and domain; the first report stays the one that counts. */
+static void
+test_reports_same_id_other_contents_is_a_conflict_recorded_once(void **state)
+{
+	struct store_fixture *fx = *state;
+	struct report *r;
+	struct found f;
+	struct err err;
+	int64_t n;
+
+	assert_int_equal(put(fx->s, sample("Org A", "id-1", 1767225600, NULL), NULL), 1);
+	assert_int_equal(put(fx->s, sample("Org A", "id-1", 1767225600, NULL), NULL), 0);
+	assert_int_equal(store_count_conflicts(fx->s, 0, 0, NULL, &n, &err), 0);
+	assert_int_equal(n, 0);
+	for (int k = 0; k < 2; k++) {
+		r = sample("Org A", "id-1", 1767225600, NULL);
+		r->policies[0].total_failure_session_count = 7;
+		assert_int_equal(put(fx->s, r, "{\"second\":1}"), k == 0 ? 2 : 0);
+	}
+	r = sample("Org A", "id-1", 1767225600, NULL);
+	free(r->policies[0].failure_details[0].result_type);
+	r->policies[0].failure_details[0].result_type = xstrdup("validation-failure");
+	assert_int_equal(put(fx->s, r, NULL), 2);
+	assert_int_equal(store_count_conflicts(fx->s, 0, 0, NULL, &n, &err), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(store_count_conflicts(fx->s, 0, 0, "example.com", &n, &err), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(store_count_conflicts(fx->s, 0, 0, "other.example", &n, &err), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_count_conflicts(fx->s, 1767225600 + 86400, 0, NULL, &n, &err), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(count(fx->s, NULL, &f), 1);
+	assert_int_equal(f.first->policies[0].total_failure_session_count, 303);
 	found_clear(&f);
 }
 
@@ -340,6 +379,7 @@ test_reports_put_inside_rolled_back_transaction_is_gone(void **state)
 static const struct CMUnitTest tests[] = {
 	STORE_TEST(test_reports_round_trip_keeps_every_field),
 	STORE_TEST(test_reports_same_org_and_id_is_a_duplicate_and_changes_nothing),
+	STORE_TEST(test_reports_same_id_other_contents_is_a_conflict_recorded_once),
 	STORE_TEST(test_reports_without_usable_id_dedup_on_period_and_domains),
 	STORE_TEST(test_reports_query_filters_domain_period_and_organization),
 	STORE_TEST(test_reports_query_selects_by_start_and_domain_key),
