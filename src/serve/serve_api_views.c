@@ -486,9 +486,15 @@ one_report(struct store *st, const struct http_request *req, int raw,
 	rc = store_get_report(st, (int64_t)id, &r, &info, err);
 	if (rc < 0)
 		return -1;
-	if (rc == 0) {
+	if (rc == 0 || (r->n_policies == 0 && info.policies_stored > 0)) {
+		/* none of its policies is the viewer's: as if it were not stored */
 		serve_send_error(resp, 404, "no report with that id");
-		return 0;
+		goto done;
+	}
+	if (raw && r->n_policies < info.policies_stored) {
+		serve_send_error(resp, 403, "the JSON as received also names policy domains "
+				 "you may not see: /api/report shows your part of it");
+		goto done;
 	}
 	if (raw) {
 		if (info.raw_json != NULL)
@@ -496,7 +502,7 @@ one_report(struct store *st, const struct http_request *req, int raw,
 					   info.raw_json);
 		else
 			serve_send_error(resp, 404, "the JSON as received was not kept");
-		goto out;
+		goto done;
 	}
 	text = report_write_json(r, REPORT_JSON_KEEP_EXTRA | REPORT_JSON_AS_RECEIVED);
 	rep = text != NULL ? json_loads(text, 0, NULL) : NULL;
@@ -520,9 +526,12 @@ one_report(struct store *st, const struct http_request *req, int raw,
 		snprintf(url, sizeof(url), "/api/report/raw?id=%llu", (unsigned long long)id);
 		json_object_set_new(out, "raw", json_string(url));
 	}
-	serve_send_json(resp, out != NULL ? 200 : 500, out != NULL ? out : json_object());
+	if (out != NULL)
+		serve_send_json(resp, 200, out);
+	else
+		serve_send_error(resp, 500, "cannot encode the report");
 	json_decref(out);
-out:
+done:
 	report_free(r);
 	report_stored_clear(&info);
 	return 0;

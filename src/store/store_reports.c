@@ -495,13 +495,21 @@ store_get_report(struct store *s, int64_t id, struct report **out,
 	info->name = col_dup(st, 11);
 	info->received = db_column_int64(st, 12);
 	db_reset(st);
-	if (read_policies(s, id, r, err) < 0) {
-		report_free(r);
-		report_stored_clear(info);
-		return -1;
-	}
+	st = db_prepare(s->db, "SELECT COUNT(*) FROM report_policies WHERE report = $1", err);
+	if (st == NULL)
+		goto fail;
+	db_bind_int64(st, 1, id);
+	rc = db_step(st, err);
+	info->policies_stored = rc == 1 ? (size_t)db_column_int64(st, 0) : 0;
+	db_reset(st);
+	if (rc < 0 || read_policies(s, id, r, err) < 0)
+		goto fail;
 	*out = r;
 	return 1;
+fail:
+	report_free(r);
+	report_stored_clear(info);
+	return -1;
 }
 
 void

@@ -55,13 +55,17 @@ struct report_stored {
 	char *channel;            /* report_source.channel, or NULL */
 	char *name;               /* report_source.name, or NULL */
 	int64_t received;         /* Unix seconds it arrived */
+	size_t policies_stored;   /* its policies, also those the handle's viewer
+				   * scope hides (store_set_scope()) */
 };
 
 /* Reads the report stored under id (the id store_query_reports() and
  * store_view_reports() give) into a new *out (caller frees with
  * report_free()) and what was kept beside it into *info (caller releases
- * with report_stored_clear()).  Returns 1, 0 when there is no such report
- * (*out NULL), -1 on error. */
+ * with report_stored_clear()).  Policies outside the handle's viewer scope
+ * are left out of *out, as store_query_reports() does (compare
+ * r->n_policies with info->policies_stored).  Returns 1, 0 when there is
+ * no such report (*out NULL), -1 on error. */
 int store_get_report(struct store *s, int64_t id, struct report **out,
 		     struct report_stored *info, struct err *err);
 

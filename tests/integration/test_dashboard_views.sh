@@ -19,22 +19,27 @@ cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null;
 trap cleanup EXIT
 py=/usr/bin/python3
 
-"$TLSRPT" serve --listen 127.0.0.1:0 --db "sqlite:$dir/db.sqlite" > "$dir/serve.out" 2> "$dir/serve.err" &
+# the dashboard on a loopback listener of its own without login (the
+# tenant views are test_serve_auth's); reports for any domain accepted
+"$TLSRPT" serve --listen 127.0.0.1:0 --dashboard-listen 127.0.0.1:0 --no-auth --accept-domain '*' \
+	--db "sqlite:$dir/db.sqlite" > "$dir/serve.out" 2> "$dir/serve.err" &
 pid=$!
 port=""
 for _ in $(seq 1 100); do
-	port=$(sed -n 's/^listening on .* port \([0-9]*\) .*/\1/p' "$dir/serve.out")
-	[ -n "$port" ] && break
+	iport=$(sed -n 's/^listening on .* port \([0-9]*\) .*/\1/p' "$dir/serve.out")
+	port=$(sed -n 's/^dashboard on .* port \([0-9]*\) .*/\1/p' "$dir/serve.out")
+	[ -n "$port" ] && [ -n "$iport" ] && break
 	sleep 0.05
 done
 [ -n "$port" ] || { fail "serve starts" "$(cat "$dir/serve.err")"; tap_done; exit; }
 base=http://127.0.0.1:$port
+intake=http://127.0.0.1:$iport
 
 # 20 days ending yesterday: alpha.example daily from two organizations, of
 # which "Quitter Org" stops 6 days before the end; xn--bcher-kva.example
 # (bücher.example) every other day; gamma.example once, with a failure
 # whose additional-information starts like a spreadsheet formula.
-$py - "$base" > "$dir/post.out" <<'PY'
+$py - "$intake" > "$dir/post.out" <<'PY'
 import json, sys, time, urllib.request
 base = sys.argv[1]
 today = int(time.time()) // 86400

@@ -146,6 +146,7 @@ static const struct {
 } dashboard_routes[] = {
 	{ "GET", "/" }, { "GET", "/index.html" }, { "GET", "/app.js" },
 	{ "GET", "/api/summary" }, { "GET", "/api/failures" }, { "GET", "/api/reports" },
+	{ "GET", "/api/domains" }, { "GET", "/api/report" }, { "GET", "/api/report/raw" },
 	{ "GET", "/api/nope" }, { "GET", "/metrics" }, { "GET", "/healthz" },
 	{ "GET", "/auth/me" }, { "POST", "/auth/logout" }, { "HEAD", "/api/summary" },
 	{ "GET", "/nope" }, { "POST", "/api/summary" },
@@ -248,7 +249,7 @@ test_auth_tenant_sees_only_its_domains_whatever_the_parameters(void **state)
 {
 	struct fixture *fx = *state;
 	static const char *paths[] = { "/api/summary", "/api/failures", "/api/reports",
-				       "/metrics" };
+				       "/metrics", "/api/domains" };
 	static const char *const params[][2] = {
 		{ NULL, NULL }, { "domain", "theirs.example" }, { "domain", "THEIRS.example." },
 		{ "domain", "-" }, { "domain", "" }, { "org", "Org theirs.example" },
@@ -268,6 +269,22 @@ test_auth_tenant_sees_only_its_domains_whatever_the_parameters(void **state)
 			if (strstr(out, "theirs") != NULL || strstr(out, "stranger") != NULL)
 				fail_msg("alice sees another tenant in %s?%s=%s: %s", paths[p],
 					 params[i][0], params[i][1], out);
+			free(out);
+		}
+	}
+	/* nor one report by its id (every id stored here), nor its raw JSON */
+	for (int id = 1; id <= 16; id++) {
+		char num[16];
+
+		snprintf(num, sizeof(num), "%d", id);
+		for (int raw = 0; raw < 2; raw++) {
+			unsigned st = as_user(fx, fx->alice_tok, raw ? "/api/report/raw" :
+					      "/api/report", "id", num, &out);
+
+			if (st != 200 && st != 404 && st != 403)
+				fail_msg("report id=%d: %u", id, st);
+			if (strstr(out, "theirs") != NULL || strstr(out, "stranger") != NULL)
+				fail_msg("alice sees another tenant in report id=%d: %s", id, out);
 			free(out);
 		}
 	}
