@@ -37,13 +37,17 @@ table=$dir/table
 # row WHAT TRIED REFUSED STORED LOST RESULT: one line of the final table
 row() { printf '%-44s %7s %8s %7s %5s  %s\n' "$1" "$2" "$3" "$4" "$5" "$6" >> "$table"; }
 
-start_server() { # DB
-	"$TLSRPT" serve --listen 127.0.0.1:0 --db "$1" > "$dir/serve.out" 2> "$dir/serve.err" &
+# start_server DB: the intake on $port, the dashboard, API and metrics on
+# $dport (without login here: test_serve_auth.sh tests it)
+start_server() {
+	"$TLSRPT" serve --listen 127.0.0.1:0 --dashboard-listen 127.0.0.1:0 --no-auth \
+		--accept-domain '*' --db "$1" > "$dir/serve.out" 2> "$dir/serve.err" &
 	pid=$!
 	port=""
 	for _ in $(seq 1 100); do
 		port=$(sed -n 's/^listening on .* port \([0-9]*\) .*/\1/p' "$dir/serve.out")
-		[ -n "$port" ] && return 0
+		dport=$(sed -n 's/^dashboard on .* port \([0-9]*\) .*/\1/p' "$dir/serve.out")
+		[ -n "$port" ] && [ -n "$dport" ] && return 0
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.05
 	done
@@ -55,20 +59,20 @@ stop_server() { kill "$pid"; wait "$pid"; rc=$?; pid=""; return $rc; }
 # views NAME DB: every view answers without error or negative number; the
 # session sums are $want_ok and $want_failed.  Sets $views_bad.
 views() {
-	name=$1 db=$2 base=http://127.0.0.1:$port views_bad=""
+	name=$1 db=$2 vbase=http://127.0.0.1:$dport views_bad=""
 	for p in summary failures "reports?limit=5000"; do
-		code=$(curl -s -o "$dir/api.json" -w '%{http_code}' "$base/api/$p")
+		code=$(curl -s -o "$dir/api.json" -w '%{http_code}' "$vbase/api/$p")
 		if [ "$code" != 200 ]; then
 			views_bad="$views_bad /api/$p:$code"
 		elif ! abuse numbers "$dir/api.json" > "$dir/num.out"; then
 			views_bad="$views_bad /api/$p:$(head -n 1 "$dir/num.out")"
 		fi
 	done
-	curl -s -o "$dir/summary.json" "$base/api/summary"
+	curl -s -o "$dir/summary.json" "$vbase/api/summary"
 	got=$(/usr/bin/python3 -c 'import json,sys; s=json.load(open(sys.argv[1]))
 print(s["success"], s["failure"])' "$dir/summary.json" 2>&1)
 	[ "$got" = "$want_ok $want_failed" ] || views_bad="$views_bad /api/summary:sums($got)"
-	code=$(curl -s -o "$dir/metrics" -w '%{http_code}' "$base/metrics")
+	code=$(curl -s -o "$dir/metrics" -w '%{http_code}' "$vbase/metrics")
 	[ "$code" = 200 ] || views_bad="$views_bad /metrics:$code"
 	grep -q '^tlsrpt_[a-z_]*{.*} -' "$dir/metrics" && views_bad="$views_bad /metrics:negative"
 	grep -q "^tlsrpt_sessions_total{domain=\"abuse.example\",org=\"Abuser limit\",result=\"success\"} $want_ok\$" \
@@ -154,7 +158,7 @@ EOF
 		row "$name: duplicate JSON keys POSTed" "$n" "$ref" "$st" "?" "NOT OK"
 	fi
 
-	abuse get "$base" "/api/summary?domain=%00x" "/api/summary?domain=abuse.example%00x" \
+	abuse get "http://127.0.0.1:$dport" "/api/summary?domain=%00x" "/api/summary?domain=abuse.example%00x" \
 		"/api/failures?org=%00" "/api/reports?since=2026-01-01T00:00:00ZxZ" \
 		"/api/summary?since=2026-01-01T00:00:00Zx" "/api/summary?until=2026-01-01x" \
 		"/api/summary?since=2026-02-31" "/api/summary?since=%00" > "$dir/params" 2>&1
