@@ -17,6 +17,8 @@
 #include "serve/serve.h"
 #include "util/buf.h"
 #include "util/log.h"
+#include "util/privdrop.h"
+#include "util/secret_file.h"
 
 int cmd_serve(int argc, char **argv);
 extern const char cmd_serve_summary[];
@@ -31,7 +33,7 @@ usage(FILE *f)
 	fprintf(f,
 "usage: tlsrpt serve [--listen ADDR:PORT] [--db URL] [--tls-cert FILE --tls-key FILE]\n"
 "                    [--max-body BYTES] [--path /tlsrpt] [--threads N] [--config FILE]\n"
-"                    [-v|--verbose] [-q|--quiet]\n"
+"                    [--read-only] [--user USER] [--allow-root] [-v|--verbose] [-q|--quiet]\n"
 "\n"
 "  --listen ADDR:PORT  where to listen (default 127.0.0.1:8460; port 0 = any free)\n"
 "  --db URL            the store (default: $TLSRPT_DB, else the configured one)\n"
@@ -40,6 +42,11 @@ usage(FILE *f)
 "  --max-body BYTES    largest POST body accepted (default 10485760; 413 past it)\n"
 "  --path PATH         path of the report endpoint (default /tlsrpt; POST / works too)\n"
 "  --threads N         worker threads (default 4)\n"
+"  --read-only         dashboard, API and metrics only: the store is opened read-only\n"
+"                      (a user or role that may only read works); POSTs get 503\n"
+"  --user USER         started as root: become USER once the port is bound and the\n"
+"                      key read (default: daemon_user in tlsrpt.conf)\n"
+"  --allow-root        run as root without --user (refused otherwise)\n"
 "  --config FILE       tlsrpt.conf to read; options override its serve_* settings\n"
 "  -v, --verbose       log each stored report (-vv: each request)\n"
 "  -q, --quiet         log errors only\n"
@@ -98,6 +105,9 @@ cmd_serve(int argc, char **argv)
 		{ "threads", required_argument, NULL, 't' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "read-only", no_argument, NULL, 'r' },
+		{ "user", required_argument, NULL, 'U' },
+		{ "allow-root", no_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "config", required_argument, NULL, 'C' },
 		{ NULL, 0, NULL, 0 },
@@ -107,12 +117,12 @@ cmd_serve(int argc, char **argv)
 	struct serve_config sc;
 	struct serve *app = NULL;
 	struct http_server *srv = NULL;
-	const char *cert_path = NULL, *key_path = NULL, *db = NULL;
+	const char *cert_path = NULL, *key_path = NULL, *db = NULL, *user;
 	char *cert = NULL, *key = NULL;
 	struct err err;
 	sigset_t sigs;
 	size_t threads = 4;
-	int c, verbose = 0, quiet = 0, rc = EXIT_FAILURE_, sig;
+	int c, verbose = 0, quiet = 0, allow_root = 0, rc = EXIT_FAILURE_, sig;
 
 	memset(&hc, 0, sizeof(hc));
 	memset(&sc, 0, sizeof(sc));
@@ -125,6 +135,7 @@ cmd_serve(int argc, char **argv)
 	threads = (size_t)config_get_int(conf, "serve_threads");
 	cert_path = config_get_string_or_null(conf, "serve_tls_cert");
 	key_path = config_get_string_or_null(conf, "serve_tls_key");
+	user = config_get_string_or_null(conf, "daemon_user");
 	while ((c = getopt_long(argc, argv, "vqh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'l': hc.listen = optarg; break;
@@ -134,6 +145,9 @@ cmd_serve(int argc, char **argv)
 		case 'p': sc.post_path = optarg; break;
 		case 'v': verbose++; break;
 		case 'q': quiet = 1; break;
+		case 'r': sc.read_only = 1; break;
+		case 'U': user = optarg; break;
+		case 'R': allow_root = 1; break;
 		case 'C': break;        /* read by cmd_config_path() */
 		case 'h': usage(stdout); rc = EXIT_OK; goto out;
 		case 'm':
@@ -159,11 +173,19 @@ cmd_serve(int argc, char **argv)
 		rc = EXIT_USAGE;
 		goto out;
 	}
+	if (privdrop_check(user, allow_root, &err) < 0) {
+		fprintf(stderr, "tlsrpt serve: %s\n", err.msg);
+		rc = EXIT_USAGE;
+		goto out;
+	}
 	log_init("tlsrpt", quiet ? LOG_LEVEL_ERROR : verbose > 1 ? LOG_LEVEL_DEBUG :
 		 verbose ? LOG_LEVEL_INFO : LOG_LEVEL_WARN, 0);
 	if (cert_path != NULL) {
 		cert = read_pem(cert_path);
-		key = read_pem(key_path);
+		/* the private key: refused when others can read it */
+		key = secret_file_read(key_path, "TLS key", PEM_MAX, NULL, &err);
+		if (key == NULL)
+			log_error("%s", err.msg);
 		if (cert == NULL || key == NULL)
 			goto out;
 	}
@@ -184,7 +206,8 @@ cmd_serve(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	http_server_block_signals(&sigs);
 	srv = http_server_start(&hc, &err);
-	if (srv == NULL) {
+	/* the port is bound and the key read: nothing more needs root */
+	if (srv == NULL || privdrop_to_user(user, &err) < 0) {
 		fprintf(stderr, "tlsrpt serve: %s\n", err.msg);
 		goto out;
 	}

@@ -26,6 +26,7 @@
 #include "collector/dgcache.h"
 #include "store/store.h"
 #include "util/log.h"
+#include "util/privdrop.h"
 #include "util/xalloc.h"
 
 /* Datagrams read per poll round before signals and timers are looked at. */
@@ -285,6 +286,9 @@ collectd_run(const struct collectd_config *cfg, struct err *err)
 				     cfg->rcvbuf, err);
 	if (l.sock < 0)
 		return -1;
+	/* the store is opened (and created) as the unprivileged user */
+	if (privdrop_to_user(cfg->user, err) < 0)
+		goto out;
 	s = store_open(cfg->db_url, err);
 	if (s == NULL)
 		goto out;

@@ -23,12 +23,14 @@ struct serve *
 serve_new(const struct serve_config *cfg, struct err *err)
 {
 	struct serve *s = xcalloc(1, sizeof(*s));
+	enum serve_store_mode mode;
 	struct store *st;
 	size_t i;
 
 	s->db_url = xstrdup(cfg->db_url);
 	s->post_path = xstrdup(cfg->post_path != NULL ? cfg->post_path : "/tlsrpt");
 	s->max_body = cfg->max_body != 0 ? cfg->max_body : HTTP_SERVER_DEFAULT_MAX_BODY;
+	s->read_only = cfg->read_only;
 	pthread_mutex_init(&s->lock, NULL);
 	atomic_init(&s->reports_received, 0);
 	atomic_init(&s->reports_stored, 0);
@@ -42,12 +44,13 @@ serve_new(const struct serve_config *cfg, struct err *err)
 		serve_free(&s);
 		return NULL;
 	}
-	st = serve_store_get(s, err);
+	mode = s->read_only ? SERVE_STORE_READ : SERVE_STORE_WRITE;
+	st = serve_store_get(s, mode, err);
 	if (st == NULL) {
 		serve_free(&s);
 		return NULL;
 	}
-	serve_store_put(s, st, 0);
+	serve_store_put(s, mode, st, 0);
 	return s;
 }
 
@@ -62,6 +65,8 @@ serve_free(struct serve **sp)
 	s = *sp;
 	for (i = 0; i < s->n_pool; i++)
 		store_close(&s->pool[i]);
+	for (i = 0; i < s->n_pool_ro; i++)
+		store_close(&s->pool_ro[i]);
 	pthread_mutex_destroy(&s->lock);
 	free(s->db_url);
 	free(s->post_path);
@@ -70,28 +75,38 @@ serve_free(struct serve **sp)
 }
 
 struct store *
-serve_store_get(struct serve *s, struct err *err)
+serve_store_get(struct serve *s, enum serve_store_mode mode, struct err *err)
 {
+	struct store **pool = mode == SERVE_STORE_READ ? s->pool_ro : s->pool;
+	size_t *n = mode == SERVE_STORE_READ ? &s->n_pool_ro : &s->n_pool;
 	struct store *st = NULL;
 
+	if (mode == SERVE_STORE_WRITE && s->read_only) {
+		err_set(err, "this server is read-only (--read-only)");
+		return NULL;
+	}
 	pthread_mutex_lock(&s->lock);
-	if (s->n_pool > 0)
-		st = s->pool[--s->n_pool];
+	if (*n > 0)
+		st = pool[--*n];
 	pthread_mutex_unlock(&s->lock);
 	if (st == NULL)
-		st = store_open(s->db_url, err);
+		st = mode == SERVE_STORE_READ ? store_open_readonly(s->db_url, err)
+					      : store_open(s->db_url, err);
 	return st;
 }
 
 void
-serve_store_put(struct serve *s, struct store *st, int broken)
+serve_store_put(struct serve *s, enum serve_store_mode mode, struct store *st, int broken)
 {
+	struct store **pool = mode == SERVE_STORE_READ ? s->pool_ro : s->pool;
+	size_t *n = mode == SERVE_STORE_READ ? &s->n_pool_ro : &s->n_pool;
+
 	if (st == NULL)
 		return;
 	if (!broken) {
 		pthread_mutex_lock(&s->lock);
-		if (s->n_pool < SERVE_POOL_MAX) {
-			s->pool[s->n_pool++] = st;
+		if (*n < SERVE_POOL_MAX) {
+			pool[(*n)++] = st;
 			st = NULL;
 		}
 		pthread_mutex_unlock(&s->lock);
@@ -105,15 +120,15 @@ static void
 healthz(struct serve *s, struct http_response *resp)
 {
 	struct err err;
-	struct store *st = serve_store_get(s, &err);
+	struct store *st = serve_store_get(s, SERVE_STORE_READ, &err);
 	char text[sizeof(err.msg) + 32];
 
 	if (st != NULL && store_ping(st, &err) == 0) {
-		serve_store_put(s, st, 0);
+		serve_store_put(s, SERVE_STORE_READ, st, 0);
 		http_response_text(resp, 200, "text/plain; charset=utf-8", "ok\n");
 		return;
 	}
-	serve_store_put(s, st, 1);
+	serve_store_put(s, SERVE_STORE_READ, st, 1);
 	log_error("healthz: store: %s", err.msg);
 	snprintf(text, sizeof(text), "store unavailable: %s\n", err.msg);
 	http_response_text(resp, 503, "text/plain; charset=utf-8", text);

@@ -17,11 +17,13 @@ struct serve_config {
 	const char *db_url;       /* store URL (store.h); required */
 	const char *post_path;    /* report endpoint; NULL = "/tlsrpt" (POST / too) */
 	size_t max_body;          /* largest POST body; 0 = HTTP_SERVER_DEFAULT_MAX_BODY */
+	int read_only;            /* dashboard only: store opened read-only, POSTs 503 */
 };
 
 struct serve;
 
-/* Opens the store once (creating/migrating it) to fail early.  Returns a new
+/* Opens the store once (creating/migrating it; read-only with
+ * cfg->read_only) to fail early.  Returns a new
  * application (release with serve_free()) or NULL with err set. */
 struct serve *serve_new(const struct serve_config *cfg, struct err *err);
 

@@ -172,7 +172,7 @@ serve_api(struct serve *s, const struct http_request *req, struct http_response 
 		send_error(resp, 400, err.msg);
 		return;
 	}
-	st = serve_store_get(s, &err);
+	st = serve_store_get(s, SERVE_STORE_READ, &err);
 	if (st == NULL) {
 		log_error("api: cannot open the store: %s", err.msg);
 		send_error(resp, 503, "store unavailable");
@@ -206,5 +206,5 @@ serve_api(struct serve *s, const struct http_request *req, struct http_response 
 out:
 	json_decref(out);
 	json_decref(ds);
-	serve_store_put(s, st, broken);
+	serve_store_put(s, SERVE_STORE_READ, st, broken);
 }

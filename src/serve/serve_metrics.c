@@ -132,15 +132,15 @@ serve_metrics(struct serve *s, const struct http_request *req, struct http_respo
 	uint64_t n;
 
 	(void)req;
-	st = serve_store_get(s, &err);
+	st = serve_store_get(s, SERVE_STORE_READ, &err);
 	buf_reset(b);
 	if (st == NULL || store_totals(st, b, &err) != 0) {
-		serve_store_put(s, st, 1);
+		serve_store_put(s, SERVE_STORE_READ, st, 1);
 		log_error("metrics: %s", err.msg);
 		http_response_text(resp, 503, "text/plain; charset=utf-8", "store unavailable\n");
 		return;
 	}
-	serve_store_put(s, st, 0);
+	serve_store_put(s, SERVE_STORE_READ, st, 0);
 	buf_printf(b, "# HELP tlsrpt_reports_received_total Report documents received "
 		   "by HTTP POST since start.\n# TYPE tlsrpt_reports_received_total counter\n"
 		   "tlsrpt_reports_received_total %" PRIuFAST64 "\n",

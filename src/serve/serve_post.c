@@ -128,6 +128,11 @@ serve_post(struct serve *s, const struct http_request *req, struct http_response
 	struct post_ctx c;
 	int n;
 
+	if (s->read_only) {
+		reject(s, resp, 503, "this server shows the dashboard only (--read-only): "
+		       "reports are not accepted here");
+		return;
+	}
 	if (!type_accepted(ct, req)) {
 		reject(s, resp, 415, "unsupported Content-Type: send application/tlsrpt+gzip "
 		       "or application/tlsrpt+json (RFC 8460 section 5.4)");
@@ -145,7 +150,7 @@ serve_post(struct serve *s, const struct http_request *req, struct http_response
 	memset(&c, 0, sizeof(c));
 	c.serve = s;
 	buf_init(&c.reply, 64 * 1024);
-	c.store = serve_store_get(s, &c.err);
+	c.store = serve_store_get(s, SERVE_STORE_WRITE, &c.err);
 	if (c.store == NULL) {
 		log_error("serve: cannot open the store: %s", c.err.msg);
 		reject(s, resp, 500, "temporary failure: the report store is unavailable");
@@ -169,6 +174,6 @@ serve_post(struct serve *s, const struct http_request *req, struct http_response
 		http_response_text(resp, 200, "text/plain; charset=utf-8", c.reply.data);
 	}
 out:
-	serve_store_put(s, c.store, c.store_failed);
+	serve_store_put(s, SERVE_STORE_WRITE, c.store, c.store_failed);
 	buf_free(&c.reply);
 }

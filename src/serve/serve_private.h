@@ -25,9 +25,12 @@ struct serve {
 	char *db_url;
 	char *post_path;
 	size_t max_body;
-	pthread_mutex_t lock;                 /* guards pool/n_pool */
-	struct store *pool[SERVE_POOL_MAX];
+	int read_only;                        /* --read-only: POSTs refused */
+	pthread_mutex_t lock;                 /* guards the two pools */
+	struct store *pool[SERVE_POOL_MAX];   /* read-write, for POSTs */
 	size_t n_pool;
+	struct store *pool_ro[SERVE_POOL_MAX]; /* read-only, for every GET */
+	size_t n_pool_ro;
 	/* counters for /metrics, since start */
 	atomic_uint_fast64_t reports_received;   /* report documents in POSTs */
 	atomic_uint_fast64_t reports_stored;
@@ -36,14 +39,19 @@ struct serve {
 	atomic_uint_fast64_t http_by_code[600];
 };
 
-/* Borrows a store handle (opening one if the pool is empty).  Returns NULL
- * with err set if the store cannot be opened.  Give it back with
- * serve_store_put(). */
-struct store *serve_store_get(struct serve *s, struct err *err);
+/* Which pool a handle comes from: GETs only read (store_open_readonly(),
+ * so the dashboard works for a user or role that may only read). */
+enum serve_store_mode { SERVE_STORE_WRITE, SERVE_STORE_READ };
 
-/* Returns st to the pool (or closes it when the pool is full).  broken != 0
+/* Borrows a store handle of that mode (opening one if its pool is empty).
+ * Returns NULL with err set if the store cannot be opened.  Give it back
+ * with serve_store_put() and the same mode. */
+struct store *serve_store_get(struct serve *s, enum serve_store_mode mode, struct err *err);
+
+/* Returns st to its pool (or closes it when the pool is full).  broken != 0
  * closes it anyway (after a database error). */
-void serve_store_put(struct serve *s, struct store *st, int broken);
+void serve_store_put(struct serve *s, enum serve_store_mode mode, struct store *st,
+		     int broken);
 
 /* POST of a report (RFC 8460 §5.4). */
 void serve_post(struct serve *s, const struct http_request *req, struct http_response *resp);
