@@ -64,7 +64,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct serve *app;
-	struct serve_config cfg = { "sqlite::memory:", NULL, 0 };
+	struct serve_config cfg = { "sqlite::memory:", NULL, 0, 0 };
 	struct fake f = { NULL, NULL };
 	struct err err;
 	char *body;
