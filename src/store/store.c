@@ -175,6 +175,12 @@ fail:
 	return NULL;
 }
 
+char *
+store_url_redact(const char *url)
+{
+	return db_url_redact(url);
+}
+
 void
 store_close(struct store **sp)
 {

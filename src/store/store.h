@@ -36,6 +36,11 @@ struct store *store_open(const char *url, struct err *err);
  * handle fails.  Returns a new handle or NULL with err set. */
 struct store *store_open_readonly(const char *url, struct err *err);
 
+/* Returns a new copy of url (caller frees) fit for logs and messages: the
+ * password of "scheme://user:password@…" and any "password=…" parameter
+ * replaced by "***". */
+char *store_url_redact(const char *url);
+
 /* Closes *s and sets it to NULL. NULL or *s == NULL is a no-op. */
 void store_close(struct store **s);
 
