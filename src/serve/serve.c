@@ -74,13 +74,23 @@ serve_free(struct serve **sp)
 	*sp = NULL;
 }
 
+/* Reads use read-only handles when the server is --read-only; otherwise
+ * they share the read-write pool (one kind of handle to keep open). */
+static enum serve_store_mode
+effective(const struct serve *s, enum serve_store_mode mode)
+{
+	return mode == SERVE_STORE_READ && !s->read_only ? SERVE_STORE_WRITE : mode;
+}
+
 struct store *
 serve_store_get(struct serve *s, enum serve_store_mode mode, struct err *err)
 {
-	struct store **pool = mode == SERVE_STORE_READ ? s->pool_ro : s->pool;
-	size_t *n = mode == SERVE_STORE_READ ? &s->n_pool_ro : &s->n_pool;
-	struct store *st = NULL;
+	struct store **pool, *st = NULL;
+	size_t *n;
 
+	mode = effective(s, mode);
+	pool = mode == SERVE_STORE_READ ? s->pool_ro : s->pool;
+	n = mode == SERVE_STORE_READ ? &s->n_pool_ro : &s->n_pool;
 	if (mode == SERVE_STORE_WRITE && s->read_only) {
 		err_set(err, "this server is read-only (--read-only)");
 		return NULL;
@@ -98,11 +108,14 @@ serve_store_get(struct serve *s, enum serve_store_mode mode, struct err *err)
 void
 serve_store_put(struct serve *s, enum serve_store_mode mode, struct store *st, int broken)
 {
-	struct store **pool = mode == SERVE_STORE_READ ? s->pool_ro : s->pool;
-	size_t *n = mode == SERVE_STORE_READ ? &s->n_pool_ro : &s->n_pool;
+	struct store **pool;
+	size_t *n;
 
 	if (st == NULL)
 		return;
+	mode = effective(s, mode);
+	pool = mode == SERVE_STORE_READ ? s->pool_ro : s->pool;
+	n = mode == SERVE_STORE_READ ? &s->n_pool_ro : &s->n_pool;
 	if (!broken) {
 		pthread_mutex_lock(&s->lock);
 		if (*n < SERVE_POOL_MAX) {

@@ -29,7 +29,7 @@ struct serve {
 	pthread_mutex_t lock;                 /* guards the two pools */
 	struct store *pool[SERVE_POOL_MAX];   /* read-write, for POSTs */
 	size_t n_pool;
-	struct store *pool_ro[SERVE_POOL_MAX]; /* read-only, for every GET */
+	struct store *pool_ro[SERVE_POOL_MAX]; /* read-only, for GETs (--read-only) */
 	size_t n_pool_ro;
 	/* counters for /metrics, since start */
 	atomic_uint_fast64_t reports_received;   /* report documents in POSTs */
@@ -39,8 +39,9 @@ struct serve {
 	atomic_uint_fast64_t http_by_code[600];
 };
 
-/* Which pool a handle comes from: GETs only read (store_open_readonly(),
- * so the dashboard works for a user or role that may only read). */
+/* Which pool a handle comes from: GETs only read.  With --read-only they
+ * get store_open_readonly() handles (so the dashboard works for a user or
+ * role that may only read); otherwise the read-write pool serves both. */
 enum serve_store_mode { SERVE_STORE_WRITE, SERVE_STORE_READ };
 
 /* Borrows a store handle of that mode (opening one if its pool is empty).

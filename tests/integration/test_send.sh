@@ -70,6 +70,7 @@ ZONE
 eval "$(cat "$T/dns/env")"
 DKIM_SERVICE=tlsrpt "$C/dkim.sh" genkey "$T/key" example.test sel >/dev/null 2>&1 &&
 	"$C/dkim.sh" publish "$T/key" "$T/dns" >/dev/null || { fail "dkim key published"; exit 1; }
+chmod 600 "$T/key/sel.private"   # a key others may read is refused (dkim.sh makes it 644)
 
 # ---- results into a temporary store --------------------------------------
 PKGS="jansson zlib libarchive gmime-3.0 libcurl libunbound opendkim libmicrohttpd sqlite3 libpq libidn2 openssl"
