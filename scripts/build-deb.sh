@@ -24,7 +24,8 @@ rm -rf "$out/src" "$out"/*.deb "$out"/*.changes "$out"/*.buildinfo "$out/inputs.
 mkdir -p "$out/src/tlsrpt"
 git ls-files -z --cached --others --exclude-standard |
 	tar --null --ignore-failed-read -T - -cf - 2>/dev/null | tar -xf - -C "$out/src/tlsrpt"
-( cd "$out/src/tlsrpt" &&
+# not the variables of a calling make (make check passes SANITIZE=, O=, OPT=)
+( cd "$out/src/tlsrpt" && unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES SANITIZE O OPT &&
   DEB_BUILD_OPTIONS="nocheck ${DEB_BUILD_OPTIONS:-}" dpkg-buildpackage -us -uc -b -j2 ) \
 	> "$out/build.log" 2>&1 || { tail -n 30 "$out/build.log"; exit 1; }
 mv "$out"/src/*.deb "$out"/src/*.changes "$out"/src/*.buildinfo "$out/"
