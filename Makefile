@@ -15,6 +15,7 @@ O        ?= build
 SANITIZE ?=
 CC       ?= cc
 PREFIX   ?= /usr/local
+LIBDIR   ?= $(PREFIX)/lib
 FUZZ_SECONDS ?= 10
 
 PKGS := jansson zlib libarchive gmime-3.0 libcurl libunbound opendkim \
@@ -55,7 +56,7 @@ PROGRAM  := $(O)/tlsrpt
 CMD_NAMES := $(patsubst src/cmd/cmd_%.c,%,$(filter src/cmd/cmd_%.c,$(CMD_SRC)))
 
 SHELL := /bin/sh
-.PHONY: FORCE all deps demo check test bench fuzz clean install golden-update lint
+.PHONY: FORCE all deps demo check test bench fuzz clean install golden-update lint deb
 all: $(PROGRAM) $(if $(LIB_SRC),$(LIB_SO)) $(LIB_A)
 
 deps:
@@ -145,15 +146,16 @@ LIBTLSRPT_VERSION = $(shell awk '/define TLSRPT_VERSION_(MAJOR|MINOR|PATCH) /{v 
 LIBTLSRPT_FUNCS = $(shell sed -n 's/^[[:space:]]*\(tlsrpt_[a-z_]*\);$$/\1/p' lib/libtlsrpt.map)
 
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PREFIX)/include
 	install -m 755 $(PROGRAM) $(DESTDIR)$(PREFIX)/bin/tlsrpt
-	install -m 644 $(LIB_A) $(DESTDIR)$(PREFIX)/lib/
-	install -m 755 $(LIB_SO) $(DESTDIR)$(PREFIX)/lib/
-	ln -sf libtlsrpt.so.0 $(DESTDIR)$(PREFIX)/lib/libtlsrpt.so
+	install -m 644 $(LIB_A) $(DESTDIR)$(LIBDIR)/
+	install -m 644 $(LIB_SO) $(DESTDIR)$(LIBDIR)/
+	ln -sf libtlsrpt.so.0 $(DESTDIR)$(LIBDIR)/libtlsrpt.so
 	install -m 644 include/tlsrpt.h include/tlsrpt_version.h $(DESTDIR)$(PREFIX)/include/
-	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/share/man/man3
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(LIBTLSRPT_VERSION)|' lib/libtlsrpt.pc.in \
-	  > $(DESTDIR)$(PREFIX)/lib/pkgconfig/libtlsrpt.pc
+	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(PREFIX)/share/man/man3
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+	  -e 's|@VERSION@|$(LIBTLSRPT_VERSION)|' lib/libtlsrpt.pc.in \
+	  > $(DESTDIR)$(LIBDIR)/pkgconfig/libtlsrpt.pc
 	install -m 644 man/tlsrpt.3 $(DESTDIR)$(PREFIX)/share/man/man3/
 	for f in $(LIBTLSRPT_FUNCS); do echo '.so man3/tlsrpt.3' > $(DESTDIR)$(PREFIX)/share/man/man3/$$f.3; done
 	install -d $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5 \
@@ -162,6 +164,12 @@ install: all
 	install -m 644 $(wildcard man/*.5) $(DESTDIR)$(PREFIX)/share/man/man5/
 	install -m 644 $(wildcard man/*.7) $(DESTDIR)$(PREFIX)/share/man/man7/
 	install -m 644 $(wildcard man/*.8) $(DESTDIR)$(PREFIX)/share/man/man8/
+
+# The Debian packages (debian/), built by dpkg-buildpackage into
+# $(O)/deb/ (without running the test suite: DEB_BUILD_OPTIONS=nocheck).
+# The source tree is copied first so that nothing is written into it.
+deb:
+	@sh scripts/build-deb.sh $(O)/deb
 
 clean:
 	rm -rf build

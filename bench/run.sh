@@ -7,6 +7,7 @@
 set -u
 O=${O:-build}
 BENCH=${BENCH:-}
+export TLSRPT_ALLOW_ROOT=1     # the daemons run as root here (util/privdrop.h)
 export TLSRPT_SRC=${TLSRPT_SRC:-$PWD} TLSRPT="$PWD/$O/tlsrpt" TLSRPT_O="$O"
 echo "# bench: $(date -u '+%Y-%m-%dT%H:%M:%SZ') $(uname -srm), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
 for b in $(find "$O/bench" -maxdepth 1 -type f -perm -u+x 2>/dev/null | sort) \

@@ -37,4 +37,7 @@ const char *cmd_db_url_cfg(const struct config *cfg, const char *flag);
  * EXIT_FAILURE_). */
 struct store *cmd_store_open(const char *flag);
 
+/* cmd_store_open() for a command that only reads: store_open_readonly(). */
+struct store *cmd_store_open_readonly(const char *flag);
+
 #endif

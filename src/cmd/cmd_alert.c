@@ -363,7 +363,9 @@ cmd_alert(int argc, char **argv)
 	log_init("tlsrpt", verbose < 0 ? LOG_LEVEL_ERROR : verbose > 1 ? LOG_LEVEL_DEBUG :
 		 verbose ? LOG_LEVEL_INFO : LOG_LEVEL_WARN, 0);
 	signal(SIGPIPE, SIG_IGN);
-	st = store_open(cmd_db_url_cfg(conf, o.db), &err);
+	/* --dry-run remembers nothing: a user who may only read can run it */
+	st = o.dry_run ? store_open_readonly(cmd_db_url_cfg(conf, o.db), &err)
+		       : store_open(cmd_db_url_cfg(conf, o.db), &err);
 	if (st == NULL) {
 		log_error("alert: %s", err.msg);
 		rc = EXIT_FAILURE_;

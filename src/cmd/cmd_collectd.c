@@ -14,6 +14,7 @@
 #include "cmd/config_params.h"
 #include "collector/collectd.h"
 #include "util/log.h"
+#include "util/privdrop.h"
 
 int cmd_collectd(int argc, char **argv);
 extern const char cmd_collectd_summary[];
@@ -26,12 +27,15 @@ usage(FILE *f)
 	    "usage: tlsrpt collectd --socket PATH [--db URL] [--batch N] [--flush-ms MS]\n"
 	    "                       [--socket-mode OCTAL] [--socket-group NAME] [--rcvbuf BYTES]\n"
 	    "                       [--stats-secs S] [--foreground] [--config FILE]\n"
-	    "                       [-v|--verbose]\n"
+	    "                       [--user USER] [--allow-root] [-v|--verbose]\n"
 	    "Binds the unix datagram socket PATH (or $TLSRPT_SOCKET, or collectd_socket in\n"
 	    "tlsrpt.conf) and stores every result received in the database (--db, $TLSRPT_DB,\n"
 	    "database_url).  Options not given come from tlsrpt.conf (collectd_*).\n"
 	    "SIGTERM/SIGINT store what was received and exit; SIGHUP stores the current\n"
-	    "batch now.\n");
+	    "batch now.\n"
+	    "  --user USER     started as root: become USER once the socket is bound, before\n"
+	    "                  the store is opened (default: daemon_user in tlsrpt.conf)\n"
+	    "  --allow-root    run as root without --user (refused otherwise)\n");
 }
 
 /* Parses a whole decimal (or, with base 8, octal) number in [min, max]. */
@@ -65,13 +69,15 @@ cmd_collectd(int argc, char **argv)
 		{ "foreground", no_argument, NULL, 'F' },
 		{ "config", required_argument, NULL, 'c' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "user", required_argument, NULL, 'U' },
+		{ "allow-root", no_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct collectd_config cfg;
 	struct config *conf;
 	const char *db = NULL, *mode;
-	int foreground = 0, verbose = 0, c, rc;
+	int foreground = 0, verbose = 0, allow_root = 0, c, rc;
 	struct err err;
 	long v;
 
@@ -87,6 +93,7 @@ cmd_collectd(int argc, char **argv)
 	cfg.flush_ms = (int)config_get_int(conf, "collectd_flush_ms");
 	cfg.stats_secs = (int)config_get_int(conf, "collectd_stats_interval");
 	cfg.rcvbuf = (size_t)config_get_int(conf, "collectd_rcvbuf");
+	cfg.user = config_get_string_or_null(conf, "daemon_user");
 	mode = config_get_string_or_null(conf, "collectd_socket_mode");
 	if (mode != NULL) {
 		if (parse_num(mode, 8, 0, 07777, &v) < 0) {
@@ -131,6 +138,8 @@ cmd_collectd(int argc, char **argv)
 		case 'F': foreground = 1; break;
 		case 'c': break;        /* read by cmd_config_path() */
 		case 'v': verbose = 1; break;
+		case 'U': cfg.user = optarg; break;
+		case 'R': allow_root = 1; break;
 		case 'h': usage(stdout); rc = EXIT_OK; goto out;
 		default: usage(stderr); rc = EXIT_USAGE; goto out;
 		}
@@ -139,6 +148,11 @@ cmd_collectd(int argc, char **argv)
 		fprintf(stderr, "tlsrpt collectd: %s\n", optind != argc ? "unexpected argument"
 					: "no socket: give --socket PATH, set TLSRPT_SOCKET or collectd_socket");
 		usage(stderr);
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	if (privdrop_check(cfg.user, allow_root, &err) < 0) {
+		fprintf(stderr, "tlsrpt collectd: %s\n", err.msg);
 		rc = EXIT_USAGE;
 		goto out;
 	}

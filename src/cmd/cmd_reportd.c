@@ -21,17 +21,20 @@
 #include "store/store_outbox.h"
 #include "store/store_results.h"
 #include "util/log.h"
+#include "util/privdrop.h"
 
 int cmd_reportd(int argc, char **argv);
 extern const char cmd_reportd_summary[];
 const char cmd_reportd_summary[] = "reporter daemon: daily RFC 8460 reports and retries";
 
-enum { O_JITTER = 1, O_FAKE_CLOCK, O_STOP_AT, O_HELP };
+enum { O_JITTER = 1, O_FAKE_CLOCK, O_STOP_AT, O_USER, O_ALLOW_ROOT, O_HELP };
 
 static const struct option own_options[] = {
 	{ "jitter", required_argument, NULL, O_JITTER },
 	{ "fake-clock", required_argument, NULL, O_FAKE_CLOCK },
 	{ "stop-at", required_argument, NULL, O_STOP_AT },
+	{ "user", required_argument, NULL, O_USER },
+	{ "allow-root", no_argument, NULL, O_ALLOW_ROOT },
 	{ "help", no_argument, NULL, O_HELP },
 };
 
@@ -105,7 +108,8 @@ cmd_reportd(int argc, char **argv)
 	struct err err;
 	sigset_t set;
 	int64_t jitter_max = -1, jitter, day, next;     /* -1: reportd_jitter */
-	int c, ret = EXIT_USAGE;
+	const char *user = NULL;
+	int c, allow_root = 0, ret = EXIT_USAGE;
 
 	if (opts == NULL)
 		return EXIT_FAILURE_;
@@ -123,6 +127,8 @@ cmd_reportd(int argc, char **argv)
 			clock = (struct schedule_clock){ fake_now, fake_sleep_until, &fc };
 			break;
 		case O_STOP_AT: fc.stop_at = strtoll(optarg, NULL, 10); break;
+		case O_USER: user = optarg; break;
+		case O_ALLOW_ROOT: allow_root = 1; break;
 		case 'v': o.verbose = 1; break;
 		case O_HELP:
 			printf("usage: tlsrpt reportd [--jitter SECONDS] [options]\n"
@@ -132,6 +138,10 @@ cmd_reportd(int argc, char **argv)
 			       "                           to each wake-up (testing)\n"
 			       "  --stop-at UNIXTIME       with --fake-clock: exit instead of jumping past it\n"
 			       "                           (testing; default: after the first pass)\n"
+			       "  --user USER              started as root: become USER once the DKIM key is\n"
+			       "                           read, before the store is opened (default:\n"
+			       "                           daemon_user)\n"
+			       "  --allow-root             run as root without --user (refused otherwise)\n"
 			       "%s", send_options_usage);
 			ret = EXIT_OK;
 			goto out;
@@ -144,6 +154,12 @@ cmd_reportd(int argc, char **argv)
 		goto out;
 	if (jitter_max < 0)
 		jitter_max = config_get_int(o.cfg, "reportd_jitter");
+	if (user == NULL)
+		user = config_get_string_or_null(o.cfg, "daemon_user");
+	if (privdrop_check(user, allow_root, &err) < 0) {
+		fprintf(stderr, "tlsrpt reportd: %s\n", err.msg);
+		goto out;
+	}
 	log_init("tlsrpt reportd", o.verbose ? LOG_LEVEL_INFO : LOG_LEVEL_WARN, 0);
 	ret = EXIT_FAILURE_;
 	/* SIGTERM/SIGINT are taken synchronously by the clock's sleep */
@@ -155,6 +171,7 @@ cmd_reportd(int argc, char **argv)
 	o.rc.clock = &clock;            /* each attempt at its own time (its lease) */
 	if ((dns = dns_new(&o.dns, &err)) == NULL ||
 	    (r = reporter_new(&o.rc, dns, &err)) == NULL ||
+	    privdrop_to_user(user, &err) < 0 ||
 	    (s = store_open(o.db, &err)) == NULL) {
 		log_error("%s", err.msg);
 		goto out;

@@ -22,6 +22,8 @@
 #include "util/buf.h"
 #include "util/config.h"
 #include "util/log.h"
+#include "util/privdrop.h"
+#include "util/secret_file.h"
 
 int cmd_serve(int argc, char **argv);
 extern const char cmd_serve_summary[];
@@ -40,7 +42,7 @@ usage(FILE *f)
 "                    [--threads N] [--config FILE]\n"
 "                    [--max-connections N] [--per-ip-limit N]\n"
 "                    [--header-timeout DURATION] [--body-timeout DURATION]\n"
-"                    [-v|--verbose] [-q|--quiet]\n"
+"                    [--user USER] [--allow-root] [-v|--verbose] [-q|--quiet]\n"
 "\n"
 "  --listen ADDR:PORT  the report intake (default 127.0.0.1:8460; port 0 = any free);\n"
 "                      it answers only POST PATH and GET /healthz\n"
@@ -63,6 +65,9 @@ usage(FILE *f)
 "  --per-ip-limit N    requests in progress from one address (default 32; more: 429)\n"
 "  --header-timeout D  request headers complete within D (default 10s; else 408)\n"
 "  --body-timeout D    request body complete within D after the headers (default 60s)\n"
+"  --user USER         started as root: become USER once the ports are bound and the\n"
+"                      key read (default: daemon_user in tlsrpt.conf)\n"
+"  --allow-root        run as root without --user (refused otherwise)\n"
 "  --config FILE       tlsrpt.conf to read; options override its serve_* settings\n"
 "  -v, --verbose       log each stored report (-vv: each request)\n"
 "  -q, --quiet         log errors only\n"
@@ -163,6 +168,8 @@ cmd_serve(int argc, char **argv)
 		{ "threads", required_argument, NULL, 't' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "user", required_argument, NULL, 'U' },
+		{ "allow-root", no_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "config", required_argument, NULL, 'C' },
 		{ "max-connections", required_argument, NULL, 'M' },
@@ -182,13 +189,13 @@ cmd_serve(int argc, char **argv)
 	struct http_server_config dc;
 	const char *dash_listen;
 	int both;
-	const char *cert_path = NULL, *key_path = NULL, *db = NULL;
+	const char *cert_path = NULL, *key_path = NULL, *db = NULL, *user;
 	char *cert = NULL, *key = NULL;
 	struct err err;
 	sigset_t sigs;
 	size_t threads = 4, n;
 	int64_t secs;
-	int c, verbose = 0, quiet = 0, rc = EXIT_FAILURE_, sig;
+	int c, verbose = 0, quiet = 0, allow_root = 0, rc = EXIT_FAILURE_, sig;
 
 	memset(&hc, 0, sizeof(hc));
 	memset(&dc, 0, sizeof(dc));
@@ -209,6 +216,7 @@ cmd_serve(int argc, char **argv)
 	dash_listen = config_get_string(conf, "serve_dashboard_listen");
 	sc.no_auth = !config_get_bool(conf, "serve_auth");
 	sc.accept_domains = config_get_string(conf, "serve_accept_domains");
+	user = config_get_string_or_null(conf, "daemon_user");
 	while ((c = getopt_long(argc, argv, "vqh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'l': hc.listen = optarg; break;
@@ -218,6 +226,8 @@ cmd_serve(int argc, char **argv)
 		case 'p': sc.post_path = optarg; break;
 		case 'v': verbose++; break;
 		case 'q': quiet = 1; break;
+		case 'U': user = optarg; break;
+		case 'R': allow_root = 1; break;
 		case 'C': break;        /* read by cmd_config_path() */
 		case 'D': dash_listen = optarg; break;
 		case 'N': sc.no_auth = 1; break;
@@ -273,11 +283,19 @@ cmd_serve(int argc, char **argv)
 		goto out;
 	}
 	sc.cookie_secure = cert_path != NULL;
+	if (privdrop_check(user, allow_root, &err) < 0) {
+		fprintf(stderr, "tlsrpt serve: %s\n", err.msg);
+		rc = EXIT_USAGE;
+		goto out;
+	}
 	log_init("tlsrpt", quiet ? LOG_LEVEL_ERROR : verbose > 1 ? LOG_LEVEL_DEBUG :
 		 verbose ? LOG_LEVEL_INFO : LOG_LEVEL_WARN, 0);
 	if (cert_path != NULL) {
 		cert = read_pem(cert_path);
-		key = read_pem(key_path);
+		/* the private key: refused when others can read it */
+		key = secret_file_read(key_path, "TLS key", PEM_MAX, NULL, &err);
+		if (key == NULL)
+			log_error("%s", err.msg);
 		if (cert == NULL || key == NULL)
 			goto out;
 	}
@@ -311,6 +329,11 @@ cmd_serve(int argc, char **argv)
 	if (!both && strcmp(dash_listen, "none") != 0 &&
 	    (dash = http_server_start(&dc, &err)) == NULL) {
 		fprintf(stderr, "tlsrpt serve: dashboard: %s\n", err.msg);
+		goto out;
+	}
+	/* the ports are bound and the key read: nothing more needs root */
+	if (privdrop_to_user(user, &err) < 0) {
+		fprintf(stderr, "tlsrpt serve: %s\n", err.msg);
 		goto out;
 	}
 	printf("listening on %s port %u (%s)\n", hc.listen, http_server_port(srv),

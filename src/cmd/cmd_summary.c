@@ -2,7 +2,7 @@
  * cmd_summary: `tlsrpt summary`: per policy domain and day, sessions that
  * succeeded and failed, the failure rate, totals per reporting
  * organization and the top failures with what they mean and how to fix
- * them.  Reads the store only.  Default period: the last 7 days (UTC).
+ * them.  Opens the store read-only.  Default period: the last 7 days (UTC).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -100,7 +100,7 @@ cmd_summary(int argc, char **argv)
 		fprintf(stderr, "tlsrpt summary: --until must be after --since\n");
 		return EXIT_USAGE;
 	}
-	if ((s = cmd_store_open(db)) == NULL)
+	if ((s = cmd_store_open_readonly(db)) == NULL)
 		return EXIT_FAILURE_;
 	if (summary_load(s, since, until, domain, &sum, &err) < 0) {
 		fprintf(stderr, "tlsrpt summary: %s\n", err.msg);

@@ -19,8 +19,9 @@ cmd_db_url_cfg(const struct config *cfg, const char *flag)
 	return config_get_string(cfg, "database_url");
 }
 
-struct store *
-cmd_store_open(const char *flag)
+/* Opens the store named by flag/tlsrpt.conf, read-only or not. */
+static struct store *
+open_store(const char *flag, int readonly)
 {
 	struct err err = { { 0 } };
 	struct config *cfg;
@@ -30,9 +31,22 @@ cmd_store_open(const char *flag)
 		fprintf(stderr, "tlsrpt: config: %s\n", err.msg);
 		return NULL;
 	}
-	s = store_open(cmd_db_url_cfg(cfg, flag), &err);
+	s = readonly ? store_open_readonly(cmd_db_url_cfg(cfg, flag), &err)
+		     : store_open(cmd_db_url_cfg(cfg, flag), &err);
 	if (s == NULL)
 		fprintf(stderr, "tlsrpt: store: %s\n", err.msg);
 	config_free(&cfg);
 	return s;
+}
+
+struct store *
+cmd_store_open(const char *flag)
+{
+	return open_store(flag, 0);
+}
+
+struct store *
+cmd_store_open_readonly(const char *flag)
+{
+	return open_store(flag, 1);
 }

@@ -15,6 +15,10 @@ extern char **environ;
 const struct config_param config_params[] = {
 	{ "database_url", CONFIG_STRING, "sqlite:/var/lib/tlsrpt/tlsrpt.db", 0, 0,
 	  "report store: sqlite:PATH or postgresql://… (flag --db, env TLSRPT_DB)" },
+	{ "daemon_user", CONFIG_STRING, "", 0, 0,
+	  "collectd, reportd, serve started as root become this user after start-up (--user)" },
+	{ "retention_days", CONFIG_INT, "0", 0, 36500,
+	  "tlsrpt prune: delete data older than this many days; 0 keeps all (--older-than)" },
 
 	/* tlsrpt collectd */
 	{ "collectd_socket", CONFIG_STRING, "", 0, 0,

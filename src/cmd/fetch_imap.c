@@ -20,6 +20,7 @@
 #include "store/store_state.h"
 #include "util/buf.h"
 #include "util/log.h"
+#include "util/secret_file.h"
 #include "util/xalloc.h"
 
 #define FETCH_STATE_NS "imap"
@@ -30,9 +31,7 @@ static char *
 read_password(const char *file, struct err *err)
 {
 	const char *env = getenv("TLSRPT_IMAP_PASSWORD");
-	struct buf b;
 	char *pw, *nl;
-	size_t len;
 
 	if (file == NULL) {
 		if (env == NULL) {
@@ -42,11 +41,10 @@ read_password(const char *file, struct err *err)
 		}
 		return xstrdup(env);
 	}
-	if (filedir_read_file(file, FETCH_PASSWORD_MAX, &b, err) != 0) {
-		buf_free(&b);
+	/* refused when others can read it (issue 10) */
+	pw = secret_file_read(file, "password file", FETCH_PASSWORD_MAX, NULL, err);
+	if (pw == NULL)
 		return NULL;
-	}
-	pw = buf_steal(&b, &len);
 	nl = strpbrk(pw, "\r\n");
 	if (nl != NULL)
 		*nl = '\0';

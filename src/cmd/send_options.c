@@ -10,6 +10,7 @@
 
 #include "cmd/cmd.h"
 #include "cmd/config_params.h"
+#include "util/secret_file.h"
 #include "util/xalloc.h"
 
 enum {
@@ -79,23 +80,19 @@ const char send_options_usage[] =
 	"                           /etc/tlsrpt/tlsrpt.conf); options override its report_*\n"
 	"                           (of --X and --no-X the last one wins)\n";
 
+/* The first line of a password file; refused when others can read it. */
 static char *
 read_secret(const char *path)
 {
-	FILE *f = fopen(path, "r");
-	char line[1024];
-	size_t n;
+	struct err err;
+	char *pw = secret_file_read(path, "password file", 4096, NULL, &err);
 
-	if (f == NULL) {
-		fprintf(stderr, "tlsrpt: cannot read %s: %s\n", path, strerror(errno));
+	if (pw == NULL) {
+		fprintf(stderr, "tlsrpt: %s\n", err.msg);
 		return NULL;
 	}
-	if (fgets(line, sizeof(line), f) == NULL)
-		line[0] = '\0';
-	fclose(f);
-	n = strcspn(line, "\r\n");
-	line[n] = '\0';
-	return xstrdup(line);
+	pw[strcspn(pw, "\r\n")] = '\0';
+	return pw;
 }
 
 int

@@ -66,7 +66,8 @@ collect_socket_bind(const char *path, int mode, const char *group, size_t rcvbuf
 		    struct err *err)
 {
 	struct sockaddr_un a;
-	int fd = -1, sz;
+	mode_t old_umask = 0;
+	int fd = -1, sz, rc;
 
 	if (make_addr(path, &a, err) < 0 || remove_stale(path, &a, err) < 0)
 		return -1;
@@ -78,13 +79,17 @@ collect_socket_bind(const char *path, int mode, const char *group, size_t rcvbuf
 	sz = rcvbuf > (size_t)(1 << 30) ? 1 << 30 : (int)rcvbuf;
 	if (sz > 0 && setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)) < 0)
 		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
-	if (bind(fd, (const struct sockaddr *)&a, sizeof(a)) < 0) {
+	/* The socket is created with its mode (no window with a wider one,
+	 * no chmod through a path an attacker could swap for a link): bind()
+	 * gives it 0777 & ~umask.  One thread binds at start-up. */
+	if (mode >= 0)
+		old_umask = umask((mode_t)(~mode & 0777));
+	rc = bind(fd, (const struct sockaddr *)&a, sizeof(a));
+	if (mode >= 0)
+		umask(old_umask);
+	if (rc < 0) {
 		err_set(err, "socket %s: bind: %s", path, strerror(errno));
 		goto fail;
-	}
-	if (mode >= 0 && chmod(path, (mode_t)mode) < 0) {
-		err_set(err, "socket %s: chmod %o: %s", path, (unsigned)mode, strerror(errno));
-		goto fail_unlink;
 	}
 	if (group != NULL && *group != '\0') {
 		struct group *g = getgrnam(group);
@@ -93,7 +98,9 @@ collect_socket_bind(const char *path, int mode, const char *group, size_t rcvbuf
 			err_set(err, "socket %s: unknown group \"%s\"", path, group);
 			goto fail_unlink;
 		}
-		if (chown(path, (uid_t)-1, g->gr_gid) < 0) {
+		/* fchown() on a socket's descriptor does not reach its file:
+		 * change the file itself, never following a symbolic link */
+		if (fchownat(AT_FDCWD, path, (uid_t)-1, g->gr_gid, AT_SYMLINK_NOFOLLOW) < 0) {
 			err_set(err, "socket %s: chgrp %s: %s", path, group, strerror(errno));
 			goto fail_unlink;
 		}

@@ -26,6 +26,7 @@
 #include "collector/dgcache.h"
 #include "store/store.h"
 #include "util/log.h"
+#include "util/privdrop.h"
 #include "util/xalloc.h"
 
 /* Datagrams read per poll round before signals and timers are looked at. */
@@ -275,6 +276,7 @@ collectd_run(const struct collectd_config *cfg, struct err *err)
 {
 	struct loop l;
 	struct store *s = NULL;
+	char *url;
 	long qlen;
 	int rc = -1;
 
@@ -285,6 +287,9 @@ collectd_run(const struct collectd_config *cfg, struct err *err)
 				     cfg->rcvbuf, err);
 	if (l.sock < 0)
 		return -1;
+	/* the store is opened (and created) as the unprivileged user */
+	if (privdrop_to_user(cfg->user, err) < 0)
+		goto out;
 	s = store_open(cfg->db_url, err);
 	if (s == NULL)
 		goto out;
@@ -308,8 +313,10 @@ collectd_run(const struct collectd_config *cfg, struct err *err)
 	if (qlen >= 0 && qlen < 512)
 		log_warn("collectd: net.unix.max_dgram_qlen is %ld: bursts over %ld datagrams are "
 			 "dropped by the kernel; set it to 512 or more before starting", qlen, qlen);
+	url = store_url_redact(cfg->db_url);    /* no password in the log */
 	log_info("collectd: receiving on %s (receive buffer %zu bytes), storing to %s",
-		 cfg->socket_path, collect_socket_rcvbuf(l.sock), cfg->db_url);
+		 cfg->socket_path, collect_socket_rcvbuf(l.sock), url);
+	free(url);
 	l.buf = xmalloc((size_t)DATAGRAM_MAX + 1);
 	l.cache = xcalloc(1, sizeof(*l.cache));
 	l.next_stats_ms = mono_ms() + 1000 * (int64_t)cfg->stats_secs;

@@ -27,6 +27,8 @@ struct collectd_config {
 	size_t rcvbuf;                  /* SO_RCVBUF wanted (8 MiB) */
 	size_t max_pending;             /* results queued for the writer before reading pauses (100000) */
 	int daemonize;                  /* detach (daemon(3)) after the socket is bound */
+	const char *user;               /* as root: become this user once the socket is
+					 * bound (util/privdrop.h); NULL stays */
 };
 
 /* Fills cfg with the defaults above (socket_path and db_url NULL). */

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/secret_file.h"
 #include "util/xalloc.h"
 
 struct dkim_signer {
@@ -28,29 +29,18 @@ static const char *sign_headers[] = {
 	"auto-submitted", "tls-required", "tls-report-domain", "tls-report-submitter", NULL
 };
 
+/* The private key; refused when others can read it (secret_file.h). */
 static unsigned char *
 read_key(const char *path, struct err *err)
 {
-	FILE *f = fopen(path, "r");
-	unsigned char *key = NULL;
-	size_t n;
+	char *key = secret_file_read(path, "DKIM key", DKIM_KEY_MAX, NULL, err);
 
-	if (f == NULL) {
-		err_set(err, "dkim: cannot open key %s: %s", path, strerror(errno));
-		return NULL;
-	}
-	key = xmalloc(DKIM_KEY_MAX + 1);
-	n = fread(key, 1, DKIM_KEY_MAX + 1, f);
-	if (ferror(f) || n == 0 || n > DKIM_KEY_MAX) {
-		err_set(err, "dkim: key %s: %s", path,
-			ferror(f) ? strerror(errno) : n == 0 ? "empty file" : "larger than 64 KiB");
+	if (key != NULL && key[0] == '\0') {
+		err_set(err, "DKIM key %s: empty file", path);
 		free(key);
 		key = NULL;
-	} else {
-		key[n] = '\0';
 	}
-	fclose(f);
-	return key;
+	return (unsigned char *)key;
 }
 
 struct dkim_signer *

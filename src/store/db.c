@@ -26,13 +26,72 @@ struct db_stmt {
 	void *impl;
 };
 
+/* Returns the length of a leading URL scheme ("name:"), 0 if none. */
+static size_t
+scheme_len(const char *url)
+{
+	size_t n = 0;
+
+	if (!((url[0] >= 'a' && url[0] <= 'z') || (url[0] >= 'A' && url[0] <= 'Z')))
+		return 0;
+	while (url[n] != '\0' && strchr("abcdefghijklmnopqrstuvwxyz"
+				       "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-", url[n]) != NULL)
+		n++;
+	return url[n] == ':' ? n + 1 : 0;
+}
+
+char *
+db_url_redact(const char *url)
+{
+	char *r = xstrdup(url != NULL ? url : "");
+	char *p, *at, *colon, *end;
+	struct buf b;
+	size_t len;
+
+	/* scheme://user:password@host */
+	if ((p = strstr(r, "://")) != NULL) {
+		p += 3;
+		end = p + strcspn(p, "/?#");
+		at = memchr(p, '@', (size_t)(end - p));
+		colon = at != NULL ? memchr(p, ':', (size_t)(at - p)) : NULL;
+		if (colon != NULL) {
+			buf_init(&b, strlen(r) + 4);
+			buf_append(&b, r, (size_t)(colon + 1 - r));
+			buf_append_str(&b, "***");
+			buf_append_str(&b, at);
+			free(r);
+			r = buf_steal(&b, &len);
+		}
+	}
+	/* password=… as a query parameter or a conninfo keyword */
+	for (p = r; (p = strstr(p, "password=")) != NULL; ) {
+		p += 9;
+		end = p + strcspn(p, "& ");
+		if (end - p >= 3) {
+			memcpy(p, "***", 3);
+			memmove(p + 3, end, strlen(end) + 1);
+		} else {
+			memset(p, '*', (size_t)(end - p));
+		}
+		p += 3 < end - p ? 3 : end - p;
+	}
+	return r;
+}
+
 struct db *
 db_open(const char *url, struct err *err)
+{
+	return db_open_flags(url, 0, err);
+}
+
+struct db *
+db_open_flags(const char *url, unsigned flags, struct err *err)
 {
 	const struct db_ops *ops = &db_sqlite_ops;
 	const char *target = url;
 	struct db *db;
 	void *conn;
+	size_t n;
 
 	if (url == NULL || *url == '\0') {
 		err_set(err, "empty database URL");
@@ -45,12 +104,17 @@ db_open(const char *url, struct err *err)
 		/* sqlite:///abs/path and sqlite://rel are accepted too */
 		if (strncmp(target, "//", 2) == 0)
 			target += 2;
-	}
-	if (*target == '\0') {
-		err_set(err, "database URL '%s': no path", url);
+	} else if ((n = scheme_len(url)) > 0) {
+		err_set(err, "database URL: unknown scheme \"%.*s\" (use sqlite:PATH, a plain "
+			"PATH, or postgresql://...; for a file whose name has a colon write "
+			"./NAME)", (int)(n > 40 ? 40 : n), url);
 		return NULL;
 	}
-	conn = ops->open(target, err);
+	if (*target == '\0') {
+		err_set(err, "database URL 'sqlite:': no path");
+		return NULL;
+	}
+	conn = ops->open(target, flags, err);
 	if (conn == NULL)
 		return NULL;
 	db = xcalloc(1, sizeof(*db));

@@ -27,7 +27,8 @@ struct db_stmt;
 struct db_ops {
 	const char *name;
 	enum db_dialect dialect;
-	void *(*open)(const char *target, struct err *err);
+	/* flags: DB_OPEN_* below */
+	void *(*open)(const char *target, unsigned flags, struct err *err);
 	void (*close)(void *conn);
 	int (*exec)(void *conn, const char *sql, struct err *err);
 	void *(*prepare)(void *conn, const char *sql, struct err *err);
@@ -45,10 +46,27 @@ struct db_ops {
 extern const struct db_ops db_sqlite_ops;
 extern const struct db_ops db_pg_ops;
 
+/* db_open_flags(): read only (SQLite mode=ro, or immutable=1 when the
+ * file's directory cannot hold the shared-memory file and no writer is
+ * active; PostgreSQL default_transaction_read_only) and never creating a
+ * SQLite file. */
+#define DB_OPEN_READONLY 1u
+
 /* Opens the database named by a store URL: "sqlite:PATH", a plain PATH,
- * or "postgresql://…" / "postgres://…".  Returns a new handle (release with
- * db_close()) or NULL with err set. */
+ * or "postgresql://…" / "postgres://…".  Any other "scheme:" prefix
+ * ("sqlite3:x.db", "pgsql://…") is an error, not a file name (write
+ * "./name:x.db" for such a file).  A new SQLite file is created mode 0640
+ * (before the umask); a missing or unwritable directory is named in the
+ * error.  Returns a new handle (release with db_close()) or NULL with err
+ * set; no message ever holds a password from the URL. */
 struct db *db_open(const char *url, struct err *err);
+
+/* db_open() with DB_OPEN_* flags. */
+struct db *db_open_flags(const char *url, unsigned flags, struct err *err);
+
+/* Returns a new copy of url with the password of a "scheme://user:pw@…"
+ * URL or a "password=…" parameter replaced by "***" (caller frees). */
+char *db_url_redact(const char *url);
 
 /* Finalizes every cached statement, closes *db and sets it to NULL.
  * NULL or *db == NULL is a no-op. */

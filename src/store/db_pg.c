@@ -52,8 +52,10 @@ set_error(struct conn *c, PGresult *res, const char *what, struct err *err)
 	err_set(err, "postgresql: %s: %.*s", what, (int)len, *msg ? msg : "unknown error");
 }
 
+static int pg_exec(void *conn, const char *sql, struct err *err);
+
 static void *
-pg_open(const char *url, struct err *err)
+pg_open(const char *url, unsigned flags, struct err *err)
 {
 	struct conn *c = xcalloc(1, sizeof(*c));
 
@@ -68,6 +70,14 @@ pg_open(const char *url, struct err *err)
 		return NULL;
 	}
 	PQsetNoticeProcessor(c->pg, quiet, NULL);
+	/* a read-only handle cannot write even by mistake; a role granted
+	 * only SELECT works with it */
+	if ((flags & DB_OPEN_READONLY) &&
+	    pg_exec(c, "SET default_transaction_read_only = on", err) < 0) {
+		PQfinish(c->pg);
+		free(c);
+		return NULL;
+	}
 	return c;
 }
 

@@ -9,10 +9,21 @@
  * processes (collector, reporter, CLI) can share one file, and foreign keys
  * on.  `$N` placeholders are SQLite named parameters; their indexes follow
  * first appearance in the text, so prepare() maps N to the real index.
+ *
+ * A new file is created here, mode 0640, before SQLite opens it (SQLite
+ * would create it 0644, and its -wal/-shm files copy the file's mode).
+ * Read-only handles use mode=ro; when that cannot work because the
+ * directory is not writable and no -shm file exists (so no writer is
+ * active), immutable=1.  No read-only handle ever creates a file.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "store/db.h"
 #include "util/xalloc.h"
@@ -47,6 +58,108 @@ run(struct conn *c, const char *sql, struct err *err)
 	return 0;
 }
 
+#define DB_FILE_MODE 0640
+
+/* The directory part of path ("." for a bare name), in buf. */
+static const char *
+dir_of(const char *path, char *buf, size_t size)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (slash == NULL)
+		return ".";
+	if (slash == path)
+		return "/";
+	snprintf(buf, size, "%.*s", (int)(slash - path), path);
+	return buf;
+}
+
+/* Creates path 0640 if it does not exist; says which directory is missing
+ * or not writable.  Returns 0 or -1. */
+static int
+create_file(const char *path, struct err *err)
+{
+	char dbuf[4096];
+	const char *dir = dir_of(path, dbuf, sizeof(dbuf));
+	int fd;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, DB_FILE_MODE);
+	if (fd >= 0) {
+		close(fd);
+		return 0;
+	}
+	if (errno == EEXIST)
+		return 0;
+	if (errno == ENOENT)
+		err_set(err, "sqlite %s: directory %s does not exist (create it, e.g. "
+			"install -d -m 750 %s, or choose another store with --db, TLSRPT_DB "
+			"or database_url)", path, dir, dir);
+	else if (errno == EACCES || errno == EROFS || errno == EPERM)
+		err_set(err, "sqlite %s: cannot create the store: directory %s is not "
+			"writable by uid %ld (%s)", path, dir, (long)geteuid(), strerror(errno));
+	else
+		err_set(err, "sqlite %s: creating the store: %s", path, strerror(errno));
+	return -1;
+}
+
+/* Opens a "file:" URI for path with the given query ("mode=ro" …). */
+static int
+open_uri(const char *path, const char *query, sqlite3 **db)
+{
+	char *uri = sqlite3_mprintf("file:%s?%s", path, query);
+	int rc;
+
+	/* a path with '?' or '#' would need escaping: use the plain path */
+	if (strpbrk(path, "?#%") != NULL) {
+		sqlite3_free(uri);
+		return sqlite3_open_v2(path, db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
+				       NULL);
+	}
+	rc = sqlite3_open_v2(uri, db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX |
+			     SQLITE_OPEN_URI, NULL);
+	sqlite3_free(uri);
+	return rc;
+}
+
+/* Opens path read-only (see the top of the file). */
+static int
+open_readonly(struct conn *c, const char *path, struct err *err)
+{
+	char shm[4200], dbuf[4096];
+	struct stat st;
+	int rc;
+
+	if (stat(path, &st) < 0) {
+		if (errno == ENOENT)
+			err_set(err, "sqlite %s: the store does not exist (nothing stored yet, "
+				"or a mistyped --db, TLSRPT_DB or database_url?)", path);
+		else
+			err_set(err, "sqlite %s: %s", path, strerror(errno));
+		return -1;
+	}
+	snprintf(shm, sizeof(shm), "%s-shm", path);
+	rc = open_uri(path, "mode=ro", &c->db);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(c->db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL);
+	if (rc != SQLITE_OK && access(shm, F_OK) < 0 &&
+	    access(dir_of(path, dbuf, sizeof(dbuf)), W_OK) < 0) {
+		/* no writer (it would hold a -shm file) and none can appear
+		 * without write access to the directory: the file is fixed */
+		sqlite3_close(c->db);
+		c->db = NULL;
+		rc = open_uri(path, "immutable=1", &c->db);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_exec(c->db, "SELECT count(*) FROM sqlite_master", NULL,
+					  NULL, NULL);
+	}
+	if (rc != SQLITE_OK) {
+		err_set(err, "sqlite %s: opening read-only: %s", path,
+			c->db != NULL ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
+		return -1;
+	}
+	return 0;
+}
+
 /* Splits "PATH?synchronous=full|normal" into a new copy of PATH (caller
  * frees) and the PRAGMA to run; a path without that suffix is taken
  * whole, with NORMAL.  Returns NULL with err set on another value. */
@@ -69,7 +182,7 @@ split_synchronous(const char *target, const char **pragma, struct err *err)
 }
 
 static void *
-sq_open(const char *target, struct err *err)
+sq_open(const char *target, unsigned flags, struct err *err)
 {
 	struct conn *c;
 	const char *sync;
@@ -79,9 +192,29 @@ sq_open(const char *target, struct err *err)
 	if (path == NULL)
 		return NULL;
 	c = xcalloc(1, sizeof(*c));
-	rc = sqlite3_open_v2(path, &c->db,
-			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-			     NULL);
+	if (flags & DB_OPEN_READONLY) {
+		if (open_readonly(c, path, err) < 0)
+			goto fail;
+		sqlite3_extended_result_codes(c->db, 1);
+		sqlite3_busy_timeout(c->db, BUSY_TIMEOUT_MS);
+		if (run(c, "PRAGMA cache_size=-65536; PRAGMA mmap_size=268435456;"
+			   "PRAGMA temp_store=MEMORY;", err) < 0) {
+			err_prefix(err, "sqlite %s", path);
+			goto fail;
+		}
+		free(path);
+		return c;
+	}
+	/* ":memory:" (tests) is no file */
+	if (strcmp(path, ":memory:") != 0 && create_file(path, err) < 0)
+		goto fail;
+	if (strcmp(path, ":memory:") != 0 && access(path, W_OK) < 0 &&
+	    (errno == EACCES || errno == EROFS)) {
+		err_set(err, "sqlite %s: not writable by uid %ld (this command writes; "
+			"summary and alert --dry-run only read)", path, (long)geteuid());
+		goto fail;
+	}
+	rc = sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
 		err_set(err, "sqlite %s: %s", path,
 			c->db != NULL ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
@@ -89,6 +222,12 @@ sq_open(const char *target, struct err *err)
 	}
 	sqlite3_extended_result_codes(c->db, 1);
 	sqlite3_busy_timeout(c->db, BUSY_TIMEOUT_MS);
+	/* Set on an empty file only (it takes effect when the first table is
+	 * created): lets `tlsrpt prune` give freed pages back to the system. */
+	if (run(c, "PRAGMA auto_vacuum=INCREMENTAL", err) < 0) {
+		err_prefix(err, "sqlite %s", path);
+		goto fail;
+	}
 	/* Switching a new file to WAL needs an exclusive lock, and SQLite
 	 * gives up at once (no busy handler) when another process holds one,
 	 * e.g. several collectors starting together on a fresh store. */

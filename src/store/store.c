@@ -138,6 +138,56 @@ fail:
 	return NULL;
 }
 
+/* Reads the schema version of a store opened read-only.  Returns 0 or -1. */
+static int
+check_version_readonly(struct store *s, struct err *err)
+{
+	const int latest = store_schema_migrations[store_schema_n_migrations - 1].version;
+	struct db_stmt *st;
+	struct err why;
+	int rc;
+
+	st = db_prepare(s->db, "SELECT MAX(version) FROM schema_version", &why);
+	if (st == NULL) {
+		err_set(err, "the database holds no tlsrpt store (no schema_version table: "
+			"a mistyped URL, or nothing stored yet?)");
+		return -1;
+	}
+	rc = db_step(st, err);
+	s->version = rc == 1 ? (int)db_column_int64(st, 0) : 0;
+	db_reset(st);
+	if (rc < 0)
+		return -1;
+	if (s->version != latest) {
+		err_set(err, "the store is at schema version %d, this program reads version %d%s",
+			s->version, latest, s->version < latest ? " (any command that writes, "
+			"e.g. tlsrpt parse or collectd, migrates it)" : "");
+		return -1;
+	}
+	return 0;
+}
+
+struct store *
+store_open_readonly(const char *url, struct err *err)
+{
+	struct store *s;
+
+	s = xcalloc(1, sizeof(*s));
+	s->db = db_open_flags(url, DB_OPEN_READONLY, err);
+	if (s->db == NULL || check_version_readonly(s, err) < 0)
+		goto fail;
+	return s;
+fail:
+	store_close(&s);
+	return NULL;
+}
+
+char *
+store_url_redact(const char *url)
+{
+	return db_url_redact(url);
+}
+
 void
 store_set_scope(struct store *s, const struct domain_scope *scope)
 {

@@ -30,6 +30,19 @@ struct store;
  * caller releases with store_close(), or NULL with err set. */
 struct store *store_open(const char *url, struct err *err);
 
+/* Opens the store at url read only, for commands that only read
+ * (summary, the dashboard, alert --dry-run): nothing is created or
+ * migrated, and a user or PostgreSQL role that may only read can use it.
+ * A store that does not exist, has no schema, or is at another schema
+ * version than this program's is an error saying so.  Writing through the
+ * handle fails.  Returns a new handle or NULL with err set. */
+struct store *store_open_readonly(const char *url, struct err *err);
+
+/* Returns a new copy of url (caller frees) fit for logs and messages: the
+ * password of "scheme://user:password@…" and any "password=…" parameter
+ * replaced by "***". */
+char *store_url_redact(const char *url);
+
 /* Closes *s and sets it to NULL. NULL or *s == NULL is a no-op. */
 void store_close(struct store **s);
 

@@ -18,6 +18,7 @@ if ! bash "$COMPONENTS/imap.sh" add "$dir/imap" tls "$dir"/*.eml >/dev/null 2>"$
 fi
 eval "$(cat "$dir/imap/env")"
 printf '%s\n' "$IMAP_PASS" > "$dir/imap.pw"
+chmod 600 "$dir/imap.pw"   # a password file others may read is refused
 cat > "$dir/tlsrpt.conf" <<CONF
 # everything 'tlsrpt fetch imap' needs
 database_url = sqlite:$dir/tlsrpt.db

@@ -131,6 +131,7 @@ rc=$?
 if [ "$rc" = 3 ]; then ok "wrong password refused (exit 3)"; else fail "wrong password refused" "rc=$rc" "$out"; fi
 
 printf '%s\n' "$IMAP_PASS" > "$dir/pw"
+chmod 600 "$dir/pw"   # a password file others may read is refused
 out=$(env -u TLSRPT_IMAP_PASSWORD "$TLSRPT" fetch --db "sqlite:$dir/pwfile.db" imap "$url" \
 	--user "$IMAP_USER" --password-file "$dir/pw" --cacert "$IMAP_CA" 2>&1); rc=$?
 if [ "$rc" = 0 ] && echo "$out" | grep -q '^fetched [1-9]'; then ok "--password-file works"

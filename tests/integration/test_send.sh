@@ -71,6 +71,7 @@ ZONE
 eval "$(cat "$T/dns/env")"
 DKIM_SERVICE=tlsrpt "$C/dkim.sh" genkey "$T/key" example.test sel >/dev/null 2>&1 &&
 	"$C/dkim.sh" publish "$T/key" "$T/dns" >/dev/null || { fail "dkim key published"; exit 1; }
+chmod 600 "$T/key/sel.private"   # a key others may read is refused (dkim.sh makes it 644)
 
 # ---- results into a temporary store --------------------------------------
 PKGS="jansson zlib libarchive gmime-3.0 libcurl libunbound opendkim libmicrohttpd sqlite3 libpq libidn2 openssl"
@@ -415,6 +416,7 @@ rc=$?
 DB3="sqlite:$T/store3.db"
 printf '2026-11-21~mail.example.test~sts~mail.example.test~-~-~2~0\n2026-11-21~web.example.test~sts~web.example.test~-~-~2~0\n' | put "$DB3"
 printf 'secret\n' > "$T/smtp.pw"
+chmod 600 "$T/smtp.pw"   # a password file others may read is refused
 n0=$(mails); p0=$(posts)
 "$TLSRPT" send --db "$DB3" --resolver 127.0.0.1@$DNS_PORT --submitter example.test \
 	--smtp "smtps://127.0.0.1:$SMTPS_PORT" --smtp-user sender --smtp-password-file "$T/smtp.pw" \

@@ -114,6 +114,7 @@ if stop_server; then ok "SIGTERM stops serve with status 0"; else fail "SIGTERM 
 
 # TLS: a private CA from the https component
 if bash "$COMPONENTS/https.sh" ca "$dir/tls" > "$dir/ca.log" 2>&1; then
+	chmod 600 "$dir/tls/server.key"   # a key others may read is refused
 	if start_server --tls-cert "$dir/tls/server.pem" --tls-key "$dir/tls/server.key"; then
 		ok "serve starts with TLS"
 		code=$(curl -s -o "$dir/body" -w '%{http_code}' --cacert "$dir/tls/ca.pem" \

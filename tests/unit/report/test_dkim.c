@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -55,6 +56,8 @@ setup(void **state)
 	assert_non_null(f);
 	assert_int_equal(PEM_write_PrivateKey(f, pk, NULL, NULL, 0, NULL, NULL), 1);
 	fclose(f);
+	/* a key others may read is refused (util/secret_file.h) */
+	assert_int_equal(chmod(k->key, 0600), 0);
 	n = i2d_PUBKEY(pk, &der);
 	assert_true(n > 0);
 	b64 = malloc((size_t)n * 2 + 4);

@@ -38,7 +38,7 @@ test_store_open_reports_unusable_urls(void **state)
 		{ "", "empty" },
 		{ "sqlite:", "no path" },
 		{ "sqlite:/nonexistent-dir-tlsrpt/x.db", "/nonexistent-dir-tlsrpt/x.db" },
-		{ "/nonexistent-dir-tlsrpt/y.db", "unable to open" },
+		{ "/nonexistent-dir-tlsrpt/y.db", "directory /nonexistent-dir-tlsrpt does not exist" },
 		{ "postgresql://nobody@127.0.0.1:1/none?connect_timeout=2", "postgresql" },
 	};
 	struct err err;
