@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -191,10 +192,33 @@ const struct config_param config_params[] = {
 	{ NULL, CONFIG_STRING, NULL, 0, 0, NULL },
 };
 
+/* The short environment names the commands read besides TLSRPT_<NAME>;
+ * they win over it, as they do where the commands read them. */
+static const struct {
+	const char *env, *param;
+} env_aliases[] = {
+	{ "TLSRPT_DB", "database_url" },                /* common.c */
+	{ "TLSRPT_SOCKET", "collectd_socket" },         /* cmd_collectd.c */
+};
+
 struct config *
 config_params_load(const char *path, struct err *err)
 {
-	return config_load(config_params, path, environ, err);
+	struct config *cfg = config_load(config_params, path, environ, err);
+	char origin[64];
+
+	for (size_t i = 0; cfg != NULL && i < sizeof(env_aliases) / sizeof(env_aliases[0]); i++) {
+		const char *v = getenv(env_aliases[i].env);
+
+		if (v == NULL || *v == '\0')
+			continue;
+		snprintf(origin, sizeof(origin), "environment %s", env_aliases[i].env);
+		if (config_set(cfg, env_aliases[i].param, v, origin, err) < 0) {
+			err_prefix(err, "environment %s", env_aliases[i].env);
+			config_free(&cfg);
+		}
+	}
+	return cfg;
 }
 
 const char *

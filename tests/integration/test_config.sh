@@ -35,6 +35,12 @@ expect "TLSRPT_CONFIG names the file" \
 expect "TLSRPT_DATABASE_URL overrides the file" \
 	"database_url = postgresql://env/db" \
 	env TLSRPT_DATABASE_URL=postgresql://env/db "$TLSRPT" config -c "$dir/a.conf" database_url
+expect "TLSRPT_DB (what the commands read) is the value shown" \
+	"database_url = sqlite:$dir/db-env.db" \
+	env TLSRPT_DB="sqlite:$dir/db-env.db" TLSRPT_DATABASE_URL=postgresql://env/db "$TLSRPT" config -c "$dir/a.conf" database_url
+if env TLSRPT_DB="sqlite:$dir/db-env.db" "$TLSRPT" config -v -c "$dir/a.conf" database_url | grep -q "from environment TLSRPT_DB"; then
+	ok "--verbose says the value came from TLSRPT_DB"
+else fail "--verbose TLSRPT_DB origin" "$(env TLSRPT_DB="sqlite:$dir/db-env.db" "$TLSRPT" config -v database_url 2>&1)"; fi
 expect "--changed prints only what the file changed" \
 	"database_url = sqlite:$dir/file.db" "$TLSRPT" config -n -c "$dir/a.conf"
 expect "--changed prints nothing without a file" "" "$TLSRPT" config -n -c /dev/null

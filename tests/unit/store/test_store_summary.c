@@ -238,7 +238,7 @@ test_summary_upgrade_strips_trailing_dot_of_stored_keys(void **state)
 	assert_int_equal(db_exec(f->s->db, "UPDATE report_policies SET domain_key ="
 				 " domain_key || '.' WHERE domain_key = 'b.example';"
 				 /* undo what later steps added */
-				 "DROP TABLE report_conflicts;"
+				 "DROP TABLE report_conflicts; DROP TABLE fetch_seen;"
 				 "ALTER TABLE reports DROP COLUMN content_digest;"
 				 "DELETE FROM schema_version WHERE version >= 4", &err), 0);
 	s2 = store_test_reopen(f);
@@ -302,7 +302,8 @@ test_summary_upgrade_turns_stored_u_label_keys_into_a_labels(void **state)
 	put_one(f->s, "Org", "u", "Bücher.example", 3);
 	/* back to before the step (its SQL adds the conflict table) */
 	snprintf(sql, sizeof(sql), "UPDATE report_policies SET domain_key = 'bücher.example';"
-		 "DROP TABLE report_conflicts; ALTER TABLE reports DROP COLUMN content_digest;"
+		 "DROP TABLE report_conflicts; DROP TABLE fetch_seen;"
+		 "ALTER TABLE reports DROP COLUMN content_digest;"
 		 "DELETE FROM schema_version WHERE version >= %d", store_schema_programs[0].version);
 	assert_int_equal(db_exec(f->s->db, sql, &err), 0);
 	s2 = store_test_reopen(f);
