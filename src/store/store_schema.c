@@ -159,6 +159,7 @@ const struct store_migration store_schema_migrations[] = {
 	{ 2, store_outbox_schema_sql },   /* outbox_* tables: store_outbox.c */
 	{ 3, schema_v3 },
 	{ 4, schema_v4 },
+	{ 5, store_results_index_sql },   /* reserved as 6 (engineer perf): store_results_index.c */
 };
 
 const size_t store_schema_n_migrations =
