@@ -42,6 +42,8 @@ bench bench_parse_json "reports/s" 2 BENCH_SECONDS=0.2 --
 bench bench_ingest_mail "messages/s" 1 --
 bench bench_aggregate "reports/s" 1 -- 500
 bench bench_serve.sh "reports/s stored" 1 BENCH_SERVE_N=30 --
+bench bench_journal "per datagram" 1 BENCH_JOURNAL_N=2000 --
+bench bench_reporter.sh "reports/s" 2 "BENCH_REPORTER_SIZES=50 500" --
 # bench_collectd_drain raises net.unix.max_dgram_qlen for its run: it needs
 # root, 2 CPUs and a writable /proc/sys (not so in every container).
 qlen=$(cat /proc/sys/net/unix/max_dgram_qlen 2>/dev/null)
