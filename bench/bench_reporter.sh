@@ -14,7 +14,7 @@
 # (issue 12); target: 1M in < 120 s.
 set -u
 SRC=$(cd "$(dirname "$0")/.." && pwd)
-O=${O:-build}
+O=${O:-${TLSRPT_O:-build}}
 TLSRPT=${TLSRPT:-$SRC/$O/tlsrpt}
 SIZES=${BENCH_REPORTER_SIZES:-1000 10000}
 T=$(mktemp -d /tmp/tlsrpt-bench-reporter.XXXXXX)
@@ -31,9 +31,11 @@ ns IN A 127.0.0.1
 ZONE
 "$SRC/tests/components/dns.sh" start "$T/dns" >/dev/null || { echo "bench_reporter: dns did not start"; exit 1; }
 eval "$(cat "$T/dns/env")"
+SAN=
+nm "$SRC/$O/libtlsrpt-core.a" 2>/dev/null | grep -q __asan_ && SAN="-fsanitize=address,undefined"
 PKGS="jansson zlib libarchive gmime-3.0 libcurl libunbound opendkim libmicrohttpd sqlite3 libpq libidn2 openssl"
 # shellcheck disable=SC2046
-cc -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -O2 -I"$SRC/src" $(pkg-config --cflags $PKGS) \
+cc -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -O2 $SAN -I"$SRC/src" $(pkg-config --cflags $PKGS) \
 	-o "$T/put_results" "$SRC/tests/integration/put_results.c" "$SRC/$O/libtlsrpt-core.a" \
 	$(pkg-config --libs $PKGS) -lopendkim -lpthread -lm || exit 1
 D=2026-11-21; B=1795219200; NOW=$((B + 86400 + 3600))
