@@ -10,8 +10,9 @@
  * queued on its socket from CPU 1; then it is continued (SIGCONT) and
  * timed until the database holds every result.  So the figure is what
  * one core does with a full socket: recv(), decode, store, commit.
- * Printed per case (100 and 100000 distinct recipient domains, or the
- * numbers given as arguments): results
+ * Printed per case (100 and 100000 distinct recipient domains cycled, and
+ * Zipf s=1.1 over 100000 domains, or the cases given as arguments: N or
+ * zipf:N): results
  * per second of wall time, the collector's CPU time over the drain
  * (/proc/PID/stat, all threads) and results per CPU second.
  *
@@ -23,6 +24,8 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <math.h>
+#include <stdint.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -75,10 +78,45 @@ cpu_of(pid_t pid)
 	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
 }
 
-/* Queues n datagrams on sock; returns how many were queued. */
+/* The domain of event i under a Zipf distribution (s = 1.1, as issue 12
+ * measures the realistic case) over `domains` domains: a cumulative table
+ * made once per size, a fixed-seed generator, so every run is the same. */
+static long
+zipf_domain(long domains, uint64_t *rng)
+{
+	static double *cdf;
+	static long made;
+	double u, sum = 0;
+	long lo = 0, hi = domains - 1;
+
+	if (made != domains) {
+		free(cdf);
+		cdf = malloc((size_t)domains * sizeof(*cdf));
+		for (long k = 0; k < domains; k++)
+			cdf[k] = (sum += 1.0 / pow((double)(k + 1), 1.1));
+		for (long k = 0; k < domains; k++)
+			cdf[k] /= sum;
+		made = domains;
+	}
+	*rng = *rng * 6364136223846793005ULL + 1442695040888963407ULL;
+	u = (double)(*rng >> 11) / 9007199254740992.0;
+	while (lo < hi) {
+		long mid = (lo + hi) / 2;
+
+		if (cdf[mid] < u)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Queues n datagrams on sock; returns how many were queued.  domains < 0:
+ * Zipf over -domains domains (event i's failure flag stays i % 10). */
 static long
 fill(const char *sock, long n, long domains)
 {
+	uint64_t rng = 42;
 	struct sockaddr_un a;
 	int fd, big = 1 << 30;
 	char dg[1024];
@@ -98,7 +136,11 @@ fill(const char *sock, long n, long domains)
 	}
 	(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &big, sizeof(big));
 	for (i = 0; i < n; i++) {
-		int len = build_datagram(dg, sizeof(dg), i, domains);
+		long d = domains < 0 ? -domains : domains;
+		/* same domain as event idx, failure as event i: idx = the domain
+		 * + a multiple of d that keeps i % 10 (d is a multiple of 10) */
+		long idx = domains < 0 ? zipf_domain(d, &rng) + d * (i % 10) : i;
+		int len = build_datagram(dg, sizeof(dg), idx, d);
 
 		if (send(fd, dg, (size_t)len, MSG_DONTWAIT) < 0) {
 			fprintf(stderr, "bench_collectd_drain: queue full after %ld datagrams: %s\n",
@@ -121,7 +163,7 @@ drain(const char *dir, long n, long domains)
 	long queued;
 	pid_t pid;
 
-	snprintf(name, sizeof(name), "d%ld", domains);
+	snprintf(name, sizeof(name), "d%ld", domains < 0 ? -domains : domains);
 	if (bench_collector_start(&c, dir, name, 0) < 0) {
 		fprintf(stderr, "bench_collectd_drain: the collector did not start\n");
 		return -1;
@@ -144,9 +186,9 @@ drain(const char *dir, long n, long domains)
 	sqlite3_close(db);
 	kill(pid, SIGTERM);
 	waitpid(pid, NULL, 0);
-	printf("bench_collectd_drain: %6ld domains %8lld results drained on one CPU in %.2f s: "
+	printf("bench_collectd_drain: %s%6ld domains %8lld results drained on one CPU in %.2f s: "
 	       "%9.0f results/s; collector CPU %.2f s, %9.0f results per CPU second%s\n",
-	       domains, got, t1 - t0, (double)got / (t1 - t0), c1 - c0,
+	       domains < 0 ? "zipf " : "", domains < 0 ? -domains : domains, got, t1 - t0, (double)got / (t1 - t0), c1 - c0,
 	       c1 > c0 ? (double)got / (c1 - c0) : 0.0, got == n ? "" : " INCOMPLETE");
 	bench_db_unlink(c.dbpath);
 	return 0;
@@ -173,11 +215,14 @@ main(int argc, char **argv)
 	}
 	bench_pin(1);
 	if (argc > 1) {
+		/* a number: that many distinct domains cycled; zipf:N: Zipf over N */
 		for (int i = 1; i < argc; i++)
-			drain(dir, n, strtol(argv[i], NULL, 10));
+			drain(dir, n, strncmp(argv[i], "zipf:", 5) == 0 ?
+			      -strtol(argv[i] + 5, NULL, 10) : strtol(argv[i], NULL, 10));
 	} else {
 		drain(dir, n, 100);
 		drain(dir, n, 100000);
+		drain(dir, n, -100000);
 	}
 	qlen_write(old);
 	rmdir(dir);

@@ -6,6 +6,7 @@
  * results were lost, 2 usage, 3 could not start.
  */
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,15 +27,19 @@ usage(FILE *f)
 	fprintf(f,
 	    "usage: tlsrpt collectd --socket PATH [--db URL] [--batch N] [--flush-ms MS]\n"
 	    "                       [--socket-mode OCTAL] [--socket-group NAME] [--rcvbuf BYTES]\n"
-	    "                       [--stats-secs S] [--foreground] [--config FILE]\n"
+	    "                       [--stats-secs S] [--journal DIR] [--journal-max BYTES]\n"
+	    "                       [--foreground] [--config FILE]\n"
 	    "                       [--user USER] [--allow-root] [-v|--verbose]\n"
 	    "Binds the unix datagram socket PATH (or $TLSRPT_SOCKET, or collectd_socket in\n"
 	    "tlsrpt.conf) and stores every result received in the database (--db, $TLSRPT_DB,\n"
 	    "database_url).  Options not given come from tlsrpt.conf (collectd_*).\n"
-	    "SIGTERM/SIGINT store what was received and exit; SIGHUP stores the current\n"
-	    "batch now.\n"
+	    "Every datagram is journaled (--journal DIR, collectd_journal) before it is\n"
+	    "stored; what a crash, a stuck store or a full disk left there is stored at the\n"
+	    "next start.  --journal-max BYTES (default 1G) bounds the journal.\n"
+	    "SIGTERM/SIGINT remove the socket, store what was received and exit; SIGHUP\n"
+	    "stores the current batch now.\n"
 	    "  --user USER     started as root: become USER once the socket is bound, before\n"
-	    "                  the store is opened (default: daemon_user in tlsrpt.conf)\n"
+	    "                  the store and the journal are opened (default: daemon_user)\n"
 	    "  --allow-root    run as root without --user (refused otherwise)\n");
 }
 
@@ -66,6 +71,8 @@ cmd_collectd(int argc, char **argv)
 		{ "socket-group", required_argument, NULL, 'g' },
 		{ "rcvbuf", required_argument, NULL, 'r' },
 		{ "stats-secs", required_argument, NULL, 'S' },
+		{ "journal", required_argument, NULL, 'j' },
+		{ "journal-max", required_argument, NULL, 'J' },
 		{ "foreground", no_argument, NULL, 'F' },
 		{ "config", required_argument, NULL, 'c' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -94,6 +101,8 @@ cmd_collectd(int argc, char **argv)
 	cfg.stats_secs = (int)config_get_int(conf, "collectd_stats_interval");
 	cfg.rcvbuf = (size_t)config_get_int(conf, "collectd_rcvbuf");
 	cfg.user = config_get_string_or_null(conf, "daemon_user");
+	cfg.journal_dir = config_get_string_or_null(conf, "collectd_journal");
+	cfg.journal_max = (uint64_t)config_get_int(conf, "collectd_journal_max");
 	mode = config_get_string_or_null(conf, "collectd_socket_mode");
 	if (mode != NULL) {
 		if (parse_num(mode, 8, 0, 07777, &v) < 0) {
@@ -134,6 +143,16 @@ cmd_collectd(int argc, char **argv)
 			if (parse_num(optarg, 10, 0, 86400, &v) < 0)
 				goto bad;
 			cfg.stats_secs = (int)v;
+			break;
+		case 'j': cfg.journal_dir = optarg; break;
+		case 'J':
+			if (config_set(conf, "collectd_journal_max", optarg, "--journal-max", &err) < 0) {
+				fprintf(stderr, "tlsrpt collectd: %s\n", err.msg);
+				usage(stderr);
+				rc = EXIT_USAGE;
+				goto out;
+			}
+			cfg.journal_max = (uint64_t)config_get_int(conf, "collectd_journal_max");
 			break;
 		case 'F': foreground = 1; break;
 		case 'c': break;        /* read by cmd_config_path() */

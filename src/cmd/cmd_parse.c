@@ -9,6 +9,13 @@
  * MTA alias pipe, `|tlsrpt parse --mta`): EX_TEMPFAIL (75) when the store
  * failed, so the MTA defers and retries; bad input is logged to syslog and
  * exits 0, so the MTA does not bounce it to the (no-reply) reporter.
+ *
+ * Reports are committed in groups (COMMIT_REPORTS reports or COMMIT_MS
+ * milliseconds, whichever comes first; each report is still all or
+ * nothing inside, a savepoint): one commit per report cost more than
+ * parsing.  When the store fails, the group so far is committed if it
+ * can be; what is not committed is stored by running parse again
+ * (duplicates are recognised).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -32,6 +39,9 @@ int cmd_parse(int argc, char **argv);
 extern const char cmd_parse_summary[];
 const char cmd_parse_summary[] = "parse report files (JSON, gzip, zip, mail) and store them";
 
+#define COMMIT_REPORTS 1000
+#define COMMIT_MS 500
+
 struct parse_run {
 	const char *name;       /* input name for messages */
 	const char *channel;    /* "file" or "stdin" */
@@ -40,7 +50,38 @@ struct parse_run {
 	size_t n_doc;           /* documents seen in this input */
 	size_t stored, duplicates, parsed, bad;
 	int store_failed;
+	int in_tx;              /* a group transaction is open */
+	size_t tx_reports;      /* reports stored in it */
+	int64_t tx_start_ms;
 };
+
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Commits the open group, if any.  Returns 0 or -1 (message printed). */
+static int
+commit_group(struct parse_run *run)
+{
+	struct err err;
+
+	if (!run->in_tx)
+		return 0;
+	run->in_tx = 0;
+	if (store_commit(run->store, &err) < 0) {
+		fprintf(stderr, "tlsrpt parse: committing the last %zu reports: %s\n",
+			run->tx_reports, err.msg);
+		run->stored -= run->tx_reports < run->stored ? run->tx_reports : run->stored;
+		run->store_failed = 1;
+		return -1;
+	}
+	return 0;
+}
 
 static void
 usage(FILE *f)
@@ -192,6 +233,17 @@ on_doc(void *ctx, const char *json, size_t len, const struct ingest_meta *meta)
 		say(run, "parsed", r);
 		goto out;
 	}
+	if (!run->in_tx) {
+		if (store_begin(run->store, &err) < 0) {
+			fprintf(stderr, "%s: %s\n", run->name, err.msg);
+			run->store_failed = 1;
+			rc = 1;
+			goto stop;
+		}
+		run->in_tx = 1;
+		run->tx_reports = 0;
+		run->tx_start_ms = mono_ms();
+	}
 	raw = xstrndup(json, len);
 	rc = store_put_report(run->store, r,
 			      &(struct report_source){ run->channel,
@@ -206,6 +258,7 @@ on_doc(void *ctx, const char *json, size_t len, const struct ingest_meta *meta)
 	}
 	if (rc == 1) {
 		run->stored++;
+		run->tx_reports++;
 		say(run, "stored", r);
 	} else if (rc == 2) {
 		run->duplicates++;
@@ -217,6 +270,11 @@ on_doc(void *ctx, const char *json, size_t len, const struct ingest_meta *meta)
 	} else {
 		run->duplicates++;
 		say(run, "duplicate", r);
+	}
+	if ((run->tx_reports >= COMMIT_REPORTS || mono_ms() - run->tx_start_ms >= COMMIT_MS) &&
+	    commit_group(run) < 0) {
+		rc = 1;
+		goto stop;
 	}
 out:
 	rc = 0;
@@ -327,6 +385,8 @@ cmd_parse(int argc, char **argv)
 	ingest_limits_default(&lim);
 	for (int i = 0; i < nfiles && !run.store_failed; i++)
 		parse_one(&run, files[i], &lim);
+	if (run.store != NULL)
+		commit_group(&run);     /* also after a failure: what was stored so far */
 	store_close(&run.store);
 	if (run.verbose)
 		fprintf(stderr, "%zu stored, %zu duplicates, %zu parsed only, %zu bad\n",

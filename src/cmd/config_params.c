@@ -36,6 +36,10 @@ const struct config_param config_params[] = {
 	  "how often counters are logged; 0: only at exit (--stats-secs)" },
 	{ "collectd_rcvbuf", CONFIG_SIZE, "8M", 0, 1 << 30,
 	  "socket receive buffer asked for (--rcvbuf)" },
+	{ "collectd_journal", CONFIG_STRING, "", 0, 0,
+	  "directory of the journal of received datagrams; empty: the SQLite path + .collectd-journal, else the socket path + .journal (--journal)" },
+	{ "collectd_journal_max", CONFIG_SIZE, "1G", 1 << 20, (int64_t)1 << 40,
+	  "journal bytes not yet stored, at most; past it datagrams are dropped and counted (--journal-max)" },
 
 	/* tlsrpt policyd (MTA-STS policy server for Postfix) */
 	{ "policyd_socket", CONFIG_STRING, "/var/spool/postfix/tlsrpt/policyd.sock", 0, 0,

@@ -1,7 +1,8 @@
 /*
- * collect_writer: a queue of result batches and the thread that stores
- * them (see collect_writer.h).  One mutex guards the queue, the counters
- * and the stop flag; the store handle is used by the writer thread only.
+ * collect_writer: a queue of journal segments and the thread that
+ * replays, decodes and stores them (see collect_writer.h).  One mutex
+ * guards the queue, the counters and the stop flag; the store handle and
+ * the decode cache are used by the writer thread only.
  */
 #include "collector/collect_writer.h"
 
@@ -11,56 +12,40 @@
 #include <string.h>
 #include <time.h>
 
+#include "collector/dgcache.h"
+#include "collector/journal.h"
 #include "store/store_results.h"
 #include "util/log.h"
 #include "util/xalloc.h"
 
 #define RETRY_MS 1000
 #define STOP_RETRIES 3
-#define PUSH_WAIT_S 2
+/* Segments stored in one transaction at most. */
+#define TAKE_MAX 64
+/* Invalid datagrams logged one by one per stats period. */
+#define INVALID_LOG_MAX 20
 
-struct node {
-	struct datagram_batch batch;
-	struct node *next;
+struct segment {
+	uint64_t seq, records, bytes;
 };
 
 struct collect_writer {
 	struct store *store;
+	const char *dir;
+	size_t batch_max;
 	pthread_t thread;
 	pthread_mutex_t mu;
 	pthread_cond_t work;            /* queue not empty, or stopping */
-	pthread_cond_t room;            /* pending dropped below max_pending */
-	struct node *head, *tail;
-	uint64_t max_pending;
+	struct segment *q;              /* ring of queued segments */
+	size_t q_head, q_len, q_cap;
 	int stopping;
+	unsigned logged;                /* invalid datagrams logged this period */
 	struct collect_writer_stats stats;
+	/* writer thread only */
+	struct dgcache *cache;
+	struct datagram_batch batch;
+	struct collect_writer_stats delta;      /* counted while decoding */
 };
-
-/* Takes every queued batch as one (merged) batch; called locked. */
-static struct node *
-take_all(struct collect_writer *w)
-{
-	struct node *first = w->head, *n, *next;
-
-	if (first == NULL)
-		return NULL;
-	for (n = first->next; n != NULL; n = next) {
-		struct datagram_batch *a = &first->batch, *b = &n->batch;
-
-		next = n->next;
-		if (a->n + b->n > a->cap) {
-			a->cap = a->n + b->n;
-			a->v = xreallocarray(a->v, a->cap, sizeof(*a->v));
-		}
-		memcpy(a->v + a->n, b->v, b->n * sizeof(*b->v));
-		a->n += b->n;
-		free(b->v);     /* the results moved; only the array is freed */
-		free(n);
-	}
-	first->next = NULL;
-	w->head = w->tail = NULL;
-	return first;
-}
 
 static void
 sleep_ms(long ms)
@@ -70,85 +55,249 @@ sleep_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
+/* Replaces control characters (from the datagram: "\n" in a domain…) so
+ * that one log line stays one line. */
+static void
+defang(char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = '?';
+}
+
+static int
+should_log(struct collect_writer *w)
+{
+	int yes;
+
+	pthread_mutex_lock(&w->mu);
+	yes = w->logged < INVALID_LOG_MAX;
+	if (yes && ++w->logged == INVALID_LOG_MAX)
+		log_warn("collectd: more invalid datagrams this period are only counted");
+	pthread_mutex_unlock(&w->mu);
+	return yes;
+}
+
+/* journal_record_fn: decodes one journaled datagram into w->batch. */
+static int
+decode_record(void *ctx, int32_t day, const char *data, size_t len)
+{
+	struct collect_writer *w = ctx;
+	struct collect_writer_stats *d = &w->delta;
+	struct datagram_info info;
+	struct err err;
+	int n = dgcache_decode(w->cache, data, len, day, &w->batch, &info, &err);
+
+	d->dpv_missing += (uint64_t)info.dpv_missing;
+	d->dpv_bad += (uint64_t)info.dpv_bad;
+	d->utf8_repaired += (uint64_t)info.utf8_repaired;
+	d->t_mismatch += (uint64_t)info.t_mismatch;
+	if (info.dpv_bad && should_log(w))
+		log_warn("collectd: datagram with an unknown \"dpv\" (not \"1\"), processed anyway");
+	if (n < 0) {
+		d->invalid[info.reason]++;
+		if (should_log(w)) {
+			defang(err.msg);
+			log_warn("collectd: dropped datagram (%s): %s",
+				 datagram_reason_name(info.reason), err.msg);
+		}
+		return 0;
+	}
+	d->results += (uint64_t)n;
+	return 0;
+}
+
+/* Adds the decode counters of w->delta to w->stats; called locked. */
+static void
+add_delta(struct collect_writer *w)
+{
+	struct collect_writer_stats *s = &w->stats, *d = &w->delta;
+
+	s->results += d->results;
+	for (int r = 0; r < DATAGRAM_REASON_COUNT; r++)
+		s->invalid[r] += d->invalid[r];
+	s->dpv_missing += d->dpv_missing;
+	s->dpv_bad += d->dpv_bad;
+	s->utf8_repaired += d->utf8_repaired;
+	s->t_mismatch += d->t_mismatch;
+	s->torn_bytes += d->torn_bytes;
+	memset(d, 0, sizeof(*d));
+}
+
+/* Moves up to TAKE_MAX queued segments (about batch_max records) to
+ * take[]; called locked.  Returns how many. */
+static size_t
+take_segments(struct collect_writer *w, struct segment *take)
+{
+	size_t n = 0;
+	uint64_t records = 0;
+
+	while (w->q_len > 0 && n < TAKE_MAX && (n == 0 || records < w->batch_max)) {
+		take[n] = w->q[w->q_head];
+		records += take[n].records;
+		n++;
+		w->q_head = (w->q_head + 1) % w->q_cap;
+		w->q_len--;
+	}
+	return n;
+}
+
+/* Replays take[0..n) into w->batch.  A segment that cannot be read stays
+ * in the journal (counted as kept) and is marked with records = 0,
+ * bytes = 0 and seq = 0 so it is not removed. */
+static void
+decode_segments(struct collect_writer *w, struct segment *take, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct journal_scan_info si;
+		struct err err;
+
+		if (journal_replay(w->dir, take[i].seq, decode_record, w, &si, &err) < 0) {
+			log_error("collectd: %s (left in the journal)", err.msg);
+			pthread_mutex_lock(&w->mu);
+			w->stats.kept += take[i].records;
+			w->stats.kept_segments++;
+			w->stats.pending -= take[i].records;
+			w->stats.pending_bytes -= take[i].bytes;
+			pthread_mutex_unlock(&w->mu);
+			take[i].seq = 0;
+			continue;
+		}
+		if (si.torn_bytes > 0) {
+			log_warn("collectd: journal segment %016" PRIx64 ": %" PRIu64 " bytes at its "
+				 "end are not a whole record (a write cut by a crash), ignored",
+				 take[i].seq, si.torn_bytes);
+			w->delta.torn_bytes += si.torn_bytes;
+		}
+	}
+}
+
+/* Removes the stored segments and counts them; called unlocked. */
+static void
+finish_segments(struct collect_writer *w, const struct segment *take, size_t n)
+{
+	uint64_t records = 0, bytes = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct err err;
+
+		if (take[i].seq == 0)
+			continue;
+		if (journal_remove(w->dir, take[i].seq, &err) < 0)
+			log_error("collectd: %s (its results would be stored again at the next "
+				  "start)", err.msg);
+		records += take[i].records;
+		bytes += take[i].bytes;
+	}
+	pthread_mutex_lock(&w->mu);
+	w->stats.pending -= records < w->stats.pending ? records : w->stats.pending;
+	w->stats.pending_bytes -= bytes < w->stats.pending_bytes ? bytes : w->stats.pending_bytes;
+	pthread_mutex_unlock(&w->mu);
+}
+
+/* Stores w->batch, retrying once a second; while stopping, gives up after
+ * STOP_RETRIES failures.  Returns 0 when stored, -1 when given up. */
+static int
+store_batch(struct collect_writer *w)
+{
+	int failures = 0;
+
+	for (;;) {
+		struct err err;
+		int rc = w->batch.n == 0 ? 0 :
+			store_put_results(w->store, w->batch.v, w->batch.n, &err);
+
+		pthread_mutex_lock(&w->mu);
+		if (rc == 0) {
+			w->stats.stored += w->batch.n;
+			w->stats.transactions += w->batch.n > 0;
+			pthread_mutex_unlock(&w->mu);
+			return 0;
+		}
+		w->stats.store_errors++;
+		failures++;
+		if (w->stopping && failures >= STOP_RETRIES) {
+			pthread_mutex_unlock(&w->mu);
+			return -1;
+		}
+		pthread_mutex_unlock(&w->mu);
+		log_error("collectd: storing %zu results: %s (kept in the journal, retrying)",
+			  w->batch.n, err.msg);
+		sleep_ms(RETRY_MS);
+	}
+}
+
+/* Counts every still queued segment (and take[0..n)) as kept; called locked. */
+static void
+keep_rest(struct collect_writer *w, const struct segment *take, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (take[i].seq != 0) {
+			w->stats.kept += take[i].records;
+			w->stats.kept_segments++;
+		}
+	for (size_t i = 0; i < w->q_len; i++) {
+		w->stats.kept += w->q[(w->q_head + i) % w->q_cap].records;
+		w->stats.kept_segments++;
+	}
+	w->q_len = 0;
+}
+
 static void *
 writer_main(void *arg)
 {
 	struct collect_writer *w = arg;
-	struct node *job = NULL;
-	int failures = 0;
+	struct segment take[TAKE_MAX];
 
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
-		struct err err;
-		int rc;
+		size_t n;
 
-		if (job == NULL) {
-			while (w->head == NULL && !w->stopping)
-				pthread_cond_wait(&w->work, &w->mu);
-			job = take_all(w);
-			if (job == NULL)
-				break;  /* stopping and nothing left */
-		}
+		while (w->q_len == 0 && !w->stopping)
+			pthread_cond_wait(&w->work, &w->mu);
+		n = take_segments(w, take);
+		if (n == 0)
+			break;  /* stopping and nothing left */
 		pthread_mutex_unlock(&w->mu);
-		rc = store_put_results(w->store, job->batch.v, job->batch.n, &err);
-		if (rc < 0)
-			log_error("collectd: storing %zu results: %s", job->batch.n, err.msg);
+		decode_segments(w, take, n);
 		pthread_mutex_lock(&w->mu);
-		if (rc == 0) {
-			w->stats.stored += job->batch.n;
-			w->stats.transactions++;
-		} else {
-			w->stats.store_errors++;
-			failures++;
-		}
-		if (rc == 0 || (w->stopping && failures >= STOP_RETRIES)) {
-			if (rc != 0) {
-				log_error("collectd: giving up on %zu results at shutdown",
-					  job->batch.n);
-				w->stats.lost += job->batch.n;
-			}
-			w->stats.pending -= job->batch.n;
-			pthread_cond_broadcast(&w->room);
-			datagram_batch_free(&job->batch);
-			free(job);
-			job = NULL;
-			failures = 0;
-		} else {
-			pthread_mutex_unlock(&w->mu);
-			sleep_ms(RETRY_MS);
+		add_delta(w);
+		pthread_mutex_unlock(&w->mu);
+		if (store_batch(w) < 0) {
+			log_error("collectd: the store keeps failing at shutdown; the results "
+				  "stay in the journal %s for the next start", w->dir);
 			pthread_mutex_lock(&w->mu);
-			/* Fold anything queued meanwhile into the retried batch. */
-			if (w->head != NULL) {
-				struct node *more = take_all(w);
-
-				w->head = w->tail = job;
-				job->next = more;
-				job = take_all(w);
-			}
+			keep_rest(w, take, n);
+			datagram_batch_clear(&w->batch);
+			break;
 		}
+		datagram_batch_clear(&w->batch);
+		finish_segments(w, take, n);
+		pthread_mutex_lock(&w->mu);
 	}
 	pthread_mutex_unlock(&w->mu);
 	return NULL;
 }
 
 struct collect_writer *
-collect_writer_start(struct store *s, size_t max_pending, struct err *err)
+collect_writer_start(struct store *s, const char *dir, size_t batch_max, struct err *err)
 {
 	struct collect_writer *w = xcalloc(1, sizeof(*w));
 	int rc;
 
 	w->store = s;
-	w->max_pending = max_pending > 0 ? max_pending : 1;
+	w->dir = dir;
+	w->batch_max = batch_max > 0 ? batch_max : 1;
+	w->cache = xcalloc(1, sizeof(*w->cache));
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->work, NULL);
-	pthread_cond_init(&w->room, NULL);
 	rc = pthread_create(&w->thread, NULL, writer_main, w);
 	if (rc != 0) {
 		err_set(err, "collectd: starting the writer thread: %s", strerror(rc));
-		pthread_cond_destroy(&w->room);
 		pthread_cond_destroy(&w->work);
 		pthread_mutex_destroy(&w->mu);
 		store_close(&w->store);
+		free(w->cache);
 		free(w);
 		return NULL;
 	}
@@ -156,41 +305,24 @@ collect_writer_start(struct store *s, size_t max_pending, struct err *err)
 }
 
 void
-collect_writer_push(struct collect_writer *w, struct datagram_batch *b)
+collect_writer_push(struct collect_writer *w, uint64_t seq, uint64_t records, uint64_t bytes)
 {
-	struct node *n;
-
-	if (b->n == 0)
-		return;
-	n = xcalloc(1, sizeof(*n));
-	n->batch = *b;
-	memset(b, 0, sizeof(*b));
 	pthread_mutex_lock(&w->mu);
-	if (w->stats.pending >= w->max_pending && !w->stopping) {
-		struct timespec until;
+	if (w->q_len == w->q_cap) {
+		size_t cap = w->q_cap ? 2 * w->q_cap : 64;
+		struct segment *q = xreallocarray(NULL, cap, sizeof(*q));
 
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += PUSH_WAIT_S;
-		while (w->stats.pending >= w->max_pending && !w->stopping)
-			if (pthread_cond_timedwait(&w->room, &w->mu, &until) != 0)
-				break;
-		if (w->stats.pending >= w->max_pending && !w->stopping) {
-			/* The store is stuck: drop rather than grow or stop reading for good. */
-			w->stats.lost += n->batch.n;
-			pthread_mutex_unlock(&w->mu);
-			log_error("collectd: %zu results dropped: %" PRIu64 " results wait for the "
-				  "database already", n->batch.n, w->max_pending);
-			datagram_batch_free(&n->batch);
-			free(n);
-			return;
-		}
+		for (size_t i = 0; i < w->q_len; i++)
+			q[i] = w->q[(w->q_head + i) % w->q_cap];
+		free(w->q);
+		w->q = q;
+		w->q_head = 0;
+		w->q_cap = cap;
 	}
-	if (w->tail != NULL)
-		w->tail->next = n;
-	else
-		w->head = n;
-	w->tail = n;
-	w->stats.pending += n->batch.n;
+	w->q[(w->q_head + w->q_len) % w->q_cap] = (struct segment){ seq, records, bytes };
+	w->q_len++;
+	w->stats.pending += records;
+	w->stats.pending_bytes += bytes;
 	pthread_cond_signal(&w->work);
 	pthread_mutex_unlock(&w->mu);
 }
@@ -200,7 +332,19 @@ collect_writer_get_stats(struct collect_writer *w, struct collect_writer_stats *
 {
 	pthread_mutex_lock(&w->mu);
 	*out = w->stats;
+	w->logged = 0;
 	pthread_mutex_unlock(&w->mu);
+}
+
+uint64_t
+collect_writer_pending_bytes(struct collect_writer *w)
+{
+	uint64_t b;
+
+	pthread_mutex_lock(&w->mu);
+	b = w->stats.pending_bytes;
+	pthread_mutex_unlock(&w->mu);
+	return b;
 }
 
 int
@@ -215,16 +359,18 @@ collect_writer_stop(struct collect_writer **pw, struct collect_writer_stats *fin
 	pthread_mutex_lock(&w->mu);
 	w->stopping = 1;
 	pthread_cond_broadcast(&w->work);
-	pthread_cond_broadcast(&w->room);
 	pthread_mutex_unlock(&w->mu);
 	pthread_join(w->thread, NULL);
-	rc = w->stats.lost > 0 ? -1 : 0;
+	rc = w->stats.kept_segments > 0 ? 1 : 0;
 	if (final_out != NULL)
 		*final_out = w->stats;
 	store_close(&w->store);
-	pthread_cond_destroy(&w->room);
 	pthread_cond_destroy(&w->work);
 	pthread_mutex_destroy(&w->mu);
+	datagram_batch_free(&w->batch);
+	dgcache_clear(w->cache);
+	free(w->cache);
+	free(w->q);
 	free(w);
 	*pw = NULL;
 	return rc;

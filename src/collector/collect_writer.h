@@ -1,14 +1,20 @@
 /*
  * collect_writer: the collector's store writer thread.
  *
- * The receiving loop hands over full batches of results; the writer
- * stores them with store_put_results() (one transaction per hand-over,
- * merging whatever queued up meanwhile), so the socket keeps being
- * drained while the database commits.  A failed transaction is retried
- * once a second, keeping the results; when max_pending results are
- * queued, collect_writer_push() waits (the kernel queue then fills and
- * MTAs see EAGAIN) for up to 2 s, then drops the batch and counts it as
- * lost, so memory stays bounded and signals are still handled.
+ * The receive loop journals every datagram (journal.h) and hands over
+ * closed journal segments, in order; the writer reads each segment back,
+ * decodes its datagrams (through the decode cache, dgcache.h), stores the
+ * results of several segments in one store_put_results() transaction and
+ * removes those segments only after the commit.  A failed transaction is
+ * retried once a second with the same results; meanwhile further
+ * segments wait on disk (the receive loop bounds their total size), so a
+ * stuck or full store costs disk space, not results.  At stop, what is
+ * still queued is stored (three tries); what cannot be stored stays in
+ * the journal and is replayed by the next start ("kept").
+ *
+ * Delivery is at least once: a crash between a commit and the removal of
+ * its segments (a few system calls) stores those results again at the
+ * next start.
  */
 #ifndef TLSRPT_COLLECTOR_COLLECT_WRITER_H
 #define TLSRPT_COLLECTOR_COLLECT_WRITER_H
@@ -23,30 +29,43 @@
 struct collect_writer;
 
 struct collect_writer_stats {
+	uint64_t results;       /* decoded from journal segments */
 	uint64_t stored;        /* results committed */
 	uint64_t transactions;  /* successful store_put_results() calls */
 	uint64_t store_errors;  /* failed store_put_results() calls (retried) */
-	uint64_t lost;          /* results given up: store stuck (queue full) or failing at shutdown */
-	uint64_t pending;       /* results queued now */
+	uint64_t invalid[DATAGRAM_REASON_COUNT]; /* datagrams dropped, by reason */
+	uint64_t dpv_missing, dpv_bad, utf8_repaired, t_mismatch;
+	uint64_t torn_bytes;    /* journal bytes not replayable (torn by a crash mid-write) */
+	uint64_t kept;          /* datagrams left in the journal at stop for the next start */
+	uint64_t kept_segments; /* segments left so (their datagram count may be unknown) */
+	uint64_t pending;       /* datagrams handed over, not yet stored */
+	uint64_t pending_bytes; /* journal bytes handed over, not yet removed */
 };
 
-/* Starts the writer thread; it takes ownership of s (closed on stop).
- * Returns the writer, or NULL with err set (s is then closed too). */
-struct collect_writer *collect_writer_start(struct store *s, size_t max_pending,
-					    struct err *err);
+/* Starts the writer thread over the journal directory dir (borrowed,
+ * must outlive the writer); it takes ownership of s (closed on stop).
+ * batch_max: results per transaction aimed at (segments are taken
+ * whole).  Returns the writer, or NULL with err set (s closed too). */
+struct collect_writer *collect_writer_start(struct store *s, const char *dir,
+					    size_t batch_max, struct err *err);
 
-/* Queues b's results (b is left empty, ready for reuse).  Waits up to 2 s
- * while max_pending results are already queued, then drops them (counted
- * as lost).  b with no results is a no-op. */
-void collect_writer_push(struct collect_writer *w, struct datagram_batch *b);
+/* Queues closed segment seq of `records` datagrams and `bytes` bytes
+ * (records may be 0 when unknown: a previous run's segment). */
+void collect_writer_push(struct collect_writer *w, uint64_t seq, uint64_t records,
+			 uint64_t bytes);
 
-/* Copies the counters. */
+/* Copies the counters, and lets the next invalid datagrams be logged
+ * again (up to 20 per call of this function). */
 void collect_writer_get_stats(struct collect_writer *w, struct collect_writer_stats *out);
 
-/* Stores everything queued (a few retries on failure), stops the thread,
- * closes the store and frees *w (set to NULL); the final counters go to
- * *final_out if not NULL.  Returns 0 if every result was stored, -1 if
- * some were lost.  NULL or *w == NULL is a no-op. */
+/* Journal bytes handed over and not yet removed. */
+uint64_t collect_writer_pending_bytes(struct collect_writer *w);
+
+/* Stores everything queued (a few retries on failure; what still fails
+ * stays in the journal), stops the thread, closes the store and frees
+ * *w (set to NULL); the final counters go to *final_out if not NULL.
+ * Returns 0, or 1 when some segments were kept in the journal.  NULL or
+ * *w == NULL is a no-op returning 0. */
 int collect_writer_stop(struct collect_writer **w, struct collect_writer_stats *final_out);
 
 #endif

@@ -38,6 +38,10 @@ struct store_migration_program {
 extern const struct store_migration_program store_schema_programs[];
 extern const size_t store_schema_n_programs;
 
+/* Schema step: indexes for reading a day's results by domain
+ * (store_results_index.c). */
+extern const char store_results_index_sql[];
+
 /* The ordered schema steps (store_schema.c) and their count. */
 extern const struct store_migration store_schema_migrations[];
 extern const size_t store_schema_n_migrations;

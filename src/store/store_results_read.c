@@ -124,15 +124,19 @@ next_domain_range(struct store *s, int64_t day, const char *after, int first, ch
 	int rc;
 
 	*lo = *hi = NULL;
-	st = db_prepare(s->db,
+	/* Two statements, not "($3 = 1 OR domain > $2)": the OR kept the
+	 * planner from a range search of result_tuples_day_domain, so every
+	 * round walked the day's domains from the first one. */
+	st = db_prepare(s->db, first ?
 			"SELECT DISTINCT domain FROM result_tuples WHERE day = $1"
-			" AND ($3 = 1 OR domain > $2) ORDER BY domain LIMIT " DOMAINS_PER_ROUND,
+			" AND domain >= $2 ORDER BY domain LIMIT " DOMAINS_PER_ROUND :
+			"SELECT DISTINCT domain FROM result_tuples WHERE day = $1"
+			" AND domain > $2 ORDER BY domain LIMIT " DOMAINS_PER_ROUND,
 			err);
 	if (st == NULL)
 		return -1;
 	db_bind_int64(st, 1, day);
-	db_bind_text(st, 2, after != NULL ? after : "");
-	db_bind_int64(st, 3, first);
+	db_bind_text(st, 2, first || after == NULL ? "" : after);
 	while ((rc = db_step(st, err)) == 1) {
 		const char *d = db_column_text(st, 0);
 

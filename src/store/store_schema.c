@@ -170,6 +170,7 @@ const struct store_migration store_schema_migrations[] = {
 					     * store_domain_idna.c */
 	{ 7, store_sts_cache_schema_sql },  /* sts_policies: store_sts_cache.c */
 	{ 8, store_views_schema_sql },       /* report_domains: store_views.c */
+	{ 9, store_results_index_sql },     /* result indexes by day and domain: store_results_index.c */
 };
 
 const size_t store_schema_n_migrations =

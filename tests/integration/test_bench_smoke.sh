@@ -45,6 +45,9 @@ bench bench_aggregate "reports/s" 1 -- 500
 bench bench_dashboard "server CPU" 9 -- 300 30 10
 bench bench_serve.sh "reports/s stored" 1 BENCH_SERVE_N=30 --
 bench bench_serve_auth.sh "requests/s" 7 BENCH_AUTH_N=40 BENCH_AUTH_CLIENTS=2 --
+bench bench_journal "per datagram" 1 BENCH_JOURNAL_N=2000 --
+bench bench_json_libs.sh "jansson  datagram" 1 BENCH_JSON_N=200 --
+bench bench_reporter.sh "reports/s" 1 BENCH_REPORTER_SIZES=200 --
 # bench_collectd_drain raises net.unix.max_dgram_qlen for its run: it needs
 # root, 2 CPUs and a writable /proc/sys (not so in every container).
 qlen=$(cat /proc/sys/net/unix/max_dgram_qlen 2>/dev/null)

@@ -102,17 +102,16 @@ if /usr/bin/python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert 
 	ok "parse -n --json prints the report as JSON"
 else fail "parse --json output" "$(head -c 300 "$dir/json")"; fi
 # each leniency once per report: a count as a string (in two details: one
-# line, "(2 times)"), a duplicate key, policies as one object, a draft-era
-# name; -q silences them
+# line, "(2 times)"), policies as one object, a draft-era name; -q silences
+# them (a repeated member name is refused, not a leniency: test_abuse)
 cat > "$dir/lenient.json" <<'JSON'
-{"organization-name":"Org L","organization-name":"Org L","date-range":{"start-datetime":"2024-05-01T00:00:00Z","end-datetime":"2024-05-01T23:59:59Z"},"contact-info":"a@example.net","report-id":"lenient-1","policies":{"policy":{"policy-type":"sts","policy-string":["version: STSv1"],"policy-domain":"example.org","mx-host":["mx.example.org"]},"summary":{"total-successful-session-count":1,"total-failure-session-count":2},"failure-details":[{"result-type":"certificate-expired","failed-session-count":"1","failure-error-code":"X"},{"result-type":"certificate-expired","failed-session-count":"1"}]}}
+{"organization-name":"Org L","date-range":{"start-datetime":"2024-05-01T00:00:00Z","end-datetime":"2024-05-01T23:59:59Z"},"contact-info":"a@example.net","report-id":"lenient-1","policies":{"policy":{"policy-type":"sts","policy-string":["version: STSv1"],"policy-domain":"example.org","mx-host":["mx.example.org"]},"summary":{"total-successful-session-count":1,"total-failure-session-count":2},"failure-details":[{"result-type":"certificate-expired","failed-session-count":"1","failure-error-code":"X"},{"result-type":"certificate-expired","failed-session-count":"1"}]}}
 JSON
 "$TLSRPT" parse -n "$dir/lenient.json" > "$dir/len.out" 2> "$dir/len.err"
 rc=$?
 pre="$dir/lenient.json: report-id=lenient-1: lenient: "
 if [ "$rc" = 0 ] &&
    [ "$(grep -c -F "${pre}policies[*].failure-details[*].failed-session-count: count given as the string \"1\" (2 times)" "$dir/len.err")" = 1 ] &&
-   [ "$(grep -c -F "${pre}line 1 column" "$dir/len.err")" = 1 ] && grep -q -F "duplicate" "$dir/len.err" &&
    [ "$(grep -c -F "${pre}policies: an object, not an array" "$dir/len.err")" = 1 ] &&
    [ "$(grep -c -F "${pre}policies[*].failure-details[*].failure-error-code: draft-era name" "$dir/len.err")" = 1 ]; then
 	ok "parse prints each leniency once per report"
@@ -134,4 +133,48 @@ if [ "$rc" = 0 ] && grep -q 'report-id=lenient-1 org=Org L: warning: already sto
    grep -q '^Warning: 1 report was received again with different contents' "$dir/conf.txt"; then
 	ok "same report-id, other contents: warned, counted in summary, the first counts"
 else fail "report conflict (exit $rc)" "$(cat "$dir/conf.err")" "$(head -c 400 "$dir/conf.json")" "$(head -3 "$dir/conf.txt")"; fi
+
+# Group commit: 300 reports in one run are committed in a few
+# transactions, not one each (a commit per report wrote ~17 WAL pages
+# each: thousands of pwrite64 calls); all 300 are there afterwards, and a
+# second run finds them all duplicates.
+if command -v strace >/dev/null && command -v sqlite3 >/dev/null; then
+	mkdir -p "$dir/many"
+	/usr/bin/python3 - "$good" "$dir/many" <<'PYEOF'
+import sys, json, gzip, email
+from email import policy
+src = open(sys.argv[1], 'rb').read()
+msg = email.message_from_bytes(src, policy=policy.default)
+doc = None
+for part in msg.walk():
+    data = part.get_payload(decode=True)
+    if not data:
+        continue
+    try:
+        data = gzip.decompress(data)
+    except OSError:
+        pass
+    try:
+        doc = json.loads(data)
+        break
+    except ValueError:
+        pass
+for i in range(300):
+    doc["report-id"] = "group-commit-%d" % i
+    open("%s/r%03d.json.gz" % (sys.argv[2], i), "wb").write(gzip.compress(json.dumps(doc).encode()))
+PYEOF
+	# (LeakSanitizer cannot run under ptrace: off for this one run)
+	ASAN_OPTIONS=detect_leaks=0 strace -f -c -e trace=pwrite64 -o "$dir/strace" "$TLSRPT" parse --db "sqlite:$dir/many.db" "$dir/many"/*.json.gz > "$dir/many.out" 2>&1
+	rc=$?
+	w=$(awk '$NF == "pwrite64" { print $4 }' "$dir/strace")
+	n=$(sqlite3 "$dir/many.db" "SELECT COUNT(*) FROM reports WHERE report_id LIKE 'group-commit-%'")
+	if [ "$rc" = 0 ] && [ "$n" = 300 ] && [ "${w:-99999}" -lt 900 ]; then
+		ok "300 reports stored with group commits ($w WAL writes)"
+	else fail "group commit" "rc=$rc stored=$n pwrite64=$w" "$(tail -3 "$dir/many.out")"; fi
+	"$TLSRPT" parse -v --db "sqlite:$dir/many.db" "$dir/many"/*.json.gz > "$dir/many2.out" 2>&1
+	if [ "$(grep -c '^duplicate ' "$dir/many2.out")" = 300 ]; then ok "a second run: 300 duplicates"
+	else fail "second run duplicates" "$(tail -3 "$dir/many2.out")"; fi
+else
+	ok "# SKIP group commit: strace or sqlite3 missing"
+fi
 tap_done

@@ -1,6 +1,7 @@
-/* Unit tests for collector/collect_writer: batches pushed from the
- * receiving thread are all stored (real SQLite store in a temporary
- * directory) by the time stop returns, and the counters add up. */
+/* Unit tests for collector/collect_writer: journal segments handed over
+ * by the receiving thread are all stored (real SQLite store in a
+ * temporary directory) by the time stop returns, removed after the
+ * commit, kept when the store fails, and the counters add up. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,8 +10,10 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "collector/collect_writer.h"
+#include "collector/journal.h"
 #include "store/store.h"
 #include "store/store_results.h"
 
@@ -32,72 +35,121 @@ add_up(void *ctx, const char *domain, const char *tlsrpt_record, const struct po
 	return 0;
 }
 
+/* Appends n datagrams (domains d0..d6.example, f = i % 2) to the journal. */
 static void
-fill(struct datagram_batch *b, int n, int base)
+fill(struct journal *j, int n, int base)
 {
-	char dg[256];
+	char dg[64][256];
+	struct iovec iov[64];
+	struct err err;
 
+	assert_true(n <= 64);
 	for (int i = 0; i < n; i++) {
-		struct datagram_info info;
-		struct err err;
-		int len = snprintf(dg, sizeof(dg), "{\"dpv\":\"1\",\"d\":\"d%d.example\",\"pr\":\"v=TLSRPTv1; "
-				   "rua=mailto:a@b.example\",\"policies\":[{\"policy-type\":2,\"t\":0,\"f\":%d}]}",
-				   (base + i) % 7, i % 2);
+		int len = snprintf(dg[i], sizeof(dg[i]), "{\"dpv\":\"1\",\"d\":\"d%d.example\",\"pr\":"
+				   "\"v=TLSRPTv1; rua=mailto:a@b.example\",\"policies\":[{\"policy-type\":2,"
+				   "\"t\":0,\"f\":%d}]}", (base + i) % 7, i % 2);
 
-		assert_int_equal(datagram_decode(dg, (size_t)len, 20000, b, &info, &err), 1);
+		iov[i].iov_base = dg[i];
+		iov[i].iov_len = (size_t)len;
 	}
-}
-
-static const char *
-url_db(char *url, size_t size, const char *path)
-{
-	snprintf(url, size, "sqlite:%s", path);
-	return url;
+	assert_int_equal(journal_append(j, 20000, iov, (size_t)n, &err), 0);
 }
 
 static void
-test_collect_writer_stores_everything_pushed_before_stop(void **state)
+rm_rf(const char *dir)
 {
-	char dir[] = "/tmp/tlsrpt-writer.XXXXXX", url[256], path[128];
+	char cmd[256];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+static int
+count_segments(const char *dir)
+{
+	char cmd[256];
+	FILE *f;
+	int n = -1;
+
+	snprintf(cmd, sizeof(cmd), "ls '%s' | grep -c '\\.tjr$'", dir);
+	f = popen(cmd, "r");
+	assert_non_null(f);
+	assert_int_equal(fscanf(f, "%d", &n), 1);
+	pclose(f);
+	return n;
+}
+
+/* 20 segments of 50 datagrams, one invalid datagram, one segment with a
+ * torn tail: everything valid is stored, the segments are removed, the
+ * invalid one and the torn bytes are counted. */
+static void
+test_collect_writer_stores_every_segment_pushed_before_stop(void **state)
+{
+	char dir[] = "/tmp/tlsrpt-writer.XXXXXX", url[256], path[128], jdir[160];
 	struct collect_writer_stats st;
 	struct collect_writer *w;
+	struct journal *j;
 	struct store *s;
 	struct err err;
+	uint64_t *old, old_bytes;
+	size_t n_old;
 
 	(void)state;
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/w.db", dir);
+	snprintf(jdir, sizeof(jdir), "%s/journal", dir);
 	snprintf(url, sizeof(url), "sqlite:%s", path);
 	s = store_open(url, &err);
 	assert_non_null(s);
-	w = collect_writer_start(s, 100000, &err);
+	j = journal_open(jdir, &old, &n_old, &old_bytes, &err);
+	assert_non_null(j);
+	assert_int_equal(n_old, 0);
+	free(old);
+	w = collect_writer_start(s, jdir, 100, &err);
 	assert_non_null(w);
 	for (int k = 0; k < 20; k++) {
-		struct datagram_batch b = { 0 };
+		uint64_t bytes, records, seq;
 
-		fill(&b, 50, k * 50);
-		collect_writer_push(w, &b);
-		assert_int_equal(b.n, 0);
-		datagram_batch_free(&b);
-	}
-	{
-		struct datagram_batch empty = { 0 };
+		fill(j, 50, k * 50);
+		if (k == 3) {
+			struct iovec bad = { "{\"d\":", 5 };
 
-		collect_writer_push(w, &empty);     /* no-op */
+			assert_int_equal(journal_append(j, 20000, &bad, 1, &err), 0);
+		}
+		seq = journal_rotate(j, &bytes, &records);
+		assert_true(seq > 0);
+		if (k == 7) {   /* a torn record at the end, as a crash mid-write leaves */
+			char seg[256];
+			FILE *f;
+
+			snprintf(seg, sizeof(seg), "%s/%016llx.tjr", jdir, (unsigned long long)seq);
+			f = fopen(seg, "a");
+			assert_non_null(f);
+			fputs("TJR1 torn", f);
+			fclose(f);
+		}
+		collect_writer_push(w, seq, records, bytes);
 	}
+	assert_int_equal(journal_rotate(j, &(uint64_t){ 0 }, &(uint64_t){ 0 }), 0);
 	assert_int_equal(collect_writer_stop(&w, &st), 0);
 	assert_null(w);
+	assert_int_equal(st.results, 1000);
 	assert_int_equal(st.stored, 1000);
 	assert_int_equal(st.pending, 0);
-	assert_int_equal(st.lost, 0);
+	assert_int_equal(st.pending_bytes, 0);
+	assert_int_equal(st.kept, 0);
+	assert_int_equal(st.invalid[DATAGRAM_BAD_JSON], 1);
+	assert_int_equal(st.torn_bytes, 9);
 	assert_true(st.transactions >= 1 && st.transactions <= 20);
+	assert_int_equal(count_segments(jdir), 0);
 	assert_int_equal(collect_writer_stop(&w, NULL), 0);
+	journal_close(&j);
 	/* The store itself, not the writer's counters: 1000 results, half
 	 * failed (f = i % 2), in 7 domains (one STS policy each). */
 	{
 		struct sums t = { 0, 0, 0 };
 
-		s = store_open(url_db(url, sizeof(url), path), &err);
+		s = store_open(url, &err);
 		assert_non_null(s);
 		assert_int_equal(store_get_day_results(s, 20000, add_up, &t, &err), 0);
 		assert_int_equal(t.ok, 500);
@@ -105,19 +157,72 @@ test_collect_writer_stores_everything_pushed_before_stop(void **state)
 		assert_int_equal(t.policies, 7);
 		store_close(&s);
 	}
-	unlink(path);
-	snprintf(url, sizeof(url), "%s-wal", path);
-	unlink(url);
-	snprintf(url, sizeof(url), "%s-shm", path);
-	unlink(url);
-	rmdir(dir);
+	rm_rf(dir);
+}
+
+/* A store that cannot be written (read-only database file): at stop the
+ * segments stay in the journal (kept, stop returns 1), nothing is lost. */
+static void
+test_collect_writer_keeps_segments_when_the_store_fails(void **state)
+{
+	char dir[] = "/tmp/tlsrpt-writer.XXXXXX", url[256], jdir[160];
+	struct collect_writer_stats st;
+	struct collect_writer *w;
+	struct journal *j;
+	struct store *s;
+	struct err err;
+	uint64_t *old, old_bytes, bytes, records, seq;
+	size_t n_old;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(jdir, sizeof(jdir), "%s/journal", dir);
+	snprintf(url, sizeof(url), "sqlite:%s/w.db", dir);
+	s = store_open(url, &err);
+	assert_non_null(s);
+	store_close(&s);
+	{
+		sqlite3 *db;
+
+		assert_int_equal(sqlite3_open(url + 7, &db), SQLITE_OK);
+		assert_int_equal(sqlite3_exec(db, "DROP TABLE result_deltas", NULL, NULL, NULL),
+				 SQLITE_OK);
+		sqlite3_close(db);
+	}
+	s = store_open(url, &err);
+	assert_non_null(s);
+	j = journal_open(jdir, &old, &n_old, &old_bytes, &err);
+	assert_non_null(j);
+	free(old);
+	w = collect_writer_start(s, jdir, 100, &err);
+	assert_non_null(w);
+	fill(j, 10, 0);
+	seq = journal_rotate(j, &bytes, &records);
+	collect_writer_push(w, seq, records, bytes);
+	assert_int_equal(collect_writer_stop(&w, &st), 1);
+	assert_int_equal(st.stored, 0);
+	assert_int_equal(st.kept, 10);
+	assert_int_equal(st.kept_segments, 1);
+	assert_true(st.store_errors >= 3);
+	assert_int_equal(count_segments(jdir), 1);
+	journal_close(&j);
+	/* The next start finds it. */
+	j = journal_open(jdir, &old, &n_old, &old_bytes, &err);
+	assert_non_null(j);
+	assert_int_equal(n_old, 1);
+	assert_int_equal(old[0], seq);
+	assert_int_equal(old_bytes, bytes);
+	free(old);
+	journal_close(&j);
+	rm_rf(dir);
 }
 
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_collect_writer_stores_everything_pushed_before_stop),
+		cmocka_unit_test(test_collect_writer_stores_every_segment_pushed_before_stop),
+		cmocka_unit_test(test_collect_writer_keeps_segments_when_the_store_fails),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
