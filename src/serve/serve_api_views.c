@@ -35,7 +35,7 @@
 #include "util/xalloc.h"
 
 #define PAGE_DEFAULT 50
-#define PAGE_MAX 1000
+#define PAGE_MAX 5000
 /* Stale reporters: an organization that reported a domain daily (on at
  * least STALE_MIN_DAYS days of the STALE_WINDOW_DAYS before the end of the
  * period, and on STALE_REGULAR_PCT % of the days from its first report in
