@@ -174,7 +174,7 @@ wait $s2; r2=$?
 # ---- 2 receivers -------------------------------------------------------
 SPIDS=""
 for i in 1 2; do
-	"$TLSRPT" serve --listen 127.0.0.1:0 --db "$DB" -q > "$T/serve$i.out" 2> "$T/serve$i.err" &
+	"$TLSRPT" serve --listen 127.0.0.1:0 --dashboard-listen none --accept-domain "*" --db "$DB" -q > "$T/serve$i.out" 2> "$T/serve$i.err" &
 	SPIDS="$SPIDS $!"
 done
 PIDS=$SPIDS

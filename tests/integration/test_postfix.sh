@@ -341,7 +341,7 @@ EOF
 at "dry-run checked"
 # ---- the full loop: reports delivered by mail (through this Postfix) and HTTPS
 RECV=$T/recv.db
-"$TLSRPT" serve --listen "127.0.0.1:$SERVE_PORT" --db "sqlite:$RECV" \
+"$TLSRPT" serve --listen "127.0.0.1:$SERVE_PORT" --dashboard-listen none --accept-domain "*" --db "sqlite:$RECV" \
 	--tls-cert "$T/tls/server.pem" --tls-key "$T/tls/server.key" -q > "$T/serve.log" 2>&1 &
 SPID=$!
 i=0; while ! curl -s --cacert "$T/tls/ca.pem" "https://localhost:$SERVE_PORT/healthz" > /dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done

@@ -16,7 +16,8 @@ load=$TLSRPT_SRC/tests/integration/serve_load.py
 sample=$TLSRPT_SRC/tests/corpus/Neztore+tls-rpt-monitor/microsoft-report.json
 
 start_server() {
-	"$TLSRPT" serve --listen 127.0.0.1:0 --db "sqlite:$T/db.sqlite" -q "$@" \
+	"$TLSRPT" serve --listen 127.0.0.1:0 --dashboard-listen none --accept-domain "*" \
+		--db "sqlite:$T/db.sqlite" -q "$@" \
 		> "$T/serve.out" 2> "$T/serve.err" &
 	pid=$!
 	port=""
