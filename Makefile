@@ -125,7 +125,10 @@ check: deps
 	$(MAKE) O=build/asan SANITIZE=address,undefined OPT="-O1 -g" test
 
 demo: deps
-	$(MAKE) all
+	@mkdir -p $(O)
+	@echo "== building (quietly; the compiler's lines are in $(O)/demo-build.log)"
+	@$(MAKE) --no-print-directory all > $(O)/demo-build.log 2>&1 || \
+	  { tail -n 40 $(O)/demo-build.log; echo "build failed: see $(O)/demo-build.log"; exit 1; }
 	@sh scripts/demo.sh $(PROGRAM)
 
 bench: all $(BENCH_BIN)
