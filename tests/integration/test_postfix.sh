@@ -229,9 +229,11 @@ sed -i 's/^smtp_tls_connection_reuse = no/smtp_tls_connection_reuse = yes/' "$T/
 $PF reload "$T/pf" > /dev/null; sleep 1
 from=$(( $(wc -l < "$LOG") + 1 )); phase="connection reuse, tlsproxy"
 run_phase; check_phase "$from"
-tail -n +"$from" "$LOG" | grep -q 'postfix/tlsproxy\[[0-9]*\]: TLSRPT: status=' &&
-	ok "with connection reuse tlsproxy does TLS (and logs TLSRPT lines)" ||
-	fail "tlsproxy logs TLSRPT" "$(tail -n +"$from" "$LOG" | grep TLSRPT | head -n 3)"
+# (which process logs the TLSRPT line then varies between runs: tlsproxy
+# or smtp; the counts above are checked either way)
+tail -n +"$from" "$LOG" | grep -qE 'postfix/tlsproxy\[[0-9]*\]: (TLSRPT: status=|.*TLS connection established)' &&
+	ok "with connection reuse tlsproxy does TLS" ||
+	fail "tlsproxy does TLS" "$(tail -n +"$from" "$LOG" | grep -E 'TLSRPT|tlsproxy' | head -n 3)"
 
 at "scenarios done"
 # ---- the collector stopped: deliveries neither delayed nor failed ----------
@@ -341,14 +343,18 @@ EOF
 at "dry-run checked"
 # ---- the full loop: reports delivered by mail (through this Postfix) and HTTPS
 RECV=$T/recv.db
+# tlsrpt refuses keys others can read (the components make them 0644 for
+# Postfix's sake): private copies
+install -m 600 "$T/tls/server.key" "$T/serve.key"
+install -m 600 "$T/dkim/sel.private" "$T/dkim-send.private"
 "$TLSRPT" serve --listen "127.0.0.1:$SERVE_PORT" --dashboard-listen none --accept-domain "*" --db "sqlite:$RECV" \
-	--tls-cert "$T/tls/server.pem" --tls-key "$T/tls/server.key" -q > "$T/serve.log" 2>&1 &
+	--tls-cert "$T/tls/server.pem" --tls-key "$T/serve.key" -q > "$T/serve.log" 2>&1 &
 SPID=$!
 i=0; while ! curl -s --cacert "$T/tls/ca.pem" "https://localhost:$SERVE_PORT/healthz" > /dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 rua_before=$(grep -c 'TLSRPT: status=' "$LOG")
 # shellcheck disable=SC2086
 "$TLSRPT" send $SEND --smtp "smtp://127.0.0.1:$POSTFIX_SMTPD_PORT" --cacert "$T/tls/ca.pem" \
-	--dkim-key "$T/dkim/sel.private" --dkim-selector sel > "$T/send.out" 2>&1 &&
+	--dkim-key "$T/dkim-send.private" --dkim-selector sel > "$T/send.out" 2>&1 &&
 	ok "tlsrpt send: every report delivered (mail through Postfix, HTTPS to tlsrpt serve)" ||
 	fail "tlsrpt send" "$(cat "$T/send.out")"
 n_mail=$(awk '$1 != "nopolicy.example.test" { print $1 }' "$T/oracle" | sort -u | wc -l)
