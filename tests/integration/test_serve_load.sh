@@ -16,14 +16,16 @@ load=$TLSRPT_SRC/tests/integration/serve_load.py
 sample=$TLSRPT_SRC/tests/corpus/Neztore+tls-rpt-monitor/microsoft-report.json
 
 start_server() {
-	"$TLSRPT" serve --listen 127.0.0.1:0 --dashboard-listen none --accept-domain "*" \
-		--db "sqlite:$T/db.sqlite" -q "$@" \
+	# the dashboard (for /metrics) on a loopback listener of its own
+	"$TLSRPT" serve --listen 127.0.0.1:0 --dashboard-listen 127.0.0.1:0 --no-auth \
+		--accept-domain "*" --db "sqlite:$T/db.sqlite" -q "$@" \
 		> "$T/serve.out" 2> "$T/serve.err" &
 	pid=$!
 	port=""
 	for _ in $(seq 1 100); do
 		port=$(sed -n 's/^listening on .* port \([0-9]*\) .*/\1/p' "$T/serve.out")
-		[ -n "$port" ] && return 0
+		dport=$(sed -n 's/^dashboard on .* port \([0-9]*\) .*/\1/p' "$T/serve.out")
+		[ -n "$port" ] && [ -n "$dport" ] && return 0
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.05
 	done
@@ -74,7 +76,7 @@ if start_server --per-ip-limit 2; then
 			ok "... some 200 ($ok_n), the rest 429, each with Retry-After" ||
 			fail "limit 2: 200s and 429s with Retry-After" "$(cat "$T/res")"
 	fi
-	curl -s "http://127.0.0.1:$port/metrics" > "$T/metrics"
+	curl -s "http://127.0.0.1:$dport/metrics" > "$T/metrics"
 	check "/metrics counts the 429 answers" grep -q '^tlsrpt_http_requests_total{code="429"} [1-9]' "$T/metrics"
 	stop_server
 else
