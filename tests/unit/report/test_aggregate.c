@@ -48,7 +48,7 @@ got_free(struct got *g)
 }
 
 static const struct aggregate_config cfg = {
-	DAY_D, "mail.sender.example", "Sender Org", "tlsrpt@mail.sender.example", NULL, NULL
+	DAY_D, "mail.sender.example", "Sender Org", "tlsrpt@mail.sender.example", NULL, NULL, NULL
 };
 
 /* A stub row: policy of type t in domain pd with counters. */
