@@ -97,6 +97,40 @@ privacy_scrub_text(const char *s)
 	return out;
 }
 
+int
+privacy_parse_omit(struct report_privacy *p, const char *list, struct err *err)
+{
+	struct report_privacy n = *p;
+	char *copy = xstrdup(list ? list : ""), *rest = copy, *tok;
+	int ret = -1;
+
+	n.omit_sending_mta_ip = n.omit_failure_reason_code = 0;
+	n.omit_receiving_mx_helo = n.omit_additional_information = 0;
+	while ((tok = strsep(&rest, ", \t")) != NULL) {
+		if (*tok == '\0' || strcmp(tok, "none") == 0)
+			continue;
+		if (strcmp(tok, "sending-mta-ip") == 0)
+			n.omit_sending_mta_ip = 1;
+		else if (strcmp(tok, "failure-reason-code") == 0)
+			n.omit_failure_reason_code = 1;
+		else if (strcmp(tok, "receiving-mx-helo") == 0)
+			n.omit_receiving_mx_helo = 1;
+		else if (strcmp(tok, "additional-information") == 0)
+			n.omit_additional_information = 1;
+		else {
+			err_set(err, "\"%s\" is not a field that can be omitted (sending-mta-ip, "
+				"failure-reason-code, receiving-mx-helo, additional-information, "
+				"none)", tok);
+			goto fail;
+		}
+	}
+	*p = n;
+	ret = 0;
+fail:
+	free(copy);
+	return ret;
+}
+
 static void
 drop(char **f)
 {

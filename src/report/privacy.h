@@ -19,6 +19,7 @@
 #define TLSRPT_REPORT_PRIVACY_H
 
 #include "model/report.h"
+#include "util/err.h"
 
 /* Longest free text (failure-reason-code, additional-information,
  * receiving-mx-helo) we send, in bytes. */
@@ -42,6 +43,12 @@ int privacy_ip_is_internal(const char *ip);
  * PRIVACY_ADDRESS_REMOVED, control characters as spaces, cut to
  * PRIVACY_TEXT_MAX bytes; NULL for NULL. */
 char *privacy_scrub_text(const char *s);
+
+/* Sets p's omit_* switches from list: the field names sending-mta-ip,
+ * failure-reason-code, receiving-mx-helo, additional-information,
+ * separated by commas or spaces; "" or "none": omit nothing.  Returns 0,
+ * or -1 with err set naming an unknown field (p unchanged). */
+int privacy_parse_omit(struct report_privacy *p, const char *list, struct err *err);
 
 /* Applies p to d in place (fields dropped are freed and set to NULL, free
  * text is scrubbed).  p NULL: the defaults. */

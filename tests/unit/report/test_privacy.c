@@ -119,6 +119,34 @@ test_apply_defaults_and_omit_options(void **state)
 	}
 }
 
+static void
+test_parse_omit_takes_field_lists_and_refuses_unknown_names(void **state)
+{
+	static const struct { const char *in; int rc, ip, code, helo, info; } cases[] = {
+		{ "", 0, 0, 0, 0, 0 },
+		{ "none", 0, 0, 0, 0, 0 },
+		{ "sending-mta-ip", 0, 1, 0, 0, 0 },
+		{ "failure-reason-code, additional-information", 0, 0, 1, 0, 1 },
+		{ "receiving-mx-helo,sending-mta-ip", 0, 1, 0, 1, 0 },
+		{ "sending-mta-ip,bogus", -1, 0, 0, 0, 0 },
+	};
+	struct err err;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct report_privacy p = { .send_private_ip = 1 };
+
+		assert_int_equal(privacy_parse_omit(&p, cases[i].in, &err), cases[i].rc);
+		assert_int_equal(p.omit_sending_mta_ip, cases[i].ip);
+		assert_int_equal(p.omit_failure_reason_code, cases[i].code);
+		assert_int_equal(p.omit_receiving_mx_helo, cases[i].helo);
+		assert_int_equal(p.omit_additional_information, cases[i].info);
+		assert_int_equal(p.send_private_ip, 1);
+		if (cases[i].rc < 0)
+			assert_non_null(strstr(err.msg, "\"bogus\""));
+	}
+}
+
 int
 main(void)
 {
@@ -127,6 +155,7 @@ main(void)
 		cmocka_unit_test(test_free_text_loses_addresses_and_control_characters),
 		cmocka_unit_test(test_long_text_is_cut_on_a_character_boundary),
 		cmocka_unit_test(test_apply_defaults_and_omit_options),
+		cmocka_unit_test(test_parse_omit_takes_field_lists_and_refuses_unknown_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
