@@ -59,7 +59,7 @@ privacy_scrub_text(const char *s)
 	if (s == NULL)
 		return NULL;
 	b = g_string_new(NULL);
-	n = strlen(s);
+	n = strcspn(s, "\r\n");   /* the first line: what follows may be quoted mail */
 	while (i < n) {
 		if (s[i] != '@') {
 			i++;

@@ -9,9 +9,10 @@
  *   - failure-reason-code, receiving-mx-helo, additional-information:
  *     sent, with free text scrubbed: anything shaped like local@domain
  *     becomes "[address removed]" (an error message can quote an e-mail
- *     address or a line of the message), control characters become
- *     spaces, and the text is cut to PRIVACY_TEXT_MAX bytes (on a UTF-8
- *     character boundary).
+ *     address), only the first line is kept (what an MTA puts after a
+ *     line break can be quoted message content), other control characters
+ *     become spaces, and the text is cut to PRIVACY_TEXT_MAX bytes (on a
+ *     UTF-8 character boundary).
  *
  * A zeroed struct report_privacy gives these defaults.
  */
@@ -39,8 +40,8 @@ struct report_privacy {
  * 0 if it is a public address. */
 int privacy_ip_is_internal(const char *ip);
 
-/* Returns a new string: s with every local@domain replaced by
- * PRIVACY_ADDRESS_REMOVED, control characters as spaces, cut to
+/* Returns a new string: the first line of s with every local@domain
+ * replaced by PRIVACY_ADDRESS_REMOVED, control characters as spaces, cut to
  * PRIVACY_TEXT_MAX bytes; NULL for NULL. */
 char *privacy_scrub_text(const char *s);
 
