@@ -85,7 +85,7 @@ main(int argc, char **argv)
 {
 	long n = argc > 1 ? strtol(argv[1], NULL, 10) : 1000000;
 	struct aggregate_config cfg = { 20778, "mail.sender.example", "Bench Org",
-					"tlsrpt@mail.sender.example", NULL, NULL };
+					"tlsrpt@mail.sender.example", NULL, NULL, NULL };
 	struct totals t = { 0 };
 	struct aggregate *a;
 	struct policy sts = { 0 }, tlsa = { 0 };

@@ -121,6 +121,12 @@ const struct config_param config_params[] = {
 	  "DNS resolver IP[@PORT] for _smtp._tls lookups; empty: the system one (--resolver)" },
 	{ "report_only_failures", CONFIG_BOOL, "no", 0, 0,
 	  "send no report for a day without failures (--only-failures / --no-only-failures)" },
+	{ "report_omit", CONFIG_STRING, "", 0, 0,
+	  "failure-detail fields never sent (RFC 8460 section 7): sending-mta-ip, "
+	  "failure-reason-code, receiving-mx-helo, additional-information (--omit)" },
+	{ "report_send_private_ip", CONFIG_BOOL, "no", 0, 0,
+	  "send private, loopback and link-local sending-mta-ip too "
+	  "(--send-private-ip / --no-send-private-ip)" },
 	{ "reportd_jitter", CONFIG_DURATION, "4h", 0, 86400,
 	  "reportd waits a random delay up to this after midnight UTC (--jitter)" },
 

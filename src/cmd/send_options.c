@@ -18,6 +18,7 @@ enum {
 	O_SMTP_USER, O_SMTP_PASSWORD_FILE, O_SMTP_REQUIRE_TLS, O_SENDMAIL, O_DKIM_KEY,
 	O_DKIM_SELECTOR, O_DKIM_DOMAIN, O_CACERT, O_HTTPS_INSECURE, O_SMTP_INSECURE,
 	O_ONLY_FAILURES, O_UNCOMPRESSED, O_TIMEOUT, O_VERBOSE, O_CONFIG, O_SMTP_AUTH_PLAINTEXT,
+	O_OMIT, O_SEND_PRIVATE_IP,
 };
 
 const struct option send_long_options[] = {
@@ -43,6 +44,9 @@ const struct option send_long_options[] = {
 	{ "https-insecure", no_argument, NULL, O_HTTPS_INSECURE },
 	{ "only-failures", no_argument, NULL, O_ONLY_FAILURES },
 	{ "no-only-failures", no_argument, NULL, CMD_NO(O_ONLY_FAILURES) },
+	{ "omit", required_argument, NULL, O_OMIT },
+	{ "send-private-ip", no_argument, NULL, O_SEND_PRIVATE_IP },
+	{ "no-send-private-ip", no_argument, NULL, CMD_NO(O_SEND_PRIVATE_IP) },
 	{ "uncompressed", no_argument, NULL, O_UNCOMPRESSED },
 	{ "timeout", required_argument, NULL, O_TIMEOUT },
 	{ "verbose", no_argument, NULL, O_VERBOSE },
@@ -72,6 +76,12 @@ const char send_options_usage[] =
 	"  --https-insecure         do not verify HTTPS certificates (RFC 8460 §3 allows it)\n"
 	"  --only-failures          do not send reports without failures\n"
 	"  --no-only-failures       send them too, even if tlsrpt.conf says otherwise\n"
+	"  --omit FIELDS            leave these out of failure details (RFC 8460 §7):\n"
+	"                           sending-mta-ip,failure-reason-code,receiving-mx-helo,\n"
+	"                           additional-information, or none (default: none)\n"
+	"  --send-private-ip        send private, loopback and link-local sending-mta-ip\n"
+	"                           too (default: never, they only name internal hosts)\n"
+	"  --no-send-private-ip     do not, even if tlsrpt.conf says so\n"
 	"  --uncompressed           send application/tlsrpt+json instead of +gzip\n"
 	"  --timeout SECONDS        per delivery attempt: SMTP, HTTPS or the sendmail\n"
 	"                           command (killed when over it); default 120\n"
@@ -129,6 +139,9 @@ send_options_apply(struct send_options *o, int opt, const char *arg)
 	case O_ONLY_FAILURES:
 	case CMD_NO(O_ONLY_FAILURES): o->only_failures = CMD_FLAG(opt); break;
 	case O_UNCOMPRESSED: c->uncompressed = 1; break;
+	case O_OMIT: o->omit = arg; break;
+	case O_SEND_PRIVATE_IP:
+	case CMD_NO(O_SEND_PRIVATE_IP): o->send_private_ip = CMD_FLAG(opt); break;
 	case O_TIMEOUT:
 		c->https.timeout = c->smtp.timeout = strtol(arg, &end, 10);
 		if (*arg == '\0' || *end != '\0' || c->https.timeout <= 0) {
@@ -157,6 +170,7 @@ apply_config(struct send_options *o)
 {
 	struct reporter_config *c = &o->rc;
 	const char *pwfile, *env = getenv("TLSRPT_SMTP_PASSWORD");
+	struct err err;
 
 	if ((o->cfg = cmd_config_load("reporter", o->config_path)) == NULL)
 		return -1;
@@ -180,6 +194,13 @@ apply_config(struct send_options *o)
 	c->smtp.auth_plaintext = cmd_flag_bool(o->auth_plaintext, o->cfg,
 					       "report_smtp_auth_plaintext");
 	c->only_failures = cmd_flag_bool(o->only_failures, o->cfg, "report_only_failures");
+	c->privacy.send_private_ip = cmd_flag_bool(o->send_private_ip, o->cfg,
+						   "report_send_private_ip");
+	from_config(o->cfg, &o->omit, "report_omit");
+	if (privacy_parse_omit(&c->privacy, o->omit, &err) < 0) {
+		fprintf(stderr, "tlsrpt: --omit (or report_omit): %s\n", err.msg);
+		return -1;
+	}
 	pwfile = config_get_string_or_null(o->cfg, "report_smtp_password_file");
 	if (o->password == NULL && (env == NULL || *env == '\0') && pwfile != NULL &&
 	    (o->password = read_secret(pwfile)) == NULL)

@@ -23,6 +23,8 @@ struct send_options {
 	enum cmd_flag require_tls;    /* --[no-]smtp-require-tls; see config_params.h */
 	enum cmd_flag only_failures;  /* --[no-]only-failures */
 	enum cmd_flag auth_plaintext; /* --[no-]smtp-auth-plaintext */
+	enum cmd_flag send_private_ip; /* --[no-]send-private-ip */
+	const char *omit;             /* --omit, or NULL */
 	const char *config_path;      /* --config, or NULL */
 	struct config *cfg;           /* owned: tlsrpt.conf, loaded by send_options_finish() */
 };

@@ -178,10 +178,23 @@ detail_eq(const struct failure_detail *x, const struct failure_detail *y)
 }
 
 static void
-merge_detail(struct policy *to, const struct failure_detail *d)
+merge_detail(struct policy *to, const struct failure_detail *d,
+	     const struct report_privacy *priv)
 {
-	struct failure_detail *t, norm = *d;
+	struct failure_detail *t, norm = *d, kept = { 0 };
 	char *sip = canon_ip(d->sending_mta_ip), *rip = canon_ip(d->receiving_ip);
+
+	/* what the operator lets out (privacy.h), on copies */
+	kept.sending_mta_ip = sip;
+	kept.receiving_mx_helo = dup_known(d->receiving_mx_helo);
+	kept.additional_information = dup_known(d->additional_information);
+	kept.failure_reason_code = dup_known(d->failure_reason_code);
+	privacy_apply(priv, &kept);
+	sip = kept.sending_mta_ip;
+	d = &norm;
+	norm.receiving_mx_helo = kept.receiving_mx_helo;
+	norm.additional_information = kept.additional_information;
+	norm.failure_reason_code = kept.failure_reason_code;
 
 	/* compare with "" already mapped to absent and addresses canonical */
 	norm.sending_mta_ip = sip;
@@ -216,6 +229,9 @@ merge_detail(struct policy *to, const struct failure_detail *d)
 out:
 	free(sip);
 	free(rip);
+	free(kept.receiving_mx_helo);
+	free(kept.additional_information);
+	free(kept.failure_reason_code);
 }
 
 static const char *
@@ -238,7 +254,8 @@ copy_list(struct strlist *to, const struct strlist *from, int domains)
 
 /* Merges p (policy domain pd, normalised) into r. */
 static void
-merge_policy(struct report *r, const struct policy *p, const char *pd)
+merge_policy(struct report *r, const struct policy *p, const char *pd,
+	     const struct report_privacy *priv)
 {
 	const char *type = policy_type_string(p);
 	struct policy *t = NULL;
@@ -270,7 +287,7 @@ merge_policy(struct report *r, const struct policy *p, const char *pd)
 	t->total_failure_session_count = add_count(t->total_failure_session_count,
 						   p->total_failure_session_count);
 	for (size_t i = 0; i < p->n_failure_details; i++)
-		merge_detail(t, &p->failure_details[i]);
+		merge_detail(t, &p->failure_details[i], priv);
 }
 
 static uint64_t
@@ -354,7 +371,7 @@ aggregate_add(struct aggregate *a, const char *domain, const struct policy *p, s
 		a->cur = new_report(a, d, 1);
 	}
 	if (strcmp(pd, d) == 0 || p->type == POLICY_TYPE_TLSA)
-		merge_policy(a->cur, p, pd);
+		merge_policy(a->cur, p, pd, a->cfg.privacy);
 	if (strcmp(pd, d) != 0) {
 		other = g_hash_table_lookup(a->others, pd);
 		if (other == NULL) {
@@ -364,7 +381,7 @@ aggregate_add(struct aggregate *a, const char *domain, const struct policy *p, s
 			g_hash_table_insert(a->others, xstrdup(pd), other);
 		}
 		if (p->type != POLICY_TYPE_TLSA) {
-			merge_policy(other->r, p, pd);
+			merge_policy(other->r, p, pd, a->cfg.privacy);
 		} else {
 			c = other->contribs->len == 0 ? NULL
 				: g_ptr_array_index(other->contribs, other->contribs->len - 1);
@@ -374,7 +391,7 @@ aggregate_add(struct aggregate *a, const char *domain, const struct policy *p, s
 				c->r = report_new();
 				g_ptr_array_add(other->contribs, c);
 			}
-			merge_policy(c->r, p, pd);
+			merge_policy(c->r, p, pd, a->cfg.privacy);
 		}
 	}
 	ret = 0;
@@ -417,7 +434,7 @@ aggregate_finish(struct aggregate *a, struct err *err)
 			    !a->cfg.keep_in_host(a->cfg.keep_ctx, c->domain, pd))
 				continue;
 			for (size_t m = 0; m < c->r->n_policies; m++)
-				merge_policy(r, &c->r->policies[m], pd);
+				merge_policy(r, &c->r->policies[m], pd, a->cfg.privacy);
 		}
 		o->r = NULL;
 		if (r->n_policies > 0)

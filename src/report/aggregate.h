@@ -30,6 +30,7 @@
 #include <stdint.h>
 
 #include "model/report.h"
+#include "report/privacy.h"
 #include "util/err.h"
 
 struct aggregate_config {
@@ -44,6 +45,9 @@ struct aggregate_config {
 	 * sessions twice.  NULL keeps everything. */
 	int (*keep_in_host)(void *ctx, const char *recipient_domain, const char *host);
 	void *keep_ctx;
+	/* What of each failure detail is sent (privacy.h); applied before
+	 * identical details are merged.  NULL: the defaults. */
+	const struct report_privacy *privacy;
 };
 
 /* One finished report, handed to the emit callback. */

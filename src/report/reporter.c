@@ -377,7 +377,7 @@ reporter_generate_day(struct reporter *r, struct store *s, int64_t day, int64_t 
 {
 	struct gen g = { r, s, NULL, day, now, st, err, 0, NULL, NULL };
 	struct aggregate_config ac = { day, r->cfg.submitter, r->organization, r->contact_info,
-				       keep_in_host, &g };
+				       keep_in_host, &g, &r->cfg.privacy };
 	struct err local;
 	int rc;
 

@@ -23,6 +23,7 @@
 #include "net/dns.h"
 #include "report/deliver_https.h"
 #include "report/deliver_smtp.h"
+#include "report/privacy.h"
 #include "report/schedule.h"
 #include "store/store.h"
 #include "util/buf.h"
@@ -40,6 +41,8 @@ struct reporter_config {          /* all strings borrowed */
 	const char *contact_info;     /* default: postmaster@submitter */
 	const char *from;             /* From: and envelope sender (default: contact) */
 	int only_failures;            /* skip reports without failures (SCHED-04) */
+	struct report_privacy privacy; /* what failure details say (privacy.h);
+				       * zeroed: the defaults */
 	int uncompressed;             /* send application/tlsrpt+json */
 	struct smtp_options smtp;     /* smtp.url NULL: no SMTP */
 	const char *sendmail;         /* command, or NULL */

@@ -48,7 +48,7 @@ got_free(struct got *g)
 }
 
 static const struct aggregate_config cfg = {
-	DAY_D, "mail.sender.example", "Sender Org", "tlsrpt@mail.sender.example", NULL, NULL
+	DAY_D, "mail.sender.example", "Sender Org", "tlsrpt@mail.sender.example", NULL, NULL, NULL
 };
 
 /* A stub row: policy of type t in domain pd with counters. */
@@ -312,6 +312,36 @@ test_addresses_are_canonical_and_merge(void **state)
 	got_free(&g);
 }
 
+static void
+test_privacy_applies_before_details_are_merged(void **state)
+{
+	struct got g = { 0 };
+	struct aggregate *a = aggregate_new(&cfg, collect, &g);
+	struct policy p;
+	struct failure_detail *d;
+	struct err err;
+
+	(void)state;
+	/* two private senders and two quoted addresses: one tuple, nothing internal */
+	policy_init(&p, POLICY_TYPE_STS, "example.com", 0, 3);
+	d = detail(&p, RESULT_CERTIFICATE_EXPIRED, "192.0.2.1", 1);
+	d->sending_mta_ip = xstrdup("10.0.0.1");
+	d->additional_information = xstrdup("to a@example.com");
+	d = detail(&p, RESULT_CERTIFICATE_EXPIRED, "192.0.2.1", 2);
+	d->sending_mta_ip = xstrdup("fd00::2");
+	d->additional_information = xstrdup("to b@example.org");
+	assert_int_equal(aggregate_add(a, "example.com", &p, &err), 0);
+	assert_int_equal(aggregate_finish(a, &err), 0);
+	assert_int_equal(g.r[0]->policies[0].n_failure_details, 1);
+	d = &g.r[0]->policies[0].failure_details[0];
+	assert_null(d->sending_mta_ip);
+	assert_string_equal(d->additional_information, "to [address removed]");
+	assert_int_equal(d->failed_session_count, 3);
+	policy_clear(&p);
+	aggregate_free(&a);
+	got_free(&g);
+}
+
 static int
 keep_not_same(void *ctx, const char *domain, const char *host)
 {
@@ -393,6 +423,7 @@ main(void)
 		cmocka_unit_test(test_addresses_are_canonical_and_merge),
 		cmocka_unit_test(test_host_report_leaves_out_what_keep_in_host_refuses),
 		cmocka_unit_test(test_host_report_left_empty_is_not_emitted),
+		cmocka_unit_test(test_privacy_applies_before_details_are_merged),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
