@@ -121,6 +121,9 @@ const struct config_param config_params[] = {
 	  "DNS resolver IP[@PORT] for _smtp._tls lookups; empty: the system one (--resolver)" },
 	{ "report_only_failures", CONFIG_BOOL, "no", 0, 0,
 	  "send no report for a day without failures (--only-failures / --no-only-failures)" },
+	{ "report_suppress_days", CONFIG_INT, "30", 0, 3650,
+	  "days a destination that refused a report for good (SMTP 5xx, HTTPS 4xx but "
+	  "408/429) is suppressed; 0: never" },
 	{ "reportd_jitter", CONFIG_DURATION, "4h", 0, 86400,
 	  "reportd waits a random delay up to this after midnight UTC (--jitter)" },
 

@@ -180,6 +180,7 @@ apply_config(struct send_options *o)
 	c->smtp.auth_plaintext = cmd_flag_bool(o->auth_plaintext, o->cfg,
 					       "report_smtp_auth_plaintext");
 	c->only_failures = cmd_flag_bool(o->only_failures, o->cfg, "report_only_failures");
+	c->suppress_days = config_get_int(o->cfg, "report_suppress_days");
 	pwfile = config_get_string_or_null(o->cfg, "report_smtp_password_file");
 	if (o->password == NULL && (env == NULL || *env == '\0') && pwfile != NULL &&
 	    (o->password = read_secret(pwfile)) == NULL)
