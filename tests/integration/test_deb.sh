@@ -129,7 +129,7 @@ else fail "results stored (exit $crc)" "sessions: $n" "$(cat "$dir/collectd.log"
 # ---- report -----------------------------------------------------------------
 mkdir "$dir/out" && chown _tlsrpt "$dir/out"
 day=$(date -u +%Y-%m-%d)
-as_unit tlsrpt-reportd timeout 60 /usr/bin/tlsrpt send --day "$day" --submitter example.net \
+as_unit tlsrpt-reportd timeout 60 /usr/bin/tlsrpt send --day "$day" --force --submitter example.net \
 	--resolver 127.0.0.1@9 --timeout 5 --dry-run "$dir/out" > "$dir/send.log" 2>&1
 nrep=$(ls "$dir/out"/*.json.gz 2> /dev/null | wc -l)
 if [ "$nrep" = 3 ]; then ok "send (as the reporter's user) wrote 3 reports, one per domain"
@@ -143,16 +143,20 @@ else fail "reportd as _tlsrpt (exit $rrc)" "$(cat "$dir/reportd.log")"; fi
 # ---- receive --------------------------------------------------------------------
 cmd=$(sed -n 's/^ExecStart=//p' /lib/systemd/system/tlsrpt-serve.service)
 # shellcheck disable=SC2086
-as_unit_bg tlsrpt-serve $cmd --listen 127.0.0.1:0 > "$dir/serve.out" 2> "$dir/serve.err"
+# (the dashboard on a loopback port of its own without login, and any
+# domain accepted: the packaged defaults need users, tlsrpt-serve(1))
+as_unit_bg tlsrpt-serve $cmd --listen 127.0.0.1:0 --dashboard-listen 127.0.0.1:0 --no-auth \
+	--accept-domain '*' > "$dir/serve.out" 2> "$dir/serve.err"
 spid=$!; pids="$pids $spid"
-wait_for grep -q port "$dir/serve.out"
-port=$(sed -n 's/.*port \([0-9]*\).*/\1/p' "$dir/serve.out")
+wait_for grep -q '^dashboard on' "$dir/serve.out"
+port=$(sed -n 's/^listening on .* port \([0-9]*\).*/\1/p' "$dir/serve.out")
+dport=$(sed -n 's/^dashboard on .* port \([0-9]*\).*/\1/p' "$dir/serve.out")
 codes=""
 for f in "$dir/out"/*.json.gz; do
 	codes="$codes $(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/tlsrpt+gzip' \
 		--data-binary "@$f" "http://127.0.0.1:$port/tlsrpt")"
 done
-sum=$(curl -s "http://127.0.0.1:$port/api/summary?since=$day")
+sum=$(curl -s "http://127.0.0.1:$dport/api/summary?since=$day")
 if [ "$codes" = " 200 200 200" ] && echo "$sum" | grep -q 'd0.example' && echo "$sum" | grep -q 'd2.example'; then
 	ok "serve (as _tlsrpt) received the 3 reports; the API shows them"
 else fail "receiving (port '$port', answers$codes)" "$sum" "$(cat "$dir/serve.err")"; fi
