@@ -65,7 +65,8 @@ usage(FILE *f)
 "the mail.\n"
 "--to may be repeated or hold a list (\"a@x, b@y\"): one mail to all of them in\n"
 "one SMTP transaction; if the server refuses some, the others get it, it counts\n"
-"as sent and each refusal is a warning.\n"
+"as sent and each refusal is a warning; one refused for now (4xx) gets that\n"
+"mail alone at the next run.\n"
 "-v logs what was done (-vv: debug); -q prints errors only, not warnings.\n"
 "Options not given come from tlsrpt.conf (alert_*; --config FILE).\n");
 }
@@ -106,25 +107,28 @@ parse_when(const char *s, int64_t now, int is_until, int64_t *out)
  * sendmail run, which takes them from To:), so a failure leaves none of
  * them mailed twice by the retry.  When the server refuses some recipients
  * but takes the mail for others, the mail counts as sent (else the others
- * would get it again at every run) and each refusal is a warning. */
+ * would get it again at every run) and each refusal is a warning; a
+ * recipient refused with a temporary 4xx is appended to retry (when not
+ * NULL) as {to, subject, body}, to get this mail alone at the next run.
+ * Returns DELIVER_OK, DELIVER_TEMPFAIL or DELIVER_PERMFAIL. */
 static int
 deliver(const struct opts *o, const char *subject, const char *body, int64_t now,
-	struct err *err)
+	json_t *retry, struct err *err)
 {
 	struct strlist from = { 0 }, rcpts = { 0 }, refused = { 0 };
 	struct smtp_options smtp;
 	char *msg;
 	size_t len = 0, i;
-	int rc = -1;
+	int rc = DELIVER_TEMPFAIL;
 
 	msg = alert_mail_compose(o->from, o->to, subject, body, now, &len, err);
 	if (msg == NULL)
-		return -1;
+		return DELIVER_PERMFAIL;
 	if (o->dry_run) {
 		fwrite(msg, 1, len, stdout);
-		rc = 0;
+		rc = DELIVER_OK;
 	} else if (o->sendmail != NULL) {
-		rc = deliver_sendmail(o->sendmail, msg, len, 0, err) == DELIVER_OK ? 0 : -1;
+		rc = deliver_sendmail(o->sendmail, msg, len, 0, err);
 	} else if (alert_mail_addresses(o->from, &from, err) > 0 &&
 		   alert_mail_addresses(o->to, &rcpts, err) > 0) {
 		memset(&smtp, 0, sizeof(smtp));
@@ -134,12 +138,25 @@ deliver(const struct opts *o, const char *subject, const char *body, int64_t now
 		smtp.cacert = o->cacert;
 		smtp.require_tls = o->require_tls;
 		smtp.auth_plaintext = o->auth_plaintext;
-		if (deliver_smtp_many(&smtp, from.v[0], &rcpts, msg, len, &refused, err) == DELIVER_OK)
-			rc = 0;
-		for (i = 0; i < refused.n; i++)
-			log_warn("alert: the SMTP server refused recipient %s; the mail went to "
-				 "the other recipient(s) and counts as sent, so it is not "
-				 "retried for this one", refused.v[i]);
+		rc = deliver_smtp_many(&smtp, from.v[0], &rcpts, msg, len, &refused, err);
+		for (i = 0; i < refused.n; i++) {
+			const char *sep = strstr(refused.v[i], ": ");
+			char *addr = sep ? xstrndup(refused.v[i], (size_t)(sep - refused.v[i])) : NULL;
+
+			if (addr != NULL && retry != NULL && sep[2] == '4') {
+				json_array_append_new(retry, json_pack("{s:s,s:s,s:s}", "to", addr,
+								       "subject", subject,
+								       "body", body));
+				log_warn("alert: the SMTP server refused recipient %s for now; the "
+					 "mail went to the other recipient(s), and is sent to this "
+					 "one alone at the next run", refused.v[i]);
+			} else {
+				log_warn("alert: the SMTP server refused recipient %s; the mail "
+					 "went to the other recipient(s) and counts as sent, so it "
+					 "is not retried for this one", refused.v[i]);
+			}
+			free(addr);
+		}
 	}
 	strlist_clear(&from);
 	strlist_clear(&rcpts);
@@ -148,15 +165,86 @@ deliver(const struct opts *o, const char *subject, const char *body, int64_t now
 	return rc;
 }
 
+/* The alert memory's list of mails to retry for one recipient (refused
+ * with a temporary 4xx while the others got it): a JSON array of
+ * {to, subject, body} under ALERT_STATE_NS / ALERT_RETRY_KEY. */
+#define ALERT_RETRY_KEY "retry"
+
+static int
+retry_save(struct store *st, json_t *list, struct err *err)
+{
+	char *val;
+	int rc;
+
+	if (json_array_size(list) == 0)
+		return store_state_set(st, ALERT_STATE_NS, ALERT_RETRY_KEY, NULL, err);
+	if ((val = json_dumps(list, JSON_COMPACT)) == NULL) {
+		err_set(err, "alert: cannot encode the retry list");
+		return -1;
+	}
+	rc = store_state_set(st, ALERT_STATE_NS, ALERT_RETRY_KEY, val, err);
+	free(val);
+	return rc;
+}
+
+/* Sends each mail waiting for a retry to its recipient alone; keeps those
+ * refused again for now.  Returns the new list (to save again once this
+ * run's refusals are appended; caller decrefs), or NULL with err set. */
+static json_t *
+retry_pending(struct store *st, const struct opts *o, int64_t now, struct err *err)
+{
+	json_t *list = NULL, *keep = json_array(), *e;
+	char *val = NULL;
+	size_t i;
+	int got = store_state_get(st, ALERT_STATE_NS, ALERT_RETRY_KEY, &val, err);
+
+	if (got < 0)
+		goto fail;
+	list = got == 1 ? json_loads(val, 0, NULL) : NULL;
+	json_array_foreach(list, i, e) {
+		struct opts one = *o;
+		const char *subject = json_string_value(json_object_get(e, "subject"));
+		const char *body = json_string_value(json_object_get(e, "body"));
+		struct err why = { "" };
+		int rc;
+
+		one.to = json_string_value(json_object_get(e, "to"));
+		if (one.to == NULL || subject == NULL || body == NULL)
+			continue;
+		rc = deliver(&one, subject, body, now, NULL, &why);
+		if (rc == DELIVER_OK) {
+			log_info("alert: the mail refused for now last time was sent to %s", one.to);
+		} else if (rc == DELIVER_TEMPFAIL) {
+			log_warn("alert: %s: still refused for now, retried at the next run: %s",
+				 one.to, why.msg);
+			json_array_append(keep, e);
+		} else {
+			log_warn("alert: %s: refused for good, not retried: %s", one.to, why.msg);
+		}
+	}
+	if (got == 1 && retry_save(st, keep, err) != 0)
+		goto fail;
+	json_decref(list);
+	free(val);
+	return keep;
+fail:
+	json_decref(list);
+	json_decref(keep);
+	free(val);
+	return NULL;
+}
+
 static int
 run_digest(struct store *st, const struct opts *o, const struct alert_config *cfg)
 {
 	struct report_query q = { .since = cfg->since, .until = cfg->until, .domain = cfg->domain };
 	struct err err;
 	char *last = NULL, *subject = NULL, *body = NULL, val[32];
-	json_t *ds = NULL;
+	json_t *ds = NULL, *retry = NULL;
 	int rc = EXIT_FAILURE_, got;
 
+	if (!o->dry_run && (retry = retry_pending(st, o, cfg->now, &err)) == NULL)
+		goto fail;
 	got = store_state_get(st, ALERT_STATE_NS, "digest:last", &last, &err);
 	if (got < 0)
 		goto fail;
@@ -175,7 +263,9 @@ run_digest(struct store *st, const struct opts *o, const struct alert_config *cf
 			    json_integer_value(json_object_get(ds, "failure")),
 			    json_integer_value(json_object_get(ds, "failure")) +
 			    json_integer_value(json_object_get(ds, "success")));
-	if (deliver(o, subject, body, cfg->now, &err) != 0)
+	if (deliver(o, subject, body, cfg->now, retry, &err) != DELIVER_OK)
+		goto fail;
+	if (retry != NULL && retry_save(st, retry, &err) != 0)
 		goto fail;
 	snprintf(val, sizeof(val), "%" PRId64, cfg->now);
 	if (!o->dry_run && store_state_set(st, ALERT_STATE_NS, "digest:last", val, &err) != 0)
@@ -187,6 +277,7 @@ fail:
 	log_error("alert: %s", err.msg);
 out:
 	json_decref(ds);
+	json_decref(retry);
 	free(last);
 	free(subject);
 	free(body);
@@ -199,8 +290,11 @@ run_alert(struct store *st, const struct opts *o, const struct alert_config *cfg
 	struct alert_list l = { 0 };
 	struct err err;
 	char *subject = NULL, *body = NULL;
+	json_t *retry = NULL;
 	int rc = EXIT_FAILURE_;
 
+	if (!o->dry_run && (retry = retry_pending(st, o, cfg->now, &err)) == NULL)
+		goto fail;
 	if (alert_find(st, cfg, &l, &err) < 0)
 		goto fail;
 	if (l.n == 0) {
@@ -210,7 +304,9 @@ run_alert(struct store *st, const struct opts *o, const struct alert_config *cfg
 	}
 	subject = alert_mail_subject(&l);
 	body = alert_mail_body(&l, cfg);
-	if (deliver(o, subject, body, cfg->now, &err) != 0)
+	if (deliver(o, subject, body, cfg->now, retry, &err) != DELIVER_OK)
+		goto fail;
+	if (retry != NULL && retry_save(st, retry, &err) != 0)
 		goto fail;
 	if (!o->dry_run && alert_remember(st, cfg, &l, &err) != 0)
 		goto fail;
@@ -221,6 +317,7 @@ run_alert(struct store *st, const struct opts *o, const struct alert_config *cfg
 fail:
 	log_error("alert: %s", err.msg);
 out:
+	json_decref(retry);
 	alert_list_free(&l);
 	free(subject);
 	free(body);

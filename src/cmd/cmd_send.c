@@ -24,7 +24,7 @@ extern const char cmd_send_summary[];
 const char cmd_send_summary[] = "aggregate stored results and deliver RFC 8460 reports once";
 
 enum { O_DAY = 1, O_DRY_RUN, O_NO_DELIVER, O_NOW, O_SUPPRESS, O_UNTIL, O_COMMENT, O_LIST,
-       O_RETRY_INTERRUPTED, O_FORCE, O_HELP };
+       O_RETRY_INTERRUPTED, O_FORCE, O_LIST_SUPPRESSED, O_UNSUPPRESS, O_HELP };
 
 static const struct option own_options[] = {
 	{ "day", required_argument, NULL, O_DAY },
@@ -37,6 +37,8 @@ static const struct option own_options[] = {
 	{ "list", no_argument, NULL, O_LIST },
 	{ "retry-interrupted", no_argument, NULL, O_RETRY_INTERRUPTED },
 	{ "force", no_argument, NULL, O_FORCE },
+	{ "list-suppressed", no_argument, NULL, O_LIST_SUPPRESSED },
+	{ "unsuppress", required_argument, NULL, O_UNSUPPRESS },
 	{ "help", no_argument, NULL, O_HELP },
 };
 
@@ -45,7 +47,7 @@ usage(FILE *f)
 {
 	fprintf(f, "usage: tlsrpt send [--day YYYY-MM-DD] [options]\n"
 		   "       tlsrpt send --suppress DEST --until YYYY-MM-DD [--comment TEXT] [--db URL]\n"
-		   "       tlsrpt send --list [--db URL]\n"
+		   "       tlsrpt send --list | --list-suppressed | --unsuppress DEST [--db URL]\n"
 		   "  --day YYYY-MM-DD         report this UTC day (default: every finished day\n"
 		   "                           that still has results); today or later is refused\n"
 		   "  --force                  with --day: report a day that is not over yet\n"
@@ -58,6 +60,11 @@ usage(FILE *f)
 		   "                           until --until's day; --comment TEXT: a note kept with it\n"
 		   "  --list                   print the outbox: report-id, policy domain,\n"
 		   "                           destination, state, attempts, next try, last error\n"
+		   "  --list-suppressed        print the suppressed destinations: destination,\n"
+		   "                           suppressed until (UTC), comment; a destination that\n"
+		   "                           refuses a report for good (SMTP 5xx, HTTPS 4xx but\n"
+		   "                           408/429) is suppressed for report_suppress_days (30)\n"
+		   "  --unsuppress DEST        take DEST off the suppression list\n"
 		   "  --retry-interrupted      send again the deliveries interrupted while sending\n"
 		   "                           (the process died mid-attempt; not retried by default\n"
 		   "                           as the report may have arrived)\n"
@@ -69,10 +76,12 @@ print_stats(const struct reporter_stats *st)
 {
 	fprintf(stderr,
 		"tlsrpt send: %zu reports: %zu queued, %zu already queued, %zu without TLSRPT"
-		" record, %zu lookup deferred, %zu lookup given up, %zu all-success skipped;"
-		" deliveries: %zu sent, %zu to retry, %zu failed\n",
+		" record, %zu lookup deferred, %zu lookup given up, %zu all-success skipped,"
+		" %zu to suppressed destinations skipped; deliveries: %zu sent, %zu to retry,"
+		" %zu failed\n",
 		st->reports, st->stored, st->duplicates, st->no_record, st->deferred,
-		st->lookup_given_up, st->only_success, st->sent, st->retry, st->failed);
+		st->lookup_given_up, st->only_success, st->suppressed, st->sent, st->retry,
+		st->failed);
 }
 
 static int
@@ -122,6 +131,41 @@ list(const char *db)
 	return rc < 0 ? EXIT_FAILURE_ : EXIT_OK;
 }
 
+static int
+print_suppression(void *ctx, const struct outbox_suppression *e)
+{
+	char until[32];
+	time_t t = (time_t)e->until;
+	struct tm tm;
+
+	(void)ctx;
+	strftime(until, sizeof(until), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+	printf("%s\t%s\t%s\n", e->destination, until, e->comment ? e->comment : "-");
+	return 0;
+}
+
+/* --list-suppressed (unsup NULL) or --unsuppress unsup. */
+static int
+suppressions(const char *db, const char *unsup, int64_t now)
+{
+	struct err err;
+	struct store *s;
+	int rc;
+
+	if ((s = cmd_store_open(db)) == NULL)
+		return EXIT_FAILURE_;
+	if (unsup == NULL)
+		rc = store_outbox_suppressions(s, now, print_suppression, NULL, &err);
+	else if ((rc = store_outbox_unsuppress(s, unsup, &err)) == 0)
+		fprintf(stderr, "tlsrpt send: %s is not suppressed\n", unsup);
+	else if (rc > 0)
+		fprintf(stderr, "tlsrpt send: %s is no longer suppressed\n", unsup);
+	if (rc < 0)
+		fprintf(stderr, "tlsrpt send: %s\n", err.msg);
+	store_close(&s);
+	return rc < 0 ? EXIT_FAILURE_ : rc == 0 && unsup != NULL ? EXIT_PARTIAL : EXIT_OK;
+}
+
 /* Generates `day`, or every day before today that has results. */
 static int
 generate(struct reporter *r, struct store *s, int have_day, int64_t day, int64_t now,
@@ -152,9 +196,9 @@ cmd_send(int argc, char **argv)
 	struct store *s = NULL;
 	struct dns *dns = NULL;
 	struct err err;
-	const char *sup = NULL, *until = NULL, *comment = NULL, *day_arg = NULL;
+	const char *sup = NULL, *unsup = NULL, *until = NULL, *comment = NULL, *day_arg = NULL;
 	int64_t day = 0, now = (int64_t)time(NULL);
-	int c, have_day = 0, no_deliver = 0, do_list = 0, have_now = 0, force = 0;
+	int c, have_day = 0, no_deliver = 0, do_list = 0, list_sup = 0, have_now = 0, force = 0;
 	int ret = EXIT_USAGE;
 
 	if (opts == NULL)
@@ -185,6 +229,8 @@ cmd_send(int argc, char **argv)
 		case O_LIST: do_list = 1; break;
 		case O_RETRY_INTERRUPTED: o.rc.retry_interrupted = 1; break;
 		case O_FORCE: force = 1; break;
+		case O_LIST_SUPPRESSED: list_sup = 1; break;
+		case O_UNSUPPRESS: unsup = optarg; break;
 		case 'v': o.verbose = 1; break;
 		case O_HELP: usage(stdout); ret = EXIT_OK; goto out;
 		default: usage(stderr); goto out;
@@ -206,6 +252,10 @@ cmd_send(int argc, char **argv)
 		log_init("tlsrpt send", LOG_LEVEL_INFO, 0);
 	if (sup != NULL) {
 		ret = suppress(o.db, sup, until, comment);
+		goto out;
+	}
+	if (list_sup || unsup != NULL) {
+		ret = suppressions(o.db, unsup, now);
 		goto out;
 	}
 	if (do_list) {

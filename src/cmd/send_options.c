@@ -201,6 +201,7 @@ apply_config(struct send_options *o)
 		fprintf(stderr, "tlsrpt: --omit (or report_omit): %s\n", err.msg);
 		return -1;
 	}
+	c->suppress_days = config_get_int(o->cfg, "report_suppress_days");
 	pwfile = config_get_string_or_null(o->cfg, "report_smtp_password_file");
 	if (o->password == NULL && (env == NULL || *env == '\0') && pwfile != NULL &&
 	    (o->password = read_secret(pwfile)) == NULL)

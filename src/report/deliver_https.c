@@ -59,7 +59,13 @@ deliver_https(const char *url, const void *body, size_t len, int compressed,
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
 	if (status < 200 || status > 299) {
 		err_set(err, "https %s: HTTP status %ld%s", url, status,
-			status >= 300 && status < 400 ? " (redirects are not followed)" : "");
+			status >= 300 && status < 400 ? " (redirects are not followed)" :
+			status >= 400 && status < 500 && status != 408 && status != 429 ?
+			" (permanent)" : "");
+		/* a client error is the endpoint's refusal for good, but for
+		 * Request Timeout and Too Many Requests */
+		if (status >= 400 && status < 500 && status != 408 && status != 429)
+			ret = DELIVER_PERMFAIL;
 		goto out;
 	}
 	ret = DELIVER_OK;

@@ -58,9 +58,11 @@ run_lookups(struct reporter *r, struct store *s, int64_t now, struct reporter_st
 	return ret;
 }
 
+/* One attempt; *by_dest is set when a permanent failure is the
+ * destination's refusal (SMTP 5xx, HTTPS 4xx), not our own problem. */
 static enum deliver_result
 attempt(struct reporter *r, const struct outbox_item *it, const char *json, int64_t now,
-	struct err *err)
+	int *by_dest, struct err *err)
 {
 	struct buf b;
 	enum deliver_result res = DELIVER_TEMPFAIL;
@@ -74,9 +76,10 @@ attempt(struct reporter *r, const struct outbox_item *it, const char *json, int6
 			res = DELIVER_PERMFAIL;   /* too big or not an address: final */
 			goto out;
 		}
-		if (r->cfg.smtp.url != NULL)
+		if (r->cfg.smtp.url != NULL) {
 			res = deliver_smtp(&r->cfg.smtp, r->from, to, b.data, b.len, err);
-		else
+			*by_dest = res == DELIVER_PERMFAIL;
+		} else
 			res = deliver_sendmail(r->cfg.sendmail, b.data, b.len, r->cfg.smtp.timeout, err);
 	} else {
 		if (r->cfg.uncompressed ? buf_append_str(&b, json) < 0
@@ -86,6 +89,7 @@ attempt(struct reporter *r, const struct outbox_item *it, const char *json, int6
 		}
 		res = deliver_https(it->destination, b.data, b.len, !r->cfg.uncompressed,
 				    &r->cfg.https, err);
+		*by_dest = res == DELIVER_PERMFAIL;
 	}
 out:
 	buf_free(&b);
@@ -105,6 +109,28 @@ attempt_time(const struct reporter *r, int64_t now)
 	return t > now ? t : now;
 }
 
+/* Puts a destination that refused for good on the suppression list for
+ * cfg.suppress_days (logged once: later deliveries are skipped). */
+static int
+suppress_refuser(struct reporter *r, struct store *s, const struct outbox_item *it,
+		 int64_t at, const char *why, struct err *err)
+{
+	int64_t until = at + r->cfg.suppress_days * 86400;
+	char *comment;
+	int rc;
+
+	if (r->cfg.suppress_days <= 0)
+		return 0;
+	comment = xasprintf("automatic: %s", why);
+	rc = store_outbox_suppress(s, it->destination, until, comment, err);
+	free(comment);
+	if (rc == 0)
+		log_warn("%s refused a report for good: suppressed for %lld days (`tlsrpt send "
+			 "--list-suppressed`, `--unsuppress %s` to lift it)", it->destination,
+			 (long long)r->cfg.suppress_days, it->destination);
+	return rc;
+}
+
 /* Returns 0, or -1 on a store error. */
 static int
 deliver_one(struct reporter *r, struct store *s, const struct outbox_item *it, int64_t now,
@@ -113,9 +139,9 @@ deliver_one(struct reporter *r, struct store *s, const struct outbox_item *it, i
 	struct err why = { "" };
 	enum deliver_result res;
 	const char *state = "sent";
-	int64_t at, next;
+	int64_t at, next, until;
 	char *json;
-	int rc;
+	int rc, by_dest = 0;
 
 	if (strncmp(it->destination, "mailto:", 7) == 0 && r->cfg.smtp.url == NULL &&
 	    r->cfg.sendmail == NULL) {
@@ -124,6 +150,14 @@ deliver_one(struct reporter *r, struct store *s, const struct outbox_item *it, i
 		return store_outbox_defer(s, it->id, now + 3600, "no mail transport configured",
 					  err);
 	}
+	if ((rc = store_outbox_suppressed_until(s, it->destination, now, &until, err)) != 0) {
+		if (rc < 0)
+			return -1;
+		log_info("report-id=%s: %s is suppressed until %lld: not sent", it->report_id,
+			 it->destination, (long long)until);
+		st->suppressed++;
+		return store_outbox_skip_suppressed(s, it->id, err);
+	}
 	if ((json = store_outbox_json(s, it->report_id, err)) == NULL)
 		return -1;
 	next = at = attempt_time(r, now);
@@ -131,7 +165,7 @@ deliver_one(struct reporter *r, struct store *s, const struct outbox_item *it, i
 		free(json);
 		return rc;
 	}
-	res = attempt(r, it, json, at, &why);
+	res = attempt(r, it, json, at, &by_dest, &why);
 	free(json);
 	if (res == DELIVER_OK) {
 		st->sent++;
@@ -150,6 +184,8 @@ deliver_one(struct reporter *r, struct store *s, const struct outbox_item *it, i
 			 why.msg);
 	}
 	rc = store_outbox_finish(s, it->id, state, next, res == DELIVER_OK ? NULL : why.msg, err);
+	if (rc >= 0 && by_dest && suppress_refuser(r, s, it, at, why.msg, err) < 0)
+		return -1;
 	if (rc == 0)
 		log_warn("report-id=%s: %s: the delivery was requeued (--retry-interrupted) while "
 			 "this attempt ran; its outcome is not recorded", it->report_id,

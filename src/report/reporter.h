@@ -53,6 +53,9 @@ struct reporter_config {          /* all strings borrowed */
 	const char *dry_run_dir;
 	int64_t retry_for;            /* 0: SCHEDULE_RETRY_FOR */
 	int retry_interrupted;        /* requeue deliveries interrupted while sending */
+	int64_t suppress_days;        /* a destination that refuses for good (SMTP
+				       * 5xx, HTTPS 4xx but 408/429) is suppressed
+				       * this many days; 0: never */
 	const struct schedule_clock *clock; /* the time each delivery attempt is made at
 				       * (its claim, lease, Date: and retry are
 				       * counted from it; never before the run's
@@ -68,6 +71,7 @@ struct reporter_stats {
 	size_t lookup_given_up;       /* lookup still failing after the retry period: report dropped */
 	size_t only_success;          /* skipped by only_failures */
 	size_t sent, retry, failed;   /* delivery attempts by outcome */
+	size_t suppressed;            /* deliveries skipped: destination suppressed */
 };
 
 struct reporter;

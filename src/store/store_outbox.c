@@ -361,6 +361,83 @@ store_outbox_suppress(struct store *s, const char *destination, int64_t until,
 	return rc < 0 ? -1 : 0;
 }
 
+int
+store_outbox_suppressed_until(struct store *s, const char *destination, int64_t now,
+			      int64_t *until, struct err *err)
+{
+	struct db_stmt *st = db_prepare(s->db,
+					"SELECT until_time FROM outbox_suppressions WHERE"
+					" destination = $1 AND until_time > $2", err);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	db_bind_text(st, 1, destination);
+	db_bind_int64(st, 2, now);
+	rc = db_step(st, err);
+	if (rc == 1)
+		*until = db_column_int64(st, 0);
+	db_reset(st);
+	return rc;
+}
+
+int
+store_outbox_skip_suppressed(struct store *s, int64_t id, struct err *err)
+{
+	struct db_stmt *st = db_prepare(s->db,
+					"UPDATE outbox_deliveries SET state = 'suppressed',"
+					" last_error = 'destination suppressed' WHERE id = $1 AND"
+					" state = 'pending'", err);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	db_bind_int64(st, 1, id);
+	rc = db_step(st, err);
+	db_reset(st);
+	return rc < 0 ? -1 : 0;
+}
+
+int
+store_outbox_unsuppress(struct store *s, const char *destination, struct err *err)
+{
+	struct db_stmt *st = db_prepare(s->db,
+					"DELETE FROM outbox_suppressions WHERE destination = $1"
+					" RETURNING destination", err);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	db_bind_text(st, 1, destination);
+	rc = db_step(st, err);
+	db_reset(st);
+	return rc < 0 ? -1 : rc;
+}
+
+int
+store_outbox_suppressions(struct store *s, int64_t now, store_outbox_suppression_cb cb,
+			  void *ctx, struct err *err)
+{
+	struct db_stmt *st = db_prepare(s->db,
+					"SELECT destination, until_time, comment FROM"
+					" outbox_suppressions WHERE until_time > $1"
+					" ORDER BY destination", err);
+	int rc, ret = 0;
+
+	if (st == NULL)
+		return -1;
+	db_bind_int64(st, 1, now);
+	while (ret == 0 && (rc = db_step(st, err)) == 1) {
+		struct outbox_suppression e = {
+			db_column_text(st, 0), db_column_int64(st, 1), db_column_text(st, 2),
+		};
+
+		ret = cb(ctx, &e);
+	}
+	db_reset(st);
+	return ret != 0 ? ret : rc < 0 ? -1 : 0;
+}
+
 int64_t
 store_outbox_count(struct store *s, const char *report_id, const char *state, struct err *err)
 {

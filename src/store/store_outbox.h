@@ -106,6 +106,33 @@ int store_outbox_next_due(struct store *s, int64_t *when, struct err *err);
 int store_outbox_suppress(struct store *s, const char *destination, int64_t until,
 			  const char *comment, struct err *err);
 
+/* If destination is on the suppression list at `now`, sets *until to the
+ * end of its suppression and returns 1; 0 if not; -1 on error. */
+int store_outbox_suppressed_until(struct store *s, const char *destination, int64_t now,
+				  int64_t *until, struct err *err);
+
+/* Marks the pending delivery id "suppressed" (skipped, not sent).
+ * Returns 0 or -1. */
+int store_outbox_skip_suppressed(struct store *s, int64_t id, struct err *err);
+
+/* Removes destination from the suppression list.  Returns 1 if it was
+ * there, 0 if not, -1 on error.  Deliveries already "suppressed" stay so. */
+int store_outbox_unsuppress(struct store *s, const char *destination, struct err *err);
+
+/* One entry of the suppression list (borrowed for the callback). */
+struct outbox_suppression {
+	const char *destination;
+	int64_t until;
+	const char *comment;          /* or NULL */
+};
+
+/* Calls cb for every entry still in force at `now`, by destination.  cb
+ * returns 0 to go on, non-zero to stop (that value is returned).  Returns
+ * 0 when all were visited, -1 on error. */
+typedef int (*store_outbox_suppression_cb)(void *ctx, const struct outbox_suppression *e);
+int store_outbox_suppressions(struct store *s, int64_t now, store_outbox_suppression_cb cb,
+			      void *ctx, struct err *err);
+
 /* Counts deliveries of report_id in state (any report if NULL).  Returns
  * the count, or -1 on error. */
 int64_t store_outbox_count(struct store *s, const char *report_id, const char *state,

@@ -202,6 +202,25 @@ out=$(alert --to reject-me@example.test -v 2>&1); rc=$?
 	ok "one of two refused: second run sends nothing (remembered as sent)" ||
 	fail "one of two refused: second run" "rc=$rc mails=$(count)" "$out"
 
+# a recipient refused for now (451): not counted as sent, retried alone next run (issue 13)
+db=sqlite:$dir/db4.sqlite
+check "reports load into a fourth store" load "$corpus/sebastka+tlsrpt/synthetic-failures.json"
+n0=$(count)
+out=$(alert --to tempfailonce-x@example.test 2>&1); rc=$?
+[ "$rc" = 0 ] && [ "$(count)" = $((n0 + 1)) ] && [ "$(rcpts)" = "postmaster@example.test" ] &&
+	echo "$out" | grep -q 'refused recipient tempfailonce-x@example.test: 451 .*for now.*alone at the next run' &&
+	ok "one of two refused with 451: the other gets it, a warning says it is retried" ||
+	fail "451: first run" "rc=$rc mails=$(count) (before $n0) rcpts=$(rcpts)" "$out"
+out=$(alert --to tempfailonce-x@example.test -v 2>&1); rc=$?
+[ "$rc" = 0 ] && [ "$(count)" = $((n0 + 2)) ] && [ "$(rcpts)" = "tempfailonce-x@example.test" ] &&
+	echo "$out" | grep -q 'no new failures' &&
+	body "$((n0 + 2))" | grep -q 'example.com: certificate-expired at MX mx.example.com' &&
+	ok "451: the next run sends that alert to the refused recipient alone" ||
+	fail "451: retry" "rc=$rc mails=$(count) (before $n0) rcpts=$(rcpts)" "$out"
+out=$(alert --to tempfailonce-x@example.test -v 2>&1); rc=$?
+[ "$rc" = 0 ] && [ "$(count)" = $((n0 + 2)) ] &&
+	ok "451: once sent, the retry is not repeated" || fail "451: third run" "rc=$rc mails=$(count)" "$out"
+
 out=$("$TLSRPT" alert --db "$db" --since 2000-01-01 --to a@example.test --to b@example.test \
 	--digest weekly --sendmail "echo run >> '$dir/runs'; cat > '$dir/digest3.eml'" 2>&1); rc=$?
 [ "$rc" = 0 ] && [ "$(cat "$dir/runs")" = run ] &&

@@ -61,6 +61,8 @@ _smtp._tls.rej      IN TXT "v=TLSRPTv1; rua=mailto:reject-me@example.test"
 _smtp._tls.supp     IN TXT "v=TLSRPTv1; rua=mailto:supp@example.test"
 _smtp._tls.mx.dane  IN TXT "v=TLSRPTv1; rua=mailto:dane-host@example.test"
 _smtp._tls.next     IN TXT "v=TLSRPTv1; rua=mailto:next@example.test"
+_smtp._tls.gone     IN TXT "v=TLSRPTv1; rua=$W/gone?status=410"
+_smtp._tls.busy     IN TXT "v=TLSRPTv1; rua=$W/busy?status=429"
 _smtp._tls.s202     IN TXT "v=TLSRPTv1; rua=$W/s202?status=202"
 _smtp._tls.s204     IN TXT "v=TLSRPTv1; rua=$W/s204?status=204"
 _smtp._tls.redir    IN TXT "v=TLSRPTv1; rua=$W/redir?status=301"
@@ -284,6 +286,50 @@ rc=$?
 [ "$rc" = 0 ] && grep -q "$(printf 'rej.example.test\tmailto:reject-me@example.test\tfailed\t1\t')" "$T/list.out" &&
 	grep -q "$(printf 'sf.servfail.example.test\t-\tlookup-failed')" "$T/list.out" &&
 	ok "send --list shows each delivery's state" || fail "--list" "rc=$rc, want 0" "$(cat "$T/list.out")" "$(cat "$T/list.err")"
+
+# ---- automatic suppression of a destination that refuses for good (issue 13)
+REJ=mailto:reject-me@example.test
+[ "$(grep -c "$REJ refused a report for good: suppressed for 30 days" "$T/send1.err")" = 1 ] &&
+	ok "SMTP 550: the destination is suppressed for report_suppress_days (logged once)" ||
+	fail "auto-suppression logged" "$(cat "$T/send1.err")"
+"$TLSRPT" send --db "$DB" --now $NOW --list-suppressed > "$T/ls1.out" 2>"$T/ls1.err"
+rc=$?
+[ "$rc" = 0 ] && grep -q "$(printf '^mailto:reject-me@example.test\t2026-12-22T01:00:00Z\tautomatic: smtp ')" "$T/ls1.out" &&
+	grep -q "$(printf '^mailto:supp@example.test\t2026-12-01T00:00:00Z\t-$')" "$T/ls1.out" &&
+	ok "send --list-suppressed lists automatic and manual suppressions" ||
+	fail "--list-suppressed" "rc=$rc" "$(cat "$T/ls1.out")" "$(cat "$T/ls1.err")"
+# a report already queued when the destination gets suppressed: skipped at delivery, logged
+printf '2026-11-19~rej.example.test~sts~rej.example.test~-~-~1~0\n' | put "$DB"
+"$TLSRPT" send --db "$DB" --unsuppress $REJ 2>"$T/sup2.err"
+rc1=$?
+"$TLSRPT" send --db "$DB" --unsuppress $REJ 2>>"$T/sup2.err"
+rc2=$?
+send --day 2026-11-19 --now $((NOW + 90000)) --no-deliver -v >/dev/null 2>"$T/sup1.err"
+"$TLSRPT" send --db "$DB" --suppress $REJ --until 2027-01-10 --comment manual
+send --now $((NOW + 90000)) -v >/dev/null 2>"$T/sup3.err"
+rc=$?
+stq() { sql "SELECT d.state FROM outbox_deliveries d JOIN outbox_reports r USING (report_id) WHERE r.report_id LIKE '$1%'"; }
+[ "$rc1" = 0 ] && [ "$rc2" = 1 ] && grep -q 'is not suppressed' "$T/sup2.err" &&
+	ok "send --unsuppress removes a destination (exit 1 when it was not listed)" ||
+	fail "--unsuppress" "rc=$rc1 then $rc2, want 0 then 1" "$(cat "$T/sup2.err")"
+[ "$rc" = 0 ] && [ "$(stq 20261119.rej.)" = suppressed ] &&
+	grep -q "report-id=20261119.rej.example.test.1@example.test: $REJ is suppressed until .*: not sent" "$T/sup3.err" &&
+	! grep -q "delivery to $REJ failed" "$T/sup3.err" &&
+	ok "a queued delivery to a suppressed destination is skipped with a log line" ||
+	fail "skip at delivery" "rc=$rc, want 0; state $(stq 20261119.rej.)" "$(cat "$T/sup3.err")"
+# HTTPS: 410 is a refusal for good (suppressed), 429 is temporary (retried)
+"$TLSRPT" send --db "$DB" --unsuppress $REJ 2>/dev/null
+printf '2026-11-18~gone.example.test~sts~gone.example.test~-~-~1~0\n2026-11-18~busy.example.test~sts~busy.example.test~-~-~1~0\n' | put "$DB"
+send --day 2026-11-18 --now $((NOW + 90000)) -v >/dev/null 2>"$T/sup4.err"
+rc=$?
+"$TLSRPT" send --db "$DB" --now $((NOW + 90000)) --list-suppressed > "$T/ls2.out"
+[ "$rc" = 1 ] && [ "$(stq 20261118.gone.)" = failed ] && [ "$(stq 20261118.busy.)" = pending ] &&
+	grep -q "^$W/gone?status=410	" "$T/ls2.out" && ! grep -q "busy" "$T/ls2.out" &&
+	! grep -q "reject-me" "$T/ls2.out" &&
+	ok "HTTPS 410 suppresses the endpoint, HTTPS 429 is retried" ||
+	fail "https refusal" "rc=$rc, want 1; gone $(stq 20261118.gone.), busy $(stq 20261118.busy.)" \
+		"$(cat "$T/ls2.out")" "$(cat "$T/sup4.err")"
+sql "UPDATE outbox_deliveries SET state = 'failed' WHERE state = 'pending' AND report_id LIKE '20261118.busy.%'"
 
 # ---- reportd on a simulated clock (SCHED-01) ------------------------------
 printf '2026-11-22~next.example.test~sts~next.example.test~-~-~4~0\n' | put "$DB"
