@@ -18,6 +18,7 @@
 #include "cmd/cmd.h"
 #include "cmd/config_params.h"
 #include "model/datetime.h"
+#include "model/when.h"
 #include "model/report.h"
 #include "report/deliver_sendmail.h"
 #include "report/deliver_smtp.h"
@@ -55,8 +56,9 @@ usage(FILE *f)
 "with what it means and how to fix it.  What was mailed is remembered in the\n"
 "store; it is mailed again only after --renotify-days (default 7, 0 = never)\n"
 "and only if it failed again.  --digest weekly mails a summary of the last 7\n"
-"days instead (at most once in 6 days unless --force).  WHEN: YYYY-MM-DD,\n"
-"Unix seconds or Nd (N days ago).  --domain - looks only at the policies that\n"
+"days instead (at most once in 6 days unless --force).  WHEN: YYYY-MM-DD (UTC;\n"
+"--until includes that day), an RFC 3339 date-time with Z or an offset, Unix\n"
+"seconds, or Nd / Nh (N days / hours ago).  --domain - looks only at the policies that\n"
 "name no policy-domain.  SMTP AUTH: TLSRPT_SMTP_USER and TLSRPT_SMTP_PASSWORD\n"
 "in the environment, sent only over TLS (STARTTLS or smtps://) unless\n"
 "--smtp-auth-plaintext allows it in clear.  --require-tls refuses to send\n"
@@ -71,34 +73,16 @@ usage(FILE *f)
 "Options not given come from tlsrpt.conf (alert_*; --config FILE).\n");
 }
 
+/* Parses WHEN of --since/--until (when.h); prints what is wrong. */
 static int
-parse_when(const char *s, int64_t now, int is_until, int64_t *out)
+parse_when(const char *opt, const char *s, enum when_end end, int64_t now, int64_t *out)
 {
-	struct tm tm;
-	char *end = NULL;
-	long long v;
-	int y, m, d, used = 0;
+	struct err err = { { 0 } };
 
-	if (*s >= '0' && *s <= '9') {
-		v = strtoll(s, &end, 10);
-		if (strcmp(end, "d") == 0 && v <= 100000) {
-			*out = now - (int64_t)v * DAY;
-			return 0;
-		}
-		if (*end == '\0' && strlen(s) > 8) {
-			*out = (int64_t)v;
-			return 0;
-		}
-	}
-	if (sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &used) != 3 || s[used] != '\0' ||
-	    y < 1970 || m < 1 || m > 12 || d < 1 || d > 31)
+	if (when_parse(s, end, now, out, &err) < 0) {
+		fprintf(stderr, "tlsrpt alert: %s %s\n", opt, err.msg);
 		return -1;
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = m - 1;
-	tm.tm_mday = d;
-	/* a date is the whole day: --until DATE includes it, as in `tlsrpt summary` */
-	*out = (int64_t)timegm(&tm) + (is_until ? DAY : 0);
+	}
 	return 0;
 }
 
@@ -363,7 +347,7 @@ cmd_alert(int argc, char **argv)
 	char *end = NULL, *to_cli = NULL, *tmp;  /* to_cli: the --to options, owned */
 	long long days = -1;    /* -1: alert_renotify */
 	enum cmd_flag require_tls = CMD_FLAG_UNSET, auth_plaintext = CMD_FLAG_UNSET;
-	int c, verbose = 0, rc;
+	int c, li = 0, verbose = 0, rc;
 
 	memset(&o, 0, sizeof(o));
 	memset(&cfg, 0, sizeof(cfg));
@@ -383,7 +367,7 @@ cmd_alert(int argc, char **argv)
 	o.from = config_get_string(conf, "alert_from");
 	o.to = config_get_string_or_null(conf, "alert_to");
 	o.cacert = config_get_string_or_null(conf, "alert_cacert");
-	while ((c = getopt_long(argc, argv, "vqh", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "vqh", lopts, &li)) != -1) {
 		switch (c) {
 		case 'd': o.db = optarg; break;
 		case 's': since = optarg; break;
@@ -440,17 +424,26 @@ cmd_alert(int argc, char **argv)
 	 * the report of that day, which arrives the day after, would be in no
 	 * weekly digest. */
 	cfg.since = datetime_day_start(cfg.now) - 7 * DAY;
-	if ((since != NULL && parse_when(since, cfg.now, 0, &cfg.since) != 0) ||
-	    (until != NULL && parse_when(until, cfg.now, 1, &cfg.until) != 0)) {
-		fprintf(stderr, "tlsrpt alert: --since/--until: expected YYYY-MM-DD, Unix seconds or Nd\n");
+	if ((since != NULL && parse_when("--since", since, WHEN_START, cfg.now, &cfg.since) != 0) ||
+	    (until != NULL && parse_when("--until", until, WHEN_END, cfg.now, &cfg.until) != 0)) {
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	if (o.digest != NULL && strcmp(o.digest, "weekly") != 0)
-		goto bad;
+	if (o.digest != NULL && strcmp(o.digest, "weekly") != 0) {
+		fprintf(stderr, "tlsrpt alert: --digest %s: expected weekly\n", o.digest);
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	if (optind != argc) {
+		fprintf(stderr, "tlsrpt alert: unexpected argument \"%s\" (recipients go with --to)\n",
+			argv[optind]);
+		usage(stderr);
+		rc = EXIT_USAGE;
+		goto out;
+	}
 	if (o.digest != NULL && cfg.until == 0)
 		cfg.until = cfg.now;
-	if (optind != argc || o.to == NULL ||
+	if (o.to == NULL ||
 	    (!o.dry_run && (o.smtp == NULL) == (o.sendmail == NULL))) {
 		fprintf(stderr, "tlsrpt alert: need --to and exactly one of --smtp, --sendmail "
 			"(or --dry-run), or alert_to, alert_smtp_url, alert_sendmail\n");
@@ -472,7 +465,9 @@ cmd_alert(int argc, char **argv)
 	store_close(&st);
 	goto out;
 bad:
-	fprintf(stderr, "tlsrpt alert: bad value for an option\n");
+	fprintf(stderr, "tlsrpt alert: --%s %s: %s\n", lopts[li].name, optarg,
+		c == 'r' ? "expected a number from 0 to 1" : c == 'n' ? "expected a whole number"
+		: "expected 0 to 3650 days");
 	usage(stderr);
 	rc = EXIT_USAGE;
 out:

@@ -84,7 +84,7 @@ cmd_collectd(int argc, char **argv)
 	struct collectd_config cfg;
 	struct config *conf;
 	const char *db = NULL, *mode;
-	int foreground = 0, verbose = 0, allow_root = 0, c, rc;
+	int foreground = 0, verbose = 0, allow_root = 0, c, li = 0, rc;
 	struct err err;
 	long v;
 
@@ -114,7 +114,7 @@ cmd_collectd(int argc, char **argv)
 		cfg.socket_mode = (int)v;
 	}
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "vh", opts, &li)) != -1) {
 		switch (c) {
 		case 's': cfg.socket_path = optarg; break;
 		case 'd': db = optarg; break;
@@ -164,8 +164,11 @@ cmd_collectd(int argc, char **argv)
 		}
 	}
 	if (optind != argc || cfg.socket_path == NULL || *cfg.socket_path == '\0') {
-		fprintf(stderr, "tlsrpt collectd: %s\n", optind != argc ? "unexpected argument"
-					: "no socket: give --socket PATH, set TLSRPT_SOCKET or collectd_socket");
+		if (optind != argc)
+			fprintf(stderr, "tlsrpt collectd: unexpected argument \"%s\"\n", argv[optind]);
+		else
+			fprintf(stderr, "tlsrpt collectd: no socket: give --socket PATH, set "
+				"TLSRPT_SOCKET or collectd_socket\n");
 		usage(stderr);
 		rc = EXIT_USAGE;
 		goto out;
@@ -189,7 +192,9 @@ cmd_collectd(int argc, char **argv)
 		rc = rc == 0 ? EXIT_OK : EXIT_PARTIAL;
 	goto out;
 bad:
-	fprintf(stderr, "tlsrpt collectd: bad value for an option: %s\n", optarg);
+	fprintf(stderr, "tlsrpt collectd: --%s %s: %s\n", opts[li].name, optarg,
+		c == 'm' ? "expected an octal mode (e.g. 0660)" : "expected a whole number in range"
+		" (see --help)");
 	usage(stderr);
 	rc = EXIT_USAGE;
 out:

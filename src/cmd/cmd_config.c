@@ -1,8 +1,10 @@
 /*
  * cmd_config: `tlsrpt config` prints the configuration as `name = value`
  * lines (postconf style): the values in effect (defaults, tlsrpt.conf,
- * TLSRPT_<NAME> environment), only the changed ones (-n), or the built-in
- * defaults (--defaults).  Documented in man/tlsrpt.1 and tlsrpt.conf.5.
+ * TLSRPT_<NAME> environment) each under a "# from ORIGIN" comment line
+ * saying where it came from (one line for a run of parameters of the same
+ * origin, so that the output is still valid tlsrpt.conf), only the changed
+ * ones (-n), or the built-in defaults (--defaults, no origins).  Documented in man/tlsrpt.1 and tlsrpt.conf.5.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -22,20 +24,25 @@ usage(FILE *f)
 	    "                     [-c FILE | --config FILE] [NAME ...]\n"
 	    "Prints 'name = value' for each parameter (or each NAME): the value in\n"
 	    "effect after the built-in default, tlsrpt.conf and the TLSRPT_<NAME>\n"
-	    "environment.  --defaults prints the built-in defaults, --changed only\n"
-	    "the parameters not at their default, --verbose adds where each value\n"
-	    "came from and what it means.\n");
+	    "environment, below a comment '# from ORIGIN' saying where it came from\n"
+	    "(default, FILE:LINE or environment VARIABLE).  --defaults prints the\n"
+	    "built-in defaults, --changed only the parameters not at their default,\n"
+	    "--verbose adds what each one means and its type.\n");
 }
 
+/* Prints parameter i; its origin on a comment line unless it is the same
+ * as that of the parameter printed before (*last, updated; NULL: none). */
 static void
-print_one(const struct config *cfg, size_t i, int verbose)
+print_one(const struct config *cfg, size_t i, int verbose, int origins, const char **last)
 {
 	const struct config_param *p = config_param_at(cfg, i);
-	const char *text = config_text_at(cfg, i);
+	const char *text = config_text_at(cfg, i), *origin = config_origin_at(cfg, i);
 
 	if (verbose)
-		printf("# %s (%s; from %s)\n", p->doc, config_type_name(p->type),
-		    config_origin_at(cfg, i));
+		printf("# %s (%s; from %s)\n", p->doc, config_type_name(p->type), origin);
+	else if (origins && (*last == NULL || strcmp(*last, origin) != 0))
+		printf("# from %s\n", origin);
+	*last = origin;
 	printf("%s =%s%s\n", p->name, *text != '\0' ? " " : "", text);
 }
 
@@ -52,7 +59,7 @@ cmd_config(int argc, char **argv)
 	};
 	struct err err = { { 0 } };
 	struct config *cfg = NULL;
-	const char *path = NULL;
+	const char *path = NULL, *last = NULL;
 	int defaults = 0, changed = 0, verbose = 0, c, rc = EXIT_OK;
 
 	while ((c = getopt_long(argc, argv, "c:dnvh", opts, NULL)) != -1) {
@@ -91,7 +98,7 @@ cmd_config(int argc, char **argv)
 		if (changed && strcmp(config_origin_at(cfg, i), "default") == 0)
 			wanted = 0;
 		if (wanted)
-			print_one(cfg, i, verbose);
+			print_one(cfg, i, verbose, !defaults, &last);
 	}
 out:
 	config_free(&cfg);

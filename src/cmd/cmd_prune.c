@@ -1,16 +1,19 @@
 /*
  * cmd_prune: `tlsrpt prune`: retention.  Deletes received reports,
  * collected results and finished outbox entries older than --older-than
- * DAYS (or retention_days) in transactions of at most --batch rows, then
+ * DAYS or WHEN (when.h; or retention_days) in transactions of at most --batch rows, then
  * gives the space back (store/store_prune.h).  Run daily from a timer.
  */
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
 #include "cmd/cmd.h"
 #include "cmd/config_params.h"
+#include "model/datetime.h"
+#include "model/when.h"
 #include "store/store_prune.h"
 
 int cmd_prune(int argc, char **argv);
@@ -21,12 +24,16 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-"usage: tlsrpt prune [--older-than DAYS] [--batch N] [--vacuum] [--db URL]\n"
+"usage: tlsrpt prune [--older-than DAYS|WHEN] [--batch N] [--vacuum] [--db URL]\n"
 "                    [--config FILE] [-q|--quiet]\n"
 "Deletes received reports whose period ended, results collected on days, and\n"
-"finished outbox entries created, more than DAYS days ago.\n"
-"  --older-than DAYS  the limit (default: retention_days in tlsrpt.conf; 0 there\n"
-"                     means keep everything, and prune then does nothing)\n"
+"finished outbox entries created, before the limit.\n"
+"  --older-than DAYS|WHEN  the limit: DAYS (1 to 36500) days ago, or WHEN:\n"
+"                     YYYY-MM-DD (its 00:00 UTC), an RFC 3339 date-time with Z\n"
+"                     or an offset, Unix seconds, or Nd / Nh (N days / hours\n"
+"                     ago); at least 1 day ago (default: retention_days in\n"
+"                     tlsrpt.conf; 0 there means keep everything, and prune\n"
+"                     then does nothing)\n"
 "  --batch N          rows per transaction (default %d): the collector and the\n"
 "                     intake wait for at most one such transaction\n"
 "  --vacuum           SQLite stores created before incremental auto-vacuum: run\n"
@@ -54,6 +61,35 @@ parse_long(const char *s, long min, long max, long *out)
 	return 0;
 }
 
+/* Parses --older-than: digits alone are days (as retention_days), anything
+ * else a WHEN (when.h).  The limit is at least a day ago: what is newer may
+ * not be reported yet.  Prints what is wrong. */
+static int
+parse_older_than(const char *s, int64_t now, int64_t *cutoff)
+{
+	struct err err = { { 0 } };
+	long days;
+
+	if (*s >= '0' && *s <= '9' && parse_long(s, 0, LONG_MAX, &days) == 0) {
+		if (days < 1 || days > 36500) {
+			fprintf(stderr, "tlsrpt prune: --older-than %s: expected 1 to 36500 days\n", s);
+			return -1;
+		}
+		*cutoff = now - (int64_t)days * 86400;
+		return 0;
+	}
+	if (when_parse(s, WHEN_START, now, cutoff, &err) < 0) {
+		fprintf(stderr, "tlsrpt prune: --older-than %s\n", err.msg);
+		return -1;
+	}
+	if (*cutoff > now - 86400) {
+		fprintf(stderr, "tlsrpt prune: --older-than %s: less than 1 day ago (what is newer "
+			"may not be reported yet)\n", s);
+		return -1;
+	}
+	return 0;
+}
+
 int
 cmd_prune(int argc, char **argv)
 {
@@ -72,7 +108,9 @@ cmd_prune(int argc, char **argv)
 	struct store *s = NULL;
 	struct err err;
 	const char *db = NULL;
-	long days = -1, batch = STORE_PRUNE_BATCH;
+	long days, batch = STORE_PRUNE_BATCH;
+	int64_t now = (int64_t)time(NULL), cutoff = -1;         /* -1: retention_days */
+	char when[DATETIME_FMT_SIZE];
 	int64_t freed;
 	int c, vacuum = 0, quiet = 0, rc = EXIT_USAGE, r;
 
@@ -82,14 +120,13 @@ cmd_prune(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
-			if (parse_long(optarg, 1, 36500, &days) < 0) {
-				fprintf(stderr, "tlsrpt prune: --older-than: expected 1 to 36500 days\n");
+			if (parse_older_than(optarg, now, &cutoff) < 0)
 				goto out;
-			}
 			break;
 		case 'b':
 			if (parse_long(optarg, 1, 1000000, &batch) < 0) {
-				fprintf(stderr, "tlsrpt prune: --batch: expected 1 to 1000000\n");
+				fprintf(stderr, "tlsrpt prune: --batch %s: expected 1 to 1000000\n",
+					optarg);
 				goto out;
 			}
 			break;
@@ -102,12 +139,11 @@ cmd_prune(int argc, char **argv)
 		}
 	}
 	if (optind != argc) {
-		usage(stderr);
+		fprintf(stderr, "tlsrpt prune: unexpected argument \"%s\"\n", argv[optind]);
 		goto out;
 	}
-	if (days < 0)
-		days = (long)config_get_int(conf, "retention_days");
-	if (days == 0) {
+	days = (long)config_get_int(conf, "retention_days");
+	if (cutoff < 0 && days == 0) {
 		if (!quiet)
 			printf("retention_days is 0 and no --older-than: nothing pruned\n");
 		rc = EXIT_OK;
@@ -118,11 +154,13 @@ cmd_prune(int argc, char **argv)
 		fprintf(stderr, "tlsrpt prune: store: %s\n", err.msg);
 		goto out;
 	}
-	r = store_prune(s, (int64_t)time(NULL) - (int64_t)days * 86400, (size_t)batch, &st, &err);
+	if (cutoff < 0)
+		cutoff = now - (int64_t)days * 86400;
+	r = store_prune(s, cutoff, (size_t)batch, &st, &err);
 	if (!quiet || r < 0)
-		printf("deleted %lld reports, %lld result tuples, %lld outbox reports older than "
-		       "%ld days (%u transactions)\n", (long long)st.reports,
-		       (long long)st.results, (long long)st.outbox, days, st.transactions);
+		printf("deleted %lld reports, %lld result tuples, %lld outbox reports from before "
+		       "%s (%u transactions)\n", (long long)st.reports, (long long)st.results,
+		       (long long)st.outbox, datetime_format(cutoff, when), st.transactions);
 	if (r < 0) {
 		fprintf(stderr, "tlsrpt prune: %s\n", err.msg);
 		goto out;

@@ -13,10 +13,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cmd/cmd.h"
 #include "cmd/send_dkim.h"
 #include "cmd/send_options.h"
+#include "model/when.h"
 #include "report/schedule.h"
 #include "store/store_outbox.h"
 #include "store/store_results.h"
@@ -109,6 +111,7 @@ cmd_reportd(int argc, char **argv)
 	sigset_t set;
 	int64_t jitter_max = -1, jitter, day, next;     /* -1: reportd_jitter */
 	const char *user = NULL;
+	char *end;
 	int c, allow_root = 0, ret = EXIT_USAGE;
 
 	if (opts == NULL)
@@ -121,12 +124,25 @@ cmd_reportd(int argc, char **argv)
 		if (k > 0)
 			continue;
 		switch (c) {
-		case O_JITTER: jitter_max = strtoll(optarg, NULL, 10); break;
-		case O_FAKE_CLOCK:
-			fc.now = strtoll(optarg, NULL, 10);
-			clock = (struct schedule_clock){ fake_now, fake_sleep_until, &fc };
+		case O_JITTER:
+			jitter_max = strtoll(optarg, &end, 10);
+			if (*optarg < '0' || *optarg > '9' || *end != '\0' || jitter_max > 86400) {
+				fprintf(stderr, "tlsrpt reportd: --jitter %s: expected 0 to 86400 "
+					"seconds\n", optarg);
+				goto out;
+			}
 			break;
-		case O_STOP_AT: fc.stop_at = strtoll(optarg, NULL, 10); break;
+		case O_FAKE_CLOCK:
+		case O_STOP_AT:
+			if (when_parse(optarg, WHEN_START, (int64_t)time(NULL),
+				       c == O_FAKE_CLOCK ? &fc.now : &fc.stop_at, &err) < 0) {
+				fprintf(stderr, "tlsrpt reportd: --%s %s\n", c == O_FAKE_CLOCK ?
+					"fake-clock" : "stop-at", err.msg);
+				goto out;
+			}
+			if (c == O_FAKE_CLOCK)
+				clock = (struct schedule_clock){ fake_now, fake_sleep_until, &fc };
+			break;
 		case O_USER: user = optarg; break;
 		case O_ALLOW_ROOT: allow_root = 1; break;
 		case 'v': o.verbose = 1; break;
@@ -134,9 +150,9 @@ cmd_reportd(int argc, char **argv)
 			printf("usage: tlsrpt reportd [--jitter SECONDS] [options]\n"
 			       "  --jitter SECONDS         generate a finished day at 00:00 UTC plus a random\n"
 			       "                           delay of up to SECONDS (default: reportd_jitter)\n"
-			       "  --fake-clock UNIXTIME    run on a simulated clock from UNIXTIME that jumps\n"
-			       "                           to each wake-up (testing)\n"
-			       "  --stop-at UNIXTIME       with --fake-clock: exit instead of jumping past it\n"
+			       "  --fake-clock WHEN        run on a simulated clock from WHEN that jumps\n"
+			       "                           to each wake-up (testing; WHEN as in tlsrpt(1))\n"
+			       "  --stop-at WHEN           with --fake-clock: exit instead of jumping past it\n"
 			       "                           (testing; default: after the first pass)\n"
 			       "  --user USER              started as root: become USER once the DKIM key is\n"
 			       "                           read, before the store is opened (default:\n"
@@ -150,7 +166,11 @@ cmd_reportd(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (optind != argc || send_options_finish(&o) < 0)
+	if (optind != argc) {
+		fprintf(stderr, "tlsrpt reportd: unexpected argument \"%s\"\n", argv[optind]);
+		goto out;
+	}
+	if (send_options_finish(&o) < 0)
 		goto out;
 	if (jitter_max < 0)
 		jitter_max = config_get_int(o.cfg, "reportd_jitter");

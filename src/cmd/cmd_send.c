@@ -15,6 +15,7 @@
 #include "cmd/send_dkim.h"
 #include "cmd/send_options.h"
 #include "report/naming.h"
+#include "model/when.h"
 #include "store/store_outbox.h"
 #include "store/store_results.h"
 #include "util/log.h"
@@ -45,19 +46,23 @@ static const struct option own_options[] = {
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: tlsrpt send [--day YYYY-MM-DD] [options]\n"
-		   "       tlsrpt send --suppress DEST --until YYYY-MM-DD [--comment TEXT] [--db URL]\n"
+	fprintf(f, "usage: tlsrpt send [--day WHEN] [options]\n"
+		   "       tlsrpt send --suppress DEST --until WHEN [--comment TEXT] [--db URL]\n"
 		   "       tlsrpt send --list | --list-suppressed | --unsuppress DEST [--db URL]\n"
-		   "  --day YYYY-MM-DD         report this UTC day (default: every finished day\n"
-		   "                           that still has results); today or later is refused\n"
+		   "  --day WHEN               report the UTC day holding WHEN (default: every\n"
+		   "                           finished day that still has results); today or\n"
+		   "                           later is refused.  WHEN: YYYY-MM-DD, an RFC 3339\n"
+		   "                           date-time with Z or an offset, Unix seconds, or\n"
+		   "                           Nd / Nh (N days / hours ago: --day 1d is yesterday)\n"
 		   "  --force                  with --day: report a day that is not over yet\n"
 		   "  --dry-run DIR            write reports and mails into DIR; send and change nothing;\n"
 		   "                           exit 0 unless it could not run (a lookup that failed\n"
 		   "                           is printed, not an error)\n"
 		   "  --no-deliver             only generate; leave deliveries for later\n"
-		   "  --now UNIXTIME           pretend the time is this (testing)\n"
+		   "  --now WHEN               pretend the time is this (testing)\n"
 		   "  --suppress DEST          send nothing to DEST (e.g. mailto:tls@example.com)\n"
-		   "                           until --until's day; --comment TEXT: a note kept with it\n"
+		   "                           until --until WHEN (a day: its 00:00 UTC);\n"
+		   "                           --comment TEXT: a note kept with it\n"
 		   "  --list                   print the outbox: report-id, policy domain,\n"
 		   "                           destination, state, attempts, next try, last error\n"
 		   "  --list-suppressed        print the suppressed destinations: destination,\n"
@@ -85,20 +90,25 @@ print_stats(const struct reporter_stats *st)
 }
 
 static int
-suppress(const char *db, const char *dest, const char *until, const char *comment)
+suppress(const char *db, const char *dest, const char *until, const char *comment,
+	 int64_t now)
 {
 	struct err err;
 	struct store *s;
-	int64_t day;
+	int64_t t;
 	int rc;
 
-	if (until == NULL || naming_parse_day(until, &day) < 0) {
-		fprintf(stderr, "tlsrpt send: --until YYYY-MM-DD is required with --suppress\n");
+	if (until == NULL) {
+		fprintf(stderr, "tlsrpt send: --suppress needs --until WHEN\n");
+		return EXIT_USAGE;
+	}
+	if (when_parse(until, WHEN_START, now, &t, &err) < 0) {
+		fprintf(stderr, "tlsrpt send: --until %s\n", err.msg);
 		return EXIT_USAGE;
 	}
 	if ((s = cmd_store_open(db)) == NULL)
 		return EXIT_FAILURE_;
-	rc = store_outbox_suppress(s, dest, naming_day_begin(day), comment, &err);
+	rc = store_outbox_suppress(s, dest, t, comment, &err);
 	if (rc < 0)
 		fprintf(stderr, "tlsrpt send: %s\n", err.msg);
 	store_close(&s);
@@ -211,18 +221,16 @@ cmd_send(int argc, char **argv)
 		if (k > 0)
 			continue;
 		switch (c) {
-		case O_DAY:
-			if (naming_parse_day(optarg, &day) < 0) {
-				fprintf(stderr, "tlsrpt send: --day: \"%s\" is not YYYY-MM-DD\n",
-					optarg);
-				goto out;
-			}
-			have_day = 1;
-			day_arg = optarg;
-			break;
+		case O_DAY: have_day = 1; day_arg = optarg; break;
 		case O_DRY_RUN: o.rc.dry_run_dir = optarg; break;
 		case O_NO_DELIVER: no_deliver = 1; break;
-		case O_NOW: now = strtoll(optarg, NULL, 10); have_now = 1; break;
+		case O_NOW:
+			if (when_parse(optarg, WHEN_START, now, &now, &err) < 0) {
+				fprintf(stderr, "tlsrpt send: --now %s\n", err.msg);
+				goto out;
+			}
+			have_now = 1;
+			break;
 		case O_SUPPRESS: sup = optarg; break;
 		case O_UNTIL: until = optarg; break;
 		case O_COMMENT: comment = optarg; break;
@@ -241,6 +249,11 @@ cmd_send(int argc, char **argv)
 		usage(stderr);
 		goto out;
 	}
+	/* --day is read after --now: 1d is the day before --now's */
+	if (have_day && when_parse_day(day_arg, now, &day, &err) < 0) {
+		fprintf(stderr, "tlsrpt send: --day %s\n", err.msg);
+		goto out;
+	}
 	/* A day that is not over would be reported with only part of its
 	 * results, and its report-id could not be sent again when complete. */
 	if (have_day && day >= now / 86400 && !force) {
@@ -251,7 +264,7 @@ cmd_send(int argc, char **argv)
 	if (o.verbose)
 		log_init("tlsrpt send", LOG_LEVEL_INFO, 0);
 	if (sup != NULL) {
-		ret = suppress(o.db, sup, until, comment);
+		ret = suppress(o.db, sup, until, comment, now);
 		goto out;
 	}
 	if (list_sup || unsup != NULL) {

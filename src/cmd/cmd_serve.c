@@ -235,14 +235,15 @@ cmd_serve(int argc, char **argv)
 		case 'h': usage(stdout); rc = EXIT_OK; goto out;
 		case 'm':
 			if (parse_size(optarg, &sc.max_body) != 0) {
-				fprintf(stderr, "tlsrpt serve: --max-body: expected a byte count\n");
+				fprintf(stderr, "tlsrpt serve: --max-body %s: expected a byte count\n",
+					optarg);
 				rc = EXIT_USAGE;
 				goto out;
 			}
 			break;
 		case 't':
 			if (parse_size(optarg, &threads) != 0 || threads > 256) {
-				fprintf(stderr, "tlsrpt serve: --threads: expected 1 to 256\n");
+				fprintf(stderr, "tlsrpt serve: --threads %s: expected 1 to 256\n", optarg);
 				rc = EXIT_USAGE;
 				goto out;
 			}
@@ -250,8 +251,8 @@ cmd_serve(int argc, char **argv)
 		case 'M':
 		case 'P':
 			if (parse_size(optarg, &n) != 0 || n > 100000) {
-				fprintf(stderr, "tlsrpt serve: --%s: expected 1 to 100000\n",
-					c == 'M' ? "max-connections" : "per-ip-limit");
+				fprintf(stderr, "tlsrpt serve: --%s %s: expected 1 to 100000\n",
+					c == 'M' ? "max-connections" : "per-ip-limit", optarg);
 				rc = EXIT_USAGE;
 				goto out;
 			}
@@ -261,8 +262,9 @@ cmd_serve(int argc, char **argv)
 		case 'B':
 			if (config_parse_duration(optarg, &secs, &err) != 0 || secs < 1 ||
 			    secs > 3600) {
-				fprintf(stderr, "tlsrpt serve: --%s: expected a duration from 1s "
-					"to 1h (e.g. 10s)\n", c == 'H' ? "header-timeout" : "body-timeout");
+				fprintf(stderr, "tlsrpt serve: --%s %s: expected a duration from 1s "
+					"to 1h (e.g. 10s)\n", c == 'H' ? "header-timeout" : "body-timeout",
+					optarg);
 				rc = EXIT_USAGE;
 				goto out;
 			}
@@ -272,8 +274,11 @@ cmd_serve(int argc, char **argv)
 		}
 	}
 	if (optind != argc || (cert_path == NULL) != (key_path == NULL)) {
-		fprintf(stderr, "tlsrpt serve: %s\n", optind != argc ? "unexpected argument" :
-			"--tls-cert and --tls-key (serve_tls_cert, serve_tls_key) go together");
+		if (optind != argc)
+			fprintf(stderr, "tlsrpt serve: unexpected argument \"%s\"\n", argv[optind]);
+		else
+			fprintf(stderr, "tlsrpt serve: --tls-cert and --tls-key (serve_tls_cert, "
+				"serve_tls_key) go together\n");
 		rc = EXIT_USAGE;
 		goto out;
 	}

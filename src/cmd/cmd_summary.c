@@ -2,7 +2,8 @@
  * cmd_summary: `tlsrpt summary`: per policy domain and day, sessions that
  * succeeded and failed, the failure rate, totals per reporting
  * organization and the top failures with what they mean and how to fix
- * them.  Opens the store read-only.  Default period: the last 7 days (UTC).
+ * them.  Opens the store read-only.  Default period: every stored report,
+ * the default of the API too (serve_query.c); dates are parsed by when.h.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -12,42 +13,38 @@
 
 #include "cmd/cmd.h"
 #include "cmd/summary.h"
-#include "model/datetime.h"
+#include "model/when.h"
 #include "model/report.h"
 
 int cmd_summary(int argc, char **argv);
 extern const char cmd_summary_summary[];
 const char cmd_summary_summary[] = "summarise stored reports per domain and day";
 
-#define DEFAULT_DAYS 7
-
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: tlsrpt summary [--since DATE] [--until DATE] [--domain DOMAIN]\n"
+	fprintf(f, "usage: tlsrpt summary [--since WHEN] [--until WHEN] [--domain DOMAIN]\n"
 		"                      [--json | --csv] [--db URL]\n"
 		"Sessions ok/failed per policy domain and day, per reporting organization,\n"
-		"and the top failures with their meaning and fix.  DATE is YYYY-MM-DD (UTC;\n"
-		"--until includes that day) or an RFC 3339 date-time.  Default: the last %d days.\n"
+		"and the top failures with their meaning and fix.  WHEN is YYYY-MM-DD (UTC;\n"
+		"--until includes that day), an RFC 3339 date-time with Z or an offset, Unix\n"
+		"seconds, or Nd / Nh (N days / hours ago: --since 7d is the last week).\n"
+		"Default: every stored report, as /api/summary and /metrics of tlsrpt serve.\n"
 		"--domain - shows only the policies that name no policy-domain.\n"
 		"Exit status: 0 ok, %d usage, %d store failed.\n",
-		DEFAULT_DAYS, EXIT_USAGE, EXIT_FAILURE_);
+		EXIT_USAGE, EXIT_FAILURE_);
 }
 
-/* Parses DATE; a date without time names the whole day, so --until moves
- * to the end of it. */
+/* Parses WHEN of option opt (when.h); prints what is wrong. */
 static int
-parse_date(const char *opt, const char *s, int is_until, int64_t *t)
+parse_when(const char *opt, const char *s, enum when_end end, int64_t now, int64_t *t)
 {
 	struct err err = { { 0 } };
-	unsigned flags = 0;
 
-	if (datetime_parse(s, t, &flags, &err) < 0) {
-		fprintf(stderr, "tlsrpt summary: %s %s: %s\n", opt, s, err.msg);
+	if (when_parse(s, end, now, t, &err) < 0) {
+		fprintf(stderr, "tlsrpt summary: %s %s\n", opt, err.msg);
 		return -1;
 	}
-	if (is_until && (flags & DATETIME_DATE_ONLY))
-		*t += 86400;
 	return 0;
 }
 
@@ -68,18 +65,18 @@ cmd_summary(int argc, char **argv)
 	struct err err = { { 0 } };
 	struct store *s = NULL;
 	const char *db = NULL, *domain = NULL;
-	int64_t since = -1, until = 0;
+	int64_t since = 0, until = 0, now = (int64_t)time(NULL);
 	int json = 0, csv = 0, c, rc = EXIT_FAILURE_;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
-			if (parse_date("--since", optarg, 0, &since) < 0)
+			if (parse_when("--since", optarg, WHEN_START, now, &since) < 0)
 				return EXIT_USAGE;
 			break;
 		case 'u':
-			if (parse_date("--until", optarg, 1, &until) < 0)
+			if (parse_when("--until", optarg, WHEN_END, now, &until) < 0)
 				return EXIT_USAGE;
 			break;
 		case 'D': domain = report_domain_filter(optarg); break;
@@ -91,11 +88,14 @@ cmd_summary(int argc, char **argv)
 		}
 	}
 	if (optind != argc || (json && csv)) {
+		if (optind != argc)
+			fprintf(stderr, "tlsrpt summary: unexpected argument \"%s\" (a domain goes "
+				"with --domain)\n", argv[optind]);
+		else
+			fprintf(stderr, "tlsrpt summary: --json and --csv exclude each other\n");
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (since < 0)
-		since = datetime_day_start((int64_t)time(NULL)) - (DEFAULT_DAYS - 1) * 86400;
 	if (until != 0 && until <= since) {
 		fprintf(stderr, "tlsrpt summary: --until must be after --since\n");
 		return EXIT_USAGE;

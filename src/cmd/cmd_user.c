@@ -70,7 +70,10 @@ read_line(FILE *f, char *buf, size_t size)
 	return 0;
 }
 
-/* Asks for a password on the terminal without echo. */
+#define NO_TERMINAL (-2)         /* ask(): said so already */
+
+/* Asks for a password on the terminal without echo.  Returns 0, -1 when
+ * nothing was read, or NO_TERMINAL after saying that there is none. */
 static int
 ask(const char *prompt, char *buf, size_t size)
 {
@@ -81,7 +84,7 @@ ask(const char *prompt, char *buf, size_t size)
 	if (tty == NULL) {
 		fprintf(stderr, "tlsrpt user: no terminal to ask the password on; "
 			"use --password-stdin\n");
-		return -1;
+		return NO_TERMINAL;
 	}
 	fputs(prompt, tty);
 	fflush(tty);
@@ -105,11 +108,13 @@ new_password_hash(int from_stdin)
 {
 	char pw[AUTH_PASSWORD_MAX + 2], again[AUTH_PASSWORD_MAX + 2], *hash = NULL;
 	struct err err;
+	int r;
 
-	if (from_stdin ? read_line(stdin, pw, sizeof(pw)) != 0
-		       : ask("Password: ", pw, sizeof(pw)) != 0) {
-		fprintf(stderr, "tlsrpt user: no password read (at most %d bytes, one line)\n",
-			AUTH_PASSWORD_MAX);
+	r = from_stdin ? read_line(stdin, pw, sizeof(pw)) : ask("Password: ", pw, sizeof(pw));
+	if (r != 0) {
+		if (r != NO_TERMINAL)   /* one reason only */
+			fprintf(stderr, "tlsrpt user: no password read (at most %d bytes, "
+				"one line)\n", AUTH_PASSWORD_MAX);
 		goto out;
 	}
 	if (strlen(pw) < AUTH_PASSWORD_MIN) {
@@ -266,6 +271,32 @@ set_password(struct store *st, int add, const char *name, int admin, int from_st
 	return EXIT_OK;
 }
 
+/* Checks the verb and its arguments args[0..nargs-1] (how many); says
+ * what is wrong and returns -1, or 0. */
+static int
+verb_arguments(const char *verb, char **args, int nargs)
+{
+	static const struct { const char *verb; int min, max; const char *args; } verbs[] = {
+		{ "add", 1, 1, "NAME" }, { "passwd", 1, 1, "NAME" }, { "del", 1, 1, "NAME" },
+		{ "list", 0, 0, "nothing" }, { "grant", 2, 1000, "NAME and PATTERN..." },
+		{ "revoke", 2, 1000, "NAME and PATTERN..." }, { "token", 1, 1, "NAME" },
+	};
+
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
+		if (strcmp(verb, verbs[i].verb) != 0)
+			continue;
+		if (nargs < verbs[i].min)
+			fprintf(stderr, "tlsrpt user: %s: missing %s\n", verb, verbs[i].args);
+		else if (nargs > verbs[i].max)
+			fprintf(stderr, "tlsrpt user: %s: unexpected argument \"%s\" (it takes "
+				"%s)\n", verb, args[verbs[i].max], verbs[i].args);
+		return nargs < verbs[i].min || nargs > verbs[i].max ? -1 : 0;
+	}
+	fprintf(stderr, "tlsrpt user: unknown verb \"%s\" (add, passwd, del, list, grant, "
+		"revoke, token)\n", verb);
+	return -1;
+}
+
 int
 cmd_user(int argc, char **argv)
 {
@@ -296,16 +327,20 @@ cmd_user(int argc, char **argv)
 		}
 	}
 	if (optind >= argc) {
+		fprintf(stderr, "tlsrpt user: missing the verb (add, passwd, del, list, grant, "
+			"revoke, token)\n");
 		usage(stderr);
 		return EXIT_USAGE;
 	}
 	verb = argv[optind++];
 	nargs = argc - optind;
+	if (verb_arguments(verb, argv + optind, nargs) < 0)
+		return EXIT_USAGE;
 	if (strcmp(verb, "list") != 0) {
-		name = nargs > 0 ? argv[optind] : NULL;
-		if (name == NULL || !name_ok(name)) {
-			fprintf(stderr, "tlsrpt user %s: expected a user name (1 to %d of "
-				"letters, digits, . _ @ -)\n", verb, STORE_USER_NAME_MAX);
+		name = argv[optind];
+		if (!name_ok(name)) {
+			fprintf(stderr, "tlsrpt user: %s: \"%s\" is not a user name (1 to %d of "
+				"letters, digits, . _ @ -)\n", verb, name, STORE_USER_NAME_MAX);
 			return EXIT_USAGE;
 		}
 	}
@@ -335,9 +370,6 @@ cmd_user(int argc, char **argv)
 		rc = grants(st, verb[0] == 'g', name, argv + optind + 1, nargs - 1);
 	} else if (strcmp(verb, "token") == 0 && nargs == 1) {
 		rc = token(st, name, label, revoke);
-	} else {
-		fprintf(stderr, "tlsrpt user: unknown verb or wrong arguments: %s\n", verb);
-		usage(stderr);
 	}
 	store_close(&st);
 	return rc;

@@ -16,7 +16,8 @@ cmd_version(int argc, char **argv)
 		return EXIT_OK;
 	}
 	if (argc > 1) {
-		fprintf(stderr, "usage: tlsrpt version\n");
+		fprintf(stderr, "tlsrpt version: %s \"%s\"\nusage: tlsrpt version\n",
+			argv[1][0] == '-' ? "unrecognized option" : "unexpected argument", argv[1]);
 		return EXIT_USAGE;
 	}
 	printf("tlsrpt %s\n", TLSRPT_PROGRAM_VERSION);

@@ -63,7 +63,7 @@ summary_print_text(FILE *f, const struct summary *sum)
 			" (tlsrpt(1), parse).\n", (long long)sum->conflicts,
 			sum->conflicts == 1 ? " was" : "s were");
 	if (sum->n_domains == 0)
-		fputs("\nNo reports stored for this period (--since DATE looks further back).\n", f);
+		fputs("\nNo reports stored for this period (--since WHEN looks further back).\n", f);
 	for (size_t i = 0; i < sum->n_domains; i++) {
 		const struct summary_domain *d = &sum->domains[i];
 

@@ -28,21 +28,29 @@ expect "--defaults prints the built-in default" \
 	"database_url = sqlite:/var/lib/tlsrpt/tlsrpt.db" printf '%s' "$def"
 
 printf '# test\n\ndatabase_url = sqlite:%s/file.db\n' "$dir" > "$dir/a.conf"
-expect "--config FILE overrides the default" \
-	"database_url = sqlite:$dir/file.db" "$TLSRPT" config --config "$dir/a.conf" database_url
+# each value below a "# from ORIGIN" line, without -v
+nl='
+'
+expect "--config FILE overrides the default; the origin is shown (file:line)" \
+	"# from $dir/a.conf:3${nl}database_url = sqlite:$dir/file.db" \
+	"$TLSRPT" config --config "$dir/a.conf" database_url
 expect "TLSRPT_CONFIG names the file" \
-	"database_url = sqlite:$dir/file.db" env TLSRPT_CONFIG="$dir/a.conf" "$TLSRPT" config database_url
-expect "TLSRPT_DATABASE_URL overrides the file" \
-	"database_url = postgresql://env/db" \
+	"# from $dir/a.conf:3${nl}database_url = sqlite:$dir/file.db" \
+	env TLSRPT_CONFIG="$dir/a.conf" "$TLSRPT" config database_url
+expect "TLSRPT_DATABASE_URL overrides the file; the origin is shown" \
+	"# from environment TLSRPT_DATABASE_URL${nl}database_url = postgresql://env/db" \
 	env TLSRPT_DATABASE_URL=postgresql://env/db "$TLSRPT" config -c "$dir/a.conf" database_url
-expect "TLSRPT_DB (what the commands read) is the value shown" \
-	"database_url = sqlite:$dir/db-env.db" \
+expect "TLSRPT_DB (what the commands read) is the value shown, with its origin" \
+	"# from environment TLSRPT_DB${nl}database_url = sqlite:$dir/db-env.db" \
 	env TLSRPT_DB="sqlite:$dir/db-env.db" TLSRPT_DATABASE_URL=postgresql://env/db "$TLSRPT" config -c "$dir/a.conf" database_url
+expect "a default: its origin is shown, one line for a run of defaults" \
+	"# from default${nl}retention_days = 0${nl}alert_min_failures = 1" \
+	"$TLSRPT" config -c /dev/null retention_days alert_min_failures
 if env TLSRPT_DB="sqlite:$dir/db-env.db" "$TLSRPT" config -v -c "$dir/a.conf" database_url | grep -q "from environment TLSRPT_DB"; then
 	ok "--verbose says the value came from TLSRPT_DB"
 else fail "--verbose TLSRPT_DB origin" "$(env TLSRPT_DB="sqlite:$dir/db-env.db" "$TLSRPT" config -v database_url 2>&1)"; fi
 expect "--changed prints only what the file changed" \
-	"database_url = sqlite:$dir/file.db" "$TLSRPT" config -n -c "$dir/a.conf"
+	"# from $dir/a.conf:3${nl}database_url = sqlite:$dir/file.db" "$TLSRPT" config -n -c "$dir/a.conf"
 expect "--changed prints nothing without a file" "" "$TLSRPT" config -n -c /dev/null
 expect "--defaults ignores the environment" "$def" \
 	env TLSRPT_DATABASE_URL=postgresql://env/db "$TLSRPT" config -d database_url

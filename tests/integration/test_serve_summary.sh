@@ -5,7 +5,8 @@
 # /api/failures) and /metrics must agree on reports, successful and failed
 # sessions in total, per policy domain, per organization, per day and per
 # failure type (figures_compare.py), with and without a since/until and a
-# domain filter.  The crafted reports are where the views used to differ:
+# domain filter, and without any (the same default period).  The crafted
+# reports are where the views used to differ:
 # a policy domain in mixed case and with a trailing dot, a report whose
 # date range spans two UTC days, one starting the day before the window
 # but overlapping it, one starting on the last day of the window and
@@ -121,6 +122,10 @@ agree "all time" "--since 1970-01-01" "" --metrics "$dir/metrics.txt" --expect '
 	"failure_type": {"figures.example|certificate-expired": 2,
 	                 "figures.example|sts-policy-invalid": 50}}'
 metrics=""
+# no period given: summary and the API default to the same period (every
+# stored report; tlsrpt-summary(1), tlsrpt-serve(1))
+agree "no since/until: the same default period" "" "" --expect '{
+	"domain": {"figures.example": [5, 1136, 53], "other.figures.example": [1, 7, 3]}}'
 # 2030-03-01 to 03-03 (until includes that day): reports 1, 2, 4 and 6
 window='"total": [4, 47, 6],
 	"domain": {"figures.example": [3, 36, 3], "other.figures.example": [1, 7, 3], "": [1, 4, 0]},
