@@ -1,144 +1,155 @@
 /*
- * datetime: lenient RFC 3339 parsing and canonical formatting (datetime.h).
- * The parser walks the text with explicit field widths; timegm() turns the
- * validated broken-down UTC time into seconds.
+ * datetime: RFC 3339 parsing by glib's ISO 8601 parser
+ * (g_date_time_new_from_iso8601(), UTC when the text gives no zone) and
+ * canonical formatting (datetime.h).  glib accepts more of ISO 8601 than a
+ * report may use (week and ordinal dates, the basic format without
+ * separators, times without seconds), so a shape check first admits only
+ * the RFC 3339 layout and the leniencies datetime.h lists, and sets their
+ * flags; glib then does the work: calendar and clock ranges, the offset,
+ * the conversion to Unix seconds.  What it refuses that RFC 3339
+ * allows are prepared for it: a leap second (:60 is given as :59), the
+ * lower-case "t" and "z", and a date alone (given as 00:00:00Z).
  */
 #include "model/datetime.h"
 
+#include <glib.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
-/* Reads exactly n digits at *p into *out; advances *p. Returns 0 or -1. */
+#define IS_DIGIT(c) ((c) >= '0' && (c) <= '9')
+
+/* Matches s against pattern (d: a digit, anything else: itself) at *p;
+ * advances *p past it.  Returns 1 when it matches. */
 static int
-digits(const char **p, int n, int *out)
+shape(const char **p, const char *pattern)
 {
-	int v = 0;
+	const char *s = *p;
 
-	for (int i = 0; i < n; i++) {
-		char ch = (*p)[i];
+	for (; *pattern != '\0'; pattern++, s++)
+		if (*pattern == 'd' ? !IS_DIGIT(*s) : *s != *pattern)
+			return 0;
+	*p = s;
+	return 1;
+}
 
-		if (ch < '0' || ch > '9')
-			return -1;
-		v = v * 10 + (ch - '0');
+/* Checks the RFC 3339 layout of s and sets the leniency flags; *time_at is
+ * the index of the time ("hh:mm:ss"), 0 when s is a date alone.  Returns 0,
+ * or -1 when s does not have that layout. */
+static int
+check_layout(const char *s, unsigned *flags, size_t *time_at)
+{
+	const char *p = s;
+
+	*flags = 0;
+	*time_at = 0;
+	if (!shape(&p, "dddd-dd-dd"))
+		return -1;
+	if (*p == '\0') {
+		*flags |= DATETIME_DATE_ONLY | DATETIME_NO_ZONE;
+		return 0;
 	}
-	*p += n;
-	*out = v;
-	return 0;
-}
-
-static int
-days_in_month(int year, int month)
-{
-	static const int days[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	int leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-
-	return month == 2 && leap ? 29 : days[month - 1];
-}
-
-/* Parses the zone at p: "Z", "+hh:mm", "-hh:mm" or "+hhmm".  Sets *offset
- * (seconds east of UTC).  Returns the position after it, or NULL. */
-static const char *
-zone(const char *p, int *offset, unsigned *flags)
-{
-	int sign, hh, mm;
-
+	if (*p == 't' || *p == ' ')
+		*flags |= DATETIME_LOOSE_SEP;
+	else if (*p != 'T')
+		return -1;
+	p++;
+	*time_at = (size_t)(p - s);
+	if (!shape(&p, "dd:dd:dd"))
+		return -1;
+	if (*p == '.' || *p == ',') {
+		if (!IS_DIGIT(p[1]))
+			return -1;
+		for (p++; IS_DIGIT(*p); p++)
+			;
+		*flags |= DATETIME_FRACTION;
+	}
+	if (*p == '\0') {
+		*flags |= DATETIME_NO_ZONE;
+		return 0;
+	}
 	if (*p == 'Z' || *p == 'z') {
 		if (*p == 'z')
 			*flags |= DATETIME_LOOSE_SEP;
-		*offset = 0;
-		return p + 1;
+		return p[1] == '\0' ? 0 : -1;
 	}
 	if (*p != '+' && *p != '-')
-		return NULL;
-	sign = *p++ == '-' ? -1 : 1;
-	if (digits(&p, 2, &hh) != 0)
-		return NULL;
-	if (*p == ':')
-		p++;
-	else
+		return -1;
+	if (shape(&p, "+dd:dd") || shape(&p, "-dd:dd")) {
+		/* fine */
+	} else if (shape(&p, "+dddd") || shape(&p, "-dddd")) {
 		*flags |= DATETIME_LOOSE_SEP;
-	if (digits(&p, 2, &mm) != 0 || hh > 23 || mm > 59)
-		return NULL;
-	*offset = sign * (hh * 3600 + mm * 60);
-	if (*offset != 0)
+	} else {
+		return -1;
+	}
+	if (*p != '\0')
+		return -1;
+	if (strncmp(p - 5, "00:00", 5) != 0 && strncmp(p - 4, "0000", 4) != 0)
 		*flags |= DATETIME_OFFSET;
-	return p;
+	return 0;
+}
+
+/* Parses text, which has the layout, with glib.  Returns 0 or -1. */
+static int
+glib_parse(const char *text, int64_t *t_out)
+{
+	GTimeZone *utc = g_time_zone_new_utc();
+	GDateTime *dt = g_date_time_new_from_iso8601(text, utc);
+
+	g_time_zone_unref(utc);
+	if (dt == NULL)
+		return -1;
+	*t_out = (int64_t)g_date_time_to_unix(dt);
+	g_date_time_unref(dt);
+	return 0;
 }
 
 int
 datetime_parse(const char *s, int64_t *t_out, unsigned *flags_out, struct err *err)
 {
-	const char *p = s;
-	unsigned flags = 0;
-	int year, mon, day, hh = 0, mm = 0, ss = 0, offset = 0;
-	struct tm tm;
-	time_t t;
+	char buf[DATETIME_MAX_LEN + 16];
+	unsigned flags;
+	size_t time_at;
+	int64_t t;
 
 	if (s == NULL || strnlen(s, DATETIME_MAX_LEN + 1) > DATETIME_MAX_LEN) {
 		err_set(err, "not a date-time (missing or longer than %d characters)",
 			DATETIME_MAX_LEN);
 		return -1;
 	}
-	if (digits(&p, 4, &year) != 0 || *p++ != '-' || digits(&p, 2, &mon) != 0 ||
-	    *p++ != '-' || digits(&p, 2, &day) != 0)
-		goto bad;
-	if (mon < 1 || mon > 12 || day < 1 || day > days_in_month(year, mon)) {
-		err_set(err, "\"%s\" is not a calendar date", s);
+	if (check_layout(s, &flags, &time_at) < 0) {
+		err_set(err, "\"%s\" is not an RFC 3339 date-time (YYYY-MM-DDTHH:MM:SSZ)", s);
 		return -1;
 	}
-	if (*p == '\0') {
-		flags |= DATETIME_DATE_ONLY | DATETIME_NO_ZONE;
-		goto done;
+	if (flags & DATETIME_DATE_ONLY) {
+		snprintf(buf, sizeof(buf), "%sT00:00:00Z", s);
+	} else {
+		size_t n = strlen(s);
+
+		memcpy(buf, s, n + 1);
+		buf[time_at - 1] = 'T';         /* glib is given 'T' and 'Z' */
+		if (buf[n - 1] == 'z')
+			buf[n - 1] = 'Z';
+		/* RFC 3339 allows a leap second; one second does not matter here */
+		if (buf[time_at + 6] == '6' && buf[time_at + 7] == '0') {
+			buf[time_at + 6] = '5';
+			buf[time_at + 7] = '9';
+			flags |= DATETIME_LEAP_SEC;
+		}
 	}
-	if (*p == 't' || *p == ' ')
-		flags |= DATETIME_LOOSE_SEP;
-	else if (*p != 'T')
-		goto bad;
-	p++;
-	if (digits(&p, 2, &hh) != 0 || *p++ != ':' || digits(&p, 2, &mm) != 0 ||
-	    *p++ != ':' || digits(&p, 2, &ss) != 0)
-		goto bad;
-	if (hh > 23 || mm > 59 || ss > 60) {
-		err_set(err, "\"%s\" is not a time of day", s);
+	if (glib_parse(buf, &t) < 0) {
+		/* which part is wrong: the date, or the time or its zone */
+		snprintf(buf, sizeof(buf), "%.10sT00:00:00Z", s);
+		if (glib_parse(buf, &t) < 0 || strncmp(s, "0000", 4) == 0)
+			err_set(err, "\"%s\" is not a calendar date", s);
+		else
+			err_set(err, "\"%s\" is not a time of day with a valid offset", s);
 		return -1;
 	}
-	if (ss == 60) {
-		/* RFC 3339 allows a leap second; one second does not matter here. */
-		ss = 59;
-		flags |= DATETIME_LEAP_SEC;
-	}
-	if (*p == '.' || *p == ',') {
-		p++;
-		if (*p < '0' || *p > '9')
-			goto bad;
-		while (*p >= '0' && *p <= '9')
-			p++;
-		flags |= DATETIME_FRACTION;
-	}
-	if (*p == '\0') {
-		flags |= DATETIME_NO_ZONE;
-		goto done;
-	}
-	p = zone(p, &offset, &flags);
-	if (p == NULL || *p != '\0')
-		goto bad;
-done:
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = year - 1900;
-	tm.tm_mon = mon - 1;
-	tm.tm_mday = day;
-	tm.tm_hour = hh;
-	tm.tm_min = mm;
-	tm.tm_sec = ss;
-	t = timegm(&tm);
-	*t_out = (int64_t)t - offset;
+	*t_out = t;
 	if (flags_out != NULL)
 		*flags_out = flags;
 	return 0;
-bad:
-	err_set(err, "\"%s\" is not an RFC 3339 date-time (YYYY-MM-DDTHH:MM:SSZ)", s);
-	return -1;
 }
 
 char *
