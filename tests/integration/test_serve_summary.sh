@@ -134,6 +134,12 @@ agree "since/until" "--since 2030-03-01 --until 2030-03-03" "since=2030-03-01&un
 	--expect "{$window}"
 agree "since/until as date-times" "--since 2030-03-01T00:00:00Z --until 2030-03-04T00:00:00Z" \
 	"since=2030-03-01T00:00:00Z&until=2030-03-04T00:00:00Z" --expect "{$window}"
+# the one date syntax (model/when.h): an offset, Unix seconds, N days ago
+agree "since with an offset, until in Unix seconds" \
+	"--since 2030-03-01T02:00:00+02:00 --until 1898812800" \
+	"since=2030-03-01T02:00:00%2B02:00&until=1898812800" --expect "{$window}"
+agree "since=0d (from now on: the crafted reports of 2030)" "--since 0d" "since=0d" \
+	--expect '{"domain": {"figures.example": [5, 1136, 53], "other.figures.example": [1, 7, 3]}}'
 agree "domain filter (any case, trailing dot)" "--since 1970-01-01 --domain FIGURES.Example." \
 	"domain=FIGURES.Example." --one-domain --expect '{"total": [5, 1136, 53],
 	"day": {"2030-02-28": [100, 50], "2030-03-01": [10, 2], "2030-03-02": [25, 1],
