@@ -72,10 +72,16 @@ when_parse(const char *text, enum when_end end, int64_t now, int64_t *out,
 		if (r < 0)
 			return -1;
 	} else if (datetime_parse(text, &t, &flags, &why) < 0) {
-		/* datetime_parse() quotes the text itself: keep only the reason */
+		/* datetime_parse() quotes the text itself: keep only the reason,
+		 * without its "(YYYY-MM-DDTHH:MM:SSZ)": the syntaxes follow */
 		const char *reason = strstr(why.msg, "\" is ");
+		char *paren = strstr(why.msg, " (");
 
-		return refuse(err, text, reason != NULL ? reason + 5 : "not a date");
+		if (paren != NULL)
+			*paren = '\0';
+		if (reason == NULL || strspn(text, "0123456789") != 4 || text[4] != '-')
+			return refuse(err, text, "not a date");
+		return refuse(err, text, reason + 5);
 	} else if (flags & DATETIME_DATE_ONLY) {
 		if (end == WHEN_END)
 			t += DAY;
