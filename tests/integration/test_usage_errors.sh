@@ -6,7 +6,8 @@
 # an option without its argument, a bad value for a numeric option (or a
 # date), an extra or a missing positional argument.  No row may start
 # anything: a store in a temporary directory, no tlsrpt.conf, no terminal.
-# Also: `tlsrpt user add` without a terminal says so once.
+# Also: `tlsrpt user add` without a terminal says so once, and prune
+# --older-than takes days alone or any date.
 . "$(dirname "$0")/tap.sh"
 dir=$(mktemp -d /tmp/tlsrpt-test-usage.XXXXXX)
 trap 'rm -rf "$dir"' EXIT
@@ -47,6 +48,7 @@ prune|--bogus|unrecognized option '--bogus'
 prune|--older-than|option '--older-than' requires an argument
 prune|--batch lots|--batch lots
 prune|--older-than later|--older-than "later": not
+prune|--older-than 12h|--older-than 12h: less than 1 day ago
 prune|extra|unexpected argument "extra"
 reportd|--bogus|unrecognized option '--bogus'
 reportd|--jitter|option '--jitter' requires an argument
@@ -101,6 +103,15 @@ while IFS='|' read -r cmd args want; do
 		fail "tlsrpt $cmd $args: neither the usage nor a hint to --help" "$(cat "$dir/err")"
 	fi
 done < "$dir/table"
+
+# prune --older-than takes days alone or any date (model/when.h)
+for arg in 400 2000-01-01 90d 2000-01-01T02:00:00+02:00; do
+	"$TLSRPT" prune --older-than "$arg" > "$dir/out" 2> "$dir/err"
+	rc=$?
+	if [ "$rc" = 0 ] && grep -q "^deleted 0 reports.* from before [0-9-]*T" "$dir/out"; then
+		ok "prune --older-than $arg: $(head -n 1 "$dir/out")"
+	else fail "prune --older-than $arg" "exit $rc" "$(cat "$dir/out" "$dir/err")"; fi
+done
 
 # `user add` without a terminal: one reason, not a second "no password read"
 # (setsid: no controlling terminal even when the tests run in one)
