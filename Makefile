@@ -56,7 +56,7 @@ PROGRAM  := $(O)/tlsrpt
 CMD_NAMES := $(patsubst src/cmd/cmd_%.c,%,$(filter src/cmd/cmd_%.c,$(CMD_SRC)))
 
 SHELL := /bin/sh
-.PHONY: FORCE all deps demo check test bench fuzz clean install golden-update lint deb
+.PHONY: FORCE all deps demo check test test-progs bench fuzz clean install golden-update lint deb
 all: $(PROGRAM) $(if $(LIB_SRC),$(LIB_SO)) $(LIB_A)
 
 deps:
@@ -117,12 +117,18 @@ $(O)/bench/%: bench/%.c $(CORE_A) $(LIB_A)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_ALL) $(PKG_CFLAGS) -o $@ $< $(CORE_A) $(LIB_A) $(PKG_LIBS) $(LDFLAGS_ALL)
 
-test: all $(UNIT_BIN) $(FUZZ_REPLAY) $(BENCH_BIN)
+test-progs: all $(UNIT_BIN) $(FUZZ_REPLAY) $(BENCH_BIN)
+
+test: test-progs
 	@O=$(O) sh scripts/run-tests.sh
 
-# make check: dependencies, then the whole suite on an ASan+UBSan build.
+# make check: dependencies, then the whole suite on an ASan+UBSan build
+# (built with -j2 first: CI has 2 cores; the tests then run one at a time,
+# with FUZZ_SECONDS=3 per libFuzzer target; `make fuzz` fuzzes longer).
+CHECK_VARS := O=build/asan SANITIZE=address,undefined OPT="-O1 -g"
 check: deps
-	$(MAKE) O=build/asan SANITIZE=address,undefined OPT="-O1 -g" test
+	$(MAKE) -j2 $(CHECK_VARS) test-progs
+	FUZZ_SECONDS=$${FUZZ_SECONDS:-3} $(MAKE) $(CHECK_VARS) test
 
 demo: deps
 	@mkdir -p $(O)

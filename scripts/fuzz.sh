@@ -12,17 +12,21 @@ cflags=$(pkg-config --cflags $pkgs | sed 's/-I/-isystem /g')
 libs="$(pkg-config --libs $pkgs) -lopendkim -lcrypt -lpthread -lm"
 flags="-std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -g -O1 -fno-sanitize-recover=all -Iinclude -Isrc $cflags"
 # The core (and libtlsrpt, which policyd reports through) is compiled once,
-# instrumented, and shared by every target.
+# instrumented, and shared by every target; two compilers at a time.
 objs=""
-build_failed=""
+stale=""
 for src in $(find src lib -name '*.c' ! -path 'src/cmd/*' | sort); do
 	obj="$out/obj/${src%.c}.o"
 	objs="$objs $obj"
-	[ "$obj" -nt "$src" ] && continue
-	mkdir -p "$(dirname "$obj")"
-	clang $flags -fsanitize=fuzzer-no-link,address,undefined -c "$src" -o "$obj" \
-		2>> "$out/core.build.log" || build_failed="$build_failed $src"
+	[ "$obj" -nt "$src" ] || stale="$stale $src"
 done
+rm -f "$out/core.failed"
+# shellcheck disable=SC2086,SC2016
+[ -z "$stale" ] || printf '%s\n' $stale | xargs -P 2 -I '{}' sh -c '
+	o="$1/obj/${2%.c}.o"; mkdir -p "$(dirname "$o")"
+	clang $3 -fsanitize=fuzzer-no-link,address,undefined -c "$2" -o "$o" 2>> "$1/core.build.log" ||
+		{ rm -f "$o"; echo "$2" >> "$1/core.failed"; }' sh "$out" '{}' "$flags"
+build_failed=$(cat "$out/core.failed" 2>/dev/null | tr '\n' ' ')
 n=0
 for f in fuzz/fuzz_*.c; do
 	[ -e "$f" ] || continue

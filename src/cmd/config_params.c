@@ -128,7 +128,7 @@ const struct config_param config_params[] = {
 	  "send private, loopback and link-local sending-mta-ip too "
 	  "(--send-private-ip / --no-send-private-ip)" },
 	{ "report_suppress_days", CONFIG_INT, "30", 0, 3650,
-	  "days a destination that refused a report for good (SMTP 5xx, HTTPS 4xx but "
+	  "days a destination that refused a report for good (SMTP 5xx to RCPT TO, HTTPS 4xx but "
 	  "408/429) is suppressed; 0: never" },
 	{ "reportd_jitter", CONFIG_DURATION, "4h", 0, 86400,
 	  "reportd waits a random delay up to this after midnight UTC (--jitter)" },

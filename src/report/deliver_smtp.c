@@ -1,7 +1,8 @@
 /*
  * deliver_smtp: libcurl SMTP upload of one message, in one transaction to
  * one or several recipients (see deliver_smtp.h).  Which recipients a
- * server refused is read from libcurl's protocol trace (smtp_rcpt_log.h):
+ * server refused, and whether a 5xx answered RCPT TO rather than MAIL
+ * FROM or DATA, is read from libcurl's protocol trace (smtp_rcpt_log.h):
  * libcurl has no other way to tell.
  */
 #include "report/deliver_smtp.h"
@@ -96,10 +97,28 @@ find_refused(const struct strlist *rcpts, const struct smtp_rcpt_log *log,
 	}
 }
 
-enum deliver_result
-deliver_smtp_many(const struct smtp_options *o, const char *mail_from,
-		  const struct strlist *rcpts, const char *msg, size_t len,
-		  struct strlist *refused_out, struct err *err)
+/* 1 if the trace shows a reply to the RCPT TO of every recipient and each
+ * is a permanent refusal (5xx): the failure was the recipients', not one
+ * of MAIL FROM, DATA or the connection. */
+static int
+all_rcpts_refused_for_good(const struct strlist *rcpts, const struct smtp_rcpt_log *log)
+{
+	size_t i;
+
+	if (log->reply.n != rcpts->n)
+		return 0;
+	for (i = 0; i < log->reply.n; i++)
+		if (log->reply.v[i][0] != '5')
+			return 0;
+	return 1;
+}
+
+/* deliver_smtp_many(), and *rcpt_refused set (when not NULL) as
+ * deliver_smtp() says. */
+static enum deliver_result
+send_mail(const struct smtp_options *o, const char *mail_from, const struct strlist *rcpts,
+	  const char *msg, size_t len, struct strlist *refused_out, int *rcpt_refused,
+	  struct err *err)
 {
 	CURL *h;
 	struct curl_slist *list = NULL;
@@ -127,12 +146,12 @@ deliver_smtp_many(const struct smtp_options *o, const char *mail_from,
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
 	curl_easy_setopt(h, CURLOPT_MAIL_FROM, from);
 	curl_easy_setopt(h, CURLOPT_MAIL_RCPT, list);
-	if (rcpts->n > 1) {
+	if (rcpts->n > 1)
 		curl_easy_setopt(h, RCPT_ALLOWFAILS, 1L);
-		curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, trace_cb);
-		curl_easy_setopt(h, CURLOPT_DEBUGDATA, &log);
-		curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);
-	}
+	/* the trace tells a refused recipient from a refused MAIL FROM or DATA */
+	curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, trace_cb);
+	curl_easy_setopt(h, CURLOPT_DEBUGDATA, &log);
+	curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);
 	curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
 	curl_easy_setopt(h, CURLOPT_READFUNCTION, read_cb);
 	curl_easy_setopt(h, CURLOPT_READDATA, &up);
@@ -163,6 +182,9 @@ deliver_smtp_many(const struct smtp_options *o, const char *mail_from,
 		goto out;
 	}
 	if (rc != CURLE_OK) {
+		int perm = code >= 500 && code < 600;
+		int by_rcpt = perm && all_rcpts_refused_for_good(rcpts, &log);
+
 		if (rcpts->n > 1 && refused.n == rcpts->n && log.reply.n == rcpts->n) {
 			what = join(&refused, "; ");
 			err_set(err, "smtp %s: every recipient refused: %s", o->url, what);
@@ -170,9 +192,12 @@ deliver_smtp_many(const struct smtp_options *o, const char *mail_from,
 			what = join(rcpts, ", ");
 			err_set(err, "smtp %s: to %s: %s%s", o->url, what,
 				cerr[0] ? cerr : curl_easy_strerror(rc),
-				code >= 500 && code < 600 ? " (permanent)" : "");
+				by_rcpt ? " (permanent: the recipient was refused)" :
+				perm ? " (permanent: refused, though not the recipient)" : "");
 		}
-		ret = code >= 500 && code < 600 ? DELIVER_PERMFAIL : DELIVER_TEMPFAIL;
+		if (rcpt_refused != NULL)
+			*rcpt_refused = by_rcpt;
+		ret = perm ? DELIVER_PERMFAIL : DELIVER_TEMPFAIL;
 		goto out;
 	}
 	for (i = 0; i < refused.n && refused_out != NULL; i++)
@@ -191,14 +216,24 @@ out:
 }
 
 enum deliver_result
+deliver_smtp_many(const struct smtp_options *o, const char *mail_from,
+		  const struct strlist *rcpts, const char *msg, size_t len,
+		  struct strlist *refused_out, struct err *err)
+{
+	return send_mail(o, mail_from, rcpts, msg, len, refused_out, NULL, err);
+}
+
+enum deliver_result
 deliver_smtp(const struct smtp_options *o, const char *mail_from, const char *rcpt,
-	     const char *msg, size_t len, struct err *err)
+	     const char *msg, size_t len, int *rcpt_refused, struct err *err)
 {
 	struct strlist one = { 0 };
 	enum deliver_result ret;
 
+	if (rcpt_refused != NULL)
+		*rcpt_refused = 0;
 	strlist_add(&one, rcpt);
-	ret = deliver_smtp_many(o, mail_from, &one, msg, len, NULL, err);
+	ret = send_mail(o, mail_from, &one, msg, len, NULL, rcpt_refused, err);
 	strlist_clear(&one);
 	return ret;
 }

@@ -31,9 +31,14 @@ struct smtp_options {
 
 /* Sends msg[0..len) (CRLF lines) from mail_from to the single recipient
  * rcpt.  Returns DELIVER_OK, DELIVER_PERMFAIL on a 5xx reply, else
- * DELIVER_TEMPFAIL; err says why. */
+ * DELIVER_TEMPFAIL; err says why.  *rcpt_refused (rcpt_refused may be
+ * NULL) is set to 1 when the failure is the server's permanent refusal of
+ * rcpt itself (5xx to RCPT TO, seen in libcurl's trace), else to 0: a 5xx
+ * to MAIL FROM or DATA (or the greeting, EHLO, AUTH) is a permanent
+ * failure of this attempt that says nothing about the address. */
 enum deliver_result deliver_smtp(const struct smtp_options *o, const char *mail_from,
-				 const char *rcpt, const char *msg, size_t len, struct err *err);
+				 const char *rcpt, const char *msg, size_t len, int *rcpt_refused,
+				 struct err *err);
 
 /* Sends msg[0..len) from mail_from to every address in rcpts (at least
  * one) in ONE SMTP transaction: one MAIL FROM, one RCPT TO per address,

@@ -59,7 +59,8 @@ run_lookups(struct reporter *r, struct store *s, int64_t now, struct reporter_st
 }
 
 /* One attempt; *by_dest is set when a permanent failure is the
- * destination's refusal (SMTP 5xx, HTTPS 4xx), not our own problem. */
+ * destination's refusal (SMTP 5xx to RCPT TO, HTTPS 4xx), not our own
+ * problem nor our relay's (SMTP 5xx to MAIL FROM or DATA). */
 static enum deliver_result
 attempt(struct reporter *r, const struct outbox_item *it, const char *json, int64_t now,
 	int *by_dest, struct err *err)
@@ -77,8 +78,7 @@ attempt(struct reporter *r, const struct outbox_item *it, const char *json, int6
 			goto out;
 		}
 		if (r->cfg.smtp.url != NULL) {
-			res = deliver_smtp(&r->cfg.smtp, r->from, to, b.data, b.len, err);
-			*by_dest = res == DELIVER_PERMFAIL;
+			res = deliver_smtp(&r->cfg.smtp, r->from, to, b.data, b.len, by_dest, err);
 		} else
 			res = deliver_sendmail(r->cfg.sendmail, b.data, b.len, r->cfg.smtp.timeout, err);
 	} else {

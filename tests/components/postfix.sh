@@ -5,14 +5,21 @@
 # usage: postfix.sh build             build once into $TLSRPT_SRC/$TLSRPT_O/postfix (reused while the
 #                                     tarball's checksum, include/tlsrpt.h and lib/libtlsrpt.map are
 #                                     unchanged); prints POSTFIX_HOME=...  Exit 3 (with the reason on
-#                                     stderr) if the tarball is absent: callers skip.
+#                                     stderr) if the tarball is absent: callers skip.  Postfix is
+#                                     linked against a plain (unsanitized) build of our library,
+#                                     $TLSRPT_O/postfix-lib, same sources, header and version script,
+#                                     so that no compiler runs with libasan preloaded; at run time
+#                                     it loads $TLSRPT_O/libtlsrpt.so.0 (rpath), the library tested.
 #        postfix.sh start  DIR [FILE] start a private instance in DIR (needs root; builds first if needed).
 #                                     FILE (or $POSTFIX_MAIN_CF, a file) holds extra main.cf lines,
 #                                     appended last (they win); $POSTFIX_MASTER_CF (a file) extra
 #                                     master.cf lines.  Prints and writes DIR/env (see below).
 #        postfix.sh stop   DIR        stop it (master and every child); DIR is kept
 #        postfix.sh status DIR        exit 0 if running
-#        postfix.sh reload DIR        re-read main.cf/master.cf (postfix reload)
+#        postfix.sh reload DIR        re-read main.cf/master.cf (postfix reload), and return once the
+#                                     master has logged the reload and every process it ran before
+#                                     has exited (they do when idle): from then on each process
+#                                     runs the new settings; exit 1 after 30 s
 #        postfix.sh newaliases DIR    rebuild DIR/etc/aliases.db after editing DIR/etc/aliases
 #        postfix.sh flush  DIR        attempt delivery of every deferred mail now (postqueue -f)
 #        postfix.sh cmd    DIR PROG ARGS...  run a Postfix command against DIR's configuration, e.g.
@@ -46,8 +53,8 @@
 #   import_environment) so that the library runs checked inside the real MTA.
 # Environment: TLSRPT_SRC (source tree; default: two levels above this file), TLSRPT_O (build
 #   directory, default build), POSTFIX_DIST (tarball + SHA256SUMS; default $TLSRPT_SRC/../shared/postfix).
-# Build needs: build-essential m4 libdb-dev libssl-dev libnsl-dev (installed if missing); ~3-4 min on
-#   2 cores, make -j2, only the programs the tests use, no docs.
+# Build needs: build-essential m4 libdb-dev libssl-dev libnsl-dev (installed if missing); ~2 min
+#   CPU (make -j2 on 2 cores), only the programs the tests use, no docs.
 set -euo pipefail
 
 die() { echo "postfix.sh: $*" >&2; exit 1; }
@@ -62,7 +69,7 @@ PF_DIRS="src/util src/global src/dns src/tls src/xsasl src/master src/milter src
  src/cleanup src/smtpd src/local src/trivial-rewrite src/qmgr src/smtp src/bounce src/showq
  src/postalias src/postconf src/postmap src/postqueue src/postsuper src/flush src/anvil src/scache
  src/discard src/tlsmgr src/tlsproxy src/postlogd src/postlog"
-BUILD_REV=1   # bump when the way of building changes
+BUILD_REV=2   # bump when the way of building changes
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else die "need root for: $*"; fi; }
 
@@ -128,15 +135,18 @@ build_locked() { # TARBALL
     rm -rf "$HOME_PF" && mkdir -p "$HOME_PF"
     echo "postfix.sh: building Postfix from $(basename "$tb") into $HOME_PF (log: $HOME_PF.build.log)" >&2
     tar -xzf "$tb" -C "$HOME_PF" --strip-components=1
-    local libasan="" aopt="detect_leaks=0:verify_asan_link_order=0"
-    libasan=$(asan_runtime)
+    # Link-time library: ours without sanitizers (a sanitized one would need libasan
+    # preloaded into every compiler and linker run, several times slower).  Same soname, so
+    # at run time the rpath finds $OBUILD/libtlsrpt.so.0: the library under test.
     (
         cd "$HOME_PF"
-        export LD_PRELOAD=$libasan ASAN_OPTIONS=$aopt
+        unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES LD_PRELOAD
+        make -C "$SRC" --no-print-directory O="$OBUILD/postfix-lib" SANITIZE= OPT=-O2 \
+            "$OBUILD/postfix-lib/libtlsrpt.so.0" &&
         # shellcheck disable=SC2086
         make makefiles DIRS="$(echo $PF_DIRS)" shared=no dynamicmaps=no OPT=-O2 DEBUG= \
             CCARGS="-DUSE_TLS -DUSE_TLSRPT -I$SRC/include -DNO_NIS -DNO_PCRE -DNO_LMDB -DNO_CDB -DNO_EAI" \
-            AUXLIBS="-lssl -lcrypto -L$OBUILD -Wl,-rpath,$OBUILD -ltlsrpt" &&
+            AUXLIBS="-lssl -lcrypto -L$OBUILD/postfix-lib -Wl,-rpath,$OBUILD -ltlsrpt" &&
         make -j2 DIRS="$(echo $PF_DIRS)"
     ) > "$HOME_PF.build.log" 2>&1 || { tail -n 30 "$HOME_PF.build.log" >&2; die "build failed; see $HOME_PF.build.log"; }
     [ -x "$HOME_PF/libexec/smtp" ] || die "build produced no libexec/smtp; see $HOME_PF.build.log"
@@ -350,6 +360,26 @@ cmd_wait_log() { # DIR REGEX N [SECONDS]
     return 1
 }
 
+# The master re-reads its configuration on SIGHUP, logs "reload -- version", and closes the
+# status pipe of every service: each child of the old configuration exits when next idle.
+cmd_reload() { # DIR
+    local dir=$1 pid old n p left i
+    running "$dir" || die "not running"
+    pid=$(master_pid "$dir")
+    old=$(ps -o pid= --ppid "$pid" | tr -d ' ' | tr '\n' ' ')
+    n=$(grep -c 'postfix/master\[[0-9]*\]: reload -- version' "$dir/maillog" || true)
+    kill -HUP "$pid"
+    cmd_wait_log "$dir" 'postfix/master\[[0-9]*\]: reload -- version' $((n + 1)) 30 || die "master logged no reload"
+    for i in $(seq 1 300); do
+        left=""
+        for p in $old; do alive "$p" && left="$left $p"; done
+        [ -z "$left" ] && break
+        sleep 0.1
+    done
+    [ -z "$left" ] || die "reload: processes of the old configuration still running after 30 s:$left"
+    echo reloaded
+}
+
 cmd_selftest() {
     local dir rc=0 sink
     dir=$(mktemp -d /tmp/postfix-selftest.XXXXXX); chmod 755 "$dir"
@@ -375,7 +405,7 @@ case "${1:-}" in
     __master) cmd_master "${2:?}" ;;
     stop) cmd_stop "${2:-}" ;;
     status) running "${2:?DIR required}" && { echo running; cat "$2/env"; } || { echo stopped; exit 1; } ;;
-    reload) running "${2:?DIR required}" || die "not running"; kill -HUP "$(master_pid "$2")" && echo reloaded ;;
+    reload) cmd_reload "${2:?DIR required}" ;;
     flush) pf_cmd "${2:?DIR required}" postqueue -f ;;
     newaliases) pf_cmd "${2:?DIR required}" postalias "$2/etc/aliases" ;;
     cmd) shift; pf_cmd "$@" ;;

@@ -59,6 +59,7 @@ _smtp._tls.bad      IN TXT "v=TLSRPTv1; rua=ftp://x.example.test/"
 _smtp._tls.flaky    IN TXT "v=TLSRPTv1; rua=$W/flaky?status=503"
 _smtp._tls.rej      IN TXT "v=TLSRPTv1; rua=mailto:reject-me@example.test"
 _smtp._tls.supp     IN TXT "v=TLSRPTv1; rua=mailto:supp@example.test"
+_smtp._tls.mfrom    IN TXT "v=TLSRPTv1; rua=mailto:mfrom@example.test"
 _smtp._tls.mx.dane  IN TXT "v=TLSRPTv1; rua=mailto:dane-host@example.test"
 _smtp._tls.next     IN TXT "v=TLSRPTv1; rua=mailto:next@example.test"
 _smtp._tls.gone     IN TXT "v=TLSRPTv1; rua=$W/gone?status=410"
@@ -719,5 +720,27 @@ rc=$?
 	[ "$(sql "SELECT state FROM outbox_deliveries WHERE id = $iid")" = sending ] &&
 	ok "reportd warns once about a delivery whose lease runs out after its start (exit 0)" ||
 	fail "interrupted: reportd" "ids $iid $jid rc=$rc, want 0" "$(cat "$T/intr3.err")"
+
+# ---- SMTP 5xx to MAIL FROM: a permanent failure, but not the rua address's
+# (the sink refuses MAIL FROM:<reject*@…> with 550, as a relay refusing our
+# sender would): the delivery fails for good, the address is not suppressed,
+# and the next report goes to it.  (5xx to RCPT TO suppresses: see above.)
+MF=mailto:mfrom@example.test
+printf '2026-11-17~mfrom.example.test~sts~mfrom.example.test~-~-~1~0\n2026-11-16~mfrom.example.test~sts~mfrom.example.test~-~-~1~0\n' | put "$DB"
+m0=$(mails)
+send --day 2026-11-17 --now $((NOW + 90400)) --from reject-sender@example.test -v >/dev/null 2>"$T/mf1.err"
+rc=$?
+"$TLSRPT" send --db "$DB" --now $((NOW + 90400)) --list-suppressed > "$T/mf-ls.out"
+[ "$rc" = 1 ] && [ "$(stq 20261117.mfrom.)" = failed ] && [ "$(mails)" = "$m0" ] &&
+	grep -q "delivery to $MF failed (given up): .*MAIL failed: 550 (permanent: refused, though not the recipient)" "$T/mf1.err" &&
+	! grep -q 'refused a report for good' "$T/mf1.err" && ! grep -q "^$MF" "$T/mf-ls.out" &&
+	ok "SMTP 550 to MAIL FROM: the delivery fails for good, the rua address is not suppressed (exit 1)" ||
+	fail "550 to MAIL FROM" "rc=$rc, want 1; state $(stq 20261117.mfrom.)" "$(cat "$T/mf1.err")" "$(cat "$T/mf-ls.out")"
+send --day 2026-11-16 --now $((NOW + 90400)) -v >/dev/null 2>"$T/mf2.err"
+rc=$?
+sleep 0.2
+[ "$rc" = 0 ] && [ "$(stq 20261116.mfrom.)" = sent ] && [ "$(mails)" = $((m0 + 1)) ] &&
+	ok "after a 550 to MAIL FROM the next report is delivered to the same address (exit 0)" ||
+	fail "after 550 to MAIL FROM" "rc=$rc, want 0; state $(stq 20261116.mfrom.)" "$(cat "$T/mf2.err")"
 
 tap_done
