@@ -103,6 +103,8 @@ serve_store_get(struct serve *s, struct err *err)
 	if (s->n_pool > 0)
 		st = s->pool[--s->n_pool];
 	pthread_mutex_unlock(&s->lock);
+	if (st != NULL && s->read_only && store_is_stale(st))
+		store_close(&st);       /* a writer appeared: open it again */
 	if (st == NULL)
 		st = s->read_only ? store_open_readonly(s->db_url, err) : store_open(s->db_url, err);
 	return st;

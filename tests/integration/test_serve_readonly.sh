@@ -143,12 +143,22 @@ if start nobody --db "sqlite:$dir/ro/t.db"; then
 	ok "serve --read-only starts as nobody on a 0444 file in a directory it cannot write"
 	grep -q '^listening on' "$dir/serve.out" && fail "an intake listener was started" "$(cat "$dir/serve.out")"
 	dashboard_works sqlite
+	ls "$dir/ro" > "$dir/ls"
+	if [ "$(sha256sum < "$dir/ro/t.db")" = "$sum0" ] && [ "$(cat "$dir/ls")" = t.db ]; then
+		ok "sqlite: the store file is unchanged and no other file was created"
+	else fail "sqlite: the store changed" "$(ls -la "$dir/ro")"; fi
+	# a writer (root) stores a report meanwhile: the handles opened
+	# immutable=1 see that the file changed and open it again
+	sed -e 's/"report-id": *"[^"]*"/"report-id": "josh-later-1"/' \
+		"$corpus/microsoft-report.json" > "$dir/later.json"
+	"$TLSRPT" parse --db "sqlite:$dir/ro/t.db" "$dir/later.json" > "$dir/out" 2>&1 ||
+		fail "root stores a report in the store" "$(cat "$dir/out")"
+	c=$(get -H "Authorization: Bearer $(cat "$dir/tok")" "$dash/api/reports")
+	if [ "$c" = 200 ] && grep -q josh-later-1 "$dir/b"; then
+		ok "sqlite: a report stored by a writer after the start is seen (immutable handle reopened)"
+	else fail "sqlite: the later report" "$c $(head -c 400 "$dir/b")"; fi
 	stop
 else fail "serve --read-only as nobody" "$(cat "$dir/serve.err")"; stop; fi
-ls "$dir/ro" > "$dir/ls"
-if [ "$(sha256sum < "$dir/ro/t.db")" = "$sum0" ] && [ "$(cat "$dir/ls")" = t.db ]; then
-	ok "sqlite: the store file is unchanged and no other file was created"
-else fail "sqlite: the store changed" "$(ls -la "$dir/ro")"; fi
 
 # --- Chromium logs in (cheap when the component is there) ---------------------
 chmod 0644 "$dir/ro/t.db"
