@@ -65,7 +65,8 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct serve *app;
-	struct serve_config cfg = { "sqlite::memory:", NULL, 0, 1, 0, "*" };  /* no login, any domain */
+	struct serve_config cfg = { .db_url = "sqlite::memory:", .no_auth = 1,
+				     .accept_domains = "*" };  /* no login, any domain */
 	struct fake f = { NULL, NULL };
 	struct err err;
 	char *body;

@@ -6,7 +6,8 @@
  * It runs in the foreground until SIGTERM/SIGINT, then stops gracefully
  * (running requests finish).  Prints "listening on ADDR port N (http)"
  * and "dashboard on ADDR port N (http)" on stdout once ready (N resolved
- * when 0 was asked).
+ * when 0 was asked).  --read-only runs the dashboard alone on a store it
+ * may only read (no intake; sessions in memory, serve_sessions.c).
  */
 #include <getopt.h>
 #include <signal.h>
@@ -39,7 +40,7 @@ usage(FILE *f)
 "usage: tlsrpt serve [--listen ADDR:PORT] [--dashboard-listen ADDR:PORT|intake|none]\n"
 "                    [--db URL] [--tls-cert FILE --tls-key FILE] [--no-auth]\n"
 "                    [--accept-domain PATTERNS] [--max-body BYTES] [--path /tlsrpt]\n"
-"                    [--threads N] [--config FILE]\n"
+"                    [--threads N] [--config FILE] [--read-only]\n"
 "                    [--max-connections N] [--per-ip-limit N]\n"
 "                    [--header-timeout DURATION] [--body-timeout DURATION]\n"
 "                    [--user USER] [--allow-root] [-v|--verbose] [-q|--quiet]\n"
@@ -51,6 +52,9 @@ usage(FILE *f)
 "                      127.0.0.1:8461); \"intake\": on the intake listener; \"none\": off.\n"
 "                      A listener that is not loopback needs --tls-cert\n"
 "  --no-auth           no login on the dashboard (only on a loopback listener of its own)\n"
+"  --read-only         the dashboard alone, from a store this user or role may only\n"
+"                      read: nothing written (login sessions kept in memory), no\n"
+"                      intake (storing reports writes; --listen is refused)\n"
 "  --accept-domain PATTERNS\n"
 "                      store reports for these policy domains (comma separated:\n"
 "                      example.com, *.example.com, or * for any) besides the domains\n"
@@ -127,6 +131,24 @@ is_loopback(const char *listen)
 	       strcmp(host, "localhost") == 0;
 }
 
+/* What --read-only allows: no intake listener, a dashboard of its own.
+ * Returns 0, or -1 after saying why on stderr. */
+static int
+read_only_checks(const char *dash_listen, int listen_set)
+{
+	const char *why = NULL;
+
+	if (listen_set)
+		why = "--read-only runs no intake: storing reports writes (drop --listen)";
+	else if (strcmp(dash_listen, "none") == 0 || strcmp(dash_listen, "intake") == 0)
+		why = "--read-only serves the dashboard only: it needs a --dashboard-listen "
+		      "ADDR:PORT of its own";
+	if (why == NULL)
+		return 0;
+	fprintf(stderr, "tlsrpt serve: %s\n", why);
+	return -1;
+}
+
 /* The safety rules of the dashboard listener (tlsrpt-serve(1)).  Returns
  * 0, or -1 after saying why on stderr. */
 static int
@@ -179,6 +201,7 @@ cmd_serve(int argc, char **argv)
 		{ "dashboard-listen", required_argument, NULL, 'D' },
 		{ "no-auth", no_argument, NULL, 'N' },
 		{ "accept-domain", required_argument, NULL, 'A' },
+		{ "read-only", no_argument, NULL, 'O' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct config *conf;
@@ -195,7 +218,7 @@ cmd_serve(int argc, char **argv)
 	sigset_t sigs;
 	size_t threads = 4, n;
 	int64_t secs;
-	int c, verbose = 0, quiet = 0, allow_root = 0, rc = EXIT_FAILURE_, sig;
+	int c, verbose = 0, quiet = 0, allow_root = 0, rc = EXIT_FAILURE_, sig, listen_set = 0;
 
 	memset(&hc, 0, sizeof(hc));
 	memset(&dc, 0, sizeof(dc));
@@ -219,7 +242,7 @@ cmd_serve(int argc, char **argv)
 	user = config_get_string_or_null(conf, "daemon_user");
 	while ((c = getopt_long(argc, argv, "vqh", opts, NULL)) != -1) {
 		switch (c) {
-		case 'l': hc.listen = optarg; break;
+		case 'l': hc.listen = optarg; listen_set = 1; break;
 		case 'd': db = optarg; break;
 		case 'c': cert_path = optarg; break;
 		case 'k': key_path = optarg; break;
@@ -232,6 +255,7 @@ cmd_serve(int argc, char **argv)
 		case 'D': dash_listen = optarg; break;
 		case 'N': sc.no_auth = 1; break;
 		case 'A': sc.accept_domains = optarg; break;
+		case 'O': sc.read_only = 1; break;
 		case 'h': usage(stdout); rc = EXIT_OK; goto out;
 		case 'm':
 			if (parse_size(optarg, &sc.max_body) != 0) {
@@ -283,6 +307,10 @@ cmd_serve(int argc, char **argv)
 		goto out;
 	}
 	both = strcmp(dash_listen, "intake") == 0;
+	if (sc.read_only && read_only_checks(dash_listen, listen_set) != 0) {
+		rc = EXIT_USAGE;
+		goto out;
+	}
 	if (dashboard_checks(dash_listen, both, sc.no_auth, cert_path != NULL) != 0) {
 		rc = EXIT_USAGE;
 		goto out;
@@ -307,7 +335,11 @@ cmd_serve(int argc, char **argv)
 	sc.db_url = cmd_db_url_cfg(conf, db);
 	app = serve_new(&sc, &err);
 	if (app == NULL) {
-		fprintf(stderr, "tlsrpt serve: %s\n", err.msg);
+		fprintf(stderr, "tlsrpt serve: %s%s\n", err.msg, !sc.read_only &&
+			(strstr(err.msg, "not writable") != NULL ||
+			 strstr(err.msg, "permission denied") != NULL ||
+			 strstr(err.msg, "read-only") != NULL) ?
+			" (a dashboard that may only read the store: tlsrpt serve --read-only)" : "");
 		goto out;
 	}
 	hc.tls_cert_pem = cert;
@@ -321,13 +353,12 @@ cmd_serve(int argc, char **argv)
 	dc = hc;
 	dc.listen = dash_listen;
 	dc.handler = serve_handle_dashboard;
-	if (sc.accept_domains == NULL || *sc.accept_domains == '\0')
+	if (!sc.read_only && (sc.accept_domains == NULL || *sc.accept_domains == '\0'))
 		log_warn("serve_accept_domains is empty: reports are stored only for the "
 			 "domains granted to users (tlsrpt user grant)");
 	signal(SIGPIPE, SIG_IGN);
 	http_server_block_signals(&sigs);
-	srv = http_server_start(&hc, &err);
-	if (srv == NULL) {
+	if (!sc.read_only && (srv = http_server_start(&hc, &err)) == NULL) {
 		fprintf(stderr, "tlsrpt serve: %s\n", err.msg);
 		goto out;
 	}
@@ -341,8 +372,9 @@ cmd_serve(int argc, char **argv)
 		fprintf(stderr, "tlsrpt serve: %s\n", err.msg);
 		goto out;
 	}
-	printf("listening on %s port %u (%s)\n", hc.listen, http_server_port(srv),
-	       cert != NULL ? "https" : "http");
+	if (srv != NULL)
+		printf("listening on %s port %u (%s)\n", hc.listen, http_server_port(srv),
+		       cert != NULL ? "https" : "http");
 	if (both)
 		printf("dashboard on %s port %u (%s)\n", hc.listen, http_server_port(srv),
 		       cert != NULL ? "https" : "http");

@@ -37,6 +37,9 @@ serve_new(const struct serve_config *cfg, struct err *err)
 	s->max_body = cfg->max_body != 0 ? cfg->max_body : HTTP_SERVER_DEFAULT_MAX_BODY;
 	s->no_auth = cfg->no_auth;
 	s->cookie_secure = cfg->cookie_secure;
+	s->read_only = cfg->read_only;
+	if (s->read_only)
+		s->sessions = serve_sessions_new();
 	s->throttle = serve_throttle_new();
 	s->accept = domain_scope_new();
 	if (cfg->accept_domains != NULL && serve_parse_patterns(cfg->accept_domains,
@@ -83,6 +86,7 @@ serve_free(struct serve **sp)
 		store_close(&s->pool[i]);
 	pthread_mutex_destroy(&s->lock);
 	serve_throttle_free(&s->throttle);
+	serve_sessions_free(&s->sessions);
 	domain_scope_free(&s->accept);
 	free(s->db_url);
 	free(s->post_path);
@@ -99,8 +103,10 @@ serve_store_get(struct serve *s, struct err *err)
 	if (s->n_pool > 0)
 		st = s->pool[--s->n_pool];
 	pthread_mutex_unlock(&s->lock);
+	if (st != NULL && s->read_only && store_is_stale(st))
+		store_close(&st);       /* a writer appeared: open it again */
 	if (st == NULL)
-		st = store_open(s->db_url, err);
+		st = s->read_only ? store_open_readonly(s->db_url, err) : store_open(s->db_url, err);
 	return st;
 }
 
@@ -168,6 +174,13 @@ route_intake(struct serve *s, const struct http_request *req, struct http_respon
 {
 	int post = strcmp(req->method, "POST") == 0;
 
+	if (post && s->read_only && (strcmp(req->path, s->post_path) == 0 ||
+				     strcmp(req->path, "/") == 0)) {
+		/* cmd_serve.c starts no intake then; never store through it */
+		http_response_text(resp, 503, "text/plain; charset=utf-8",
+				   "this server only reads the store (--read-only)\n");
+		return 1;
+	}
 	if (strcmp(req->path, s->post_path) == 0) {
 		if (post)
 			serve_post(s, req, resp);

@@ -26,11 +26,15 @@ struct serve_config {
 	int cookie_secure;        /* mark cookies Secure (the dashboard speaks HTTPS) */
 	const char *accept_domains; /* patterns, comma/space separated, the intake
 				   * accepts besides the users' grants; "*" all */
+	int read_only;            /* open the store read only (store_open_readonly())
+				   * and keep login sessions in memory: for a
+				   * dashboard whose user or role may only read.
+				   * The intake cannot run so (it stores). */
 };
 
 struct serve;
 
-/* Opens the store once (creating/migrating it) to fail early.  Returns a new
+/* Opens the store once (creating/migrating it, or read only) to fail early.  Returns a new
  * application (release with serve_free()) or NULL with err set. */
 struct serve *serve_new(const struct serve_config *cfg, struct err *err);
 

@@ -15,6 +15,11 @@
  * A failure is logged (user name and address, never the password) and
  * makes the next try of that user and of that address wait (throttle).
  * POST /auth/logout needs the session's own CSRF token (from /auth/me).
+ *
+ * Sessions live in the store (user_sessions), or in memory when the store
+ * is read only (serve --read-only, serve_sessions.c): then nothing here
+ * writes, and a session also ends when its user is deleted or gets a new
+ * password, both seen by reading the users table on each request.
  */
 #include <jansson.h>
 #include <openssl/evp.h>
@@ -85,6 +90,67 @@ add_grant(void *ctx, const char *pattern)
 	return 0;
 }
 
+/* Starts a session: in the store, or in memory for a read-only store.
+ * Returns 0 or -1. */
+static int
+session_start(struct serve *s, struct store *st, const struct store_user *u,
+	      const char *shash, const char *csrf, struct err *err)
+{
+	int64_t now = (int64_t)time(NULL);
+	struct serve_session sess;
+
+	if (!s->read_only)
+		return store_session_add(st, u->id, shash, csrf, now, now + SESSION_SECONDS, err);
+	memset(&sess, 0, sizeof(sess));
+	sess.user_id = u->id;
+	snprintf(sess.user_name, sizeof(sess.user_name), "%s", u->name);
+	auth_secret_hash(u->password_hash, sess.password_fp);
+	snprintf(sess.csrf, sizeof(sess.csrf), "%s", csrf);
+	sess.expires = now + SESSION_SECONDS;
+	serve_sessions_add(s->sessions, shash, &sess, now);
+	return 0;
+}
+
+/* The user of a live session (u filled without the password hash, its
+ * CSRF token into csrf).  In memory, the user must still exist with the
+ * password the session was made with.  Returns 1, 0 if none, or -1. */
+static int
+session_user(struct serve *s, struct store *st, const char *shash, struct store_user *u,
+	     char csrf[65], struct err *err)
+{
+	int64_t now = (int64_t)time(NULL);
+	struct serve_session sess;
+	char fp[AUTH_SECRET_HEX + 1];
+	int rc;
+
+	if (!s->read_only)
+		return store_session_user(st, shash, now, u, csrf, err);
+	if (!serve_sessions_find(s->sessions, shash, now, &sess))
+		return 0;
+	rc = store_user_get(st, sess.user_name, u, err);
+	if (rc == 1) {
+		auth_secret_hash(u->password_hash, fp);
+		if (u->id != sess.user_id || !auth_secret_equal(fp, sess.password_fp))
+			rc = 0;
+	}
+	OPENSSL_cleanse(u->password_hash, sizeof(u->password_hash));
+	if (rc == 0)
+		serve_sessions_del(s->sessions, shash);
+	else if (rc == 1)
+		snprintf(csrf, 65, "%s", sess.csrf);
+	return rc;
+}
+
+/* Ends a session.  Returns 0 or -1. */
+static int
+session_end(struct serve *s, struct store *st, const char *shash, struct err *err)
+{
+	if (!s->read_only)
+		return store_session_del(st, shash, err);
+	serve_sessions_del(s->sessions, shash);
+	return 0;
+}
+
 /* Fills v->scope from the user's grants (everything for an administrator). */
 static int
 load_scope(struct store *st, struct serve_viewer *v, struct err *err)
@@ -152,7 +218,7 @@ serve_auth_viewer(struct serve *s, struct store *st, const struct http_request *
 		   serve_cookie_get(cookies, SESSION_COOKIE, sid, sizeof(sid)) &&
 		   strlen(sid) == AUTH_SECRET_HEX) {
 		auth_secret_hash(sid, hash);
-		rc = store_session_user(st, hash, (int64_t)time(NULL), &v->user, v->csrf, err);
+		rc = session_user(s, st, hash, &v->user, v->csrf, err);
 		if (rc == 1)
 			memcpy(v->session_hash, hash, sizeof(hash));
 	}
@@ -291,8 +357,7 @@ auth_login(struct serve *s, const struct http_request *req, struct http_response
 		goto out;
 	}
 	auth_secret_hash(sid, shash);
-	if (store_session_add(st, u.id, shash, csrf, (int64_t)time(NULL),
-			      (int64_t)time(NULL) + SESSION_SECONDS, &err) != 0) {
+	if (session_start(s, st, &u, shash, csrf, &err) != 0) {
 		log_error("login: store: %s", err.msg);
 		broken = 1;
 		send_error(resp, 503, "store unavailable");
@@ -365,7 +430,7 @@ serve_auth_routes(struct serve_ctx *ctx, const struct http_request *req,
 		send_error(resp, 403, "logout needs the session's CSRF token");
 		return 1;
 	}
-	if (store_session_del(ctx->store, ctx->viewer->session_hash, &err) != 0) {
+	if (session_end(ctx->serve, ctx->store, ctx->viewer->session_hash, &err) != 0) {
 		log_error("logout: store: %s", err.msg);
 		ctx->store_broken = 1;
 		send_error(resp, 503, "store unavailable");

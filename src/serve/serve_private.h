@@ -26,6 +26,7 @@
 #define SERVE_POOL_MAX 8
 
 struct serve_throttle;
+struct serve_sessions;
 
 struct serve {
 	char *db_url;
@@ -33,6 +34,8 @@ struct serve {
 	size_t max_body;
 	int no_auth;                          /* serve_config.no_auth */
 	int cookie_secure;                    /* add Secure to cookies */
+	int read_only;                        /* serve_config.read_only */
+	struct serve_sessions *sessions;      /* login sessions when read_only */
 	struct domain_scope *accept;          /* configured accepted domains */
 	struct serve_throttle *throttle;      /* failed-login delays */
 	pthread_mutex_t lock;                 /* guards pool/n_pool */
@@ -157,6 +160,35 @@ unsigned serve_throttle_wait(struct serve_throttle *t, const char *key, double n
 unsigned serve_throttle_fail(struct serve_throttle *t, const char *key, double now);
 /* Forgets key (after a success). */
 void serve_throttle_clear(struct serve_throttle *t, const char *key);
+
+/* Login sessions in memory (serve_sessions.c), used instead of the
+ * store's user_sessions table when the store is read only: they end with
+ * the process.  At most SERVE_SESSION_BUCKETS * SERVE_SESSION_WAYS (4096)
+ * live at once; past that a new login replaces the session that would end
+ * first.  A session remembers who logged in and a fingerprint of the
+ * password hash it was made with, so that a user deleted or given a new
+ * password (by `tlsrpt user` in another process) is logged out.
+ * Thread-safe. */
+#define SERVE_SESSION_BUCKETS 512
+#define SERVE_SESSION_WAYS 8
+struct serve_session {
+	int64_t user_id;
+	char user_name[STORE_USER_NAME_MAX + 1];
+	char password_fp[65];                 /* SHA-256 hex of the crypt(3) hash */
+	char csrf[65];
+	int64_t expires;
+};
+struct serve_sessions *serve_sessions_new(void);
+void serve_sessions_free(struct serve_sessions **t);
+/* Keeps sess under session_hash (64 hex digits), as described above. */
+void serve_sessions_add(struct serve_sessions *t, const char *session_hash,
+			const struct serve_session *sess, int64_t now);
+/* Copies the live (expires > now) session of session_hash into *out.
+ * Returns 1 if there is one, else 0. */
+int serve_sessions_find(struct serve_sessions *t, const char *session_hash, int64_t now,
+			struct serve_session *out);
+/* Forgets the session of session_hash (logout). */
+void serve_sessions_del(struct serve_sessions *t, const char *session_hash);
 
 /* Appends value to b escaped as a Prometheus label value (backslash,
  * double quote and newline escaped).  Returns 0 or -1 past b's limit. */

@@ -242,3 +242,9 @@ db_is_retryable(struct db *db)
 {
 	return db->ops->is_retryable(db->conn);
 }
+
+int
+db_is_stale(struct db *db)
+{
+	return db->ops->is_stale != NULL && db->ops->is_stale(db->conn);
+}

@@ -40,6 +40,8 @@ struct db_ops {
 	int64_t (*column_int64)(void *impl, int col);
 	void (*reset)(void *impl);
 	int (*is_retryable)(void *conn);
+	/* NULL, or returns 1 when the handle reads an outdated view */
+	int (*is_stale)(void *conn);
 };
 
 /* The backends (db_sqlite.c, db_pg.c). */
@@ -112,5 +114,12 @@ void db_reset(struct db_stmt *st);
  * serialization failure; SQLite busy after its timeout), else 0.  The
  * caller may roll back and retry the whole transaction. */
 int db_is_retryable(struct db *db);
+
+/* Returns 1 if the handle may no longer see the database as it is: a
+ * SQLite handle opened immutable=1 (DB_OPEN_READONLY) once another process
+ * has opened the file for writing since (its -shm file exists, or the
+ * file's inode, size or modification time changed).  Such a handle
+ * must be closed and the database opened again.  Else 0. */
+int db_is_stale(struct db *db);
 
 #endif

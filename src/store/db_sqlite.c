@@ -14,7 +14,9 @@
  * would create it 0644, and its -wal/-shm files copy the file's mode).
  * Read-only handles use mode=ro; when that cannot work because the
  * directory is not writable and no -shm file exists (so no writer is
- * active), immutable=1.  No read-only handle ever creates a file.
+ * active), immutable=1; such a handle reports itself stale (db_is_stale())
+ * once a writer has created the -shm file.  No read-only handle ever
+ * creates a file.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -33,6 +35,9 @@
 struct conn {
 	sqlite3 *db;
 	int last_rc;
+	char *shm_path;     /* opened immutable=1: its -shm file, else NULL */
+	char *path;         /* and the file, as it was then (file_st) */
+	struct stat file_st;
 };
 
 struct stmt {
@@ -151,6 +156,11 @@ open_readonly(struct conn *c, const char *path, struct err *err)
 		if (rc == SQLITE_OK)
 			rc = sqlite3_exec(c->db, "SELECT count(*) FROM sqlite_master", NULL,
 					  NULL, NULL);
+		if (rc == SQLITE_OK) {
+			c->shm_path = xstrdup(shm);
+			c->path = xstrdup(path);
+			c->file_st = st;
+		}
 	}
 	if (rc != SQLITE_OK) {
 		err_set(err, "sqlite %s: opening read-only: %s", path,
@@ -245,6 +255,8 @@ sq_open(const char *target, unsigned flags, struct err *err)
 	return c;
 fail:
 	sqlite3_close(c->db);
+	free(c->shm_path);
+	free(c->path);
 	free(c);
 	free(path);
 	return NULL;
@@ -256,6 +268,8 @@ sq_close(void *conn)
 	struct conn *c = conn;
 
 	sqlite3_close(c->db);
+	free(c->shm_path);
+	free(c->path);
 	free(c);
 }
 
@@ -392,6 +406,22 @@ sq_is_retryable(void *conn)
 	return rc == SQLITE_BUSY || rc == SQLITE_LOCKED;
 }
 
+/* An immutable handle assumes nobody writes: a writer that has the file
+ * open holds a -shm file, one that has finished changed the file. */
+static int
+sq_is_stale(void *conn)
+{
+	struct conn *c = conn;
+	struct stat st;
+
+	if (c->shm_path == NULL)
+		return 0;
+	return access(c->shm_path, F_OK) == 0 || stat(c->path, &st) < 0 ||
+	       st.st_ino != c->file_st.st_ino || st.st_size != c->file_st.st_size ||
+	       st.st_mtim.tv_sec != c->file_st.st_mtim.tv_sec ||
+	       st.st_mtim.tv_nsec != c->file_st.st_mtim.tv_nsec;
+}
+
 const struct db_ops db_sqlite_ops = {
 	.name = "sqlite",
 	.dialect = DB_DIALECT_SQLITE,
@@ -407,4 +437,5 @@ const struct db_ops db_sqlite_ops = {
 	.column_int64 = sq_column_int64,
 	.reset = sq_reset,
 	.is_retryable = sq_is_retryable,
+	.is_stale = sq_is_stale,
 };

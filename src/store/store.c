@@ -182,6 +182,12 @@ fail:
 	return NULL;
 }
 
+int
+store_is_stale(struct store *s)
+{
+	return db_is_stale(s->db);
+}
+
 char *
 store_url_redact(const char *url)
 {

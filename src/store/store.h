@@ -38,6 +38,12 @@ struct store *store_open(const char *url, struct err *err);
  * handle fails.  Returns a new handle or NULL with err set. */
 struct store *store_open_readonly(const char *url, struct err *err);
 
+/* Returns 1 if s, opened by store_open_readonly(), may no longer see the
+ * store as it is (db_is_stale(): a SQLite file opened immutable that a
+ * writer has opened or changed since).  A long-running reader then closes it and
+ * opens the store again.  Else 0. */
+int store_is_stale(struct store *s);
+
 /* Returns a new copy of url (caller frees) fit for logs and messages: the
  * password of "scheme://user:password@…" and any "password=…" parameter
  * replaced by "***". */

@@ -69,16 +69,27 @@ store_user_add(struct store *s, const char *name, const char *password_hash,
 	return count_rows(st, err);
 }
 
-/* Deletes the rows of `table` whose user_id is user `name`'s; -1 on error. */
+/* Runs sql with $1 = name and, unless NULL, $2 = arg.  Returns how many
+ * rows it gave (RETURNING), or -1. */
 static int
-del_of_user(struct store *s, const char *sql, const char *name, struct err *err)
+rows_of_user(struct store *s, const char *sql, const char *name, const char *arg,
+	     struct err *err)
 {
 	struct db_stmt *st = db_prepare(s->db, sql, err);
 
 	if (st == NULL)
 		return -1;
 	db_bind_text(st, 1, name);
-	return count_rows(st, err) < 0 ? -1 : 0;
+	if (arg != NULL)
+		db_bind_text(st, 2, arg);
+	return count_rows(st, err);
+}
+
+/* Deletes the rows (sql: "DELETE … OF_USER") of user `name`; 0 or -1. */
+static int
+del_of_user(struct store *s, const char *sql, const char *name, struct err *err)
+{
+	return rows_of_user(s, sql, name, NULL, err) < 0 ? -1 : 0;
 }
 
 #define OF_USER " WHERE user_id IN (SELECT id FROM users WHERE name = $1)"
@@ -134,26 +145,38 @@ fail:
 	return -1;
 }
 
-int
-store_user_get(struct store *s, const char *name, struct store_user *u, struct err *err)
+/* Reads (id, name, admin) of the one row st (bound) gives into u, and its
+ * fourth column into extra (extra_size bytes) unless NULL.  Returns 1, 0
+ * if no row, or -1. */
+static int
+one_user(struct db_stmt *st, struct store_user *u, char *extra, size_t extra_size,
+	 struct err *err)
 {
-	struct db_stmt *st = db_prepare(s->db,
-		"SELECT id, name, password_hash, admin FROM users WHERE name = $1", err);
 	int rc;
 
-	if (st == NULL)
-		return -1;
 	memset(u, 0, sizeof(*u));
-	db_bind_text(st, 1, name);
 	rc = db_step(st, err);
 	if (rc == 1) {
 		u->id = db_column_int64(st, 0);
 		copy(u->name, sizeof(u->name), db_column_text(st, 1));
-		copy(u->password_hash, sizeof(u->password_hash), db_column_text(st, 2));
-		u->admin = db_column_int64(st, 3) != 0;
+		u->admin = db_column_int64(st, 2) != 0;
+		if (extra != NULL)
+			copy(extra, extra_size, db_column_text(st, 3));
 	}
 	db_reset(st);
 	return rc;
+}
+
+int
+store_user_get(struct store *s, const char *name, struct store_user *u, struct err *err)
+{
+	struct db_stmt *st = db_prepare(s->db,
+		"SELECT id, name, admin, password_hash FROM users WHERE name = $1", err);
+
+	if (st == NULL)
+		return -1;
+	db_bind_text(st, 1, name);
+	return one_user(st, u, u->password_hash, sizeof(u->password_hash), err);
 }
 
 int
@@ -181,28 +204,17 @@ store_user_list(struct store *s, store_user_cb cb, void *ctx, struct err *err)
 int
 store_grant_add(struct store *s, const char *name, const char *pattern, struct err *err)
 {
-	struct db_stmt *st = db_prepare(s->db,
+	return rows_of_user(s,
 		"INSERT INTO user_grants (user_id, pattern) SELECT id, CAST($2 AS TEXT) FROM users"
-		" WHERE name = $1 ON CONFLICT (user_id, pattern) DO NOTHING RETURNING user_id", err);
-
-	if (st == NULL)
-		return -1;
-	db_bind_text(st, 1, name);
-	db_bind_text(st, 2, pattern);
-	return count_rows(st, err);
+		" WHERE name = $1 ON CONFLICT (user_id, pattern) DO NOTHING RETURNING user_id",
+		name, pattern, err);
 }
 
 int
 store_grant_del(struct store *s, const char *name, const char *pattern, struct err *err)
 {
-	struct db_stmt *st = db_prepare(s->db,
-		"DELETE FROM user_grants" OF_USER " AND pattern = $2 RETURNING user_id", err);
-
-	if (st == NULL)
-		return -1;
-	db_bind_text(st, 1, name);
-	db_bind_text(st, 2, pattern);
-	return count_rows(st, err);
+	return rows_of_user(s, "DELETE FROM user_grants" OF_USER
+			    " AND pattern = $2 RETURNING user_id", name, pattern, err);
 }
 
 int
@@ -245,34 +257,10 @@ store_token_add(struct store *s, const char *name, const char *token_hash,
 int
 store_token_del(struct store *s, const char *name, const char *label, struct err *err)
 {
-	struct db_stmt *st = db_prepare(s->db,
-		"DELETE FROM user_tokens" OF_USER " AND label = $2 RETURNING user_id", err);
-
-	if (st == NULL)
-		return -1;
-	db_bind_text(st, 1, name);
-	db_bind_text(st, 2, label);
-	return count_rows(st, err);
+	return rows_of_user(s, "DELETE FROM user_tokens" OF_USER
+			    " AND label = $2 RETURNING user_id", name, label, err);
 }
 
-/* Reads (id, name, admin) of the one row st gives into u. */
-static int
-one_user(struct db_stmt *st, struct store_user *u, char csrf[65], struct err *err)
-{
-	int rc;
-
-	memset(u, 0, sizeof(*u));
-	rc = db_step(st, err);
-	if (rc == 1) {
-		u->id = db_column_int64(st, 0);
-		copy(u->name, sizeof(u->name), db_column_text(st, 1));
-		u->admin = db_column_int64(st, 2) != 0;
-		if (csrf != NULL)
-			copy(csrf, 65, db_column_text(st, 3));
-	}
-	db_reset(st);
-	return rc;
-}
 
 int
 store_token_user(struct store *s, const char *token_hash, struct store_user *u,
@@ -285,7 +273,7 @@ store_token_user(struct store *s, const char *token_hash, struct store_user *u,
 	if (st == NULL)
 		return -1;
 	db_bind_text(st, 1, token_hash);
-	return one_user(st, u, NULL, err);
+	return one_user(st, u, NULL, 0, err);
 }
 
 int
@@ -325,7 +313,7 @@ store_session_user(struct store *s, const char *session_hash, int64_t now,
 		return -1;
 	db_bind_text(st, 1, session_hash);
 	db_bind_int64(st, 2, now);
-	return one_user(st, u, csrf, err);
+	return one_user(st, u, csrf, 65, err);
 }
 
 int

@@ -6,7 +6,8 @@
 # parallel tests never see the install): dpkg -i; files, owners and modes;
 # each daemon run as its unit's user (setpriv; systemd is not PID 1 here);
 # results collected through the installed libtlsrpt -> reported -> received
-# by the installed `serve`; then dpkg --purge leaves nothing behind.
+# by the installed `serve`, shown by the read-only dashboard; then
+# dpkg --purge leaves nothing behind.
 . "$(dirname "$0")/tap.sh"
 cd "$TLSRPT_SRC" || exit 1
 if [ "${1:-}" != --inside ]; then
@@ -21,6 +22,9 @@ if [ "${1:-}" != --inside ]; then
 		rm -f "/tmp/tlsrpt-deb-build.$$"; tap_done; exit 1
 	fi
 	rm -f "/tmp/tlsrpt-deb-build.$$"
+	if grep -q '^[EW]: ' build/deb/lintian.txt; then
+		fail "lintian warnings" "$(grep '^[EW]: ' build/deb/lintian.txt)"
+	else ok "lintian: no warning either (man page NAME sections, debian/copyright)"; fi
 	dir=$(mktemp -d /tmp/tdeb.XXXXXX)
 	chmod 755 "$dir"
 	TAP_N=$tap_n unshare -m --propagation private sh "$0" --inside "$dir"
@@ -161,6 +165,24 @@ if [ "$codes" = " 200 200 200" ] && echo "$sum" | grep -q 'd0.example' && echo "
 	ok "serve (as _tlsrpt) received the 3 reports; the API shows them"
 else fail "receiving (port '$port', answers$codes)" "$sum" "$(cat "$dir/serve.err")"; fi
 kill "$spid"; wait "$spid" 2> /dev/null
+# the read-only dashboard: /var/lib/tlsrpt read-only as its unit makes it
+# (ProtectSystem=strict, ReadOnlyPaths=), here by a read-only bind mount
+cmd=$(sed -n 's/^ExecStart=//p' /lib/systemd/system/tlsrpt-dashboard.service)
+mount --bind /var/lib/tlsrpt /var/lib/tlsrpt && mount -o remount,bind,ro /var/lib/tlsrpt
+sum0=$(sha256sum < /var/lib/tlsrpt/tlsrpt.db)
+# shellcheck disable=SC2086
+as_unit_bg tlsrpt-dashboard $cmd --dashboard-listen 127.0.0.1:0 --no-auth \
+	> "$dir/dash.out" 2> "$dir/dash.err"
+dpid=$!; pids="$pids $dpid"
+wait_for grep -q '^dashboard on' "$dir/dash.out"
+dport=$(sed -n 's/^dashboard on .* port \([0-9]*\).*/\1/p' "$dir/dash.out")
+sum=$(curl -s "http://127.0.0.1:$dport/api/summary?since=$day")
+if echo "$sum" | grep -q 'd1.example' && ! grep -q '^listening on' "$dir/dash.out" &&
+   [ "$(sha256sum < /var/lib/tlsrpt/tlsrpt.db)" = "$sum0" ]; then
+	ok "tlsrpt-dashboard (serve --read-only as _tlsrpt, /var/lib/tlsrpt read-only): the API shows the reports, no intake"
+else fail "the read-only dashboard (port '$dport')" "$sum" "$(cat "$dir/dash.err")"; fi
+kill "$dpid"; wait "$dpid" 2> /dev/null
+umount /var/lib/tlsrpt
 if as_unit tlsrpt-serve /usr/bin/tlsrpt summary --since "$day" > "$dir/summary" 2>&1 &&
    grep -q 'd1.example: ' "$dir/summary"; then
 	ok "summary as _tlsrpt reads the installed store"

@@ -65,8 +65,7 @@ else fail "alert --dry-run read-only" "$(cat "$dir/out")"; fi
 as_nobody "$TLSRPT" parse --db "sqlite:$dir/ro/t.db" "$json" > "$dir/out" 2>&1
 if grep -q 'not writable by uid' "$dir/out"; then ok "parse as that user says the store is not writable"
 else fail "parse as a reader" "$(cat "$dir/out")"; fi
-# (serve's dashboard needs a writable store since it keeps login sessions
-# there: no serve here)
+# (serve --read-only, the dashboard for such a user: test_serve_readonly.sh)
 
 # --- secrets readable by others ----------------------------------------------
 echo secret > "$dir/pw"

@@ -19,7 +19,7 @@ if [ "$n" -ge 10 ] && (cd "$dir" && systemd-analyze verify --man=no ./*.service 
    [ ! -s "$dir/verify.log" ]; then
 	ok "systemd-analyze verify: $n units, no complaint"
 else fail "systemd-analyze verify" "$(cat "$dir/verify.log")"; fi
-for want in collectd reportd serve policyd fetch alert prune; do
+for want in collectd reportd serve dashboard policyd fetch alert prune; do
 	[ -f "systemd/tlsrpt-$want.service" ] || fail "systemd/tlsrpt-$want.service is missing"
 done
 for t in fetch alert prune; do

@@ -14,6 +14,7 @@
 
 #include "fake_request.h"
 #include "serve/serve.h"
+#include "serve_fixture.h"
 #include "util/xalloc.h"
 
 static const char report[] =
@@ -35,20 +36,15 @@ setup(void **state)
 {
 	struct fixture *fx = xcalloc(1, sizeof(*fx));
 	struct serve_config cfg = { 0 };
-	struct err err;
-	char *url;
+	char *url = fixture_store_url(fx->dir, "serve-unit");
 
-	snprintf(fx->dir, sizeof(fx->dir), "/tmp/tlsrpt-serve-unit.XXXXXX");
-	if (mkdtemp(fx->dir) == NULL)
+	if (url == NULL)
 		return -1;
-	url = xasprintf("sqlite:%s/db.sqlite", fx->dir);
 	cfg.db_url = url;
 	cfg.no_auth = 1;              /* login is tested in test_serve_auth.c */
 	cfg.accept_domains = "*";
-	fx->app = serve_new(&cfg, &err);
+	fx->app = fixture_serve_new(&cfg);
 	free(url);
-	if (fx->app == NULL)
-		fail_msg("serve_new: %s", err.msg);
 	*state = fx;
 	return 0;
 }
@@ -57,12 +53,8 @@ static int
 teardown(void **state)
 {
 	struct fixture *fx = *state;
-	char *cmd = xasprintf("rm -rf '%s'", fx->dir);
 
-	serve_free(&fx->app);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cleanup of %s failed\n", fx->dir);
-	free(cmd);
+	fixture_remove(&fx->app, fx->dir);
 	free(fx);
 	return 0;
 }

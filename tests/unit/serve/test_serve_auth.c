@@ -14,11 +14,13 @@
 #include <cmocka.h>
 
 #include <jansson.h>
+#include <sqlite3.h>
 
 #include "auth/auth_password.h"
 #include "auth/auth_secret.h"
 #include "fake_request.h"
 #include "serve/serve.h"
+#include "serve_fixture.h"
 #include "store/store_users.h"
 #include "util/xalloc.h"
 
@@ -99,10 +101,8 @@ setup(void **state)
 	struct err err;
 	char *url;
 
-	snprintf(fx->dir, sizeof(fx->dir), "/tmp/tlsrpt-auth-unit.XXXXXX");
-	if (mkdtemp(fx->dir) == NULL)
+	if ((url = fixture_store_url(fx->dir, "auth-unit")) == NULL)
 		return -1;
-	url = xasprintf("sqlite:%s/db.sqlite", fx->dir);
 	st = store_open(url, &err);
 	assert_non_null(st);
 	add_user(st, "alice", 0, "alice-password", fx->alice_tok);
@@ -114,10 +114,8 @@ setup(void **state)
 	store_close(&st);
 	cfg.db_url = url;
 	cfg.accept_domains = "stranger.example";
-	fx->app = serve_new(&cfg, &err);
+	fx->app = fixture_serve_new(&cfg);
 	free(url);
-	if (fx->app == NULL)
-		fail_msg("serve_new: %s", err.msg);
 	assert_int_equal(post(fx, ours, NULL), 200);
 	assert_int_equal(post(fx, sub, NULL), 200);
 	assert_int_equal(post(fx, theirs, NULL), 200);
@@ -130,12 +128,8 @@ static int
 teardown(void **state)
 {
 	struct fixture *fx = *state;
-	char *cmd = xasprintf("rm -rf '%s'", fx->dir);
 
-	serve_free(&fx->app);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cleanup of %s failed\n", fx->dir);
-	free(cmd);
+	fixture_remove(&fx->app, fx->dir);
 	free(fx);
 	return 0;
 }
@@ -350,29 +344,52 @@ login(struct fixture *fx, const char *body, const char *addr, int good_csrf, cha
 	return run(serve_handle_dashboard, fx, &f, out, cookie, cookielen);
 }
 
+/* Logs alice in with `password` (CSRF checked first): the session cookie
+ * ("tlsrpt_session=…") into hdr[200], its CSRF token into csrf. */
+static void
+login_alice(struct fixture *fx, const char *password, char hdr[200], char csrf[65])
+{
+	char cookie[320], body[200], *out;
+
+	snprintf(body, sizeof(body), "{\"user\":\"alice\",\"password\":\"%s\"}", password);
+	assert_int_equal(login(fx, body, "192.0.2.1", 0, cookie, sizeof(cookie), &out), 403);
+	free(out);
+	assert_int_equal(login(fx, body, "192.0.2.1", 1, cookie, sizeof(cookie), &out), 200);
+	assert_int_equal(sscanf(strstr(out, "\"csrf\":\"") + 8, "%64[0-9a-f]", csrf), 1);
+	free(out);
+	assert_non_null(strstr(cookie, "; HttpOnly; SameSite=Strict"));
+	snprintf(hdr, 200, "%.*s", (int)strcspn(cookie, ";"), cookie);
+}
+
+/* GET /api/summary with the session cookie hdr: alice's domains only. */
+static unsigned
+summary_with_cookie(struct fixture *fx, const char *hdr)
+{
+	struct fake f;
+	char *out = NULL;
+	unsigned status;
+
+	fake_init(&f, "GET", "/api/summary", NULL, 0);
+	f.headers[0][0] = "Cookie";
+	f.headers[0][1] = hdr;
+	status = run(serve_handle_dashboard, fx, &f, &out, NULL, 0);
+	if (status == 200) {
+		assert_non_null(strstr(out, "ours.example"));
+		assert_null(strstr(out, "theirs.example"));
+	}
+	free(out);
+	return status;
+}
+
 static void
 test_auth_login_session_logout(void **state)
 {
 	struct fixture *fx = *state;
-	char cookie[320], hdr[200], csrf[65], *out;
+	char hdr[200], csrf[65];
 	struct fake f;
 
-	assert_int_equal(login(fx, "{\"user\":\"alice\",\"password\":\"alice-password\"}",
-			       "192.0.2.1", 0, cookie, sizeof(cookie), &out), 403);
-	free(out);
-	assert_int_equal(login(fx, "{\"user\":\"alice\",\"password\":\"alice-password\"}",
-			       "192.0.2.1", 1, cookie, sizeof(cookie), &out), 200);
-	assert_int_equal(sscanf(strstr(out, "\"csrf\":\"") + 8, "%64[0-9a-f]", csrf), 1);
-	free(out);
-	assert_non_null(strstr(cookie, "; HttpOnly; SameSite=Strict"));
-	snprintf(hdr, sizeof(hdr), "%.*s", (int)strcspn(cookie, ";"), cookie);
-	fake_init(&f, "GET", "/api/summary", NULL, 0);
-	f.headers[0][0] = "Cookie";
-	f.headers[0][1] = hdr;
-	assert_int_equal(run(serve_handle_dashboard, fx, &f, &out, NULL, 0), 200);
-	assert_non_null(strstr(out, "ours.example"));
-	assert_null(strstr(out, "theirs.example"));
-	free(out);
+	login_alice(fx, "alice-password", hdr, csrf);
+	assert_int_equal(summary_with_cookie(fx, hdr), 200);
 	fake_init(&f, "POST", "/auth/logout", NULL, 0);
 	f.headers[0][0] = "Cookie";
 	f.headers[0][1] = hdr;
@@ -380,10 +397,57 @@ test_auth_login_session_logout(void **state)
 	f.headers[1][0] = "X-CSRF-Token";
 	f.headers[1][1] = csrf;
 	assert_int_equal(run(serve_handle_dashboard, fx, &f, NULL, NULL, 0), 200);
-	fake_init(&f, "GET", "/api/summary", NULL, 0);
-	f.headers[0][0] = "Cookie";
-	f.headers[0][1] = hdr;
-	assert_int_equal(run(serve_handle_dashboard, fx, &f, NULL, NULL, 0), 401);
+	assert_int_equal(summary_with_cookie(fx, hdr), 401);
+}
+
+/* How many rows the store's user_sessions table holds. */
+static int
+stored_sessions(struct fixture *fx)
+{
+	char *path = xasprintf("%s/db.sqlite", fx->dir);
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int n = -1;
+
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM user_sessions", -1, &st, NULL) ==
+	    SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	free(path);
+	return n;
+}
+
+/* serve --read-only: sessions in memory (none stored), ended by logout
+ * and by a new password set elsewhere; the intake stores nothing. */
+static void
+test_auth_read_only_keeps_sessions_in_memory(void **state)
+{
+	struct fixture *fx = *state;
+	struct serve_config cfg = { 0 };
+	char hdr[200], csrf[65], *url = xasprintf("sqlite:%s/db.sqlite", fx->dir), *out;
+	struct store *st;
+	struct err err;
+
+	serve_free(&fx->app);
+	cfg.db_url = url;
+	cfg.read_only = 1;
+	fx->app = fixture_serve_new(&cfg);
+	login_alice(fx, "alice-password", hdr, csrf);
+	assert_int_equal(summary_with_cookie(fx, hdr), 200);
+	assert_int_equal(stored_sessions(fx), 0);
+	assert_int_equal(post(fx, ours, &out), 503);
+	assert_non_null(strstr(out, "--read-only"));
+	free(out);
+	/* `tlsrpt user passwd alice` in another process ends the session */
+	st = store_open(url, &err);
+	assert_non_null(st);
+	assert_int_equal(store_user_set_password(st, "alice",
+		"$y$j9T$aaaaaaaaaaaaaaaaaaaaa.$aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", &err), 1);
+	store_close(&st);
+	assert_int_equal(summary_with_cookie(fx, hdr), 401);
+	free(url);
 }
 
 static void
@@ -430,6 +494,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 			test_auth_intake_refuses_foreign_domains_and_counts_them, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_auth_login_session_logout, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_auth_read_only_keeps_sessions_in_memory,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_auth_failed_logins_are_slowed_per_user_and_address, setup, teardown),
 	};
