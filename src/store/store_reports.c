@@ -20,6 +20,7 @@
 
 #include "model/domain_scope.h"
 #include "store/store_conflicts.h"
+#include "store/store_rollup.h"
 #include "store/store_private.h"
 #include "store/store_views.h"
 #include "util/buf.h"
@@ -301,6 +302,9 @@ store_put_report(struct store *s, const struct report *r, const struct report_so
 			goto rollback;
 	if (store_views_put_report(s, id, r, src && src->received ? src->received
 				   : (int64_t)time(NULL), err) < 0)
+		goto rollback;
+	if (store_rollup_put_report(s, r, src && src->received ? src->received
+				    : (int64_t)time(NULL), err) < 0)
 		goto rollback;
 	if (store_commit(s, err) < 0)
 		goto fail;
