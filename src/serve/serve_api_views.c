@@ -546,7 +546,7 @@ failures_csv(struct store *st, const struct report_query *q, struct http_respons
 	static const char *const cols[] = { "domain", "result_type", "mx", "count", "reports",
 		"first_seen", "last_seen", "sending_ips", "organizations",
 		"failure_reason_codes", "additional_information", "explanation", "fix" };
-	json_t *ds = dataset_build(st, q, err);
+	json_t *ds = dataset_build_parts(st, q, DATASET_FAILURES, err);
 
 	if (ds == NULL)
 		return -1;

@@ -21,6 +21,7 @@
 #include "model/domain_scope.h"
 #include "model/report.h"
 #include "store/store_private.h"
+#include "store/store_rollup.h"
 #include "util/buf.h"
 #include "util/xalloc.h"
 
@@ -169,6 +170,134 @@ static const struct {
 		" ORDER BY d.domain_key, d.organization, MIN(d.start_time)" },
 };
 
+/*
+ * The same groupings over the roll-ups (store_rollup.h).  Day tables
+ * (rollup_days, rollup_failures, rollup_failure_values) serve periods of
+ * whole UTC days: $1 the first day, $2 the day after the last.
+ * rollup_days has no domain: it serves only the selections of every
+ * domain ($3 NULL) seen without a viewer scope.
+ */
+#define T_FIGURES " SUM(d.reports), " STORE_SQL_SUM_COUNT("d.success") ", " \
+	STORE_SQL_SUM_COUNT("d.failure") ", MIN(d.first_start), MAX(d.last_received)"
+#define T_WHERE " WHERE d.day >= $1 AND d.day < $2 AND CAST($3 AS TEXT) IS NULL" \
+	" AND ($4 = '' OR d.organization = $4)"
+#define R_WHERE " WHERE d.day >= $1 AND d.day < $2" \
+	" AND (CAST($3 AS TEXT) IS NULL OR d.domain_key = $3)" \
+	" AND ($4 = '' OR d.organization = $4) AND @SCOPE_D@"
+
+/*
+ * rollup_domains serves any period: its whole 16- and 256-day blocks from
+ * there, the rest (less than a block at each end) from report_domains.
+ * $1 since, $2 until (seconds; far past / far future when open); report
+ * rows in [$1, $5) and [$6, $2); 16-day blocks [$7, $8) and [$9, $10);
+ * 256-day blocks [$11, $12) (see period_blocks()).
+ */
+#define B_FILTER " AND (CAST($3 AS TEXT) IS NULL OR d.domain_key = $3)" \
+	" AND ($4 = '' OR d.organization = $4) AND @SCOPE_D@"
+#define B_RAW(lo, hi) "SELECT d.domain_key, d.organization, 1 AS reports, d.success," \
+	" d.failure, d.start_time AS first_start, d.received AS last_received" \
+	" FROM report_domains d WHERE d.start_time >= " lo " AND d.start_time < " hi B_FILTER
+#define B_ROLLUP(span, lo, hi) "SELECT d.domain_key, d.organization, d.reports, d.success," \
+	" d.failure, d.first_start, d.last_received FROM rollup_domains d" \
+	" WHERE d.span = " span " AND d.block >= " lo " AND d.block < " hi B_FILTER
+#define B_FROM " FROM (" B_RAW("$1", "$5") " UNION ALL " B_RAW("$6", "$2") \
+	" UNION ALL " B_ROLLUP("16", "$7", "$8") " UNION ALL " B_ROLLUP("16", "$9", "$10") \
+	" UNION ALL " B_ROLLUP("256", "$11", "$12") ") x"
+#define B_FIGURES " SUM(x.reports), " STORE_SQL_SUM_COUNT("x.success") ", " \
+	STORE_SQL_SUM_COUNT("x.failure") ", MIN(x.first_start), MAX(x.last_received)"
+
+/* How a grouping is read from the roll-ups: days, blocks or not at all. */
+enum rollup_use { USE_REPORTS, USE_DAYS, USE_BLOCKS };
+
+static const struct {
+	enum rollup_use use;
+	const char *sql;
+} rollup_sql[] = {
+	[STORE_VIEW_TOTAL] = { USE_DAYS, "SELECT" T_FIGURES " FROM rollup_days d" T_WHERE },
+	[STORE_VIEW_DAY] = { USE_DAYS, "SELECT CAST(d.day AS TEXT)," T_FIGURES
+		" FROM rollup_days d" T_WHERE " GROUP BY d.day ORDER BY d.day" },
+	[STORE_VIEW_ORG] = { USE_DAYS, "SELECT d.organization," T_FIGURES " FROM rollup_days d"
+		T_WHERE " GROUP BY d.organization" },
+	[STORE_VIEW_DOMAIN] = { USE_BLOCKS, "SELECT x.domain_key," B_FIGURES B_FROM
+		" GROUP BY x.domain_key" },
+	[STORE_VIEW_DOMAIN_ORG] = { USE_BLOCKS, "SELECT x.domain_key, x.organization," B_FIGURES
+		B_FROM " GROUP BY x.domain_key, x.organization" },
+	[STORE_VIEW_POLICY] = { USE_REPORTS, NULL },
+	[STORE_VIEW_DOMAIN_ORG_DAY] = { USE_REPORTS, NULL },
+};
+
+/* far past and far future (whole 256-day blocks), for an open end */
+#define OPEN_SINCE (-((int64_t)1 << 40) * 86400)
+#define OPEN_UNTIL (((int64_t)1 << 40) * 86400)
+
+static int64_t
+floor_div(int64_t x, int64_t n)
+{
+	return x >= 0 ? x / n : -((n - 1 - x) / n);
+}
+
+static int64_t
+ceil_div(int64_t x, int64_t n)
+{
+	return -floor_div(-x, n);
+}
+
+/* Whether q selects whole UTC days (or is open): sets [*d0, *d1). */
+static int
+period_days(const struct report_query *q, int64_t *d0, int64_t *d1)
+{
+	int64_t since = q != NULL ? q->since : 0, until = q != NULL ? q->until : 0;
+
+	if (since % 86400 != 0 || until % 86400 != 0)
+		return 0;
+	*d0 = since != 0 ? since / 86400 : OPEN_SINCE / 86400;
+	*d1 = until != 0 ? until / 86400 : OPEN_UNTIL / 86400;
+	return 1;
+}
+
+/* Binds $1, $2, $5..$12 of B_FROM for q's period. */
+static void
+period_blocks(struct db_stmt *st, const struct report_query *q)
+{
+	const int64_t s1 = (int64_t)STORE_ROLLUP_SPAN1 * 86400;
+	const int64_t s2 = (int64_t)STORE_ROLLUP_SPAN2 * 86400;
+	int64_t lo = q != NULL && q->since != 0 ? q->since : OPEN_SINCE;
+	int64_t hi = q != NULL && q->until != 0 ? q->until : OPEN_UNTIL;
+	int64_t a1 = ceil_div(lo, s1) * s1, b1 = floor_div(hi, s1) * s1;
+	int64_t a2 = ceil_div(lo, s2) * s2, b2 = floor_div(hi, s2) * s2;
+	int64_t v[12] = { 0 };
+
+	v[0] = lo;
+	v[1] = hi;
+	if (a1 >= b1) {                 /* no whole block: report rows only */
+		v[4] = hi;
+		v[5] = hi;
+	} else if (a2 >= b2) {          /* 16-day blocks only */
+		v[4] = a1;
+		v[5] = b1;
+		v[6] = a1 / s1;
+		v[7] = b1 / s1;
+	} else {
+		v[4] = a1;
+		v[5] = b1;
+		v[6] = a1 / s1;
+		v[7] = a2 / s1;
+		v[8] = b2 / s1;
+		v[9] = b1 / s1;
+		v[10] = a2 / s2;
+		v[11] = b2 / s2;
+	}
+	for (int i = 0; i < 12; i++)
+		if (i != 2 && i != 3)
+			db_bind_int64(st, i + 1, v[i]);
+}
+
+static int
+scoped_all(const struct store *s)
+{
+	return s->scope == NULL || domain_scope_is_all(s->scope);
+}
+
 static uint64_t
 count(struct db_stmt *st, int col)
 {
@@ -216,31 +345,51 @@ scope_sql(const struct domain_scope *sc, const char *col)
 	return buf_steal(&b, NULL);
 }
 
-/* sql with each "@SCOPE_D@" / "@SCOPE_P@" replaced by the viewer scope
- * over d.domain_key / p.domain_key.  Returns a new string. */
+/* Replaces each from[i] in text by to[i] (n pairs).  Returns a new string. */
 static char *
-scoped(const struct store *s, const char *sql)
+replace_all(const char *text, const char *const *from, const char *const *to, size_t n)
 {
-	char *d = scope_sql(s->scope, "d.domain_key"), *p = scope_sql(s->scope, "p.domain_key");
 	struct buf b;
-	const char *at;
 
 	buf_init(&b, 4u << 20);
-	while ((at = strstr(sql, "@SCOPE_")) != NULL) {
-		buf_append(&b, sql, (size_t)(at - sql));
-		buf_append_str(&b, at[7] == 'D' ? d : p);
-		sql = at + strlen("@SCOPE_D@");
+	while (*text != '\0') {
+		size_t i;
+
+		for (i = 0; i < n && strncmp(text, from[i], strlen(from[i])) != 0; i++)
+			;
+		if (i < n) {
+			buf_append_str(&b, to[i]);
+			text += strlen(from[i]);
+		} else {
+			buf_append(&b, text++, 1);
+		}
 	}
-	buf_append_str(&b, sql);
+	return buf_steal(&b, NULL);
+}
+
+/* sql with each "@SCOPE_D@" / "@SCOPE_P@" replaced by the viewer scope
+ * over d.domain_key / p.domain_key, and, when one domain is selected, its
+ * filter written so that the database looks the domain up in an index
+ * (an "$3 IS NULL OR" keeps it from that).  Returns a new string. */
+static char *
+scoped(const struct store *s, const char *sql, int one_domain)
+{
+	static const char *const from[] = { "@SCOPE_D@", "@SCOPE_P@",
+		"(CAST($3 AS TEXT) IS NULL OR d.domain_key = $3)",
+		"(CAST($3 AS TEXT) IS NULL OR p.domain_key = $3)" };
+	char *d = scope_sql(s->scope, "d.domain_key"), *p = scope_sql(s->scope, "p.domain_key");
+	const char *to[] = { d, p, "d.domain_key = $3", "p.domain_key = $3" };
+	char *out = replace_all(sql, from, to, one_domain ? 4 : 2);
+
 	free(d);
 	free(p);
-	return buf_steal(&b, NULL);
+	return out;
 }
 
 static struct db_stmt *
 start(struct store *s, const char *sql_in, const struct report_query *q, struct err *err)
 {
-	char *sql = scoped(s, sql_in);
+	char *sql = scoped(s, sql_in, q != NULL && q->domain != NULL);
 	struct db_stmt *st = db_prepare(s->db, sql, err);
 
 	free(sql);
@@ -257,13 +406,27 @@ store_view_groups(struct store *s, const struct report_query *q, enum store_view
 		  store_view_row_cb cb, void *ctx, struct err *err)
 {
 	struct db_stmt *st;
+	int64_t d0, d1;
 	int rc, k;
 
 	if ((size_t)by >= sizeof(group_sql) / sizeof(group_sql[0])) {
 		err_set(err, "store_view_groups: no such grouping %d", (int)by);
 		return -1;
 	}
-	st = start(s, group_sql[by].sql, q, err);
+	if (rollup_sql[by].use == USE_DAYS && (q == NULL || q->domain == NULL) &&
+	    scoped_all(s) && period_days(q, &d0, &d1)) {
+		st = start(s, rollup_sql[by].sql, q, err);
+		if (st != NULL) {
+			db_bind_int64(st, 1, d0);
+			db_bind_int64(st, 2, d1);
+		}
+	} else if (rollup_sql[by].use == USE_BLOCKS) {
+		st = start(s, rollup_sql[by].sql, q, err);
+		if (st != NULL)
+			period_blocks(st, q);
+	} else {
+		st = start(s, group_sql[by].sql, q, err);
+	}
 	if (st == NULL)
 		return -1;
 	k = group_sql[by].keys;
@@ -291,36 +454,108 @@ store_view_groups(struct store *s, const struct report_query *q, enum store_view
 
 #define FAILURE_KEYS "p.domain_key, COALESCE(f.result_type, ''), " \
 	"COALESCE(f.receiving_mx_hostname, '')"
+#define LIMIT_ROWS " LIMIT " STORE_VIEW_MAX_FAILURES_TEXT
 
-static const char sql_failures[] =
+/* What a failure statement's columns are (after the group keys). */
+enum failure_cols {
+	COLS_FIGURES,           /* sessions, reports, first, last, additional info */
+	COLS_VALUE,             /* one value (in additional_information) */
+	COLS_DAY,               /* day, result type, sessions; no group keys */
+	COLS_COUNT,             /* how many groups (sessions), no keys */
+};
+
+/* Each failure statement over the report rows and over the roll-ups
+ * (rollup_failures / rollup_failure_values d, whole days). */
+struct failure_sql {
+	enum failure_cols cols;
+	const char *reports, *rollup;
+};
+
+#define VALUES_SQL(v) "SELECT DISTINCT " FAILURE_KEYS ", " v FROM_FAILURES WHERE_FAILURES \
+	" AND COALESCE(" v ", '') <> '' ORDER BY 1, 2, 3, 4"
+#define ROLLUP_VALUES_SQL(kind) "SELECT DISTINCT d.domain_key, d.result_type, d.mx, d.value" \
+	" FROM rollup_failure_values d" R_WHERE " AND d.kind = " kind " ORDER BY 1, 2, 3, 4"
+
+static const struct failure_sql sql_failures = { COLS_FIGURES,
 	"SELECT " FAILURE_KEYS ", " STORE_SQL_SUM_COUNT("f.failed_session_count") ","
 	" COUNT(DISTINCT r.id), MIN(r.start_time), MAX(r.end_time),"
 	" MIN(NULLIF(f.additional_information, ''))"
-	FROM_FAILURES WHERE_FAILURES
-	" GROUP BY " FAILURE_KEYS
-	" ORDER BY 4 DESC, 1, 2, 3";
+	FROM_FAILURES WHERE_FAILURES " GROUP BY " FAILURE_KEYS
+	" ORDER BY 4 DESC, 1, 2, 3" LIMIT_ROWS,
+	"SELECT d.domain_key, d.result_type, d.mx, " STORE_SQL_SUM_COUNT("d.sessions") ","
+	" SUM(d.reports), MIN(d.first_start), MAX(d.last_end), MIN(d.additional_information)"
+	" FROM rollup_failures d" R_WHERE " GROUP BY d.domain_key, d.result_type, d.mx"
+	" ORDER BY 4 DESC, 1, 2, 3" LIMIT_ROWS,
+};
 
-int
-store_view_failures(struct store *s, const struct report_query *q,
-		    store_view_failure_cb cb, void *ctx, struct err *err)
+/* by enum store_view_value; the kinds are store_rollup.c's */
+static const struct failure_sql sql_values[] = {
+	[STORE_VIEW_SENDING_IP] = { COLS_VALUE, VALUES_SQL("f.sending_mta_ip"),
+		ROLLUP_VALUES_SQL("0") },
+	[STORE_VIEW_REPORTER] = { COLS_VALUE, VALUES_SQL("r.organization"),
+		"SELECT DISTINCT d.domain_key, d.result_type, d.mx, d.organization"
+		" FROM rollup_failures d" R_WHERE " AND d.organization <> '' ORDER BY 1, 2, 3, 4" },
+	[STORE_VIEW_REASON_CODE] = { COLS_VALUE, VALUES_SQL("f.failure_reason_code"),
+		ROLLUP_VALUES_SQL("2") },
+};
+
+static const struct failure_sql sql_failure_count = { COLS_COUNT,
+	"SELECT COUNT(*) FROM (SELECT 1" FROM_FAILURES WHERE_FAILURES " GROUP BY " FAILURE_KEYS
+	LIMIT_ROWS ") c",
+	"SELECT COUNT(*) FROM (SELECT 1 FROM rollup_failures d" R_WHERE
+	" GROUP BY d.domain_key, d.result_type, d.mx" LIMIT_ROWS ") c",
+};
+
+static const struct failure_sql sql_failure_days = { COLS_DAY,
+	"SELECT r.start_time / 86400, COALESCE(f.result_type, ''), "
+	STORE_SQL_SUM_COUNT("f.failed_session_count")
+	FROM_FAILURES WHERE_FAILURES
+	" GROUP BY r.start_time / 86400, COALESCE(f.result_type, '') ORDER BY 1, 2",
+	"SELECT d.day, d.result_type, " STORE_SQL_SUM_COUNT("d.sessions")
+	" FROM rollup_failures d" R_WHERE " GROUP BY d.day, d.result_type ORDER BY 1, 2",
+};
+
+/* Runs one failure statement for q (from the roll-ups when q is whole
+ * days) and visits its rows: the one reader of every failure grouping. */
+static int
+visit_failures(struct store *s, const struct report_query *q, const struct failure_sql *sql,
+	       store_view_failure_cb cb, void *ctx, struct err *err)
 {
-	struct db_stmt *st = start(s, sql_failures, q, err);
+	struct db_stmt *st;
+	int64_t d0, d1;
 	int rc;
 
-	if (st == NULL)
+	if (period_days(q, &d0, &d1)) {
+		if ((st = start(s, sql->rollup, q, err)) == NULL)
+			return -1;
+		db_bind_int64(st, 1, d0);
+		db_bind_int64(st, 2, d1);
+	} else if ((st = start(s, sql->reports, q, err)) == NULL) {
 		return -1;
+	}
 	while ((rc = db_step(st, err)) == 1) {
-		struct store_view_failure f = {
-			.domain = db_column_text(st, 0),
-			.result_type = db_column_text(st, 1),
-			.mx = db_column_text(st, 2),
-			.sessions = count(st, 3),
-			.reports = count(st, 4),
-			.first_seen = db_column_int64(st, 5),
-			.last_seen = db_column_int64(st, 6),
-			.additional_information = db_column_text(st, 7),
-		};
+		struct store_view_failure f = { .domain = "", .mx = "" };
 
+		if (sql->cols == COLS_COUNT) {
+			f.sessions = count(st, 0);
+		} else if (sql->cols == COLS_DAY) {
+			f.first_seen = db_column_int64(st, 0);
+			f.result_type = db_column_text(st, 1);
+			f.sessions = count(st, 2);
+		} else {
+			f.domain = db_column_text(st, 0);
+			f.result_type = db_column_text(st, 1);
+			f.mx = db_column_text(st, 2);
+		}
+		if (sql->cols == COLS_VALUE) {
+			f.additional_information = db_column_text(st, 3);
+		} else if (sql->cols == COLS_FIGURES) {
+			f.sessions = count(st, 3);
+			f.reports = count(st, 4);
+			f.first_seen = db_column_int64(st, 5);
+			f.last_seen = db_column_int64(st, 6);
+			f.additional_information = db_column_text(st, 7);
+		}
 		if ((rc = cb(ctx, &f)) != 0)
 			break;
 	}
@@ -328,74 +563,45 @@ store_view_failures(struct store *s, const struct report_query *q,
 	return rc;
 }
 
-#define VALUES_SQL(v) "SELECT DISTINCT " FAILURE_KEYS ", " v FROM_FAILURES WHERE_FAILURES \
-	" AND COALESCE(" v ", '') <> '' ORDER BY 1, 2, 3, 4"
+static int
+failure_count_cb(void *ctx, const struct store_view_failure *f)
+{
+	*(uint64_t *)ctx = f->sessions;
+	return 0;
+}
 
-static const char *const sql_values[] = {
-	[STORE_VIEW_SENDING_IP] = VALUES_SQL("f.sending_mta_ip"),
-	[STORE_VIEW_REPORTER] = VALUES_SQL("r.organization"),
-	[STORE_VIEW_REASON_CODE] = VALUES_SQL("f.failure_reason_code"),
-};
+int
+store_view_failures(struct store *s, const struct report_query *q,
+		    store_view_failure_cb cb, void *ctx, struct err *err)
+{
+	return visit_failures(s, q, &sql_failures, cb, ctx, err);
+}
+
+int
+store_view_failure_count(struct store *s, const struct report_query *q, uint64_t *n,
+			 struct err *err)
+{
+	*n = 0;
+	return visit_failures(s, q, &sql_failure_count, failure_count_cb, n, err);
+}
 
 int
 store_view_failure_values(struct store *s, const struct report_query *q,
 			  enum store_view_value which, store_view_failure_cb cb, void *ctx,
 			  struct err *err)
 {
-	struct db_stmt *st;
-	int rc;
-
 	if ((size_t)which >= sizeof(sql_values) / sizeof(sql_values[0])) {
 		err_set(err, "store_view_failure_values: no such value %d", (int)which);
 		return -1;
 	}
-	st = start(s, sql_values[which], q, err);
-	if (st == NULL)
-		return -1;
-	while ((rc = db_step(st, err)) == 1) {
-		struct store_view_failure f = {
-			.domain = db_column_text(st, 0),
-			.result_type = db_column_text(st, 1),
-			.mx = db_column_text(st, 2),
-			.additional_information = db_column_text(st, 3),
-		};
-
-		if ((rc = cb(ctx, &f)) != 0)
-			break;
-	}
-	db_reset(st);
-	return rc;
+	return visit_failures(s, q, &sql_values[which], cb, ctx, err);
 }
-
-static const char sql_failure_days[] =
-	"SELECT r.start_time / 86400, COALESCE(f.result_type, ''), "
-	STORE_SQL_SUM_COUNT("f.failed_session_count")
-	FROM_FAILURES WHERE_FAILURES
-	" GROUP BY r.start_time / 86400, COALESCE(f.result_type, '') ORDER BY 1, 2";
 
 int
 store_view_failure_days(struct store *s, const struct report_query *q,
 			store_view_failure_cb cb, void *ctx, struct err *err)
 {
-	struct db_stmt *st = start(s, sql_failure_days, q, err);
-	int rc;
-
-	if (st == NULL)
-		return -1;
-	while ((rc = db_step(st, err)) == 1) {
-		struct store_view_failure f = {
-			.domain = "",
-			.first_seen = db_column_int64(st, 0),
-			.result_type = db_column_text(st, 1),
-			.mx = "",
-			.sessions = count(st, 2),
-		};
-
-		if ((rc = cb(ctx, &f)) != 0)
-			break;
-	}
-	db_reset(st);
-	return rc;
+	return visit_failures(s, q, &sql_failure_days, cb, ctx, err);
 }
 
 /* One row per report: its first domain's row, or its row of q->domain. */
@@ -415,19 +621,32 @@ static const char sql_reports_page[] =
 
 static const char sql_reports_count[] =
 	"SELECT COUNT(*) FROM report_domains d" REPORTS_WHERE;
+/* the same count without a domain, result type or scope, whole days */
+static const char sql_reports_count_days[] = "SELECT SUM(d.reports) FROM rollup_days d" T_WHERE;
 
 int
 store_view_reports(struct store *s, const struct report_query *q, const char *result_type,
 		   uint64_t offset, uint64_t limit, uint64_t *total,
 		   store_view_report_cb cb, void *ctx, struct err *err)
 {
-	struct db_stmt *st = start(s, sql_reports_count, q, err);
+	int use_days = (result_type == NULL || *result_type == '\0') &&
+		(q == NULL || q->domain == NULL) &&
+		scoped_all(s);
+	int64_t d0, d1;
+	struct db_stmt *st;
 	int rc;
 
 	*total = 0;
+	use_days = use_days && period_days(q, &d0, &d1);
+	st = start(s, use_days ? sql_reports_count_days : sql_reports_count, q, err);
 	if (st == NULL)
 		return -1;
-	db_bind_text(st, 5, result_type != NULL ? result_type : "");
+	if (use_days) {
+		db_bind_int64(st, 1, d0);
+		db_bind_int64(st, 2, d1);
+	} else {
+		db_bind_text(st, 5, result_type != NULL ? result_type : "");
+	}
 	rc = db_step(st, err);
 	if (rc == 1)
 		*total = count(st, 0);

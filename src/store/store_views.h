@@ -79,9 +79,18 @@ struct store_view_failure {
 
 typedef int (*store_view_failure_cb)(void *ctx, const struct store_view_failure *f);
 
-/* Visits the failure groups of q, most failed sessions first. */
+/* The most failure groups store_view_failures() visits. */
+#define STORE_VIEW_MAX_FAILURES 5000
+#define STORE_VIEW_MAX_FAILURES_TEXT "5000"
+
+/* Visits the failure groups of q, most failed sessions first (at most
+ * STORE_VIEW_MAX_FAILURES of them). */
 int store_view_failures(struct store *s, const struct report_query *q,
 			store_view_failure_cb cb, void *ctx, struct err *err);
+
+/* Sets *n to how many failure groups store_view_failures() would visit. */
+int store_view_failure_count(struct store *s, const struct report_query *q, uint64_t *n,
+			     struct err *err);
 
 /* Which value of a failure group store_view_failure_values() lists. */
 enum store_view_value {
