@@ -101,6 +101,7 @@ on_group(void *vctx, const struct store_view_row *row)
 		json_object_set_new(o, "policy_string", strings);
 		break;
 	case STORE_VIEW_DOMAIN_ORG_DAY:
+	case STORE_VIEW_DOMAIN_REPORTERS:
 		break;
 	}
 	json_array_append_new(c->arr, figures(o, row));

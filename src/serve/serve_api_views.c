@@ -217,14 +217,13 @@ on_domain(void *vctx, const struct store_view_row *row)
 }
 
 static int
-on_domain_org(void *vctx, const struct store_view_row *row)
+on_domain_reporters(void *vctx, const struct store_view_row *row)
 {
 	struct domains_ctx *c = vctx;
 	json_t *o = json_object_get(c->map, row->k1);
 
 	if (o != NULL)
-		json_object_set_new(o, "reporters", json_integer(
-			json_integer_value(json_object_get(o, "reporters")) + 1));
+		json_object_set_new(o, "reporters", json_integer((json_int_t)row->reports));
 	return 0;
 }
 
@@ -336,7 +335,7 @@ domains(struct store *st, const struct http_request *req, const struct report_qu
 	}
 	desc = order != NULL && *order != '\0' ? strcmp(order, "desc") == 0 : !key->text;
 	if (store_view_groups(st, q, STORE_VIEW_DOMAIN, on_domain, &c, err) != 0 ||
-	    store_view_groups(st, q, STORE_VIEW_DOMAIN_ORG, on_domain_org, &c, err) != 0)
+	    store_view_groups(st, q, STORE_VIEW_DOMAIN_REPORTERS, on_domain_reporters, &c, err) != 0)
 		goto fail;
 	if (q->since != 0) {        /* the period before, as long as this one */
 		prev.until = q->since;

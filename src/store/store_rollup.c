@@ -62,7 +62,16 @@ const char store_rollup_schema_sql[] =
 	" result_type TEXT NOT NULL, mx TEXT NOT NULL, value TEXT NOT NULL,"
 	" PRIMARY KEY (day, digest, kind, value_digest));"
 	"CREATE INDEX IF NOT EXISTS rollup_failure_values_domain ON rollup_failure_values"
-	" (domain_key, day);";
+	" (domain_key, day);"
+	"CREATE TABLE IF NOT EXISTS rollup_day_types ("
+	" day BIGINT NOT NULL, organization TEXT NOT NULL, type_digest BIGINT NOT NULL,"
+	" result_type TEXT NOT NULL, sessions BIGINT NOT NULL,"
+	" PRIMARY KEY (day, organization, type_digest));";
+
+static const char sql_add_type[] =
+	"INSERT INTO rollup_day_types AS t (day, organization, type_digest, result_type, sessions)"
+	" VALUES ($1, $2, $3, $4, $5) ON CONFLICT (day, organization, type_digest) DO UPDATE SET"
+	" sessions = " CLAMP_ADD("t.sessions", "excluded.sessions");
 
 static const char sql_add_day[] =
 	"INSERT INTO rollup_days AS t (day, organization, reports, success, failure,"
@@ -197,6 +206,22 @@ add_failure(struct store *s, const struct failure_add *a, struct err *err)
 	return run(st, err);
 }
 
+/* Adds a->sessions to (a->day, a->org, a->type) of rollup_day_types. */
+static int
+add_type(struct store *s, const struct failure_add *a, struct err *err)
+{
+	struct db_stmt *st = db_prepare(s->db, sql_add_type, err);
+
+	if (st == NULL)
+		return -1;
+	db_bind_int64(st, 1, a->day);
+	db_bind_text(st, 2, a->org);
+	db_bind_int64(st, 3, store_digest64(a->type, strlen(a->type)));
+	db_bind_text(st, 4, a->type);
+	db_bind_int64(st, 5, (int64_t)a->sessions);
+	return run(st, err);
+}
+
 static int
 add_value(struct store *s, const struct failure_add *a, int kind, const char *value,
 	  struct err *err)
@@ -259,7 +284,7 @@ put_failures(struct store *s, const struct report *r, char *const *keys, int64_t
 			};
 
 			a.digest = group_digest(a.domain, a.org, a.type, a.mx);
-			if (add_failure(s, &a, err) < 0 ||
+			if (add_failure(s, &a, err) < 0 || add_type(s, &a, err) < 0 ||
 			    add_value(s, &a, VALUE_SENDING_IP, f->sending_mta_ip, err) < 0 ||
 			    add_value(s, &a, VALUE_REASON_CODE, f->failure_reason_code, err) < 0)
 				return -1;
@@ -340,6 +365,13 @@ static const char sql_days_fill[] =
 	" GROUP BY " DAY_OF("d.start_time") ", d.organization";
 static const char sql_failures_clear[] =
 	"DELETE FROM rollup_failures WHERE day >= $1 AND day < $2";
+static const char sql_types_clear[] =
+	"DELETE FROM rollup_day_types WHERE day >= $1 AND day < $2";
+/* read in the shape of sql_failures_read: day, 4 keys, sessions, 0, 0, 0, NULL */
+static const char sql_types_read[] =
+	"SELECT d.day, '', d.organization, d.result_type, '', " SUM_COUNT("d.sessions") ","
+	" 0, 0, 0, NULL FROM rollup_failures d WHERE d.day >= $1 AND d.day < $2"
+	" GROUP BY d.day, d.organization, d.result_type";
 static const char sql_values_clear[] =
 	"DELETE FROM rollup_failure_values WHERE day >= $1 AND day < $2";
 #define FAILURE_ROWS " FROM reports r JOIN report_policies p ON p.report = r.id" \
@@ -464,6 +496,16 @@ rebuild_days(struct store *s, int64_t lo, int64_t hi, struct err *err)
 		struct failure_add a = row_add(&v, i);
 
 		if (add_failure(s, &a, err) < 0)
+			goto fail;
+	}
+	rows_free(&v);
+	if (exec_days(s, sql_types_clear, lo, hi, err) < 0 ||
+	    read_rows(s, sql_types_read, lo, hi, 1, &v, err) < 0)
+		goto fail;
+	for (i = 0; i < v.n; i++) {
+		struct failure_add a = row_add(&v, i);
+
+		if (add_type(s, &a, err) < 0)
 			goto fail;
 	}
 	for (kind = VALUE_SENDING_IP; kind <= VALUE_REASON_CODE; kind += 2) {

@@ -3,7 +3,7 @@
  * dashboard view over a long period reads a few rows per group instead of
  * every report (store_views.c reads them).
  *
- * Four tables, written in the transaction that stores or deletes a report,
+ * Five tables, written in the transaction that stores or deletes a report,
  * always equal to a recomputation from the report rows
  * (store_rollup_rebuild() is that recomputation):
  *   rollup_days      per (UTC day, organization): reports (each once, if
@@ -20,6 +20,8 @@
  *                    additional-information.
  *   rollup_failure_values  the distinct non-empty sending-mta-ip and
  *                    failure-reason-code values of each such group.
+ *   rollup_day_types per (day, organization, result-type): failed
+ *                    sessions over all domains.
  * Free text (MX, result type, values) is keyed by a 64-bit digest, so no
  * index holds it (PostgreSQL limits index entries to ~2.7 KB).
  * Days are UTC day numbers, floor(start / 86400); sums stop at 2^53-1.

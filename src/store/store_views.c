@@ -1,15 +1,23 @@
 /*
  * store_views: the GROUP BY statements behind store_views.h.
  *
- * The groupings by day, organization and domain read one narrow table,
- * report_domains: one row per (report, policy domain key) with the
- * report's start, organization and arrival and that domain's session sums,
- * written with the report (store_views_put_report()) and covered by two
- * indexes, so a grouping reads index entries only, with no join and no
- * COUNT(DISTINCT): a report counts once per domain by construction, and
- * once overall through `first` (1 on its first domain's row).  The
- * groupings by policy and the failure rows still join reports →
- * report_policies (→ report_failures): they are cut to the rows shown.
+ * Most groupings read the roll-ups (store_rollup.h), so their cost grows
+ * with the groups and the length of the period, not with the reports:
+ *   - totals, days and organizations of every domain (no domain filter,
+ *     no viewer scope, whole UTC days): rollup_days, a row per (day,
+ *     organization);
+ *   - per domain (and organization, and reporters per domain), any
+ *     period: the whole 16- and 256-day blocks of rollup_domains and, for
+ *     the rest of the period (less than a block at each end), the report
+ *     rows of report_domains, in one UNION ALL;
+ *   - failure groups, their values and failed sessions per day (whole
+ *     days): rollup_failures / rollup_failure_values.
+ * The rest reads report_domains (one row per (report, policy domain key)
+ * with the report's start, organization and arrival and that domain's
+ * session sums, covered by two indexes: a report counts once per domain by
+ * construction, and once overall through `first_domain`), or joins reports
+ * → report_policies (→ report_failures): the groupings by policy, by
+ * (domain, organization, day), and periods that are not whole days.
  * The selection is the one every view shares (store_summary.h): since $1,
  * until $2, domain $3, organization $4.
  */
@@ -168,6 +176,8 @@ static const struct {
 		D_DOMAIN_FIGURES D_FROM D_WHERE
 		" GROUP BY d.domain_key, d.organization, d.start_time / 86400"
 		" ORDER BY d.domain_key, d.organization, MIN(d.start_time)" },
+	[STORE_VIEW_DOMAIN_REPORTERS] = { 1, "SELECT d.domain_key, COUNT(DISTINCT d.organization),"
+		" 0, 0, 0, 0" D_FROM D_WHERE " GROUP BY d.domain_key" },
 };
 
 /*
@@ -224,6 +234,8 @@ static const struct {
 		B_FROM " GROUP BY x.domain_key, x.organization" },
 	[STORE_VIEW_POLICY] = { USE_REPORTS, NULL },
 	[STORE_VIEW_DOMAIN_ORG_DAY] = { USE_REPORTS, NULL },
+	[STORE_VIEW_DOMAIN_REPORTERS] = { USE_BLOCKS, "SELECT x.domain_key,"
+		" COUNT(DISTINCT x.organization), 0, 0, 0, 0" B_FROM " GROUP BY x.domain_key" },
 };
 
 /* far past and far future (whole 256-day blocks), for an open end */
@@ -314,8 +326,8 @@ count(struct db_stmt *st, int col)
  * new string.  The statement cache keys on the SQL text, so each scope
  * gets its own prepared statements.
  */
-static char *
-scope_sql(const struct domain_scope *sc, const char *col)
+char *
+store_scope_sql(const struct domain_scope *sc, const char *col)
 {
 	struct buf b;
 	const char *p;
@@ -377,7 +389,8 @@ scoped(const struct store *s, const char *sql, int one_domain)
 	static const char *const from[] = { "@SCOPE_D@", "@SCOPE_P@",
 		"(CAST($3 AS TEXT) IS NULL OR d.domain_key = $3)",
 		"(CAST($3 AS TEXT) IS NULL OR p.domain_key = $3)" };
-	char *d = scope_sql(s->scope, "d.domain_key"), *p = scope_sql(s->scope, "p.domain_key");
+	char *d = store_scope_sql(s->scope, "d.domain_key"),
+	     *p = store_scope_sql(s->scope, "p.domain_key");
 	const char *to[] = { d, p, "d.domain_key = $3", "p.domain_key = $3" };
 	char *out = replace_all(sql, from, to, one_domain ? 4 : 2);
 
@@ -386,10 +399,23 @@ scoped(const struct store *s, const char *sql, int one_domain)
 	return out;
 }
 
+/* Whether q's period is open at both ends. */
+static int
+all_time(const struct report_query *q)
+{
+	return q == NULL || (q->since == 0 && q->until == 0);
+}
+
 static struct db_stmt *
 start(struct store *s, const char *sql_in, const struct report_query *q, struct err *err)
 {
-	char *sql = scoped(s, sql_in, q != NULL && q->domain != NULL);
+	/* all of a day table: read in table order, not looked up day by day */
+	static const char *const from[] = { "d.day >= $1 AND d.day < $2" };
+	static const char *const to[] = { "$1 < $2" };
+	char *all = all_time(q) ? replace_all(sql_in, from, to, 1) : NULL;
+	char *sql = scoped(s, all != NULL ? all : sql_in, q != NULL && q->domain != NULL);
+
+	free(all);
 	struct db_stmt *st = db_prepare(s->db, sql, err);
 
 	free(sql);
@@ -464,16 +490,23 @@ enum failure_cols {
 	COLS_COUNT,             /* how many groups (sessions), no keys */
 };
 
+/* A key the database does not read in index order (SQLite would walk an
+ * index for the order and look every row up in the table; a scan is
+ * cheaper for all days). */
+#define NO_ORDER(col) "(" col " || '')"
+
 /* Each failure statement over the report rows and over the roll-ups
  * (rollup_failures / rollup_failure_values d, whole days). */
 struct failure_sql {
 	enum failure_cols cols;
 	const char *reports, *rollup;
+	const char *rollup_all;         /* NULL, or for every domain, no scope */
 };
 
 #define VALUES_SQL(v) "SELECT DISTINCT " FAILURE_KEYS ", " v FROM_FAILURES WHERE_FAILURES \
 	" AND COALESCE(" v ", '') <> '' ORDER BY 1, 2, 3, 4"
-#define ROLLUP_VALUES_SQL(kind) "SELECT DISTINCT d.domain_key, d.result_type, d.mx, d.value" \
+#define ROLLUP_VALUES_SQL(kind) "SELECT DISTINCT " NO_ORDER("d.domain_key") \
+	", d.result_type, d.mx, d.value" \
 	" FROM rollup_failure_values d" R_WHERE " AND d.kind = " kind " ORDER BY 1, 2, 3, 4"
 
 static const struct failure_sql sql_failures = { COLS_FIGURES,
@@ -482,10 +515,11 @@ static const struct failure_sql sql_failures = { COLS_FIGURES,
 	" MIN(NULLIF(f.additional_information, ''))"
 	FROM_FAILURES WHERE_FAILURES " GROUP BY " FAILURE_KEYS
 	" ORDER BY 4 DESC, 1, 2, 3" LIMIT_ROWS,
-	"SELECT d.domain_key, d.result_type, d.mx, " STORE_SQL_SUM_COUNT("d.sessions") ","
-	" SUM(d.reports), MIN(d.first_start), MAX(d.last_end), MIN(d.additional_information)"
-	" FROM rollup_failures d" R_WHERE " GROUP BY d.domain_key, d.result_type, d.mx"
-	" ORDER BY 4 DESC, 1, 2, 3" LIMIT_ROWS,
+	"SELECT " NO_ORDER("d.domain_key") ", d.result_type, d.mx, "
+	STORE_SQL_SUM_COUNT("d.sessions") ", SUM(d.reports), MIN(d.first_start),"
+	" MAX(d.last_end), MIN(d.additional_information)"
+	" FROM rollup_failures d" R_WHERE " GROUP BY 1, d.result_type, d.mx"
+	" ORDER BY 4 DESC, 1, 2, 3" LIMIT_ROWS, NULL,
 };
 
 /* by enum store_view_value; the kinds are store_rollup.c's */
@@ -493,7 +527,7 @@ static const struct failure_sql sql_values[] = {
 	[STORE_VIEW_SENDING_IP] = { COLS_VALUE, VALUES_SQL("f.sending_mta_ip"),
 		ROLLUP_VALUES_SQL("0") },
 	[STORE_VIEW_REPORTER] = { COLS_VALUE, VALUES_SQL("r.organization"),
-		"SELECT DISTINCT d.domain_key, d.result_type, d.mx, d.organization"
+		"SELECT DISTINCT " NO_ORDER("d.domain_key") ", d.result_type, d.mx, d.organization"
 		" FROM rollup_failures d" R_WHERE " AND d.organization <> '' ORDER BY 1, 2, 3, 4" },
 	[STORE_VIEW_REASON_CODE] = { COLS_VALUE, VALUES_SQL("f.failure_reason_code"),
 		ROLLUP_VALUES_SQL("2") },
@@ -503,7 +537,7 @@ static const struct failure_sql sql_failure_count = { COLS_COUNT,
 	"SELECT COUNT(*) FROM (SELECT 1" FROM_FAILURES WHERE_FAILURES " GROUP BY " FAILURE_KEYS
 	LIMIT_ROWS ") c",
 	"SELECT COUNT(*) FROM (SELECT 1 FROM rollup_failures d" R_WHERE
-	" GROUP BY d.domain_key, d.result_type, d.mx" LIMIT_ROWS ") c",
+	" GROUP BY " NO_ORDER("d.domain_key") ", d.result_type, d.mx" LIMIT_ROWS ") c", NULL,
 };
 
 static const struct failure_sql sql_failure_days = { COLS_DAY,
@@ -511,8 +545,11 @@ static const struct failure_sql sql_failure_days = { COLS_DAY,
 	STORE_SQL_SUM_COUNT("f.failed_session_count")
 	FROM_FAILURES WHERE_FAILURES
 	" GROUP BY r.start_time / 86400, COALESCE(f.result_type, '') ORDER BY 1, 2",
+	"SELECT d.day + 0, d.result_type, " STORE_SQL_SUM_COUNT("d.sessions")
+	" FROM rollup_failures d" R_WHERE " GROUP BY 1, d.result_type ORDER BY 1, 2",
+	/* every domain without a scope: by day and type alone */
 	"SELECT d.day, d.result_type, " STORE_SQL_SUM_COUNT("d.sessions")
-	" FROM rollup_failures d" R_WHERE " GROUP BY d.day, d.result_type ORDER BY 1, 2",
+	" FROM rollup_day_types d" T_WHERE " GROUP BY d.day, d.result_type ORDER BY 1, 2",
 };
 
 /* Runs one failure statement for q (from the roll-ups when q is whole
@@ -526,7 +563,10 @@ visit_failures(struct store *s, const struct report_query *q, const struct failu
 	int rc;
 
 	if (period_days(q, &d0, &d1)) {
-		if ((st = start(s, sql->rollup, q, err)) == NULL)
+		int all = sql->rollup_all != NULL && (q == NULL || q->domain == NULL) &&
+			scoped_all(s);
+
+		if ((st = start(s, all ? sql->rollup_all : sql->rollup, q, err)) == NULL)
 			return -1;
 		db_bind_int64(st, 1, d0);
 		db_bind_int64(st, 2, d1);

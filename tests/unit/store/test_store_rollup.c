@@ -22,9 +22,11 @@ static const char *const snapshot_sql[] = {
 	" FROM rollup_failures ORDER BY 1, 2",
 	"SELECT day, digest, kind, value_digest, domain_key, organization, result_type, mx,"
 	" value FROM rollup_failure_values ORDER BY 1, 2, 3, 4",
+	"SELECT day, organization, type_digest, result_type, sessions FROM rollup_day_types"
+	" ORDER BY 1, 2, 3",
 };
 
-/* Every row of the four tables as text, one line per row. */
+/* Every row of the five tables as text, one line per row. */
 static char *
 snapshot(struct store *s)
 {
@@ -35,7 +37,7 @@ snapshot(struct store *s)
 	buf_init(&b, 64u << 20);
 	for (i = 0; i < sizeof(snapshot_sql) / sizeof(snapshot_sql[0]); i++) {
 		struct db_stmt *st = db_prepare(s->db, snapshot_sql[i], &err);
-		int rc, c, ncol = i == 0 ? 7 : i == 1 ? 9 : i == 2 ? 11 : 9;
+		int rc, c, ncol = i == 0 ? 7 : i == 1 ? 9 : i == 2 ? 11 : i == 3 ? 9 : 5;
 
 		if (st == NULL)
 			fail_msg("%s", err.msg);
@@ -168,6 +170,8 @@ test_insert_conflict_prune(void **state)
 		put(f->s, make(i, 0), (int64_t)(DAY0 + 7) * 86400 + i, 1);
 	assert_int_equal(count(f->s, "SELECT SUM(reports) FROM rollup_days"), 40);
 	assert_true(count(f->s, "SELECT COUNT(*) FROM rollup_failure_values") > 0);
+	assert_int_equal(count(f->s, "SELECT SUM(sessions) FROM rollup_day_types"),
+			 count(f->s, "SELECT SUM(failed_session_count) FROM report_failures"));
 	/* failure groups count a report once: 2 failures + 1 of the tlsa
 	 * policy of the same (domain, type, MX) */
 	assert_int_equal(count(f->s, "SELECT SUM(reports) FROM rollup_failures"
@@ -189,6 +193,7 @@ test_insert_conflict_prune(void **state)
 		fail_msg("%s", err.msg);
 	assert_int_equal(count(f->s, "SELECT COUNT(*) FROM rollup_domains"), 0);
 	assert_int_equal(count(f->s, "SELECT COUNT(*) FROM rollup_failure_values"), 0);
+	assert_int_equal(count(f->s, "SELECT COUNT(*) FROM rollup_day_types"), 0);
 	equals_recomputed(f->s);
 }
 
