@@ -238,7 +238,7 @@ find_backends(const char *url, struct server *sv)
 		     " AND pid <> pg_backend_pid() AND backend_type = 'client backend'");
 	for (int i = 0; PQresultStatus(res) == PGRES_TUPLES_OK && i < PQntuples(res) &&
 	     sv->n_backends < 8; i++)
-		sv->backends[sv->n_backends++] = (pid_t)atoi(PQgetvalue(res, i, 0));
+		sv->backends[sv->n_backends++] = (pid_t)strtol(PQgetvalue(res, i, 0), NULL, 10);
 	PQclear(res);
 	PQfinish(pg);
 }
