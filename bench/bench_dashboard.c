@@ -14,9 +14,10 @@
  *
  * Then `tlsrpt serve` is started on the store and every API call the
  * dashboard makes is timed over HTTP (libcurl, keep-alive), 5 times each
- * (once when the first is 10 times over the target); the median and the
- * worst are printed beside the target, with the server's CPU time per
- * request (from /proc), which a busy machine does not inflate.
+ * (once when the first is 10 times over the target).  The figure is the
+ * server's CPU time per request (from /proc), beside the target as a
+ * ratio: a busy machine does not inflate it; the wall-time median and
+ * worst follow.
  *
  * usage: bench_dashboard [REPORTS [DAYS [DOMAINS]]]
  *   BENCH_DASHBOARD_DB=postgresql://… runs against that store (generated
@@ -24,6 +25,7 @@
  */
 #include <arpa/inet.h>
 #include <curl/curl.h>
+#include <libpq-fe.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -201,12 +203,53 @@ cpu_of(pid_t pid)
 	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
 }
 
-/* Times GET url RUNS times; prints one line.  Returns 0 if every answer
- * was 200 and the worst was within the target, 1 otherwise. */
-static int
-time_view(CURL *c, const char *base, const char *what, pid_t server)
+/* The server: tlsrpt serve and, on PostgreSQL, the backends serving its
+ * connections (their CPU is the database's work for the views). */
+struct server {
+	pid_t pid;
+	pid_t backends[8];
+	int n_backends;
+};
+
+static double
+server_cpu(const struct server *sv)
 {
-	double cpu0 = cpu_of(server), cpu;
+	double t = cpu_of(sv->pid);
+
+	for (int i = 0; i < sv->n_backends; i++)
+		t += cpu_of(sv->backends[i]);
+	return t;
+}
+
+/* The PostgreSQL backends of url's database other than our own, i.e.
+ * those of `tlsrpt serve` (the bench is alone on its database). */
+static void
+find_backends(const char *url, struct server *sv)
+{
+	PGconn *pg = PQconnectdb(url);
+	PGresult *res;
+
+	if (PQstatus(pg) != CONNECTION_OK) {
+		fprintf(stderr, "bench_dashboard: %s", PQerrorMessage(pg));
+		PQfinish(pg);
+		return;
+	}
+	res = PQexec(pg, "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+		     " AND pid <> pg_backend_pid() AND backend_type = 'client backend'");
+	for (int i = 0; PQresultStatus(res) == PGRES_TUPLES_OK && i < PQntuples(res) &&
+	     sv->n_backends < 8; i++)
+		sv->backends[sv->n_backends++] = (pid_t)strtol(PQgetvalue(res, i, 0), NULL, 10);
+	PQclear(res);
+	PQfinish(pg);
+}
+
+/* Times GET url RUNS times; prints one line.  Returns 0 if every answer
+ * was 200 and the server's CPU per request was within the target, 1
+ * otherwise. */
+static int
+time_view(CURL *c, const char *base, const char *what, const struct server *server)
+{
+	double cpu0 = server_cpu(server), cpu;
 	double ms[RUNS];
 	int n = RUNS;
 	long code = 0;
@@ -228,22 +271,25 @@ time_view(CURL *c, const char *base, const char *what, pid_t server)
 		ms[i] = (now() - t0) * 1000.0;
 		if (code != 200)
 			break;
-		if (ms[i] > 10 * TARGET_MS) {   /* far over: once is enough */
+		if ((server_cpu(server) - cpu0) * 1000.0 > 10 * TARGET_MS) {
+			/* far over: once is enough */
 			n = i + 1;
 			break;
 		}
 	}
 	free(url);
-	cpu = (cpu_of(server) - cpu0) * 1000.0 / n;
+	cpu = (server_cpu(server) - cpu0) * 1000.0 / n;
 	if (code != 200) {
-		printf("  %-44s HTTP %ld\n", what, code);
+		printf("  %-56s HTTP %ld\n", what, code);
 		return 1;
 	}
 	qsort(ms, (size_t)n, sizeof(ms[0]), cmp_double);
-	printf("  %-52s %8.1f ms median %8.1f ms worst %7.1f ms server CPU (%d runs) %8zu bytes"
-	       " %6.2fx target %s\n", what, ms[n / 2], ms[n - 1], cpu, n, bytes,
-	       ms[n - 1] / TARGET_MS, ms[n - 1] <= TARGET_MS ? "ok" : "SLOW");
-	return ms[n - 1] > TARGET_MS;
+	/* server CPU is the figure: the machine is shared, wall time waits
+	 * for other people's work */
+	printf("  %-56s %7.1f ms server CPU %6.2fx target %-4s | wall %8.1f median %8.1f worst"
+	       " (%d runs) %8zu bytes\n", what, cpu, cpu / TARGET_MS,
+	       cpu <= TARGET_MS ? "ok" : "SLOW", ms[n / 2], ms[n - 1], n, bytes);
+	return cpu > TARGET_MS;
 }
 
 /* view with its one "%s" replaced by since.  Returns a new string. */
@@ -329,16 +375,18 @@ main(int argc, char **argv)
 	struct err err;
 	uint64_t have = 0;
 	int slow = 0, port = 0;
+	struct server sv = { 0 };
 	pid_t pid;
 	CURL *c;
 	size_t i;
 	/* "%s" is the start of the last 30 days, in Unix seconds */
 	static const char *const views[] = {
 		"/api/summary", "/api/summary?since=%s", "/api/failures",
-		"/api/failures?since=%s", "/api/reports?limit=100",
-		"/api/summary?domain=d1.example", "/api/summary?domain=d9999.example&since=%s",
-		"/api/reports?domain=d1.example&limit=100",
-		"/metrics",
+		"/api/failures?since=%s", "/api/domains", "/api/domains?since=%s&sort=rate",
+		"/api/reports?limit=100", "/api/reports?limit=100&result_type=certificate-expired",
+		"/api/summary?domain=d1.example", "/api/failures?domain=d1.example",
+		"/api/summary?domain=d9999.example&since=%s",
+		"/api/reports?domain=d1.example&limit=100", "/api/report?id=1", "/metrics",
 	};
 	char since[24];
 
@@ -377,6 +425,11 @@ main(int argc, char **argv)
 		return 1;
 	}
 	base = xasprintf("http://127.0.0.1:%d", port);
+	sv.pid = pid;
+	if (pg != NULL) {
+		find_backends(url, &sv);
+		printf("server CPU: tlsrpt serve + %d PostgreSQL backend(s)\n", sv.n_backends);
+	}
 	c = curl_easy_init();
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 120L);
 	printf("each view %d times, target %.0f ms:\n", RUNS, TARGET_MS);
@@ -385,10 +438,10 @@ main(int argc, char **argv)
 		char *v = strstr(views[i], "%s") != NULL ? str_replace_since(views[i], since)
 							  : xstrdup(views[i]);
 
-		slow += time_view(c, base, v, pid);
+		slow += time_view(c, base, v, &sv);
 		free(v);
 	}
-	printf("%d of %zu views over the target\n", slow,
+	printf("%d of %zu views over the target (server CPU per request)\n", slow,
 	       sizeof(views) / sizeof(views[0]));
 	curl_easy_cleanup(c);
 	curl_global_cleanup();

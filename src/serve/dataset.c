@@ -101,6 +101,7 @@ on_group(void *vctx, const struct store_view_row *row)
 		json_object_set_new(o, "policy_string", strings);
 		break;
 	case STORE_VIEW_DOMAIN_ORG_DAY:
+	case STORE_VIEW_DOMAIN_REPORTERS:
 		break;
 	}
 	json_array_append_new(c->arr, figures(o, row));
@@ -272,25 +273,36 @@ on_failure_day(void *vctx, const struct store_view_failure *f)
 json_t *
 dataset_build(struct store *s, const struct report_query *q, struct err *err)
 {
+	return dataset_build_parts(s, q, DATASET_ALL, err);
+}
+
+json_t *
+dataset_build_parts(struct store *s, const struct report_query *q, unsigned parts,
+		    struct err *err)
+{
 	static const struct {
 		const char *member;
 		enum store_view_by by;
 		int (*cmp)(const void *, const void *);
+		unsigned part;
 	} lists[] = {
-		{ "days", STORE_VIEW_DAY, NULL },
-		{ "organizations", STORE_VIEW_ORG, cmp_rows },
-		{ "domain_totals", STORE_VIEW_DOMAIN, cmp_rows },
-		{ "domain_orgs", STORE_VIEW_DOMAIN_ORG, cmp_rows },
-		{ "policies", STORE_VIEW_POLICY, cmp_rows },   /* last: see below */
+		{ "days", STORE_VIEW_DAY, NULL, DATASET_FIGURES },
+		{ "organizations", STORE_VIEW_ORG, cmp_rows, DATASET_FIGURES },
+		{ "domain_totals", STORE_VIEW_DOMAIN, cmp_rows, DATASET_FIGURES },
+		{ "domain_orgs", STORE_VIEW_DOMAIN_ORG, cmp_rows, DATASET_DOMAIN_ORGS },
+		{ "policies", STORE_VIEW_POLICY, cmp_rows, DATASET_FIGURES },   /* last: see below */
 	};
 	struct group_ctx total = { .by = STORE_VIEW_TOTAL };
-	json_t *out = json_object(), *v, *fdays = json_array();
+	json_t *out = json_object(), *v, *fdays = NULL;
 	size_t i;
 
 	total.totals = out;
-	if (store_view_groups(s, q, STORE_VIEW_TOTAL, on_group, &total, err) != 0)
+	if ((parts & DATASET_FIGURES) &&
+	    store_view_groups(s, q, STORE_VIEW_TOTAL, on_group, &total, err) != 0)
 		goto fail;
 	for (i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+		if (!(parts & lists[i].part))
+			continue;
 		/* every distinct policy of thousands of domains is no table for
 		 * a person, and the costliest grouping: only for a few domains */
 		if (lists[i].by == STORE_VIEW_POLICY && json_array_size(json_object_get(
@@ -304,13 +316,18 @@ dataset_build(struct store *s, const struct report_query *q, struct err *err)
 			goto fail;
 		json_object_set_new(out, lists[i].member, v);
 	}
-	v = failures(s, q, err);
-	if (v == NULL)
-		goto fail;
-	json_object_set_new(out, "failures", v);
-	if (store_view_failure_days(s, q, on_failure_day, fdays, err) != 0)
-		goto fail;
-	json_object_set_new(out, "failure_days", fdays);
+	if (parts & DATASET_FAILURES) {
+		v = failures(s, q, err);
+		if (v == NULL)
+			goto fail;
+		json_object_set_new(out, "failures", v);
+	}
+	if (parts & DATASET_FIGURES) {
+		fdays = json_array();
+		if (store_view_failure_days(s, q, on_failure_day, fdays, err) != 0)
+			goto fail;
+		json_object_set_new(out, "failure_days", fdays);
+	}
 	return out;
 fail:
 	json_decref(fdays);

@@ -63,6 +63,19 @@
  */
 json_t *dataset_build(struct store *s, const struct report_query *q, struct err *err);
 
+/* What dataset_build_parts() computes (dataset_build(): all of it). */
+enum dataset_part {
+	DATASET_FIGURES = 1,            /* every member but the two below */
+	DATASET_DOMAIN_ORGS = 2,        /* "domain_orgs" */
+	DATASET_FAILURES = 4,           /* "failures" */
+	DATASET_ALL = 7,
+};
+
+/* The members of the dataset named by parts (a set of enum dataset_part),
+ * computed as dataset_build() does; the others are absent. */
+json_t *dataset_build_parts(struct store *s, const struct report_query *q, unsigned parts,
+			    struct err *err);
+
 /* Returns the day "YYYY-MM-DD" (UTC) of Unix time t in out (11 bytes). */
 char *dataset_day(int64_t t, char out[11]);
 

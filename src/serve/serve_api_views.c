@@ -217,14 +217,13 @@ on_domain(void *vctx, const struct store_view_row *row)
 }
 
 static int
-on_domain_org(void *vctx, const struct store_view_row *row)
+on_domain_reporters(void *vctx, const struct store_view_row *row)
 {
 	struct domains_ctx *c = vctx;
 	json_t *o = json_object_get(c->map, row->k1);
 
 	if (o != NULL)
-		json_object_set_new(o, "reporters", json_integer(
-			json_integer_value(json_object_get(o, "reporters")) + 1));
+		json_object_set_new(o, "reporters", json_integer((json_int_t)row->reports));
 	return 0;
 }
 
@@ -336,7 +335,7 @@ domains(struct store *st, const struct http_request *req, const struct report_qu
 	}
 	desc = order != NULL && *order != '\0' ? strcmp(order, "desc") == 0 : !key->text;
 	if (store_view_groups(st, q, STORE_VIEW_DOMAIN, on_domain, &c, err) != 0 ||
-	    store_view_groups(st, q, STORE_VIEW_DOMAIN_ORG, on_domain_org, &c, err) != 0)
+	    store_view_groups(st, q, STORE_VIEW_DOMAIN_REPORTERS, on_domain_reporters, &c, err) != 0)
 		goto fail;
 	if (q->since != 0) {        /* the period before, as long as this one */
 		prev.until = q->since;
@@ -546,7 +545,7 @@ failures_csv(struct store *st, const struct report_query *q, struct http_respons
 	static const char *const cols[] = { "domain", "result_type", "mx", "count", "reports",
 		"first_seen", "last_seen", "sending_ips", "organizations",
 		"failure_reason_codes", "additional_information", "explanation", "fix" };
-	json_t *ds = dataset_build(st, q, err);
+	json_t *ds = dataset_build_parts(st, q, DATASET_FAILURES, err);
 
 	if (ds == NULL)
 		return -1;

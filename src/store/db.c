@@ -151,17 +151,26 @@ db_dialect(const struct db *db)
 char *
 db_sql_dialect(const struct db *db, const char *sql)
 {
-	const char *id = db->ops->dialect == DB_DIALECT_PG ? "BIGSERIAL PRIMARY KEY"
-							   : "INTEGER PRIMARY KEY";
+	const int pg = db->ops->dialect == DB_DIALECT_PG;
+	const char *id = pg ? "BIGSERIAL PRIMARY KEY" : "INTEGER PRIMARY KEY";
+	const char *clustered = pg ? "" : " WITHOUT ROWID";
 	struct buf b;
 	const char *p = sql, *q;
 	size_t len;
 
 	buf_init(&b, strlen(sql) * 4 + 64);
-	while ((q = strstr(p, "@ID@")) != NULL) {
+	while ((q = strchr(p, '@')) != NULL) {
 		buf_append(&b, p, (size_t)(q - p));
-		buf_append_str(&b, id);
-		p = q + 4;
+		if (strncmp(q, "@ID@", 4) == 0) {
+			buf_append_str(&b, id);
+			p = q + 4;
+		} else if (strncmp(q, "@CLUSTERED@", 11) == 0) {
+			buf_append_str(&b, clustered);
+			p = q + 11;
+		} else {
+			buf_append(&b, q, 1);
+			p = q + 1;
+		}
 	}
 	buf_append_str(&b, p);
 	return buf_steal(&b, &len);

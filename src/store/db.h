@@ -4,7 +4,9 @@
  * The store writes its SQL once, in the portable subset both engines
  * accept: `$1, $2 …` placeholders, INSERT … ON CONFLICT … DO UPDATE,
  * RETURNING, UPDATE … FROM (SQLite >= 3.33).  The few DDL differences (the auto-increment id column) are
- * written as the token @ID@ and replaced by db_sql_dialect().
+ * written as the token @ID@ and replaced by db_sql_dialect(); @CLUSTERED@
+ * after a CREATE TABLE with a PRIMARY KEY stores its rows in key order
+ * (SQLite WITHOUT ROWID; nothing on PostgreSQL).
  * A backend is an ops table (db_sqlite.c, db_pg.c); no caller chooses one
  * with #ifdef.  Prepared statements are cached per handle, keyed by their
  * SQL text, and live until db_close().  One handle, one thread.

@@ -98,6 +98,11 @@ char *store_lower(const char *s);
 	" THEN 9007199254740991" \
 	" ELSE CAST(SUM(CAST(" col " AS DOUBLE PRECISION)) AS BIGINT) END)"
 
+/* The viewer scope sc (store_set_scope(); NULL: all) as an SQL condition
+ * over the domain key column col: "1 = 1" for all, "1 = 0" for none.
+ * Returns a new string (store_views.c). */
+char *store_scope_sql(const struct domain_scope *sc, const char *col);
+
 /* Binds $1 = since, $2 = until and $3 = the domain filter: SQL NULL for
  * domain NULL (all domains), else report_domain_key(domain) ("" for domain
  * "": the policies without policy-domain), for a statement using

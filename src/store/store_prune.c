@@ -12,15 +12,10 @@
 #include <stdio.h>
 
 #include "store/store_private.h"
+#include "store/store_rollup.h"
 
 #define OLD_TUPLES "(SELECT key FROM result_tuples WHERE day < $1 ORDER BY key LIMIT $2)"
 
-/* Old reports (cascades to report_policies, report_failures). */
-static const char *const prune_reports[] = {
-	"DELETE FROM reports WHERE id IN (SELECT id FROM reports WHERE end_time < $1"
-	" ORDER BY id LIMIT $2) RETURNING id",
-	NULL,
-};
 
 /* Old result tuples and what hangs on them (the last statement counts). */
 static const char *const prune_results[] = {
@@ -87,6 +82,23 @@ drain(struct store *s, const char *const *sql, int64_t cutoff, size_t batch,
 	return 0;
 }
 
+/* Old reports (cascades to report_policies, report_failures), with the
+ * roll-ups they were counted in (store_rollup.c), batch by batch. */
+static int
+drain_reports(struct store *s, int64_t before, size_t batch, struct store_prune_stats *st,
+	      struct err *err)
+{
+	int64_t n;
+
+	do {
+		if (store_rollup_prune_batch(s, before, batch, &n, err) < 0)
+			return -1;
+		st->reports += n;
+		st->transactions++;
+	} while (n >= (int64_t)batch);
+	return 0;
+}
+
 int
 store_prune(struct store *s, int64_t before, size_t batch, struct store_prune_stats *st,
 	    struct err *err)
@@ -95,7 +107,7 @@ store_prune(struct store *s, int64_t before, size_t batch, struct store_prune_st
 
 	if (batch == 0)
 		batch = STORE_PRUNE_BATCH;
-	if (drain(s, prune_reports, before, batch, &st->reports, &st->transactions, err) < 0) {
+	if (drain_reports(s, before, batch, st, err) < 0) {
 		err_prefix(err, "pruning reports");
 		return -1;
 	}

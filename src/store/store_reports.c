@@ -20,6 +20,7 @@
 
 #include "model/domain_scope.h"
 #include "store/store_conflicts.h"
+#include "store/store_rollup.h"
 #include "store/store_private.h"
 #include "store/store_views.h"
 #include "util/buf.h"
@@ -302,6 +303,9 @@ store_put_report(struct store *s, const struct report *r, const struct report_so
 	if (store_views_put_report(s, id, r, src && src->received ? src->received
 				   : (int64_t)time(NULL), err) < 0)
 		goto rollback;
+	if (store_rollup_put_report(s, r, src && src->received ? src->received
+				    : (int64_t)time(NULL), err) < 0)
+		goto rollback;
 	if (store_commit(s, err) < 0)
 		goto fail;
 	return 1;
@@ -357,14 +361,18 @@ read_failures(struct store *s, int64_t policy_id, struct policy *p, struct err *
 static int
 read_policies(struct store *s, int64_t id, struct report *r, struct err *err)
 {
-	struct db_stmt *st;
+	/* the handle's viewer scope (store_set_scope()): a policy of a domain
+	 * outside it is not read, as if it were not stored */
+	char *scope = store_scope_sql(s->scope, "domain_key");
+	char *sql = xasprintf("SELECT id, policy_type, policy_domain, policy_strings, mx_hosts,"
+			      " total_success, total_failure, has_failure_details, extra_json"
+			      " FROM report_policies WHERE report = $1 AND %s ORDER BY seq", scope);
+	struct db_stmt *st = db_prepare(s->db, sql, err);
 	int64_t *ids = NULL;
 	int rc;
 
-	st = db_prepare(s->db,
-			"SELECT id, policy_type, policy_domain, policy_strings, mx_hosts,"
-			" total_success, total_failure, has_failure_details, extra_json"
-			" FROM report_policies WHERE report = $1 ORDER BY seq", err);
+	free(sql);
+	free(scope);
 	if (st == NULL)
 		return -1;
 	db_bind_int64(st, 1, id);
@@ -383,12 +391,6 @@ read_policies(struct store *s, int64_t id, struct report *r, struct err *err)
 		p->total_failure_session_count = count_from_int64(db_column_int64(st, 6));
 		p->has_failure_details = (int)db_column_int64(st, 7);
 		p->extra_json = col_dup(st, 8);
-		/* the handle's viewer scope (store_set_scope()): a policy of a
-		 * domain outside it is not shown, as if it were not stored */
-		if (s->scope != NULL && !domain_scope_allows(s->scope, p->policy_domain)) {
-			policy_clear(p);
-			r->n_policies--;
-		}
 	}
 	db_reset(st);
 	for (size_t i = 0; rc == 0 && i < r->n_policies; i++)
@@ -406,16 +408,25 @@ store_query_reports(struct store *s, const struct report_query *q, store_report_
 	struct report **v = NULL;
 	int64_t *ids = NULL;
 	size_t n = 0, cap = 0;
+	char *scope, *sql;
 	int rc;
 
-	st = db_prepare(s->db,
-			"SELECT id, organization, report_id, start_time, end_time, start_datetime,"
+	/* with a viewer scope, only the reports with a policy in it */
+	scope = s->scope != NULL && !domain_scope_is_all(s->scope) ?
+		store_scope_sql(s->scope, "p.domain_key") : NULL;
+	sql = xasprintf("SELECT id, organization, report_id, start_time, end_time, start_datetime,"
 			" end_datetime, contact_info, extra_json, quirks_json FROM reports r"
 			" WHERE " STORE_SQL_PERIOD
 			" AND (CAST($3 AS TEXT) IS NULL OR EXISTS (SELECT 1 FROM report_policies p"
 			"  WHERE p.report = r.id AND p.domain_key = $3))"
-			" AND ($4 = '' OR organization = $4)"
-			" ORDER BY start_time, id", err);
+			" AND ($4 = '' OR organization = $4)%s%s%s"
+			" ORDER BY start_time, id",
+			scope != NULL ? " AND EXISTS (SELECT 1 FROM report_policies p"
+			" WHERE p.report = r.id AND " : "", scope != NULL ? scope : "",
+			scope != NULL ? ")" : "");
+	st = db_prepare(s->db, sql, err);
+	free(sql);
+	free(scope);
 	if (st == NULL)
 		return -1;
 	store_bind_filter(st, q ? q->since : 0, q ? q->until : 0, q ? q->domain : NULL);
@@ -445,8 +456,7 @@ store_query_reports(struct store *s, const struct report_query *q, store_report_
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		if (read_policies(s, ids[i], v[i], err) < 0)
 			rc = -1;
-		else if (v[i]->n_policies > 0 || s->scope == NULL ||
-			 domain_scope_is_all(s->scope))
+		else
 			rc = cb(ctx, ids[i], v[i]);
 		report_free(v[i]);
 		v[i] = NULL;

@@ -21,6 +21,7 @@
 #include "store/store_fetch_seen.h"
 #include "store/store_outbox.h"
 #include "store/store_private.h"
+#include "store/store_rollup.h"
 #include "store/store_sts_cache.h"
 #include "store/store_users.h"
 #include "store/store_views.h"
@@ -171,6 +172,7 @@ const struct store_migration store_schema_migrations[] = {
 	{ 7, store_sts_cache_schema_sql },  /* sts_policies: store_sts_cache.c */
 	{ 8, store_views_schema_sql },       /* report_domains: store_views.c */
 	{ 9, store_results_index_sql },     /* result indexes by day and domain: store_results_index.c */
+	{ 10, store_rollup_schema_sql },    /* rollup_* tables: store_rollup.c */
 };
 
 const size_t store_schema_n_migrations =
@@ -181,6 +183,7 @@ const size_t store_schema_n_migrations =
 const struct store_migration_program store_schema_programs[] = {
 	{ 6, store_domain_idna_upgrade },   /* store_domain_idna.c */
 	{ 6, store_fetch_seen_schema },     /* store_fetch_seen.c */
+	{ 10, store_rollup_rebuild },       /* store_rollup.c: from the stored reports */
 };
 
 const size_t store_schema_n_programs =

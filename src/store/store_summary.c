@@ -4,12 +4,17 @@
  * the sums are done by the database, not by walking reports in C.  The
  * session sums cannot overflow (STORE_SQL_SUM_COUNT: they stop at 2^53-1).
  * The selection (STORE_SQL_PERIOD, store_bind_filter()) is the one
- * store_query_reports() uses too, so the dashboard counts the same reports.
+ * store_query_reports() uses too, so the dashboard counts the same reports;
+ * the viewer scope is a condition of the statement (store_scope_sql()).
  */
 #include "store/store_summary.h"
 
+#include <stdlib.h>
+#include <string.h>
+
 #include "store/store_private.h"
 #include "util/count.h"
+#include "util/xalloc.h"
 
 #define FROM_POLICIES " FROM reports r JOIN report_policies p ON p.report = r.id"
 #define WHERE " WHERE " STORE_SQL_PERIOD " AND " STORE_SQL_DOMAIN
@@ -34,15 +39,21 @@ static const char sql_failures[] =
 	" ORDER BY 1, 6 DESC, 2, 3, 4, 5";
 
 static const char sql_reports[] = "SELECT COUNT(DISTINCT r.id)" FROM_POLICIES WHERE;
-static const char sql_report_domains[] = "SELECT DISTINCT r.id, p.domain_key" FROM_POLICIES WHERE
-	" ORDER BY r.id";
 
+/* The statement sql with the viewer scope (store.h) added to its WHERE,
+ * over p.domain_key, bound to the period and domain. */
 static struct db_stmt *
 start(struct store *s, const char *sql, int64_t since, int64_t until, const char *domain,
       struct err *err)
 {
-	struct db_stmt *st = db_prepare(s->db, sql, err);
+	char *scope = store_scope_sql(s->scope, "p.domain_key");
+	const char *where = strstr(sql, " GROUP BY ");
+	size_t head = where != NULL ? (size_t)(where - sql) : strlen(sql);
+	char *text = xasprintf("%.*s AND %s%s", (int)head, sql, scope, sql + head);
+	struct db_stmt *st = db_prepare(s->db, text, err);
 
+	free(text);
+	free(scope);
 	if (st != NULL)
 		store_bind_filter(st, since, until, domain);
 	return st;
@@ -52,27 +63,10 @@ int
 store_summary_reports(struct store *s, int64_t since, int64_t until, const char *domain,
 		      uint64_t *reports, struct err *err)
 {
-	struct db_stmt *st;
-	int64_t last = -1;
+	struct db_stmt *st = start(s, sql_reports, since, until, domain, err);
 	int rc;
 
 	*reports = 0;
-	if (s->scope != NULL && !domain_scope_is_all(s->scope)) {
-		/* a viewer scope: count the reports with a policy in it */
-		st = start(s, sql_report_domains, since, until, domain, err);
-		if (st == NULL)
-			return -1;
-		while ((rc = db_step(st, err)) == 1) {
-			if (db_column_int64(st, 0) == last ||
-			    !domain_scope_allows(s->scope, db_column_text(st, 1)))
-				continue;
-			last = db_column_int64(st, 0);
-			(*reports)++;
-		}
-		db_reset(st);
-		return rc < 0 ? -1 : 0;
-	}
-	st = start(s, sql_reports, since, until, domain, err);
 	if (st == NULL)
 		return -1;
 	rc = db_step(st, err);
@@ -101,8 +95,6 @@ store_summary_days(struct store *s, int64_t since, int64_t until, const char *do
 			.reports = (uint64_t)db_column_int64(st, 5),
 		};
 
-		if (s->scope != NULL && !domain_scope_allows(s->scope, row.domain))
-			continue;       /* outside the viewer's scope (store.h) */
 		if ((rc = cb(ctx, &row)) != 0)
 			break;
 	}
@@ -130,8 +122,6 @@ store_summary_failures(struct store *s, int64_t since, int64_t until, const char
 			.reports = (uint64_t)db_column_int64(st, 6),
 		};
 
-		if (s->scope != NULL && !domain_scope_allows(s->scope, f.domain))
-			continue;
 		if ((rc = cb(ctx, &f)) != 0)
 			break;
 	}

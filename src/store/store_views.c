@@ -1,15 +1,23 @@
 /*
  * store_views: the GROUP BY statements behind store_views.h.
  *
- * The groupings by day, organization and domain read one narrow table,
- * report_domains: one row per (report, policy domain key) with the
- * report's start, organization and arrival and that domain's session sums,
- * written with the report (store_views_put_report()) and covered by two
- * indexes, so a grouping reads index entries only, with no join and no
- * COUNT(DISTINCT): a report counts once per domain by construction, and
- * once overall through `first` (1 on its first domain's row).  The
- * groupings by policy and the failure rows still join reports →
- * report_policies (→ report_failures): they are cut to the rows shown.
+ * Most groupings read the roll-ups (store_rollup.h), so their cost grows
+ * with the groups and the length of the period, not with the reports:
+ *   - totals, days and organizations of every domain (no domain filter,
+ *     no viewer scope, whole UTC days): rollup_days, a row per (day,
+ *     organization);
+ *   - per domain (and organization, and reporters per domain), any
+ *     period: the whole 16- and 256-day blocks of rollup_domains and, for
+ *     the rest of the period (less than a block at each end), the report
+ *     rows of report_domains, in one UNION ALL;
+ *   - failure groups, their values and failed sessions per day (whole
+ *     days): rollup_failures / rollup_failure_values.
+ * The rest reads report_domains (one row per (report, policy domain key)
+ * with the report's start, organization and arrival and that domain's
+ * session sums, covered by two indexes: a report counts once per domain by
+ * construction, and once overall through `first_domain`), or joins reports
+ * → report_policies (→ report_failures): the groupings by policy, by
+ * (domain, organization, day), and periods that are not whole days.
  * The selection is the one every view shares (store_summary.h): since $1,
  * until $2, domain $3, organization $4.
  */
@@ -21,6 +29,8 @@
 #include "model/domain_scope.h"
 #include "model/report.h"
 #include "store/store_private.h"
+#include "store/store_rollup.h"
+#include "store/store_views_private.h"
 #include "util/buf.h"
 #include "util/xalloc.h"
 
@@ -167,103 +177,95 @@ static const struct {
 		D_DOMAIN_FIGURES D_FROM D_WHERE
 		" GROUP BY d.domain_key, d.organization, d.start_time / 86400"
 		" ORDER BY d.domain_key, d.organization, MIN(d.start_time)" },
+	[STORE_VIEW_DOMAIN_REPORTERS] = { 1, "SELECT d.domain_key, COUNT(DISTINCT d.organization),"
+		" 0, 0, 0, 0" D_FROM D_WHERE " GROUP BY d.domain_key" },
 };
 
-static uint64_t
-count(struct db_stmt *st, int col)
-{
-	int64_t v = db_column_int64(st, col);
-
-	return v < 0 ? 0 : (uint64_t)v;
-}
+/*
+ * The same groupings over the roll-ups (store_rollup.h).  Day tables
+ * (rollup_days, rollup_failures, rollup_failure_values) serve periods of
+ * whole UTC days: $1 the first day, $2 the day after the last.
+ * rollup_days has no domain: it serves only the selections of every
+ * domain ($3 NULL) seen without a viewer scope.
+ */
+#define T_FIGURES " SUM(d.reports), " STORE_SQL_SUM_COUNT("d.success") ", " \
+	STORE_SQL_SUM_COUNT("d.failure") ", MIN(d.first_start), MAX(d.last_received)"
+#define T_WHERE " WHERE d.day >= $1 AND d.day < $2 AND CAST($3 AS TEXT) IS NULL" \
+	" AND ($4 = '' OR d.organization = $4)"
+#define R_WHERE " WHERE d.day >= $1 AND d.day < $2" \
+	" AND (CAST($3 AS TEXT) IS NULL OR d.domain_key = $3)" \
+	" AND ($4 = '' OR d.organization = $4) AND @SCOPE_D@"
 
 /*
- * The viewer scope (store_set_scope()) as SQL over the domain key column
- * col: "1 = 1" without one; else the patterns as literals (they hold only
- * letters, digits, '-', '.', '_': domain_scope.h), "*.name" as a LIKE
- * with '_' escaped.  A scope that allows nothing gives "1 = 0".  Returns a
- * new string.  The statement cache keys on the SQL text, so each scope
- * gets its own prepared statements.
+ * rollup_domains serves any period: its whole 16- and 256-day blocks from
+ * there, the rest (less than a block at each end) from report_domains.
+ * $1 since, $2 until (seconds; far past / far future when open); report
+ * rows in [$1, $5) and [$6, $2); 16-day blocks [$7, $8) and [$9, $10);
+ * 256-day blocks [$11, $12) (see store_views_period_blocks()).
  */
-static char *
-scope_sql(const struct domain_scope *sc, const char *col)
-{
-	struct buf b;
-	const char *p;
-	size_t i;
+#define B_FILTER " AND (CAST($3 AS TEXT) IS NULL OR d.domain_key = $3)" \
+	" AND ($4 = '' OR d.organization = $4) AND @SCOPE_D@"
+#define B_RAW(lo, hi) "SELECT d.domain_key, d.organization, 1 AS reports, d.success," \
+	" d.failure, d.start_time AS first_start, d.received AS last_received" \
+	" FROM report_domains d WHERE d.start_time >= " lo " AND d.start_time < " hi B_FILTER
+#define B_ROLLUP(span, lo, hi) "SELECT d.domain_key, d.organization, d.reports, d.success," \
+	" d.failure, d.first_start, d.last_received FROM rollup_domains d" \
+	" WHERE d.span = " span " AND d.block >= " lo " AND d.block < " hi B_FILTER
+#define B_FROM " FROM (" B_RAW("$1", "$5") " UNION ALL " B_RAW("$6", "$2") \
+	" UNION ALL " B_ROLLUP("16", "$7", "$8") " UNION ALL " B_ROLLUP("16", "$9", "$10") \
+	" UNION ALL " B_ROLLUP("256", "$11", "$12") ") x"
+#define B_FIGURES " SUM(x.reports), " STORE_SQL_SUM_COUNT("x.success") ", " \
+	STORE_SQL_SUM_COUNT("x.failure") ", MIN(x.first_start), MAX(x.last_received)"
 
-	if (sc == NULL || domain_scope_is_all(sc))
-		return xstrdup("1 = 1");
-	buf_init(&b, 1u << 20);
-	buf_append_str(&b, "(1 = 0");
-	for (i = 0; (p = domain_scope_pattern(sc, i)) != NULL; i++) {
-		if (strspn(p, "*.-_abcdefghijklmnopqrstuvwxyz0123456789") != strlen(p))
-			continue;       /* never: normalized when added */
-		buf_append_str(&b, " OR ");
-		buf_append_str(&b, col);
-		if (p[0] == '*' && p[1] == '.') {
-			buf_append_str(&b, " LIKE '%");
-			for (p++; *p != '\0'; p++)
-				buf_append_str(&b, *p == '_' ? "\\_" : (char[2]){ *p, 0 });
-			buf_append_str(&b, "' ESCAPE '\\'");
-		} else {
-			buf_append_str(&b, " = '");
-			buf_append_str(&b, p);
-			buf_append_str(&b, "'");
-		}
-	}
-	buf_append_str(&b, ")");
-	return buf_steal(&b, NULL);
-}
+/* How a grouping is read from the roll-ups: days, blocks or not at all. */
+enum rollup_use { USE_REPORTS, USE_DAYS, USE_BLOCKS };
 
-/* sql with each "@SCOPE_D@" / "@SCOPE_P@" replaced by the viewer scope
- * over d.domain_key / p.domain_key.  Returns a new string. */
-static char *
-scoped(const struct store *s, const char *sql)
-{
-	char *d = scope_sql(s->scope, "d.domain_key"), *p = scope_sql(s->scope, "p.domain_key");
-	struct buf b;
-	const char *at;
+static const struct {
+	enum rollup_use use;
+	const char *sql;
+} rollup_sql[] = {
+	[STORE_VIEW_TOTAL] = { USE_DAYS, "SELECT" T_FIGURES " FROM rollup_days d" T_WHERE },
+	[STORE_VIEW_DAY] = { USE_DAYS, "SELECT CAST(d.day AS TEXT)," T_FIGURES
+		" FROM rollup_days d" T_WHERE " GROUP BY d.day ORDER BY d.day" },
+	[STORE_VIEW_ORG] = { USE_DAYS, "SELECT d.organization," T_FIGURES " FROM rollup_days d"
+		T_WHERE " GROUP BY d.organization" },
+	[STORE_VIEW_DOMAIN] = { USE_BLOCKS, "SELECT x.domain_key," B_FIGURES B_FROM
+		" GROUP BY x.domain_key" },
+	[STORE_VIEW_DOMAIN_ORG] = { USE_BLOCKS, "SELECT x.domain_key, x.organization," B_FIGURES
+		B_FROM " GROUP BY x.domain_key, x.organization" },
+	[STORE_VIEW_POLICY] = { USE_REPORTS, NULL },
+	[STORE_VIEW_DOMAIN_ORG_DAY] = { USE_REPORTS, NULL },
+	[STORE_VIEW_DOMAIN_REPORTERS] = { USE_BLOCKS, "SELECT x.domain_key,"
+		" COUNT(DISTINCT x.organization), 0, 0, 0, 0" B_FROM " GROUP BY x.domain_key" },
+};
 
-	buf_init(&b, 4u << 20);
-	while ((at = strstr(sql, "@SCOPE_")) != NULL) {
-		buf_append(&b, sql, (size_t)(at - sql));
-		buf_append_str(&b, at[7] == 'D' ? d : p);
-		sql = at + strlen("@SCOPE_D@");
-	}
-	buf_append_str(&b, sql);
-	free(d);
-	free(p);
-	return buf_steal(&b, NULL);
-}
-
-static struct db_stmt *
-start(struct store *s, const char *sql_in, const struct report_query *q, struct err *err)
-{
-	char *sql = scoped(s, sql_in);
-	struct db_stmt *st = db_prepare(s->db, sql, err);
-
-	free(sql);
-	if (st == NULL)
-		return NULL;
-	store_bind_filter(st, q != NULL ? q->since : 0, q != NULL ? q->until : 0,
-			  q != NULL ? q->domain : NULL);
-	db_bind_text(st, 4, q != NULL && q->organization != NULL ? q->organization : "");
-	return st;
-}
 
 int
 store_view_groups(struct store *s, const struct report_query *q, enum store_view_by by,
 		  store_view_row_cb cb, void *ctx, struct err *err)
 {
 	struct db_stmt *st;
+	int64_t d0, d1;
 	int rc, k;
 
 	if ((size_t)by >= sizeof(group_sql) / sizeof(group_sql[0])) {
 		err_set(err, "store_view_groups: no such grouping %d", (int)by);
 		return -1;
 	}
-	st = start(s, group_sql[by].sql, q, err);
+	if (rollup_sql[by].use == USE_DAYS && (q == NULL || q->domain == NULL) &&
+	    store_views_scoped_all(s) && store_views_period_days(q, &d0, &d1)) {
+		st = store_views_start(s, rollup_sql[by].sql, q, err);
+		if (st != NULL) {
+			db_bind_int64(st, 1, d0);
+			db_bind_int64(st, 2, d1);
+		}
+	} else if (rollup_sql[by].use == USE_BLOCKS) {
+		st = store_views_start(s, rollup_sql[by].sql, q, err);
+		if (st != NULL)
+			store_views_period_blocks(st, q);
+	} else {
+		st = store_views_start(s, group_sql[by].sql, q, err);
+	}
 	if (st == NULL)
 		return -1;
 	k = group_sql[by].keys;
@@ -272,9 +274,9 @@ store_view_groups(struct store *s, const struct report_query *q, enum store_view
 			.k1 = k > 0 ? db_column_text(st, 0) : NULL,
 			.k2 = k > 1 ? db_column_text(st, 1) : NULL,
 			.k3 = k > 2 ? db_column_text(st, 2) : NULL,
-			.reports = count(st, k),
-			.success = count(st, k + 1),
-			.failure = count(st, k + 2),
+			.reports = store_views_count(st, k),
+			.success = store_views_count(st, k + 1),
+			.failure = store_views_count(st, k + 2),
 			.first_start = db_column_int64(st, k + 3),
 			.last_received = db_column_int64(st, k + 4),
 		};
@@ -291,36 +293,122 @@ store_view_groups(struct store *s, const struct report_query *q, enum store_view
 
 #define FAILURE_KEYS "p.domain_key, COALESCE(f.result_type, ''), " \
 	"COALESCE(f.receiving_mx_hostname, '')"
+#define LIMIT_ROWS " LIMIT " STORE_VIEW_MAX_FAILURES_TEXT
 
-static const char sql_failures[] =
+/* What a failure statement's columns are (after the group keys). */
+enum failure_cols {
+	COLS_FIGURES,           /* sessions, reports, first, last, additional info */
+	COLS_VALUE,             /* one value (in additional_information) */
+	COLS_DAY,               /* day, result type, sessions; no group keys */
+	COLS_COUNT,             /* how many groups (sessions), no keys */
+};
+
+/* A key the database does not read in index order (SQLite would walk an
+ * index for the order and look every row up in the table; a scan is
+ * cheaper for all days). */
+#define NO_ORDER(col) "(" col " || '')"
+
+/* Each failure statement over the report rows and over the roll-ups
+ * (rollup_failures / rollup_failure_values d, whole days). */
+struct failure_sql {
+	enum failure_cols cols;
+	const char *reports, *rollup;
+	const char *rollup_all;         /* NULL, or for every domain, no scope */
+};
+
+#define VALUES_SQL(v) "SELECT DISTINCT " FAILURE_KEYS ", " v FROM_FAILURES WHERE_FAILURES \
+	" AND COALESCE(" v ", '') <> '' ORDER BY 1, 2, 3, 4"
+#define ROLLUP_VALUES_SQL(kind) "SELECT DISTINCT " NO_ORDER("d.domain_key") \
+	", d.result_type, d.mx, d.value" \
+	" FROM rollup_failure_values d" R_WHERE " AND d.kind = " kind " ORDER BY 1, 2, 3, 4"
+
+static const struct failure_sql sql_failures = { COLS_FIGURES,
 	"SELECT " FAILURE_KEYS ", " STORE_SQL_SUM_COUNT("f.failed_session_count") ","
 	" COUNT(DISTINCT r.id), MIN(r.start_time), MAX(r.end_time),"
 	" MIN(NULLIF(f.additional_information, ''))"
-	FROM_FAILURES WHERE_FAILURES
-	" GROUP BY " FAILURE_KEYS
-	" ORDER BY 4 DESC, 1, 2, 3";
+	FROM_FAILURES WHERE_FAILURES " GROUP BY " FAILURE_KEYS
+	" ORDER BY 4 DESC, 1, 2, 3" LIMIT_ROWS,
+	"SELECT " NO_ORDER("d.domain_key") ", d.result_type, d.mx, "
+	STORE_SQL_SUM_COUNT("d.sessions") ", SUM(d.reports), MIN(d.first_start),"
+	" MAX(d.last_end), MIN(d.additional_information)"
+	" FROM rollup_failures d" R_WHERE " GROUP BY 1, d.result_type, d.mx"
+	" ORDER BY 4 DESC, 1, 2, 3" LIMIT_ROWS, NULL,
+};
 
-int
-store_view_failures(struct store *s, const struct report_query *q,
-		    store_view_failure_cb cb, void *ctx, struct err *err)
+/* by enum store_view_value; the kinds are store_rollup.c's */
+static const struct failure_sql sql_values[] = {
+	[STORE_VIEW_SENDING_IP] = { COLS_VALUE, VALUES_SQL("f.sending_mta_ip"),
+		ROLLUP_VALUES_SQL("0") },
+	[STORE_VIEW_REPORTER] = { COLS_VALUE, VALUES_SQL("r.organization"),
+		"SELECT DISTINCT " NO_ORDER("d.domain_key") ", d.result_type, d.mx, d.organization"
+		" FROM rollup_failures d" R_WHERE " AND d.organization <> '' ORDER BY 1, 2, 3, 4" },
+	[STORE_VIEW_REASON_CODE] = { COLS_VALUE, VALUES_SQL("f.failure_reason_code"),
+		ROLLUP_VALUES_SQL("2") },
+};
+
+static const struct failure_sql sql_failure_count = { COLS_COUNT,
+	"SELECT COUNT(*) FROM (SELECT 1" FROM_FAILURES WHERE_FAILURES " GROUP BY " FAILURE_KEYS
+	LIMIT_ROWS ") c",
+	"SELECT COUNT(*) FROM (SELECT 1 FROM rollup_failures d" R_WHERE
+	" GROUP BY " NO_ORDER("d.domain_key") ", d.result_type, d.mx" LIMIT_ROWS ") c", NULL,
+};
+
+static const struct failure_sql sql_failure_days = { COLS_DAY,
+	"SELECT r.start_time / 86400, COALESCE(f.result_type, ''), "
+	STORE_SQL_SUM_COUNT("f.failed_session_count")
+	FROM_FAILURES WHERE_FAILURES
+	" GROUP BY r.start_time / 86400, COALESCE(f.result_type, '') ORDER BY 1, 2",
+	"SELECT d.day + 0, d.result_type, " STORE_SQL_SUM_COUNT("d.sessions")
+	" FROM rollup_failures d" R_WHERE " GROUP BY 1, d.result_type ORDER BY 1, 2",
+	/* every domain without a scope: by day and type alone */
+	"SELECT d.day, d.result_type, " STORE_SQL_SUM_COUNT("d.sessions")
+	" FROM rollup_day_types d" T_WHERE " GROUP BY d.day, d.result_type ORDER BY 1, 2",
+};
+
+/* Runs one failure statement for q (from the roll-ups when q is whole
+ * days) and visits its rows: the one reader of every failure grouping. */
+static int
+visit_failures(struct store *s, const struct report_query *q, const struct failure_sql *sql,
+	       store_view_failure_cb cb, void *ctx, struct err *err)
 {
-	struct db_stmt *st = start(s, sql_failures, q, err);
+	struct db_stmt *st;
+	int64_t d0, d1;
 	int rc;
 
-	if (st == NULL)
-		return -1;
-	while ((rc = db_step(st, err)) == 1) {
-		struct store_view_failure f = {
-			.domain = db_column_text(st, 0),
-			.result_type = db_column_text(st, 1),
-			.mx = db_column_text(st, 2),
-			.sessions = count(st, 3),
-			.reports = count(st, 4),
-			.first_seen = db_column_int64(st, 5),
-			.last_seen = db_column_int64(st, 6),
-			.additional_information = db_column_text(st, 7),
-		};
+	if (store_views_period_days(q, &d0, &d1)) {
+		int all = sql->rollup_all != NULL && (q == NULL || q->domain == NULL) &&
+			store_views_scoped_all(s);
 
+		if ((st = store_views_start(s, all ? sql->rollup_all : sql->rollup, q, err)) == NULL)
+			return -1;
+		db_bind_int64(st, 1, d0);
+		db_bind_int64(st, 2, d1);
+	} else if ((st = store_views_start(s, sql->reports, q, err)) == NULL) {
+		return -1;
+	}
+	while ((rc = db_step(st, err)) == 1) {
+		struct store_view_failure f = { .domain = "", .mx = "" };
+
+		if (sql->cols == COLS_COUNT) {
+			f.sessions = store_views_count(st, 0);
+		} else if (sql->cols == COLS_DAY) {
+			f.first_seen = db_column_int64(st, 0);
+			f.result_type = db_column_text(st, 1);
+			f.sessions = store_views_count(st, 2);
+		} else {
+			f.domain = db_column_text(st, 0);
+			f.result_type = db_column_text(st, 1);
+			f.mx = db_column_text(st, 2);
+		}
+		if (sql->cols == COLS_VALUE) {
+			f.additional_information = db_column_text(st, 3);
+		} else if (sql->cols == COLS_FIGURES) {
+			f.sessions = store_views_count(st, 3);
+			f.reports = store_views_count(st, 4);
+			f.first_seen = db_column_int64(st, 5);
+			f.last_seen = db_column_int64(st, 6);
+			f.additional_information = db_column_text(st, 7);
+		}
 		if ((rc = cb(ctx, &f)) != 0)
 			break;
 	}
@@ -328,74 +416,45 @@ store_view_failures(struct store *s, const struct report_query *q,
 	return rc;
 }
 
-#define VALUES_SQL(v) "SELECT DISTINCT " FAILURE_KEYS ", " v FROM_FAILURES WHERE_FAILURES \
-	" AND COALESCE(" v ", '') <> '' ORDER BY 1, 2, 3, 4"
+static int
+failure_count_cb(void *ctx, const struct store_view_failure *f)
+{
+	*(uint64_t *)ctx = f->sessions;
+	return 0;
+}
 
-static const char *const sql_values[] = {
-	[STORE_VIEW_SENDING_IP] = VALUES_SQL("f.sending_mta_ip"),
-	[STORE_VIEW_REPORTER] = VALUES_SQL("r.organization"),
-	[STORE_VIEW_REASON_CODE] = VALUES_SQL("f.failure_reason_code"),
-};
+int
+store_view_failures(struct store *s, const struct report_query *q,
+		    store_view_failure_cb cb, void *ctx, struct err *err)
+{
+	return visit_failures(s, q, &sql_failures, cb, ctx, err);
+}
+
+int
+store_view_failure_count(struct store *s, const struct report_query *q, uint64_t *n,
+			 struct err *err)
+{
+	*n = 0;
+	return visit_failures(s, q, &sql_failure_count, failure_count_cb, n, err);
+}
 
 int
 store_view_failure_values(struct store *s, const struct report_query *q,
 			  enum store_view_value which, store_view_failure_cb cb, void *ctx,
 			  struct err *err)
 {
-	struct db_stmt *st;
-	int rc;
-
 	if ((size_t)which >= sizeof(sql_values) / sizeof(sql_values[0])) {
 		err_set(err, "store_view_failure_values: no such value %d", (int)which);
 		return -1;
 	}
-	st = start(s, sql_values[which], q, err);
-	if (st == NULL)
-		return -1;
-	while ((rc = db_step(st, err)) == 1) {
-		struct store_view_failure f = {
-			.domain = db_column_text(st, 0),
-			.result_type = db_column_text(st, 1),
-			.mx = db_column_text(st, 2),
-			.additional_information = db_column_text(st, 3),
-		};
-
-		if ((rc = cb(ctx, &f)) != 0)
-			break;
-	}
-	db_reset(st);
-	return rc;
+	return visit_failures(s, q, &sql_values[which], cb, ctx, err);
 }
-
-static const char sql_failure_days[] =
-	"SELECT r.start_time / 86400, COALESCE(f.result_type, ''), "
-	STORE_SQL_SUM_COUNT("f.failed_session_count")
-	FROM_FAILURES WHERE_FAILURES
-	" GROUP BY r.start_time / 86400, COALESCE(f.result_type, '') ORDER BY 1, 2";
 
 int
 store_view_failure_days(struct store *s, const struct report_query *q,
 			store_view_failure_cb cb, void *ctx, struct err *err)
 {
-	struct db_stmt *st = start(s, sql_failure_days, q, err);
-	int rc;
-
-	if (st == NULL)
-		return -1;
-	while ((rc = db_step(st, err)) == 1) {
-		struct store_view_failure f = {
-			.domain = "",
-			.first_seen = db_column_int64(st, 0),
-			.result_type = db_column_text(st, 1),
-			.mx = "",
-			.sessions = count(st, 2),
-		};
-
-		if ((rc = cb(ctx, &f)) != 0)
-			break;
-	}
-	db_reset(st);
-	return rc;
+	return visit_failures(s, q, &sql_failure_days, cb, ctx, err);
 }
 
 /* One row per report: its first domain's row, or its row of q->domain. */
@@ -415,24 +474,37 @@ static const char sql_reports_page[] =
 
 static const char sql_reports_count[] =
 	"SELECT COUNT(*) FROM report_domains d" REPORTS_WHERE;
+/* the same count without a domain, result type or scope, whole days */
+static const char sql_reports_count_days[] = "SELECT SUM(d.reports) FROM rollup_days d" T_WHERE;
 
 int
 store_view_reports(struct store *s, const struct report_query *q, const char *result_type,
 		   uint64_t offset, uint64_t limit, uint64_t *total,
 		   store_view_report_cb cb, void *ctx, struct err *err)
 {
-	struct db_stmt *st = start(s, sql_reports_count, q, err);
+	int use_days = (result_type == NULL || *result_type == '\0') &&
+		(q == NULL || q->domain == NULL) &&
+		store_views_scoped_all(s);
+	int64_t d0, d1;
+	struct db_stmt *st;
 	int rc;
 
 	*total = 0;
+	use_days = use_days && store_views_period_days(q, &d0, &d1);
+	st = store_views_start(s, use_days ? sql_reports_count_days : sql_reports_count, q, err);
 	if (st == NULL)
 		return -1;
-	db_bind_text(st, 5, result_type != NULL ? result_type : "");
+	if (use_days) {
+		db_bind_int64(st, 1, d0);
+		db_bind_int64(st, 2, d1);
+	} else {
+		db_bind_text(st, 5, result_type != NULL ? result_type : "");
+	}
 	rc = db_step(st, err);
 	if (rc == 1)
-		*total = count(st, 0);
+		*total = store_views_count(st, 0);
 	db_reset(st);
-	if (rc < 0 || (st = start(s, sql_reports_page, q, err)) == NULL)
+	if (rc < 0 || (st = store_views_start(s, sql_reports_page, q, err)) == NULL)
 		return -1;
 	db_bind_text(st, 5, result_type != NULL ? result_type : "");
 	db_bind_int64(st, 6, (int64_t)limit);
@@ -445,9 +517,9 @@ store_view_reports(struct store *s, const struct report_query *q, const char *re
 			.start = db_column_int64(st, 3),
 			.end = db_column_int64(st, 4),
 			.received = db_column_int64(st, 5),
-			.success = count(st, 6),
-			.failure = count(st, 7),
-			.domains = count(st, 8),
+			.success = store_views_count(st, 6),
+			.failure = store_views_count(st, 7),
+			.domains = store_views_count(st, 8),
 			.quirks_json = db_column_text(st, 9),
 		};
 

@@ -11,6 +11,10 @@
  * reports in each group (a report with two policies in one group counts
  * once).  Session sums stop at 2^53-1: no stored value can make them wrap.
  *
+ * The figures are read from roll-ups kept with the reports
+ * (store_rollup.h) where the selection allows, else from the report rows:
+ * the same figures either way.
+ *
  * Groups are visited by a callback; strings are borrowed for the call.
  * The callback returns 0 to go on, non-zero to stop (that value is then
  * returned).  Functions return 0 when every row was visited, -1 on error
@@ -47,6 +51,9 @@ enum store_view_by {
 				 * list as stored (a JSON array text) */
 	STORE_VIEW_DOMAIN_ORG_DAY, /* k1: domain key, k2: organization, k3: day number;
 				    * ordered by k1, k2, k3 (stale reporters) */
+	STORE_VIEW_DOMAIN_REPORTERS, /* k1: domain key; `reports` is how many
+				      * organizations reported it, the other
+				      * figures 0 */
 };
 
 /* One group's figures. */
@@ -79,9 +86,18 @@ struct store_view_failure {
 
 typedef int (*store_view_failure_cb)(void *ctx, const struct store_view_failure *f);
 
-/* Visits the failure groups of q, most failed sessions first. */
+/* The most failure groups store_view_failures() visits. */
+#define STORE_VIEW_MAX_FAILURES 5000
+#define STORE_VIEW_MAX_FAILURES_TEXT "5000"
+
+/* Visits the failure groups of q, most failed sessions first (at most
+ * STORE_VIEW_MAX_FAILURES of them). */
 int store_view_failures(struct store *s, const struct report_query *q,
 			store_view_failure_cb cb, void *ctx, struct err *err);
+
+/* Sets *n to how many failure groups store_view_failures() would visit. */
+int store_view_failure_count(struct store *s, const struct report_query *q, uint64_t *n,
+			     struct err *err);
 
 /* Which value of a failure group store_view_failure_values() lists. */
 enum store_view_value {

@@ -1,0 +1,68 @@
+/*
+ * store_rollup: figures of stored reports summed ahead of time, so that a
+ * dashboard view over a long period reads a few rows per group instead of
+ * every report (store_views.c reads them).
+ *
+ * Five tables, written in the transaction that stores or deletes a report,
+ * always equal to a recomputation from the report rows
+ * (store_rollup_rebuild() is that recomputation):
+ *   rollup_days      per (UTC day, organization): reports (each once, if
+ *                    it has a policy), sessions, earliest start, latest
+ *                    arrival; over all policy domains.
+ *   rollup_domains   per (span, block, policy domain key, organization):
+ *                    the same figures for one domain, over blocks of 16
+ *                    days (span 16, block = day / 16) and of 256 days
+ *                    (span 256): a period reads its whole blocks here and
+ *                    its ends (less than a block) from report_domains.
+ *   rollup_failures  per (day, domain key, organization, result-type,
+ *                    receiving MX): failed sessions, reports naming it,
+ *                    earliest start, latest end, the least non-empty
+ *                    additional-information.
+ *   rollup_failure_values  the distinct non-empty sending-mta-ip and
+ *                    failure-reason-code values of each such group.
+ *   rollup_day_types per (day, organization, result-type): failed
+ *                    sessions over all domains.
+ * Free text (MX, result type, values) is keyed by a 64-bit digest, so no
+ * index holds it (PostgreSQL limits index entries to ~2.7 KB).
+ * Days are UTC day numbers, floor(start / 86400); sums stop at 2^53-1.
+ */
+#ifndef TLSRPT_STORE_STORE_ROLLUP_H
+#define TLSRPT_STORE_STORE_ROLLUP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model/report.h"
+#include "store/store.h"
+#include "util/err.h"
+
+/* The spans (days) of rollup_domains blocks, finer first. */
+#define STORE_ROLLUP_SPAN1 16
+#define STORE_ROLLUP_SPAN2 256
+
+/* The schema step that adds the tables (store_schema.c); its program
+ * store_rollup_rebuild() fills them from the reports already stored. */
+extern const char store_rollup_schema_sql[];
+
+/* Adds report r, just stored (arrived at received), to the roll-ups.
+ * Called by store_put_report() inside its transaction.  Returns 0 or -1
+ * with err set. */
+int store_rollup_put_report(struct store *s, const struct report *r, int64_t received,
+			    struct err *err);
+
+/* Deletes at most batch reports whose period ended before `before` (with
+ * their policies and failures) and updates the roll-ups, in one
+ * transaction.  Sets *deleted.  Returns 0 or -1 with err set (rolled
+ * back). */
+int store_rollup_prune_batch(struct store *s, int64_t before, size_t batch, int64_t *deleted,
+			     struct err *err);
+
+/* Empties the roll-ups and computes them again from the report rows (the
+ * schema step's program; also what tests compare against).  Runs in the
+ * caller's transaction.  Returns 0 or -1 with err set. */
+int store_rollup_rebuild(struct store *s, struct err *err);
+
+/* Floor of t / 86400: the UTC day number of Unix time t. */
+int64_t store_rollup_day(int64_t t);
+
+#endif

@@ -1,0 +1,37 @@
+/*
+ * store_views_private: what store_views.c shares with store_views_sql.c.
+ * Never include from outside src/store/.
+ */
+#ifndef TLSRPT_STORE_STORE_VIEWS_PRIVATE_H
+#define TLSRPT_STORE_STORE_VIEWS_PRIVATE_H
+
+#include <stdint.h>
+
+#include "store/db.h"
+#include "store/store.h"
+#include "store/store_reports.h"
+#include "util/err.h"
+
+/* Prepares sql for q: "@SCOPE_D@" / "@SCOPE_P@" become the viewer scope
+ * over d.domain_key / p.domain_key, a domain filter is written so that an
+ * index serves it, "d.day >= $1 AND d.day < $2" is dropped for all time;
+ * binds $1 since, $2 until, $3 the domain (store_bind_filter()), $4 the
+ * organization ("" for all).  Returns the statement or NULL (err set). */
+struct db_stmt *store_views_start(struct store *s, const char *sql,
+				  const struct report_query *q, struct err *err);
+
+/* Whether q selects whole UTC days (or is open): then sets [*d0, *d1),
+ * day numbers, far past / far future for an open end. */
+int store_views_period_days(const struct report_query *q, int64_t *d0, int64_t *d1);
+
+/* Binds $1, $2 and $5..$12 of a statement reading report rows and
+ * 16/256-day blocks (store_views.c, B_FROM) for q's period. */
+void store_views_period_blocks(struct db_stmt *st, const struct report_query *q);
+
+/* Whether s has no viewer scope (or one that allows every domain). */
+int store_views_scoped_all(const struct store *s);
+
+/* Column col as a count (negative reads as 0). */
+uint64_t store_views_count(struct db_stmt *st, int col);
+
+#endif

@@ -1,0 +1,204 @@
+/* Unit tests for store/store_rollup: after reports are stored, one is
+ * received again with other contents (a conflict) and old ones are pruned,
+ * the roll-up tables equal their recomputation from the report rows. */
+#include "unit/store/store_test.h"
+
+#include "model/report.h"
+#include "store/store_prune.h"
+#include "store/store_reports.h"
+#include "store/store_rollup.h"
+#include "util/buf.h"
+#include "util/xalloc.h"
+
+#define DAY0 20000              /* 2024-10-04 */
+
+static const char *const snapshot_sql[] = {
+	"SELECT day, organization, reports, success, failure, first_start, last_received"
+	" FROM rollup_days ORDER BY 1, 2",
+	"SELECT span, block, domain_key, organization, reports, success, failure, first_start,"
+	" last_received FROM rollup_domains ORDER BY 1, 2, 3, 4",
+	"SELECT day, digest, domain_key, organization, result_type, mx, sessions, reports,"
+	" first_start, last_end, COALESCE(additional_information, '(null)')"
+	" FROM rollup_failures ORDER BY 1, 2",
+	"SELECT day, digest, kind, value_digest, domain_key, organization, result_type, mx,"
+	" value FROM rollup_failure_values ORDER BY 1, 2, 3, 4",
+	"SELECT day, organization, type_digest, result_type, sessions FROM rollup_day_types"
+	" ORDER BY 1, 2, 3",
+};
+
+/* Every row of the five tables as text, one line per row. */
+static char *
+snapshot(struct store *s)
+{
+	struct buf b;
+	struct err err;
+	size_t i;
+
+	buf_init(&b, 64u << 20);
+	for (i = 0; i < sizeof(snapshot_sql) / sizeof(snapshot_sql[0]); i++) {
+		struct db_stmt *st = db_prepare(s->db, snapshot_sql[i], &err);
+		int rc, c, ncol = i == 0 ? 7 : i == 1 ? 9 : i == 2 ? 11 : i == 3 ? 9 : 5;
+
+		if (st == NULL)
+			fail_msg("%s", err.msg);
+		buf_printf(&b, "table %zu\n", i);
+		while ((rc = db_step(st, &err)) == 1) {
+			for (c = 0; c < ncol; c++)
+				buf_printf(&b, "%s|", db_column_text(st, c) ? db_column_text(st, c)
+					   : "NULL");
+			buf_append_str(&b, "\n");
+		}
+		db_reset(st);
+		assert_int_equal(rc, 0);
+	}
+	return buf_steal(&b, NULL);
+}
+
+static void
+add_failure(struct policy *p, const char *type, const char *mx, const char *ip,
+	    const char *info, const char *code, uint64_t n)
+{
+	struct failure_detail *f = policy_add_failure_detail(p);
+
+	f->result_type = type != NULL ? xstrdup(type) : NULL;
+	f->type = result_type_from_string(type != NULL ? type : "");
+	f->receiving_mx_hostname = mx != NULL ? xstrdup(mx) : NULL;
+	f->sending_mta_ip = ip != NULL ? xstrdup(ip) : NULL;
+	f->additional_information = info != NULL ? xstrdup(info) : NULL;
+	f->failure_reason_code = code != NULL ? xstrdup(code) : NULL;
+	f->failed_session_count = n;
+}
+
+static struct policy *
+add_policy(struct report *r, const char *domain, const char *type, uint64_t ok, uint64_t bad)
+{
+	struct policy *p = report_add_policy(r);
+
+	p->policy_domain = domain != NULL ? xstrdup(domain) : NULL;
+	p->policy_type = xstrdup(type);
+	p->type = strcmp(type, "sts") == 0 ? POLICY_TYPE_STS : POLICY_TYPE_NO_POLICY_FOUND;
+	p->total_successful_session_count = ok;
+	p->total_failure_session_count = bad;
+	p->has_failure_details = 1;
+	return p;
+}
+
+/* Report i: of day DAY0 + i % 6, organization i % 3, with one to three
+ * policies (two of one domain under two policy types, one without domain)
+ * and failure details sharing a group. */
+static struct report *
+make(int i, uint64_t extra)
+{
+	static const char *const orgs[] = { "Google Inc.", "Microsoft", "" };
+	struct report *r = report_new();
+	struct policy *p;
+	char dom[32];
+
+	r->organization_name = xstrdup(orgs[i % 3]);
+	r->report_id = xasprintf("r%d", i);
+	r->start = (int64_t)(DAY0 + i % 6) * 86400 + (i % 2) * 3600;
+	r->end = r->start + 86399;
+	snprintf(dom, sizeof(dom), "D%d.Example.", i % 4);
+	p = add_policy(r, dom, "sts", 100 + (uint64_t)i + extra, (uint64_t)(i % 3));
+	if (i % 3 > 0) {
+		add_failure(p, "certificate-expired", "mx1.d.example", "192.0.2.1", "z info", NULL, 1);
+		add_failure(p, "certificate-expired", "mx1.d.example", "192.0.2.2", "a info", "X1", 1);
+	}
+	if (i % 2 == 0) {
+		p = add_policy(r, dom, "tlsa", 5, 1);
+		add_failure(p, "certificate-expired", "mx1.d.example", "192.0.2.3", NULL, NULL, 1);
+		add_failure(p, NULL, NULL, "", "", "", 2);
+	}
+	if (i % 5 == 0)
+		add_policy(r, NULL, "no-policy-found", 7, 0);
+	return r;
+}
+
+static void
+put(struct store *s, struct report *r, int64_t received, int want)
+{
+	struct report_source src = { .channel = "test", .name = "t", .received = received };
+	struct err err;
+	int rc = store_put_report(s, r, &src, &err);
+
+	if (rc < 0)
+		fail_msg("%s", err.msg);
+	assert_int_equal(rc, want);
+	report_free(r);
+}
+
+static void
+equals_recomputed(struct store *s)
+{
+	char *kept = snapshot(s), *again;
+	struct err err;
+
+	assert_int_equal(store_begin(s, &err), 0);
+	if (store_rollup_rebuild(s, &err) < 0)
+		fail_msg("%s", err.msg);
+	assert_int_equal(store_commit(s, &err), 0);
+	again = snapshot(s);
+	assert_string_equal(kept, again);
+	free(kept);
+	free(again);
+}
+
+static int64_t
+count(struct store *s, const char *sql)
+{
+	struct err err;
+	struct db_stmt *st = db_prepare(s->db, sql, &err);
+	int64_t n;
+
+	if (st == NULL)
+		fail_msg("%s: %s", sql, err.msg);
+	assert_int_equal(db_step(st, &err), 1);
+	n = db_column_int64(st, 0);
+	db_reset(st);
+	return n;
+}
+
+static void
+test_insert_conflict_prune(void **state)
+{
+	struct store_fixture *f = *state;
+	struct store_prune_stats ps = { 0 };
+	struct err err;
+	int i;
+
+	for (i = 0; i < 40; i++)
+		put(f->s, make(i, 0), (int64_t)(DAY0 + 7) * 86400 + i, 1);
+	assert_int_equal(count(f->s, "SELECT SUM(reports) FROM rollup_days"), 40);
+	assert_true(count(f->s, "SELECT COUNT(*) FROM rollup_failure_values") > 0);
+	assert_int_equal(count(f->s, "SELECT SUM(sessions) FROM rollup_day_types"),
+			 count(f->s, "SELECT SUM(failed_session_count) FROM report_failures"));
+	/* failure groups count a report once: 2 failures + 1 of the tlsa
+	 * policy of the same (domain, type, MX) */
+	assert_int_equal(count(f->s, "SELECT SUM(reports) FROM rollup_failures"
+			       " WHERE result_type = 'certificate-expired'"), 33);
+	equals_recomputed(f->s);
+	/* a plain duplicate and a conflicting one change nothing */
+	put(f->s, make(3, 0), (int64_t)(DAY0 + 8) * 86400, 0);
+	put(f->s, make(4, 1000), (int64_t)(DAY0 + 8) * 86400, 2);
+	equals_recomputed(f->s);
+	/* prune what ended before day 2: day 0, half of day 1 (batches of 7) */
+	if (store_prune(f->s, (int64_t)(DAY0 + 2) * 86400, 7, &ps, &err) < 0)
+		fail_msg("%s", err.msg);
+	assert_true(ps.reports > 0 && ps.transactions > 1);
+	assert_int_equal(count(f->s, "SELECT SUM(reports) FROM rollup_days"), 40 - ps.reports);
+	assert_int_equal(count(f->s, "SELECT COUNT(*) FROM rollup_days WHERE day < 20001"), 0);
+	equals_recomputed(f->s);
+	/* everything */
+	if (store_prune(f->s, (int64_t)(DAY0 + 30) * 86400, 5, &ps, &err) < 0)
+		fail_msg("%s", err.msg);
+	assert_int_equal(count(f->s, "SELECT COUNT(*) FROM rollup_domains"), 0);
+	assert_int_equal(count(f->s, "SELECT COUNT(*) FROM rollup_failure_values"), 0);
+	assert_int_equal(count(f->s, "SELECT COUNT(*) FROM rollup_day_types"), 0);
+	equals_recomputed(f->s);
+}
+
+static const struct CMUnitTest tests[] = {
+	STORE_TEST(test_insert_conflict_prune),
+};
+
+STORE_TEST_MAIN(tests)
