@@ -5,6 +5,8 @@
 #ifndef TLSRPT_CMD_FETCH_H
 #define TLSRPT_CMD_FETCH_H
 
+#include <stdint.h>
+
 #include "ingest/ingest.h"
 #include "ingest/ingest_store.h"
 #include "store/store.h"
