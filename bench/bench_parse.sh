@@ -81,11 +81,14 @@ for i in range(neml):
         f.write(msg.as_bytes())
     eml_files.append(path)
 
+failed = []
+
 def child_cpu(args, env=None):
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     r = subprocess.run(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if r.returncode != 0:
+        failed.append(args[1])
         sys.stdout.write("  (%s exited %d: %s)\n" % (args[1], r.returncode,
                          r.stderr.decode(errors="replace")[:300]))
     return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -137,4 +140,5 @@ for kind, files, pyfn in (("json.gz", gz_files, py_gz), ("eml", eml_files, py_em
         kind, m, m / ours, m / py, py / ours, (m - 1) / dbt, dbt / ours * m / (m - 1),
         anchors[kind]))
 print("target: ratio >= 3 (>= 100k/s for json.gz), --db CPU <= 2x parse -n")
+sys.exit(1 if failed else 0)
 EOF
