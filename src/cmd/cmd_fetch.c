@@ -7,6 +7,11 @@
  * does not change the exit status; a bad one (a report that cannot be
  * read) is reported, counted as an error, and the run goes on; a store
  * failure stops the run.  The last line says what happened.
+ *
+ * Items are stored in batches (fetch.h: FETCH_BATCH_ITEMS / FETCH_BATCH_MS,
+ * one transaction each, with what the source remembers of them); a store
+ * failure rolls the batch back and stops: its items are read again next
+ * time (the reports stored before are recognised as duplicates).
  */
 #include <getopt.h>
 #include <glib.h>
@@ -75,6 +80,63 @@ fetch_progress(struct fetch_run *run)
 	fflush(stderr);
 }
 
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int
+fetch_batch_begin(struct fetch_run *run, struct err *err)
+{
+	if (run->in_batch)
+		return 0;
+	if (store_begin(run->store, err) < 0)
+		return -1;
+	run->in_batch = 1;
+	run->batch_items = 0;
+	run->batch_start_ms = mono_ms();
+	run->batch_counts = run->counts;
+	return 0;
+}
+
+int
+fetch_batch_add(struct fetch_run *run)
+{
+	run->batch_items++;
+	return run->batch_items >= FETCH_BATCH_ITEMS ||
+	       mono_ms() - run->batch_start_ms >= FETCH_BATCH_MS;
+}
+
+void
+fetch_batch_abort(struct fetch_run *run)
+{
+	if (!run->in_batch)
+		return;
+	store_rollback(run->store);
+	run->in_batch = 0;
+	run->rolled_back += run->counts.messages - run->batch_counts.messages;
+	run->counts = run->batch_counts;
+}
+
+int
+fetch_batch_commit(struct fetch_run *run, struct err *err)
+{
+	if (!run->in_batch)
+		return 0;
+	run->in_batch = 0;
+	if (store_commit(run->store, err) < 0) {
+		/* store_commit() rolled it back */
+		run->rolled_back += run->counts.messages - run->batch_counts.messages;
+		run->counts = run->batch_counts;
+		return -1;
+	}
+	return 0;
+}
+
 /* The key an item is remembered by: the digest of its bytes; the k-th
  * byte-identical copy in one source (k > 1) is told apart by k. */
 static int64_t
@@ -105,12 +167,17 @@ on_item(void *ctx, const struct source_item *item, const char *channel)
 	if (item->error == NULL) {
 		digest = item_key(run, item);
 		rc = run->all ? 0 : store_fetch_seen(run->store, run->source, digest, &err);
-		if (rc < 0) {
-			log_error("%s", err.msg);
-			return 1;
-		}
+		if (rc < 0)
+			goto store_failed;
 		if (rc == 1) {
 			run->seen_before++;
+			/* an open batch is not held longer for this */
+			if (run->in_batch && run->batch_items > 0 &&
+			    mono_ms() - run->batch_start_ms >= FETCH_BATCH_MS &&
+			    fetch_batch_commit(run, &err) < 0) {
+				log_error("%s", err.msg);
+				return 1;
+			}
 			return 0;
 		}
 	}
@@ -121,19 +188,27 @@ on_item(void *ctx, const struct source_item *item, const char *channel)
 		fetch_progress(run);
 		return 0;
 	}
-	rc = ingest_store_bytes(run->store, item->data, item->len, &run->limits,
-				channel, item->name, &run->counts, &err);
+	if (fetch_batch_begin(run, &err) < 0)
+		goto store_failed;
+	rc = ingest_store_bytes_in_batch(run->store, item->data, item->len, &run->limits,
+					 channel, item->name, &run->counts, &err);
 	fetch_progress(run);
 	/* remembered once stored, a duplicate or no report at all; an item in
 	 * error is read again next time */
 	if (rc >= 0 && run->counts.errors == errors &&
 	    store_fetch_remember(run->store, run->source, digest, (int64_t)time(NULL), &err) < 0)
 		rc = -1;
-	if (rc < 0) {
+	if (rc < 0)
+		goto store_failed;
+	if (fetch_batch_add(run) && fetch_batch_commit(run, &err) < 0) {
 		log_error("%s", err.msg);
 		return 1;
 	}
 	return 0;
+store_failed:
+	fetch_batch_abort(run);
+	log_error("%s", err.msg);
+	return 1;
 }
 
 static int
@@ -269,12 +344,19 @@ cmd_fetch(int argc, char **argv)
 	run.source = source;
 	run.copies = g_hash_table_new(g_direct_hash, g_direct_equal);
 	rc = run_source(&run, kind, arg, &io);
+	if (run.in_batch && fetch_batch_commit(&run, &err) < 0) {
+		log_error("%s", err.msg);
+		rc = -1;
+	}
 	g_hash_table_destroy(run.copies);
 	if (run.progress)
 		fputc('\n', stderr);
 	printf("fetched %u messages: %u stored, %u duplicates, %u skipped (not a report), "
 	       "%u errors\n", run.counts.messages, run.counts.stored,
 	       run.counts.duplicates, run.counts.skipped, run.counts.errors);
+	if (run.rolled_back > 0)
+		printf("%u messages not stored after the store failed (rolled back with their "
+		       "batch): they are read again next time\n", run.rolled_back);
 	if (run.seen_before > 0)
 		printf("%u processed by an earlier run, not read again (--all reads them)\n",
 		       run.seen_before);

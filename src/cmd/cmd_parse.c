@@ -11,18 +11,23 @@
  * exits 0, so the MTA does not bounce it to the (no-reply) reporter.
  *
  * Reports are committed in groups (COMMIT_REPORTS reports or COMMIT_MS
- * milliseconds, whichever comes first; each report is still all or
- * nothing inside, a savepoint): one commit per report cost more than
- * parsing.  When the store fails, the group so far is committed if it
- * can be; what is not committed is stored by running parse again
- * (duplicates are recognised).
+ * milliseconds, whichever comes first), with no savepoint per report
+ * (store_put_report_in_batch()): one commit per report cost more than
+ * parsing, and a savepoint per report about as much as its rows.  When
+ * the store fails, the whole group is rolled back (it may hold part of
+ * the report that failed) and the run stops; what was not committed is
+ * stored by running parse again (duplicates are recognised).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cmd/cmd.h"
 #include "ingest/ingest.h"
@@ -53,6 +58,8 @@ struct parse_run {
 	int in_tx;              /* a group transaction is open */
 	size_t tx_reports;      /* reports stored in it */
 	int64_t tx_start_ms;
+	char *in;               /* the file being read (read_file()), reused */
+	size_t in_len, in_cap;
 };
 
 static int64_t
@@ -245,13 +252,21 @@ on_doc(void *ctx, const char *json, size_t len, const struct ingest_meta *meta)
 		run->tx_start_ms = mono_ms();
 	}
 	raw = xstrndup(json, len);
-	rc = store_put_report(run->store, r,
-			      &(struct report_source){ run->channel,
-						       meta->filename ? meta->filename : run->name,
-						       raw, (int64_t)time(NULL) },
-			      &err);
+	rc = store_put_report_in_batch(run->store, r,
+				       &(struct report_source){ run->channel,
+								meta->filename ? meta->filename
+									       : run->name,
+								raw, (int64_t)time(NULL) },
+				       &err);
 	if (rc < 0) {
+		/* the group may hold part of this report: none of it counts */
+		store_rollback(run->store);
+		run->in_tx = 0;
 		fprintf(stderr, "%s: %s\n", run->name, err.msg);
+		if (run->tx_reports > 0)
+			fprintf(stderr, "tlsrpt parse: the last %zu reports stored were rolled back"
+				" with it; run parse again to store them\n", run->tx_reports);
+		run->stored -= run->tx_reports < run->stored ? run->tx_reports : run->stored;
 		run->store_failed = 1;
 		rc = 1;
 		goto stop;
@@ -305,31 +320,88 @@ slurp(FILE *f, struct buf *b, struct err *err)
 	return 0;
 }
 
+/* Reads the file at path into run->in (reused from file to file, at most
+ * max bytes): open, fstat, one read of the size + 1 (a short read of a
+ * regular file is its end), close; more reads only for a file that grew
+ * or is not regular.  Returns 0 or -1 with err set. */
+static int
+read_file(struct parse_run *run, const char *path, size_t max, struct err *err)
+{
+	struct stat st;
+	size_t want;
+	ssize_t n;
+	int fd, ret = -1;
+
+	run->in_len = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		err_set(err, "open: %s", strerror(errno));
+		return -1;
+	}
+	want = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (uintmax_t)st.st_size < max
+		? (size_t)st.st_size + 1 : 65536;
+	for (;;) {
+		if (run->in_len + want > run->in_cap) {
+			run->in_cap = run->in_len + want;
+			run->in = xrealloc(run->in, run->in_cap + 1);
+		}
+		n = read(fd, run->in + run->in_len, want);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err_set(err, "read error: %s", strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		run->in_len += (size_t)n;
+		if (run->in_len > max) {
+			err_set(err, "input larger than %zu bytes (ingest limit)", max);
+			goto out;
+		}
+		if (S_ISREG(st.st_mode) && (size_t)n < want)
+			break;          /* the end of a regular file */
+		want = 65536;
+	}
+	run->in[run->in_len] = '\0';
+	ret = 0;
+out:
+	close(fd);
+	return ret;
+}
+
 static void
 parse_one(struct parse_run *run, const char *path, const struct ingest_limits *lim)
 {
 	int is_stdin = strcmp(path, "-") == 0;
 	struct err err = { { 0 } };
 	struct buf b;
-	FILE *f;
+	const char *data;
+	size_t len;
 	int n;
 
 	run->name = is_stdin ? "<stdin>" : path;
 	run->channel = is_stdin ? "stdin" : "file";
 	run->n_doc = 0;
-	f = is_stdin ? stdin : fopen(path, "rb");
-	if (f == NULL) {
-		fprintf(stderr, "%s: open: %s\n", path, strerror(errno));
-		run->bad++;
-		return;
-	}
 	buf_init(&b, lim->max_input);
-	if (slurp(f, &b, &err) < 0) {
-		fprintf(stderr, "%s: %s\n", run->name, err.msg);
-		run->bad++;
-		goto out;
+	if (is_stdin) {
+		if (slurp(stdin, &b, &err) < 0) {
+			fprintf(stderr, "%s: %s\n", run->name, err.msg);
+			run->bad++;
+			goto out;
+		}
+		data = b.data ? b.data : "";
+		len = b.len;
+	} else {
+		if (read_file(run, path, lim->max_input, &err) < 0) {
+			fprintf(stderr, "%s: %s\n", path, err.msg);
+			run->bad++;
+			goto out;
+		}
+		data = run->in;
+		len = run->in_len;
 	}
-	n = ingest_extract(b.data ? b.data : "", b.len, lim, on_doc, run, &err);
+	n = ingest_extract(data, len, lim, on_doc, run, &err);
 	if (run->store_failed)
 		goto out;
 	if (n <= 0) {
@@ -339,8 +411,6 @@ parse_one(struct parse_run *run, const char *path, const struct ingest_limits *l
 	}
 out:
 	buf_free(&b);
-	if (!is_stdin)
-		fclose(f);
 }
 
 int
@@ -388,6 +458,7 @@ cmd_parse(int argc, char **argv)
 	if (run.store != NULL)
 		commit_group(&run);     /* also after a failure: what was stored so far */
 	store_close(&run.store);
+	free(run.in);
 	if (run.verbose)
 		fprintf(stderr, "%zu stored, %zu duplicates, %zu parsed only, %zu bad\n",
 			run.stored, run.duplicates, run.parsed, run.bad);

@@ -1,10 +1,13 @@
 /*
  * fetch_imap: `tlsrpt fetch imap URL` (see fetch.h).  The store keeps
  * "UIDVALIDITY LASTUID" per mailbox (store_state namespace "imap"), saved
- * after every message, and advanced only over messages that were dealt
- * with, so mail that could not be fetched or stored is tried again next
- * time; a new UIDVALIDITY starts over (the store drops the duplicates).
- * \Seen / --move-to are applied after the fetch loop, to stored mail only.
+ * with every message in the batch transaction that stores it (fetch.h),
+ * and advanced only over messages that were dealt with, so mail that could
+ * not be fetched or stored is tried again next time; a new UIDVALIDITY
+ * starts over (the store drops the duplicates).  \Seen / --move-to are
+ * applied to the stored mail of a batch after the commit that covers it,
+ * one command per UID set; a batch the store failed in is rolled back and
+ * none of its mail is flagged or moved.
  * Mail that matched the search but holds no report is skipped with a
  * notice, as the other sources do, and the UID advances past it.
  */
@@ -83,28 +86,58 @@ save_state(struct store *s, const char *key, uint64_t validity,
 	return store_state_set(s, FETCH_STATE_NS, key, value, err);
 }
 
-/* Flags or moves the messages whose reports were stored. */
-static void
-mark_done(struct imap *m, const struct fetch_imap_options *o,
-	  const uint64_t *uids, size_t n, struct fetch_run *run)
+/* Flags or moves the messages whose reports were stored (and committed),
+ * with one command per UID set; then opens the mailbox read-only again
+ * when more is to be fetched (a FETCH on the read-write mailbox would set
+ * \Seen), checking that UIDVALIDITY did not change.  Returns 0, or -1
+ * with err set when the mailbox cannot be read on. */
+static int
+mark_done(struct imap *m, const struct fetch_imap_options *o, const uint64_t *uids,
+	  size_t n, uint64_t validity, int more, struct fetch_run *run, struct err *err)
 {
-	struct err err = { "" };
+	struct err merr = { "" };
+	uint64_t now;
 
 	if (n == 0 || (o->move_to == NULL && !o->mark_seen))
-		return;
-	if (imap_select(m, &err) != 0) {
-		log_warn("%s (mail left in place)", err.msg);
-		return;
-	}
-	for (size_t i = 0; i < n; i++) {
-		if ((o->mark_seen || o->move_to != NULL) &&
-		    imap_mark_seen(m, uids[i], &err) != 0)
-			log_warn("%s", err.msg);
-		if (o->move_to != NULL && imap_move(m, uids[i], o->move_to, &err) != 0) {
-			log_warn("%s", err.msg);
+		return 0;
+	if (imap_select(m, &merr) != 0) {
+		log_warn("%s (mail left in place)", merr.msg);
+	} else {
+		if (imap_mark_seen_uids(m, uids, n, &merr) != 0)
+			log_warn("%s", merr.msg);
+		if (o->move_to != NULL && imap_move_uids(m, uids, n, o->move_to, &merr) != 0) {
+			log_warn("%s", merr.msg);
 			run->counts.errors++;
 		}
 	}
+	if (!more)
+		return 0;
+	if (imap_examine(m, &now, err) != 0)
+		return -1;
+	if (now != validity) {
+		err_set(err, "%s: UIDVALIDITY changed during the run (%" PRIu64 " → %" PRIu64
+			"): stopping; the next run reads the mailbox again",
+			imap_mailbox_key(m), validity, now);
+		return -1;
+	}
+	return 0;
+}
+
+/* Commits the batch, then flags or moves its stored mail (done[0..*ndone),
+ * emptied).  Returns 0, or -1 with err set (nothing flagged when the
+ * commit failed: that mail is fetched again next time). */
+static int
+commit_batch(struct imap *m, const struct fetch_imap_options *o, uint64_t validity,
+	     uint64_t *done, size_t *ndone, int more, struct fetch_run *run, struct err *err)
+{
+	if (fetch_batch_commit(run, err) < 0) {
+		*ndone = 0;
+		return -1;
+	}
+	if (mark_done(m, o, done, *ndone, validity, more, run, err) < 0)
+		return -1;
+	*ndone = 0;
+	return 0;
 }
 
 int
@@ -145,6 +178,10 @@ fetch_imap(struct fetch_run *run, const struct fetch_imap_options *o,
 
 		snprintf(name, sizeof(name), "%s UID %" PRIu64, imap_mailbox_key(m), uids[i]);
 		rc = imap_fetch(m, uids[i], &msg, &ferr);
+		if (fetch_batch_begin(run, err) < 0) {
+			buf_free(&msg);
+			goto out;
+		}
 		if (rc != 0) {
 			/* Too large: refused for good (counted, skipped, the UID
 			 * may advance past it).  Other failures are not dealt
@@ -158,27 +195,34 @@ fetch_imap(struct fetch_run *run, const struct fetch_imap_options *o,
 			fetch_progress(run);
 			if (rc == 1 && advance && save_state(run->store, imap_mailbox_key(m),
 							     validity, uids[i], err) != 0)
-				goto out;
-			continue;
+				goto store_failed;
+		} else {
+			rc = ingest_store_bytes_in_batch(run->store, msg.data ? msg.data : "",
+							 msg.len, &run->limits, "imap", name,
+							 &run->counts, err);
+			buf_free(&msg);
+			fetch_progress(run);
+			/* store failure: the batch is rolled back, none of its
+			 * mail flagged or moved, the saved UID not advanced past
+			 * it: all of it is fetched again next time */
+			if (rc == INGEST_STORE_FAILED)
+				goto store_failed;
+			if (rc == INGEST_STORE_OK)   /* not skipped or refused mail */
+				done[ndone++] = uids[i];
+			if (advance && save_state(run->store, imap_mailbox_key(m), validity,
+						  uids[i], err) != 0)
+				goto store_failed;
 		}
-		rc = ingest_store_bytes(run->store, msg.data ? msg.data : "", msg.len,
-					&run->limits, "imap", name, &run->counts, err);
-		buf_free(&msg);
-		fetch_progress(run);
-		if (rc == INGEST_STORE_FAILED) {
-			/* store failure: stop, retry later; the mail stored so
-			 * far is past the saved UID, so flag/move it now or never */
-			mark_done(m, o, done, ndone, run);
-			goto out;
-		}
-		if (rc == INGEST_STORE_OK)   /* not skipped or refused mail */
-			done[ndone++] = uids[i];
-		if (advance && save_state(run->store, imap_mailbox_key(m), validity,
-					  uids[i], err) != 0)
+		if (fetch_batch_add(run) &&
+		    commit_batch(m, o, validity, done, &ndone, i + 1 < n, run, err) != 0)
 			goto out;
 	}
-	mark_done(m, o, done, ndone, run);
+	if (commit_batch(m, o, validity, done, &ndone, 0, run, err) != 0)
+		goto out;
 	ret = 0;
+	goto out;
+store_failed:
+	fetch_batch_abort(run);
 out:
 	free(uids);
 	free(done);

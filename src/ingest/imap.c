@@ -330,35 +330,97 @@ imap_select(struct imap *m, struct err *err)
 	return rc == 0 ? 0 : -1;
 }
 
+/* Longest UID set put in one command (RFC 7162 §4 asks clients to keep a
+ * command line under 8 192 octets). */
+#define IMAP_UID_SET_MAX 4000
+
+/* Appends to b the UIDs uids[*i..n) as an IMAP sequence set ("3:5,9"),
+ * consecutive UIDs as ranges, until the set would pass IMAP_UID_SET_MAX
+ * bytes; advances *i past the UIDs taken (at least one). */
+static void
+uid_set(struct buf *b, const uint64_t *uids, size_t n, size_t *i)
+{
+	while (*i < n && b->len < IMAP_UID_SET_MAX) {
+		size_t j = *i;
+
+		while (j + 1 < n && uids[j + 1] == uids[j] + 1)
+			j++;
+		if (b->len > 0)
+			buf_append(b, ",", 1);
+		if (j == *i)
+			buf_printf(b, "%llu", (unsigned long long)uids[*i]);
+		else
+			buf_printf(b, "%llu:%llu", (unsigned long long)uids[*i],
+				   (unsigned long long)uids[j]);
+		*i = j + 1;
+	}
+}
+
+int
+imap_mark_seen_uids(struct imap *m, const uint64_t *uids, size_t n, struct err *err)
+{
+	struct buf set;
+	size_t i = 0;
+	int rc = 0;
+
+	buf_init(&set, IMAP_UID_SET_MAX * 2);
+	while (rc == 0 && i < n) {
+		char *cmd;
+
+		buf_reset(&set);
+		uid_set(&set, uids, n, &i);
+		cmd = xasprintf("UID STORE %s +FLAGS.SILENT (\\Seen)", set.data);
+		rc = perform(m, m->base_url, cmd, "UID STORE \\Seen", err);
+		free(cmd);
+	}
+	buf_free(&set);
+	return rc == 0 ? 0 : -1;
+}
+
 int
 imap_mark_seen(struct imap *m, uint64_t uid, struct err *err)
 {
-	char *cmd = xasprintf("UID STORE %llu +FLAGS.SILENT (\\Seen)",
-			      (unsigned long long)uid);
-	int rc = perform(m, m->base_url, cmd, "UID STORE \\Seen", err);
+	return imap_mark_seen_uids(m, &uid, 1, err);
+}
 
-	free(cmd);
+int
+imap_move_uids(struct imap *m, const uint64_t *uids, size_t n, const char *folder,
+	       struct err *err)
+{
+	char *q = quoted(folder);
+	struct buf set;
+	size_t i = 0;
+	int rc = 0, created = 0;
+
+	buf_init(&set, IMAP_UID_SET_MAX * 2);
+	while (rc == 0 && i < n) {
+		char *cmd;
+
+		buf_reset(&set);
+		uid_set(&set, uids, n, &i);
+		cmd = xasprintf("UID MOVE %s %s", set.data, q);
+		rc = perform(m, m->base_url, cmd, "UID MOVE", err);
+		if (rc != 0 && !created) {
+			/* The folder may not exist yet (RFC 3501 [TRYCREATE]):
+			 * create it and try once more; the second error is the
+			 * one reported. */
+			char *create = xasprintf("CREATE %s", q);
+			struct err cerr;
+
+			(void)perform(m, m->base_url, create, "CREATE", &cerr);
+			free(create);
+			created = 1;
+			rc = perform(m, m->base_url, cmd, "UID MOVE", err);
+		}
+		free(cmd);
+	}
+	buf_free(&set);
+	free(q);
 	return rc == 0 ? 0 : -1;
 }
 
 int
 imap_move(struct imap *m, uint64_t uid, const char *folder, struct err *err)
 {
-	char *q = quoted(folder);
-	char *cmd = xasprintf("UID MOVE %llu %s", (unsigned long long)uid, q);
-	int rc = perform(m, m->base_url, cmd, "UID MOVE", err);
-
-	if (rc != 0) {
-		/* The folder may not exist yet (RFC 3501 [TRYCREATE]): create
-		 * it and try once more; the second error is the one reported. */
-		char *create = xasprintf("CREATE %s", q);
-		struct err cerr;
-
-		(void)perform(m, m->base_url, create, "CREATE", &cerr);
-		free(create);
-		rc = perform(m, m->base_url, cmd, "UID MOVE", err);
-	}
-	free(cmd);
-	free(q);
-	return rc == 0 ? 0 : -1;
+	return imap_move_uids(m, &uid, 1, folder, err);
 }

@@ -71,8 +71,21 @@ int imap_select(struct imap *m, struct err *err);
 /* Adds \Seen to message uid.  Needs imap_select() first.  Returns 0 or -1. */
 int imap_mark_seen(struct imap *m, uint64_t uid, struct err *err);
 
+/* Adds \Seen to the n messages uids[] (ascending) with one UID STORE per
+ * UID set of up to ~4 000 bytes ("3:5,9", runs as ranges).  Needs
+ * imap_select() first.  Returns 0, or -1 at the first command that failed
+ * (the sets before it are flagged). */
+int imap_mark_seen_uids(struct imap *m, const uint64_t *uids, size_t n, struct err *err);
+
 /* Moves message uid to folder (UID MOVE, RFC 6851), creating the folder
  * when the first MOVE fails.  Needs imap_select() first.  Returns 0 or -1. */
 int imap_move(struct imap *m, uint64_t uid, const char *folder, struct err *err);
+
+/* Moves the n messages uids[] (ascending) to folder with one UID MOVE per
+ * UID set, as imap_mark_seen_uids() splits them; creates the folder when
+ * the first MOVE fails.  Returns 0, or -1 at the first command that
+ * failed (the sets before it are moved). */
+int imap_move_uids(struct imap *m, const uint64_t *uids, size_t n, const char *folder,
+		   struct err *err);
 
 #endif

@@ -20,6 +20,7 @@ struct doc_ctx {
 	const char *channel;
 	const char *name;
 	struct ingest_counts *counts;
+	int in_batch;          /* store_put_report_in_batch(): the caller's tx */
 	int refused;           /* some document was bad input */
 	int store_failed;
 	struct err *err;       /* the store error */
@@ -47,7 +48,8 @@ on_doc(void *ctx, const char *json, size_t len, const struct ingest_meta *meta)
 	}
 	raw = xstrndup(json, len);
 	src.raw_json = raw;
-	rc = store_put_report(d->store, r, &src, d->err);
+	rc = d->in_batch ? store_put_report_in_batch(d->store, r, &src, d->err)
+			 : store_put_report(d->store, r, &src, d->err);
 	if (rc < 0) {
 		err_prefix(d->err, "%s: report-id=%s org=%s", d->name,
 			   r->report_id ? r->report_id : "",
@@ -72,12 +74,12 @@ on_doc(void *ctx, const char *json, size_t len, const struct ingest_meta *meta)
 	return d->store_failed;  /* stop at the first store failure */
 }
 
-int
-ingest_store_bytes(struct store *s, const void *data, size_t len,
-		   const struct ingest_limits *lim, const char *channel,
-		   const char *name, struct ingest_counts *counts, struct err *err)
+static int
+store_bytes(struct store *s, const void *data, size_t len, const struct ingest_limits *lim,
+	    const char *channel, const char *name, int in_batch,
+	    struct ingest_counts *counts, struct err *err)
 {
-	struct doc_ctx d = { s, channel, name, counts, 0, 0, err };
+	struct doc_ctx d = { s, channel, name, counts, in_batch, 0, 0, err };
 	struct err xerr = { "" };
 	int n;
 
@@ -96,4 +98,20 @@ ingest_store_bytes(struct store *s, const void *data, size_t len,
 		return INGEST_STORE_REFUSED;
 	}
 	return d.refused ? INGEST_STORE_REFUSED : INGEST_STORE_OK;
+}
+
+int
+ingest_store_bytes(struct store *s, const void *data, size_t len,
+		   const struct ingest_limits *lim, const char *channel,
+		   const char *name, struct ingest_counts *counts, struct err *err)
+{
+	return store_bytes(s, data, len, lim, channel, name, 0, counts, err);
+}
+
+int
+ingest_store_bytes_in_batch(struct store *s, const void *data, size_t len,
+			    const struct ingest_limits *lim, const char *channel,
+			    const char *name, struct ingest_counts *counts, struct err *err)
+{
+	return store_bytes(s, data, len, lim, channel, name, 1, counts, err);
 }

@@ -58,4 +58,16 @@ int ingest_store_bytes(struct store *s, const void *data, size_t len,
 		       const char *name, struct ingest_counts *counts,
 		       struct err *err);
 
+/* The same inside a batch: the caller holds a transaction (store_begin())
+ * that takes many items, committed by the caller every so many (one
+ * commit per item costs more than parsing it); the reports are stored
+ * with store_put_report_in_batch(), without a savepoint each.  On
+ * INGEST_STORE_FAILED the transaction may hold part of the item: the
+ * caller must roll the whole batch back (store_rollback()) and treat every
+ * item of it as not dealt with (read again next time). */
+int ingest_store_bytes_in_batch(struct store *s, const void *data, size_t len,
+				const struct ingest_limits *lim, const char *channel,
+				const char *name, struct ingest_counts *counts,
+				struct err *err);
+
 #endif

@@ -15,13 +15,32 @@
 
 #include "util/xalloc.h"
 
+/* out = a, or a "." b when b is given, truncated to n bytes as snprintf()
+ * would (it runs for every object of every report: no format parsing). */
+static void
+copy_path(char *out, size_t n, const char *a, const char *b)
+{
+	size_t la = strlen(a), lb, k;
+
+	k = la < n - 1 ? la : n - 1;
+	memcpy(out, a, k);
+	if (b != NULL && k < n - 1) {
+		out[k++] = '.';
+		lb = strlen(b);
+		lb = lb < n - 1 - k ? lb : n - 1 - k;
+		memcpy(out + k, b, lb);
+		k += lb;
+	}
+	out[k] = '\0';
+}
+
 void
 json_fields_init(struct json_fields *f, json_t *obj, const char *path,
 		 struct strlist *quirks, struct err *err)
 {
 	memset(f, 0, sizeof(*f));
 	f->obj = obj;
-	snprintf(f->path, sizeof(f->path), "%s", path != NULL ? path : "");
+	copy_path(f->path, sizeof(f->path), path != NULL ? path : "", NULL);
 	f->quirks = quirks;
 	f->err = err;
 }
@@ -40,11 +59,11 @@ void
 json_fields_path(const struct json_fields *f, const char *key, char *out, size_t n)
 {
 	if (key == NULL || *key == '\0')
-		snprintf(out, n, "%s", f->path[0] != '\0' ? f->path : "(top)");
+		copy_path(out, n, f->path[0] != '\0' ? f->path : "(top)", NULL);
 	else if (f->path[0] == '\0')
-		snprintf(out, n, "%s", key);
+		copy_path(out, n, key, NULL);
 	else
-		snprintf(out, n, "%s.%s", f->path, key);
+		copy_path(out, n, f->path, key);
 }
 
 void

@@ -386,15 +386,37 @@ load(const char *json, size_t len, struct err *err)
 	return root;
 }
 
-/* Refuses a count no real sender reports (REPORT_MAX_SESSIONS): path and
- * key name it, as in the parser's other messages. */
+/* What implausible() checks: the path and member of the message. */
+enum count_at { AT_SUCCESS, AT_FAILURE, AT_DETAIL, AT_ALL };
+
+/* Refuses a count no real sender reports (REPORT_MAX_SESSIONS), naming
+ * where it is as the parser's other messages do (policy i, detail j).  The
+ * message is only formatted then: this runs for every count of every
+ * report. */
 static int
-implausible(uint64_t n, const char *path, const char *key, struct err *err)
+implausible(uint64_t n, enum count_at at, size_t i, size_t j, struct err *err)
 {
+	char path[128];
+
 	if (n <= REPORT_MAX_SESSIONS)
 		return 0;
-	err_set(err, "%s%s: %llu sessions is more than the plausibility limit (%llu per "
-		"report): refused", path, key, (unsigned long long)n,
+	switch (at) {
+	case AT_SUCCESS:
+		snprintf(path, sizeof(path), "policies[%zu].summary.total-successful-session-count", i);
+		break;
+	case AT_FAILURE:
+		snprintf(path, sizeof(path), "policies[%zu].summary.total-failure-session-count", i);
+		break;
+	case AT_DETAIL:
+		snprintf(path, sizeof(path), "policies[%zu].failure-details[%zu].failed-session-count",
+			 i, j);
+		break;
+	default:
+		snprintf(path, sizeof(path), "policies[0..%zu] (all summaries together)", i);
+		break;
+	}
+	err_set(err, "%s: %llu sessions is more than the plausibility limit (%llu per "
+		"report): refused", path, (unsigned long long)n,
 		(unsigned long long)REPORT_MAX_SESSIONS);
 	return -1;
 }
@@ -405,27 +427,20 @@ implausible(uint64_t n, const char *path, const char *key, struct err *err)
 static int
 check_plausible(const struct report *r, struct err *err)
 {
-	char path[96];
 	uint64_t all = 0;
 
 	for (size_t i = 0; i < r->n_policies; i++) {
 		const struct policy *p = &r->policies[i];
 
-		snprintf(path, sizeof(path), "policies[%zu].summary", i);
-		if (implausible(p->total_successful_session_count, path,
-				".total-successful-session-count", err) ||
-		    implausible(p->total_failure_session_count, path,
-				".total-failure-session-count", err))
+		if (implausible(p->total_successful_session_count, AT_SUCCESS, i, 0, err) ||
+		    implausible(p->total_failure_session_count, AT_FAILURE, i, 0, err))
 			return -1;
-		for (size_t j = 0; j < p->n_failure_details; j++) {
-			snprintf(path, sizeof(path), "policies[%zu].failure-details[%zu]", i, j);
-			if (implausible(p->failure_details[j].failed_session_count, path,
-					".failed-session-count", err))
+		for (size_t j = 0; j < p->n_failure_details; j++)
+			if (implausible(p->failure_details[j].failed_session_count, AT_DETAIL,
+					i, j, err))
 				return -1;
-		}
 		all += p->total_successful_session_count + p->total_failure_session_count;
-		snprintf(path, sizeof(path), "policies[0..%zu]", i);
-		if (implausible(all, path, " (all summaries together)", err))
+		if (implausible(all, AT_ALL, i, 0, err))
 			return -1;
 	}
 	return 0;

@@ -1,7 +1,8 @@
 /*
  * report_json_write: struct report to RFC 8460 JSON (report_json.h).
- * Builds a jansson tree in the RFC's member order (jansson keeps insertion
- * order) and dumps it.  Strings pass through a UTF-8 check first, since
+ * The compact forms with nothing to merge are written directly
+ * (report_json_direct.c, the same bytes); the others build a jansson tree
+ * in the RFC's member order (jansson keeps insertion order) and dump it.  Strings pass through a UTF-8 check first, since
  * generated reports carry text from MTAs and DNS, not only parsed JSON.
  */
 #include "model/report_json.h"
@@ -13,6 +14,7 @@
 
 #include "model/datetime.h"
 #include "model/json_fields.h"
+#include "model/report_json_direct.h"
 #include "util/xalloc.h"
 
 /* Length of the valid UTF-8 sequence at s (at most n bytes), or 0. */
@@ -197,6 +199,14 @@ date_text(const char *raw, int64_t t, char buf[DATETIME_FMT_SIZE], unsigned flag
 
 char *
 report_write_json(const struct report *r, unsigned flags)
+{
+	char *out = report_write_json_direct(r, flags);
+
+	return out != NULL ? out : report_write_json_tree(r, flags);
+}
+
+char *
+report_write_json_tree(const struct report *r, unsigned flags)
 {
 	char b1[DATETIME_FMT_SIZE], b2[DATETIME_FMT_SIZE];
 	json_t *o = json_object(), *dr = json_object(), *pa = json_array();

@@ -208,8 +208,29 @@ store_close(struct store **sp)
 	if ((*sp)->depth > 0)
 		db_exec((*sp)->db, "ROLLBACK", NULL);
 	db_close(&(*sp)->db);
+	if ((*sp)->digester != NULL)
+		store_digester_free((*sp)->digester);
+	free((*sp)->digester);
 	free(*sp);
 	*sp = NULL;
+}
+
+/* Runs a SAVEPOINT or RELEASE statement.  SQLite: as a cached prepared
+ * statement (a nested store_begin() runs per report stored in a group;
+ * sqlite3_exec() compiling it each time cost more than the row inserts). */
+static int
+savepoint_exec(struct store *s, const char *sql, struct err *err)
+{
+	struct db_stmt *st;
+	int rc;
+
+	if (db_dialect(s->db) != DB_DIALECT_SQLITE)
+		return db_exec(s->db, sql, err);
+	if ((st = db_prepare(s->db, sql, err)) == NULL)
+		return -1;
+	rc = db_step(st, err);
+	db_reset(st);
+	return rc < 0 ? -1 : 0;
 }
 
 int
@@ -222,7 +243,7 @@ store_begin(struct store *s, struct err *err)
 			return -1;
 	} else {
 		snprintf(sql, sizeof(sql), "SAVEPOINT sp%d", s->depth);
-		if (db_exec(s->db, sql, err) < 0)
+		if (savepoint_exec(s, sql, err) < 0)
 			return -1;
 	}
 	s->depth++;
@@ -240,7 +261,7 @@ store_commit(struct store *s, struct err *err)
 	}
 	if (s->depth > 1) {
 		snprintf(sql, sizeof(sql), "RELEASE SAVEPOINT sp%d", s->depth - 1);
-		if (db_exec(s->db, sql, err) < 0)
+		if (savepoint_exec(s, sql, err) < 0)
 			return -1;
 		s->depth--;
 		return 0;
@@ -334,6 +355,16 @@ store_digester_digest64(struct store_digester *d, const void *data, size_t len)
 	for (int i = 0; i < 8; i++)
 		v = v << 8 | md[i];
 	return (int64_t)v;
+}
+
+int64_t
+store_handle_digest64(struct store *s, const void *data, size_t len)
+{
+	if (s->digester == NULL) {
+		s->digester = xcalloc(1, sizeof(*s->digester));
+		store_digester_init(s->digester);
+	}
+	return store_digester_digest64(s->digester, data, len);
 }
 
 char *

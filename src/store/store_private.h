@@ -14,12 +14,15 @@
 #include "store/store.h"
 #include "util/err.h"
 
+struct store_digester;
+
 struct store {
 	struct db *db;
 	int depth;              /* open store_begin() levels; >1 uses savepoints */
 	int version;            /* schema version after migration */
 	unsigned result_puts;   /* store_put_results() calls since the last fold */
 	const struct domain_scope *scope;  /* store_set_scope(), borrowed; NULL: all */
+	struct store_digester *digester;   /* store_handle_digest64(); NULL until used */
 };
 
 /* One schema step: the SQL (may use @ID@, see db.h; "" for none) that
@@ -68,6 +71,10 @@ void store_digester_init(struct store_digester *d);
 void store_digester_free(struct store_digester *d);
 /* Returns store_digest64(data, len). */
 int64_t store_digester_digest64(struct store_digester *d, const void *data, size_t len);
+
+/* store_digest64(data, len) with the handle's digester (made on first
+ * use, freed by store_close()): for a digest per report stored. */
+int64_t store_handle_digest64(struct store *s, const void *data, size_t len);
 
 /* ASCII lower-case copy of s (caller frees); NULL gives "".  Only for the
  * dedup key (kept as it was so stored keys still match); policy domains

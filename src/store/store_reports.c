@@ -14,11 +14,14 @@
 #include "store/store_reports.h"
 
 #include <jansson.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "model/domain_scope.h"
+#include "model/report_json.h"
+#include "model/report_json_direct.h"
 #include "store/store_conflicts.h"
 #include "store/store_rollup.h"
 #include "store/store_private.h"
@@ -45,14 +48,28 @@ static const char sql_put_failure[] =
 	" additional_information, failure_reason_code, extra_json)"
 	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
 
+/* The list as a compact JSON array of strings, as jansson's json_dumps()
+ * writes it; NULL when !present. */
 static char *
 list_json(const struct strlist *l, int present)
 {
+	struct buf b;
 	json_t *a;
+	size_t len;
 	char *s;
+	int ok = 1;
 
 	if (!present)
 		return NULL;
+	buf_init(&b, SIZE_MAX / 2);      /* bounded by the report itself */
+	buf_append(&b, "[", 1);
+	for (size_t i = 0; ok && i < l->n; i++)
+		ok = (i == 0 || buf_append(&b, ",", 1) == 0) &&
+		     json_direct_append_string(&b, l->v[i], 0) == 0;
+	if (ok && buf_append(&b, "]", 1) == 0)
+		return buf_steal(&b, &len);
+	buf_free(&b);
+	/* invalid UTF-8: as before, through jansson */
 	a = json_array();
 	for (size_t i = 0; i < l->n; i++)
 		json_array_append_new(a, json_string(l->v[i]));
@@ -274,14 +291,20 @@ put_duplicate(struct store *s, const struct report *r, const struct report_sourc
 	return rc == 1 ? 2 : 0;
 }
 
-int
-store_put_report(struct store *s, const struct report *r, const struct report_source *src,
-		 struct err *err)
+/* Stores r; own_tx: in a transaction (a savepoint inside the caller's) of
+ * its own, else in the caller's with nothing undone on error. */
+static int
+put_report(struct store *s, const struct report *r, const struct report_source *src,
+	   int own_tx, struct err *err)
 {
-	int64_t id, digest = store_report_content_digest(r);
+	char *canon = report_write_json(r, REPORT_JSON_KEEP_EXTRA | REPORT_JSON_AS_RECEIVED);
+	int64_t id, digest;
 	int rc;
 
-	if (store_begin(s, err) < 0)
+	/* store_report_content_digest(r), with the handle's digester */
+	digest = canon != NULL ? store_handle_digest64(s, canon, strlen(canon)) : 0;
+	free(canon);
+	if (own_tx && store_begin(s, err) < 0)
 		goto fail;
 	if (put_head(s, r, src, digest, &id, err) < 0)
 		goto rollback;
@@ -290,10 +313,11 @@ store_put_report(struct store *s, const struct report *r, const struct report_so
 		if (rc < 0)
 			goto rollback;
 		if (rc == 0) {
-			store_rollback(s);
+			if (own_tx)
+				store_rollback(s);
 			return 0;
 		}
-		if (store_commit(s, err) < 0)
+		if (own_tx && store_commit(s, err) < 0)
 			goto fail;
 		return 2;
 	}
@@ -306,15 +330,34 @@ store_put_report(struct store *s, const struct report *r, const struct report_so
 	if (store_rollup_put_report(s, r, src && src->received ? src->received
 				    : (int64_t)time(NULL), err) < 0)
 		goto rollback;
-	if (store_commit(s, err) < 0)
+	if (own_tx && store_commit(s, err) < 0)
 		goto fail;
 	return 1;
 rollback:
-	store_rollback(s);
+	if (own_tx)
+		store_rollback(s);
 fail:
 	err_prefix(err, "storing report-id=%s org=%s", r->report_id ? r->report_id : "",
 		   r->organization_name ? r->organization_name : "");
 	return -1;
+}
+
+int
+store_put_report(struct store *s, const struct report *r, const struct report_source *src,
+		 struct err *err)
+{
+	return put_report(s, r, src, 1, err);
+}
+
+int
+store_put_report_in_batch(struct store *s, const struct report *r,
+			  const struct report_source *src, struct err *err)
+{
+	if (s->depth == 0) {
+		err_set(err, "internal error: store_put_report_in_batch() outside a transaction");
+		return -1;
+	}
+	return put_report(s, r, src, 0, err);
 }
 
 static char *

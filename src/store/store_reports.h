@@ -30,6 +30,16 @@ struct report_source {
 int store_put_report(struct store *s, const struct report *r,
 		     const struct report_source *src, struct err *err);
 
+/* The same, for a batch of reports in one transaction the caller holds
+ * (store_begin() … store_commit(): parse, fetch): no savepoint of its own,
+ * which costs as much as the rows in SQLite (a statement journal write per
+ * page).  On -1 the transaction may hold part of r: the caller must roll
+ * the whole batch back (store_rollback()) and store it again (what was
+ * stored before is recognised as duplicates).  -1 too, with nothing done,
+ * outside a transaction. */
+int store_put_report_in_batch(struct store *s, const struct report *r,
+			      const struct report_source *src, struct err *err);
+
 /* A query over stored reports. Zero / NULL fields do not restrict.  The
  * selection is the one of store_summary.h: by the start of the date range. */
 struct report_query {

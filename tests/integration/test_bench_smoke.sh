@@ -41,6 +41,7 @@ bench bench_store_results "results/s" 1 -- 3000 300
 bench bench_policyd "lookups/s" 2 BENCH_POLICYD_N=2000 --
 bench bench_parse_json "reports/s" 2 BENCH_SECONDS=0.2 --
 bench bench_datetime "of a report parse" 1 BENCH_SECONDS=0.1 --
+bench bench_parse.sh "anchor: " 2 BENCH_PARSE_N=40 BENCH_PARSE_EML=10 BENCH_PARSE_RUNS=1 --
 bench bench_ingest_mail "messages/s" 1 --
 bench bench_aggregate "reports/s" 1 -- 500
 bench bench_dashboard "server CPU" 9 -- 300 30 10

@@ -20,6 +20,7 @@
 #include <zlib.h>
 
 #include "model/report_json.h"
+#include "model/report_json_direct.h"
 
 struct corpus_file {
 	char *file;          /* path under tests/corpus */
@@ -330,6 +331,40 @@ check_canonical_is_stable(const struct corpus_file *c, const struct report *r)
 	report_free(back);
 }
 
+/* The direct writer (report_json_direct.h) gives the jansson writer's
+ * bytes for every flag combination it takes (the store digests this
+ * text: store_conflicts.h), and declines the ones it does not. */
+static void
+check_direct_writer_is_jansson(const struct corpus_file *c, const struct report *r)
+{
+	static const unsigned flags[] = {
+		0, REPORT_JSON_AS_RECEIVED, REPORT_JSON_KEEP_EXTRA,
+		REPORT_JSON_KEEP_EXTRA | REPORT_JSON_AS_RECEIVED, REPORT_JSON_PRETTY,
+	};
+	int extra = r->extra_json != NULL;
+
+	for (size_t i = 0; i < r->n_policies; i++) {
+		extra |= r->policies[i].extra_json != NULL;
+		for (size_t j = 0; j < r->policies[i].n_failure_details; j++)
+			extra |= r->policies[i].failure_details[j].extra_json != NULL;
+	}
+	for (size_t k = 0; k < sizeof(flags) / sizeof(flags[0]); k++) {
+		char *direct = report_write_json_direct(r, flags[k]);
+		char *tree = report_write_json_tree(r, flags[k]);
+		char *either = report_write_json(r, flags[k]);
+
+		if ((flags[k] & REPORT_JSON_PRETTY) || (extra && (flags[k] & REPORT_JSON_KEEP_EXTRA)))
+			assert_null(direct);
+		else if (direct == NULL || strcmp(direct, tree) != 0)
+			fail_msg("%s: flags %#x: direct writer differs:\n%s\n%s", c->file, flags[k],
+				 direct ? direct : "(null)", tree);
+		assert_string_equal(either, tree);
+		free(direct);
+		free(tree);
+		free(either);
+	}
+}
+
 static void
 test_corpus_file_round_trips_without_loss(void **state)
 {
@@ -372,6 +407,8 @@ test_corpus_file_round_trips_without_loss(void **state)
 	again = report_write_json(back, REPORT_JSON_KEEP_EXTRA | REPORT_JSON_AS_RECEIVED);
 	assert_string_equal(out, again);
 	check_canonical_is_stable(c, r);
+	check_direct_writer_is_jansson(c, r);
+	check_direct_writer_is_jansson(c, back);
 	json_decref(orig);
 	json_decref(written);
 	free(again);

@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "model/report_json.h"
+#include "model/report_json_direct.h"
 
 /* A well-formed RFC 8460 report (errata 6241 form) used as the base. */
 static const char rfc_report[] =
@@ -435,6 +436,41 @@ test_report_json_write_replaces_invalid_utf8(void **state)
 	report_free(r);
 }
 
+/* The direct writer and the jansson one agree on every string that needs
+ * escaping or repair, and on counts past the cap, in each form. */
+static void
+test_report_json_write_direct_escapes_as_jansson(void **state)
+{
+	static const char *const texts[] = {
+		"quote\" back\\slash /slash", "ctl\x01\x1f\b\f\n\r\t\x7f end",
+		"utf8 \xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80", "Bad\xC3(\xFF\xED\xA0\x80" "end\xE2\x82",
+		"", "\xF4\x90\x80\x80 over U+10FFFF", "\xC0\xAF overlong",
+	};
+	static const unsigned flags[] = { 0, REPORT_JSON_AS_RECEIVED, REPORT_JSON_KEEP_EXTRA };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		struct report *r = parse_ok(rfc_report);
+
+		free(r->organization_name);
+		r->organization_name = strdup(texts[i]);
+		free(r->policies[0].failure_details[0].receiving_mx_hostname);
+		r->policies[0].failure_details[0].receiving_mx_hostname = strdup(texts[i]);
+		strlist_add(&r->policies[0].policy_string, texts[i]);
+		r->policies[0].total_successful_session_count = UINT64_MAX;
+		for (size_t k = 0; k < sizeof(flags) / sizeof(flags[0]); k++) {
+			char *direct = report_write_json_direct(r, flags[k]);
+			char *tree = report_write_json_tree(r, flags[k]);
+
+			assert_non_null(direct);
+			assert_string_equal(direct, tree);
+			free(direct);
+			free(tree);
+		}
+		report_free(r);
+	}
+}
+
 static void
 test_report_json_write_keep_extra_restores_unknown_members(void **state)
 {
@@ -495,6 +531,7 @@ main(void)
 		cmocka_unit_test(test_report_json_write_canonical_has_rfc_order),
 		cmocka_unit_test(test_report_json_write_canonical_always_has_arrays),
 		cmocka_unit_test(test_report_json_write_replaces_invalid_utf8),
+		cmocka_unit_test(test_report_json_write_direct_escapes_as_jansson),
 		cmocka_unit_test(test_report_json_write_keep_extra_restores_unknown_members),
 		cmocka_unit_test(test_report_json_write_then_parse_is_stable),
 	};

@@ -376,6 +376,45 @@ test_reports_put_inside_rolled_back_transaction_is_gone(void **state)
 	assert_int_equal(put(fx->s, sample("Org A", "tx", 1767225600, NULL), NULL), 1);
 }
 
+/* store_put_report_in_batch(): refused outside a transaction; inside one
+ * it stores and recognises duplicates as store_put_report() does, and a
+ * failure leaves the batch for the caller to roll back whole. */
+static void
+test_reports_put_in_batch_is_the_callers_transaction(void **state)
+{
+	struct store_fixture *fx = *state;
+	struct report *a = sample("Org A", "b-1", 1767225600, NULL);
+	struct report *b = sample("Org A", "b-2", 1767225600, "other.example");
+	struct report *bad = sample("Org A", "b-3", 1767225600, NULL);
+	struct err err;
+	struct found f;
+
+	assert_int_equal(store_put_report_in_batch(fx->s, a, NULL, &err), -1);
+	assert_non_null(strstr(err.msg, "outside a transaction"));
+	assert_int_equal(count(fx->s, NULL, &f), 0);
+	/* a batch rolled back after a failure keeps none of its reports */
+	arm_failure(fx);
+	free(bad->policies[0].failure_details[1].result_type);
+	bad->policies[0].failure_details[1].result_type = xstrdup("boom");
+	assert_int_equal(store_begin(fx->s, &err), 0);
+	assert_int_equal(store_put_report_in_batch(fx->s, a, NULL, &err), 1);
+	assert_int_equal(store_put_report_in_batch(fx->s, bad, NULL, &err), -1);
+	assert_non_null(strstr(err.msg, "report-id=b-3"));
+	store_rollback(fx->s);
+	assert_int_equal(count(fx->s, NULL, &f), 0);
+	/* committed: stored, and a duplicate in the same batch is one */
+	assert_int_equal(store_begin(fx->s, &err), 0);
+	assert_int_equal(store_put_report_in_batch(fx->s, a, NULL, &err), 1);
+	assert_int_equal(store_put_report_in_batch(fx->s, b, NULL, &err), 1);
+	assert_int_equal(store_put_report_in_batch(fx->s, a, NULL, &err), 0);
+	assert_int_equal(store_commit(fx->s, &err), 0);
+	assert_int_equal(count(fx->s, NULL, &f), 2);
+	found_clear(&f);
+	report_free(a);
+	report_free(b);
+	report_free(bad);
+}
+
 static const struct CMUnitTest tests[] = {
 	STORE_TEST(test_reports_round_trip_keeps_every_field),
 	STORE_TEST(test_reports_same_org_and_id_is_a_duplicate_and_changes_nothing),
@@ -385,6 +424,7 @@ static const struct CMUnitTest tests[] = {
 	STORE_TEST(test_reports_query_selects_by_start_and_domain_key),
 	STORE_TEST(test_reports_failed_put_stores_nothing_and_harms_nothing),
 	STORE_TEST(test_reports_put_inside_rolled_back_transaction_is_gone),
+	STORE_TEST(test_reports_put_in_batch_is_the_callers_transaction),
 };
 
 STORE_TEST_MAIN(tests)
