@@ -41,6 +41,9 @@
 struct intake_item {
 	const struct report *report;   /* borrowed from the job's owner */
 	struct report_source src;      /* borrowed likewise */
+	int64_t digest;                /* store_report_content_digest(report),
+					* computed by the submitter (not on the
+					* writer's thread) */
 	int outcome;                   /* set by the writer: store_put_report()'s
 					* 1 stored, 0 duplicate, 2 conflict, -1 error */
 	struct err err;                /* the reason when outcome is -1 */

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "store/store.h"
+#include "store/store_reports.h"
 #include "util/log.h"
 #include "util/xalloc.h"
 
@@ -87,7 +88,8 @@ write_from(struct store *st, struct intake_job *job)
 			struct intake_item *it = &job->items[i];
 
 			err_clear(&it->err);
-			it->outcome = store_put_report(st, it->report, &it->src, &it->err);
+			it->outcome = store_put_report_digest(st, it->report, &it->src, it->digest,
+						      &it->err);
 			if (it->outcome < 0)
 				failed++;
 		}

@@ -28,6 +28,7 @@
 #include "model/report_json.h"
 #include "serve/intake.h"
 #include "serve/serve_private.h"
+#include "store/store_conflicts.h"
 #include "store/store_reports.h"
 #include "util/buf.h"
 #include "util/log.h"
@@ -208,6 +209,7 @@ make_items(struct post *p)
 		it->src.channel = "https";
 		it->src.name = "POST";
 		it->src.raw_json = d->raw;
+		it->digest = store_report_content_digest(d->r);   /* here, in parallel */
 	}
 	p->job.items = p->items;
 	p->job.n_items = p->n_items;

@@ -206,6 +206,26 @@ store_close(struct store **sp)
 	*sp = NULL;
 }
 
+/* Runs a SAVEPOINT or RELEASE statement: on SQLite through the statement
+ * cache, since sqlite3_exec() parses it again every time (~18 000
+ * instructions, a tenth of what the serve intake spends writing one
+ * report under a savepoint of its own); PostgreSQL cannot prepare it. */
+static int
+exec_savepoint(struct db *db, const char *sql, struct err *err)
+{
+	struct db_stmt *st;
+	int rc;
+
+	if (db_dialect(db) != DB_DIALECT_SQLITE)
+		return db_exec(db, sql, err);
+	st = db_prepare(db, sql, err);
+	if (st == NULL)
+		return -1;
+	rc = db_step(st, err);
+	db_reset(st);
+	return rc < 0 ? -1 : 0;
+}
+
 int
 store_begin(struct store *s, struct err *err)
 {
@@ -216,7 +236,7 @@ store_begin(struct store *s, struct err *err)
 			return -1;
 	} else {
 		snprintf(sql, sizeof(sql), "SAVEPOINT sp%d", s->depth);
-		if (db_exec(s->db, sql, err) < 0)
+		if (exec_savepoint(s->db, sql, err) < 0)
 			return -1;
 	}
 	s->depth++;
@@ -234,7 +254,7 @@ store_commit(struct store *s, struct err *err)
 	}
 	if (s->depth > 1) {
 		snprintf(sql, sizeof(sql), "RELEASE SAVEPOINT sp%d", s->depth - 1);
-		if (db_exec(s->db, sql, err) < 0)
+		if (exec_savepoint(s->db, sql, err) < 0)
 			return -1;
 		s->depth--;
 		return 0;

@@ -277,7 +277,14 @@ int
 store_put_report(struct store *s, const struct report *r, const struct report_source *src,
 		 struct err *err)
 {
-	int64_t id, digest = store_report_content_digest(r);
+	return store_put_report_digest(s, r, src, store_report_content_digest(r), err);
+}
+
+int
+store_put_report_digest(struct store *s, const struct report *r,
+			const struct report_source *src, int64_t digest, struct err *err)
+{
+	int64_t id;
 	int rc;
 
 	if (store_begin(s, err) < 0)

@@ -16,6 +16,7 @@
 
 #include "model/report_json.h"
 #include "serve/intake.h"
+#include "store/store_conflicts.h"
 #include "util/xalloc.h"
 
 static const char report_fmt[] =
@@ -89,6 +90,7 @@ make_items(const char *const *ids, size_t n, struct report **reps, char **raws)
 		items[i].src.channel = "https";
 		items[i].src.name = "POST";
 		items[i].src.raw_json = raws[i];
+		items[i].digest = store_report_content_digest(reps[i]);
 	}
 	return items;
 }
