@@ -17,7 +17,8 @@
 # rates vary with the load, CPU per report less), and the commits made.
 #
 # SQLite always; PostgreSQL when BENCH_SERVE_DB=postgresql://… is given,
-# or else when tests/components/pg.sh can start a server here.
+# or else when tests/components/pg.sh can start a server here (not with
+# BENCH_SERVE_PG=no).
 set -u
 N=${BENCH_SERVE_N:-20000}
 C=${BENCH_SERVE_CLIENTS:-64}
@@ -42,6 +43,12 @@ if [ ! -x "$LOAD" ]; then
 fi
 
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# the CPU ticks of serve's store writer thread (named intake-writer)
+wticks() {
+	for t in /proc/"$1"/task/*; do
+		[ "$(cat "$t/comm" 2>/dev/null)" = intake-writer ] && awk '{print $14 + $15}' "$t/stat"
+	done
+}
 
 # run NAME DB_URL TARGET: one server, one load, one line of figures
 run() {
@@ -64,8 +71,10 @@ run() {
 	fi
 	tag="bench-$name-$(date +%s%N)"
 	c0=$(ticks "$pid")
+	w0=$(wticks "$pid")
 	"$LOAD" "$port" "$N" "$C" "$SAMPLE" "$tag" "$T/ids" > "$T/load" 2>&1
 	c1=$(ticks "$pid")
+	w1=$(wticks "$pid")
 	curl -s "http://127.0.0.1:$dport/metrics" > "$T/metrics"
 	kill "$pid"
 	wait "$pid" 2>/dev/null
@@ -86,14 +95,29 @@ run() {
 	commits=$(sed -n 's/^tlsrpt_intake_commits_total \([0-9]*\).*/\1/p' "$T/metrics")
 	awk -v name="$name" -v n="$n" -v c="$C" -v ok="$ok" -v rate="$rate" -v secs="$secs" \
 	    -v target="$target" -v t0="$c0" -v t1="$c1" -v hz="$(getconf CLK_TCK)" \
-	    -v gcpu="$cpu" -v commits="${commits:-?}" -v instore="$instore" 'BEGIN {
+	    -v gcpu="$cpu" -v commits="${commits:-?}" -v instore="$instore" \
+	    -v w0="${w0:-0}" -v w1="${w1:-0}" -v ncpu="$(nproc)" 'BEGIN {
 		ok_rate = ok / secs
+		okn = ok > 0 ? ok : 1
+		cpu_us = (t1 - t0) / hz * 1e6 / okn
+		w_us = (w1 - w0) / hz * 1e6 / okn
 		printf "bench_serve: %-10s %d reports, %d clients: %6.0f reports/s stored" \
-		       " (target %d: ratio %.2f), server CPU %.0f us per report," \
-		       " %s commits, generator CPU %.2f s%s\n",
-		       name, n, c, ok_rate, target, ok_rate / target,
-		       (t1 - t0) / hz * 1e6 / (ok > 0 ? ok : 1), commits, gcpu,
+		       " (target %d: ratio %.2f), server CPU %.0f us per report" \
+		       " (store writer thread %.0f us), %s commits, generator CPU %.2f s%s\n",
+		       name, n, c, ok_rate, target, ok_rate / target, cpu_us, w_us,
+		       commits, gcpu,
 		       ok == n ? "" : sprintf(" INCOMPLETE: %d of %d answered 200", ok, n)
+		# what the CPU costs allow on an idle machine: the writer is serial,
+		# the rest spreads over the CPUs
+		if (w_us > 0 && cpu_us > 0) {
+			lim_w = 1e6 / w_us
+			lim_c = ncpu * 1e6 / cpu_us
+			lim = lim_w < lim_c ? lim_w : lim_c
+			printf "bench_serve: %-10s CPU bound on an idle %d-CPU machine:" \
+			       " %.0f reports/s (writer alone %.0f/s, all CPUs %.0f/s):" \
+			       " ratio %.2f to the target\n",
+			       name, ncpu, lim, lim_w, lim_c, lim / target
+		}
 		if (instore != ok)
 			printf "bench_serve: %s: %d answered 200 but the store holds %s of them\n",
 			       name, ok, instore
@@ -103,7 +127,8 @@ run() {
 run sqlite "sqlite:$T/db.sqlite" 20000
 
 pgurl=${BENCH_SERVE_DB:-}
-if [ -z "$pgurl" ] && command -v bash >/dev/null && [ -f "$SRC/tests/components/pg.sh" ]; then
+if [ -z "$pgurl" ] && [ "${BENCH_SERVE_PG:-yes}" != no ] && command -v bash >/dev/null &&
+   [ -f "$SRC/tests/components/pg.sh" ]; then
 	pgdir="$T/pg"
 	if bash "$SRC/tests/components/pg.sh" start "$pgdir" > "$T/pg.log" 2>&1; then
 		pgurl=$(sed -n 's/^export DATABASE_URL=//p; s/^DATABASE_URL=//p' "$pgdir/env" |

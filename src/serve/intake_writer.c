@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <time.h>
 
 #include "store/store.h"
@@ -155,6 +156,7 @@ writer_main(void *arg)
 {
 	struct intake *in = arg;
 
+	prctl(PR_SET_NAME, "intake-writer", 0, 0, 0);   /* named in top, /proc */
 	pthread_mutex_lock(&in->lock);
 	for (;;) {
 		struct group g = { NULL, NULL, 0 };
