@@ -10,7 +10,7 @@ BENCH=${BENCH:-}
 export TLSRPT_ALLOW_ROOT=1     # the daemons run as root here (util/privdrop.h)
 export TLSRPT_SRC=${TLSRPT_SRC:-$PWD} TLSRPT="$PWD/$O/tlsrpt" TLSRPT_O="$O"
 echo "# bench: $(date -u '+%Y-%m-%dT%H:%M:%SZ') $(uname -srm), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
-for b in $(find "$O/bench" -maxdepth 1 -type f -perm -u+x 2>/dev/null | sort) \
+for b in $(find "$O/bench" -maxdepth 1 -type f -name "bench_*" -perm -u+x 2>/dev/null | sort) \
 	 $(ls bench/*.sh 2>/dev/null | grep -v '/run\.sh$'); do
 	name=$(basename "$b")
 	case "$name" in *"$BENCH"*) ;; *) continue ;; esac

@@ -16,6 +16,13 @@
  * could lose the answer.  MHD's own per-IP limit (a close without answer)
  * is not used; its connection limit is: past it MHD stops accepting, so
  * new connections wait in the listen queue instead of being refused.
+ *
+ * A handler may suspend its request (http_request_suspend()): the request
+ * state remembers the finish function; MHD calls the access handler again
+ * once http_resume() has resumed the connection, and that call fills the
+ * answer through finish().  The count of suspended requests lets
+ * http_server_stop() wait for them (MHD must not stop with a connection
+ * suspended); while stopping, nothing more is suspended.
  */
 #include "net/http_server.h"
 
@@ -26,10 +33,12 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "net/http_limits.h"
 #include "util/log.h"
@@ -43,6 +52,8 @@ struct http_server {
 	char *csp;
 	unsigned port;
 	struct http_limits *limits;
+	atomic_uint n_suspended;   /* requests suspended, not yet finished */
+	atomic_int stopping;       /* http_server_stop() has begun */
 };
 
 /* Per-request state, freed by request_completed(). */
@@ -51,7 +62,46 @@ struct request_state {
 	int too_big;
 	int over_ip_limit;       /* answered 429 once the body is in */
 	struct http_conn *conn;  /* its http_limits entry, or NULL */
+	struct http_server *srv;
+	struct MHD_Connection *mhd;
+	http_finish_fn finish;   /* set while suspended (see the top) */
+	void *finish_ctx;
 };
+
+struct http_suspended *
+http_request_suspend(const struct http_request *req, http_finish_fn finish, void *ctx)
+{
+	struct request_state *st = req->impl_state;
+
+	if (st == NULL || st->finish != NULL || atomic_load(&st->srv->stopping))
+		return NULL;
+	st->finish = finish;
+	st->finish_ctx = ctx;
+	atomic_fetch_add(&st->srv->n_suspended, 1);
+	MHD_suspend_connection(st->mhd);
+	return (struct http_suspended *)st;
+}
+
+void
+http_resume(struct http_suspended *h)
+{
+	struct request_state *st = (struct request_state *)h;
+
+	MHD_resume_connection(st->mhd);
+}
+
+/* Calls the finish function of a suspended request (resp NULL: no answer
+ * will be sent) and forgets it. */
+static void
+finish_suspended(struct request_state *st, struct http_response *resp)
+{
+	http_finish_fn fn = st->finish;
+
+	st->finish = NULL;
+	fn(st->finish_ctx, resp);
+	st->finish_ctx = NULL;
+	atomic_fetch_sub(&st->srv->n_suspended, 1);
+}
 
 void
 http_response_init(struct http_response *r)
@@ -209,6 +259,8 @@ access_handler(void *cls, struct MHD_Connection *conn, const char *url,
 			MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 
 		st = xcalloc(1, sizeof(*st));
+		st->srv = s;
+		st->mhd = conn;
 		buf_init(&st->body, s->cfg.max_body);
 		*con_cls = st;
 		st->conn = sc != NULL ? sc->socket_context : NULL;
@@ -221,6 +273,14 @@ access_handler(void *cls, struct MHD_Connection *conn, const char *url,
 			return send_text(s, conn, 413, 0, too_big);
 		}
 		return MHD_YES;
+	}
+	if (st->finish != NULL && *upload_data_size == 0) {
+		/* resumed: the answer is ready */
+		http_response_init(&resp);
+		finish_suspended(st, &resp);
+		ret = send_response(s, conn, &resp);
+		http_response_cleanup(&resp);
+		return ret;
 	}
 	if (*upload_data_size > 0) {
 		if (st->over_ip_limit) {
@@ -267,8 +327,14 @@ access_handler(void *cls, struct MHD_Connection *conn, const char *url,
 	}
 	req.client_addr = peer;
 	req.impl = conn;
+	req.impl_state = st;
 	http_response_init(&resp);
 	s->cfg.handler(s->cfg.app, &req, &resp);
+	if (st->finish != NULL) {
+		/* suspended: answered when resumed */
+		http_response_cleanup(&resp);
+		return MHD_YES;
+	}
 	ret = send_response(s, conn, &resp);
 	http_response_cleanup(&resp);
 	return ret;
@@ -284,6 +350,8 @@ request_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	(void)conn;
 	(void)toe;
 	if (st != NULL) {
+		if (st->finish != NULL)
+			finish_suspended(st, NULL);   /* resumed, then the connection ended */
 		http_limits_request_done(s->limits, st->conn);
 		buf_free(&st->body);
 		free(st);
@@ -405,6 +473,8 @@ http_server_start(const struct http_server_config *cfg, struct err *err)
 		return NULL;
 	}
 	s = xcalloc(1, sizeof(*s));
+	atomic_init(&s->n_suspended, 0);
+	atomic_init(&s->stopping, 0);
 	s->cfg = *cfg;
 	if (s->cfg.max_body == 0)
 		s->cfg.max_body = HTTP_SERVER_DEFAULT_MAX_BODY;
@@ -431,7 +501,7 @@ http_server_start(const struct http_server_config *cfg, struct err *err)
 		err_set(err, "cannot start the connection watchdog thread");
 		goto fail;
 	}
-	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO;
+	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_ALLOW_SUSPEND_RESUME;
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	if (s->cert != NULL)
@@ -491,6 +561,15 @@ http_server_stop(struct http_server **sp)
 	if (sp == NULL || *sp == NULL)
 		return;
 	s = *sp;
+	/* MHD must not stop with a suspended connection: no new suspensions,
+	 * and wait for those suspended to be resumed and answered (whoever
+	 * suspended them is still running: see http_request_suspend()) */
+	atomic_store(&s->stopping, 1);
+	while (atomic_load(&s->n_suspended) > 0) {
+		struct timespec ts = { 0, 5 * 1000 * 1000 };
+
+		nanosleep(&ts, NULL);
+	}
 	MHD_stop_daemon(s->daemon);
 	http_limits_free(&s->limits);
 	free(s->cert);

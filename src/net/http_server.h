@@ -42,6 +42,9 @@ struct http_request {
 	 * (%00), which get_query() would cut short; NULL when none does. */
 	const char *query_nul_arg;
 	void *impl;               /* the transport's own data (MHD connection) */
+	void *impl_state;         /* the transport's per-request state; NULL in a
+				   * request built by a test (http_request_suspend()
+				   * then returns NULL) */
 	const char *client_addr;  /* the peer's IP address as text; NULL or "" if unknown */
 };
 
@@ -75,6 +78,36 @@ void http_response_bytes(struct http_response *r, unsigned status,
 /* The handler: fills resp from req.  Called on MHD worker threads. */
 typedef void (*http_handler_fn)(void *app, const struct http_request *req,
 				struct http_response *resp);
+
+/*
+ * Answering later.  A handler that waits for something slow (the intake
+ * waits for its report to be committed by the store writer) suspends its
+ * request instead of blocking a worker thread: the connection is set
+ * aside (MHD_suspend_connection) and the worker goes on with other
+ * connections.  Whoever completes the work calls http_resume(); a worker
+ * then calls finish(ctx, resp) to fill the answer and sends it.  Timeouts
+ * do not run while a request is suspended (its http_limits phase is
+ * "answering"); http_server_stop() waits until every suspended request
+ * has been resumed and answered.
+ */
+struct http_suspended;
+
+/* Fills resp for a suspended request and releases ctx.  resp is NULL when
+ * the connection ended before the answer could be sent (release ctx only).
+ * Called once, on a worker thread. */
+typedef void (*http_finish_fn)(void *ctx, struct http_response *resp);
+
+/* Suspends req (call only from the handler, which then returns without
+ * filling resp).  Returns the handle to pass to http_resume(), or NULL
+ * when req cannot be suspended (a test's request, or the server is
+ * stopping): then nothing happened and the handler answers itself. */
+struct http_suspended *http_request_suspend(const struct http_request *req,
+					    http_finish_fn finish, void *ctx);
+
+/* Wakes a suspended request up; its finish function runs soon on a worker
+ * thread.  Thread-safe; exactly once per handle, and the caller must not
+ * touch ctx afterwards (finish may already have released it). */
+void http_resume(struct http_suspended *h);
 
 struct http_server_config {
 	const char *listen;       /* "ADDR:PORT", "[v6]:PORT" or ":PORT"; NULL = 127.0.0.1:8460 */
@@ -113,7 +146,9 @@ struct http_server *http_server_start(const struct http_server_config *cfg,
 /* Returns the port actually bound (useful with port 0). */
 unsigned http_server_port(const struct http_server *s);
 
-/* Stops accepting, waits for running requests, frees *s, sets it to NULL. */
+/* Stops accepting, waits for running and suspended requests to be
+ * answered (whoever suspended one must still be able to resume it), frees
+ * *s, sets it to NULL. */
 void http_server_stop(struct http_server **s);
 
 /* Parses "ADDR:PORT" ("[::1]:8080", "127.0.0.1:0", ":8025" = all IPv4

@@ -13,7 +13,8 @@
  *   GET  /api/…                     JSON (serve_api.c)
  *   GET  /metrics                   Prometheus (serve_metrics.c)
  *   GET  /auth/me, POST /auth/logout, GET /healthz
- * Every answer is counted by status code for /metrics.
+ * Every answer is counted by status code for /metrics (a suspended POST
+ * when it is answered: serve_post.c).
  */
 #include "serve/serve.h"
 
@@ -21,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "serve/intake.h"
 #include "serve/serve_private.h"
 #include "util/log.h"
 #include "util/xalloc.h"
@@ -70,6 +72,11 @@ serve_new(const struct serve_config *cfg, struct err *err)
 		return NULL;
 	}
 	serve_store_put(s, st, 0);
+	s->intake = intake_start(s->db_url, err);
+	if (s->intake == NULL) {
+		serve_free(&s);
+		return NULL;
+	}
 	return s;
 }
 
@@ -82,6 +89,7 @@ serve_free(struct serve **sp)
 	if (sp == NULL || *sp == NULL)
 		return;
 	s = *sp;
+	intake_stop(&s->intake);
 	for (i = 0; i < s->n_pool; i++)
 		store_close(&s->pool[i]);
 	pthread_mutex_destroy(&s->lock);
@@ -168,7 +176,9 @@ not_found(struct http_response *resp)
 	http_response_text(resp, 404, "text/plain; charset=utf-8", "not found\n");
 }
 
-/* The intake routes.  Returns 1 if req was one of them (resp filled). */
+/* The intake routes.  Returns 1 if req was one of them (resp filled), 2 if
+ * it was and the request is suspended (answered and counted later), 0 if
+ * not. */
 static int
 route_intake(struct serve *s, const struct http_request *req, struct http_response *resp)
 {
@@ -183,15 +193,12 @@ route_intake(struct serve *s, const struct http_request *req, struct http_respon
 	}
 	if (strcmp(req->path, s->post_path) == 0) {
 		if (post)
-			serve_post(s, req, resp);
-		else
-			method_not_allowed(resp, "POST");
+			return 1 + serve_post(s, req, resp);
+		method_not_allowed(resp, "POST");
 		return 1;
 	}
-	if (strcmp(req->path, "/") == 0 && post) {
-		serve_post(s, req, resp);
-		return 1;
-	}
+	if (strcmp(req->path, "/") == 0 && post)
+		return 1 + serve_post(s, req, resp);
 	return 0;
 }
 
@@ -297,8 +304,11 @@ void
 serve_handle_intake(void *app, const struct http_request *req, struct http_response *resp)
 {
 	struct serve *s = app;
+	int rc = route_intake(s, req, resp);
 
-	if (!route_intake(s, req, resp)) {
+	if (rc == 2)
+		return;       /* suspended: counted when answered */
+	if (rc == 0) {
 		if (strcmp(req->path, "/healthz") == 0 && is_get(req))
 			healthz(s, resp);
 		else
@@ -320,8 +330,11 @@ void
 serve_handle_both(void *app, const struct http_request *req, struct http_response *resp)
 {
 	struct serve *s = app;
+	int rc = route_intake(s, req, resp);
 
-	if (!route_intake(s, req, resp))
+	if (rc == 2)
+		return;       /* suspended: counted when answered */
+	if (rc == 0)
 		route_dashboard(s, req, resp);
 	count(s, req, resp);
 }

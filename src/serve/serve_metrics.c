@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "serve/intake.h"
 #include "serve/serve_private.h"
 #include "store/store_summary.h"
 #include "util/count.h"
@@ -133,7 +134,7 @@ serve_metrics(struct serve_ctx *ctx, const struct http_request *req,
 	struct err err;
 	struct buf *b = &resp->body;
 	unsigned code;
-	uint64_t n;
+	uint64_t n, groups, written;
 
 	(void)req;
 	buf_reset(b);
@@ -165,6 +166,15 @@ serve_metrics(struct serve_ctx *ctx, const struct http_request *req,
 		   "# TYPE tlsrpt_reports_refused_total counter\n"
 		   "tlsrpt_reports_refused_total %" PRIuFAST64 "\n",
 		   atomic_load(&s->reports_refused));
+	intake_counts(s->intake, &groups, &written);
+	buf_printf(b, "# HELP tlsrpt_intake_commits_total Transactions in which the intake"
+		   " stored POSTed reports (group commit) since start.\n"
+		   "# TYPE tlsrpt_intake_commits_total counter\n"
+		   "tlsrpt_intake_commits_total %" PRIu64 "\n"
+		   "# HELP tlsrpt_intake_written_total Reports the intake wrote in those"
+		   " transactions (stored, duplicate or failed).\n"
+		   "# TYPE tlsrpt_intake_written_total counter\n"
+		   "tlsrpt_intake_written_total %" PRIu64 "\n", groups, written);
 	buf_printf(b, "# HELP tlsrpt_logins_total Dashboard logins since start, by outcome.\n"
 		   "# TYPE tlsrpt_logins_total counter\n"
 		   "tlsrpt_logins_total{outcome=\"ok\"} %" PRIuFAST64 "\n"

@@ -27,6 +27,7 @@
 
 struct serve_throttle;
 struct serve_sessions;
+struct intake;
 
 struct serve {
 	char *db_url;
@@ -38,6 +39,7 @@ struct serve {
 	struct serve_sessions *sessions;      /* login sessions when read_only */
 	struct domain_scope *accept;          /* configured accepted domains */
 	struct serve_throttle *throttle;      /* failed-login delays */
+	struct intake *intake;                /* the store writer of POSTs (intake.h) */
 	pthread_mutex_t lock;                 /* guards pool/n_pool */
 	struct store *pool[SERVE_POOL_MAX];
 	size_t n_pool;
@@ -86,8 +88,10 @@ struct serve_ctx {
  * Returns 0, or -1 with err set at the first bad one. */
 int serve_parse_patterns(const char *list, struct domain_scope *sc, struct err *err);
 
-/* POST of a report (RFC 8460 §5.4). */
-void serve_post(struct serve *s, const struct http_request *req, struct http_response *resp);
+/* POST of a report (RFC 8460 §5.4).  Returns 0 when resp is filled, 1 when
+ * the request was suspended until its reports are committed (the answer is
+ * then sent and counted by http_status later: see serve_post.c). */
+int serve_post(struct serve *s, const struct http_request *req, struct http_response *resp);
 
 /* Parses the since / until / domain / org query arguments into q (strings
  * borrowed from req).  Dates are YYYY-MM-DD (UTC; until is inclusive),

@@ -291,19 +291,16 @@ put_duplicate(struct store *s, const struct report *r, const struct report_sourc
 	return rc == 1 ? 2 : 0;
 }
 
-/* Stores r; own_tx: in a transaction (a savepoint inside the caller's) of
- * its own, else in the caller's with nothing undone on error. */
+/* Stores r, whose content digest is digest; own_tx: in a transaction (a
+ * savepoint inside the caller's) of its own, else in the caller's with
+ * nothing undone on error. */
 static int
 put_report(struct store *s, const struct report *r, const struct report_source *src,
-	   int own_tx, struct err *err)
+	   int64_t digest, int own_tx, struct err *err)
 {
-	char *canon = report_write_json(r, REPORT_JSON_KEEP_EXTRA | REPORT_JSON_AS_RECEIVED);
-	int64_t id, digest;
+	int64_t id;
 	int rc;
 
-	/* store_report_content_digest(r), with the handle's digester */
-	digest = canon != NULL ? store_handle_digest64(s, canon, strlen(canon)) : 0;
-	free(canon);
 	if (own_tx && store_begin(s, err) < 0)
 		goto fail;
 	if (put_head(s, r, src, digest, &id, err) < 0)
@@ -342,11 +339,29 @@ fail:
 	return -1;
 }
 
+/* store_report_content_digest(r), with the handle's digester. */
+static int64_t
+handle_digest(struct store *s, const struct report *r)
+{
+	char *canon = report_write_json(r, REPORT_JSON_KEEP_EXTRA | REPORT_JSON_AS_RECEIVED);
+	int64_t digest = canon != NULL ? store_handle_digest64(s, canon, strlen(canon)) : 0;
+
+	free(canon);
+	return digest;
+}
+
 int
 store_put_report(struct store *s, const struct report *r, const struct report_source *src,
 		 struct err *err)
 {
-	return put_report(s, r, src, 1, err);
+	return put_report(s, r, src, handle_digest(s, r), 1, err);
+}
+
+int
+store_put_report_digest(struct store *s, const struct report *r,
+			const struct report_source *src, int64_t digest, struct err *err)
+{
+	return put_report(s, r, src, digest, 1, err);
 }
 
 int
@@ -357,7 +372,7 @@ store_put_report_in_batch(struct store *s, const struct report *r,
 		err_set(err, "internal error: store_put_report_in_batch() outside a transaction");
 		return -1;
 	}
-	return put_report(s, r, src, 0, err);
+	return put_report(s, r, src, handle_digest(s, r), 0, err);
 }
 
 static char *

@@ -45,7 +45,7 @@ bench bench_parse.sh "anchor: " 2 BENCH_PARSE_N=40 BENCH_PARSE_EML=10 BENCH_PARS
 bench bench_ingest_mail "messages/s" 1 --
 bench bench_aggregate "reports/s" 1 -- 500
 bench bench_dashboard "server CPU" 9 -- 300 30 10
-bench bench_serve.sh "reports/s stored" 1 BENCH_SERVE_N=30 --
+bench bench_serve.sh "reports/s stored" 1 BENCH_SERVE_N=30 BENCH_SERVE_PG=no --
 bench bench_serve_auth.sh "requests/s" 7 BENCH_AUTH_N=40 BENCH_AUTH_CLIENTS=2 --
 bench bench_journal "per datagram" 1 BENCH_JOURNAL_N=2000 --
 bench bench_json_libs.sh "jansson  datagram" 1 BENCH_JSON_N=200 --

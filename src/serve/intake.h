@@ -1,0 +1,85 @@
+/*
+ * intake: the store writer of `tlsrpt serve` (group commit).
+ *
+ * Connection handlers parse and check their reports in parallel, then
+ * hand them over as one job per POST.  A single writer thread owns its
+ * own store handle (its own PostgreSQL connection) and stores many jobs in
+ * one transaction: it takes what is queued, stores each report under a
+ * savepoint of its own (store_put_report() nests), takes what arrived
+ * meanwhile, and commits when the queue is empty, or after
+ * INTAKE_GROUP_MAX_REPORTS reports or INTAKE_GROUP_MAX_MS milliseconds.
+ * Only after the COMMIT has returned does it call each job's done
+ * function, so an answer built from an outcome is never sent before the
+ * report is as durable as the store makes a commit (SQLite WAL with
+ * synchronous=NORMAL: survives a crash of the program; PostgreSQL:
+ * synchronous_commit).
+ *
+ * One bad report does not fail the others: its savepoint is rolled back
+ * and only it gets -1.  When the COMMIT itself fails, nothing of the group
+ * was stored, and each report is stored again in a transaction of its
+ * own, so each gets its own outcome.  After any error the writer closes
+ * its handle and opens a new one for the next group (a broken connection
+ * is not kept).  The queue is not bounded here: each job belongs to a
+ * request in progress, so the server's connection limit bounds it.
+ */
+#ifndef TLSRPT_SERVE_INTAKE_H
+#define TLSRPT_SERVE_INTAKE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model/report.h"
+#include "store/store_reports.h"
+#include "util/err.h"
+
+/* A group is committed when it holds this many reports… */
+#define INTAKE_GROUP_MAX_REPORTS 512
+/* …or this many milliseconds after its first report was written. */
+#define INTAKE_GROUP_MAX_MS 50
+
+/* One report to store. */
+struct intake_item {
+	const struct report *report;   /* borrowed from the job's owner */
+	struct report_source src;      /* borrowed likewise */
+	int64_t digest;                /* store_report_content_digest(report),
+					* computed by the submitter (not on the
+					* writer's thread) */
+	int outcome;                   /* set by the writer: store_put_report()'s
+					* 1 stored, 0 duplicate, 2 conflict, -1 error */
+	struct err err;                /* the reason when outcome is -1 */
+};
+
+/* What one request hands over.  Owned by the submitter; the writer only
+ * fills the items' outcomes and calls done. */
+struct intake_job {
+	struct intake_item *items;
+	size_t n_items;
+	/* Called on the writer thread once every item has its outcome and the
+	 * stored ones are committed.  Must be quick (it delays the next
+	 * group); the writer does not touch job afterwards. */
+	void (*done)(struct intake_job *job);
+	void *ctx;                     /* the submitter's */
+	struct intake_job *next;       /* the queue's link */
+};
+
+struct intake;
+
+/* Starts the writer thread for the store at db_url (the handle is opened
+ * at once, to report a bad store here).  Returns NULL with err set. */
+struct intake *intake_start(const char *db_url, struct err *err);
+
+/* Stores what is still queued, stops the writer and frees *in; NULL is a
+ * no-op; clears *in.  No job may be submitted during or after the call. */
+void intake_stop(struct intake **in);
+
+/* Queues job; job->done is called later on the writer thread. */
+void intake_submit(struct intake *in, struct intake_job *job);
+
+/* Queues job and waits until it is done (job->done and job->ctx are
+ * replaced).  For callers that cannot be called back. */
+void intake_store_wait(struct intake *in, struct intake_job *job);
+
+/* Groups committed and reports written since the start (for figures). */
+void intake_counts(struct intake *in, uint64_t *groups, uint64_t *reports);
+
+#endif

@@ -1,0 +1,290 @@
+/*
+ * intake_writer: the queue and the group-commit writer thread of
+ * `tlsrpt serve` (see intake.h).
+ */
+#include "serve/intake.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <time.h>
+
+#include "store/store.h"
+#include "store/store_reports.h"
+#include "util/log.h"
+#include "util/xalloc.h"
+
+struct intake {
+	char *db_url;
+	pthread_t thread;
+	pthread_mutex_t lock;         /* guards head, tail, stopping */
+	pthread_cond_t wake;          /* a job was queued, or stop */
+	struct intake_job *head, *tail;
+	int stopping;
+	struct store *store;          /* the writer's own; NULL after an error */
+	uint64_t groups, reports;     /* under lock */
+};
+
+/* The jobs of one group, in order of arrival. */
+struct group {
+	struct intake_job *head, *tail;
+	size_t n_reports;
+};
+
+static double
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* Moves queued jobs to g until it holds INTAKE_GROUP_MAX_REPORTS reports
+ * (a job is never split).  Returns the first job moved, or NULL when
+ * none.  Called with the lock held. */
+static struct intake_job *
+take_locked(struct intake *in, struct group *g)
+{
+	struct intake_job *first = in->head;
+
+	while (in->head != NULL && g->n_reports < INTAKE_GROUP_MAX_REPORTS) {
+		struct intake_job *j = in->head;
+
+		in->head = j->next;
+		j->next = NULL;
+		if (g->tail != NULL)
+			g->tail->next = j;
+		else
+			g->head = j;
+		g->tail = j;
+		g->n_reports += j->n_items;
+	}
+	if (in->head == NULL)
+		in->tail = NULL;
+	return first != in->head ? first : NULL;
+}
+
+/* Sets every item from job on to outcome -1 with err's message. */
+static void
+fail_from(struct intake_job *job, const struct err *err)
+{
+	for (; job != NULL; job = job->next)
+		for (size_t i = 0; i < job->n_items; i++) {
+			job->items[i].outcome = -1;
+			job->items[i].err = *err;
+		}
+}
+
+/* Writes the items of the jobs from job on (inside the open transaction:
+ * each its own savepoint).  Returns how many failed. */
+static size_t
+write_from(struct store *st, struct intake_job *job)
+{
+	size_t failed = 0;
+
+	for (; job != NULL; job = job->next)
+		for (size_t i = 0; i < job->n_items; i++) {
+			struct intake_item *it = &job->items[i];
+
+			err_clear(&it->err);
+			it->outcome = store_put_report_digest(st, it->report, &it->src, it->digest,
+						      &it->err);
+			if (it->outcome < 0)
+				failed++;
+		}
+	return failed;
+}
+
+/* The COMMIT failed: nothing of g is stored.  Stores each report again in
+ * a transaction of its own, so that one cannot fail the others. */
+static size_t
+write_one_by_one(struct intake *in, struct group *g)
+{
+	struct err err;
+
+	if (in->store == NULL && (in->store = store_open(in->db_url, &err)) == NULL) {
+		fail_from(g->head, &err);
+		return g->n_reports;
+	}
+	return write_from(in->store, g->head);
+}
+
+/* Stores group g, taking in what is queued meanwhile (see intake.h), and
+ * commits.  Every item of g has its outcome afterwards. */
+static void
+store_group(struct intake *in, struct group *g)
+{
+	struct err err;
+	size_t failed = 0;
+	double t0 = now_ms();
+	struct intake_job *more = g->head;
+
+	if (in->store == NULL && (in->store = store_open(in->db_url, &err)) == NULL) {
+		log_error("serve: cannot open the store: %s", err.msg);
+		fail_from(g->head, &err);
+		return;
+	}
+	if (store_begin(in->store, &err) < 0) {
+		log_error("serve: cannot begin a transaction: %s", err.msg);
+		fail_from(g->head, &err);
+		store_close(&in->store);
+		return;
+	}
+	while (more != NULL) {
+		failed += write_from(in->store, more);
+		if (g->n_reports >= INTAKE_GROUP_MAX_REPORTS ||
+		    now_ms() - t0 >= INTAKE_GROUP_MAX_MS)
+			break;
+		pthread_mutex_lock(&in->lock);
+		more = take_locked(in, g);
+		pthread_mutex_unlock(&in->lock);
+	}
+	if (store_commit(in->store, &err) < 0) {
+		log_error("serve: committing %zu reports: %s; storing them one by one",
+			  g->n_reports, err.msg);
+		store_close(&in->store);
+		failed = write_one_by_one(in, g);
+	}
+	if (failed > 0)
+		store_close(&in->store);   /* a fresh handle for the next group */
+}
+
+static void *
+writer_main(void *arg)
+{
+	struct intake *in = arg;
+
+	prctl(PR_SET_NAME, "intake-writer", 0, 0, 0);   /* named in top, /proc */
+	pthread_mutex_lock(&in->lock);
+	for (;;) {
+		struct group g = { NULL, NULL, 0 };
+		struct intake_job *j, *next;
+
+		while (in->head == NULL && !in->stopping)
+			pthread_cond_wait(&in->wake, &in->lock);
+		if (in->head == NULL)
+			break;        /* stopping, and nothing left */
+		take_locked(in, &g);
+		pthread_mutex_unlock(&in->lock);
+		store_group(in, &g);
+		pthread_mutex_lock(&in->lock);
+		in->groups++;
+		in->reports += g.n_reports;
+		pthread_mutex_unlock(&in->lock);
+		for (j = g.head; j != NULL; j = next) {
+			next = j->next;    /* j belongs to its owner once done */
+			j->done(j);
+		}
+		pthread_mutex_lock(&in->lock);
+	}
+	pthread_mutex_unlock(&in->lock);
+	return NULL;
+}
+
+struct intake *
+intake_start(const char *db_url, struct err *err)
+{
+	struct intake *in = xcalloc(1, sizeof(*in));
+
+	in->db_url = xstrdup(db_url);
+	in->store = store_open(db_url, err);
+	if (in->store == NULL)
+		goto fail;
+	pthread_mutex_init(&in->lock, NULL);
+	pthread_cond_init(&in->wake, NULL);
+	if (pthread_create(&in->thread, NULL, writer_main, in) != 0) {
+		err_set(err, "serve: cannot start the store writer thread");
+		pthread_cond_destroy(&in->wake);
+		pthread_mutex_destroy(&in->lock);
+		goto fail;
+	}
+	return in;
+fail:
+	store_close(&in->store);
+	free(in->db_url);
+	free(in);
+	return NULL;
+}
+
+void
+intake_stop(struct intake **inp)
+{
+	struct intake *in;
+
+	if (inp == NULL || *inp == NULL)
+		return;
+	in = *inp;
+	pthread_mutex_lock(&in->lock);
+	in->stopping = 1;
+	pthread_cond_signal(&in->wake);
+	pthread_mutex_unlock(&in->lock);
+	pthread_join(in->thread, NULL);
+	pthread_cond_destroy(&in->wake);
+	pthread_mutex_destroy(&in->lock);
+	store_close(&in->store);
+	free(in->db_url);
+	free(in);
+	*inp = NULL;
+}
+
+void
+intake_submit(struct intake *in, struct intake_job *job)
+{
+	job->next = NULL;
+	pthread_mutex_lock(&in->lock);
+	if (in->tail != NULL)
+		in->tail->next = job;
+	else
+		in->head = job;
+	in->tail = job;
+	pthread_cond_signal(&in->wake);
+	pthread_mutex_unlock(&in->lock);
+}
+
+/* intake_store_wait()'s rendezvous. */
+struct waiter {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int done;
+};
+
+static void
+wake_waiter(struct intake_job *job)
+{
+	struct waiter *w = job->ctx;
+
+	pthread_mutex_lock(&w->lock);
+	w->done = 1;
+	pthread_cond_signal(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+}
+
+void
+intake_store_wait(struct intake *in, struct intake_job *job)
+{
+	struct waiter w;
+
+	pthread_mutex_init(&w.lock, NULL);
+	pthread_cond_init(&w.cond, NULL);
+	w.done = 0;
+	job->done = wake_waiter;
+	job->ctx = &w;
+	intake_submit(in, job);
+	pthread_mutex_lock(&w.lock);
+	while (!w.done)
+		pthread_cond_wait(&w.cond, &w.lock);
+	pthread_mutex_unlock(&w.lock);
+	pthread_cond_destroy(&w.cond);
+	pthread_mutex_destroy(&w.lock);
+}
+
+void
+intake_counts(struct intake *in, uint64_t *groups, uint64_t *reports)
+{
+	pthread_mutex_lock(&in->lock);
+	*groups = in->groups;
+	*reports = in->reports;
+	pthread_mutex_unlock(&in->lock);
+}
