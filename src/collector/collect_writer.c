@@ -35,7 +35,8 @@ struct segment {
 };
 
 struct collect_writer {
-	struct store *store;
+	struct store *store;            /* NULL until opened (open_store()) */
+	const char *db_url;
 	const char *dir;
 	size_t batch_max;
 	pthread_t thread;
@@ -232,6 +233,20 @@ finish_segments(struct collect_writer *w, const struct segment *take, size_t n)
 	pthread_mutex_unlock(&w->mu);
 }
 
+/* Opens the store if it is not open yet (the collector starts without
+ * one when it cannot be opened: disk full, database down).  Returns 0 or
+ * -1 with err set. */
+static int
+open_store(struct collect_writer *w, struct err *err)
+{
+	if (w->store != NULL)
+		return 0;
+	if ((w->store = store_open(w->db_url, err)) == NULL)
+		return -1;
+	log_info("collectd: the store is open");
+	return 0;
+}
+
 /* Stores w->batch, retrying once a second; while stopping, gives up after
  * STOP_RETRIES failures.  Returns 0 when stored, -1 when given up. */
 static int
@@ -241,9 +256,11 @@ store_batch(struct collect_writer *w)
 
 	for (;;) {
 		struct err err;
-		int rc = w->batch.n == 0 ? 0 :
-			store_put_results_counted(w->store, w->batch.v, w->counts, w->batch.n,
-						  &err);
+		int rc = w->batch.n == 0 ? 0 : open_store(w, &err);
+
+		if (rc == 0 && w->batch.n > 0)
+			rc = store_put_results_counted(w->store, w->batch.v, w->counts, w->batch.n,
+						       &err);
 
 		pthread_mutex_lock(&w->mu);
 		if (rc == 0) {
@@ -297,7 +314,7 @@ static int
 flush_due(struct collect_writer *w, int64_t now)
 {
 	return w->n_held > 0 &&
-	       (w->stopping || now - w->held_since_ms >= AGG_FLUSH_MS ||
+	       ((w->stopping && w->q_len == 0) || now - w->held_since_ms >= AGG_FLUSH_MS ||
 		w->n_held + TAKE_MAX > HELD_MAX ||
 		dgcount_bytes(w->agg) >= DGCOUNT_MAX_BYTES);
 }
@@ -393,12 +410,14 @@ writer_main(void *arg)
 }
 
 struct collect_writer *
-collect_writer_start(struct store *s, const char *dir, size_t batch_max, struct err *err)
+collect_writer_start(struct store *s, const char *db_url, const char *dir, size_t batch_max,
+		     struct err *err)
 {
 	struct collect_writer *w = xcalloc(1, sizeof(*w));
 	int rc;
 
 	w->store = s;
+	w->db_url = db_url;
 	w->dir = dir;
 	w->batch_max = batch_max > 0 ? batch_max : 1;
 	w->cache = xcalloc(1, sizeof(*w->cache));
