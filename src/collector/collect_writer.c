@@ -45,6 +45,7 @@ struct collect_writer {
 	struct segment *q;              /* ring of queued segments */
 	size_t q_head, q_len, q_cap;
 	int stopping;
+	int flush_now;                  /* collect_writer_flush() was called */
 	unsigned logged;                /* invalid datagrams logged this period */
 	struct collect_writer_stats stats;
 	/* writer thread only */
@@ -314,7 +315,8 @@ static int
 flush_due(struct collect_writer *w, int64_t now)
 {
 	return w->n_held > 0 &&
-	       ((w->stopping && w->q_len == 0) || now - w->held_since_ms >= AGG_FLUSH_MS ||
+	       (((w->stopping || w->flush_now) && w->q_len == 0) ||
+		now - w->held_since_ms >= AGG_FLUSH_MS ||
 		w->n_held + TAKE_MAX > HELD_MAX ||
 		dgcount_bytes(w->agg) >= DGCOUNT_MAX_BYTES);
 }
@@ -328,6 +330,9 @@ flush(struct collect_writer *w)
 {
 	int rc = 0;
 
+	pthread_mutex_lock(&w->mu);
+	w->flush_now = 0;
+	pthread_mutex_unlock(&w->mu);
 	dgcount_foreach(w->agg, decode_entry, w);
 	pthread_mutex_lock(&w->mu);
 	add_delta(w);
@@ -357,6 +362,11 @@ wait_work(struct collect_writer *w)
 		struct timespec ts;
 		int64_t due;
 
+		if (w->flush_now) {
+			if (w->n_held > 0)
+				return;
+			w->flush_now = 0;       /* nothing to store */
+		}
 		if (w->n_held == 0) {
 			pthread_cond_wait(&w->work, &w->mu);
 			continue;
@@ -464,6 +474,15 @@ collect_writer_push(struct collect_writer *w, uint64_t seq, uint64_t records, ui
 	w->q_len++;
 	w->stats.pending += records;
 	w->stats.pending_bytes += bytes;
+	pthread_cond_signal(&w->work);
+	pthread_mutex_unlock(&w->mu);
+}
+
+void
+collect_writer_flush(struct collect_writer *w)
+{
+	pthread_mutex_lock(&w->mu);
+	w->flush_now = 1;
 	pthread_cond_signal(&w->work);
 	pthread_mutex_unlock(&w->mu);
 }

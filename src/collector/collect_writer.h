@@ -66,6 +66,10 @@ struct collect_writer *collect_writer_start(struct store *s, const char *db_url,
 void collect_writer_push(struct collect_writer *w, uint64_t seq, uint64_t records,
 			 uint64_t bytes);
 
+/* Stores what is counted as soon as the queued segments are read
+ * (instead of at the end of the 2 s window): SIGHUP. */
+void collect_writer_flush(struct collect_writer *w);
+
 /* Copies the counters, and lets the next invalid datagrams be logged
  * again (up to 20 per call of this function). */
 void collect_writer_get_stats(struct collect_writer *w, struct collect_writer_stats *out);

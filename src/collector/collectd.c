@@ -254,6 +254,7 @@ handle_signals(struct loop *l)
 		if (si.ssi_signo == SIGHUP) {
 			log_info("collectd: SIGHUP, storing the current batch");
 			hand_over(l);
+			collect_writer_flush(l->writer);
 		} else {
 			log_info("collectd: signal %u, shutting down", si.ssi_signo);
 			l->stop = 1;
