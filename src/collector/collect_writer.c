@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "collector/dgcount.h"
 #include "collector/dgcache.h"
 #include "collector/journal.h"
 #include "store/store_results.h"
@@ -19,6 +20,10 @@
 #include "util/xalloc.h"
 
 #define RETRY_MS 1000
+/* The aggregate is flushed this long after its first datagram at most. */
+#define AGG_FLUSH_MS 2000
+/* Segments covered by one flush at most (their removal list). */
+#define HELD_MAX 4096
 #define STOP_RETRIES 3
 /* Segments stored in one transaction at most. */
 #define TAKE_MAX 64
@@ -30,7 +35,8 @@ struct segment {
 };
 
 struct collect_writer {
-	struct store *store;
+	struct store *store;            /* NULL until opened (open_store()) */
+	const char *db_url;
 	const char *dir;
 	size_t batch_max;
 	pthread_t thread;
@@ -39,13 +45,29 @@ struct collect_writer {
 	struct segment *q;              /* ring of queued segments */
 	size_t q_head, q_len, q_cap;
 	int stopping;
+	int flush_now;                  /* collect_writer_flush() was called */
 	unsigned logged;                /* invalid datagrams logged this period */
 	struct collect_writer_stats stats;
 	/* writer thread only */
+	struct dgcount *agg;          /* datagrams counted, not yet stored */
+	struct segment *held;           /* segments the aggregate covers */
+	size_t n_held;
+	int64_t held_since_ms;          /* when the first of them was taken */
 	struct dgcache *cache;
 	struct datagram_batch batch;
+	uint64_t *counts;               /* weight of each result of batch */
+	size_t counts_cap;
 	struct collect_writer_stats delta;      /* counted while decoding */
 };
+
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static void
 sleep_ms(long ms)
@@ -78,33 +100,50 @@ should_log(struct collect_writer *w)
 	return yes;
 }
 
-/* journal_record_fn: decodes one journaled datagram into w->batch. */
+/* journal_record_fn: counts one journaled datagram in the aggregate. */
 static int
-decode_record(void *ctx, int32_t day, const char *data, size_t len)
+count_record(void *ctx, int32_t day, const char *data, size_t len)
+{
+	struct collect_writer *w = ctx;
+
+	dgcount_add(w->agg, day, data, len);
+	return 0;
+}
+
+/* dgcount_fn: decodes one distinct datagram (through the decode cache)
+ * into w->batch, its results weighted by `count`. */
+static void
+decode_entry(void *ctx, int32_t day, const char *data, size_t len, uint64_t count)
 {
 	struct collect_writer *w = ctx;
 	struct collect_writer_stats *d = &w->delta;
 	struct datagram_info info;
 	struct err err;
+	size_t from = w->batch.n;
 	int n = dgcache_decode(w->cache, data, len, day, &w->batch, &info, &err);
 
-	d->dpv_missing += (uint64_t)info.dpv_missing;
-	d->dpv_bad += (uint64_t)info.dpv_bad;
-	d->utf8_repaired += (uint64_t)info.utf8_repaired;
-	d->t_mismatch += (uint64_t)info.t_mismatch;
+	d->dpv_missing += count * (uint64_t)info.dpv_missing;
+	d->dpv_bad += count * (uint64_t)info.dpv_bad;
+	d->utf8_repaired += count * (uint64_t)info.utf8_repaired;
+	d->t_mismatch += count * (uint64_t)info.t_mismatch;
 	if (info.dpv_bad && should_log(w))
 		log_warn("collectd: datagram with an unknown \"dpv\" (not \"1\"), processed anyway");
 	if (n < 0) {
-		d->invalid[info.reason]++;
+		d->invalid[info.reason] += count;
 		if (should_log(w)) {
 			defang(err.msg);
-			log_warn("collectd: dropped datagram (%s): %s",
-				 datagram_reason_name(info.reason), err.msg);
+			log_warn("collectd: dropped datagram (%s, %" PRIu64 " times): %s",
+				 datagram_reason_name(info.reason), count, err.msg);
 		}
-		return 0;
+		return;
 	}
-	d->results += (uint64_t)n;
-	return 0;
+	if (w->batch.n > w->counts_cap) {
+		w->counts_cap = w->batch.cap;
+		w->counts = xreallocarray(w->counts, w->counts_cap, sizeof(*w->counts));
+	}
+	for (size_t i = from; i < w->batch.n; i++)
+		w->counts[i] = count;
+	d->results += count * (uint64_t)n;
 }
 
 /* Adds the decode counters of w->delta to w->stats; called locked. */
@@ -142,7 +181,7 @@ take_segments(struct collect_writer *w, struct segment *take)
 	return n;
 }
 
-/* Replays take[0..n) into w->batch.  A segment that cannot be read stays
+/* Replays take[0..n) into the aggregate.  A segment that cannot be read stays
  * in the journal (counted as kept) and is marked with records = 0,
  * bytes = 0 and seq = 0 so it is not removed. */
 static void
@@ -152,7 +191,7 @@ decode_segments(struct collect_writer *w, struct segment *take, size_t n)
 		struct journal_scan_info si;
 		struct err err;
 
-		if (journal_replay(w->dir, take[i].seq, decode_record, w, &si, &err) < 0) {
+		if (journal_replay(w->dir, take[i].seq, count_record, w, &si, &err) < 0) {
 			log_error("collectd: %s (left in the journal)", err.msg);
 			pthread_mutex_lock(&w->mu);
 			w->stats.kept += take[i].records;
@@ -195,6 +234,20 @@ finish_segments(struct collect_writer *w, const struct segment *take, size_t n)
 	pthread_mutex_unlock(&w->mu);
 }
 
+/* Opens the store if it is not open yet (the collector starts without
+ * one when it cannot be opened: disk full, database down).  Returns 0 or
+ * -1 with err set. */
+static int
+open_store(struct collect_writer *w, struct err *err)
+{
+	if (w->store != NULL)
+		return 0;
+	if ((w->store = store_open(w->db_url, err)) == NULL)
+		return -1;
+	log_info("collectd: the store is open");
+	return 0;
+}
+
 /* Stores w->batch, retrying once a second; while stopping, gives up after
  * STOP_RETRIES failures.  Returns 0 when stored, -1 when given up. */
 static int
@@ -204,12 +257,16 @@ store_batch(struct collect_writer *w)
 
 	for (;;) {
 		struct err err;
-		int rc = w->batch.n == 0 ? 0 :
-			store_put_results(w->store, w->batch.v, w->batch.n, &err);
+		int rc = w->batch.n == 0 ? 0 : open_store(w, &err);
+
+		if (rc == 0 && w->batch.n > 0)
+			rc = store_put_results_counted(w->store, w->batch.v, w->counts, w->batch.n,
+						       &err);
 
 		pthread_mutex_lock(&w->mu);
 		if (rc == 0) {
-			w->stats.stored += w->batch.n;
+			for (size_t i = 0; i < w->batch.n; i++)
+				w->stats.stored += w->counts[i];
 			w->stats.transactions += w->batch.n > 0;
 			pthread_mutex_unlock(&w->mu);
 			return 0;
@@ -243,6 +300,91 @@ keep_rest(struct collect_writer *w, const struct segment *take, size_t n)
 	w->q_len = 0;
 }
 
+/* Moves take[0..n) to the segments the aggregate covers. */
+static void
+hold(struct collect_writer *w, const struct segment *take, size_t n)
+{
+	if (w->n_held == 0)
+		w->held_since_ms = mono_ms();
+	memcpy(w->held + w->n_held, take, n * sizeof(*take));
+	w->n_held += n;
+}
+
+/* Is it time to store the aggregate?  Called locked. */
+static int
+flush_due(struct collect_writer *w, int64_t now)
+{
+	return w->n_held > 0 &&
+	       (((w->stopping || w->flush_now) && w->q_len == 0) ||
+		now - w->held_since_ms >= AGG_FLUSH_MS ||
+		w->n_held + TAKE_MAX > HELD_MAX ||
+		dgcount_bytes(w->agg) >= DGCOUNT_MAX_BYTES);
+}
+
+/* Decodes the aggregate's distinct datagrams, stores them weighted by
+ * their counts in one transaction, then removes the segments they came
+ * from.  Called unlocked.  Returns 0, or -1 when the store kept failing
+ * while stopping (the segments stay in the journal). */
+static int
+flush(struct collect_writer *w)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&w->mu);
+	w->flush_now = 0;
+	pthread_mutex_unlock(&w->mu);
+	dgcount_foreach(w->agg, decode_entry, w);
+	pthread_mutex_lock(&w->mu);
+	add_delta(w);
+	pthread_mutex_unlock(&w->mu);
+	if (store_batch(w) < 0) {
+		log_error("collectd: the store keeps failing at shutdown; the results "
+			  "stay in the journal %s for the next start", w->dir);
+		pthread_mutex_lock(&w->mu);
+		keep_rest(w, w->held, w->n_held);
+		pthread_mutex_unlock(&w->mu);
+		rc = -1;
+	} else {
+		finish_segments(w, w->held, w->n_held);
+	}
+	datagram_batch_clear(&w->batch);
+	dgcount_clear(w->agg);
+	w->n_held = 0;
+	return rc;
+}
+
+/* Waits (locked) for queued segments, the stop flag or, while the
+ * aggregate holds something, its flush time. */
+static void
+wait_work(struct collect_writer *w)
+{
+	while (w->q_len == 0 && !w->stopping) {
+		struct timespec ts;
+		int64_t due;
+
+		if (w->flush_now) {
+			if (w->n_held > 0)
+				return;
+			w->flush_now = 0;       /* nothing to store */
+		}
+		if (w->n_held == 0) {
+			pthread_cond_wait(&w->work, &w->mu);
+			continue;
+		}
+		due = w->held_since_ms + AGG_FLUSH_MS;
+		if (mono_ms() >= due)
+			return;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ts.tv_sec += (due - mono_ms()) / 1000;
+		ts.tv_nsec += ((due - mono_ms()) % 1000) * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&w->work, &w->mu, &ts);
+	}
+}
+
 static void *
 writer_main(void *arg)
 {
@@ -253,44 +395,51 @@ writer_main(void *arg)
 	for (;;) {
 		size_t n;
 
-		while (w->q_len == 0 && !w->stopping)
-			pthread_cond_wait(&w->work, &w->mu);
+		wait_work(w);
 		n = take_segments(w, take);
-		if (n == 0)
-			break;  /* stopping and nothing left */
-		pthread_mutex_unlock(&w->mu);
-		decode_segments(w, take, n);
-		pthread_mutex_lock(&w->mu);
-		add_delta(w);
-		pthread_mutex_unlock(&w->mu);
-		if (store_batch(w) < 0) {
-			log_error("collectd: the store keeps failing at shutdown; the results "
-				  "stay in the journal %s for the next start", w->dir);
+		if (n > 0) {
+			pthread_mutex_unlock(&w->mu);
+			decode_segments(w, take, n);
+			hold(w, take, n);
 			pthread_mutex_lock(&w->mu);
-			keep_rest(w, take, n);
-			datagram_batch_clear(&w->batch);
-			break;
+			add_delta(w);
 		}
-		datagram_batch_clear(&w->batch);
-		finish_segments(w, take, n);
-		pthread_mutex_lock(&w->mu);
+		if (flush_due(w, mono_ms())) {
+			pthread_mutex_unlock(&w->mu);
+			if (flush(w) < 0) {
+				pthread_mutex_lock(&w->mu);
+				break;
+			}
+			pthread_mutex_lock(&w->mu);
+		}
+		if (n == 0 && w->stopping && w->n_held == 0)
+			break;  /* stopping and nothing left */
 	}
 	pthread_mutex_unlock(&w->mu);
 	return NULL;
 }
 
 struct collect_writer *
-collect_writer_start(struct store *s, const char *dir, size_t batch_max, struct err *err)
+collect_writer_start(struct store *s, const char *db_url, const char *dir, size_t batch_max,
+		     struct err *err)
 {
 	struct collect_writer *w = xcalloc(1, sizeof(*w));
 	int rc;
 
 	w->store = s;
+	w->db_url = db_url;
 	w->dir = dir;
 	w->batch_max = batch_max > 0 ? batch_max : 1;
 	w->cache = xcalloc(1, sizeof(*w->cache));
+	w->agg = dgcount_new();
+	w->held = xreallocarray(NULL, HELD_MAX, sizeof(*w->held));
+	pthread_condattr_t ca;
+
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_mutex_init(&w->mu, NULL);
-	pthread_cond_init(&w->work, NULL);
+	pthread_cond_init(&w->work, &ca);
+	pthread_condattr_destroy(&ca);
 	rc = pthread_create(&w->thread, NULL, writer_main, w);
 	if (rc != 0) {
 		err_set(err, "collectd: starting the writer thread: %s", strerror(rc));
@@ -298,6 +447,8 @@ collect_writer_start(struct store *s, const char *dir, size_t batch_max, struct 
 		pthread_mutex_destroy(&w->mu);
 		store_close(&w->store);
 		free(w->cache);
+		dgcount_free(&w->agg);
+		free(w->held);
 		free(w);
 		return NULL;
 	}
@@ -323,6 +474,15 @@ collect_writer_push(struct collect_writer *w, uint64_t seq, uint64_t records, ui
 	w->q_len++;
 	w->stats.pending += records;
 	w->stats.pending_bytes += bytes;
+	pthread_cond_signal(&w->work);
+	pthread_mutex_unlock(&w->mu);
+}
+
+void
+collect_writer_flush(struct collect_writer *w)
+{
+	pthread_mutex_lock(&w->mu);
+	w->flush_now = 1;
 	pthread_cond_signal(&w->work);
 	pthread_mutex_unlock(&w->mu);
 }
@@ -370,6 +530,9 @@ collect_writer_stop(struct collect_writer **pw, struct collect_writer_stats *fin
 	datagram_batch_free(&w->batch);
 	dgcache_clear(w->cache);
 	free(w->cache);
+	dgcount_free(&w->agg);
+	free(w->held);
+	free(w->counts);
 	free(w->q);
 	free(w);
 	*pw = NULL;

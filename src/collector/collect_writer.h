@@ -2,19 +2,27 @@
  * collect_writer: the collector's store writer thread.
  *
  * The receive loop journals every datagram (journal.h) and hands over
- * closed journal segments, in order; the writer reads each segment back,
- * decodes its datagrams (through the decode cache, dgcache.h), stores the
- * results of several segments in one store_put_results() transaction and
- * removes those segments only after the commit.  A failed transaction is
- * retried once a second with the same results; meanwhile further
- * segments wait on disk (the receive loop bounds their total size), so a
- * stuck or full store costs disk space, not results.  At stop, what is
- * still queued is stored (three tries); what cannot be stored stays in
- * the journal and is replayed by the next start ("kept").
+ * closed journal segments, in order; the writer reads each segment back
+ * and counts its datagrams by (day, exact bytes) in memory (dgcount.h).
+ * Every 2 s (AGG_FLUSH_MS; sooner when the counts take 64 MiB or 4096
+ * segments are covered, and at stop) each distinct datagram is decoded
+ * once (through the decode cache, dgcache.h) and its results stored
+ * with its count as their weight, all in one
+ * store_put_results_counted() transaction; the segments covered are
+ * removed only after the commit.  So a datagram repeated between two
+ * flushes costs a hash lookup, not a decode nor a row.  A failed
+ * transaction (or a store that cannot be opened) is retried once a
+ * second with the same results; meanwhile further segments wait on disk
+ * (the receive loop bounds their total size), so a stuck or full store
+ * costs disk space, not results.  At stop, what is still queued is
+ * stored (three tries); what cannot be stored stays in the journal and
+ * is replayed by the next start ("kept").
  *
- * Delivery is at least once: a crash between a commit and the removal of
- * its segments (a few system calls) stores those results again at the
- * next start.
+ * A crash before a flush's commit loses nothing and counts nothing twice
+ * (its segments are replayed, nothing of them was committed).  Delivery
+ * is at least once only in the window between a commit and the removal
+ * of its segments (a few system calls): a crash there stores those
+ * results again at the next start.
  */
 #ifndef TLSRPT_COLLECTOR_COLLECT_WRITER_H
 #define TLSRPT_COLLECTOR_COLLECT_WRITER_H
@@ -44,15 +52,23 @@ struct collect_writer_stats {
 
 /* Starts the writer thread over the journal directory dir (borrowed,
  * must outlive the writer); it takes ownership of s (closed on stop).
- * batch_max: results per transaction aimed at (segments are taken
- * whole).  Returns the writer, or NULL with err set (s closed too). */
-struct collect_writer *collect_writer_start(struct store *s, const char *dir,
-					    size_t batch_max, struct err *err);
+ * s may be NULL: the store is then opened from db_url (borrowed, must
+ * outlive the writer) when there is something to store, and the opening
+ * retried once a second while it fails (the results wait in the
+ * journal).  batch_max: segments are taken about batch_max records at a
+ * time.  Returns the writer, or NULL with err set (s closed too). */
+struct collect_writer *collect_writer_start(struct store *s, const char *db_url,
+					    const char *dir, size_t batch_max,
+					    struct err *err);
 
 /* Queues closed segment seq of `records` datagrams and `bytes` bytes
  * (records may be 0 when unknown: a previous run's segment). */
 void collect_writer_push(struct collect_writer *w, uint64_t seq, uint64_t records,
 			 uint64_t bytes);
+
+/* Stores what is counted as soon as the queued segments are read
+ * (instead of at the end of the 2 s window): SIGHUP. */
+void collect_writer_flush(struct collect_writer *w);
 
 /* Copies the counters, and lets the next invalid datagrams be logged
  * again (up to 20 per call of this function). */

@@ -254,6 +254,7 @@ handle_signals(struct loop *l)
 		if (si.ssi_signo == SIGHUP) {
 			log_info("collectd: SIGHUP, storing the current batch");
 			hand_over(l);
+			collect_writer_flush(l->writer);
 		} else {
 			log_info("collectd: signal %u, shutting down", si.ssi_signo);
 			l->stop = 1;
@@ -421,6 +422,20 @@ journal_setup(struct loop *l, const char *dir, struct err *err)
 	return 0;
 }
 
+/* Opens the store, or says why not and returns NULL: the collector
+ * starts anyway (receiving and journaling); its writer retries. */
+static struct store *
+open_store_or_wait(const char *db_url)
+{
+	struct err why;
+	struct store *s = store_open(db_url, &why);
+
+	if (s == NULL)
+		log_warn("collectd: the store cannot be opened (%s); receiving anyway: results "
+			 "wait in the journal, the store is retried every second", why.msg);
+	return s;
+}
+
 int
 collectd_run(const struct collectd_config *cfg, struct err *err)
 {
@@ -444,9 +459,7 @@ collectd_run(const struct collectd_config *cfg, struct err *err)
 	 * unprivileged user */
 	if (privdrop_to_user(cfg->user, err) < 0)
 		goto out;
-	s = store_open(cfg->db_url, err);
-	if (s == NULL)
-		goto out;
+	s = open_store_or_wait(cfg->db_url);
 	if (cfg->daemonize) {
 		/* No database handle across fork(): close, detach, reopen. */
 		store_close(&s);
@@ -454,14 +467,13 @@ collectd_run(const struct collectd_config *cfg, struct err *err)
 			err_set(err, "collectd: daemon(): %s", strerror(errno));
 			goto out;
 		}
-		if ((s = store_open(cfg->db_url, err)) == NULL)
-			goto out;
+		s = open_store_or_wait(cfg->db_url);
 	}
 	if ((l.sigfd = signals_setup(err)) < 0)
 		goto out;
 	if (slots_setup(&l, err) < 0)
 		goto out;
-	l.writer = collect_writer_start(s, jdir, cfg->batch_max, err);
+	l.writer = collect_writer_start(s, cfg->db_url, jdir, cfg->batch_max, err);
 	s = NULL;
 	if (l.writer == NULL)
 		goto out;

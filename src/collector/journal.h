@@ -12,8 +12,10 @@
  * Directory layout: DIR/lock (flock: one collector per journal) and
  * DIR/SEQ.tjr, SEQ 16 lower-case hex digits, increasing.  A segment is a
  * sequence of records, each a 16-byte header in host byte order
- * (magic "TJR1", payload length, UTC day of receipt, CRC-32 of the day
- * and the payload) and the payload (the datagram as received).  A torn
+ * (magic "TJR2", payload length, UTC day of receipt, the low 32 bits of
+ * XXH3-64 of the payload seeded with the day) and the payload (the
+ * datagram as received).  Records of magic "TJR1" (earlier versions:
+ * zlib CRC-32 of the day and the payload) are replayed too.  A torn
  * or corrupt record ends the segment's replay (it and what follows are
  * counted as torn, never guessed at).
  */
@@ -27,7 +29,9 @@
 #include "util/err.h"
 
 #define JOURNAL_HDR_BYTES 16
-#define JOURNAL_MAGIC 0x31524a54u       /* "TJR1" read as little-endian */
+#define JOURNAL_MAGIC 0x32524a54u       /* "TJR2" read as little-endian */
+/* Records written by earlier versions ("TJR1", CRC-32) are still replayed. */
+#define JOURNAL_MAGIC_V1 0x31524a54u
 /* Records appended by one journal_append() call at most. */
 #define JOURNAL_APPEND_MAX 256
 /* The largest payload a record may hold (a segment's replay refuses more). */

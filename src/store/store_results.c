@@ -56,9 +56,11 @@ static const char sql_fold[] =
 	" FROM (SELECT policy, SUM(ok) AS ok, SUM(failed) AS failed FROM result_deltas"
 	" GROUP BY policy) AS d WHERE result_tuples.key = d.policy";
 
-/* One failure of the batch, with the key of its policy. */
+/* One failure of the batch, with the key of its policy and the number of
+ * sessions it stands for. */
 struct fitem {
 	int64_t policy;
+	int64_t weight;
 	const struct result_failure *f;
 };
 
@@ -89,6 +91,7 @@ cmp_list(const struct strlist *a, const struct strlist *b)
 struct ritem {
 	int64_t day;
 	uint64_t hash;
+	int64_t weight;         /* sessions this result stands for */
 	const struct result *r;
 };
 
@@ -362,9 +365,9 @@ put_sorted(struct store *s, const struct ritem *v, size_t n, struct err *err)
 		for (j = i; j < n && (j == i || (v[j].hash == v[i].hash &&
 						  same_policy(v[i].r, v[j].r))); j++)
 			if (v[j].r->failed)
-				g->failed++;
+				g->failed += v[j].weight;
 			else
-				g->ok++;
+				g->ok += v[j].weight;
 		g->first = i;
 		g->last = j;
 		g->key = policy_key(v[i].r, &dg, &key);
@@ -385,6 +388,7 @@ put_sorted(struct store *s, const struct ritem *v, size_t n, struct err *err)
 					fv = xreallocarray(fv, cap, sizeof(*fv));
 				}
 				fv[nf].policy = g->key;
+				fv[nf].weight = v[k].weight;
 				fv[nf++].f = &v[k].r->failures[m];
 			}
 		}
@@ -392,9 +396,11 @@ put_sorted(struct store *s, const struct ritem *v, size_t n, struct err *err)
 	if (nf > 0)
 		qsort(fv, nf, sizeof(*fv), cmp_failure);
 	for (size_t i = 0, j; i < nf; i = j) {
+		int64_t count = fv[i].weight;
+
 		for (j = i + 1; j < nf && cmp_failure(&fv[i], &fv[j]) == 0; j++)
-			;
-		if (put_failure(sf, &fv[i], (int64_t)(j - i), &dg, &key, err) < 0)
+			count += fv[j].weight;
+		if (put_failure(sf, &fv[i], count, &dg, &key, err) < 0)
 			goto out;
 	}
 	rc = 0;
@@ -411,6 +417,13 @@ int
 store_put_results(struct store *s, const struct result *results, size_t n,
 		  struct err *err)
 {
+	return store_put_results_counted(s, results, NULL, n, err);
+}
+
+int
+store_put_results_counted(struct store *s, const struct result *results,
+			  const uint64_t *counts, size_t n, struct err *err)
+{
 	struct ritem *v;
 	int outer = s->depth == 0;
 	int rc = -1;
@@ -421,6 +434,7 @@ store_put_results(struct store *s, const struct result *results, size_t n,
 	for (size_t i = 0; i < n; i++) {
 		v[i].day = results[i].day;
 		v[i].hash = hash_policy(&results[i]);
+		v[i].weight = counts != NULL ? (int64_t)counts[i] : 1;
 		v[i].r = &results[i];
 	}
 	qsort(v, n, sizeof(*v), cmp_item);

@@ -21,6 +21,12 @@
 int store_put_results(struct store *s, const struct result *results, size_t n,
 		      struct err *err);
 
+/* The same, where results[i] stands for counts[i] sessions (counts NULL:
+ * one each): its policy's counter and each of its failure rows grow by
+ * counts[i].  The collector's aggregate flushes through this. */
+int store_put_results_counted(struct store *s, const struct result *results,
+			      const uint64_t *counts, size_t n, struct err *err);
+
 /* Sets *days to a new array (caller frees) of the UTC day numbers before
  * `before_day` that still hold results, ascending, and *n to its length.
  * Returns 0 or -1. */

@@ -131,6 +131,47 @@ else
 	fail "kill -9 under load loses nothing received" "rc=$RC sent=$sent stored=$got qlen=$QLEN" "$out"
 fi
 
+# The in-memory count: 5000 identical events (one domain) are counted,
+# not stored, for up to 2 s; a kill -9 inside that window loses nothing
+# and the replay of the journal counts nothing twice.
+before=$(total)
+start || fail "start for kill -9 inside the counting window"
+"$T/load" "$SOCK" 5000 1 0 reuse > "$T/load7.out" 2>&1
+sent=$(sent_of "$T/load7.out")
+held=$(( $(total) - before ))
+kill -9 "$PID"; wait "$PID" 2>/dev/null; PID=
+start || fail "restart after kill -9 inside the counting window"
+stop TERM
+got=$(( $(total) - before ))
+if [ "$sent" = 5000 ] && [ "$held" -lt 5000 ] && [ "$got" = 5000 ] && [ "$RC" = 0 ]; then
+	ok "kill -9 between journal and flush: $held of 5000 stored before the kill, exactly 5000 after the restart"
+else
+	fail "kill -9 inside the counting window" "sent=$sent held=$held stored=$got rc=$RC"
+fi
+
+# A store that cannot be opened at start (its directory is missing):
+# collectd starts anyway, journals, retries, and stores once it can.
+LDB=$T/later/results.db
+"$TLSRPT" collectd --socket "$SOCK" --db "sqlite:$LDB" --journal "$T/journal-later" \
+	--foreground --stats-secs 0 >>"$T/later.log" 2>&1 &
+PID=$!
+i=0
+while ! grep -q 'receiving on' "$T/later.log" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+out=$("$T/load" "$SOCK" 1000 10 0 reuse 2>&1)
+sleep 3
+mkdir "$T/later"
+i=0
+while [ "$(sqlite3 "$LDB" "SELECT COALESCE(SUM(total_success + total_failure), 0) FROM result_policies" 2>/dev/null)" != 1000 ] &&
+      [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+stop TERM
+got=$(sqlite3 "$LDB" "SELECT COALESCE(SUM(total_success + total_failure), 0) FROM result_policies" 2>/dev/null)
+if [ "$RC" = 0 ] && [ "$got" = 1000 ] && grep -q 'the store cannot be opened' "$T/later.log" &&
+   grep -q 'the store is open' "$T/later.log"; then
+	ok "no store at start: collectd receives, journals, retries, stores all 1000 once it can"
+else
+	fail "store opened late" "rc=$RC stored=$got" "$out" "$(tail -5 "$T/later.log")"
+fi
+
 # SIGTERM under load: the path goes first, reading is shut down, the
 # queue is drained: every send that succeeded is stored, exactly.
 before=$(total)

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
 #include <sqlite3.h>
@@ -105,7 +106,7 @@ test_collect_writer_stores_every_segment_pushed_before_stop(void **state)
 	assert_non_null(j);
 	assert_int_equal(n_old, 0);
 	free(old);
-	w = collect_writer_start(s, jdir, 100, &err);
+	w = collect_writer_start(s, url, jdir, 100, &err);
 	assert_non_null(w);
 	for (int k = 0; k < 20; k++) {
 		uint64_t bytes, records, seq;
@@ -194,7 +195,7 @@ test_collect_writer_keeps_segments_when_the_store_fails(void **state)
 	j = journal_open(jdir, &old, &n_old, &old_bytes, &err);
 	assert_non_null(j);
 	free(old);
-	w = collect_writer_start(s, jdir, 100, &err);
+	w = collect_writer_start(s, url, jdir, 100, &err);
 	assert_non_null(w);
 	fill(j, 10, 0);
 	seq = journal_rotate(j, &bytes, &records);
@@ -217,12 +218,141 @@ test_collect_writer_keeps_segments_when_the_store_fails(void **state)
 	rm_rf(dir);
 }
 
+/* The same datagram 10 000 times in 200 segments (and one other datagram
+ * twice): stored exactly (10 000 + 2 sessions), in one transaction, the
+ * segments removed; the collector counted the repeats in memory instead
+ * of storing them segment by segment. */
+static void
+test_collect_writer_counts_repeated_datagrams_and_stores_them_once(void **state)
+{
+	char dir[] = "/tmp/tlsrpt-writer.XXXXXX", url[256], jdir[160];
+	const char *same = "{\"dpv\":\"1\",\"d\":\"same.example\",\"policies\":[{\"policy-type\":2,"
+			   "\"t\":1,\"f\":1,\"failure-details\":[{\"c\":204,\"r\":\"192.0.2.1\"}]}]}";
+	const char *other = "{\"dpv\":\"1\",\"d\":\"other.example\",\"policies\":[{\"policy-type\":9,"
+			    "\"t\":0,\"f\":0}]}";
+	struct collect_writer_stats st;
+	struct collect_writer *w;
+	struct journal *j;
+	struct store *s;
+	struct err err;
+	uint64_t *old, old_bytes;
+	size_t n_old;
+	struct iovec iov[50];
+	uint64_t seqs[200], sbytes[200], srecords[200];
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(jdir, sizeof(jdir), "%s/journal", dir);
+	snprintf(url, sizeof(url), "sqlite:%s/w.db", dir);
+	s = store_open(url, &err);
+	assert_non_null(s);
+	j = journal_open(jdir, &old, &n_old, &old_bytes, &err);
+	assert_non_null(j);
+	free(old);
+	w = collect_writer_start(s, url, jdir, 100, &err);
+	assert_non_null(w);
+	for (int i = 0; i < 50; i++) {
+		iov[i].iov_base = (void *)same;
+		iov[i].iov_len = strlen(same);
+	}
+	/* written first, pushed together: the writer sees them within its
+	 * 2 s window even on a slow (sanitized, shared) machine */
+	for (int k = 0; k < 200; k++) {
+		assert_int_equal(journal_append(j, 20000, iov, 50, &err), 0);
+		if (k == 10 || k == 150) {
+			struct iovec o = { (void *)other, strlen(other) };
+
+			assert_int_equal(journal_append(j, 20000, &o, 1, &err), 0);
+		}
+		seqs[k] = journal_rotate(j, &sbytes[k], &srecords[k]);
+	}
+	for (int k = 0; k < 200; k++)
+		collect_writer_push(w, seqs[k], srecords[k], sbytes[k]);
+	assert_int_equal(collect_writer_stop(&w, &st), 0);
+	assert_int_equal(st.results, 10002);
+	assert_int_equal(st.stored, 10002);
+	assert_int_equal(st.transactions, 1);
+	assert_int_equal(st.pending, 0);
+	assert_int_equal(count_segments(jdir), 0);
+	journal_close(&j);
+	{
+		struct sums t = { 0, 0, 0 };
+		sqlite3 *db;
+		sqlite3_stmt *q;
+
+		s = store_open(url, &err);
+		assert_non_null(s);
+		assert_int_equal(store_get_day_results(s, 20000, add_up, &t, &err), 0);
+		assert_int_equal(t.ok, 2);
+		assert_int_equal(t.failed, 10000);
+		assert_int_equal(t.policies, 2);
+		store_close(&s);
+		/* the failure row counts every session too */
+		assert_int_equal(sqlite3_open(url + 7, &db), SQLITE_OK);
+		assert_int_equal(sqlite3_prepare_v2(db, "SELECT SUM(failed_count), COUNT(*) FROM "
+						    "result_failures", -1, &q, NULL), SQLITE_OK);
+		assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+		assert_int_equal(sqlite3_column_int64(q, 0), 10000);
+		assert_int_equal(sqlite3_column_int64(q, 1), 1);
+		sqlite3_finalize(q);
+		sqlite3_close(db);
+	}
+	rm_rf(dir);
+}
+
+/* No store at start (its directory does not exist yet): the writer keeps
+ * the segment, retries, and stores it once the store can be opened. */
+static void
+test_collect_writer_opens_the_store_when_it_can(void **state)
+{
+	char dir[] = "/tmp/tlsrpt-writer.XXXXXX", url[256], jdir[160], sub[160];
+	struct collect_writer_stats st;
+	struct collect_writer *w;
+	struct journal *j;
+	struct err err;
+	uint64_t *old, old_bytes, bytes, records, seq;
+	size_t n_old;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(jdir, sizeof(jdir), "%s/journal", dir);
+	snprintf(sub, sizeof(sub), "%s/later", dir);
+	snprintf(url, sizeof(url), "sqlite:%s/later/w.db", dir);
+	j = journal_open(jdir, &old, &n_old, &old_bytes, &err);
+	assert_non_null(j);
+	free(old);
+	w = collect_writer_start(NULL, url, jdir, 100, &err);
+	assert_non_null(w);
+	fill(j, 20, 0);
+	seq = journal_rotate(j, &bytes, &records);
+	collect_writer_push(w, seq, records, bytes);
+	sleep(4);       /* the flush (2 s) fails: no store yet */
+	collect_writer_get_stats(w, &st);
+	assert_true(st.store_errors >= 1);
+	assert_int_equal(st.stored, 0);
+	assert_int_equal(count_segments(jdir), 1);
+	assert_int_equal(mkdir(sub, 0700), 0);
+	for (int i = 0; i < 50; i++) {
+		collect_writer_get_stats(w, &st);
+		if (st.stored == 20)
+			break;
+		usleep(100000);
+	}
+	assert_int_equal(st.stored, 20);
+	assert_int_equal(collect_writer_stop(&w, &st), 0);
+	assert_int_equal(count_segments(jdir), 0);
+	journal_close(&j);
+	rm_rf(dir);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_collect_writer_stores_every_segment_pushed_before_stop),
 		cmocka_unit_test(test_collect_writer_keeps_segments_when_the_store_fails),
+		cmocka_unit_test(test_collect_writer_counts_repeated_datagrams_and_stores_them_once),
+		cmocka_unit_test(test_collect_writer_opens_the_store_when_it_can),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
