@@ -4,7 +4,9 @@
  * Each lookup is started with ub_resolve_async() on a threaded context and
  * waited for with poll() on ub_fd() until the per-lookup deadline; past it
  * the query is cancelled and reported as DNS_TIMEOUT, so a dead resolver
- * never blocks longer than the timeout.  libunbound hands back RDATA with
+ * never blocks longer than the timeout.  dns_lookup() is a start and a
+ * finish; callers with many names keep several started (ub_process()
+ * delivers every answer that has arrived, each into its own query).  libunbound hands back RDATA with
  * names uncompressed; the small decoders in dns_rdata.c turn it into
  * presentation strings.
  */
@@ -29,10 +31,17 @@ struct dns {
 	void *stub_ctx;
 };
 
-struct pending {
+struct dns_query {
 	int done;
 	int err;
+	int id;                         /* libunbound's, for ub_cancel */
+	int type;
+	long deadline;                  /* now_ms() past which it is a timeout */
+	char *qname;                    /* A-labels; NULL for a stub query */
 	struct ub_result *res;
+	struct dns_answer stub_ans;     /* a stub's answer, made at start */
+	int stub_rc;
+	struct err stub_err;
 };
 
 const char *
@@ -191,7 +200,7 @@ out:
 static void
 on_result(void *arg, int err, struct ub_result *res)
 {
-	struct pending *p = arg;
+	struct dns_query *p = arg;
 
 	p->done = 1;
 	p->err = err;
@@ -207,45 +216,81 @@ now_ms(void)
 	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Sends the query for p->qname, p->type.  Returns 0 or -1 with err. */
+static int
+send_query(struct dns *d, struct dns_query *p, struct err *err)
+{
+	int r;
+
+	p->deadline = now_ms() + d->timeout_ms;
+	if ((r = ub_resolve_async(d->ctx, p->qname, p->type, 1, p, on_result, &p->id)) != 0) {
+		err_set(err, "dns: %s: %s", p->qname, ub_strerror(r));
+		return -1;
+	}
+	return 0;
+}
+
+/* Waits until p is answered or past its deadline.  Returns 0 with *res set
+ * (or NULL on timeout; p is cancelled then), -1 with err on a libunbound
+ * error (p is cancelled). */
+static int
+wait_query(struct dns *d, struct dns_query *p, struct ub_result **res, struct err *err)
+{
+	struct pollfd pfd;
+	long left;
+	int r;
+
+	*res = NULL;
+	while (!p->done) {
+		left = p->deadline - now_ms();
+		if (left <= 0) {
+			ub_cancel(d->ctx, p->id);
+			return 0;
+		}
+		/* answers already waiting first: no poll() per query when many
+		 * are in flight */
+		if (ub_poll(d->ctx) == 0) {
+			pfd.fd = ub_fd(d->ctx);
+			pfd.events = POLLIN;
+			if (poll(&pfd, 1, (int)left) < 0 && errno != EINTR) {
+				err_set(err, "dns: poll: %s", strerror(errno));
+				ub_cancel(d->ctx, p->id);
+				return -1;
+			}
+			continue;
+		}
+		if ((r = ub_process(d->ctx)) != 0) {
+			err_set(err, "dns: %s: %s", p->qname, ub_strerror(r));
+			if (!p->done)
+				ub_cancel(d->ctx, p->id);
+			else
+				ub_resolve_free(p->res);
+			return -1;
+		}
+	}
+	if (p->err != 0) {
+		err_set(err, "dns: %s: %s", p->qname, ub_strerror(p->err));
+		return -1;
+	}
+	*res = p->res;
+	return 0;
+}
+
 /* Runs one query to completion or deadline.  Returns 0 with *res set (or
  * NULL on timeout), -1 with err on a libunbound error. */
 static int
 resolve(struct dns *d, const char *qname, int type, struct ub_result **res, struct err *err)
 {
-	struct pending p = { 0 };
-	struct pollfd pfd;
-	long deadline = now_ms() + d->timeout_ms, left;
-	int id, r;
+	struct dns_query p = { 0 };
+	int rc;
 
 	*res = NULL;
-	if ((r = ub_resolve_async(d->ctx, qname, type, 1, &p, on_result, &id)) != 0) {
-		err_set(err, "dns: %s: %s", qname, ub_strerror(r));
+	p.qname = (char *)qname;
+	p.type = type;
+	if (send_query(d, &p, err) < 0)
 		return -1;
-	}
-	while (!p.done) {
-		left = deadline - now_ms();
-		if (left <= 0) {
-			ub_cancel(d->ctx, id);
-			return 0;
-		}
-		pfd.fd = ub_fd(d->ctx);
-		pfd.events = POLLIN;
-		if (poll(&pfd, 1, (int)left) < 0 && errno != EINTR) {
-			err_set(err, "dns: poll: %s", strerror(errno));
-			ub_cancel(d->ctx, id);
-			return -1;
-		}
-		if ((r = ub_process(d->ctx)) != 0) {
-			err_set(err, "dns: %s: %s", qname, ub_strerror(r));
-			return -1;
-		}
-	}
-	if (p.err != 0) {
-		err_set(err, "dns: %s: %s", qname, ub_strerror(p.err));
-		return -1;
-	}
-	*res = p.res;
-	return 0;
+	rc = wait_query(d, &p, res, err);
+	return rc;
 }
 
 /* Fills ans->status etc. from res and decodes the RDATA for type. */
@@ -311,28 +356,79 @@ follow_chain(struct dns *d, struct dns_answer *ans, const char *canon)
 }
 
 int
-dns_lookup(struct dns *d, enum dns_type type, const char *name,
-    struct dns_answer *ans, struct err *err)
+dns_query_start(struct dns *d, enum dns_type type, const char *name, struct dns_query **q,
+    struct err *err)
 {
+	struct dns_query *p = xcalloc(1, sizeof(*p));
+
+	*q = NULL;
+	p->type = (int)type;
+	if (d->stub != NULL) {
+		/* a stub answers at once; the answer waits for the finish */
+		p->done = 1;
+		p->stub_ans.qname = dns_name_to_ascii(name, &p->stub_err);
+		p->stub_rc = p->stub_ans.qname == NULL ? -1
+			: d->stub(d->stub_ctx, p->stub_ans.qname, type, &p->stub_ans, &p->stub_err);
+		*q = p;
+		return 0;
+	}
+	if ((p->qname = dns_name_to_ascii(name, err)) == NULL || send_query(d, p, err) < 0) {
+		free(p->qname);
+		free(p);
+		return -1;
+	}
+	*q = p;
+	return 0;
+}
+
+int
+dns_query_finish(struct dns *d, struct dns_query **q, struct dns_answer *ans, struct err *err)
+{
+	struct dns_query *p = *q;
 	struct ub_result *res = NULL;
 	char *canon = NULL;
 	size_t n;
+	int rc = -1;
 
-	dns_answer_clear(ans);
-	ans->qname = dns_name_to_ascii(name, err);
-	if (ans->qname == NULL)
+	*q = NULL;
+	if (ans != NULL)
+		dns_answer_clear(ans);
+	if (p == NULL) {
+		err_set(err, "dns: no query");
 		return -1;
-	if (d->stub != NULL)
-		return d->stub(d->stub_ctx, ans->qname, type, ans, err);
-	if (resolve(d, ans->qname, (int)type, &res, err) < 0)
-		return -1;
+	}
+	if (d->stub != NULL) {
+		if (ans != NULL) {
+			*ans = p->stub_ans;
+			memset(&p->stub_ans, 0, sizeof(p->stub_ans));
+			if (p->stub_rc < 0)
+				err_set(err, "%s", p->stub_err.msg);
+		}
+		rc = p->stub_rc;
+		dns_answer_clear(&p->stub_ans);
+		free(p);
+		return rc;
+	}
+	if (ans == NULL) {
+		if (p->done)
+			ub_resolve_free(p->res);
+		else
+			ub_cancel(d->ctx, p->id);
+		rc = 0;
+		goto out;
+	}
+	ans->qname = p->qname;
+	p->qname = NULL;
+	if (wait_query(d, p, &res, err) < 0)
+		goto out;
+	rc = 0;
 	if (res == NULL) {
 		ans->status = DNS_TIMEOUT;
 		ans->why = xasprintf("no answer within %d ms", d->timeout_ms);
-		return 0;
+		goto out;
 	}
-	fill_answer(ans, (int)type, res);
-	if (res->canonname != NULL && type != DNS_CNAME) {
+	fill_answer(ans, p->type, res);
+	if (res->canonname != NULL && p->type != DNS_CNAME) {
 		canon = xstrdup(res->canonname);
 		n = strlen(canon);
 		if (n > 1 && canon[n - 1] == '.')
@@ -342,5 +438,22 @@ dns_lookup(struct dns *d, enum dns_type type, const char *name,
 		free(canon);
 	}
 	ub_resolve_free(res);
-	return 0;
+out:
+	free(p->qname);
+	free(p);
+	return rc;
+}
+
+int
+dns_lookup(struct dns *d, enum dns_type type, const char *name,
+    struct dns_answer *ans, struct err *err)
+{
+	struct dns_query *q;
+
+	dns_answer_clear(ans);
+	if (dns_query_start(d, type, name, &q, err) < 0) {
+		/* as before: the name that could not be asked is not kept */
+		return -1;
+	}
+	return dns_query_finish(d, &q, ans, err);
 }

@@ -3,7 +3,10 @@
  *
  * One `struct dns` wraps a libunbound context (forwarding to a given
  * resolver, or the one in /etc/resolv.conf) and answers TXT, MX, A, AAAA,
- * TLSA and CNAME queries one at a time, each bounded by a timeout.  The
+ * TLSA and CNAME queries, each bounded by a timeout: one at a time
+ * (dns_lookup), or several in flight at once (dns_query_start /
+ * dns_query_finish: a caller with many names keeps a window of them
+ * outstanding instead of waiting for each answer in turn).  The
  * answer says how the lookup ended (ok / nxdomain / nodata / servfail /
  * timeout / bogus), whether it was DNSSEC-secure, and the CNAME chain.
  * For unit tests a stub (dns_new_stub) answers instead of the network.
@@ -100,6 +103,26 @@ void dns_free(struct dns *d);
  */
 int dns_lookup(struct dns *d, enum dns_type type, const char *name,
     struct dns_answer *ans, struct err *err);
+
+/*
+ * Starts a lookup of name for type and returns at once: *q is set to the
+ * query in flight (release it with dns_query_finish(), which every started
+ * query must reach).  Its timeout counts from now.  Returns 0, or -1 with
+ * err set when it could not be started (invalid name, libunbound failure;
+ * *q is NULL then).  Any number may be in flight on one struct dns.
+ */
+struct dns_query;
+int dns_query_start(struct dns *d, enum dns_type type, const char *name,
+    struct dns_query **q, struct err *err);
+
+/*
+ * Waits for query *q (answers of other queries in flight are taken in
+ * meanwhile, and kept for their own finish), fills ans as dns_lookup()
+ * does, and releases *q (set to NULL).  Returns as dns_lookup().  Clears
+ * ans first.  With ans NULL the query is only cancelled and released.
+ */
+int dns_query_finish(struct dns *d, struct dns_query **q, struct dns_answer *ans,
+    struct err *err);
 
 /* Converts a domain name to A-labels (libidn2, IDNA 2008 non-transitional)
  * and drops a trailing dot.  Returns a new string (caller frees) or NULL with

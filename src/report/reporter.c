@@ -5,11 +5,13 @@
 #include "report/reporter.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <glib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "model/report_json.h"
 #include "report/aggregate.h"
@@ -84,26 +86,18 @@ reporter_free(struct reporter **rp)
 	*rp = NULL;
 }
 
-int
-reporter_build_mail(struct reporter *r, const char *report_id, const char *policy_domain,
-		    int64_t day, const char *json, const char *to, int64_t now, struct buf *out,
-		    struct err *err)
+/* Builds the mail for the attachment body (gzip or JSON, as configured)
+ * into out (signed when a DKIM key is configured).  Returns 0 or -1. */
+static int
+build_mail_body(struct reporter *r, const char *report_id, const char *policy_domain,
+		int64_t day, const struct buf *body, const char *to, int64_t now,
+		struct buf *out, struct err *err)
 {
-	struct buf body, mail;
+	struct buf mail;
 	struct compose_mail m = { 0 };
 	int ret = -1;
 
-	buf_init(&body, REPORTER_MAX_SIZE);
 	buf_init(&mail, REPORTER_MAX_SIZE * 2);
-	if (r->cfg.uncompressed) {
-		if (buf_append_str(&body, json) < 0) {
-			err_set(err, "report-id=%s: report larger than %u bytes", report_id,
-				REPORTER_MAX_SIZE);
-			goto out;
-		}
-	} else if (gzipper_run(r->gzip, json, strlen(json), &body, err) < 0) {
-		goto out;
-	}
 	m.from = r->from;
 	m.to = to;
 	m.submitter = r->cfg.submitter;
@@ -114,18 +108,61 @@ reporter_build_mail(struct reporter *r, const char *report_id, const char *polic
 	m.end = naming_day_end(day);
 	m.date = now;
 	m.compressed = !r->cfg.uncompressed;
-	m.body = body.data;
-	m.body_len = body.len;
+	m.body = body->data;
+	m.body_len = body->len;
 	if (composer_build(r->composer, &m, r->signer ? &mail : out, err) < 0)
 		goto out;
 	if (r->signer && dkim_signer_sign(r->signer, mail.data, mail.len, out, err) < 0)
 		goto out;
 	ret = 0;
 out:
-	buf_free(&body);
 	buf_free(&mail);
 	return ret;
 }
+
+/* The attachment body of report JSON json (gzip unless configured
+ * uncompressed) into body.  Returns 0 or -1. */
+static int
+build_body(struct reporter *r, const char *report_id, const char *json, struct buf *body,
+	   struct err *err)
+{
+	if (r->cfg.uncompressed) {
+		if (buf_append_str(body, json) < 0) {
+			err_set(err, "report-id=%s: report larger than %u bytes", report_id,
+				REPORTER_MAX_SIZE);
+			return -1;
+		}
+		return 0;
+	}
+	return gzipper_run(r->gzip, json, strlen(json), body, err);
+}
+
+int
+reporter_build_mail(struct reporter *r, const char *report_id, const char *policy_domain,
+		    int64_t day, const char *json, const char *to, int64_t now, struct buf *out,
+		    struct err *err)
+{
+	struct buf body;
+	int ret = -1;
+
+	buf_init(&body, REPORTER_MAX_SIZE);
+	if (build_body(r, report_id, json, &body, err) == 0)
+		ret = build_mail_body(r, report_id, policy_domain, day, &body, to, now, out, err);
+	buf_free(&body);
+	return ret;
+}
+
+/* Lookups kept in flight by generate: deep enough that the resolver's
+ * round trip is hidden behind the composition of the reports before it. */
+#define LOOKUPS_IN_FLIGHT 128
+
+/* A report waiting for its TLSRPT lookup (generate's window). */
+struct waiting {
+	struct report *rep;           /* owned */
+	char *policy_domain;
+	char *json;
+	struct rua_query *q;          /* NULL without a resolver */
+};
 
 struct gen {
 	struct reporter *r;
@@ -137,65 +174,87 @@ struct gen {
 	int fatal;
 	GHashTable *hosts;            /* MX host → struct lookup * (this run) */
 	GHashTable *rcpt;             /* recipient domain with host TLSA → joined rua */
+	struct waiting win[LOOKUPS_IN_FLIGHT]; /* ring of reports whose lookups are in
+	                               * flight, oldest at head */
+	size_t head, n;
+	struct buf body, mail;        /* reused by dry_run */
 };
 
 static int
 write_file(const char *dir, const char *name, const void *data, size_t len, struct err *err)
 {
 	char *path = xasprintf("%s/%s", dir, name);
-	FILE *f = fopen(path, "wb");
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	const char *p = data;
 	int ret = -1;
 
-	if (f == NULL || fwrite(data, 1, len, f) != len) {
-		err_set(err, "dry run: cannot write %s: %s", path, strerror(errno));
-	} else {
-		ret = 0;
+	if (fd < 0)
+		goto fail;
+	while (len > 0) {
+		ssize_t w = write(fd, p, len);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			goto fail;
+		p += w;
+		len -= (size_t)w;
 	}
-	if (f != NULL && fclose(f) != 0 && ret == 0) {
-		err_set(err, "dry run: cannot write %s: %s", path, strerror(errno));
-		ret = -1;
+	if (close(fd) != 0) {
+		fd = -1;
+		goto fail;
 	}
+	free(path);
+	return 0;
+fail:
+	err_set(err, "dry run: cannot write %s: %s", path, errno ? strerror(errno) : "short write");
+	if (fd >= 0)
+		close(fd);
 	free(path);
 	return ret;
 }
 
-/* --dry-run: the report and, for the first mailto destination, the mail. */
+/* --dry-run: the report and, for each mailto destination, the mail; the
+ * attachment is compressed once for both.  A file that cannot be written
+ * is fatal (g->fatal): the run stops with the error. */
 static int
 dry_run(struct gen *g, const struct report *rep, const char *pd, const char *json,
 	const struct strlist *dests, struct err *err)
 {
-	struct buf b;
 	char *name;
 	int ret = -1;
 
-	buf_init(&b, REPORTER_MAX_SIZE * 2);
+	buf_reset(&g->body);
 	name = naming_filename(g->r->cfg.submitter, pd, rep->start, rep->end,
 			       !g->r->cfg.uncompressed);
-	if (g->r->cfg.uncompressed ? buf_append_str(&b, json) < 0
-				   : gzipper_run(g->r->gzip, json, strlen(json), &b, err) < 0)
+	if (build_body(g->r, rep->report_id, json, &g->body, err) < 0)
 		goto out;
-	if (write_file(g->r->cfg.dry_run_dir, name, b.data, b.len, err) < 0)
+	/* a directory we cannot write to ends the run (exit 3), not each report */
+	if (write_file(g->r->cfg.dry_run_dir, name, g->body.data, g->body.len, err) < 0) {
+		g->fatal = 1;
 		goto out;
+	}
 	for (size_t i = 0; i < dests->n; i++) {
 		char *eml;
 
 		printf("%s\t%s\t%s\n", rep->report_id, pd, dests->v[i]);
 		if (strncmp(dests->v[i], "mailto:", 7) != 0)
 			continue;
-		buf_reset(&b);
-		if (reporter_build_mail(g->r, rep->report_id, pd, g->day, json, dests->v[i] + 7,
-					g->now, &b, err) < 0)
+		buf_reset(&g->mail);
+		if (build_mail_body(g->r, rep->report_id, pd, g->day, &g->body, dests->v[i] + 7,
+				    g->now, &g->mail, err) < 0)
 			goto out;
 		eml = xasprintf("%s.%zu.eml", rep->report_id, i + 1);
-		ret = write_file(g->r->cfg.dry_run_dir, eml, b.data, b.len, err);
+		ret = write_file(g->r->cfg.dry_run_dir, eml, g->mail.data, g->mail.len, err);
 		free(eml);
-		if (ret < 0)
+		if (ret < 0) {
+			g->fatal = 1;
 			goto out;
+		}
 	}
 	ret = 0;
 out:
 	free(name);
-	buf_free(&b);
 	return ret;
 }
 
@@ -225,20 +284,13 @@ cmp_strp(const void *x, const void *y)
 	return strcmp(*(char *const *)x, *(char *const *)y);
 }
 
-static struct lookup *
-do_lookup(struct gen *g, const char *pd)
+/* Sets l->joined from l->dests. */
+static void
+join_dests(struct lookup *l)
 {
-	struct lookup *l = xcalloc(1, sizeof(*l));
 	struct buf b;
-	char **v;
+	char **v = xcalloc(l->dests.n + 1, sizeof(*v));
 
-	if (g->r->dns != NULL) {
-		l->lr = rua_lookup(g->r->dns, pd, &l->dests, &l->why);
-	} else {
-		l->lr = RUA_NONE;
-		err_set(&l->why, "domain=%s: no resolver", pd);
-	}
-	v = xcalloc(l->dests.n + 1, sizeof(*v));
 	if (l->dests.n > 0) {
 		memcpy(v, l->dests.v, l->dests.n * sizeof(*v));
 		qsort(v, l->dests.n, sizeof(*v), cmp_strp);
@@ -249,6 +301,27 @@ do_lookup(struct gen *g, const char *pd)
 			break;
 	l->joined = buf_steal(&b, NULL);
 	free(v);
+}
+
+/* Ends lookup q (NULL: there is no resolver) into l. */
+static void
+finish_lookup(struct gen *g, struct rua_query *q, const char *pd, struct lookup *l)
+{
+	if (q != NULL) {
+		l->lr = rua_lookup_finish(g->r->dns, q, &l->dests, &l->why);
+	} else {
+		l->lr = RUA_NONE;
+		err_set(&l->why, "domain=%s: no resolver", pd);
+	}
+}
+
+static struct lookup *
+do_lookup(struct gen *g, const char *pd)
+{
+	struct lookup *l = xcalloc(1, sizeof(*l));
+
+	finish_lookup(g, g->r->dns != NULL ? rua_lookup_start(g->r->dns, pd) : NULL, pd, l);
+	join_dests(l);
 	return l;
 }
 
@@ -264,6 +337,8 @@ host_lookup(struct gen *g, const char *host)
 	return l;
 }
 
+static int drain(struct gen *g, size_t keep, struct err *err);
+
 /* aggregate's keep_in_host: leave a recipient domain's TLSA results out of
  * the MX host's report when both reports go to the same destinations (the
  * recipient domain's report already carries them; mox does the same). */
@@ -271,9 +346,13 @@ static int
 keep_in_host(void *ctx, const char *domain, const char *host)
 {
 	struct gen *g = ctx;
-	const char *rd = g_hash_table_lookup(g->rcpt, domain);
+	const char *rd;
 	struct lookup *hl;
 
+	/* every recipient domain's lookup has ended: g->rcpt is complete */
+	if (drain(g, 0, g->err) < 0)
+		g->fatal = 1;
+	rd = g_hash_table_lookup(g->rcpt, domain);
 	if (rd == NULL)
 		return 1;
 	hl = host_lookup(g, host);
@@ -296,14 +375,109 @@ has_host_tlsa(const struct report *r, const char *pd)
 	return 0;
 }
 
+/* What becomes of report rep of policy domain pd, whose lookup ended in l:
+ * dry run files, or the outbox.  Returns 0, or -1 with err set (g->fatal
+ * too when the store failed). */
+static int
+place_report(struct gen *g, const struct report *rep, const char *pd, const char *json,
+	     const struct lookup *l, struct err *err)
+{
+	int rc;
+
+	if (g->r->cfg.dry_run_dir != NULL) {
+		g->st->no_record += l->lr == RUA_NONE;
+		g->st->deferred += l->lr == RUA_TEMPFAIL;
+		if (l->lr == RUA_TEMPFAIL)
+			printf("%s\t%s\t(lookup failed: %s; a real run keeps the report and"
+			       " retries the lookup)\n", rep->report_id, pd, l->why.msg);
+		else if (l->lr != RUA_FOUND)
+			printf("%s\t%s\t(none: %s)\n", rep->report_id, pd, l->why.msg);
+		return dry_run(g, rep, pd, json, &l->dests, err);
+	}
+	if (l->lr == RUA_NONE) {
+		g->st->no_record++;
+		log_info("report-id=%s: not sent: %s", rep->report_id, l->why.msg);
+		return 0;
+	}
+	rc = store_outbox_add(g->s, rep->report_id, g->day, pd, json,
+			      l->lr == RUA_FOUND ? &l->dests : NULL, g->now,
+			      g->now + schedule_backoff(1), err);
+	if (rc < 0) {
+		g->fatal = 1;
+		return -1;
+	} else if (rc == 0) {
+		g->st->duplicates++;
+	} else if (l->lr == RUA_TEMPFAIL) {
+		g->st->deferred++;
+		log_warn("report-id=%s: lookup deferred: %s", rep->report_id, l->why.msg);
+	} else {
+		g->st->stored++;
+	}
+	return 0;
+}
+
+/* Ends the oldest waiting report: its lookup, then place_report().
+ * Returns 0, or -1 with err set. */
+static int
+finish_oldest(struct gen *g, struct err *err)
+{
+	struct waiting *w = &g->win[g->head];
+	struct lookup l = { 0 };
+	int rc;
+
+	g->head = (g->head + 1) % LOOKUPS_IN_FLIGHT;
+	g->n--;
+	finish_lookup(g, w->q, w->policy_domain, &l);
+	if (l.lr == RUA_FOUND && has_host_tlsa(w->rep, w->policy_domain)) {
+		join_dests(&l);
+		g_hash_table_insert(g->rcpt, xstrdup(w->policy_domain), l.joined);
+		l.joined = NULL;
+	}
+	rc = place_report(g, w->rep, w->policy_domain, w->json, &l, err);
+	strlist_clear(&l.dests);
+	free(l.joined);
+	report_free(w->rep);
+	free(w->policy_domain);
+	free(w->json);
+	memset(w, 0, sizeof(*w));
+	return rc;
+}
+
+/* Ends waiting reports until at most `keep` are left.  A report that could
+ * not be placed is logged and the others go on (as one that fails in
+ * on_report); a store failure stops at once: -1 with err set. */
+static int
+drain(struct gen *g, size_t keep, struct err *err)
+{
+	struct err e;
+
+	while (g->n > keep) {
+		if (finish_oldest(g, &e) < 0) {
+			if (g->fatal) {
+				if (err != NULL)
+					*err = e;
+				return -1;
+			}
+			log_warn("%s", e.msg);
+		}
+	}
+	return 0;
+}
+
 static int
 on_report(void *ctx, struct aggregate_out *o, struct err *err)
 {
 	struct gen *g = ctx;
-	struct lookup *l, *owned = NULL;
+	struct waiting *w;
+	struct lookup *l;
 	char *json = NULL;
-	int ret = 0, rc;
+	int ret;
 
+	if (g->fatal) {
+		if (err != NULL && g->err != NULL && err != g->err)
+			*err = *g->err;
+		return -1;
+	}
 	g->st->reports++;
 	if (g->r->cfg.only_failures && o->failures == 0) {
 		g->st->only_success++;
@@ -312,46 +486,32 @@ on_report(void *ctx, struct aggregate_out *o, struct err *err)
 		return 0;
 	}
 	json = report_write_json(o->report, 0);
-	l = o->host_report ? host_lookup(g, o->policy_domain)
-			   : (owned = do_lookup(g, o->policy_domain));
-	if (!o->host_report && l->lr == RUA_FOUND && has_host_tlsa(o->report, o->policy_domain))
-		g_hash_table_insert(g->rcpt, xstrdup(o->policy_domain), xstrdup(l->joined));
-	if (g->r->cfg.dry_run_dir != NULL) {
-		g->st->no_record += l->lr == RUA_NONE;
-		g->st->deferred += l->lr == RUA_TEMPFAIL;
-		if (l->lr == RUA_TEMPFAIL)
-			printf("%s\t%s\t(lookup failed: %s; a real run keeps the report and"
-			       " retries the lookup)\n", o->report->report_id, o->policy_domain,
-			       l->why.msg);
-		else if (l->lr != RUA_FOUND)
-			printf("%s\t%s\t(none: %s)\n", o->report->report_id, o->policy_domain,
-			       l->why.msg);
-		ret = dry_run(g, o->report, o->policy_domain, json, &l->dests, err);
-		goto out;
+	if (o->host_report) {
+		/* an MX host's report: its lookup is shared, and the recipient
+		 * reports before it must be placed first */
+		if (drain(g, 0, err) < 0) {
+			free(json);
+			return -1;
+		}
+		l = host_lookup(g, o->policy_domain);
+		ret = place_report(g, o->report, o->policy_domain, json, l, err);
+		free(json);
+		return ret;
 	}
-	if (l->lr == RUA_NONE) {
-		g->st->no_record++;
-		log_info("report-id=%s: not sent: %s", o->report->report_id, l->why.msg);
-		goto out;
+	/* a recipient domain's report waits in the window while its lookup
+	 * is in flight; the oldest is ended when the window is full */
+	if (g->n == LOOKUPS_IN_FLIGHT && drain(g, LOOKUPS_IN_FLIGHT - 1, err) < 0) {
+		free(json);
+		return -1;
 	}
-	rc = store_outbox_add(g->s, o->report->report_id, g->day, o->policy_domain, json,
-			      l->lr == RUA_FOUND ? &l->dests : NULL, g->now,
-			      g->now + schedule_backoff(1), err);
-	if (rc < 0) {
-		g->fatal = 1;
-		ret = -1;
-	} else if (rc == 0) {
-		g->st->duplicates++;
-	} else if (l->lr == RUA_TEMPFAIL) {
-		g->st->deferred++;
-		log_warn("report-id=%s: lookup deferred: %s", o->report->report_id, l->why.msg);
-	} else {
-		g->st->stored++;
-	}
-out:
-	free(json);
-	lookup_free(owned);
-	return ret;
+	w = &g->win[(g->head + g->n) % LOOKUPS_IN_FLIGHT];
+	g->n++;
+	w->rep = o->report;
+	o->report = NULL;
+	w->policy_domain = xstrdup(o->policy_domain);
+	w->json = json;
+	w->q = g->r->dns != NULL ? rua_lookup_start(g->r->dns, o->policy_domain) : NULL;
+	return 0;
 }
 
 static int
@@ -375,24 +535,50 @@ int
 reporter_generate_day(struct reporter *r, struct store *s, int64_t day, int64_t now,
 		      struct reporter_stats *st, struct err *err)
 {
-	struct gen g = { r, s, NULL, day, now, st, err, 0, NULL, NULL };
+	struct gen *g = xcalloc(1, sizeof(*g));
 	struct aggregate_config ac = { day, r->cfg.submitter, r->organization, r->contact_info,
-				       keep_in_host, &g, &r->cfg.privacy };
+				       keep_in_host, g, &r->cfg.privacy };
 	struct err local;
 	int rc;
 
-	if (err == NULL)
-		g.err = &local;
-	g.hosts = g_hash_table_new_full(g_str_hash, g_str_equal, free, lookup_free);
-	g.rcpt = g_hash_table_new_full(g_str_hash, g_str_equal, free, free);
-	g.agg = aggregate_new(&ac, on_report, &g);
-	rc = store_get_day_results(s, day, on_row, &g, err);
-	if (rc == 0 && !g.fatal)
-		rc = aggregate_finish(g.agg, err);
-	aggregate_free(&g.agg);
-	g_hash_table_destroy(g.hosts);
-	g_hash_table_destroy(g.rcpt);
-	if (rc != 0 || g.fatal)
+	g->r = r;
+	g->s = s;
+	g->day = day;
+	g->now = now;
+	g->st = st;
+	g->err = err != NULL ? err : &local;
+	buf_init(&g->body, REPORTER_MAX_SIZE);
+	buf_init(&g->mail, REPORTER_MAX_SIZE * 2);
+	g->hosts = g_hash_table_new_full(g_str_hash, g_str_equal, free, lookup_free);
+	g->rcpt = g_hash_table_new_full(g_str_hash, g_str_equal, free, free);
+	g->agg = aggregate_new(&ac, on_report, g);
+	rc = store_get_day_results(s, day, on_row, g, g->err);
+	if (rc == 0 && !g->fatal)
+		rc = aggregate_finish(g->agg, g->err);
+	if (rc == 0 && !g->fatal)
+		rc = drain(g, 0, g->err);
+	/* after a failure: the lookups still in flight are cancelled */
+	while (g->n > 0) {
+		struct waiting *w = &g->win[g->head];
+		struct strlist d = { 0 };
+
+		if (w->q != NULL)
+			rua_lookup_finish(r->dns, w->q, &d, NULL);
+		strlist_clear(&d);
+		report_free(w->rep);
+		free(w->policy_domain);
+		free(w->json);
+		g->head = (g->head + 1) % LOOKUPS_IN_FLIGHT;
+		g->n--;
+	}
+	aggregate_free(&g->agg);
+	g_hash_table_destroy(g->hosts);
+	g_hash_table_destroy(g->rcpt);
+	buf_free(&g->body);
+	buf_free(&g->mail);
+	rc = rc != 0 || g->fatal ? -1 : 0;
+	free(g);
+	if (rc != 0)
 		return -1;
 	if (r->cfg.dry_run_dir == NULL && store_delete_day_results(s, day, NULL, err) < 0)
 		return -1;

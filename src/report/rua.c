@@ -18,15 +18,40 @@ has(const struct strlist *l, const char *s)
 	return 0;
 }
 
+struct rua_query {
+	char *policy_domain;
+	char *qname;
+	struct dns_query *q;          /* NULL: could not be started (why says why) */
+	struct err why;
+};
+
+struct rua_query *
+rua_lookup_start(struct dns *dns, const char *policy_domain)
+{
+	struct rua_query *rq = xcalloc(1, sizeof(*rq));
+
+	rq->policy_domain = xstrdup(policy_domain);
+	rq->qname = xasprintf("_smtp._tls.%s", policy_domain);
+	if (dns_query_start(dns, DNS_TXT, rq->qname, &rq->q, &rq->why) < 0)
+		rq->q = NULL;
+	return rq;
+}
+
 enum rua_lookup_result
-rua_lookup(struct dns *dns, const char *policy_domain, struct strlist *dests, struct err *err)
+rua_lookup_finish(struct dns *dns, struct rua_query *rq, struct strlist *dests,
+		  struct err *err)
 {
 	struct dns_answer ans = { 0 };
 	struct tlsrpt_record rec = { 0 };
-	char *qname = xasprintf("_smtp._tls.%s", policy_domain);
+	const char *policy_domain = rq->policy_domain, *qname = rq->qname;
 	enum rua_lookup_result ret = RUA_TEMPFAIL;
 
-	if (dns_lookup(dns, DNS_TXT, qname, &ans, err) < 0) {
+	if (rq->q == NULL) {
+		err_set(err, "%s", rq->why.msg);
+		err_prefix(err, "domain=%s: TLSRPT lookup", policy_domain);
+		goto out;
+	}
+	if (dns_query_finish(dns, &rq->q, &ans, err) < 0) {
 		err_prefix(err, "domain=%s: TLSRPT lookup", policy_domain);
 		goto out;
 	}
@@ -71,6 +96,14 @@ rua_lookup(struct dns *dns, const char *policy_domain, struct strlist *dests, st
 out:
 	record_tlsrpt_clear(&rec);
 	dns_answer_clear(&ans);
-	free(qname);
+	free(rq->policy_domain);
+	free(rq->qname);
+	free(rq);
 	return ret;
+}
+
+enum rua_lookup_result
+rua_lookup(struct dns *dns, const char *policy_domain, struct strlist *dests, struct err *err)
+{
+	return rua_lookup_finish(dns, rua_lookup_start(dns, policy_domain), dests, err);
 }

@@ -24,4 +24,14 @@ enum rua_lookup_result {
 enum rua_lookup_result rua_lookup(struct dns *dns, const char *policy_domain,
 				  struct strlist *dests, struct err *err);
 
+/* The same lookup in two halves, so that many can be in flight:
+ * rua_lookup_start() sends the query (NULL with err set when it could not
+ * be sent: give that to rua_lookup_finish() as it is, which then says
+ * RUA_TEMPFAIL with err); rua_lookup_finish() waits for it and returns as
+ * rua_lookup() (q is released).  Every started lookup must be finished. */
+struct rua_query;
+struct rua_query *rua_lookup_start(struct dns *dns, const char *policy_domain);
+enum rua_lookup_result rua_lookup_finish(struct dns *dns, struct rua_query *q,
+					 struct strlist *dests, struct err *err);
+
 #endif
