@@ -1,5 +1,5 @@
-/* Unit tests for collector/utf8fix: valid UTF-8 untouched, each maximal
- * invalid subpart (overlong, surrogate, > U+10FFFF, truncated) → U+FFFD. */
+/* Unit tests for collector/utf8fix: valid UTF-8 untouched, each invalid
+ * byte (overlong, surrogate, > U+10FFFF, truncated, NUL) → U+FFFD. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,12 +21,12 @@ static const struct utf8_case utf8_cases[] = {
 	{ "a\xc0\xaf" "b", "a\xef\xbf\xbd\xef\xbf\xbd" "b" },           /* overlong */
 	{ "\xed\xa0\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" },     /* surrogate */
 	{ "\xf4\x90\x80\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" }, /* > U+10FFFF */
-	{ "\xe2\x82", "\xef\xbf\xbd" },                                   /* truncated */
-	{ "\xe2\x82x", "\xef\xbf\xbdx" },
+	{ "\xe2\x82", "\xef\xbf\xbd\xef\xbf\xbd" },                       /* truncated */
+	{ "\xe2\x82x", "\xef\xbf\xbd\xef\xbf\xbdx" },
 };
 
 static void
-test_utf8fix_repair_replaces_maximal_subparts(void **state)
+test_utf8fix_repair_replaces_each_invalid_byte(void **state)
 {
 	(void)state;
 	for (size_t i = 0; i < sizeof(utf8_cases) / sizeof(utf8_cases[0]); i++) {
@@ -54,7 +54,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_utf8fix_repair_replaces_maximal_subparts),
+		cmocka_unit_test(test_utf8fix_repair_replaces_each_invalid_byte),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
