@@ -129,13 +129,20 @@ EOF
 	fi
 
 	# rows as an older version (no limit) stored them: 2^63-1 in every count
-	# (report_domains holds the per-domain sums the dashboard groups:
-	# an older version's rows reach it through its schema step, here by hand)
+	# (report_domains and the rollup_* tables hold the sums the dashboard
+	# groups: an older version's rows reach them through their schema steps,
+	# here by hand)
 	if "$@" "UPDATE report_policies SET total_success = 9223372036854775807,
 		total_failure = 9223372036854775807;
 		UPDATE report_domains SET success = 9223372036854775807,
 		failure = 9223372036854775807;
-		UPDATE report_failures SET failed_session_count = 9223372036854775807;" \
+		UPDATE report_failures SET failed_session_count = 9223372036854775807;
+		UPDATE rollup_days SET success = 9223372036854775807,
+		failure = 9223372036854775807;
+		UPDATE rollup_domains SET success = 9223372036854775807,
+		failure = 9223372036854775807;
+		UPDATE rollup_failures SET sessions = 9223372036854775807;
+		UPDATE rollup_day_types SET sessions = 9223372036854775807;" \
 		> "$dir/sql.out" 2>&1; then
 		want_ok=$MAX want_failed=$MAX
 		views "$name" "$db"
