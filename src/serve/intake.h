@@ -79,7 +79,8 @@ void intake_submit(struct intake *in, struct intake_job *job);
  * replaced).  For callers that cannot be called back. */
 void intake_store_wait(struct intake *in, struct intake_job *job);
 
-/* Groups committed and reports written since the start (for figures). */
+/* Groups committed and reports written since the start (for figures);
+ * 0 and 0 for in == NULL (a read-only serve has no intake). */
 void intake_counts(struct intake *in, uint64_t *groups, uint64_t *reports);
 
 #endif

@@ -111,6 +111,38 @@ write_one_by_one(struct intake *in, struct group *g)
 	return write_from(in->store, g->head);
 }
 
+/* Stores each failed item of g again, in a transaction of its own, up to
+ * three times with a short pause: with several hosts writing one
+ * PostgreSQL, a group can lose a deadlock on a shared roll-up row, which
+ * the same report wins alone a moment later.  Returns how many still
+ * failed. */
+static size_t
+retry_failed(struct intake *in, struct group *g)
+{
+	size_t failed = 0;
+
+	for (struct intake_job *job = g->head; job != NULL; job = job->next)
+		for (size_t i = 0; i < job->n_items; i++) {
+			struct intake_item *it = &job->items[i];
+
+			for (int attempt = 1; it->outcome < 0 && attempt <= 3; attempt++) {
+				struct timespec pause = { 0, 20000000L * attempt };
+
+				store_close(&in->store);
+				nanosleep(&pause, NULL);
+				if ((in->store = store_open(in->db_url, &it->err)) == NULL)
+					continue;
+				err_clear(&it->err);
+				it->outcome = store_put_report_digest(in->store, it->report,
+								      &it->src, it->digest,
+								      &it->err);
+			}
+			if (it->outcome < 0)
+				failed++;
+		}
+	return failed;
+}
+
 /* Stores group g, taking in what is queued meanwhile (see intake.h), and
  * commits.  Every item of g has its outcome afterwards. */
 static void
@@ -147,6 +179,8 @@ store_group(struct intake *in, struct group *g)
 		store_close(&in->store);
 		failed = write_one_by_one(in, g);
 	}
+	if (failed > 0)
+		failed = retry_failed(in, g);
 	if (failed > 0)
 		store_close(&in->store);   /* a fresh handle for the next group */
 }
@@ -283,6 +317,10 @@ intake_store_wait(struct intake *in, struct intake_job *job)
 void
 intake_counts(struct intake *in, uint64_t *groups, uint64_t *reports)
 {
+	if (in == NULL) {
+		*groups = *reports = 0;
+		return;
+	}
 	pthread_mutex_lock(&in->lock);
 	*groups = in->groups;
 	*reports = in->reports;

@@ -72,8 +72,8 @@ serve_new(const struct serve_config *cfg, struct err *err)
 		return NULL;
 	}
 	serve_store_put(s, st, 0);
-	s->intake = intake_start(s->db_url, err);
-	if (s->intake == NULL) {
+	/* a read-only dashboard takes no reports: no writer, no write access */
+	if (!s->read_only && (s->intake = intake_start(s->db_url, err)) == NULL) {
 		serve_free(&s);
 		return NULL;
 	}

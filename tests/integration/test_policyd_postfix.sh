@@ -177,7 +177,8 @@ if [ "$(bash "$COMPONENTS/smtp-sink.sh" count "$dir/sink")" = 3 ]; then ok "the 
 else fail "sink count: $(bash "$COMPONENTS/smtp-sink.sh" count "$dir/sink")"; fi
 
 # Postfix reported both sessions under the sts policy policyd gave it
-sleep 1
+# (the collector counts in memory and stores every 2 s)
+sleep 2.5
 rows=$(sqlite3 "$dir/collect.db" "SELECT domain, policy_type, policy_domain, total_success > 0, total_failure > 0
 	FROM result_policies ORDER BY domain" 2>&1)
 fails=$(sqlite3 "$dir/collect.db" "SELECT t.domain, f.result_type FROM result_failures f
