@@ -304,6 +304,10 @@ policyd_core_answer(struct policyd_core *c, const char *req, size_t len, struct 
 	}
 	c->stats.lookups++;
 	e = get_entry(c, domain, 1);
+	/* used now, before the lock is let go while waiting: policyd_core_tick()
+	 * and make_room() forget entries by last_used, and a new entry's 0
+	 * would let them free e under a waiting request */
+	e->last_used = c->now();
 	need = policyd_entry_need(e, c->now(), &c->cfg.rules);
 	if (need == POLICYD_NEED_WAIT) {
 		c->stats.waits++;
