@@ -35,18 +35,18 @@ copy_path(char *out, size_t n, const char *a, const char *b)
 }
 
 void
-json_fields_init(struct json_fields *f, json_t *obj, const char *path,
+json_fields_init(struct json_fields *f, struct jobj *obj, const char *path,
 		 struct strlist *quirks, struct err *err)
 {
-	memset(f, 0, sizeof(*f));
 	f->obj = obj;
+	memset(&f->alias, 0, sizeof(f->alias));
 	copy_path(f->path, sizeof(f->path), path != NULL ? path : "", NULL);
 	f->quirks = quirks;
 	f->err = err;
 }
 
 void
-json_fields_child(const struct json_fields *parent, const char *key, json_t *obj,
+json_fields_child(const struct json_fields *parent, const char *key, struct jobj *obj,
 		  struct json_fields *child)
 {
 	char path[JSON_FIELDS_PATH_MAX];
@@ -95,62 +95,74 @@ json_fields_fail(struct json_fields *f, const char *key, const char *fmt, ...)
 	return -1;
 }
 
-static void
-mark_used(struct json_fields *f, const char *key)
+static struct jv *
+member(struct json_fields *f, const char *key)
 {
-	if (f->n_used < JSON_FIELDS_USED_MAX)
-		f->used[f->n_used++] = key;
+	int k = shape_member(f->obj->level, key);
+
+	return k >= 0 && f->obj->m[k].kind != JV_ABSENT ? &f->obj->m[k] : NULL;
 }
 
-json_t *
+int
+json_fields_has(const struct json_fields *f, const char *key)
+{
+	int k = shape_member(f->obj->level, key);
+
+	return k >= 0 && f->obj->m[k].kind != JV_ABSENT;
+}
+
+struct jv *
 json_fields_get(struct json_fields *f, const char *key, const char *alias,
 		const char **name_out)
 {
-	json_t *v = json_object_get(f->obj, key);
+	struct jv *v = member(f, key);
 	const char *name = key;
+	json_t *a;
 
-	if (v == NULL && alias != NULL && (v = json_object_get(f->obj, alias)) != NULL) {
+	jv_clear(&f->alias);
+	if (v == NULL && alias != NULL && f->obj->extra != NULL &&
+	    (a = json_object_get(f->obj->extra, alias)) != NULL) {
 		name = alias;
+		jv_from_json(a, &f->alias);
+		json_object_del(f->obj->extra, alias);
+		v = &f->alias;
 		json_fields_quirk(f, alias, "draft-era name, read as \"%s\"", key);
 	}
-	if (v != NULL)
-		mark_used(f, name);
 	if (name_out != NULL)
 		*name_out = name;
 	return v;
 }
 
 static const char *
-type_name(const json_t *v)
+type_name(const struct jv *v)
 {
-	switch (json_typeof(v)) {
-	case JSON_OBJECT:
+	switch (v->kind) {
+	case JV_OBJECT:
 		return "an object";
-	case JSON_ARRAY:
+	case JV_ARRAY:
 		return "an array";
-	case JSON_STRING:
+	case JV_STRING:
 		return "a string";
-	case JSON_INTEGER:
+	case JV_INT:
 		return "an integer";
-	case JSON_REAL:
+	case JV_REAL:
 		return "a real number";
-	case JSON_TRUE:
-	case JSON_FALSE:
+	case JV_BOOL:
 		return "a boolean";
 	default:
 		return "null";
 	}
 }
 
-int
-json_fields_string(struct json_fields *f, const char *key, const char *alias,
-		   unsigned opts, char **out)
+static int
+string_value(struct json_fields *f, const char *key, const char *alias, unsigned opts,
+	     char **out)
 {
 	const char *name;
-	json_t *v = json_fields_get(f, key, alias, &name);
+	struct jv *v = json_fields_get(f, key, alias, &name);
 
 	*out = NULL;
-	if (v == NULL || json_is_null(v)) {
+	if (v == NULL || v->kind == JV_NULL) {
 		if (opts & JSON_FIELDS_REQUIRED)
 			return json_fields_fail(f, key, "required member is %s",
 						v == NULL ? "missing" : "null");
@@ -158,16 +170,27 @@ json_fields_string(struct json_fields *f, const char *key, const char *alias,
 			json_fields_quirk(f, name, "null, taken as absent");
 		return 0;
 	}
-	if (json_is_integer(v) && (opts & JSON_FIELDS_INT_OK)) {
-		*out = xasprintf("%" JSON_INTEGER_FORMAT, json_integer_value(v));
+	if (v->kind == JV_INT && (opts & JSON_FIELDS_INT_OK)) {
+		*out = xasprintf("%lld", v->i);
 		json_fields_quirk(f, name, "integer, taken as the string \"%s\"", *out);
 		return 0;
 	}
-	if (!json_is_string(v))
+	if (v->kind != JV_STRING)
 		return json_fields_fail(f, name, "must be a string, not %s", type_name(v));
-	/* jansson rejects embedded NUL (no JSON_ALLOW_NUL), so this is the whole value. */
-	*out = xstrdup(json_string_value(v));
+	/* the reader refuses embedded NUL, so this is the whole value */
+	*out = v->s;
+	v->s = NULL;
 	return 0;
+}
+
+int
+json_fields_string(struct json_fields *f, const char *key, const char *alias,
+		   unsigned opts, char **out)
+{
+	int rc = string_value(f, key, alias, opts, out);
+
+	jv_clear(&f->alias);
+	return rc;
 }
 
 static int
@@ -192,34 +215,69 @@ count_from_text(struct json_fields *f, const char *name, const char *s, uint64_t
 int
 json_fields_count(struct json_fields *f, const char *key, uint64_t *out)
 {
-	json_t *v = json_fields_get(f, key, NULL, NULL);
-	json_int_t i;
+	struct jv *v = json_fields_get(f, key, NULL, NULL);
+	long long i;
 	double d;
 
 	*out = 0;
-	if (v == NULL || json_is_null(v)) {
+	if (v == NULL || v->kind == JV_NULL) {
 		json_fields_quirk(f, key, "%s, taken as 0", v == NULL ? "missing" : "null");
 		return 0;
 	}
-	if (json_is_string(v))
-		return count_from_text(f, key, json_string_value(v), out);
-	if (json_is_real(v)) {
-		d = json_real_value(v);
+	if (v->kind == JV_STRING)
+		return count_from_text(f, key, v->s, out);
+	if (v->kind == JV_REAL) {
+		d = v->d;
 		if (d != floor(d) || d < 0 || d > (double)JSON_FIELDS_COUNT_MAX)
 			return json_fields_fail(f, key, "%g is not a count (0..2^53-1)", d);
 		json_fields_quirk(f, key, "count given as the real number %.17g", d);
 		*out = (uint64_t)d;
 		return 0;
 	}
-	if (!json_is_integer(v))
+	if (v->kind != JV_INT)
 		return json_fields_fail(f, key, "must be an integer, not %s", type_name(v));
-	i = json_integer_value(v);
+	i = v->i;
 	if (i < 0)
-		return json_fields_fail(f, key, "negative count %" JSON_INTEGER_FORMAT, i);
+		return json_fields_fail(f, key, "negative count %lld", i);
 	if ((unsigned long long)i > JSON_FIELDS_COUNT_MAX)
-		return json_fields_fail(f, key, "count %" JSON_INTEGER_FORMAT " is larger than 2^53-1",
-					i);
+		return json_fields_fail(f, key, "count %lld is larger than 2^53-1", i);
 	*out = (uint64_t)i;
+	return 0;
+}
+
+static int
+strings_value(struct json_fields *f, const char *key, const char *alias,
+	      struct strlist *out, int *present_out)
+{
+	const char *name;
+	struct jv *v = json_fields_get(f, key, alias, &name);
+
+	*present_out = 0;
+	if (v == NULL)
+		return 0;
+	if (v->kind == JV_NULL) {
+		json_fields_quirk(f, name, "null, taken as absent");
+		return 0;
+	}
+	if (v->kind == JV_STRING) {
+		json_fields_quirk(f, name, "a string, not an array: taken as a one-element array");
+		strlist_add_owned(out, v->s);
+		v->s = NULL;
+		*present_out = 1;
+		return 0;
+	}
+	if (v->kind != JV_ARRAY)
+		return json_fields_fail(f, name, "must be an array of strings, not %s",
+					type_name(v));
+	for (size_t i = 0; i < v->n_elems; i++)
+		if (v->elems[i].kind != JV_STRING)
+			return json_fields_fail(f, name, "element [%zu] must be a string, not %s",
+						i, type_name(&v->elems[i]));
+	for (size_t i = 0; i < v->n_elems; i++) {
+		strlist_add_owned(out, v->elems[i].s);
+		v->elems[i].s = NULL;
+	}
+	*present_out = 1;
 	return 0;
 }
 
@@ -227,59 +285,22 @@ int
 json_fields_strings(struct json_fields *f, const char *key, const char *alias,
 		    struct strlist *out, int *present_out)
 {
-	const char *name;
-	json_t *v = json_fields_get(f, key, alias, &name);
-	json_t *e;
-	size_t i;
+	int rc = strings_value(f, key, alias, out, present_out);
 
-	*present_out = 0;
-	if (v == NULL)
-		return 0;
-	if (json_is_null(v)) {
-		json_fields_quirk(f, name, "null, taken as absent");
-		return 0;
-	}
-	if (json_is_string(v)) {
-		json_fields_quirk(f, name, "a string, not an array: taken as a one-element array");
-		strlist_add(out, json_string_value(v));
-		*present_out = 1;
-		return 0;
-	}
-	if (!json_is_array(v))
-		return json_fields_fail(f, name, "must be an array of strings, not %s",
-					type_name(v));
-	json_array_foreach(v, i, e) {
-		if (!json_is_string(e))
-			return json_fields_fail(f, name, "element [%zu] must be a string, not %s",
-						i, type_name(e));
-		strlist_add(out, json_string_value(e));
-	}
-	*present_out = 1;
-	return 0;
-}
-
-static int
-is_used(const struct json_fields *f, const char *key)
-{
-	for (size_t i = 0; i < f->n_used; i++)
-		if (strcmp(f->used[i], key) == 0)
-			return 1;
-	return 0;
+	jv_clear(&f->alias);
+	return rc;
 }
 
 json_t *
-json_fields_extra(const struct json_fields *f)
+json_fields_extra(struct json_fields *f)
 {
-	json_t *extra = NULL;
-	const char *key;
-	json_t *v;
+	json_t *extra = f->obj->extra;
 
-	json_object_foreach(f->obj, key, v) {
-		if (is_used(f, key))
-			continue;
-		if (extra == NULL)
-			extra = json_object();
-		json_object_set(extra, key, v);
+	jv_clear(&f->alias);
+	f->obj->extra = NULL;
+	if (extra != NULL && json_object_size(extra) == 0) {
+		json_decref(extra);
+		extra = NULL;
 	}
 	return extra;
 }

@@ -1,9 +1,11 @@
 /*
  * report_json: parsing RFC 8460 report JSON into struct report (see
- * report_json.h for the leniencies).  jansson does the JSON; this file maps
- * the document onto the model level by level (report, date-range, policy
- * item, policy, summary, failure detail) and keeps unknown members.
- * The writer is in report_json_write.c.
+ * report_json.h for the leniencies).  yajl's callbacks read the document
+ * into the slots of its known members (report_shape.c); this file maps
+ * them onto the model level by level (report, date-range, policy item,
+ * policy, summary, failure detail), in a fixed order that does not depend
+ * on the order of the members, and keeps unknown members (jansson builds
+ * and writes those).  The writer is in report_json_write.c.
  */
 #include "model/report_json.h"
 
@@ -14,39 +16,91 @@
 
 #include "model/datetime.h"
 #include "model/json_fields.h"
+#include "model/report_shape.h"
 #include "util/xalloc.h"
 
-/* Returns the nesting depth of the JSON text (strings skipped), stopping
- * early once it passes max. */
 static int
-nesting_depth(const char *s, size_t len, int max)
+hex4(const char *s, size_t left, unsigned *out)
 {
-	int depth = 0, deepest = 0, in_string = 0;
+	unsigned v = 0;
 
-	for (size_t i = 0; i < len && deepest <= max; i++) {
+	if (left < 4)
+		return -1;
+	for (int k = 0; k < 4; k++) {
+		char c = s[k];
+
+		v <<= 4;
+		if (c >= '0' && c <= '9')
+			v |= (unsigned)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			v |= (unsigned)(c - 'a' + 10);
+		else if (c >= 'A' && c <= 'F')
+			v |= (unsigned)(c - 'A' + 10);
+		else
+			return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+/* What prescan() found. */
+struct prescan {
+	int depth;           /* deepest nesting, or more than max */
+	const char *bad;     /* what yajl would accept and jansson refused, or NULL */
+	size_t at;           /* where */
+};
+
+/* Walks the JSON text once (strings skipped) for what yajl's callbacks do
+ * not tell: the nesting depth (stopping early once it passes max), a \u
+ * escape of a surrogate that is not half of a pair (yajl turns a lone
+ * high surrogate into '?'), and \v or \f between tokens (whitespace to
+ * yajl, not to JSON).  Not a parser: yajl checks the syntax. */
+static void
+prescan(const char *s, size_t len, int max, struct prescan *out)
+{
+	int depth = 0, in_string = 0;
+	unsigned u, lo;
+
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; i < len && out->depth <= max; i++) {
 		char ch = s[i];
 
 		if (in_string) {
-			if (ch == '\\')
-				i++;
-			else if (ch == '"')
+			if (ch == '"') {
 				in_string = 0;
+			} else if (ch == '\\' && i + 1 < len && s[i + 1] == 'u' &&
+				   hex4(s + i + 2, len - i - 2, &u) == 0 && u >= 0xD800 && u <= 0xDFFF) {
+				if (u >= 0xDC00 || i + 11 >= len || s[i + 6] != '\\' || s[i + 7] != 'u' ||
+				    hex4(s + i + 8, len - i - 8, &lo) != 0 || lo < 0xDC00 || lo > 0xDFFF) {
+					if (out->bad == NULL) {
+						out->bad = "invalid Unicode escape (a lone surrogate)";
+						out->at = i;
+					}
+					i += 5;
+				} else {
+					i += 11;
+				}
+			} else if (ch == '\\') {
+				i++;
+			}
 		} else if (ch == '"') {
 			in_string = 1;
 		} else if (ch == '{' || ch == '[') {
-			if (++depth > deepest)
-				deepest = depth;
+			if (++depth > out->depth)
+				out->depth = depth;
 		} else if (ch == '}' || ch == ']') {
 			depth--;
+		} else if ((ch == '\v' || ch == '\f') && out->bad == NULL) {
+			out->bad = "invalid token (\\v or \\f)";
+			out->at = i;
 		}
 	}
-	return deepest;
 }
 
 /* Stores the unknown members of f as compact JSON text in *out, or under
  * `key` in the overlay object *overlay (created on demand) when key is set. */
 static void
-keep_extra(const struct json_fields *f, char **out, json_t **overlay, const char *key)
+keep_extra(struct json_fields *f, char **out, json_t **overlay, const char *key)
 {
 	json_t *extra = json_fields_extra(f);
 
@@ -112,14 +166,14 @@ parse_date(struct json_fields *f, const char *key, char **raw, int64_t *t)
 static int
 parse_date_range(struct json_fields *top, struct report *r, json_t **overlay)
 {
-	json_t *dr = json_fields_get(top, "date-range", NULL, NULL);
+	struct jv *dr = json_fields_get(top, "date-range", NULL, NULL);
 	struct json_fields f;
 
 	if (dr == NULL)
 		return json_fields_fail(top, "date-range", "required member is missing");
-	if (!json_is_object(dr))
+	if (dr->kind != JV_OBJECT)
 		return json_fields_fail(top, "date-range", "must be an object");
-	json_fields_child(top, "date-range", dr, &f);
+	json_fields_child(top, "date-range", dr->obj, &f);
 	if (parse_date(&f, "start-datetime", &r->start_datetime, &r->start) != 0 ||
 	    parse_date(&f, "end-datetime", &r->end_datetime, &r->end) != 0)
 		return -1;
@@ -165,14 +219,15 @@ out:
 static int
 parse_policy_object(struct json_fields *item, struct policy *p, json_t **overlay)
 {
-	json_t *po = json_fields_get(item, "policy", NULL, NULL);
+	struct jv *po = json_fields_get(item, "policy", NULL, NULL);
 	struct json_fields f;
+	int has_domain;
 
 	if (po == NULL)
 		return json_fields_fail(item, "policy", "required member is missing");
-	if (!json_is_object(po))
+	if (po->kind != JV_OBJECT)
 		return json_fields_fail(item, "policy", "must be an object");
-	json_fields_child(item, "policy", po, &f);
+	json_fields_child(item, "policy", po->obj, &f);
 	if (json_fields_string(&f, "policy-type", NULL, JSON_FIELDS_REQUIRED,
 			       &p->policy_type) != 0)
 		return -1;
@@ -181,9 +236,10 @@ parse_policy_object(struct json_fields *item, struct policy *p, json_t **overlay
 				&p->has_policy_string) != 0)
 		return -1;
 	split_json_string_array(&f, &p->policy_string);
+	has_domain = json_fields_has(&f, "policy-domain");
 	if (json_fields_string(&f, "policy-domain", NULL, 0, &p->policy_domain) != 0)
 		return -1;
-	if (json_object_get(po, "policy-domain") == NULL)
+	if (!has_domain)
 		json_fields_quirk(&f, "policy-domain", "missing");
 	if (json_fields_strings(&f, "mx-host", "mx-host-pattern", &p->mx_host,
 				&p->has_mx_host) != 0)
@@ -197,18 +253,18 @@ parse_policy_object(struct json_fields *item, struct policy *p, json_t **overlay
 static int
 parse_summary(struct json_fields *item, struct policy *p, json_t **overlay)
 {
-	json_t *so = json_fields_get(item, "summary", NULL, NULL);
+	struct jv *so = json_fields_get(item, "summary", NULL, NULL);
 	struct json_fields f;
 
 	/* RFC 8460 §4.4: summary is required; no real sender omits it, and
 	 * taking it as 0 sessions would hide the report's whole content. */
 	if (so == NULL)
 		return json_fields_fail(item, "summary", "required member is missing");
-	if (json_is_null(so))
+	if (so->kind == JV_NULL)
 		return json_fields_fail(item, "summary", "required member is null");
-	if (!json_is_object(so))
+	if (so->kind != JV_OBJECT)
 		return json_fields_fail(item, "summary", "must be an object");
-	json_fields_child(item, "summary", so, &f);
+	json_fields_child(item, "summary", so->obj, &f);
 	if (json_fields_count(&f, "total-successful-session-count",
 			      &p->total_successful_session_count) != 0 ||
 	    json_fields_count(&f, "total-failure-session-count",
@@ -223,24 +279,24 @@ parse_summary(struct json_fields *item, struct policy *p, json_t **overlay)
 static int
 read_failed_session_count(struct json_fields *f, struct failure_detail *d)
 {
-	json_t *v = json_object_get(f->obj, "failed-session-count");
+	struct jv *v = json_fields_get(f, "failed-session-count", NULL, NULL);
 
 	if (v == NULL)
 		return json_fields_fail(f, "failed-session-count", "required member is missing");
-	if (json_is_null(v))
+	if (v->kind == JV_NULL)
 		return json_fields_fail(f, "failed-session-count", "required member is null");
 	return json_fields_count(f, "failed-session-count", &d->failed_session_count);
 }
 
 static int
-parse_detail(json_t *o, const char *path, struct policy *p, struct strlist *quirks,
+parse_detail(struct jv *o, const char *path, struct policy *p, struct strlist *quirks,
 	     struct err *err)
 {
 	struct failure_detail *d = policy_add_failure_detail(p);
 	struct json_fields f;
 
-	json_fields_init(&f, o, path, quirks, err);
-	if (!json_is_object(o))
+	json_fields_init(&f, o->obj, path, quirks, err);
+	if (o->kind != JV_OBJECT)
 		return json_fields_fail(&f, NULL, "must be an object");
 	if (json_fields_string(&f, "result-type", NULL, JSON_FIELDS_REQUIRED,
 			       &d->result_type) != 0)
@@ -264,10 +320,8 @@ parse_detail(json_t *o, const char *path, struct policy *p, struct strlist *quir
 static int
 parse_details(struct json_fields *item, struct policy *p)
 {
-	json_t *a = json_fields_get(item, "failure-details", NULL, NULL);
+	struct jv *a = json_fields_get(item, "failure-details", NULL, NULL);
 	char base[JSON_FIELDS_PATH_MAX], path[JSON_FIELDS_PATH_MAX + 24];
-	json_t *e;
-	size_t i;
 
 	if (a == NULL) {
 		if (p->total_failure_session_count > 0)
@@ -275,32 +329,32 @@ parse_details(struct json_fields *item, struct policy *p)
 					  "missing although failures were counted");
 		return 0;
 	}
-	if (json_is_null(a)) {
+	if (a->kind == JV_NULL) {
 		json_fields_quirk(item, "failure-details", "null, taken as absent");
 		return 0;
 	}
-	if (!json_is_array(a))
+	if (a->kind != JV_ARRAY)
 		return json_fields_fail(item, "failure-details", "must be an array");
 	p->has_failure_details = 1;
 	json_fields_path(item, "failure-details", base, sizeof(base));
-	json_array_foreach(a, i, e) {
+	for (size_t i = 0; i < a->n_elems; i++) {
 		snprintf(path, sizeof(path), "%s[%zu]", base, i);
-		if (parse_detail(e, path, p, item->quirks, item->err) != 0)
+		if (parse_detail(&a->elems[i], path, p, item->quirks, item->err) != 0)
 			return -1;
 	}
 	return 0;
 }
 
 static int
-parse_policy_item(json_t *o, const char *path, struct report *r, struct err *err)
+parse_policy_item(struct jv *o, const char *path, struct report *r, struct err *err)
 {
 	struct policy *p = report_add_policy(r);
 	json_t *overlay = NULL;
 	struct json_fields f;
 	int rc = -1;
 
-	json_fields_init(&f, o, path, &r->quirks, err);
-	if (!json_is_object(o)) {
+	json_fields_init(&f, o->obj, path, &r->quirks, err);
+	if (o->kind != JV_OBJECT) {
 		json_fields_fail(&f, NULL, "must be an object");
 		goto out;
 	}
@@ -317,34 +371,32 @@ out:
 static int
 parse_policies(struct json_fields *top, struct report *r)
 {
-	json_t *a = json_fields_get(top, "policies", NULL, NULL);
+	struct jv *a = json_fields_get(top, "policies", NULL, NULL);
 	char path[32];
-	json_t *e;
-	size_t i;
 
 	if (a == NULL)
 		return json_fields_fail(top, "policies", "required member is missing");
-	if (json_is_object(a)) {
+	if (a->kind == JV_OBJECT) {
 		/* R-4.2 says array; one sender wrote the single policy bare. */
 		json_fields_quirk(top, "policies", "an object, not an array: taken as one policy");
 		return parse_policy_item(a, "policies[0]", r, top->err);
 	}
-	if (!json_is_array(a))
+	if (a->kind != JV_ARRAY)
 		return json_fields_fail(top, "policies", "must be an array");
-	json_array_foreach(a, i, e) {
+	for (size_t i = 0; i < a->n_elems; i++) {
 		snprintf(path, sizeof(path), "policies[%zu]", i);
-		if (parse_policy_item(e, path, r, top->err) != 0)
+		if (parse_policy_item(&a->elems[i], path, r, top->err) != 0)
 			return -1;
 	}
 	return 0;
 }
 
 static int
-parse_report(json_t *root, struct report *r, struct err *err)
+parse_report(struct jobj *root, struct report *r, struct err *err)
 {
 	struct json_fields f;
 	json_t *overlay = NULL;
-	json_t *ci;
+	int ci;
 	int rc = -1;
 
 	json_fields_init(&f, root, NULL, &r->quirks, err);
@@ -352,10 +404,10 @@ parse_report(json_t *root, struct report *r, struct err *err)
 			       &r->organization_name) != 0 ||
 	    parse_date_range(&f, r, &overlay) != 0)
 		goto out;
-	ci = json_object_get(root, "contact-info");
+	ci = json_fields_has(&f, "contact-info");
 	if (json_fields_string(&f, "contact-info", NULL, 0, &r->contact_info) != 0)
 		goto out;
-	if (ci == NULL)
+	if (!ci)
 		json_fields_quirk(&f, "contact-info", "missing");
 	if (json_fields_string(&f, "report-id", NULL,
 			       JSON_FIELDS_REQUIRED | JSON_FIELDS_INT_OK, &r->report_id) != 0 ||
@@ -366,24 +418,6 @@ parse_report(json_t *root, struct report *r, struct err *err)
 out:
 	keep_overlay(overlay, &r->extra_json);
 	return rc;
-}
-
-/* Loads the JSON text.  A duplicate member name is refused: RFC 8460
- * reports are I-JSON (RFC 7493 section 2.3: names MUST be unique), and which
- * of two counts a reader keeps is exactly what a sender could play on. */
-static json_t *
-load(const char *json, size_t len, struct err *err)
-{
-	json_error_t je;
-	json_t *root;
-
-	root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &je);
-	if (root == NULL && json_error_code(&je) == json_error_duplicate_key)
-		err_set(err, "line %d column %d: %s: refused (a report must not repeat a "
-			"member name, RFC 7493)", je.line, je.column, je.text);
-	else if (root == NULL)
-		err_set(err, "not JSON: line %d column %d: %s", je.line, je.column, je.text);
-	return root;
 }
 
 /* What implausible() checks: the path and member of the message. */
@@ -450,13 +484,15 @@ struct report *
 report_parse_json(const char *json, size_t len, struct err *err)
 {
 	struct report *r = NULL;
-	json_t *root = NULL;
+	struct jobj *root = NULL;
+	struct prescan pre;
 
 	if (len > REPORT_JSON_MAX_SIZE) {
 		err_set(err, "report too large: %zu bytes (limit %u)", len, REPORT_JSON_MAX_SIZE);
 		goto fail;
 	}
-	if (nesting_depth(json, len, REPORT_JSON_MAX_DEPTH) > REPORT_JSON_MAX_DEPTH) {
+	prescan(json, len, REPORT_JSON_MAX_DEPTH, &pre);
+	if (pre.depth > REPORT_JSON_MAX_DEPTH) {
 		err_set(err, "JSON nested deeper than %d levels", REPORT_JSON_MAX_DEPTH);
 		goto fail;
 	}
@@ -465,20 +501,21 @@ report_parse_json(const char *json, size_t len, struct err *err)
 		strlist_add(&r->quirks, "(top): UTF-8 byte order mark skipped");
 		json += 3;
 		len -= 3;
+		pre.at -= 3;
 	}
-	root = load(json, len, err);
+	if (pre.bad != NULL) {
+		err_set(err, "not JSON: byte %zu: %s", pre.at + 1, pre.bad);
+		goto fail;
+	}
+	root = shape_read(json, len, LV_TOP, err);
 	if (root == NULL)
 		goto fail;
-	if (!json_is_object(root)) {
-		err_set(err, "(top): a report must be a JSON object");
-		goto fail;
-	}
 	if (parse_report(root, r, err) != 0 || check_plausible(r, err) != 0)
 		goto fail;
-	json_decref(root);
+	jobj_free(root);
 	return r;
 fail:
-	json_decref(root);
+	jobj_free(root);
 	report_free(r);
 	return NULL;
 }
