@@ -280,8 +280,10 @@ scalar(struct reader *rd, enum jv_kind kind, json_t *(*make)(struct reader *, vo
 	int list;
 	struct jv *v;
 
-	if (rd->depth == 0)
+	if (rd->depth == 0) {
+		free(value->s);
 		return stop(rd, "'[' or '{' expected");
+	}
 	v = slot(rd, &child, &list);
 	if (v != NULL) {
 		*v = *value;
