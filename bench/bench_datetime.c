@@ -14,6 +14,7 @@
 
 #include "model/datetime.h"
 #include "model/report_json.h"
+#include "../tests/corpus_load.h"
 
 #define MAX_FILES 256
 
@@ -33,56 +34,42 @@ cpu_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static char *
-slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *data = NULL;
-	long n;
+struct loaded {
+	char **data;
+	size_t *len;
+	size_t n;
+};
 
-	if (f == NULL)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
-		data = malloc((size_t)n + 1);
-		if (data != NULL)
-			*len = fread(data, 1, (size_t)n, f);
+/* Keeps the json rows of MANIFEST.tsv that parse. */
+static int
+keep_json(void *arg, char *col[CORPUS_COLS], const char *path)
+{
+	struct loaded *l = arg;
+	struct report *r;
+
+	if (l->n == MAX_FILES)
+		return -1;
+	if (col[CORPUS_COL_CONTAINER] == NULL || strcmp(col[CORPUS_COL_CONTAINER], "json") != 0)
+		return 0;
+	if ((l->data[l->n] = corpus_slurp(path, &l->len[l->n])) == NULL)
+		return 0;
+	if ((r = report_parse_json(l->data[l->n], l->len[l->n], NULL)) == NULL) {
+		free(l->data[l->n]);
+		return 0;
 	}
-	fclose(f);
-	return data;
+	report_free(r);
+	l->n++;
+	return 1;
 }
 
 /* Loads the json rows of MANIFEST.tsv that parse; returns their count. */
 static size_t
 load(const char *src, char **data, size_t *len)
 {
-	char path[8192 + 4096], line[8192];
-	size_t n = 0;
-	FILE *m;
+	struct loaded l = { data, len, 0 };
 
-	snprintf(path, sizeof(path), "%s/tests/corpus/MANIFEST.tsv", src);
-	if ((m = fopen(path, "r")) == NULL)
-		return 0;
-	while (n < MAX_FILES && fgets(line, sizeof(line), m) != NULL) {
-		char *tab = strchr(line, '\t'), *col = line;
-		struct report *r;
-
-		for (int k = 0; k < 5 && col != NULL; k++)
-			col = strchr(col + 1, '\t');
-		if (tab == NULL || col == NULL || strncmp(col + 1, "json\t", 5) != 0)
-			continue;
-		*tab = '\0';
-		snprintf(path, sizeof(path), "%s/tests/corpus/%s", src, line);
-		if ((data[n] = slurp(path, &len[n])) == NULL)
-			continue;
-		if ((r = report_parse_json(data[n], len[n], NULL)) == NULL) {
-			free(data[n]);
-			continue;
-		}
-		report_free(r);
-		n++;
-	}
-	fclose(m);
-	return n;
+	corpus_manifest_foreach(src, keep_json, &l);
+	return l.n;
 }
 
 int

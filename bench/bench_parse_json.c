@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "model/report_json.h"
+#include "../tests/corpus_load.h"
 
 #define MAX_FILES 256
 
@@ -29,57 +30,42 @@ now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static char *
-slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *data = NULL;
-	long n;
+struct loaded {
+	struct input *in;
+	size_t n;
+};
 
-	if (f == NULL)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
-		data = malloc((size_t)n + 1);
-		if (data != NULL)
-			*len = fread(data, 1, (size_t)n, f);
+/* Keeps the json rows of MANIFEST.tsv that parse. */
+static int
+keep_json(void *arg, char *col[CORPUS_COLS], const char *path)
+{
+	struct loaded *l = arg;
+	struct input *in = &l->in[l->n];
+	struct report *r;
+
+	if (l->n == MAX_FILES)
+		return -1;
+	if (col[CORPUS_COL_CONTAINER] == NULL || strcmp(col[CORPUS_COL_CONTAINER], "json") != 0)
+		return 0;
+	if ((in->data = corpus_slurp(path, &in->len)) == NULL)
+		return 0;
+	if ((r = report_parse_json(in->data, in->len, NULL)) == NULL) {
+		free(in->data);
+		return 0;
 	}
-	fclose(f);
-	return data;
+	report_free(r);
+	l->n++;
+	return 1;
 }
 
 /* Loads the json rows of MANIFEST.tsv that parse; returns their count. */
 static size_t
 load(const char *src, struct input *in)
 {
-	char path[8192 + 4096], line[8192];
-	size_t n = 0;
-	FILE *m;
+	struct loaded l = { in, 0 };
 
-	snprintf(path, sizeof(path), "%s/tests/corpus/MANIFEST.tsv", src);
-	if ((m = fopen(path, "r")) == NULL)
-		return 0;
-	while (n < MAX_FILES && fgets(line, sizeof(line), m) != NULL) {
-		char *file = line, *tab = strchr(line, '\t'), *col = line;
-		struct report *r;
-
-		for (int k = 0; k < 5 && col != NULL; k++)
-			col = strchr(col + 1, '\t');
-		if (tab == NULL || col == NULL || strncmp(col + 1, "json\t", 5) != 0)
-			continue;
-		*tab = '\0';
-		snprintf(path, sizeof(path), "%s/tests/corpus/%s", src, file);
-		if ((in[n].data = slurp(path, &in[n].len)) == NULL)
-			continue;
-		r = report_parse_json(in[n].data, in[n].len, NULL);
-		if (r == NULL) {
-			free(in[n].data);
-			continue;
-		}
-		report_free(r);
-		n++;
-	}
-	fclose(m);
-	return n;
+	corpus_manifest_foreach(src, keep_json, &l);
+	return l.n;
 }
 
 int

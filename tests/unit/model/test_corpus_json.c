@@ -21,6 +21,7 @@
 
 #include "model/report_json.h"
 #include "model/report_json_direct.h"
+#include "../../corpus_load.h"
 
 struct corpus_file {
 	char *file;          /* path under tests/corpus */
@@ -29,24 +30,6 @@ struct corpus_file {
 };
 
 /* ---- loading ---------------------------------------------------------- */
-
-static char *
-read_all(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *data = NULL;
-	long n;
-
-	if (f == NULL)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
-		data = malloc((size_t)n + 1);
-		*len = fread(data, 1, (size_t)n, f);
-		data[*len] = '\0';
-	}
-	fclose(f);
-	return data;
-}
 
 /* Gunzips in[0..n) (at most REPORT_JSON_MAX_SIZE bytes out). */
 static char *
@@ -86,7 +69,7 @@ static char *
 load_report(const struct corpus_file *c, size_t *len)
 {
 	size_t n = 0;
-	char *raw = read_all(c->path, &n), *json;
+	char *raw = corpus_slurp(c->path, &n), *json;
 
 	if (raw == NULL)
 		fail_msg("%s: cannot read", c->path);
@@ -418,45 +401,43 @@ test_corpus_file_round_trips_without_loss(void **state)
 	report_free(r);
 }
 
+struct selection {
+	struct corpus_file *v;
+	size_t n;
+};
+
+/* Selects the rows whose container is json, gz or gz (base64 text) and
+ * whose provenance is not "negative". */
+static int
+select_row(void *arg, char *col[CORPUS_COLS], const char *path)
+{
+	struct selection *sel = arg;
+	const char *container = col[CORPUS_COL_CONTAINER];
+
+	if (col[CORPUS_COL_PROVENANCE] == NULL || strcmp(col[CORPUS_COL_PROVENANCE], "negative") == 0)
+		return 0;
+	if (strcmp(container, "json") != 0 && strcmp(container, "gz") != 0 &&
+	    strcmp(container, "gz (base64 text)") != 0)
+		return 0;
+	sel->v = realloc(sel->v, (sel->n + 1) * sizeof(*sel->v));
+	sel->v[sel->n].file = strdup(col[0]);
+	sel->v[sel->n].container = strdup(container);
+	snprintf(sel->v[sel->n].path, sizeof(sel->v[sel->n].path), "%s", path);
+	sel->n++;
+	return 1;
+}
+
 /* Reads MANIFEST.tsv and returns the selected rows. */
 static struct corpus_file *
 manifest_read(const char *src, size_t *n_out)
 {
-	char path[4096], *text, *line, *save = NULL;
-	struct corpus_file *v = NULL;
-	size_t n = 0, len;
+	struct selection sel = { NULL, 0 };
 
-	snprintf(path, sizeof(path), "%s/tests/corpus/MANIFEST.tsv", src);
-	text = read_all(path, &len);
-	if (text == NULL) {
-		fprintf(stderr, "cannot read %s (set TLSRPT_SRC to the source tree)\n", path);
-		*n_out = 0;
-		return NULL;
-	}
-	for (line = strtok_r(text, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
-		char *col[9] = { 0 }, *p = line;
-		int k;
-
-		for (k = 0; k < 9 && p != NULL; k++) {
-			col[k] = p;
-			p = strchr(p, '\t');
-			if (p != NULL)
-				*p++ = '\0';
-		}
-		if (k < 7 || strcmp(col[0], "file") == 0 || strcmp(col[6], "negative") == 0)
-			continue;
-		if (strcmp(col[5], "json") != 0 && strcmp(col[5], "gz") != 0 &&
-		    strcmp(col[5], "gz (base64 text)") != 0)
-			continue;
-		v = realloc(v, (n + 1) * sizeof(*v));
-		v[n].file = strdup(col[0]);
-		v[n].container = strdup(col[5]);
-		snprintf(v[n].path, sizeof(v[n].path), "%s/tests/corpus/%s", src, col[0]);
-		n++;
-	}
-	free(text);
-	*n_out = n;
-	return v;
+	if (corpus_manifest_foreach(src, select_row, &sel) < 0)
+		fprintf(stderr, "cannot read %s/tests/corpus/MANIFEST.tsv (set TLSRPT_SRC to the "
+			"source tree)\n", src);
+	*n_out = sel.n;
+	return sel.v;
 }
 
 int
