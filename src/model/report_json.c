@@ -43,58 +43,38 @@ hex4(const char *s, size_t left, unsigned *out)
 	return 0;
 }
 
-/* What prescan() found. */
-struct prescan {
-	int depth;           /* deepest nesting, or more than max */
-	const char *bad;     /* what yajl would accept and jansson refused, or NULL */
-	size_t at;           /* where */
-};
-
-/* Walks the JSON text once (strings skipped) for what yajl's callbacks do
- * not tell: the nesting depth (stopping early once it passes max), a \u
- * escape of a surrogate that is not half of a pair (yajl turns a lone
- * high surrogate into '?'), and \v or \f between tokens (whitespace to
- * yajl, not to JSON).  Not a parser: yajl checks the syntax. */
-static void
-prescan(const char *s, size_t len, int max, struct prescan *out)
+/* What yajl accepts and jansson refused, found without parsing (memchr()
+ * jumps to the few bytes that matter): \v or \f (whitespace to yajl, not
+ * to JSON; invalid inside strings anyway), and a \u escape of a surrogate
+ * that is not half of a pair (yajl turns a lone high surrogate into '?').
+ * Returns what it found, with its offset in *at, or NULL.  A backslash
+ * outside a string is a syntax error that yajl reports anyway. */
+static const char *
+not_jansson(const char *s, size_t len, size_t *at)
 {
-	int depth = 0, in_string = 0;
+	const char *p = s, *end = s + len, *v = memchr(s, '\v', len), *f = memchr(s, '\f', len);
 	unsigned u, lo;
 
-	memset(out, 0, sizeof(*out));
-	for (size_t i = 0; i < len && out->depth <= max; i++) {
-		char ch = s[i];
-
-		if (in_string) {
-			if (ch == '"') {
-				in_string = 0;
-			} else if (ch == '\\' && i + 1 < len && s[i + 1] == 'u' &&
-				   hex4(s + i + 2, len - i - 2, &u) == 0 && u >= 0xD800 && u <= 0xDFFF) {
-				if (u >= 0xDC00 || i + 11 >= len || s[i + 6] != '\\' || s[i + 7] != 'u' ||
-				    hex4(s + i + 8, len - i - 8, &lo) != 0 || lo < 0xDC00 || lo > 0xDFFF) {
-					if (out->bad == NULL) {
-						out->bad = "invalid Unicode escape (a lone surrogate)";
-						out->at = i;
-					}
-					i += 5;
-				} else {
-					i += 11;
-				}
-			} else if (ch == '\\') {
-				i++;
-			}
-		} else if (ch == '"') {
-			in_string = 1;
-		} else if (ch == '{' || ch == '[') {
-			if (++depth > out->depth)
-				out->depth = depth;
-		} else if (ch == '}' || ch == ']') {
-			depth--;
-		} else if ((ch == '\v' || ch == '\f') && out->bad == NULL) {
-			out->bad = "invalid token (\\v or \\f)";
-			out->at = i;
-		}
+	if (v != NULL || f != NULL) {
+		*at = (size_t)((v != NULL && (f == NULL || v < f) ? v : f) - s);
+		return "invalid token (\\v or \\f)";
 	}
+	while (p < end && (p = memchr(p, '\\', (size_t)(end - p))) != NULL) {
+		size_t left = (size_t)(end - p);
+
+		if (left < 6 || p[1] != 'u' || hex4(p + 2, left - 2, &u) != 0 || u < 0xD800 ||
+		    u > 0xDFFF) {
+			p += 2;         /* the escaped character, whatever it is */
+			continue;
+		}
+		if (u >= 0xDC00 || left < 12 || p[6] != '\\' || p[7] != 'u' ||
+		    hex4(p + 8, left - 8, &lo) != 0 || lo < 0xDC00 || lo > 0xDFFF) {
+			*at = (size_t)(p - s);
+			return "invalid Unicode escape (a lone surrogate)";
+		}
+		p += 12;
+	}
+	return NULL;
 }
 
 /* Stores the unknown members of f as compact JSON text in *out, or under
@@ -485,15 +465,11 @@ report_parse_json(const char *json, size_t len, struct err *err)
 {
 	struct report *r = NULL;
 	struct jobj *root = NULL;
-	struct prescan pre;
+	const char *bad;
+	size_t at = 0;
 
 	if (len > REPORT_JSON_MAX_SIZE) {
 		err_set(err, "report too large: %zu bytes (limit %u)", len, REPORT_JSON_MAX_SIZE);
-		goto fail;
-	}
-	prescan(json, len, REPORT_JSON_MAX_DEPTH, &pre);
-	if (pre.depth > REPORT_JSON_MAX_DEPTH) {
-		err_set(err, "JSON nested deeper than %d levels", REPORT_JSON_MAX_DEPTH);
 		goto fail;
 	}
 	r = report_new();
@@ -501,10 +477,9 @@ report_parse_json(const char *json, size_t len, struct err *err)
 		strlist_add(&r->quirks, "(top): UTF-8 byte order mark skipped");
 		json += 3;
 		len -= 3;
-		pre.at -= 3;
 	}
-	if (pre.bad != NULL) {
-		err_set(err, "not JSON: byte %zu: %s", pre.at + 1, pre.bad);
+	if ((bad = not_jansson(json, len, &at)) != NULL) {
+		err_set(err, "not JSON: byte %zu: %s", at + 1, bad);
 		goto fail;
 	}
 	root = shape_read(json, len, LV_TOP, err);

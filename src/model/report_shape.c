@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,10 +58,13 @@ static const struct member_def levels[LV_COUNT][SHAPE_MEMBERS_MAX] = {
 static int
 member_of(enum shape_level level, const char *name, size_t len)
 {
-	for (int k = 0; k < SHAPE_MEMBERS_MAX && levels[level][k].name != NULL; k++)
-		if (strncmp(levels[level][k].name, name, len) == 0 &&
-		    levels[level][k].name[len] == '\0')
+	for (int k = 0; k < SHAPE_MEMBERS_MAX && levels[level][k].name != NULL; k++) {
+		const char *m = levels[level][k].name;
+
+		/* the names differ early (or in length): no strlen() first */
+		if (len > 0 && m[0] == name[0] && strncmp(m, name, len) == 0 && m[len] == '\0')
 			return k;
+	}
 	return -1;
 }
 
@@ -173,6 +177,7 @@ struct reader {
 	const char *json;       /* the text, for messages */
 	char what[192];         /* why a callback stopped, "" for yajl's own errors */
 	int duplicate;          /* stopped on a repeated member name */
+	int too_deep;           /* stopped at nesting level REPORT_JSON_MAX_DEPTH + 1 */
 };
 
 static int
@@ -189,6 +194,18 @@ text_ok(struct reader *rd, const unsigned char *s, size_t len)
 	size_t i = 0, k;
 
 	while (i < len) {
+		/* eight ASCII bytes, none NUL, at a time */
+		while (len - i >= 8) {
+			uint64_t w;
+
+			memcpy(&w, s + i, 8);
+			/* a byte >= 0x80, or 0 (w - 1 per byte borrows into bit 7) */
+			if (((w | (w - 0x0101010101010101ULL)) & 0x8080808080808080ULL) != 0)
+				break;
+			i += 8;
+		}
+		if (i == len)
+			break;
 		if (s[i] == 0)
 			return stop(rd, "\\u0000 is not allowed");
 		if (s[i] < 0x80) {
@@ -408,8 +425,10 @@ open_container(struct reader *rd, int is_map)
 	struct jv *v;
 	json_t *c;
 
-	if (rd->depth > REPORT_JSON_MAX_DEPTH)
-		return stop(rd, "nested too deep");
+	if (rd->depth >= REPORT_JSON_MAX_DEPTH) {
+		rd->too_deep = 1;
+		return 0;
+	}
 	if (rd->depth == 0) {
 		if (is_map) {
 			struct frame *f = push(rd, F_OBJ);
@@ -580,7 +599,9 @@ set_error(struct reader *rd, yajl_handle h, const char *json, size_t len, struct
 	if (at > len)
 		at = len;
 	line_column(json, at, &line, &column);
-	if (rd->duplicate) {
+	if (rd->too_deep) {
+		err_set(err, "JSON nested deeper than %d levels", REPORT_JSON_MAX_DEPTH);
+	} else if (rd->duplicate) {
 		near_key(json, at, near, sizeof(near));
 		err_set(err, "line %d column %d: duplicate object key%s: refused (a report must "
 			"not repeat a member name, RFC 7493)", line, column, near);
