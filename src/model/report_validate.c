@@ -91,28 +91,47 @@ domain_problem(const char *s, int wildcard)
 	return NULL;
 }
 
+/* The checks of one member take its path as base, member name and index
+ * (-1: none) and format it only for a message: they run for every member
+ * of every report, the messages are rare. */
 static void
-check_domain(struct check *c, const char *path, const char *s, int wildcard)
+member_path(char *out, size_t n, const char *base, const char *member, long idx)
 {
+	if (idx < 0)
+		snprintf(out, n, "%s.%s", base, member);
+	else
+		snprintf(out, n, "%s.%s[%ld]", base, member, idx);
+}
+
+static void
+check_domain(struct check *c, const char *base, const char *member, long idx, const char *s,
+	     int wildcard)
+{
+	char path[128];
 	const char *why;
 
 	if (s == NULL)
 		return;
 	why = domain_problem(s, wildcard);
-	if (why != NULL)
+	if (why != NULL) {
+		member_path(path, sizeof(path), base, member, idx);
 		problem(c, "%s: \"%.80s\" %s", path, s, why);
+	}
 }
 
 static void
-check_ip(struct check *c, const char *path, const char *s)
+check_ip(struct check *c, const char *base, const char *member, const char *s)
 {
 	unsigned char addr[16];
+	char path[128];
 
-	if (s == NULL)
+	if (s == NULL ||
+	    (*s != '\0' && (inet_pton(AF_INET, s, addr) == 1 || inet_pton(AF_INET6, s, addr) == 1)))
 		return;
+	member_path(path, sizeof(path), base, member, -1);
 	if (*s == '\0')
 		problem(c, "%s: empty string (omit the member when unknown)", path);
-	else if (inet_pton(AF_INET, s, addr) != 1 && inet_pton(AF_INET6, s, addr) != 1)
+	else
 		problem(c, "%s: \"%.80s\" is not an IPv4 or IPv6 address", path, s);
 }
 
@@ -225,7 +244,7 @@ check_policy_string(struct check *c, const char *base, const struct policy *p)
 static void
 check_detail(struct check *c, const char *base, size_t i, const struct failure_detail *d)
 {
-	char path[96], sub[128];
+	char path[96];
 
 	snprintf(path, sizeof(path), "%s.failure-details[%zu]", base, i);
 	if (d->type == RESULT_UNKNOWN)
@@ -233,12 +252,9 @@ check_detail(struct check *c, const char *base, size_t i, const struct failure_d
 			d->result_type != NULL ? d->result_type : "");
 	if (d->failed_session_count == 0)
 		problem(c, "%s.failed-session-count: 0 (a detail describes failed sessions)", path);
-	snprintf(sub, sizeof(sub), "%s.sending-mta-ip", path);
-	check_ip(c, sub, d->sending_mta_ip);
-	snprintf(sub, sizeof(sub), "%s.receiving-ip", path);
-	check_ip(c, sub, d->receiving_ip);
-	snprintf(sub, sizeof(sub), "%s.receiving-mx-hostname", path);
-	check_domain(c, sub, d->receiving_mx_hostname, 0);
+	check_ip(c, path, "sending-mta-ip", d->sending_mta_ip);
+	check_ip(c, path, "receiving-ip", d->receiving_ip);
+	check_domain(c, path, "receiving-mx-hostname", -1, d->receiving_mx_hostname, 0);
 	if ((d->type == RESULT_CERTIFICATE_NOT_TRUSTED || d->type == RESULT_VALIDATION_FAILURE) &&
 	    empty(d->failure_reason_code))
 		note(c, "%s.failure-reason-code: missing (RFC 8460 §4.3.1 says SHOULD for %s)",
@@ -261,19 +277,11 @@ check_policy(struct check *c, size_t n, const struct policy *p)
 			p->policy_type != NULL ? p->policy_type : "");
 	if (empty(p->policy_domain))
 		problem(c, "%s.policy-domain: missing", path);
-	else {
-		char sub[96];
-
-		snprintf(sub, sizeof(sub), "%s.policy-domain", path);
-		check_domain(c, sub, p->policy_domain, 0);
-	}
+	else
+		check_domain(c, path, "policy-domain", -1, p->policy_domain, 0);
 	check_policy_string(c, path, p);
-	for (size_t i = 0; i < p->mx_host.n; i++) {
-		char sub[112];
-
-		snprintf(sub, sizeof(sub), "%s.mx-host[%zu]", path, i);
-		check_domain(c, sub, p->mx_host.v[i], 1);
-	}
+	for (size_t i = 0; i < p->mx_host.n; i++)
+		check_domain(c, path, "mx-host", (long)i, p->mx_host.v[i], 1);
 	for (size_t i = 0; i < p->n_failure_details; i++) {
 		check_detail(c, base, i, &p->failure_details[i]);
 		if (sum <= UINT64_MAX - p->failure_details[i].failed_session_count)
