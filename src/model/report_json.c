@@ -43,6 +43,36 @@ hex4(const char *s, size_t left, unsigned *out)
 	return 0;
 }
 
+/* Returns the nesting depth of the JSON text (strings skipped), stopping
+ * early once it passes max.  Only for a text yajl refused: the depth limit
+ * is checked before anything else (as it always was), so a text both
+ * broken and too deep is "nested deeper"; a well-formed one is measured
+ * by the callbacks at no cost. */
+static int
+nesting_depth(const char *s, size_t len, int max)
+{
+	int depth = 0, deepest = 0, in_string = 0;
+
+	for (size_t i = 0; i < len && deepest <= max; i++) {
+		char ch = s[i];
+
+		if (in_string) {
+			if (ch == '\\')
+				i++;
+			else if (ch == '"')
+				in_string = 0;
+		} else if (ch == '"') {
+			in_string = 1;
+		} else if (ch == '{' || ch == '[') {
+			if (++depth > deepest)
+				deepest = depth;
+		} else if (ch == '}' || ch == ']') {
+			depth--;
+		}
+	}
+	return deepest;
+}
+
 /* What yajl accepts and jansson refused, found without parsing (memchr()
  * jumps to the few bytes that matter): \v or \f (whitespace to yajl, not
  * to JSON; invalid inside strings anyway), and a \u escape of a surrogate
@@ -466,7 +496,7 @@ report_parse_json(const char *json, size_t len, struct err *err)
 	struct report *r = NULL;
 	struct jobj *root = NULL;
 	const char *bad;
-	size_t at = 0;
+	size_t at = 0, stopped = 0;
 
 	if (len > REPORT_JSON_MAX_SIZE) {
 		err_set(err, "report too large: %zu bytes (limit %u)", len, REPORT_JSON_MAX_SIZE);
@@ -478,13 +508,20 @@ report_parse_json(const char *json, size_t len, struct err *err)
 		json += 3;
 		len -= 3;
 	}
-	if ((bad = not_jansson(json, len, &at)) != NULL) {
+	/* jansson reported the first error in the text: of what yajl refused
+	 * and what it would have let through, the one that comes first */
+	bad = not_jansson(json, len, &at);
+	root = shape_read(json, len, LV_TOP, &stopped, err);
+	if (bad != NULL && (root != NULL || at < stopped)) {
 		err_set(err, "not JSON: byte %zu: %s", at + 1, bad);
+		jobj_free(root);
+		root = NULL;
+	}
+	if (root == NULL) {
+		if (nesting_depth(json, len, REPORT_JSON_MAX_DEPTH) > REPORT_JSON_MAX_DEPTH)
+			err_set(err, "JSON nested deeper than %d levels", REPORT_JSON_MAX_DEPTH);
 		goto fail;
 	}
-	root = shape_read(json, len, LV_TOP, err);
-	if (root == NULL)
-		goto fail;
 	if (parse_report(root, r, err) != 0 || check_plausible(r, err) != 0)
 		goto fail;
 	jobj_free(root);

@@ -619,7 +619,8 @@ set_error(struct reader *rd, yajl_handle h, const char *json, size_t len, struct
 }
 
 struct jobj *
-shape_read(const char *json, size_t len, enum shape_level level, struct err *err)
+shape_read(const char *json, size_t len, enum shape_level level, size_t *stopped_at,
+	   struct err *err)
 {
 	struct reader rd;
 	yajl_handle h;
@@ -640,6 +641,8 @@ shape_read(const char *json, size_t len, enum shape_level level, struct err *err
 		snprintf(rd.what, sizeof(rd.what), "'[' or '{' expected");
 		st = yajl_status_error;
 	}
+	if (stopped_at != NULL)
+		*stopped_at = st == yajl_status_ok ? len : yajl_get_bytes_consumed(h);
 	if (st != yajl_status_ok) {
 		set_error(&rd, h, json, len, err);
 		unwind(&rd);

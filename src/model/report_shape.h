@@ -17,9 +17,9 @@
  * int64, a real that overflows a double, a string (or name) holding NUL
  * (\u0000) or invalid UTF-8 (overlong forms, surrogates, past U+10FFFF,
  * checked strictly after yajl's lax check), a top-level value that is
- * not an object or array, trailing data.  Nesting depth and \u surrogate
- * pairing are checked before (report_json.c's pre-scan).  Internal to
- * src/model.
+ * not an object or array, trailing data, nesting deeper than
+ * REPORT_JSON_MAX_DEPTH.  \v/\f between tokens and \u surrogate pairing
+ * are checked by report_json.c (memchr()).  Internal to src/model.
  */
 #ifndef TLSRPT_MODEL_REPORT_SHAPE_H
 #define TLSRPT_MODEL_REPORT_SHAPE_H
@@ -78,11 +78,13 @@ const char *shape_member_name(enum shape_level level, int k);
  * object (caller frees with jobj_free()), or NULL with err set: "not JSON:
  * line L column C: what" (line and column where yajl or this reader
  * stopped), "line L column C: duplicate object key near '"k"': refused
- * (…RFC 7493)" as jansson worded it, or "(top): a report must be a JSON
- * object" for a well-formed array.  The depth must have been checked
- * (at most REPORT_JSON_MAX_DEPTH). */
+ * (…RFC 7493)" as jansson worded it, "JSON nested deeper than 64 levels"
+ * (REPORT_JSON_MAX_DEPTH, counted as the containers open), or "(top): a
+ * report must be a JSON object" for a well-formed array.  *stopped_at (if not NULL) gets the
+ * offset where the reading stopped (len when the text was read whole),
+ * so that the caller can tell which of two errors comes first. */
 struct jobj *shape_read(const char *json, size_t len, enum shape_level level,
-			 struct err *err);
+			 size_t *stopped_at, struct err *err);
 
 /* Releases o and everything it owns.  NULL is a no-op. */
 void jobj_free(struct jobj *o);

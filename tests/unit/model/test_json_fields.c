@@ -43,7 +43,7 @@ static struct jobj *
 read_level(const char *text, enum shape_level level)
 {
 	struct err err = { "" };
-	struct jobj *o = shape_read(text, strlen(text), level, &err);
+	struct jobj *o = shape_read(text, strlen(text), level, NULL, &err);
 
 	if (o == NULL)
 		fail_msg("%s: %s", text, err.msg);
