@@ -174,7 +174,8 @@ struct reader {
 	struct jobj *root;
 	enum shape_level level; /* of the top-level object */
 	int top_array;          /* the top-level value is an array */
-	const char *json;       /* the text, for messages */
+	yajl_handle h;          /* for the offset where the top-level value ends */
+	size_t end_at;          /* that offset, once it has ended */
 	char what[192];         /* why a callback stopped, "" for yajl's own errors */
 	int duplicate;          /* stopped on a repeated member name */
 	int too_deep;           /* stopped at nesting level REPORT_JSON_MAX_DEPTH + 1 */
@@ -485,6 +486,10 @@ on_end(void *ctx)
 	struct reader *rd = ctx;
 	struct frame *f = &rd->stack[--rd->depth];
 
+	/* yajl's offset is where its lexer is: just past this '}' or ']' */
+	if (rd->depth == 0)
+		rd->end_at = yajl_get_bytes_consumed(rd->h);
+
 	if (f->kind == F_TREE && f->owned)
 		json_decref(f->tree);
 	return 1;
@@ -589,15 +594,33 @@ unwind(struct reader *rd)
 	}
 }
 
+/* Whether anything but JSON whitespace follows the top-level value, which
+ * ends at *at; *at is moved to it. */
+static int
+trailing(const char *s, size_t len, size_t *at)
+{
+	while (*at < len && (s[*at] == ' ' || s[*at] == '\t' || s[*at] == '\n' || s[*at] == '\r'))
+		(*at)++;
+	return *at < len;
+}
+
+/* Where the reading stopped: trailing data found after yajl said yes, or
+ * yajl's own offset. */
+static size_t
+where(const struct reader *rd, yajl_handle h, size_t len)
+{
+	size_t at = rd->end_at != 0 && rd->end_at < len ? rd->end_at : yajl_get_bytes_consumed(h);
+
+	return at < len ? at : len;
+}
+
 static void
 set_error(struct reader *rd, yajl_handle h, const char *json, size_t len, struct err *err)
 {
-	size_t at = yajl_get_bytes_consumed(h);
+	size_t at = where(rd, h, len);
 	int line, column;
 	char near[40];
 
-	if (at > len)
-		at = len;
 	line_column(json, at, &line, &column);
 	if (rd->too_deep) {
 		err_set(err, "JSON nested deeper than %d levels", REPORT_JSON_MAX_DEPTH);
@@ -627,13 +650,13 @@ shape_read(const char *json, size_t len, enum shape_level level, size_t *stopped
 	yajl_status st;
 
 	memset(&rd, 0, sizeof(rd));
-	rd.json = json;
 	rd.level = level;
 	h = yajl_alloc(&callbacks, NULL, &rd);
 	if (h == NULL) {
 		err_set(err, "out of memory");
 		return NULL;
 	}
+	rd.h = h;
 	st = yajl_parse(h, (const unsigned char *)json, len);
 	if (st == yajl_status_ok)
 		st = yajl_complete_parse(h);
@@ -641,8 +664,13 @@ shape_read(const char *json, size_t len, enum shape_level level, size_t *stopped
 		snprintf(rd.what, sizeof(rd.what), "'[' or '{' expected");
 		st = yajl_status_error;
 	}
+	if (st == yajl_status_ok && trailing(json, len, &rd.end_at)) {
+		/* yajl lets an unterminated string after the value through */
+		snprintf(rd.what, sizeof(rd.what), "end of file expected");
+		st = yajl_status_error;
+	}
 	if (stopped_at != NULL)
-		*stopped_at = st == yajl_status_ok ? len : yajl_get_bytes_consumed(h);
+		*stopped_at = st == yajl_status_ok ? len : where(&rd, h, len);
 	if (st != yajl_status_ok) {
 		set_error(&rd, h, json, len, err);
 		unwind(&rd);

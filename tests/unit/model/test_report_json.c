@@ -359,6 +359,8 @@ static const struct {
 	{ "UTF-8 surrogate", "Company-X", "Company\xED\xA0\x80X", "not JSON" },
 	{ "vertical tab between tokens", "\"contact-info\"", "\v\"contact-info\"", "not JSON" },
 	{ "form feed between tokens", "\"contact-info\"", "\f\"contact-info\"", "not JSON" },
+	{ "unterminated string after the report", "LENGTH_EXCEEDED\"}]}]}",
+	  "LENGTH_EXCEEDED\"}]}]} \"x}", "end of file expected" },
 	{ "duplicate before a lone surrogate", "\"contact-info\"",
 	  "\"report-id\":\"\\ud800\",\"contact-info\"", "lone surrogate" },
 };
