@@ -1,7 +1,7 @@
 /*
  * report_json: parsing RFC 8460 report JSON into struct report (see
  * report_json.h for the leniencies).  yajl's callbacks read the document
- * into the slots of its known members (report_shape.c); this file maps
+ * into the slots of its known members (report_shape_read.c); this file maps
  * them onto the model level by level (report, date-range, policy item,
  * policy, summary, failure detail), in a fixed order that does not depend
  * on the order of the members, and keeps unknown members (jansson builds

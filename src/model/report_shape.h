@@ -1,6 +1,6 @@
 /*
  * report_shape: the JSON of one RFC 8460 report read with yajl's callback
- * API (no tree) into a record of its known members, level by level
+ * API (no tree; report_shape_read.c) into a record of its known members, level by level
  * (report, date-range, policy item, policy, summary, failure detail).
  *
  * Each object of a known level keeps the values of its known members in
@@ -70,8 +70,19 @@ struct jobj {
  * has no slot of that name (an unknown member or an alias). */
 int shape_member(enum shape_level level, const char *name);
 
+/* shape_member() for name[0..len) (need not be NUL-terminated). */
+int shape_member_n(enum shape_level level, const char *name, size_t len);
+
 /* The name of member index k at level. */
 const char *shape_member_name(enum shape_level level, int k);
+
+/* The level of member k's object value (and of the objects in its array
+ * value), or LV_NONE. */
+enum shape_level shape_member_child(enum shape_level level, int k);
+
+/* Whether member k's array value is kept element by element (policies,
+ * failure-details, policy-string, mx-host). */
+int shape_member_list(enum shape_level level, int k);
 
 /* Reads json[0..len) (no BOM: the caller skips it) as an object of
  * `level` (LV_TOP for a report; the tests read single levels).  Returns the
@@ -88,6 +99,9 @@ struct jobj *shape_read(const char *json, size_t len, enum shape_level level,
 
 /* Releases o and everything it owns.  NULL is a no-op. */
 void jobj_free(struct jobj *o);
+
+/* Appends an absent element to list's array and returns it (borrowed). */
+struct jv *jv_add_elem(struct jv *list);
 
 /* Releases what v owns and marks it absent. */
 void jv_clear(struct jv *v);

@@ -335,92 +335,6 @@ test_report_json_keeps_unknown_members_at_every_level(void **state)
 	free(a), free(b), free(c), free(d), free(e), free(f);
 }
 
-/* What the jansson reader refused and yajl alone would take: the yajl
- * reader (report_shape.c) must refuse it too, with the first error of the
- * text.  Each row edits the RFC example (from -> to). */
-static const struct {
-	const char *name, *from, *to, *err;   /* err: a substring of the message */
-} jansson_refused[] = {
-	{ "duplicate in an unknown member", "\"contact-info\"",
-	  "\"x\":[{\"k\":1,\"k\":2}],\"contact-info\"", "duplicate object key near '\"k\"'" },
-	{ "duplicate in a wrong-typed member", "\"organization-name\":\"Company-X\"",
-	  "\"organization-name\":{\"k\":1,\"k\":2}", "duplicate object key" },
-	{ "duplicate alias", "\"contact-info\"",
-	  "\"mx-host-pattern\":1,\"mx-host-pattern\":2,\"contact-info\"", "duplicate object key" },
-	{ "integer past int64", "\"contact-info\"", "\"x\":9223372036854775808,\"contact-info\"",
-	  "too big integer" },
-	{ "real overflow", "\"contact-info\"", "\"x\":-1e400,\"contact-info\"", "real number overflow" },
-	{ "\\u0000 in a string", "Company-X", "Company\\u0000X", "not JSON" },
-	{ "\\u0000 in a name", "\"contact-info\"", "\"x\\u0000\":1,\"contact-info\"", "not JSON" },
-	{ "lone high surrogate", "Company-X", "Company\\ud800X", "lone surrogate" },
-	{ "high surrogate, no low one", "Company-X", "Company\\ud800\\u0041", "lone surrogate" },
-	{ "lone low surrogate", "Company-X", "Company\\udc00X", "lone surrogate" },
-	{ "overlong UTF-8", "Company-X", "Company\xC0\xAFX", "not JSON" },
-	{ "UTF-8 surrogate", "Company-X", "Company\xED\xA0\x80X", "not JSON" },
-	{ "vertical tab between tokens", "\"contact-info\"", "\v\"contact-info\"", "not JSON" },
-	{ "form feed between tokens", "\"contact-info\"", "\f\"contact-info\"", "not JSON" },
-	{ "unterminated string after the report", "LENGTH_EXCEEDED\"}]}]}",
-	  "LENGTH_EXCEEDED\"}]}]} \"x}", "end of file expected" },
-	{ "duplicate before a lone surrogate", "\"contact-info\"",
-	  "\"report-id\":\"\\ud800\",\"contact-info\"", "lone surrogate" },
-};
-
-static void
-test_report_json_refuses_what_jansson_refused(void **state)
-{
-	(void)state;
-	for (size_t i = 0; i < sizeof(jansson_refused) / sizeof(jansson_refused[0]); i++) {
-		char *json = edit(jansson_refused[i].from, jansson_refused[i].to);
-		struct err err = { "" };
-		struct report *r = report_parse_json(json, strlen(json), &err);
-
-		if (r != NULL)
-			fail_msg("%s: accepted", jansson_refused[i].name);
-		if (strstr(err.msg, jansson_refused[i].err) == NULL)
-			fail_msg("%s: message \"%s\" lacks \"%s\"", jansson_refused[i].name, err.msg,
-				 jansson_refused[i].err);
-		free(json);
-	}
-}
-
-/* The first error of the text is the one reported, as jansson did: a
- * repeated name before a lone surrogate, depth before syntax. */
-static void
-test_report_json_reports_the_first_error(void **state)
-{
-	char *dup = edit("\"contact-info\"", "\"report-id\":\"x\",\"contact-info\"");
-	char *both, *deep;
-	struct err err = { "" };
-	size_t n = REPORT_JSON_MAX_DEPTH + 1;
-
-	(void)state;
-	both = malloc(strlen(dup) + 32);
-	strcpy(both, dup);
-	strcpy(strrchr(both, '}'), ",\"z\":\"\\ud800\"}");
-	assert_null(report_parse_json(both, strlen(both), &err));
-	assert_non_null(strstr(err.msg, "duplicate object key near '\"report-id\"'"));
-	/* 65 levels, then garbage: the depth is what is reported */
-	deep = malloc(n + 2);
-	memset(deep, '[', n);
-	deep[n] = 'x';
-	deep[n + 1] = '\0';
-	assert_null(report_parse_json(deep, n + 1, &err));
-	assert_non_null(strstr(err.msg, "nested deeper"));
-	/* 64 levels are fine for the reader (then refused as not an object) */
-	{
-		char *ok = malloc(2 * REPORT_JSON_MAX_DEPTH + 1);
-
-		memset(ok, '[', REPORT_JSON_MAX_DEPTH);
-		memset(ok + REPORT_JSON_MAX_DEPTH, ']', REPORT_JSON_MAX_DEPTH);
-		assert_null(report_parse_json(ok, 2 * REPORT_JSON_MAX_DEPTH, &err));
-		assert_non_null(strstr(err.msg, "must be a JSON object"));
-		free(ok);
-	}
-	free(deep);
-	free(both);
-	free(dup);
-}
-
 /* Draft-era names: read when the RFC name is absent; kept as unknown
  * members, in their place, when it is there. */
 static void
@@ -625,8 +539,6 @@ main(void)
 		cmocka_unit_test(test_report_json_parses_rfc_example_fields),
 		cmocka_unit_test(test_report_json_accepts_sender_deviations_with_quirks),
 		cmocka_unit_test(test_report_json_rejects_unusable_reports_with_path),
-		cmocka_unit_test(test_report_json_refuses_what_jansson_refused),
-		cmocka_unit_test(test_report_json_reports_the_first_error),
 		cmocka_unit_test(test_report_json_keeps_an_unread_alias_in_order),
 		cmocka_unit_test(test_report_json_rejects_non_objects_and_limits),
 		cmocka_unit_test(test_report_json_splits_microsoft_tlsa_policy_string),
