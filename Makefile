@@ -18,7 +18,7 @@ PREFIX   ?= /usr/local
 LIBDIR   ?= $(PREFIX)/lib
 FUZZ_SECONDS ?= 10
 
-PKGS := jansson zlib libxxhash libarchive gmime-3.0 libcurl libunbound opendkim \
+PKGS := jansson yajl zlib libxxhash libarchive gmime-3.0 libcurl libunbound opendkim \
         libmicrohttpd sqlite3 libpq libidn2 openssl
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
