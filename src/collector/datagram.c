@@ -136,7 +136,7 @@ decode_failure(struct dec *d, struct dg_failure *fo, struct result *r)
 {
 	struct result_failure *f;
 	char *vals[6] = { NULL };
-	int64_t code;
+	int64_t code = 0;
 	int rc = -1;
 
 	if (!fo->is_object)
@@ -168,7 +168,7 @@ out:
 static int
 decode_policy(struct dec *d, struct dg_policy *po, struct result *r)
 {
-	int64_t type, final, t;
+	int64_t type = 0, final = 0, t;
 
 	if (!po->is_object)
 		return bad(d, DATAGRAM_BAD_VALUE, NULL, "not an object");
