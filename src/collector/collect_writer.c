@@ -20,8 +20,16 @@
 #include "util/xalloc.h"
 
 #define RETRY_MS 1000
-/* The aggregate is flushed this long after its first datagram at most. */
+/* The aggregate is flushed this long after its first datagram... */
 #define AGG_FLUSH_MS 2000
+/* ...or this long while segments come in full (batch_max records: at
+ * least batch_max datagrams a second): a longer window under load counts
+ * more repeats of the same datagram together, so fewer rows are written.
+ * A partial segment (the socket went idle) ends the long window. */
+#define AGG_FLUSH_BUSY_MS 10000
+/* Journal bytes one aggregate covers at most, unless
+ * collect_writer_set_hold_max() says otherwise. */
+#define HOLD_BYTES_DEFAULT ((uint64_t)256 << 20)
 /* Segments covered by one flush at most (their removal list). */
 #define HELD_MAX 4096
 #define STOP_RETRIES 3
@@ -52,6 +60,9 @@ struct collect_writer {
 	struct dgcount *agg;          /* datagrams counted, not yet stored */
 	struct segment *held;           /* segments the aggregate covers */
 	size_t n_held;
+	uint64_t held_bytes;            /* their journal bytes */
+	uint64_t hold_max;              /* flush when held_bytes reaches this */
+	int busy;                       /* the last segment taken was full */
 	int64_t held_since_ms;          /* when the first of them was taken */
 	struct dgcache *cache;
 	struct datagram_batch batch;
@@ -308,6 +319,17 @@ hold(struct collect_writer *w, const struct segment *take, size_t n)
 		w->held_since_ms = mono_ms();
 	memcpy(w->held + w->n_held, take, n * sizeof(*take));
 	w->n_held += n;
+	for (size_t i = 0; i < n; i++)
+		w->held_bytes += take[i].bytes;
+	if (n > 0)
+		w->busy = take[n - 1].records >= w->batch_max;
+}
+
+/* When the aggregate is due at the latest (w->n_held > 0). */
+static int64_t
+flush_deadline(const struct collect_writer *w)
+{
+	return w->held_since_ms + (w->busy ? AGG_FLUSH_BUSY_MS : AGG_FLUSH_MS);
 }
 
 /* Is it time to store the aggregate?  Called locked. */
@@ -315,9 +337,8 @@ static int
 flush_due(struct collect_writer *w, int64_t now)
 {
 	return w->n_held > 0 &&
-	       (((w->stopping || w->flush_now) && w->q_len == 0) ||
-		now - w->held_since_ms >= AGG_FLUSH_MS ||
-		w->n_held + TAKE_MAX > HELD_MAX ||
+	       (((w->stopping || w->flush_now) && w->q_len == 0) || now >= flush_deadline(w) ||
+		w->n_held + TAKE_MAX > HELD_MAX || w->held_bytes >= w->hold_max ||
 		dgcount_bytes(w->agg) >= DGCOUNT_MAX_BYTES);
 }
 
@@ -350,6 +371,7 @@ flush(struct collect_writer *w)
 	datagram_batch_clear(&w->batch);
 	dgcount_clear(w->agg);
 	w->n_held = 0;
+	w->held_bytes = 0;
 	return rc;
 }
 
@@ -371,7 +393,7 @@ wait_work(struct collect_writer *w)
 			pthread_cond_wait(&w->work, &w->mu);
 			continue;
 		}
-		due = w->held_since_ms + AGG_FLUSH_MS;
+		due = flush_deadline(w);
 		if (mono_ms() >= due)
 			return;
 		clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -430,6 +452,7 @@ collect_writer_start(struct store *s, const char *db_url, const char *dir, size_
 	w->db_url = db_url;
 	w->dir = dir;
 	w->batch_max = batch_max > 0 ? batch_max : 1;
+	w->hold_max = HOLD_BYTES_DEFAULT;
 	w->cache = xcalloc(1, sizeof(*w->cache));
 	w->agg = dgcount_new();
 	w->held = xreallocarray(NULL, HELD_MAX, sizeof(*w->held));
@@ -475,6 +498,14 @@ collect_writer_push(struct collect_writer *w, uint64_t seq, uint64_t records, ui
 	w->stats.pending += records;
 	w->stats.pending_bytes += bytes;
 	pthread_cond_signal(&w->work);
+	pthread_mutex_unlock(&w->mu);
+}
+
+void
+collect_writer_set_hold_max(struct collect_writer *w, uint64_t bytes)
+{
+	pthread_mutex_lock(&w->mu);
+	w->hold_max = bytes > 0 ? bytes : 1;
 	pthread_mutex_unlock(&w->mu);
 }
 
