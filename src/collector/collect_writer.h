@@ -9,12 +9,15 @@
  * the counts take 64 MiB, 4096 segments or the hold limit in journal
  * bytes are covered, when collect_writer_flush() asks (SIGHUP, and the
  * receive loop when the socket has been idle flush_ms) and at stop; each
- * distinct datagram is decoded
- * once (through the decode cache, dgcache.h) and its results stored
- * with its count as their weight, all in one
- * store_put_results_counted() transaction; the segments covered are
- * removed only after the commit.  So a datagram repeated between two
- * flushes costs a hash lookup, not a decode nor a row.  A failed
+ * distinct datagram's results are stored with its count as their
+ * weight, all in one store_put_results_keyed() transaction; the segments
+ * covered are removed only after the commit.  A datagram is decoded on
+ * the first window it is counted in; its entry keeps the results and,
+ * after the commit, the keys of their rows (dgknown.h) for the next
+ * windows (rows of the current UTC day only; forgotten at a new day and
+ * past 32 MiB).  So a datagram repeated within a window costs a hash
+ * lookup; one repeated in a later window also one counter delta per
+ * result, no decode, no digest and no new row.  A failed
  * transaction (or a store that cannot be opened) is retried once a
  * second with the same results; meanwhile further segments wait on disk
  * (the receive loop bounds their total size), so a stuck or full store
