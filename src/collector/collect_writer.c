@@ -66,6 +66,7 @@ struct collect_writer {
 	int busy;                       /* the last segment taken was full */
 	int64_t held_since_ms;          /* when the first of them was taken */
 	int64_t known_day;              /* the UTC day the kept entries were made on */
+	struct datagram_batch scratch;  /* decoding room (dgknown_decode()) */
 	/* the flush's results: borrowed from the entries' payloads */
 	struct result *flat;
 	uint64_t *counts;               /* weight of flat[i] */
@@ -172,7 +173,7 @@ decode_entry(void *ctx, int32_t day, const char *data, size_t len, uint64_t coun
 	struct dgknown *k = *payload;
 
 	if (k == NULL) {
-		k = dgknown_decode(data, len, day, &info, &err);
+		k = dgknown_decode(data, len, day, &w->scratch, &info, &err);
 		*payload = k;
 	} else {
 		info = k->info;
@@ -613,6 +614,7 @@ collect_writer_stop(struct collect_writer **pw, struct collect_writer_stats *fin
 	pthread_cond_destroy(&w->work);
 	pthread_mutex_destroy(&w->mu);
 	dgcount_free(&w->agg);
+	datagram_batch_free(&w->scratch);
 	free(w->held);
 	free(w->flat);
 	free(w->counts);

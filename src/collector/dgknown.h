@@ -21,11 +21,12 @@ struct dgknown {
 	struct datagram_info info;      /* the remarks (reason is DATAGRAM_OK) */
 };
 
-/* Decodes data[0..len) received on `day` (datagram_decode()).  Returns
- * the decoded datagram, or NULL when it is dropped (info and err say
- * why). */
+/* Decodes data[0..len) received on `day` (datagram_decode()) through
+ * the caller's scratch batch (emptied; kept for reuse).  Returns the
+ * decoded datagram, or NULL when it is dropped (info and err say why). */
 struct dgknown *dgknown_decode(const char *data, size_t len, int32_t day,
-			       struct datagram_info *info, struct err *err);
+			       struct datagram_batch *scratch, struct datagram_info *info,
+			       struct err *err);
 
 /* Frees a struct dgknown (a dgcount_payload_free_fn); NULL is a no-op. */
 void dgknown_free(void *k);
