@@ -6,7 +6,7 @@
  * and counts its datagrams by (day, exact bytes) in memory (dgcount.h).
  * Every 2 s (AGG_FLUSH_MS), or every 10 s while the segments come in full
  * (AGG_FLUSH_BUSY_MS: at least batch_max datagrams a second); sooner when
- * the counts take 64 MiB, 4096 segments or the hold limit in journal
+ * the counts take 128 MiB, 4096 segments or the hold limit in journal
  * bytes are covered, when collect_writer_flush() asks (SIGHUP, and the
  * receive loop when the socket has been idle flush_ms) and at stop; each
  * distinct datagram's results are stored with its count as their
@@ -15,7 +15,7 @@
  * the first window it is counted in; its entry keeps the results and,
  * after the commit, the keys of their rows (dgknown.h) for the next
  * windows (rows of the current UTC day only; forgotten at a new day and
- * past 32 MiB).  So a datagram repeated within a window costs a hash
+ * past 64 MiB).  So a datagram repeated within a window costs a hash
  * lookup; one repeated in a later window also one counter delta per
  * result, no decode, no digest and no new row.  A failed
  * transaction (or a store that cannot be opened) is retried once a

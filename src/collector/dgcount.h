@@ -27,8 +27,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The writer flushes when the distinct datagrams held take this much. */
-#define DGCOUNT_MAX_BYTES ((size_t)64 << 20)
+/* The writer flushes when the distinct datagrams held (with their decoded
+ * results) take this much, and keeps them for the next window below half
+ * of it: 100 000 distinct datagrams of ~290 bytes take ~95 MiB. */
+#define DGCOUNT_MAX_BYTES ((size_t)128 << 20)
 
 struct dgcount;
 
