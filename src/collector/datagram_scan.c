@@ -51,6 +51,9 @@ struct scan {
 	char **names;
 	size_t n_names, names_cap;
 	const char *why;        /* set when a callback stopped the parse */
+	yajl_handle h;
+	size_t root_end;        /* bytes up to the root container's end */
+	int root_closed;
 };
 
 static void
@@ -324,10 +327,29 @@ cb_start_array(void *ctx)
 	return open_container(ctx, 0);
 }
 
+/* A container ends; the root's end is remembered: yajl does not see an
+ * unfinished token after it (`{}"x`) as trailing garbage. */
 static int
 cb_end(void *ctx)
 {
-	return pop(ctx);
+	struct scan *s = ctx;
+
+	pop(s);
+	if (s->depth == 0) {
+		s->root_end = yajl_get_bytes_consumed(s->h);
+		s->root_closed = 1;
+	}
+	return 1;
+}
+
+/* Only JSON whitespace after the root? */
+static int
+rest_is_space(const char *p, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (p[i] != ' ' && p[i] != '\t' && p[i] != '\n' && p[i] != '\r')
+			return 0;
+	return 1;
 }
 
 /* The member a name means in an object of role r. */
@@ -482,10 +504,15 @@ dg_scan(const char *data, size_t len, struct dg_doc *doc, char *err_msg, size_t 
 		return -1;
 	}
 	h = yajl_alloc(&callbacks, NULL, &s);
+	s.h = h;
 	st = yajl_parse(h, (const unsigned char *)data, len);
 	if (st == yajl_status_ok)
 		st = yajl_complete_parse(h);
-	if (st != yajl_status_ok) {
+	if (st == yajl_status_ok && s.root_closed &&
+	    (s.root_end > len || !rest_is_space(data + s.root_end, len - s.root_end))) {
+		snprintf(err_msg, err_cap, "invalid JSON: trailing garbage after the object");
+		rc = -1;
+	} else if (st != yajl_status_ok) {
 		if (s.why != NULL) {
 			snprintf(err_msg, err_cap, "invalid JSON: %s", s.why);
 		} else {

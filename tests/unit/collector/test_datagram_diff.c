@@ -124,6 +124,11 @@ static const char *const inputs[] = {
 	"{\"d\":\"a\",\v\"policies\":[" POL "]}",
 	"{\"d\":\"a\",\"policies\":[" POL "]} x",
 	"{\"d\":\"a\",\"policies\":[" POL "]}{}",
+	/* after the root, an unfinished token (found by libFuzzer) */
+	"{\"dpv\": \"1\",\"d\": \"Srua=mailt.0.10\"}\":1}]}Z",
+	"{\"d\":\"a\",\"policies\":[" POL "]}\"x", "{\"d\":\"a\",\"policies\":[" POL "]}1",
+	"{\"d\":\"a\",\"policies\":[" POL "]}tru", "{\"d\":\"a\",\"policies\":[" POL "]} \n\t\r",
+	"[1]\"x", "[1] ",
 	"{\"d\":\"a\",\"policies\":[" POL "]}/* c */",
 	"{\"d\":\"a\",/* c */\"policies\":[" POL "]}",
 	"{\"d\":\"a\",\"policies\":[" POL ",]}",
