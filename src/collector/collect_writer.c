@@ -2,7 +2,8 @@
  * collect_writer: a queue of journal segments and the thread that
  * replays, decodes and stores them (see collect_writer.h).  One mutex
  * guards the queue, the counters and the stop flag; the store handle and
- * the decode cache are used by the writer thread only.
+ * the aggregate (with the decoded datagrams it keeps) are used by the
+ * writer thread only.
  */
 #include "collector/collect_writer.h"
 
@@ -13,15 +14,23 @@
 #include <time.h>
 
 #include "collector/dgcount.h"
-#include "collector/dgcache.h"
+#include "collector/dgknown.h"
 #include "collector/journal.h"
 #include "store/store_results.h"
 #include "util/log.h"
 #include "util/xalloc.h"
 
 #define RETRY_MS 1000
-/* The aggregate is flushed this long after its first datagram at most. */
+/* The aggregate is flushed this long after its first datagram... */
 #define AGG_FLUSH_MS 2000
+/* ...or this long while segments come in full (batch_max records: at
+ * least batch_max datagrams a second): a longer window under load counts
+ * more repeats of the same datagram together, so fewer rows are written.
+ * A partial segment (the socket went idle) ends the long window. */
+#define AGG_FLUSH_BUSY_MS 10000
+/* Journal bytes one aggregate covers at most, unless
+ * collect_writer_set_hold_max() says otherwise. */
+#define HOLD_BYTES_DEFAULT ((uint64_t)256 << 20)
 /* Segments covered by one flush at most (their removal list). */
 #define HELD_MAX 4096
 #define STOP_RETRIES 3
@@ -52,11 +61,18 @@ struct collect_writer {
 	struct dgcount *agg;          /* datagrams counted, not yet stored */
 	struct segment *held;           /* segments the aggregate covers */
 	size_t n_held;
+	uint64_t held_bytes;            /* their journal bytes */
+	uint64_t hold_max;              /* flush when held_bytes reaches this */
+	int busy;                       /* the last segment taken was full */
 	int64_t held_since_ms;          /* when the first of them was taken */
-	struct dgcache *cache;
-	struct datagram_batch batch;
-	uint64_t *counts;               /* weight of each result of batch */
-	size_t counts_cap;
+	int64_t known_day;              /* the UTC day the kept entries were made on */
+	struct datagram_batch scratch;  /* decoding room (dgknown_decode()) */
+	/* the flush's results: borrowed from the entries' payloads */
+	struct result *flat;
+	uint64_t *counts;               /* weight of flat[i] */
+	int64_t *keys;                  /* its row key (0: unknown) */
+	int64_t **keys_out;             /* where a committed key of today is kept */
+	size_t n_flat, flat_cap;
 	struct collect_writer_stats delta;      /* counted while decoding */
 };
 
@@ -110,25 +126,65 @@ count_record(void *ctx, int32_t day, const char *data, size_t len)
 	return 0;
 }
 
-/* dgcount_fn: decodes one distinct datagram (through the decode cache)
- * into w->batch, its results weighted by `count`. */
+/* The UTC day number now. */
+static int64_t
+today(void)
+{
+	return (int64_t)(time(NULL) / 86400);
+}
+
+/* Appends k's results, weighted by count, to the flush's results; the
+ * row keys of today's results are remembered after the commit. */
 static void
-decode_entry(void *ctx, int32_t day, const char *data, size_t len, uint64_t count)
+add_flat(struct collect_writer *w, struct dgknown *k, int32_t day, uint64_t count)
+{
+	if (w->n_flat + k->n > w->flat_cap) {
+		w->flat_cap = 2 * (w->n_flat + k->n) + 64;
+		w->flat = xreallocarray(w->flat, w->flat_cap, sizeof(*w->flat));
+		w->counts = xreallocarray(w->counts, w->flat_cap, sizeof(*w->counts));
+		w->keys = xreallocarray(w->keys, w->flat_cap, sizeof(*w->keys));
+		w->keys_out = xreallocarray(w->keys_out, w->flat_cap, sizeof(*w->keys_out));
+	}
+	for (size_t i = 0; i < k->n; i++) {
+		size_t j = w->n_flat++;
+
+		/* Only a row of today is trusted: the reporter deletes the rows
+		 * of past days once reported (store_delete_day_results()). */
+		int trusted = day == w->known_day;
+
+		w->flat[j] = k->v[i];
+		w->counts[j] = count;
+		w->keys[j] = trusted ? k->keys[i] : 0;
+		w->keys_out[j] = trusted ? &k->keys[i] : NULL;
+	}
+}
+
+/* dgcount_fn: one distinct datagram of the window: decoded on its first
+ * window (kept as the entry's payload), its results added to the flush
+ * weighted by `count`. */
+static void
+decode_entry(void *ctx, int32_t day, const char *data, size_t len, uint64_t count,
+	     void **payload)
 {
 	struct collect_writer *w = ctx;
 	struct collect_writer_stats *d = &w->delta;
 	struct datagram_info info;
 	struct err err;
-	size_t from = w->batch.n;
-	int n = dgcache_decode(w->cache, data, len, day, &w->batch, &info, &err);
+	struct dgknown *k = *payload;
 
+	if (k == NULL) {
+		k = dgknown_decode(data, len, day, &w->scratch, &info, &err);
+		*payload = k;
+	} else {
+		info = k->info;
+	}
 	d->dpv_missing += count * (uint64_t)info.dpv_missing;
 	d->dpv_bad += count * (uint64_t)info.dpv_bad;
 	d->utf8_repaired += count * (uint64_t)info.utf8_repaired;
 	d->t_mismatch += count * (uint64_t)info.t_mismatch;
 	if (info.dpv_bad && should_log(w))
 		log_warn("collectd: datagram with an unknown \"dpv\" (not \"1\"), processed anyway");
-	if (n < 0) {
+	if (k == NULL) {
 		d->invalid[info.reason] += count;
 		if (should_log(w)) {
 			defang(err.msg);
@@ -137,13 +193,8 @@ decode_entry(void *ctx, int32_t day, const char *data, size_t len, uint64_t coun
 		}
 		return;
 	}
-	if (w->batch.n > w->counts_cap) {
-		w->counts_cap = w->batch.cap;
-		w->counts = xreallocarray(w->counts, w->counts_cap, sizeof(*w->counts));
-	}
-	for (size_t i = from; i < w->batch.n; i++)
-		w->counts[i] = count;
-	d->results += count * (uint64_t)n;
+	add_flat(w, k, day, count);
+	d->results += count * (uint64_t)k->n;
 }
 
 /* Adds the decode counters of w->delta to w->stats; called locked. */
@@ -248,8 +299,10 @@ open_store(struct collect_writer *w, struct err *err)
 	return 0;
 }
 
-/* Stores w->batch, retrying once a second; while stopping, gives up after
- * STOP_RETRIES failures.  Returns 0 when stored, -1 when given up. */
+/* Stores the flush's results, retrying once a second; while stopping,
+ * gives up after STOP_RETRIES failures.  After the commit the row keys
+ * of today's results are kept in their entries.  Returns 0 when stored,
+ * -1 when given up. */
 static int
 store_batch(struct collect_writer *w)
 {
@@ -257,17 +310,21 @@ store_batch(struct collect_writer *w)
 
 	for (;;) {
 		struct err err;
-		int rc = w->batch.n == 0 ? 0 : open_store(w, &err);
+		int rc = w->n_flat == 0 ? 0 : open_store(w, &err);
 
-		if (rc == 0 && w->batch.n > 0)
-			rc = store_put_results_counted(w->store, w->batch.v, w->counts, w->batch.n,
-						       &err);
+		if (rc == 0 && w->n_flat > 0)
+			rc = store_put_results_keyed(w->store, w->flat, w->counts, w->keys, w->n_flat,
+						     &err);
+		if (rc == 0)
+			for (size_t i = 0; i < w->n_flat; i++)
+				if (w->keys_out[i] != NULL)
+					*w->keys_out[i] = w->keys[i];
 
 		pthread_mutex_lock(&w->mu);
 		if (rc == 0) {
-			for (size_t i = 0; i < w->batch.n; i++)
+			for (size_t i = 0; i < w->n_flat; i++)
 				w->stats.stored += w->counts[i];
-			w->stats.transactions += w->batch.n > 0;
+			w->stats.transactions += w->n_flat > 0;
 			pthread_mutex_unlock(&w->mu);
 			return 0;
 		}
@@ -279,7 +336,7 @@ store_batch(struct collect_writer *w)
 		}
 		pthread_mutex_unlock(&w->mu);
 		log_error("collectd: storing %zu results: %s (kept in the journal, retrying)",
-			  w->batch.n, err.msg);
+			  w->n_flat, err.msg);
 		sleep_ms(RETRY_MS);
 	}
 }
@@ -308,6 +365,17 @@ hold(struct collect_writer *w, const struct segment *take, size_t n)
 		w->held_since_ms = mono_ms();
 	memcpy(w->held + w->n_held, take, n * sizeof(*take));
 	w->n_held += n;
+	for (size_t i = 0; i < n; i++)
+		w->held_bytes += take[i].bytes;
+	if (n > 0)
+		w->busy = take[n - 1].records >= w->batch_max;
+}
+
+/* When the aggregate is due at the latest (w->n_held > 0). */
+static int64_t
+flush_deadline(const struct collect_writer *w)
+{
+	return w->held_since_ms + (w->busy ? AGG_FLUSH_BUSY_MS : AGG_FLUSH_MS);
 }
 
 /* Is it time to store the aggregate?  Called locked. */
@@ -315,9 +383,8 @@ static int
 flush_due(struct collect_writer *w, int64_t now)
 {
 	return w->n_held > 0 &&
-	       (((w->stopping || w->flush_now) && w->q_len == 0) ||
-		now - w->held_since_ms >= AGG_FLUSH_MS ||
-		w->n_held + TAKE_MAX > HELD_MAX ||
+	       (((w->stopping || w->flush_now) && w->q_len == 0) || now >= flush_deadline(w) ||
+		w->n_held + TAKE_MAX > HELD_MAX || w->held_bytes >= w->hold_max ||
 		dgcount_bytes(w->agg) >= DGCOUNT_MAX_BYTES);
 }
 
@@ -328,11 +395,16 @@ flush_due(struct collect_writer *w, int64_t now)
 static int
 flush(struct collect_writer *w)
 {
-	int rc = 0;
+	int rc = 0, new_day;
 
 	pthread_mutex_lock(&w->mu);
 	w->flush_now = 0;
 	pthread_mutex_unlock(&w->mu);
+	/* a new day: the kept entries' rows are no longer today's (forgotten
+	 * after this flush) */
+	new_day = w->known_day != today();
+	w->known_day = today();
+	w->n_flat = 0;
 	dgcount_foreach(w->agg, decode_entry, w);
 	pthread_mutex_lock(&w->mu);
 	add_delta(w);
@@ -347,9 +419,15 @@ flush(struct collect_writer *w)
 	} else {
 		finish_segments(w, w->held, w->n_held);
 	}
-	datagram_batch_clear(&w->batch);
-	dgcount_clear(w->agg);
+	w->n_flat = 0;
+	/* the entries stay for the next window, within the memory bound; a
+	 * failed flush forgets them (nothing of them is known to be stored) */
+	if (rc < 0 || new_day || dgcount_bytes(w->agg) >= DGCOUNT_MAX_BYTES / 2)
+		dgcount_clear(w->agg);
+	else
+		dgcount_end_window(w->agg);
 	w->n_held = 0;
+	w->held_bytes = 0;
 	return rc;
 }
 
@@ -371,7 +449,7 @@ wait_work(struct collect_writer *w)
 			pthread_cond_wait(&w->work, &w->mu);
 			continue;
 		}
-		due = w->held_since_ms + AGG_FLUSH_MS;
+		due = flush_deadline(w);
 		if (mono_ms() >= due)
 			return;
 		clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -430,8 +508,9 @@ collect_writer_start(struct store *s, const char *db_url, const char *dir, size_
 	w->db_url = db_url;
 	w->dir = dir;
 	w->batch_max = batch_max > 0 ? batch_max : 1;
-	w->cache = xcalloc(1, sizeof(*w->cache));
-	w->agg = dgcount_new();
+	w->hold_max = HOLD_BYTES_DEFAULT;
+	w->agg = dgcount_new(dgknown_free);
+	w->known_day = today();
 	w->held = xreallocarray(NULL, HELD_MAX, sizeof(*w->held));
 	pthread_condattr_t ca;
 
@@ -446,7 +525,6 @@ collect_writer_start(struct store *s, const char *db_url, const char *dir, size_
 		pthread_cond_destroy(&w->work);
 		pthread_mutex_destroy(&w->mu);
 		store_close(&w->store);
-		free(w->cache);
 		dgcount_free(&w->agg);
 		free(w->held);
 		free(w);
@@ -475,6 +553,14 @@ collect_writer_push(struct collect_writer *w, uint64_t seq, uint64_t records, ui
 	w->stats.pending += records;
 	w->stats.pending_bytes += bytes;
 	pthread_cond_signal(&w->work);
+	pthread_mutex_unlock(&w->mu);
+}
+
+void
+collect_writer_set_hold_max(struct collect_writer *w, uint64_t bytes)
+{
+	pthread_mutex_lock(&w->mu);
+	w->hold_max = bytes > 0 ? bytes : 1;
 	pthread_mutex_unlock(&w->mu);
 }
 
@@ -527,12 +613,13 @@ collect_writer_stop(struct collect_writer **pw, struct collect_writer_stats *fin
 	store_close(&w->store);
 	pthread_cond_destroy(&w->work);
 	pthread_mutex_destroy(&w->mu);
-	datagram_batch_free(&w->batch);
-	dgcache_clear(w->cache);
-	free(w->cache);
 	dgcount_free(&w->agg);
+	datagram_batch_free(&w->scratch);
 	free(w->held);
+	free(w->flat);
 	free(w->counts);
+	free(w->keys);
+	free(w->keys_out);
 	free(w->q);
 	free(w);
 	*pw = NULL;

@@ -4,13 +4,20 @@
  * The receive loop journals every datagram (journal.h) and hands over
  * closed journal segments, in order; the writer reads each segment back
  * and counts its datagrams by (day, exact bytes) in memory (dgcount.h).
- * Every 2 s (AGG_FLUSH_MS; sooner when the counts take 64 MiB or 4096
- * segments are covered, and at stop) each distinct datagram is decoded
- * once (through the decode cache, dgcache.h) and its results stored
- * with its count as their weight, all in one
- * store_put_results_counted() transaction; the segments covered are
- * removed only after the commit.  So a datagram repeated between two
- * flushes costs a hash lookup, not a decode nor a row.  A failed
+ * Every 2 s (AGG_FLUSH_MS), or every 10 s while the segments come in full
+ * (AGG_FLUSH_BUSY_MS: at least batch_max datagrams a second); sooner when
+ * the counts take 128 MiB, 4096 segments or the hold limit in journal
+ * bytes are covered, when collect_writer_flush() asks (SIGHUP, and the
+ * receive loop when the socket has been idle flush_ms) and at stop; each
+ * distinct datagram's results are stored with its count as their
+ * weight, all in one store_put_results_keyed() transaction; the segments
+ * covered are removed only after the commit.  A datagram is decoded on
+ * the first window it is counted in; its entry keeps the results and,
+ * after the commit, the keys of their rows (dgknown.h) for the next
+ * windows (rows of the current UTC day only; forgotten at a new day and
+ * past 64 MiB).  So a datagram repeated within a window costs a hash
+ * lookup; one repeated in a later window also one counter delta per
+ * result, no decode, no digest and no new row.  A failed
  * transaction (or a store that cannot be opened) is retried once a
  * second with the same results; meanwhile further segments wait on disk
  * (the receive loop bounds their total size), so a stuck or full store
@@ -67,8 +74,13 @@ void collect_writer_push(struct collect_writer *w, uint64_t seq, uint64_t record
 			 uint64_t bytes);
 
 /* Stores what is counted as soon as the queued segments are read
- * (instead of at the end of the 2 s window): SIGHUP. */
+ * (instead of at the end of the window): SIGHUP, and an idle socket. */
 void collect_writer_flush(struct collect_writer *w);
+
+/* Flushes the aggregate once the segments it covers hold `bytes` journal
+ * bytes (default 256 MiB; the collector passes half its journal bound,
+ * so a long window never fills the journal). */
+void collect_writer_set_hold_max(struct collect_writer *w, uint64_t bytes);
 
 /* Copies the counters, and lets the next invalid datagrams be logged
  * again (up to 20 per call of this function). */

@@ -64,6 +64,7 @@ struct loop {
 	struct collect_writer *writer;
 	struct counters c;
 	uint64_t seg_records;
+	int unflushed;                  /* received since the last idle flush */
 	int64_t last_rx_ms, seg_start_ms, next_stats_ms, retry_ms;
 	int stop, shut;                 /* shut: reading is shut down (final drain) */
 };
@@ -159,6 +160,7 @@ journal_pending(struct loop *l, int64_t now)
 		l->seg_start_ms = now;
 	l->seg_records += n;
 	l->last_rx_ms = now;
+	l->unflushed = 1;
 	if (l->seg_records >= l->cfg->batch_max)
 		hand_over(l);
 	return 0;
@@ -272,6 +274,8 @@ poll_timeout(const struct loop *l, int64_t now)
 		int64_t age = l->seg_start_ms + 5 * (int64_t)l->cfg->flush_ms;
 
 		due = idle < age ? idle : age;
+	} else if (l->unflushed) {
+		due = l->last_rx_ms + l->cfg->flush_ms;
 	}
 	if (l->retry_ms != 0 && (due < 0 || l->retry_ms < due))
 		due = l->retry_ms;
@@ -342,10 +346,17 @@ run_loop(struct loop *l)
 		else if (rc > 0 && (p[0].revents & POLLIN))
 			drain(l);
 		now = mono_ms();
-		/* A partial segment goes after flush_ms idle, or 5 x flush_ms at most. */
-		if (l->seg_records > 0 && (now - l->last_rx_ms >= l->cfg->flush_ms ||
-					   now - l->seg_start_ms >= 5 * (int64_t)l->cfg->flush_ms))
+		/* After flush_ms idle, what was received is stored now (the partial
+		 * segment and the writer's count); a partial segment goes after
+		 * 5 x flush_ms at most even under load. */
+		if (l->unflushed && now - l->last_rx_ms >= l->cfg->flush_ms) {
 			hand_over(l);
+			collect_writer_flush(l->writer);
+			l->unflushed = 0;
+		} else if (l->seg_records > 0 &&
+			   now - l->seg_start_ms >= 5 * (int64_t)l->cfg->flush_ms) {
+			hand_over(l);
+		}
 		if (l->cfg->stats_secs > 0 && now >= l->next_stats_ms) {
 			struct collect_writer_stats ws;
 
@@ -477,6 +488,8 @@ collectd_run(const struct collectd_config *cfg, struct err *err)
 	s = NULL;
 	if (l.writer == NULL)
 		goto out;
+	/* one aggregate never holds more than half the journal's bound */
+	collect_writer_set_hold_max(l.writer, cfg->journal_max / 2);
 	if (journal_setup(&l, jdir, err) < 0)
 		goto out;
 	qlen = collect_socket_qlen();

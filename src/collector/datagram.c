@@ -5,14 +5,16 @@
  * "policy-domain"?,"policy-string"?[],"mx-host"?[],"failure-details"?[{"c":n,
  * "s"?,"n"?,"h"?,"r"?,"a"?,"f"?}],"t":n,"f":0|1}]}.  The day is the UTC day
  * of receipt; the domain is lower-cased with one trailing dot stripped
- * (as sys4's collector does).  Unknown members are ignored.
+ * (as sys4's collector does).  Unknown members are ignored.  The JSON is
+ * read with yajl's callbacks (datagram_scan.h), no tree.
  */
 #include "collector/datagram.h"
 
-#include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "collector/datagram_scan.h"
 #include "collector/utf8fix.h"
 #include "model/report.h"
 #include "util/xalloc.h"
@@ -87,72 +89,64 @@ bad(struct dec *d, enum datagram_reason r, const char *key, const char *why)
 	return -1;
 }
 
-/* Reads optional string member `key` of obj into *out (new string or NULL). */
+/* Takes optional string member `key` (value v) into *out (moved, or
+ * NULL). */
 static int
-opt_string(struct dec *d, json_t *obj, const char *key, char **out)
+opt_string(struct dec *d, struct dg_val *v, const char *key, char **out)
 {
-	json_t *v = json_object_get(obj, key);
-
 	*out = NULL;
-	if (v == NULL || json_is_null(v))
+	if (v->type == DG_ABSENT || v->type == DG_NULL)
 		return 0;
-	if (!json_is_string(v))
+	if (v->type != DG_STRING)
 		return bad(d, DATAGRAM_BAD_VALUE, key, "not a string");
-	*out = xstrndup(json_string_value(v), json_string_length(v));
+	*out = v->s;
+	v->s = NULL;
 	return 0;
 }
 
-/* Reads optional array-of-strings member `key` of obj into l. */
+/* Takes optional array-of-strings member `key` (value v) into l. */
 static int
-opt_strings(struct dec *d, json_t *obj, const char *key, struct strlist *l)
+opt_strings(struct dec *d, struct dg_strings *v, const char *key, struct strlist *l)
 {
-	json_t *v = json_object_get(obj, key);
-	size_t i;
-	json_t *e;
-
-	if (v == NULL || json_is_null(v))
+	if (v->type == DG_ABSENT || v->type == DG_NULL)
 		return 0;
-	if (!json_is_array(v))
+	if (v->type != DG_ARRAY)
 		return bad(d, DATAGRAM_BAD_VALUE, key, "not an array");
-	json_array_foreach(v, i, e) {
-		if (!json_is_string(e))
-			return bad(d, DATAGRAM_BAD_VALUE, key, "element is not a string");
-		strlist_add(l, json_string_value(e));
-	}
+	if (v->bad_element)
+		return bad(d, DATAGRAM_BAD_VALUE, key, "element is not a string");
+	*l = v->l;
+	memset(&v->l, 0, sizeof(v->l));
 	return 0;
 }
 
-/* Reads required integer member `key` into *out. */
+/* Reads required integer member `key` (value v) into *out. */
 static int
-req_int(struct dec *d, json_t *obj, const char *key, json_int_t *out)
+req_int(struct dec *d, const struct dg_val *v, const char *key, int64_t *out)
 {
-	json_t *v = json_object_get(obj, key);
-
-	if (v == NULL)
+	if (v->type == DG_ABSENT)
 		return bad(d, DATAGRAM_MISSING_KEY, key, "missing");
-	if (!json_is_integer(v))
+	if (v->type != DG_INT)
 		return bad(d, DATAGRAM_BAD_VALUE, key, "not an integer");
-	*out = json_integer_value(v);
+	*out = v->i;
 	return 0;
 }
 
 static int
-decode_failure(struct dec *d, json_t *fo, struct result *r)
+decode_failure(struct dec *d, struct dg_failure *fo, struct result *r)
 {
-	static const char *const keys[6] = { "s", "n", "h", "r", "a", "f" };
 	struct result_failure *f;
 	char *vals[6] = { NULL };
-	json_int_t code;
+	int64_t code = 0;
 	int rc = -1;
 
-	if (!json_is_object(fo))
+	if (!fo->is_object)
 		return bad(d, DATAGRAM_BAD_VALUE, NULL, "not an object");
-	if (req_int(d, fo, "c", &code) < 0)
+	if (req_int(d, &fo->c, "c", &code) < 0)
 		return -1;
 	if (code < 0 || code > 99999)
 		return bad(d, DATAGRAM_BAD_VALUE, "c", "failure code out of range");
 	for (int i = 0; i < 6; i++)
-		if (opt_string(d, fo, keys[i], &vals[i]) < 0)
+		if (opt_string(d, &fo->str[i], dg_failure_keys[i], &vals[i]) < 0)
 			goto out;
 	f = result_add_failure(r);
 	f->code = (int)code;
@@ -172,43 +166,39 @@ out:
 }
 
 static int
-decode_policy(struct dec *d, json_t *po, struct result *r)
+decode_policy(struct dec *d, struct dg_policy *po, struct result *r)
 {
-	json_int_t type, final, t;
-	json_t *fds, *tv, *fo;
-	size_t i;
+	int64_t type = 0, final = 0, t;
 
-	if (!json_is_object(po))
+	if (!po->is_object)
 		return bad(d, DATAGRAM_BAD_VALUE, NULL, "not an object");
-	if (req_int(d, po, "policy-type", &type) < 0)
+	if (req_int(d, &po->type, "policy-type", &type) < 0)
 		return -1;
 	if (type < 0 || type > 99 ||
 	    (r->policy_type = policy_type_from_sys4_code((int)type)) == POLICY_TYPE_UNKNOWN)
 		return bad(d, DATAGRAM_BAD_VALUE, "policy-type", "unknown (not 1, 2 or 9)");
-	if (req_int(d, po, "f", &final) < 0)
+	if (req_int(d, &po->final, "f", &final) < 0)
 		return -1;
 	if (final != 0 && final != 1)
 		return bad(d, DATAGRAM_BAD_VALUE, "f", "final result is not 0 or 1");
 	r->failed = (int)final;
-	if (opt_string(d, po, "policy-domain", &r->policy_domain) < 0 ||
-	    opt_strings(d, po, "policy-string", &r->policy_string) < 0 ||
-	    opt_strings(d, po, "mx-host", &r->mx_host) < 0)
+	if (opt_string(d, &po->domain, "policy-domain", &r->policy_domain) < 0 ||
+	    opt_strings(d, &po->pstring, "policy-string", &r->policy_string) < 0 ||
+	    opt_strings(d, &po->mx, "mx-host", &r->mx_host) < 0)
 		return -1;
-	fds = json_object_get(po, "failure-details");
-	if (fds != NULL && !json_is_null(fds)) {
-		if (!json_is_array(fds))
+	if (po->fd_type != DG_ABSENT && po->fd_type != DG_NULL) {
+		if (po->fd_type != DG_ARRAY)
 			return bad(d, DATAGRAM_BAD_VALUE, "failure-details", "not an array");
-		json_array_foreach(fds, i, fo) {
+		for (size_t i = 0; i < po->nf; i++) {
 			d->failure = (long)i;
-			if (decode_failure(d, fo, r) < 0)
+			if (decode_failure(d, &po->fv[i], r) < 0)
 				return -1;
 		}
 		d->failure = -1;
 	}
 	/* sys4's collector only logs a wrong "t"; so do we. */
-	tv = json_object_get(po, "t");
-	t = json_is_integer(tv) ? json_integer_value(tv) : -1;
-	if (tv != NULL && t != (json_int_t)r->n_failures)
+	t = po->t.type == DG_INT ? po->t.i : -1;
+	if (po->t.type != DG_ABSENT && t != (int64_t)r->n_failures)
 		d->info->t_mismatch = 1;
 	return 0;
 }
@@ -218,13 +208,14 @@ datagram_decode(const char *data, size_t len, int64_t day, struct datagram_batch
 		struct datagram_info *info, struct err *err)
 {
 	struct dec d = { info, err, -1, -1 };
-	size_t n0 = b->n, fixed_len = 0, i;
+	size_t n0 = b->n, fixed_len = 0;
 	char *fixed = NULL, *domain = NULL, *record = NULL;
-	json_t *root = NULL, *dpv, *pols, *po;
-	json_error_t jerr;
+	struct dg_doc doc;
+	char why[200];
 	int rc = -1;
 
 	memset(info, 0, sizeof(*info));
+	memset(&doc, 0, sizeof(doc));
 	if (len > DATAGRAM_MAX) {
 		bad(&d, DATAGRAM_TOO_BIG, NULL, "larger than the 16 MiB limit");
 		goto out;
@@ -235,23 +226,20 @@ datagram_decode(const char *data, size_t len, int64_t day, struct datagram_batch
 		data = fixed;
 		len = fixed_len;
 	}
-	root = json_loadb(data, len, 0, &jerr);
-	if (root == NULL) {
-		err_set(err, "datagram: invalid JSON at line %d column %d: %s", jerr.line,
-			jerr.column, jerr.text);
+	if (dg_scan(data, len, &doc, why, sizeof(why)) < 0) {
+		err_set(err, "datagram: %s", why);
 		info->reason = DATAGRAM_BAD_JSON;
 		goto out;
 	}
-	if (!json_is_object(root)) {
+	if (!doc.root_is_object) {
 		bad(&d, DATAGRAM_BAD_JSON, NULL, "not a JSON object");
 		goto out;
 	}
-	dpv = json_object_get(root, "dpv");
-	if (dpv == NULL)
+	if (doc.dpv.type == DG_ABSENT)
 		info->dpv_missing = 1;
-	else if (!json_is_string(dpv) || strcmp(json_string_value(dpv), "1") != 0)
+	else if (doc.dpv.type != DG_STRING || strcmp(doc.dpv.s, "1") != 0)
 		info->dpv_bad = 1;
-	if (opt_string(&d, root, "d", &domain) < 0 || opt_string(&d, root, "pr", &record) < 0)
+	if (opt_string(&d, &doc.d, "d", &domain) < 0 || opt_string(&d, &doc.pr, "pr", &record) < 0)
 		goto out;
 	if (domain == NULL) {
 		bad(&d, DATAGRAM_MISSING_KEY, "d", "missing");
@@ -262,23 +250,22 @@ datagram_decode(const char *data, size_t len, int64_t day, struct datagram_batch
 		bad(&d, DATAGRAM_BAD_VALUE, "d", "empty domain");
 		goto out;
 	}
-	pols = json_object_get(root, "policies");
-	if (pols == NULL) {
+	if (doc.pol_type == DG_ABSENT) {
 		bad(&d, DATAGRAM_MISSING_KEY, "policies", "missing");
 		goto out;
 	}
-	if (!json_is_array(pols) || json_array_size(pols) == 0) {
+	if (doc.pol_type != DG_ARRAY || doc.np == 0) {
 		bad(&d, DATAGRAM_BAD_VALUE, "policies", "not a non-empty array");
 		goto out;
 	}
-	json_array_foreach(pols, i, po) {
+	for (size_t i = 0; i < doc.np; i++) {
 		struct result *r = batch_add(b);
 
 		d.policy = (long)i;
 		r->day = day;
 		r->domain = xstrdup(domain);
 		r->tlsrpt_record = xstrdup(record);
-		if (decode_policy(&d, po, r) < 0)
+		if (decode_policy(&d, &doc.pv[i], r) < 0)
 			goto out;
 	}
 	rc = (int)(b->n - n0);
@@ -292,6 +279,6 @@ out:
 	free(domain);
 	free(record);
 	free(fixed);
-	json_decref(root);
+	dg_doc_free(&doc);
 	return rc;
 }

@@ -2,6 +2,7 @@
  * dgcount: (day, datagram bytes) -> count (see dgcount.h), a glib
  * hash table whose keys are the entries themselves: one allocation per
  * distinct datagram (header and bytes together), hashed with XXH3.
+ * Ending a window walks the table once to zero the counts.
  */
 #include "collector/dgcount.h"
 
@@ -14,7 +15,8 @@
 
 struct entry {
 	uint64_t hash;
-	uint64_t count;
+	uint64_t count;         /* this window */
+	void *payload;
 	size_t len;
 	int32_t day;
 	char data[];
@@ -22,6 +24,7 @@ struct entry {
 
 struct dgcount {
 	GHashTable *t;
+	dgcount_payload_free_fn payload_free;
 	uint64_t total;
 	size_t bytes;
 	/* the probe used for lookups: an entry big enough for the datagram
@@ -45,12 +48,33 @@ entry_equal(gconstpointer pa, gconstpointer pb)
 	       memcmp(a->data, b->data, a->len) == 0;
 }
 
+/* The table's key destructor has no context: the payloads are freed
+ * before the entries leave the table (free_payloads()). */
+static void
+free_payloads(struct dgcount *a)
+{
+	GHashTableIter it;
+	gpointer k;
+
+	if (a->payload_free == NULL)
+		return;
+	g_hash_table_iter_init(&it, a->t);
+	while (g_hash_table_iter_next(&it, &k, NULL)) {
+		struct entry *e = k;
+
+		if (e->payload != NULL)
+			a->payload_free(e->payload);
+		e->payload = NULL;
+	}
+}
+
 struct dgcount *
-dgcount_new(void)
+dgcount_new(dgcount_payload_free_fn payload_free)
 {
 	struct dgcount *a = xcalloc(1, sizeof(*a));
 
 	a->t = g_hash_table_new_full(entry_hash, entry_equal, free, NULL);
+	a->payload_free = payload_free;
 	return a;
 }
 
@@ -80,8 +104,10 @@ dgcount_add(struct dgcount *a, int32_t day, const char *data, size_t len)
 	e = xmalloc(sizeof(*e) + len);
 	memcpy(e, a->probe, sizeof(*e) + len);
 	e->count = 1;
+	e->payload = NULL;
 	g_hash_table_add(a->t, e);
-	a->bytes += sizeof(*e) + len + 32;      /* + the table's own slot, roughly */
+	/* + the table's own slot, roughly, and the payload (decoded results) */
+	a->bytes += sizeof(*e) + 3 * len + 32;
 }
 
 size_t
@@ -110,15 +136,29 @@ dgcount_foreach(struct dgcount *a, dgcount_fn fn, void *ctx)
 
 	g_hash_table_iter_init(&it, a->t);
 	while (g_hash_table_iter_next(&it, &k, NULL)) {
-		const struct entry *e = k;
+		struct entry *e = k;
 
-		fn(ctx, e->day, e->data, e->len, e->count);
+		if (e->count > 0)
+			fn(ctx, e->day, e->data, e->len, e->count, &e->payload);
 	}
+}
+
+void
+dgcount_end_window(struct dgcount *a)
+{
+	GHashTableIter it;
+	gpointer k;
+
+	g_hash_table_iter_init(&it, a->t);
+	while (g_hash_table_iter_next(&it, &k, NULL))
+		((struct entry *)k)->count = 0;
+	a->total = 0;
 }
 
 void
 dgcount_clear(struct dgcount *a)
 {
+	free_payloads(a);
 	g_hash_table_remove_all(a->t);
 	a->total = 0;
 	a->bytes = 0;
@@ -132,6 +172,7 @@ dgcount_free(struct dgcount **pa)
 	if (pa == NULL || *pa == NULL)
 		return;
 	a = *pa;
+	free_payloads(a);
 	g_hash_table_destroy(a->t);
 	free(a->probe);
 	free(a);

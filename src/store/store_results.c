@@ -5,7 +5,8 @@
  * into one counter update.  Each distinct tuple is one result_tuples
  * row, found by a 64-bit digest of (day, tuple) and inserted once; the
  * batch's counts are appended to result_deltas (sequential pages, however
- * many domains there are).  Every FOLD_EVERY batches (in a transaction of
+ * many domains there are).  A caller that kept the keys of rows it made
+ * (store_put_results_keyed()) skips the digest and the insert.  Every FOLD_EVERY batches (in a transaction of
  * its own), and before results are read, the deltas are folded into
  * result_tuples in one bulk UPDATE.
  * Failure tuples are upserted (failed_count += …) under a digest of
@@ -93,6 +94,9 @@ struct ritem {
 	uint64_t hash;
 	int64_t weight;         /* sessions this result stands for */
 	const struct result *r;
+	int64_t known;          /* the key of its row, known to exist; 0: unknown */
+	int64_t key;            /* the key written (set by put_sorted()) */
+	int64_t *out;           /* where the caller wants the key after the commit */
 };
 
 /* FNV-1a over one field; NULL and "" hash differently. */
@@ -206,11 +210,12 @@ join(struct buf *b, const struct strlist *l)
 }
 
 /* One distinct policy tuple of the batch: items v[first..last) and the
- * tuple's key. */
+ * tuple's key (known: its row exists, the caller said so). */
 struct group {
 	size_t first, last;
 	int64_t ok, failed;
 	int64_t key;
+	int known;
 };
 
 /* Inserting in key order puts consecutive new keys on neighbouring index
@@ -239,12 +244,17 @@ policy_key(const struct result *r, struct store_digester *dg, struct buf *key)
 	return store_digester_digest64(dg, key->data, key->len);
 }
 
-/* Makes sure the row of r's policy tuple (key `id`) exists and adds the
- * counters as a delta. */
+/* Makes sure the row of r's policy tuple (key `id`) exists, unless the
+ * caller knows it does, and adds the counters as a delta.  (A new row
+ * could carry its first counters with INSERT … RETURNING, but SQLite's
+ * RETURNING costs more than the delta row: callgrind, +29k instructions
+ * per new tuple.) */
 static int
 put_policy(struct db_stmt *sp, struct db_stmt *sd, const struct result *r, int64_t id,
-	   int64_t ok, int64_t failed, struct buf *tmp, struct err *err)
+	   int known, int64_t ok, int64_t failed, struct buf *tmp, struct err *err)
 {
+	if (known)
+		goto delta;
 	db_reset(sp);
 	db_bind_int64(sp, 1, id);
 	db_bind_int64(sp, 2, r->day);
@@ -259,6 +269,7 @@ put_policy(struct db_stmt *sp, struct db_stmt *sd, const struct result *r, int64
 	if (db_step(sp, err) < 0)
 		return -1;
 	db_reset(sp);
+delta:
 	db_reset(sd);
 	db_bind_int64(sd, 1, id);
 	db_bind_int64(sd, 2, ok);
@@ -338,9 +349,10 @@ store_results_fold(struct store *s, struct err *err)
 	return 0;
 }
 
-/* Writes the sorted batch; the caller holds the transaction. */
+/* Writes the sorted batch and sets each item's key; the caller holds the
+ * transaction. */
 static int
-put_sorted(struct store *s, const struct ritem *v, size_t n, struct err *err)
+put_sorted(struct store *s, struct ritem *v, size_t n, struct err *err)
 {
 	struct db_stmt *sp, *sd, *sf;
 	struct fitem *fv = NULL;
@@ -362,22 +374,30 @@ put_sorted(struct store *s, const struct ritem *v, size_t n, struct err *err)
 		struct group *g = &gv[ng++];
 
 		g->ok = g->failed = 0;
+		g->key = 0;
 		for (j = i; j < n && (j == i || (v[j].hash == v[i].hash &&
-						  same_policy(v[i].r, v[j].r))); j++)
+						  same_policy(v[i].r, v[j].r))); j++) {
 			if (v[j].r->failed)
 				g->failed += v[j].weight;
 			else
 				g->ok += v[j].weight;
+			if (v[j].known != 0)
+				g->key = v[j].known;
+		}
 		g->first = i;
 		g->last = j;
-		g->key = policy_key(v[i].r, &dg, &key);
+		g->known = g->key != 0;
+		if (!g->known)
+			g->key = policy_key(v[i].r, &dg, &key);
+		for (size_t k = i; k < j; k++)
+			v[k].key = g->key;
 	}
 	qsort(gv, ng, sizeof(*gv), cmp_group);
 	for (size_t gi = 0; gi < ng; gi++) {
 		const struct group *g = &gv[gi];
 		const struct result *r = v[g->first].r;
 
-		if (put_policy(sp, sd, r, g->key, g->ok, g->failed, &tmp, err) < 0) {
+		if (put_policy(sp, sd, r, g->key, g->known, g->ok, g->failed, &tmp, err) < 0) {
 			err_prefix(err, "domain=%s", r->domain ? r->domain : "");
 			goto out;
 		}
@@ -424,6 +444,13 @@ int
 store_put_results_counted(struct store *s, const struct result *results,
 			  const uint64_t *counts, size_t n, struct err *err)
 {
+	return store_put_results_keyed(s, results, counts, NULL, n, err);
+}
+
+int
+store_put_results_keyed(struct store *s, const struct result *results,
+			const uint64_t *counts, int64_t *keys, size_t n, struct err *err)
+{
 	struct ritem *v;
 	int outer = s->depth == 0;
 	int rc = -1;
@@ -436,6 +463,9 @@ store_put_results_counted(struct store *s, const struct result *results,
 		v[i].hash = hash_policy(&results[i]);
 		v[i].weight = counts != NULL ? (int64_t)counts[i] : 1;
 		v[i].r = &results[i];
+		v[i].known = keys != NULL ? keys[i] : 0;
+		v[i].key = 0;
+		v[i].out = keys != NULL ? &keys[i] : NULL;
 	}
 	qsort(v, n, sizeof(*v), cmp_item);
 	/* Fold first, outside the batch's transaction (see store_results_fold()); a
@@ -456,6 +486,9 @@ store_put_results_counted(struct store *s, const struct result *results,
 		if (!outer || !db_is_retryable(s->db))
 			break;
 	}
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		if (v[i].out != NULL)
+			*v[i].out = v[i].key;
 	free(v);
 	if (rc < 0)
 		err_prefix(err, "storing %zu results", n);

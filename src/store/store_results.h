@@ -27,6 +27,18 @@ int store_put_results(struct store *s, const struct result *results, size_t n,
 int store_put_results_counted(struct store *s, const struct result *results,
 			      const uint64_t *counts, size_t n, struct err *err);
 
+/* store_put_results_counted(), keeping the identity of each result's row
+ * between calls (the collector's flushes): keys[i] != 0 says the row of
+ * results[i]'s policy tuple exists with that key (a key this function
+ * gave back earlier for the same tuple and day, its row not deleted
+ * since): only its counters are added, no digest, no insert.  keys[i] ==
+ * 0: the key is computed and the row made if needed.  After a commit
+ * (return 0) every keys[i] holds its row's key; on failure keys is
+ * unchanged.  Inside a caller's transaction (store_begin()) the keys
+ * name rows only once the caller commits.  Returns 0 or -1. */
+int store_put_results_keyed(struct store *s, const struct result *results,
+			    const uint64_t *counts, int64_t *keys, size_t n, struct err *err);
+
 /* Sets *days to a new array (caller frees) of the UTC day numbers before
  * `before_day` that still hold results, ascending, and *n to its length.
  * Returns 0 or -1. */

@@ -422,7 +422,47 @@ test_results_day_with_more_domains_than_one_round_is_read_whole(void **state)
 	free(names);
 }
 
+/* store_put_results_keyed(): the keys come back after the commit (one per
+ * tuple: equal for equal tuples), and given back they add to the same
+ * rows: the same sums as without them, no new row. */
+static void
+test_results_keyed_puts_add_to_the_same_rows(void **state)
+{
+	struct store_fixture *f = *state;
+	struct result r[4];
+	uint64_t counts[4] = { 3, 4, 5, 6 };
+	int64_t keys[4] = { 0 }, first[4];
+	struct seen w = { 0 };
+	struct err err;
+
+	for (size_t i = 0; i < 4; i++)
+		make(&r[i], &batch_a[i]);
+	assert_int_equal(store_put_results_keyed(f->s, r, counts, keys, 4, &err), 0);
+	for (size_t i = 0; i < 4; i++)
+		assert_true(keys[i] != 0);
+	assert_true(keys[0] == keys[1] && keys[1] == keys[2]);     /* one STS tuple */
+	assert_true(keys[3] != keys[0]);
+	memcpy(first, keys, sizeof(first));
+	assert_int_equal(store_put_results_keyed(f->s, r, counts, keys, 4, &err), 0);
+	assert_memory_equal(first, keys, sizeof(first));
+	/* a mix: one known, one not (the same tuple) */
+	keys[1] = 0;
+	assert_int_equal(store_put_results_keyed(f->s, r, counts, keys, 2, &err), 0);
+	assert_memory_equal(first, keys, sizeof(first));
+	assert_int_equal(store_get_day_results(f->s, 100, collect, &w, &err), 0);
+	assert_int_equal(w.n, 2);
+	/* a.example: 3 + 4 ok, 5 failed per put; two full puts and one of
+	 * the first two results */
+	assert_int_equal(w.ok[0], 2 * 7 + 7);
+	assert_int_equal(w.failed[0], 2 * 5);
+	assert_int_equal(w.fd_count[0][0], 2 * 5);
+	assert_int_equal(w.ok[1], 2 * 6);
+	for (size_t i = 0; i < 4; i++)
+		result_clear(&r[i]);
+}
+
 static const struct CMUnitTest tests[] = {
+	STORE_TEST(test_results_keyed_puts_add_to_the_same_rows),
 	STORE_TEST(test_results_day_with_more_domains_than_one_round_is_read_whole),
 	STORE_TEST(test_results_view_shows_unfolded_totals),
 	STORE_TEST(test_results_many_small_batches_fold_without_loss),
