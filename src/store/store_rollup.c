@@ -288,8 +288,7 @@ put_failures(struct rollup_batch *b, const struct report *r, char *const *keys, 
 				.info = f->additional_information,
 			};
 
-			a.digest = store_rollup_group_digest(a.domain, a.org, a.type, a.mx);
-			rollup_batch_failure(b, &a);
+			a.digest = rollup_batch_failure(b, &a);
 			rollup_batch_type(b, &a);
 			rollup_batch_value(b, &a, VALUE_SENDING_IP, f->sending_mta_ip);
 			rollup_batch_value(b, &a, VALUE_REASON_CODE, f->failure_reason_code);

@@ -215,7 +215,7 @@ rollup_batch_domain(struct rollup_batch *b, int span, int64_t day, const char *k
 	add_counts(r, fresh, reports, ok, bad, start, received);
 }
 
-void
+int64_t
 rollup_batch_failure(struct rollup_batch *b, const struct failure_add *a)
 {
 	const char *info = a->info != NULL && *a->info != '\0' ? a->info : NULL;
@@ -224,13 +224,16 @@ rollup_batch_failure(struct rollup_batch *b, const struct failure_add *a)
 
 	key_start(b, ROW_FAILURE);
 	key_int(b, a->day);
-	key_int(b, a->digest);
+	key_str(b, a->domain);
+	key_str(b, a->org);
+	key_str(b, a->type);
+	key_str(b, a->mx);
 	key_str(b, info != NULL ? info : "");
 	r = row_of(b, &fresh);
 
 	if (fresh) {
 		r->day = a->day;
-		r->digest = a->digest;
+		r->digest = store_rollup_group_digest(a->domain, a->org, a->type, a->mx);
 		r->domain = xstrdup(a->domain);
 		r->org = xstrdup(a->org);
 		r->type = xstrdup(a->type);
@@ -245,6 +248,7 @@ rollup_batch_failure(struct rollup_batch *b, const struct failure_add *a)
 		r->first = a->first_start;
 	if (a->last_end > r->last)
 		r->last = a->last_end;
+	return r->digest;
 }
 
 void

@@ -11,7 +11,8 @@
  * which merges it with the pending row of the same key:
  *   day      (day, organization): sums, reports, MIN start, MAX received
  *   domain   (span, block, domain key, organization): the same
- *   failure  (day, group digest, additional-information): sums, MIN/MAX;
+ *   failure  (day, group: domain key, organization, result-type, MX;
+ *            additional-information): sums, MIN/MAX;
  *            the text is part of the key, so the database still picks the
  *            least one with its own collation when the rows are written
  *   type     (day, organization, result-type): sessions
@@ -56,7 +57,10 @@ void rollup_batch_day(struct rollup_batch *b, int64_t day, const char *org, uint
 void rollup_batch_domain(struct rollup_batch *b, int span, int64_t day, const char *key,
 			 const char *org, uint64_t reports, uint64_t ok, uint64_t bad,
 			 int64_t start, int64_t received);
-void rollup_batch_failure(struct rollup_batch *b, const struct failure_add *a);
+/* rollup_batch_failure() ignores a->digest and returns the group's digest
+ * (store_rollup_group_digest(), computed once per pending row), which the
+ * type and value rows of the same failure then take in a->digest. */
+int64_t rollup_batch_failure(struct rollup_batch *b, const struct failure_add *a);
 void rollup_batch_type(struct rollup_batch *b, const struct failure_add *a);
 void rollup_batch_value(struct rollup_batch *b, const struct failure_add *a, int kind,
 			const char *value);
