@@ -4,20 +4,24 @@
  * Connection handlers parse and check their reports in parallel, then
  * hand them over as one job per POST.  A single writer thread owns its
  * own store handle (its own PostgreSQL connection) and stores many jobs in
- * one transaction: it takes what is queued, stores each report under a
- * savepoint of its own (store_put_report() nests), takes what arrived
- * meanwhile, and commits when the queue is empty, or after
- * INTAKE_GROUP_MAX_REPORTS reports or INTAKE_GROUP_MAX_MS milliseconds.
+ * one transaction: it takes what is queued, stores each report with no
+ * savepoint of its own (store_put_report_in_batch_digest(); a savepoint
+ * cost about as much as the report's rows, and two round trips on
+ * PostgreSQL), takes what arrived meanwhile, and commits when the queue
+ * is empty, or after INTAKE_GROUP_MAX_REPORTS reports or
+ * INTAKE_GROUP_MAX_MS milliseconds.  The roll-up rows of the group are
+ * summed in memory and written once each at COMMIT
+ * (store/store_rollup_batch.h).
  * Only after the COMMIT has returned does it call each job's done
  * function, so an answer built from an outcome is never sent before the
  * report is as durable as the store makes a commit (SQLite WAL with
  * synchronous=NORMAL: survives a crash of the program; PostgreSQL:
  * synchronous_commit).
  *
- * One bad report does not fail the others: its savepoint is rolled back
- * and only it gets -1.  When the COMMIT itself fails, nothing of the group
- * was stored, and each report is stored again in a transaction of its
- * own, so each gets its own outcome.  After any error the writer closes
+ * One bad report does not fail the others: when a report or the COMMIT
+ * fails, the whole group is rolled back (nothing of it was stored) and
+ * each report is stored again in a transaction of its own, so each gets
+ * its own outcome and only the bad one gets -1.  After any error the writer closes
  * its handle and opens a new one for the next group (a broken connection
  * is not kept).  The queue is not bounded here: each job belongs to a
  * request in progress, so the server's connection limit bounds it.

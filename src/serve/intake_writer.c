@@ -77,10 +77,32 @@ fail_from(struct intake_job *job, const struct err *err)
 		}
 }
 
-/* Writes the items of the jobs from job on (inside the open transaction:
- * each its own savepoint).  Returns how many failed. */
+/* Writes the items of the jobs from job on into the open transaction,
+ * with no savepoint each (one cost about as much as the report's rows).
+ * Returns 0, or -1 at the first item that failed (with *err its reason):
+ * the transaction may then hold part of it, and must be rolled back. */
+static int
+write_in_group(struct store *st, struct intake_job *job, struct err *err)
+{
+	for (; job != NULL; job = job->next)
+		for (size_t i = 0; i < job->n_items; i++) {
+			struct intake_item *it = &job->items[i];
+
+			err_clear(&it->err);
+			it->outcome = store_put_report_in_batch_digest(st, it->report, &it->src,
+								       it->digest, &it->err);
+			if (it->outcome < 0) {
+				*err = it->err;
+				return -1;
+			}
+		}
+	return 0;
+}
+
+/* Writes each item of the jobs from job on in a transaction of its own.
+ * Returns how many failed. */
 static size_t
-write_from(struct store *st, struct intake_job *job)
+write_each(struct store *st, struct intake_job *job)
 {
 	size_t failed = 0;
 
@@ -90,15 +112,16 @@ write_from(struct store *st, struct intake_job *job)
 
 			err_clear(&it->err);
 			it->outcome = store_put_report_digest(st, it->report, &it->src, it->digest,
-						      &it->err);
+							      &it->err);
 			if (it->outcome < 0)
 				failed++;
 		}
 	return failed;
 }
 
-/* The COMMIT failed: nothing of g is stored.  Stores each report again in
- * a transaction of its own, so that one cannot fail the others. */
+/* Nothing of g is stored (a report or the COMMIT failed).  Stores each
+ * report again in a transaction of its own, so that one cannot fail the
+ * others. */
 static size_t
 write_one_by_one(struct intake *in, struct group *g)
 {
@@ -108,7 +131,7 @@ write_one_by_one(struct intake *in, struct group *g)
 		fail_from(g->head, &err);
 		return g->n_reports;
 	}
-	return write_from(in->store, g->head);
+	return write_each(in->store, g->head);
 }
 
 /* Stores each failed item of g again, in a transaction of its own, up to
@@ -152,6 +175,7 @@ store_group(struct intake *in, struct group *g)
 	size_t failed = 0;
 	double t0 = now_ms();
 	struct intake_job *more = g->head;
+	int group_failed = 0;
 
 	if (in->store == NULL && (in->store = store_open(in->db_url, &err)) == NULL) {
 		log_error("serve: cannot open the store: %s", err.msg);
@@ -165,7 +189,10 @@ store_group(struct intake *in, struct group *g)
 		return;
 	}
 	while (more != NULL) {
-		failed += write_from(in->store, more);
+		if (write_in_group(in->store, more, &err) < 0) {
+			group_failed = 1;
+			break;
+		}
 		if (g->n_reports >= INTAKE_GROUP_MAX_REPORTS ||
 		    now_ms() - t0 >= INTAKE_GROUP_MAX_MS)
 			break;
@@ -173,7 +200,12 @@ store_group(struct intake *in, struct group *g)
 		more = take_locked(in, g);
 		pthread_mutex_unlock(&in->lock);
 	}
-	if (store_commit(in->store, &err) < 0) {
+	if (group_failed) {
+		log_warn("serve: storing a group of %zu reports: %s; storing them one by one",
+			    g->n_reports, err.msg);
+		store_rollback(in->store);
+		failed = write_one_by_one(in, g);
+	} else if (store_commit(in->store, &err) < 0) {
 		log_error("serve: committing %zu reports: %s; storing them one by one",
 			  g->n_reports, err.msg);
 		store_close(&in->store);

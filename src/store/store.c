@@ -19,6 +19,7 @@
 
 #include "model/report.h"
 #include "store/store_private.h"
+#include "store/store_rollup_batch.h"
 #include "util/xalloc.h"
 
 /* An arbitrary constant naming our PostgreSQL advisory lock (RFC number). */
@@ -207,6 +208,7 @@ store_close(struct store **sp)
 		return;
 	if ((*sp)->depth > 0)
 		db_exec((*sp)->db, "ROLLBACK", NULL);
+	rollup_batch_free(&(*sp)->rollup_batch);
 	db_close(&(*sp)->db);
 	if ((*sp)->digester != NULL)
 		store_digester_free((*sp)->digester);
@@ -241,9 +243,14 @@ store_begin(struct store *s, struct err *err)
 	char sql[48];
 
 	if (s->depth == 0) {
+		store_rollup_batch_discard(s);
 		if (tx_begin(s->db, err) < 0)
 			return -1;
 	} else {
+		/* what is pending belongs to the enclosing level: a roll-back
+		 * of the new one must not take it along */
+		if (store_rollup_batch_flush(s, err) < 0)
+			return -1;
 		snprintf(sql, sizeof(sql), "SAVEPOINT sp%d", s->depth);
 		if (exec_savepoint(s->db, sql, err) < 0)
 			return -1;
@@ -268,6 +275,11 @@ store_commit(struct store *s, struct err *err)
 		s->depth--;
 		return 0;
 	}
+	if (store_rollup_batch_flush(s, err) < 0) {
+		db_exec(s->db, "ROLLBACK", NULL);
+		s->depth = 0;
+		return -1;
+	}
 	if (db_exec(s->db, "COMMIT", err) < 0) {
 		/* a failed COMMIT leaves the transaction open on PostgreSQL */
 		db_exec(s->db, "ROLLBACK", NULL);
@@ -285,6 +297,7 @@ store_rollback(struct store *s)
 
 	if (s->depth == 0)
 		return;
+	store_rollup_batch_discard(s);   /* all of it was added at this level */
 	if (s->depth > 1) {
 		snprintf(sql, sizeof(sql), "ROLLBACK TO SAVEPOINT sp%d; RELEASE SAVEPOINT sp%d",
 			 s->depth - 1, s->depth - 1);

@@ -15,6 +15,7 @@
 #include "util/err.h"
 
 struct store_digester;
+struct rollup_batch;
 
 struct store {
 	struct db *db;
@@ -23,6 +24,9 @@ struct store {
 	unsigned result_puts;   /* store_put_results() calls since the last fold */
 	const struct domain_scope *scope;  /* store_set_scope(), borrowed; NULL: all */
 	struct store_digester *digester;   /* store_handle_digest64(); NULL until used */
+	struct rollup_batch *rollup_batch; /* roll-up rows pending for the innermost
+					    * open level (store_rollup_batch.h);
+					    * NULL until a report is stored */
 };
 
 /* One schema step: the SQL (may use @ID@, see db.h; "" for none) that

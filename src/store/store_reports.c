@@ -324,9 +324,7 @@ put_report(struct store *s, const struct report *r, const struct report_source *
 	if (store_views_put_report(s, id, r, src && src->received ? src->received
 				   : (int64_t)time(NULL), err) < 0)
 		goto rollback;
-	if (store_rollup_put_report(s, r, src && src->received ? src->received
-				    : (int64_t)time(NULL), err) < 0)
-		goto rollback;
+	store_rollup_put_report(s, r, src && src->received ? src->received : (int64_t)time(NULL));
 	if (own_tx && store_commit(s, err) < 0)
 		goto fail;
 	return 1;
@@ -368,11 +366,19 @@ int
 store_put_report_in_batch(struct store *s, const struct report *r,
 			  const struct report_source *src, struct err *err)
 {
+	return store_put_report_in_batch_digest(s, r, src, handle_digest(s, r), err);
+}
+
+int
+store_put_report_in_batch_digest(struct store *s, const struct report *r,
+				 const struct report_source *src, int64_t digest,
+				 struct err *err)
+{
 	if (s->depth == 0) {
 		err_set(err, "internal error: store_put_report_in_batch() outside a transaction");
 		return -1;
 	}
-	return put_report(s, r, src, handle_digest(s, r), 0, err);
+	return put_report(s, r, src, digest, 0, err);
 }
 
 static char *

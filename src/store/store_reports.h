@@ -40,6 +40,13 @@ int store_put_report(struct store *s, const struct report *r,
 int store_put_report_in_batch(struct store *s, const struct report *r,
 			      const struct report_source *src, struct err *err);
 
+/* store_put_report_in_batch() with r's content digest already computed
+ * (as store_put_report_digest() below): the group commit of `tlsrpt
+ * serve` (src/serve/intake.h). */
+int store_put_report_in_batch_digest(struct store *s, const struct report *r,
+				     const struct report_source *src, int64_t digest,
+				     struct err *err);
+
 /* store_put_report() with r's content digest already computed
  * (store_report_content_digest(r), store_conflicts.h), so that a caller
  * can compute it on another thread than the one that writes (the intake

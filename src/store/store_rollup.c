@@ -3,7 +3,9 @@
  * equal to the report rows.
  *
  * Storing a report adds to them with upserts (sums, counts, MIN/MAX done
- * by the database so text compares as it does in a plain MIN()).
+ * by the database so text compares as it does in a plain MIN()), summed
+ * per transaction first (store_rollup_batch.h): one upsert per row the
+ * transaction touches, at COMMIT.
  * Deleting reports (prune) cannot subtract a MIN or a MAX: the rows a
  * deleted report touched are computed again from the remaining report
  * rows instead, which is cheap because each covers at most one day (days,
@@ -16,6 +18,7 @@
 #include <string.h>
 
 #include "store/store_private.h"
+#include "store/store_rollup_batch.h"
 #include "store/store_rollup_private.h"
 #include "util/xalloc.h"
 
@@ -61,8 +64,8 @@ static const char sql_add_type[] =
 
 static const char sql_add_day[] =
 	"INSERT INTO rollup_days AS t (day, organization, reports, success, failure,"
-	" first_start, last_received) VALUES ($1, $2, 1, $3, $4, $5, $6)"
-	" ON CONFLICT (day, organization) DO UPDATE SET reports = t.reports + 1,"
+	" first_start, last_received) VALUES ($1, $2, $7, $3, $4, $5, $6)"
+	" ON CONFLICT (day, organization) DO UPDATE SET reports = t.reports + excluded.reports,"
 	" success = " CLAMP_ADD("t.success", "excluded.success") ","
 	" failure = " CLAMP_ADD("t.failure", "excluded.failure") ","
 	" first_start = " LEAST("t.first_start", "excluded.first_start") ","
@@ -70,9 +73,9 @@ static const char sql_add_day[] =
 
 static const char sql_add_domain[] =
 	"INSERT INTO rollup_domains AS t (span, block, domain_key, organization, reports,"
-	" success, failure, first_start, last_received) VALUES ($1, $2, $3, $4, 1, $5, $6, $7, $8)"
+	" success, failure, first_start, last_received) VALUES ($1, $2, $3, $4, $9, $5, $6, $7, $8)"
 	" ON CONFLICT (span, block, domain_key, organization) DO UPDATE SET"
-	" reports = t.reports + 1,"
+	" reports = t.reports + excluded.reports,"
 	" success = " CLAMP_ADD("t.success", "excluded.success") ","
 	" failure = " CLAMP_ADD("t.failure", "excluded.failure") ","
 	" first_start = " LEAST("t.first_start", "excluded.first_start") ","
@@ -144,9 +147,28 @@ store_rollup_run(struct db_stmt *st, struct err *err)
 	return rc < 0 ? -1 : 0;
 }
 
-static int
-add_domain(struct store *s, int span, int64_t day, const char *key, const char *org,
-	   uint64_t ok, uint64_t bad, int64_t start, int64_t received, struct err *err)
+int
+store_rollup_add_day(struct store *s, int64_t day, const char *org, uint64_t reports,
+		     uint64_t ok, uint64_t bad, int64_t start, int64_t received, struct err *err)
+{
+	struct db_stmt *st = db_prepare(s->db, sql_add_day, err);
+
+	if (st == NULL)
+		return -1;
+	db_bind_int64(st, 1, day);
+	db_bind_text(st, 2, org);
+	db_bind_int64(st, 3, (int64_t)ok);
+	db_bind_int64(st, 4, (int64_t)bad);
+	db_bind_int64(st, 5, start);
+	db_bind_int64(st, 6, received);
+	db_bind_int64(st, 7, (int64_t)reports);
+	return store_rollup_run(st, err);
+}
+
+int
+store_rollup_add_domain(struct store *s, int span, int64_t day, const char *key,
+			const char *org, uint64_t reports, uint64_t ok, uint64_t bad,
+			int64_t start, int64_t received, struct err *err)
 {
 	struct db_stmt *st = db_prepare(s->db, sql_add_domain, err);
 
@@ -160,6 +182,7 @@ add_domain(struct store *s, int span, int64_t day, const char *key, const char *
 	db_bind_int64(st, 6, (int64_t)bad);
 	db_bind_int64(st, 7, start);
 	db_bind_int64(st, 8, received);
+	db_bind_int64(st, 9, (int64_t)reports);
 	return store_rollup_run(st, err);
 }
 
@@ -247,9 +270,9 @@ first_of_group(const struct report *r, char *const *keys, size_t pi, size_t fi)
 	return 1;
 }
 
-static int
-put_failures(struct store *s, const struct report *r, char *const *keys, int64_t day,
-	     const char *org, struct err *err)
+static void
+put_failures(struct rollup_batch *b, const struct report *r, char *const *keys, int64_t day,
+	     const char *org)
 {
 	for (size_t i = 0; i < r->n_policies; i++) {
 		const struct policy *p = &r->policies[i];
@@ -265,46 +288,36 @@ put_failures(struct store *s, const struct report *r, char *const *keys, int64_t
 				.info = f->additional_information,
 			};
 
-			a.digest = store_rollup_group_digest(a.domain, a.org, a.type, a.mx);
-			if (store_rollup_add_failure(s, &a, err) < 0 || store_rollup_add_type(s, &a, err) < 0 ||
-			    store_rollup_add_value(s, &a, VALUE_SENDING_IP, f->sending_mta_ip, err) < 0 ||
-			    store_rollup_add_value(s, &a, VALUE_REASON_CODE, f->failure_reason_code, err) < 0)
-				return -1;
+			a.digest = rollup_batch_failure(b, &a);
+			rollup_batch_type(b, &a);
+			rollup_batch_value(b, &a, VALUE_SENDING_IP, f->sending_mta_ip);
+			rollup_batch_value(b, &a, VALUE_REASON_CODE, f->failure_reason_code);
 		}
 	}
-	return 0;
 }
 
-int
-store_rollup_put_report(struct store *s, const struct report *r, int64_t received,
-			struct err *err)
+void
+store_rollup_put_report(struct store *s, const struct report *r, int64_t received)
 {
 	const char *org = store_rollup_nz(r->organization_name);
 	int64_t day = store_rollup_day(r->start);
 	char **keys;
 	uint64_t ok = 0, bad = 0;
-	struct db_stmt *st;
+	struct rollup_batch *b;
 	size_t i, k;
-	int rc = -1;
 
 	if (r->n_policies == 0)
-		return 0;       /* in no view (report_domains has no row for it) */
+		return;         /* in no view (report_domains has no row for it) */
+	if (s->rollup_batch == NULL)
+		s->rollup_batch = rollup_batch_new();
+	b = s->rollup_batch;
 	keys = xcalloc(r->n_policies, sizeof(*keys));
 	for (i = 0; i < r->n_policies; i++) {
 		keys[i] = report_domain_key(r->policies[i].policy_domain);
 		ok = clamp_add(ok, r->policies[i].total_successful_session_count);
 		bad = clamp_add(bad, r->policies[i].total_failure_session_count);
 	}
-	if ((st = db_prepare(s->db, sql_add_day, err)) == NULL)
-		goto out;
-	db_bind_int64(st, 1, day);
-	db_bind_text(st, 2, org);
-	db_bind_int64(st, 3, (int64_t)ok);
-	db_bind_int64(st, 4, (int64_t)bad);
-	db_bind_int64(st, 5, r->start);
-	db_bind_int64(st, 6, received);
-	if (store_rollup_run(st, err) < 0)
-		goto out;
+	rollup_batch_day(b, day, org, 1, ok, bad, r->start, received);
 	/* per domain key: its policies' sums, added once per key */
 	for (i = 0; i < r->n_policies; i++) {
 		uint64_t dok = 0, dbad = 0;
@@ -318,17 +331,14 @@ store_rollup_put_report(struct store *s, const struct report *r, int64_t receive
 				dok = clamp_add(dok, r->policies[k].total_successful_session_count);
 				dbad = clamp_add(dbad, r->policies[k].total_failure_session_count);
 			}
-		if (add_domain(s, STORE_ROLLUP_SPAN1, day, keys[i], org, dok, dbad, r->start,
-			       received, err) < 0 ||
-		    add_domain(s, STORE_ROLLUP_SPAN2, day, keys[i], org, dok, dbad, r->start,
-			       received, err) < 0)
-			goto out;
+		rollup_batch_domain(b, STORE_ROLLUP_SPAN1, day, keys[i], org, 1, dok, dbad,
+				    r->start, received);
+		rollup_batch_domain(b, STORE_ROLLUP_SPAN2, day, keys[i], org, 1, dok, dbad,
+				    r->start, received);
 	}
-	rc = put_failures(s, r, keys, day, org, err);
-out:
+	put_failures(b, r, keys, day, org);
 	for (i = 0; i < r->n_policies; i++)
 		free(keys[i]);
 	free(keys);
-	return rc;
 }
 

@@ -44,11 +44,10 @@
  * store_rollup_rebuild() fills them from the reports already stored. */
 extern const char store_rollup_schema_sql[];
 
-/* Adds report r, just stored (arrived at received), to the roll-ups.
- * Called by store_put_report() inside its transaction.  Returns 0 or -1
- * with err set. */
-int store_rollup_put_report(struct store *s, const struct report *r, int64_t received,
-			    struct err *err);
+/* Adds report r, just stored (arrived at received), to the roll-up rows
+ * s has pending for its transaction (store_rollup_batch.h), written at
+ * COMMIT.  Called by store_put_report() inside its transaction. */
+void store_rollup_put_report(struct store *s, const struct report *r, int64_t received);
 
 /* Deletes at most batch reports whose period ended before `before` (with
  * their policies and failures) and updates the roll-ups, in one

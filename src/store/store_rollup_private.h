@@ -45,6 +45,16 @@ int store_rollup_run(struct db_stmt *st, struct err *err);
 int64_t store_rollup_group_digest(const char *domain, const char *org, const char *type,
 				  const char *mx);
 
+/* Adds reports, ok and bad to the (day, org) row of rollup_days, and to
+ * the (span, block of day, key, org) row of rollup_domains; start and
+ * received join the row's MIN / MAX.  Return 0 or -1. */
+int store_rollup_add_day(struct store *s, int64_t day, const char *org, uint64_t reports,
+			 uint64_t ok, uint64_t bad, int64_t start, int64_t received,
+			 struct err *err);
+int store_rollup_add_domain(struct store *s, int span, int64_t day, const char *key,
+			    const char *org, uint64_t reports, uint64_t ok, uint64_t bad,
+			    int64_t start, int64_t received, struct err *err);
+
 /* Adds a to rollup_failures / to rollup_day_types.  Return 0 or -1. */
 int store_rollup_add_failure(struct store *s, const struct failure_add *a, struct err *err);
 int store_rollup_add_type(struct store *s, const struct failure_add *a, struct err *err);

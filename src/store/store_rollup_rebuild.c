@@ -9,6 +9,7 @@
 
 #include "store/store_private.h"
 #include "store/store_rollup.h"
+#include "store/store_rollup_batch.h"
 #include "store/store_rollup_private.h"
 #include "util/xalloc.h"
 
@@ -259,6 +260,10 @@ store_rollup_rebuild(struct store *s, struct err *err)
 	/* every day a start time can fall on */
 	const int64_t lo = -((int64_t)1 << 40), hi = (int64_t)1 << 40;
 
+	/* rows pending for reports of this transaction: written first, so
+	 * that what follows sees every report as it would after COMMIT */
+	if (store_rollup_batch_flush(s, err) < 0)
+		return -1;
 	if (rebuild_days(s, lo, hi, err) < 0 || run_all(s, sql_domains_all, NULL, NULL, NULL,
 							  err) < 0) {
 		err_prefix(err, "computing the roll-ups");

@@ -8,30 +8,14 @@
 # its headers gets 408 after --header-timeout.  Prints the table of what
 # was tried and what was answered, reset or lost.
 . "$(dirname "$0")/tap.sh"
+. "$(dirname "$0")/serve_common.sh"
 T=$(mktemp -d /tmp/tlsrpt-serve-load.XXXXXX)
-pid=""
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; rm -rf "$T"; }
 trap cleanup EXIT
 load=$TLSRPT_SRC/tests/integration/serve_load.py
-sample=$TLSRPT_SRC/tests/corpus/Neztore+tls-rpt-monitor/microsoft-report.json
 
-start_server() {
-	# the dashboard (for /metrics) on a loopback listener of its own
-	"$TLSRPT" serve --listen 127.0.0.1:0 --dashboard-listen 127.0.0.1:0 --no-auth \
-		--accept-domain "*" --db "sqlite:$T/db.sqlite" -q "$@" \
-		> "$T/serve.out" 2> "$T/serve.err" &
-	pid=$!
-	port=""
-	for _ in $(seq 1 100); do
-		port=$(sed -n 's/^listening on .* port \([0-9]*\) .*/\1/p' "$T/serve.out")
-		dport=$(sed -n 's/^dashboard on .* port \([0-9]*\) .*/\1/p' "$T/serve.out")
-		[ -n "$port" ] && [ -n "$dport" ] && return 0
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.05
-	done
-	return 1
-}
-stop_server() { kill "$pid"; wait "$pid"; pid=""; }
+start_server() { serve_start "$T" "sqlite:$T/db.sqlite" "$@"; }
+stop_server() { serve_stop; }
 # field NAME: the value of NAME=… on the RESULT line of $T/res
 field() { sed -n "s/^RESULT.* $1=\([0-9]*\).*/\1/p" "$T/res"; }
 # run_load DESCRIPTION ARGS…: runs serve_load.py, appends its table lines

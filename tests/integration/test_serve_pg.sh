@@ -5,16 +5,11 @@
 # reports; each report answered 200 is in the database, also when serve is
 # killed with SIGKILL under load; a duplicate is answered as one.
 . "$(dirname "$0")/tap.sh"
+. "$(dirname "$0")/serve_common.sh"
 cd "$TLSRPT_SRC" || exit 1
-O=${TLSRPT_O:-build}
-LOAD="$TLSRPT_SRC/$O/bench/serve_load"
-case "$O" in /*) LOAD="$O/bench/serve_load" ;; esac
-sample=$TLSRPT_SRC/tests/corpus/Neztore+tls-rpt-monitor/microsoft-report.json
 # pg.sh needs a short directory (unix socket path limit)
 dir=$(mktemp -d /tmp/tspg.XXXXXX)
 chmod 755 "$dir"
-pid=""
-lpid=""
 stop() {
 	[ -n "$lpid" ] && kill "$lpid" 2>/dev/null
 	[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null
@@ -22,11 +17,7 @@ stop() {
 	rm -rf "$dir"
 }
 trap stop EXIT
-if [ ! -x "$LOAD" ]; then
-	fail "the load generator is built ($LOAD)"
-	tap_done
-	exit 1
-fi
+if ! serve_load_built; then tap_done; exit 1; fi
 if ! bash "$COMPONENTS/pg.sh" start "$dir/pg" > "$dir/start.log" 2>&1; then
 	fail "PostgreSQL did not start" "$(tail -n 5 "$dir/start.log")"
 	tap_done
@@ -37,22 +28,10 @@ export PGHOST PGPORT PGUSER PGPASSWORD PGDATABASE
 ok "PostgreSQL started on 127.0.0.1:$PGPORT"
 db=$DATABASE_URL
 
-start_server() {
-	"$TLSRPT" serve --listen 127.0.0.1:0 --dashboard-listen 127.0.0.1:0 --no-auth \
-		--accept-domain "*" --per-ip-limit 128 --db "$db" -q \
-		> "$dir/serve.out" 2> "$dir/serve.err" &
-	pid=$!
-	port=""
-	for _ in $(seq 1 200); do
-		port=$(sed -n 's/^listening on .* port \([0-9]*\) .*/\1/p' "$dir/serve.out")
-		dport=$(sed -n 's/^dashboard on .* port \([0-9]*\) .*/\1/p' "$dir/serve.out")
-		[ -n "$port" ] && [ -n "$dport" ] && return 0
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.05
-	done
-	return 1
-}
+start_server() { serve_start "$dir" "$db" --per-ip-limit 128; }
+# how many report-ids PREFIX-… are in the database / which
 count() { psql -Atq -c "SELECT COUNT(*) FROM reports WHERE report_id LIKE '$1-%'"; }
+list() { psql -Atq -c "SELECT report_id FROM reports WHERE report_id LIKE '$1-%'"; }
 
 if ! start_server; then fail "serve starts on PostgreSQL" "$(cat "$dir/serve.err")"; tap_done; exit 1; fi
 "$LOAD" "$port" 2000 64 "$sample" pgroup "$dir/ids1" > "$dir/load1" 2>&1
@@ -71,28 +50,12 @@ if grep -q "^RESULT n=200 answered=200 ok=200 " "$dir/load1b" && [ "$(count pgro
    grep -q '^tlsrpt_reports_stored_total{outcome="duplicate"} 200$' "$dir/metrics"; then
 	ok "the same 200 reports again: answered 200 as duplicates, nothing stored twice"
 else fail "duplicates on PostgreSQL" "$(cat "$dir/load1b")" "$(grep stored_total "$dir/metrics")"; fi
-kill "$pid"
-wait "$pid" 2>/dev/null
-pid=""
+serve_stop
 
 if ! start_server; then fail "serve starts again" "$(cat "$dir/serve.err")"; tap_done; exit 1; fi
-"$LOAD" "$port" 1000000 64 "$sample" pkill "$dir/ids2" > "$dir/load2" 2>&1 &
-lpid=$!
-for _ in $(seq 1 200); do
-	[ "$(count pkill 2>/dev/null || echo 0)" -ge 2000 ] && break
-	sleep 0.1
-done
-kill -9 "$pid"
-wait "$pid" 2>/dev/null
-pid=""
-wait "$lpid"
-lpid=""
-sort "$dir/ids2" > "$dir/ok2"
-psql -Atq -c "SELECT report_id FROM reports WHERE report_id LIKE 'pkill-%'" | sort > "$dir/instore"
-nok=$(wc -l < "$dir/ok2")
-missing=$(comm -23 "$dir/ok2" "$dir/instore" | wc -l)
-if [ "$nok" -gt 0 ] && [ "$missing" = 0 ] && grep -q "failed [1-9]" "$dir/load2"; then
+serve_kill_under_load "$dir" pkill 2000 count list
+if [ "$nok" -gt 0 ] && [ "$missing" = 0 ] && grep -q "failed [1-9]" "$dir/load-pkill"; then
 	ok "kill -9 under load on PostgreSQL: all $nok reports answered 200 are in the database"
 else fail "kill -9 on PostgreSQL: every 200 stored" "answered 200: $nok, missing: $missing" \
-	"$(cat "$dir/load2")"; fi
+	"$(cat "$dir/load-pkill")"; fi
 tap_done

@@ -197,7 +197,79 @@ test_insert_conflict_prune(void **state)
 	equals_recomputed(f->s);
 }
 
+/* One step of test_batched(). */
+struct batch_step {
+	enum { B_BEGIN, B_PUT, B_PUT_OWN, B_COMMIT, B_ROLLBACK } op;
+	int from, to;           /* B_PUT, B_PUT_OWN: reports make(from..to-1) */
+	int64_t want;           /* after B_COMMIT, B_ROLLBACK at depth 0: SUM(reports) */
+};
+
+/* Reports stored in a transaction have their roll-up rows summed in
+ * memory until COMMIT (store_rollup_batch.h): a savepoint rolled back
+ * takes its reports' rows along and none of those before it, a savepoint
+ * released keeps them, a transaction rolled back leaves nothing, a report
+ * stored with a transaction of its own inside a batch nests; after each
+ * outermost COMMIT or ROLLBACK the roll-ups equal their recomputation. */
+static void
+test_batched(void **state)
+{
+	static const struct batch_step steps[] = {
+		{ B_BEGIN, 0, 0, -1 }, { B_PUT, 0, 20, -1 },
+		{ B_BEGIN, 0, 0, -1 }, { B_PUT, 20, 25, -1 }, { B_ROLLBACK, 0, 0, -1 },
+		{ B_BEGIN, 0, 0, -1 }, { B_PUT, 25, 30, -1 }, { B_COMMIT, 0, 0, -1 },
+		{ B_PUT, 30, 32, -1 }, { B_COMMIT, 0, 0, 27 },
+		{ B_BEGIN, 0, 0, -1 }, { B_PUT, 32, 40, -1 }, { B_ROLLBACK, 0, 0, 27 },
+		{ B_BEGIN, 0, 0, -1 }, { B_PUT, 40, 41, -1 }, { B_PUT_OWN, 41, 43, -1 },
+		{ B_PUT, 43, 44, -1 }, { B_COMMIT, 0, 0, 31 },
+		{ B_PUT_OWN, 44, 46, 33 },
+	};
+	struct store_fixture *f = *state;
+	struct err err;
+	int depth = 0;
+
+	for (size_t k = 0; k < sizeof(steps) / sizeof(steps[0]); k++) {
+		const struct batch_step *t = &steps[k];
+		struct report_source src = { .channel = "test", .name = "t",
+					     .received = (int64_t)(DAY0 + 7) * 86400 };
+
+		switch (t->op) {
+		case B_BEGIN:
+			assert_int_equal(store_begin(f->s, &err), 0);
+			depth++;
+			break;
+		case B_PUT:
+		case B_PUT_OWN:
+			for (int i = t->from; i < t->to; i++) {
+				struct report *r = make(i, 0);
+				int rc = t->op == B_PUT ? store_put_report_in_batch(f->s, r, &src, &err)
+					 : store_put_report(f->s, r, &src, &err);
+
+				if (rc != 1)
+					fail_msg("step %zu report %d: %d %s", k, i, rc, err.msg);
+				report_free(r);
+			}
+			break;
+		case B_COMMIT:
+			assert_int_equal(store_commit(f->s, &err), 0);
+			depth--;
+			break;
+		case B_ROLLBACK:
+			store_rollback(f->s);
+			depth--;
+			break;
+		}
+		if (depth == 0 && t->want >= 0) {
+			assert_int_equal(count(f->s, "SELECT SUM(reports) FROM rollup_days"), t->want);
+			assert_int_equal(count(f->s, "SELECT SUM(sessions) FROM rollup_day_types"),
+					 count(f->s, "SELECT SUM(failed_session_count)"
+					       " FROM report_failures"));
+			equals_recomputed(f->s);
+		}
+	}
+}
+
 static const struct CMUnitTest tests[] = {
+	STORE_TEST(test_batched),
 	STORE_TEST(test_insert_conflict_prune),
 };
 
