@@ -8,7 +8,8 @@
  * deleted report touched are computed again from the remaining report
  * rows instead, which is cheap because each covers at most one day (days,
  * failures) or one 16-day block of one (domain, organization); a 256-day
- * row is then the sum of its sixteen 16-day rows.
+ * row is then the sum of its sixteen 16-day rows, an all-time row (span
+ * 0) the sum of its 256-day rows.
  */
 #include "store/store_rollup.h"
 
@@ -153,7 +154,7 @@ add_domain(struct store *s, int span, int64_t day, const char *key, const char *
 	if (st == NULL)
 		return -1;
 	db_bind_int64(st, 1, span);
-	db_bind_int64(st, 2, floor_div(day, span));
+	db_bind_int64(st, 2, span != STORE_ROLLUP_SPAN_ALL ? floor_div(day, span) : 0);
 	db_bind_text(st, 3, key);
 	db_bind_text(st, 4, org);
 	db_bind_int64(st, 5, (int64_t)ok);
@@ -268,7 +269,9 @@ put_failures(struct store *s, const struct report *r, char *const *keys, int64_t
 			a.digest = store_rollup_group_digest(a.domain, a.org, a.type, a.mx);
 			if (store_rollup_add_failure(s, &a, err) < 0 || store_rollup_add_type(s, &a, err) < 0 ||
 			    store_rollup_add_value(s, &a, VALUE_SENDING_IP, f->sending_mta_ip, err) < 0 ||
-			    store_rollup_add_value(s, &a, VALUE_REASON_CODE, f->failure_reason_code, err) < 0)
+			    store_rollup_add_value(s, &a, VALUE_REASON_CODE, f->failure_reason_code, err) < 0 ||
+			    store_rollup_totals_add_failure(s, &a, f->sending_mta_ip,
+							    f->failure_reason_code, err) < 0)
 				return -1;
 		}
 	}
@@ -321,6 +324,8 @@ store_rollup_put_report(struct store *s, const struct report *r, int64_t receive
 		if (add_domain(s, STORE_ROLLUP_SPAN1, day, keys[i], org, dok, dbad, r->start,
 			       received, err) < 0 ||
 		    add_domain(s, STORE_ROLLUP_SPAN2, day, keys[i], org, dok, dbad, r->start,
+			       received, err) < 0 ||
+		    add_domain(s, STORE_ROLLUP_SPAN_ALL, day, keys[i], org, dok, dbad, r->start,
 			       received, err) < 0)
 			goto out;
 	}
