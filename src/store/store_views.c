@@ -338,11 +338,12 @@ struct failure_sql {
 #define G_WHERE " WHERE $1 = 0 AND $2 = 0 AND $4 = ''" \
 	" AND (CAST($3 AS TEXT) IS NULL OR d.domain_key = $3) AND @SCOPE_D@"
 #define G_ORDER " ORDER BY d.sessions DESC, d.domain_key, d.result_type, d.mx" LIMIT_ROWS
-/* the values of those groups only */
+/* the values of those groups only, each group's together in value order
+ * (by digest: a shorter sort key than the group's text) */
 #define G_VALUES_SQL(kind) "SELECT g.domain_key, g.result_type, g.mx, v.value FROM" \
 	" (SELECT d.digest, d.domain_key, d.result_type, d.mx FROM rollup_failure_groups d" \
 	G_WHERE G_ORDER ") g JOIN rollup_failure_group_values v ON v.digest = g.digest" \
-	" AND v.kind = " kind " ORDER BY 1, 2, 3, 4"
+	" AND v.kind = " kind " ORDER BY g.digest, v.value"
 
 #define VALUES_SQL(v) "SELECT DISTINCT " FAILURE_KEYS ", " v FROM_FAILURES WHERE_FAILURES \
 	" AND COALESCE(" v ", '') <> '' ORDER BY 1, 2, 3, 4"

@@ -184,6 +184,26 @@ on_failure_text(void *ctx, const struct store_view_failure *f)
 	return 0;
 }
 
+/* Appends the lines of part (freed) to b, sorted: the order of groups is
+ * the database's, not part of the contract. */
+static void
+append_sorted(struct buf *b, struct buf *part)
+{
+	char *text = buf_steal(part, NULL), **lines = NULL, *p, *save = NULL;
+	size_t nl = 0, k;
+
+	for (p = strtok_r(text, "\n", &save); p != NULL; p = strtok_r(NULL, "\n", &save)) {
+		lines = xreallocarray(lines, nl + 1, sizeof(*lines));
+		lines[nl++] = p;
+	}
+	if (nl > 1)
+		qsort(lines, nl, sizeof(*lines), cmp_lines);
+	for (k = 0; k < nl; k++)
+		buf_printf(b, "%s\n", lines[k]);
+	free(lines);
+	free(text);
+}
+
 /* What the all-time views give for q, as text.  Lines of groupings come
  * sorted (their order is the database's). */
 static char *
@@ -204,30 +224,17 @@ views_text(struct store *s, const struct report_query *q)
 		if (store_view_groups(s, q, by[i], on_row_text, &part, &err) != 0)
 			fail_msg("%s", err.msg);
 		buf_printf(&b, "groups %d\n", (int)by[i]);
-		/* sorted line by line: the database's order is not part of the contract */
-		{
-			char *text = buf_steal(&part, NULL), **lines = NULL, *p, *save = NULL;
-			size_t nl = 0, k;
-
-			for (p = strtok_r(text, "\n", &save); p != NULL; p = strtok_r(NULL, "\n", &save)) {
-				lines = xreallocarray(lines, nl + 1, sizeof(*lines));
-				lines[nl++] = p;
-			}
-			if (nl > 1)
-				qsort(lines, nl, sizeof(*lines), cmp_lines);
-			for (k = 0; k < nl; k++)
-				buf_printf(&b, "%s\n", lines[k]);
-			free(lines);
-			free(text);
-		}
+		append_sorted(&b, &part);
 	}
 	buf_append_str(&b, "failures\n");
 	if (store_view_failures(s, q, on_failure_text, &b, &err) != 0)
 		fail_msg("%s", err.msg);
 	for (i = 0; i < sizeof(which) / sizeof(which[0]); i++) {
+		buf_init(&part, 16u << 20);
 		buf_printf(&b, "values %d\n", (int)which[i]);
-		if (store_view_failure_values(s, q, which[i], on_failure_text, &b, &err) != 0)
+		if (store_view_failure_values(s, q, which[i], on_failure_text, &part, &err) != 0)
 			fail_msg("%s", err.msg);
+		append_sorted(&b, &part);
 	}
 	if (store_view_failure_count(s, q, &n, &err) != 0)
 		fail_msg("%s", err.msg);
