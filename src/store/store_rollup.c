@@ -10,7 +10,8 @@
  * deleted report touched are computed again from the remaining report
  * rows instead, which is cheap because each covers at most one day (days,
  * failures) or one 16-day block of one (domain, organization); a 256-day
- * row is then the sum of its sixteen 16-day rows.
+ * row is then the sum of its sixteen 16-day rows, an all-time row (span
+ * 0) the sum of its 256-day rows.
  */
 #include "store/store_rollup.h"
 
@@ -175,7 +176,7 @@ store_rollup_add_domain(struct store *s, int span, int64_t day, const char *key,
 	if (st == NULL)
 		return -1;
 	db_bind_int64(st, 1, span);
-	db_bind_int64(st, 2, floor_div(day, span));
+	db_bind_int64(st, 2, span != STORE_ROLLUP_SPAN_ALL ? floor_div(day, span) : 0);
 	db_bind_text(st, 3, key);
 	db_bind_text(st, 4, org);
 	db_bind_int64(st, 5, (int64_t)ok);
@@ -292,6 +293,7 @@ put_failures(struct rollup_batch *b, const struct report *r, char *const *keys, 
 			rollup_batch_type(b, &a);
 			rollup_batch_value(b, &a, VALUE_SENDING_IP, f->sending_mta_ip);
 			rollup_batch_value(b, &a, VALUE_REASON_CODE, f->failure_reason_code);
+			rollup_batch_totals(b, &a, f->sending_mta_ip, f->failure_reason_code);
 		}
 	}
 }
@@ -334,6 +336,8 @@ store_rollup_put_report(struct store *s, const struct report *r, int64_t receive
 		rollup_batch_domain(b, STORE_ROLLUP_SPAN1, day, keys[i], org, 1, dok, dbad,
 				    r->start, received);
 		rollup_batch_domain(b, STORE_ROLLUP_SPAN2, day, keys[i], org, 1, dok, dbad,
+				    r->start, received);
+		rollup_batch_domain(b, STORE_ROLLUP_SPAN_ALL, day, keys[i], org, 1, dok, dbad,
 				    r->start, received);
 	}
 	put_failures(b, r, keys, day, org);

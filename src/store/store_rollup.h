@@ -22,6 +22,13 @@
  *                    failure-reason-code values of each such group.
  *   rollup_day_types per (day, organization, result-type): failed
  *                    sessions over all domains.
+ * And the all-time level (schema step 11, store_rollup_totals.c):
+ *   rollup_domains span 0 (block 0): per (domain key, organization), all
+ *                    time;
+ *   rollup_failure_groups per (domain key, result-type, receiving MX), all
+ *                    time, indexed by failed sessions;
+ *   rollup_failure_group_values their distinct sending IPs,
+ *                    organizations and failure-reason-codes.
  * Free text (MX, result type, values) is keyed by a 64-bit digest, so no
  * index holds it (PostgreSQL limits index entries to ~2.7 KB).
  * Days are UTC day numbers, floor(start / 86400); sums stop at 2^53-1.
@@ -36,9 +43,11 @@
 #include "store/store.h"
 #include "util/err.h"
 
-/* The spans (days) of rollup_domains blocks, finer first. */
+/* The spans (days) of rollup_domains blocks, finer first; span 0 is all
+ * time (one block, 0). */
 #define STORE_ROLLUP_SPAN1 16
 #define STORE_ROLLUP_SPAN2 256
+#define STORE_ROLLUP_SPAN_ALL 0
 
 /* The schema step that adds the tables (store_schema.c); its program
  * store_rollup_rebuild() fills them from the reports already stored. */
@@ -56,10 +65,29 @@ void store_rollup_put_report(struct store *s, const struct report *r, int64_t re
 int store_rollup_prune_batch(struct store *s, int64_t before, size_t batch, int64_t *deleted,
 			     struct err *err);
 
-/* Empties the roll-ups and computes them again from the report rows (the
- * schema step's program; also what tests compare against).  Runs in the
- * caller's transaction.  Returns 0 or -1 with err set. */
+/* The schema step (11) that adds the all-time failure tables. */
+extern const char store_rollup_totals_schema_sql[];
+
+/* Empties the roll-ups and computes them again from the report rows
+ * (store_rollup_rebuild_blocks() then store_rollup_rebuild_totals(); what
+ * tests compare against).  Runs in the caller's transaction.  Returns 0
+ * or -1 with err set. */
 int store_rollup_rebuild(struct store *s, struct err *err);
+
+/* The tables of schema step 10 (days, 16- and 256-day blocks, failure
+ * days) computed again from the report rows: step 10's program.
+ * Returns 0 or -1 with err set. */
+int store_rollup_rebuild_blocks(struct store *s, struct err *err);
+
+/* The all-time level (span 0, failure groups and their values) computed
+ * again from the day and block roll-ups: step 11's program.  Returns 0 or
+ * -1 with err set. */
+int store_rollup_rebuild_totals(struct store *s, struct err *err);
+
+/* The digest that keys an all-time failure group (domain key, result-type,
+ * receiving MX; "" for an absent one). */
+int64_t store_rollup_failure_group_digest(const char *domain, const char *type,
+					  const char *mx);
 
 /* Floor of t / 86400: the UTC day number of Unix time t. */
 int64_t store_rollup_day(int64_t t);

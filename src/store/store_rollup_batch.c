@@ -13,22 +13,24 @@
 #include <string.h>
 
 #include "store/store_private.h"
+#include "store/store_rollup.h"
 #include "util/buf.h"
 #include "util/xalloc.h"
 
-enum row_kind { ROW_DAY, ROW_DOMAIN, ROW_FAILURE, ROW_TYPE, ROW_VALUE };
+enum row_kind { ROW_DAY, ROW_DOMAIN, ROW_FAILURE, ROW_TYPE, ROW_VALUE, ROW_TOTALS };
 
 /* One pending row.  For a domain row, day is a day of its block; for a
  * failure row, text is the additional-information (NULL: none) and ok the
  * sessions; for a type row, ok the sessions; for a value row, text the
- * value. */
+ * value; for an all-time failure group row (ROW_TOTALS), text the
+ * additional-information, ip and code the sending IP and reason code. */
 struct row {
 	char *key;              /* the key bytes (owned) */
 	size_t key_len;
 	enum row_kind kind;
 	int span, value_kind;
 	int64_t day, digest;
-	char *org, *domain, *type, *mx, *text;
+	char *org, *domain, *type, *mx, *text, *ip, *code;
 	uint64_t reports, ok, bad;
 	int64_t first, last;
 };
@@ -93,6 +95,8 @@ row_free(gpointer p)
 	free(r->type);
 	free(r->mx);
 	free(r->text);
+	free(r->ip);
+	free(r->code);
 	free(r);
 }
 
@@ -195,7 +199,8 @@ rollup_batch_domain(struct rollup_batch *b, int span, int64_t day, const char *k
 		    const char *org, uint64_t reports, uint64_t ok, uint64_t bad,
 		    int64_t start, int64_t received)
 {
-	int64_t block = day >= 0 ? day / span : -((span - 1 - day) / span);
+	int64_t block = span == STORE_ROLLUP_SPAN_ALL ? 0
+		       : day >= 0 ? day / span : -((span - 1 - day) / span);
 	struct row *r;
 	int fresh;
 
@@ -298,6 +303,42 @@ rollup_batch_value(struct rollup_batch *b, const struct failure_add *a, int kind
 	}
 }
 
+void
+rollup_batch_totals(struct rollup_batch *b, const struct failure_add *a, const char *sending_ip,
+		    const char *reason_code)
+{
+	const char *info = a->info != NULL && *a->info != '\0' ? a->info : NULL;
+	struct row *r;
+	int fresh;
+
+	key_start(b, ROW_TOTALS);
+	key_str(b, a->domain);
+	key_str(b, a->type);
+	key_str(b, a->mx);
+	key_str(b, a->org);
+	key_str(b, info != NULL ? info : "");
+	key_str(b, sending_ip != NULL ? sending_ip : "");
+	key_str(b, reason_code != NULL ? reason_code : "");
+	r = row_of(b, &fresh);
+	if (fresh) {
+		r->domain = xstrdup(a->domain);
+		r->org = xstrdup(a->org);
+		r->type = xstrdup(a->type);
+		r->mx = xstrdup(a->mx);
+		r->text = dup_or_null(info);
+		r->ip = dup_or_null(sending_ip);
+		r->code = dup_or_null(reason_code);
+		r->first = a->first_start;
+		r->last = a->last_end;
+	}
+	r->ok = clamp_add(r->ok, a->sessions);
+	r->reports += a->reports;
+	if (a->first_start < r->first)
+		r->first = a->first_start;
+	if (a->last_end > r->last)
+		r->last = a->last_end;
+}
+
 /* Writes one pending row through store_rollup.c's adders. */
 static int
 write_row(struct store *s, const struct row *r, struct err *err)
@@ -321,6 +362,8 @@ write_row(struct store *s, const struct row *r, struct err *err)
 		return store_rollup_add_type(s, &a, err);
 	case ROW_VALUE:
 		return store_rollup_add_value(s, &a, r->value_kind, r->text, err);
+	case ROW_TOTALS:
+		return store_rollup_totals_add_failure(s, &a, r->ip, r->code, err);
 	}
 	return 0;
 }

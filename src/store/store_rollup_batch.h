@@ -64,6 +64,11 @@ int64_t rollup_batch_failure(struct rollup_batch *b, const struct failure_add *a
 void rollup_batch_type(struct rollup_batch *b, const struct failure_add *a);
 void rollup_batch_value(struct rollup_batch *b, const struct failure_add *a, int kind,
 			const char *value);
+/* The all-time failure group of a (schema step 11, store_rollup_totals.c)
+ * with its sending IP and reason code (NULL or "": none); written through
+ * store_rollup_totals_add_failure(). */
+void rollup_batch_totals(struct rollup_batch *b, const struct failure_add *a,
+			 const char *sending_ip, const char *reason_code);
 
 /* Writes what s has pending (if anything) in the open transaction, in
  * key order, and empties it.  Returns 0 or -1 with err set (the

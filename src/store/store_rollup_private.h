@@ -23,8 +23,9 @@
 	" ELSE -((" n " - 1 - " x ") / " n ") END)"
 #define DAY_OF(t) FLOOR_DIV(t, "86400")
 
-/* what rollup_failure_values.kind says */
-enum { VALUE_SENDING_IP = 0, VALUE_REASON_CODE = 2 };
+/* what rollup_failure_values.kind and rollup_failure_group_values.kind
+ * say (organizations only in the latter: the day rows have them as a key) */
+enum { VALUE_SENDING_IP = 0, VALUE_REPORTER = 1, VALUE_REASON_CODE = 2 };
 
 /* One failure group row (or part of one) and its values. */
 struct failure_add {
@@ -63,5 +64,39 @@ int store_rollup_add_type(struct store *s, const struct failure_add *a, struct e
  * rollup_failure_values.  Returns 0 or -1. */
 int store_rollup_add_value(struct store *s, const struct failure_add *a, int kind,
 			   const char *value, struct err *err);
+
+/* ---- the all-time level (store_rollup_totals.c) ---- */
+
+/* Adds a (one failure detail of a report being stored) to its all-time
+ * group, with its sending-mta-ip, a->org and failure-reason-code as
+ * values.  Returns 0 or -1. */
+int store_rollup_totals_add_failure(struct store *s, const struct failure_add *a,
+				    const char *sending_ip, const char *reason_code,
+				    struct err *err);
+
+/* Computes the all-time group (domain, type, MX) again from the day rows
+ * (after prune recomputed those).  Returns 0 or -1. */
+int store_rollup_totals_refresh_group(struct store *s, const char *domain, const char *type,
+				      const char *mx, struct err *err);
+
+/* The distinct (domain key, result-type, MX) named by the failure
+ * details of the reports that reports_sql (a parenthesised SELECT of ids
+ * with $1 and $2, bound to before and batch) selects. */
+struct rollup_group_list;
+struct rollup_group_list *store_rollup_totals_groups_named(struct store *s,
+							   const char *reports_sql,
+							   int64_t before, size_t batch,
+							   struct err *err);
+
+/* store_rollup_totals_refresh_group() for each group of l. */
+int store_rollup_totals_refresh_groups(struct store *s, const struct rollup_group_list *l,
+				       struct err *err);
+
+void store_rollup_group_list_free(struct rollup_group_list *l);
+
+/* The span 0 row of one (domain $2, organization $3) deleted / computed
+ * again from its 256-day rows; $1 is bound (a block) but not used. */
+extern const char store_rollup_totals_domain_delete_sql[];
+extern const char store_rollup_totals_domain_fill_sql[];
 
 #endif

@@ -230,6 +230,8 @@ static const char *const sql_domain_key[] = {
 			 " AND x.domain_key = $2 AND x.organization = $3 AND x.block >= "
 			 FLOOR_DIV(B1, "16") " * 16 AND x.block < " FLOOR_DIV(B1, "16")
 			 " * 16 + 16", "x.domain_key, x.organization"),
+	store_rollup_totals_domain_delete_sql,  /* all time, from the 256-day rows */
+	store_rollup_totals_domain_fill_sql,
 	NULL,
 };
 
@@ -255,7 +257,7 @@ run_all(struct store *s, const char *const *sql, const int64_t *block, const cha
 }
 
 int
-store_rollup_rebuild(struct store *s, struct err *err)
+store_rollup_rebuild_blocks(struct store *s, struct err *err)
 {
 	/* every day a start time can fall on */
 	const int64_t lo = -((int64_t)1 << 40), hi = (int64_t)1 << 40;
@@ -270,6 +272,14 @@ store_rollup_rebuild(struct store *s, struct err *err)
 		return -1;
 	}
 	return 0;
+}
+
+int
+store_rollup_rebuild(struct store *s, struct err *err)
+{
+	if (store_rollup_rebuild_blocks(s, err) < 0)
+		return -1;
+	return store_rollup_rebuild_totals(s, err);
 }
 
 /* ---- prune ---------------------------------------------------------------- */
@@ -311,6 +321,7 @@ store_rollup_prune_batch(struct store *s, int64_t before, size_t batch, int64_t 
 			 struct err *err)
 {
 	struct rows days = { 0 }, keys = { 0 };
+	struct rollup_group_list *groups = NULL;
 	struct db_stmt *st;
 	size_t i;
 	int rc;
@@ -322,7 +333,9 @@ store_rollup_prune_batch(struct store *s, int64_t before, size_t batch, int64_t 
 		      " WHERE id IN " OLD_REPORTS, before, batch, &days, err) < 0 ||
 	    read_keys(s, "SELECT DISTINCT " FLOOR_DIV(DAY_OF("start_time"), SPAN1) ","
 		      " domain_key, organization FROM report_domains WHERE report IN "
-		      OLD_REPORTS, before, batch, &keys, err) < 0)
+		      OLD_REPORTS, before, batch, &keys, err) < 0 ||
+	    (groups = store_rollup_totals_groups_named(s, OLD_REPORTS, before, batch,
+						       err)) == NULL)
 		goto fail;
 	st = db_prepare(s->db, "DELETE FROM reports WHERE id IN " OLD_REPORTS " RETURNING id", err);
 	if (st == NULL)
@@ -341,12 +354,16 @@ store_rollup_prune_batch(struct store *s, int64_t before, size_t batch, int64_t 
 		if (run_all(s, sql_domain_key, &keys.num[i * 5], keys.text[i * 6],
 			    keys.text[i * 6 + 1], err) < 0)
 			goto fail;
+	if (store_rollup_totals_refresh_groups(s, groups, err) < 0)
+		goto fail;
 	rows_free(&days);
 	rows_free(&keys);
+	store_rollup_group_list_free(groups);
 	return store_commit(s, err);
 fail:
 	rows_free(&days);
 	rows_free(&keys);
+	store_rollup_group_list_free(groups);
 	store_rollback(s);
 	return -1;
 }

@@ -217,12 +217,20 @@ static const struct {
 #define B_FIGURES " SUM(x.reports), " STORE_SQL_SUM_COUNT("x.success") ", " \
 	STORE_SQL_SUM_COUNT("x.failure") ", MIN(x.first_start), MAX(x.last_received)"
 
+/* All time (since and until open) from the span 0 rows, one per (domain,
+ * organization); the organization filter applies there too. */
+#define A_FROM " FROM rollup_domains d WHERE d.span = 0 AND d.block = 0" \
+	" AND $1 = 0 AND $2 = 0" B_FILTER
+#define A_FIGURES " SUM(d.reports), " STORE_SQL_SUM_COUNT("d.success") ", " \
+	STORE_SQL_SUM_COUNT("d.failure") ", MIN(d.first_start), MAX(d.last_received)"
+
 /* How a grouping is read from the roll-ups: days, blocks or not at all. */
 enum rollup_use { USE_REPORTS, USE_DAYS, USE_BLOCKS };
 
 static const struct {
 	enum rollup_use use;
 	const char *sql;
+	const char *all_time;   /* USE_BLOCKS: the same for all time */
 } rollup_sql[] = {
 	[STORE_VIEW_TOTAL] = { USE_DAYS, "SELECT" T_FIGURES " FROM rollup_days d" T_WHERE },
 	[STORE_VIEW_DAY] = { USE_DAYS, "SELECT CAST(d.day AS TEXT)," T_FIGURES
@@ -230,13 +238,18 @@ static const struct {
 	[STORE_VIEW_ORG] = { USE_DAYS, "SELECT d.organization," T_FIGURES " FROM rollup_days d"
 		T_WHERE " GROUP BY d.organization" },
 	[STORE_VIEW_DOMAIN] = { USE_BLOCKS, "SELECT x.domain_key," B_FIGURES B_FROM
-		" GROUP BY x.domain_key" },
+		" GROUP BY x.domain_key",
+		"SELECT d.domain_key," A_FIGURES A_FROM " GROUP BY d.domain_key" },
 	[STORE_VIEW_DOMAIN_ORG] = { USE_BLOCKS, "SELECT x.domain_key, x.organization," B_FIGURES
-		B_FROM " GROUP BY x.domain_key, x.organization" },
+		B_FROM " GROUP BY x.domain_key, x.organization",
+		"SELECT d.domain_key, d.organization, d.reports, d.success, d.failure,"
+		" d.first_start, d.last_received" A_FROM },
 	[STORE_VIEW_POLICY] = { USE_REPORTS, NULL },
 	[STORE_VIEW_DOMAIN_ORG_DAY] = { USE_REPORTS, NULL },
 	[STORE_VIEW_DOMAIN_REPORTERS] = { USE_BLOCKS, "SELECT x.domain_key,"
-		" COUNT(DISTINCT x.organization), 0, 0, 0, 0" B_FROM " GROUP BY x.domain_key" },
+		" COUNT(DISTINCT x.organization), 0, 0, 0, 0" B_FROM " GROUP BY x.domain_key",
+		/* a span 0 row per organization */
+		"SELECT d.domain_key, COUNT(*), 0, 0, 0, 0" A_FROM " GROUP BY d.domain_key" },
 };
 
 
@@ -259,6 +272,8 @@ store_view_groups(struct store *s, const struct report_query *q, enum store_view
 			db_bind_int64(st, 1, d0);
 			db_bind_int64(st, 2, d1);
 		}
+	} else if (rollup_sql[by].use == USE_BLOCKS && store_views_all_time(q)) {
+		st = store_views_start(s, rollup_sql[by].all_time, q, err);
 	} else if (rollup_sql[by].use == USE_BLOCKS) {
 		st = store_views_start(s, rollup_sql[by].sql, q, err);
 		if (st != NULL)
@@ -314,7 +329,21 @@ struct failure_sql {
 	enum failure_cols cols;
 	const char *reports, *rollup;
 	const char *rollup_all;         /* NULL, or for every domain, no scope */
+	const char *all_time;           /* NULL, or for all time and every
+					 * organization (rollup_failure_groups) */
 };
+
+/* All time, every organization: the all-time groups (store_rollup.h), the
+ * largest first through their index, at most STORE_VIEW_MAX_FAILURES. */
+#define G_WHERE " WHERE $1 = 0 AND $2 = 0 AND $4 = ''" \
+	" AND (CAST($3 AS TEXT) IS NULL OR d.domain_key = $3) AND @SCOPE_D@"
+#define G_ORDER " ORDER BY d.sessions DESC, d.domain_key, d.result_type, d.mx" LIMIT_ROWS
+/* the values of those groups only, each group's together in value order
+ * (by digest: a shorter sort key than the group's text) */
+#define G_VALUES_SQL(kind) "SELECT g.domain_key, g.result_type, g.mx, v.value FROM" \
+	" (SELECT d.digest, d.domain_key, d.result_type, d.mx FROM rollup_failure_groups d" \
+	G_WHERE G_ORDER ") g JOIN rollup_failure_group_values v ON v.digest = g.digest" \
+	" AND v.kind = " kind " ORDER BY g.digest, v.value"
 
 #define VALUES_SQL(v) "SELECT DISTINCT " FAILURE_KEYS ", " v FROM_FAILURES WHERE_FAILURES \
 	" AND COALESCE(" v ", '') <> '' ORDER BY 1, 2, 3, 4"
@@ -333,17 +362,20 @@ static const struct failure_sql sql_failures = { COLS_FIGURES,
 	" MAX(d.last_end), MIN(d.additional_information)"
 	" FROM rollup_failures d" R_WHERE " GROUP BY 1, d.result_type, d.mx"
 	" ORDER BY 4 DESC, 1, 2, 3" LIMIT_ROWS, NULL,
+	"SELECT d.domain_key, d.result_type, d.mx, d.sessions, d.reports, d.first_start,"
+	" d.last_end, d.additional_information FROM rollup_failure_groups d" G_WHERE G_ORDER,
 };
 
 /* by enum store_view_value; the kinds are store_rollup.c's */
 static const struct failure_sql sql_values[] = {
 	[STORE_VIEW_SENDING_IP] = { COLS_VALUE, VALUES_SQL("f.sending_mta_ip"),
-		ROLLUP_VALUES_SQL("0") },
+		ROLLUP_VALUES_SQL("0"), NULL, G_VALUES_SQL("0") },
 	[STORE_VIEW_REPORTER] = { COLS_VALUE, VALUES_SQL("r.organization"),
 		"SELECT DISTINCT " NO_ORDER("d.domain_key") ", d.result_type, d.mx, d.organization"
-		" FROM rollup_failures d" R_WHERE " AND d.organization <> '' ORDER BY 1, 2, 3, 4" },
+		" FROM rollup_failures d" R_WHERE " AND d.organization <> '' ORDER BY 1, 2, 3, 4",
+		NULL, G_VALUES_SQL("1") },
 	[STORE_VIEW_REASON_CODE] = { COLS_VALUE, VALUES_SQL("f.failure_reason_code"),
-		ROLLUP_VALUES_SQL("2") },
+		ROLLUP_VALUES_SQL("2"), NULL, G_VALUES_SQL("2") },
 };
 
 static const struct failure_sql sql_failure_count = { COLS_COUNT,
@@ -351,6 +383,7 @@ static const struct failure_sql sql_failure_count = { COLS_COUNT,
 	LIMIT_ROWS ") c",
 	"SELECT COUNT(*) FROM (SELECT 1 FROM rollup_failures d" R_WHERE
 	" GROUP BY " NO_ORDER("d.domain_key") ", d.result_type, d.mx" LIMIT_ROWS ") c", NULL,
+	"SELECT COUNT(*) FROM (SELECT 1 FROM rollup_failure_groups d" G_WHERE LIMIT_ROWS ") c",
 };
 
 static const struct failure_sql sql_failure_days = { COLS_DAY,
@@ -362,7 +395,7 @@ static const struct failure_sql sql_failure_days = { COLS_DAY,
 	" FROM rollup_failures d" R_WHERE " GROUP BY 1, d.result_type ORDER BY 1, 2",
 	/* every domain without a scope: by day and type alone */
 	"SELECT d.day, d.result_type, " STORE_SQL_SUM_COUNT("d.sessions")
-	" FROM rollup_day_types d" T_WHERE " GROUP BY d.day, d.result_type ORDER BY 1, 2",
+	" FROM rollup_day_types d" T_WHERE " GROUP BY d.day, d.result_type ORDER BY 1, 2", NULL,
 };
 
 /* Runs one failure statement for q (from the roll-ups when q is whole
@@ -375,7 +408,11 @@ visit_failures(struct store *s, const struct report_query *q, const struct failu
 	int64_t d0, d1;
 	int rc;
 
-	if (store_views_period_days(q, &d0, &d1)) {
+	if (sql->all_time != NULL && store_views_all_time(q) &&
+	    (q == NULL || q->organization == NULL)) {
+		if ((st = store_views_start(s, sql->all_time, q, err)) == NULL)
+			return -1;
+	} else if (store_views_period_days(q, &d0, &d1)) {
 		int all = sql->rollup_all != NULL && (q == NULL || q->domain == NULL) &&
 			store_views_scoped_all(s);
 

@@ -108,7 +108,8 @@ enum store_view_value {
 
 /* Visits the distinct non-empty values of kind `which` per failure group
  * (f->domain, f->result_type, f->mx set; f->additional_information is the
- * value), ordered by group.  Other members of f are 0. */
+ * value), each group's values together and in value order.  Other
+ * members of f are 0. */
 int store_view_failure_values(struct store *s, const struct report_query *q,
 			      enum store_view_value which, store_view_failure_cb cb, void *ctx,
 			      struct err *err);

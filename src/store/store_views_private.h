@@ -28,6 +28,9 @@ int store_views_period_days(const struct report_query *q, int64_t *d0, int64_t *
  * 16/256-day blocks (store_views.c, B_FROM) for q's period. */
 void store_views_period_blocks(struct db_stmt *st, const struct report_query *q);
 
+/* Whether q's period is open at both ends (all time). */
+int store_views_all_time(const struct report_query *q);
+
 /* Whether s has no viewer scope (or one that allows every domain). */
 int store_views_scoped_all(const struct store *s);
 

@@ -174,9 +174,8 @@ scoped(const struct store *s, const char *sql, int one_domain)
 	return out;
 }
 
-/* Whether q's period is open at both ends. */
-static int
-all_time(const struct report_query *q)
+int
+store_views_all_time(const struct report_query *q)
 {
 	return q == NULL || (q->since == 0 && q->until == 0);
 }
@@ -188,7 +187,7 @@ store_views_start(struct store *s, const char *sql_in, const struct report_query
 	/* all of a day table: read in table order, not looked up day by day */
 	static const char *const from[] = { "d.day >= $1 AND d.day < $2" };
 	static const char *const to[] = { "$1 < $2" };
-	char *all = all_time(q) ? replace_all(sql_in, from, to, 1) : NULL;
+	char *all = store_views_all_time(q) ? replace_all(sql_in, from, to, 1) : NULL;
 	char *sql = scoped(s, all != NULL ? all : sql_in, q != NULL && q->domain != NULL);
 
 	free(all);

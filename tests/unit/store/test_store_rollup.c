@@ -7,26 +7,36 @@
 #include "store/store_prune.h"
 #include "store/store_reports.h"
 #include "store/store_rollup.h"
+#include "store/store_views.h"
 #include "util/buf.h"
 #include "util/xalloc.h"
 
 #define DAY0 20000              /* 2024-10-04 */
 
-static const char *const snapshot_sql[] = {
-	"SELECT day, organization, reports, success, failure, first_start, last_received"
-	" FROM rollup_days ORDER BY 1, 2",
-	"SELECT span, block, domain_key, organization, reports, success, failure, first_start,"
-	" last_received FROM rollup_domains ORDER BY 1, 2, 3, 4",
-	"SELECT day, digest, domain_key, organization, result_type, mx, sessions, reports,"
-	" first_start, last_end, COALESCE(additional_information, '(null)')"
-	" FROM rollup_failures ORDER BY 1, 2",
-	"SELECT day, digest, kind, value_digest, domain_key, organization, result_type, mx,"
-	" value FROM rollup_failure_values ORDER BY 1, 2, 3, 4",
-	"SELECT day, organization, type_digest, result_type, sessions FROM rollup_day_types"
-	" ORDER BY 1, 2, 3",
+static const struct {
+	int ncol;
+	const char *sql;
+} snapshot_sql[] = {
+	{ 7, "SELECT day, organization, reports, success, failure, first_start, last_received"
+	  " FROM rollup_days ORDER BY 1, 2" },
+	/* spans 16, 256 and 0 (all time) */
+	{ 9, "SELECT span, block, domain_key, organization, reports, success, failure,"
+	  " first_start, last_received FROM rollup_domains ORDER BY 1, 2, 3, 4" },
+	{ 11, "SELECT day, digest, domain_key, organization, result_type, mx, sessions, reports,"
+	  " first_start, last_end, COALESCE(additional_information, '(null)')"
+	  " FROM rollup_failures ORDER BY 1, 2" },
+	{ 9, "SELECT day, digest, kind, value_digest, domain_key, organization, result_type, mx,"
+	  " value FROM rollup_failure_values ORDER BY 1, 2, 3, 4" },
+	{ 5, "SELECT day, organization, type_digest, result_type, sessions FROM rollup_day_types"
+	  " ORDER BY 1, 2, 3" },
+	{ 9, "SELECT digest, domain_key, result_type, mx, sessions, reports, first_start,"
+	  " last_end, COALESCE(additional_information, '(null)') FROM rollup_failure_groups"
+	  " ORDER BY 1" },
+	{ 4, "SELECT digest, kind, value_digest, value FROM rollup_failure_group_values"
+	  " ORDER BY 1, 2, 3" },
 };
 
-/* Every row of the five tables as text, one line per row. */
+/* Every row of the roll-up tables as text, one line per row. */
 static char *
 snapshot(struct store *s)
 {
@@ -36,8 +46,8 @@ snapshot(struct store *s)
 
 	buf_init(&b, 64u << 20);
 	for (i = 0; i < sizeof(snapshot_sql) / sizeof(snapshot_sql[0]); i++) {
-		struct db_stmt *st = db_prepare(s->db, snapshot_sql[i], &err);
-		int rc, c, ncol = i == 0 ? 7 : i == 1 ? 9 : i == 2 ? 11 : i == 3 ? 9 : 5;
+		struct db_stmt *st = db_prepare(s->db, snapshot_sql[i].sql, &err);
+		int rc, c, ncol = snapshot_sql[i].ncol;
 
 		if (st == NULL)
 			fail_msg("%s", err.msg);
@@ -127,6 +137,14 @@ put(struct store *s, struct report *r, int64_t received, int want)
 	report_free(r);
 }
 
+static void all_time_equals_report_rows(struct store *s);
+
+static int
+cmp_lines(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 static void
 equals_recomputed(struct store *s)
 {
@@ -141,6 +159,109 @@ equals_recomputed(struct store *s)
 	assert_string_equal(kept, again);
 	free(kept);
 	free(again);
+	all_time_equals_report_rows(s);
+}
+
+/* ---- the all-time views against the report rows ---- */
+
+static int
+on_row_text(void *ctx, const struct store_view_row *r)
+{
+	buf_printf(ctx, "%s|%s|%llu|%llu|%llu|%lld|%lld\n", r->k1 ? r->k1 : "-",
+		   r->k2 ? r->k2 : "-", (unsigned long long)r->reports,
+		   (unsigned long long)r->success, (unsigned long long)r->failure,
+		   (long long)r->first_start, (long long)r->last_received);
+	return 0;
+}
+
+static int
+on_failure_text(void *ctx, const struct store_view_failure *f)
+{
+	buf_printf(ctx, "%s|%s|%s|%llu|%llu|%lld|%lld|%s\n", f->domain, f->result_type, f->mx,
+		   (unsigned long long)f->sessions, (unsigned long long)f->reports,
+		   (long long)f->first_seen, (long long)f->last_seen,
+		   f->additional_information ? f->additional_information : "(null)");
+	return 0;
+}
+
+/* Appends the lines of part (freed) to b, sorted: the order of groups is
+ * the database's, not part of the contract. */
+static void
+append_sorted(struct buf *b, struct buf *part)
+{
+	char *text = buf_steal(part, NULL), **lines = NULL, *p, *save = NULL;
+	size_t nl = 0, k;
+
+	for (p = strtok_r(text, "\n", &save); p != NULL; p = strtok_r(NULL, "\n", &save)) {
+		lines = xreallocarray(lines, nl + 1, sizeof(*lines));
+		lines[nl++] = p;
+	}
+	if (nl > 1)
+		qsort(lines, nl, sizeof(*lines), cmp_lines);
+	for (k = 0; k < nl; k++)
+		buf_printf(b, "%s\n", lines[k]);
+	free(lines);
+	free(text);
+}
+
+/* What the all-time views give for q, as text.  Lines of groupings come
+ * sorted (their order is the database's). */
+static char *
+views_text(struct store *s, const struct report_query *q)
+{
+	static const enum store_view_by by[] = { STORE_VIEW_DOMAIN, STORE_VIEW_DOMAIN_ORG,
+		STORE_VIEW_DOMAIN_REPORTERS };
+	static const enum store_view_value which[] = { STORE_VIEW_SENDING_IP,
+		STORE_VIEW_REPORTER, STORE_VIEW_REASON_CODE };
+	struct buf b, part;
+	struct err err;
+	uint64_t n;
+	size_t i;
+
+	buf_init(&b, 16u << 20);
+	for (i = 0; i < sizeof(by) / sizeof(by[0]); i++) {
+		buf_init(&part, 16u << 20);
+		if (store_view_groups(s, q, by[i], on_row_text, &part, &err) != 0)
+			fail_msg("%s", err.msg);
+		buf_printf(&b, "groups %d\n", (int)by[i]);
+		append_sorted(&b, &part);
+	}
+	buf_append_str(&b, "failures\n");
+	if (store_view_failures(s, q, on_failure_text, &b, &err) != 0)
+		fail_msg("%s", err.msg);
+	for (i = 0; i < sizeof(which) / sizeof(which[0]); i++) {
+		buf_init(&part, 16u << 20);
+		buf_printf(&b, "values %d\n", (int)which[i]);
+		if (store_view_failure_values(s, q, which[i], on_failure_text, &part, &err) != 0)
+			fail_msg("%s", err.msg);
+		append_sorted(&b, &part);
+	}
+	if (store_view_failure_count(s, q, &n, &err) != 0)
+		fail_msg("%s", err.msg);
+	buf_printf(&b, "count %llu\n", (unsigned long long)n);
+	return buf_steal(&b, NULL);
+}
+
+/* All time (the all-time roll-ups) equals since 1 s (the report rows),
+ * for every domain, one domain, and one organization. */
+static void
+all_time_equals_report_rows(struct store *s)
+{
+	static const struct report_query all[] = {
+		{ 0 }, { .domain = "d1.example" }, { .organization = "Microsoft" },
+	};
+
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		struct report_query rows = all[i];
+		char *a, *b;
+
+		rows.since = 1;
+		a = views_text(s, &all[i]);
+		b = views_text(s, &rows);
+		assert_string_equal(a, b);
+		free(a);
+		free(b);
+	}
 }
 
 static int64_t
@@ -176,6 +297,12 @@ test_insert_conflict_prune(void **state)
 	 * policy of the same (domain, type, MX) */
 	assert_int_equal(count(f->s, "SELECT SUM(reports) FROM rollup_failures"
 			       " WHERE result_type = 'certificate-expired'"), 33);
+	assert_int_equal(count(f->s, "SELECT SUM(reports) FROM rollup_failure_groups"
+			       " WHERE result_type = 'certificate-expired'"), 33);
+	assert_int_equal(count(f->s, "SELECT SUM(reports) FROM rollup_domains WHERE span = 0"),
+			 count(f->s, "SELECT COUNT(*) FROM report_domains"));
+	assert_true(count(f->s, "SELECT COUNT(*) FROM rollup_failure_group_values"
+			  " WHERE kind = 1") > 0);
 	equals_recomputed(f->s);
 	/* a plain duplicate and a conflicting one change nothing */
 	put(f->s, make(3, 0), (int64_t)(DAY0 + 8) * 86400, 0);
@@ -194,6 +321,8 @@ test_insert_conflict_prune(void **state)
 	assert_int_equal(count(f->s, "SELECT COUNT(*) FROM rollup_domains"), 0);
 	assert_int_equal(count(f->s, "SELECT COUNT(*) FROM rollup_failure_values"), 0);
 	assert_int_equal(count(f->s, "SELECT COUNT(*) FROM rollup_day_types"), 0);
+	assert_int_equal(count(f->s, "SELECT COUNT(*) FROM rollup_failure_groups"), 0);
+	assert_int_equal(count(f->s, "SELECT COUNT(*) FROM rollup_failure_group_values"), 0);
 	equals_recomputed(f->s);
 }
 
