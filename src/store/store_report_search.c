@@ -44,18 +44,14 @@ static const char sql_count_days[] = "SELECT SUM(d.reports) FROM rollup_days d"
 
 /*
  * With a result type $5: every matching report's key, newest first, read
- * once (the count is how many; the page is picked here).  The reports are
- * found from the failure details of that type, then their rows of
- * report_domains by its primary key (report, domain key): both databases
- * start from the few failure rows (SQLite: CROSS JOIN fixes the order;
- * PostgreSQL otherwise reads every report_domains row for a hash join).
- * Without a domain from the failure rows, with one from that domain's
- * policies.
+ * once (the count is how many; the page is picked here), from the failure
+ * details of that type.  Without a domain SQLite starts from the failure
+ * rows (few; CROSS JOIN fixes its join order), with one from that
+ * domain's policies (PostgreSQL plans both as inner joins).
  */
-#define TYPED_KEYS(failures) "SELECT d.report FROM (SELECT DISTINCT p.report AS id" \
-	" FROM " failures " WHERE p.id = f.policy AND f.result_type = $5" \
-	" AND (CAST($3 AS TEXT) IS NULL OR p.domain_key = $3)) m" \
-	" CROSS JOIN report_domains d" KEYS_WHERE " AND d.report = m.id" \
+#define TYPED_KEYS(failures) "SELECT d.report FROM report_domains d" KEYS_WHERE \
+	" AND d.report IN (SELECT p.report FROM " failures " WHERE p.id = f.policy" \
+	" AND f.result_type = $5 AND (CAST($3 AS TEXT) IS NULL OR p.domain_key = $3))" \
 	" ORDER BY d.start_time DESC, d.report DESC"
 static const char sql_typed_keys[] =
 	TYPED_KEYS("report_failures f CROSS JOIN report_policies p");
