@@ -37,7 +37,11 @@ function filters() {
     if (p.get('since')) q.set('since', p.get('since'));
     if (p.get('until')) q.set('until', p.get('until'));
   } else if (period !== 'all' && /^[0-9]+$/.test(period)) {
-    q.set('since', String(Math.floor(Date.now() / 1000) - Number(period) * 86400));
+    // the last N UTC days, today included: whole days, as reports are
+    // counted by the day they start (the server reads whole days from its
+    // roll-ups; a period starting mid-day would read every report row)
+    var today = Math.floor(Date.now() / 86400000);
+    q.set('since', String((today - Number(period) + 1) * 86400));
   }
   return { page: p, period: period, api: q.toString() };
 }

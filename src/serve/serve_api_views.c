@@ -29,6 +29,7 @@
 #include "model/report_json.h"
 #include "serve/dataset.h"
 #include "serve/serve_private.h"
+#include "store/store_report_search.h"
 #include "store/store_views.h"
 #include "util/buf.h"
 #include "util/log.h"
@@ -442,8 +443,8 @@ reports(struct store *st, const struct http_request *req, const struct report_qu
 		return 0;
 	}
 	rows = json_array();
-	if (store_view_reports(st, q, rtype, offset, limit, &total, on_page_report, rows,
-			       err) != 0) {
+	if (store_report_search(st, q, rtype, offset, limit, &total, on_page_report, rows,
+				err) != 0) {
 		json_decref(rows);
 		return -1;
 	}

@@ -3,126 +3,216 @@
  * (version 0.0.4), read through the viewer-scoped store handle (a tenant
  * sees its own domains' series only; the process counters are for
  * administrators).  Counters from this process (reports received over
- * HTTP, requests by status code) and totals from the store, summed in
- * SQL (store_summary.h): sessions per policy domain (lower case) and
+ * HTTP, requests by status code) and totals from the store over all time,
+ * read from the roll-ups (store_metrics.h), with the
+ * figures of store_summary.h: sessions per policy domain (lower case) and
  * reporting organization, failures per domain and result type.  Label
  * values are report content: escaped per the format (backslash, double
  * quote, newline).
  */
 #include <inttypes.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "serve/intake.h"
 #include "serve/serve_private.h"
-#include "store/store_summary.h"
-#include "util/count.h"
+#include "store/store_metrics.h"
 #include "util/log.h"
 #include "util/xalloc.h"
 
 int
 serve_metrics_escape(struct buf *b, const char *value)
 {
-	const char *p;
+	const char *p = value;
 	int rc = 0;
 
-	for (p = value; rc == 0 && *p != '\0'; p++) {
-		if (*p == '\\')
-			rc = buf_append(b, "\\\\", 2);
-		else if (*p == '"')
-			rc = buf_append(b, "\\\"", 2);
-		else if (*p == '\n')
-			rc = buf_append(b, "\\n", 2);
-		else
-			rc = buf_append(b, p, 1);
+	while (rc == 0 && *p != '\0') {
+		size_t plain = strcspn(p, "\\\"\n");
+
+		rc = buf_append(b, p, plain);
+		p += plain;
+		if (rc != 0 || *p == '\0')
+			break;
+		rc = buf_append(b, *p == '\\' ? "\\\\" : *p == '"' ? "\\\"" : "\\n", 2);
+		p++;
 	}
 	return rc;
 }
 
-/* Sums keyed "a\x1fb" in a jansson object (small: one entry per label set). */
-static void
-sum_add(json_t *map, const char *a, const char *b, uint64_t n)
-{
-	char *k = xasprintf("%s\x1f%s", a, b);
-	uint64_t cur = count_from_int64(json_integer_value(json_object_get(map, k)));
-
-	json_object_set_new(map, k, json_integer((json_int_t)count_add(cur, n)));
-	free(k);
-}
-
-struct sums {
-	json_t *success;   /* domain \x1f org -> sessions */
-	json_t *failure;
-	json_t *types;     /* domain \x1f result type -> failed sessions */
+/* One label set with its figures, copied out of the store's row. */
+struct sample {
+	const char *l1;         /* domain: shared by the samples of one domain */
+	char *l2;               /* organization or result type (owned) */
+	uint64_t a, b;          /* success and failure sessions, or failed sessions */
+	int64_t order;          /* sessions: first UTC day; failures: unused */
+	int owns_l1;            /* the first sample of its domain frees l1 */
 };
 
-static int
-on_day(void *ctx, const struct store_summary_row *row)
-{
-	struct sums *m = ctx;
+/* The samples in the store's order: by domain, then second label. */
+struct samples {
+	struct sample *v;
+	size_t n, cap;
+};
 
-	sum_add(m->success, row->domain, row->organization, row->success);
-	sum_add(m->failure, row->domain, row->organization, row->failure);
-	return 0;
+static struct sample *
+samples_add(struct samples *m, const char *l1, const char *l2)
+{
+	struct sample *x, *prev = m->n > 0 ? &m->v[m->n - 1] : NULL;
+
+	if (m->n == m->cap) {
+		m->cap = m->cap != 0 ? 2 * m->cap : 1024;
+		m->v = xreallocarray(m->v, m->cap, sizeof(*m->v));
+		prev = m->n > 0 ? &m->v[m->n - 1] : NULL;
+	}
+	x = &m->v[m->n++];
+	l1 = l1 != NULL ? l1 : "";
+	x->owns_l1 = prev == NULL || strcmp(prev->l1, l1) != 0;
+	x->l1 = x->owns_l1 ? xstrdup(l1) : prev->l1;
+	x->l2 = xstrdup(l2 != NULL ? l2 : "");
+	x->a = x->b = 0;
+	x->order = 0;
+	return x;
 }
 
-static int
-on_failure(void *ctx, const struct store_summary_failure *f)
-{
-	struct sums *m = ctx;
-
-	sum_add(m->types, f->domain, f->result_type != NULL ? f->result_type : "", f->sessions);
-	return 0;
-}
-
-/* Writes one sample per entry of map: NAME{L1="a",L2="b"EXTRA} value. */
 static void
-samples(struct buf *b, const char *name, const char *l1, const char *l2, json_t *map,
-	const char *extra)
+samples_free(struct samples *m)
 {
-	const char *key;
-	json_t *v;
-	size_t sep;
-	char *first;
+	for (size_t i = 0; i < m->n; i++) {
+		if (m->v[i].owns_l1)
+			free((char *)m->v[i].l1);
+		free(m->v[i].l2);
+	}
+	free(m->v);
+}
 
-	json_object_foreach(map, key, v) {
-		sep = strcspn(key, "\x1f");
-		first = xstrndup(key, sep);
-		buf_printf(b, "%s{%s=\"", name, l1);
-		serve_metrics_escape(b, first);
-		buf_printf(b, "\",%s=\"", l2);
-		serve_metrics_escape(b, key[sep] != '\0' ? key + sep + 1 : "");
-		buf_printf(b, "\"%s} %" JSON_INTEGER_FORMAT "\n", extra, json_integer_value(v));
-		free(first);
+/* Sorts the samples of each domain with cmp (the domains stay in order). */
+static void
+sort_within_domains(struct samples *m, int (*cmp)(const void *, const void *))
+{
+	size_t i, k;
+
+	for (i = 0; i < m->n; i = k) {
+		for (k = i + 1; k < m->n && !m->v[k].owns_l1; k++)
+			;
+		if (k - i > 1)
+			qsort(&m->v[i], k - i, sizeof(m->v[i]), cmp);
 	}
 }
 
-/* The store totals, summed in SQL (store_summary.h) over all time. */
+static int64_t
+day_of(int64_t t)
+{
+	return t >= 0 ? t / 86400 : -((86399 - t) / 86400);
+}
+
+static int
+on_sessions(void *ctx, const struct store_metrics_row *row)
+{
+	struct sample *x = samples_add(ctx, row->domain, row->key);
+
+	x->a = row->a;
+	x->b = row->b;
+	x->order = day_of(row->first_start);
+	return 0;
+}
+
+static int
+on_failure_type(void *ctx, const struct store_metrics_row *row)
+{
+	samples_add(ctx, row->domain, row->key)->a = row->a;
+	return 0;
+}
+
+/* Sessions of one domain: organizations in the order they first reported
+ * it, then by name, as the series have always been listed. */
+static int
+cmp_sessions(const void *pa, const void *pb)
+{
+	const struct sample *x = pa, *y = pb;
+
+	if (x->order != y->order)
+		return x->order < y->order ? -1 : 1;
+	return strcmp(x->l2, y->l2);
+}
+
+/* Failures of one domain: most failed sessions first, then by type. */
+static int
+cmp_failures(const void *pa, const void *pb)
+{
+	const struct sample *x = pa, *y = pb;
+
+	if (x->a != y->a)
+		return x->a > y->a ? -1 : 1;
+	return strcmp(x->l2, y->l2);
+}
+
+/* Appends v in decimal. */
+static void
+append_u64(struct buf *b, uint64_t v)
+{
+	char d[24];
+	size_t i = sizeof(d);
+
+	do {
+		d[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	buf_append(b, d + i, sizeof(d) - i);
+}
+
+/* Writes one line per sample: NAME{L1="a",L2="b"EXTRA} value, the value
+ * being member a, or b when second is set. */
+static void
+write_samples(struct buf *b, const char *name, const char *l1, const char *l2,
+	      const struct samples *m, int second, const char *extra)
+{
+	char *head = xasprintf("%s{%s=\"", name, l1), *mid = xasprintf("\",%s=\"", l2);
+	char *tail = xasprintf("\"%s} ", extra);
+
+	for (size_t i = 0; i < m->n; i++) {
+		buf_append_str(b, head);
+		serve_metrics_escape(b, m->v[i].l1);
+		buf_append_str(b, mid);
+		serve_metrics_escape(b, m->v[i].l2);
+		buf_append_str(b, tail);
+		append_u64(b, second ? m->v[i].b : m->v[i].a);
+		buf_append(b, "\n", 1);
+	}
+	free(head);
+	free(mid);
+	free(tail);
+}
+
+/* The store totals over all time, read from the roll-ups (store_metrics.h):
+ * sessions per (domain, organization), failed sessions per (domain,
+ * result type); the figures of store_summary.h. */
 static int
 store_totals(struct store *st, struct buf *b, struct err *err)
 {
-	struct sums m = { json_object(), json_object(), json_object() };
+	struct samples sessions = { 0 }, types = { 0 };
 	int rc = -1;
 
-	if (store_summary_days(st, 0, 0, NULL, on_day, &m, err) != 0 ||
-	    store_summary_failures(st, 0, 0, NULL, on_failure, &m, err) != 0)
+	if (store_metrics_sessions(st, on_sessions, &sessions, err) != 0 ||
+	    store_metrics_failure_types(st, on_failure_type, &types, err) != 0)
 		goto out;
+	sort_within_domains(&sessions, cmp_sessions);
+	sort_within_domains(&types, cmp_failures);
 	buf_append_str(b, "# HELP tlsrpt_sessions_total TLS sessions in stored reports, "
 		       "by policy domain, reporting organization and result.\n"
 		       "# TYPE tlsrpt_sessions_total counter\n");
-	samples(b, "tlsrpt_sessions_total", "domain", "org", m.success, ",result=\"success\"");
-	samples(b, "tlsrpt_sessions_total", "domain", "org", m.failure, ",result=\"failure\"");
+	write_samples(b, "tlsrpt_sessions_total", "domain", "org", &sessions, 0,
+		      ",result=\"success\"");
+	write_samples(b, "tlsrpt_sessions_total", "domain", "org", &sessions, 1,
+		      ",result=\"failure\"");
 	buf_append_str(b, "# HELP tlsrpt_failures_total Failed sessions in stored reports, "
 		       "by policy domain and result type.\n"
 		       "# TYPE tlsrpt_failures_total counter\n");
-	samples(b, "tlsrpt_failures_total", "domain", "result_type", m.types, "");
+	write_samples(b, "tlsrpt_failures_total", "domain", "result_type", &types, 0, "");
 	rc = 0;
 out:
-	json_decref(m.success);
-	json_decref(m.failure);
-	json_decref(m.types);
+	samples_free(&sessions);
+	samples_free(&types);
 	return rc;
 }
 

@@ -1,0 +1,329 @@
+/* Unit tests for store/store_report_search and store/store_metrics: on a
+ * store of reports with several domains, organizations, days and failure
+ * details, store_report_search() gives the pages store_view_reports()
+ * gives (a table of selections, result types, offsets and scopes), and
+ * store_metrics gives the all-time sums of store_summary.h. */
+#include "unit/store/store_test.h"
+
+#include "model/domain_scope.h"
+#include "model/report.h"
+#include "store/store_metrics.h"
+#include "store/store_report_search.h"
+#include "store/store_reports.h"
+#include "store/store_summary.h"
+#include "store/store_views.h"
+#include "util/buf.h"
+#include "util/xalloc.h"
+
+#define DAY0 20000              /* 2024-10-04 */
+
+static void
+add_failure(struct policy *p, const char *type, uint64_t n)
+{
+	struct failure_detail *f = policy_add_failure_detail(p);
+
+	f->result_type = type != NULL ? xstrdup(type) : NULL;
+	f->type = result_type_from_string(type != NULL ? type : "");
+	f->receiving_mx_hostname = xstrdup("mx1.d.example");
+	f->failed_session_count = n;
+}
+
+static struct policy *
+add_policy(struct report *r, const char *domain, uint64_t ok, uint64_t bad)
+{
+	struct policy *p = report_add_policy(r);
+
+	p->policy_domain = domain != NULL ? xstrdup(domain) : NULL;
+	p->policy_type = xstrdup("sts");
+	p->type = POLICY_TYPE_STS;
+	p->total_successful_session_count = ok;
+	p->total_failure_session_count = bad;
+	p->has_failure_details = 1;
+	return p;
+}
+
+/* Report i: day DAY0 + i % 9 (some starting mid-day), organization i % 3,
+ * domain D(i % 4) and for some a second domain and a policy without one;
+ * failures of two types. */
+static struct report *
+make(int i)
+{
+	static const char *const orgs[] = { "Google Inc.", "Microsoft", "Yahoo" };
+	struct report *r = report_new();
+	struct policy *p;
+	char dom[32];
+
+	r->organization_name = xstrdup(orgs[i % 3]);
+	r->report_id = xasprintf("r%d", i);
+	r->start = (int64_t)(DAY0 + i % 9) * 86400 + (i % 4 == 3) * 3600;
+	r->end = r->start + 86399;
+	snprintf(dom, sizeof(dom), "D%d.Example.", i % 4);
+	p = add_policy(r, dom, 100 + (uint64_t)i, (uint64_t)(i % 3));
+	if (i % 3 == 1)
+		add_failure(p, "certificate-expired", 1);
+	if (i % 5 == 2)
+		add_failure(p, "starttls-not-supported", 2);
+	if (i % 2 == 0) {
+		p = add_policy(r, "shared.example", 5, 1);
+		add_failure(p, i % 4 == 0 ? "certificate-expired" : NULL, 1);
+	}
+	if (i % 7 == 0)
+		add_policy(r, NULL, 7, 0);
+	return r;
+}
+
+static void
+fill(struct store *s, int n)
+{
+	struct err err;
+
+	for (int i = 0; i < n; i++) {
+		struct report_source src = { .channel = "test", .name = "t",
+					     .received = (int64_t)(DAY0 + 10) * 86400 + i };
+		struct report *r = make(i);
+
+		if (store_put_report(s, r, &src, &err) < 0)
+			fail_msg("%s", err.msg);
+		report_free(r);
+	}
+}
+
+static int
+on_row(void *ctx, const struct store_view_report *r)
+{
+	buf_printf(ctx, "%lld|%s|%s|%lld|%lld|%lld|%llu|%llu|%llu|%s\n", (long long)r->id,
+		   r->organization, r->report_id, (long long)r->start, (long long)r->end,
+		   (long long)r->received, (unsigned long long)r->success,
+		   (unsigned long long)r->failure, (unsigned long long)r->domains,
+		   r->quirks_json != NULL ? r->quirks_json : "-");
+	return 0;
+}
+
+typedef int (*page_fn)(struct store *, const struct report_query *, const char *, uint64_t,
+		       uint64_t, uint64_t *, store_view_report_cb, void *, struct err *);
+
+/* One page as text: the total, then one line per report. */
+static char *
+page(page_fn fn, struct store *s, const struct report_query *q, const char *type,
+     uint64_t offset, uint64_t limit)
+{
+	struct buf b;
+	struct err err;
+	uint64_t total = 0;
+
+	buf_init(&b, 1u << 20);
+	buf_append_str(&b, "");
+	if (fn(s, q, type, offset, limit, &total, on_row, &b, &err) != 0)
+		fail_msg("%s", err.msg);
+	buf_printf(&b, "total %llu\n", (unsigned long long)total);
+	return buf_steal(&b, NULL);
+}
+
+static void
+test_search_pages_equal_view_reports(void **state)
+{
+	struct store_fixture *f = *state;
+	static const struct {
+		const char *domain, *org, *type, *scope;
+		int64_t since, until;
+		uint64_t offset, limit;
+		size_t min_rows;        /* the page is not empty where it should not be */
+	} cases[] = {
+		{ NULL, NULL, NULL, NULL, 0, 0, 0, 50, 50 },
+		{ NULL, NULL, NULL, NULL, 0, 0, 45, 50, 15 },
+		{ NULL, NULL, NULL, NULL, 0, 0, 60, 50, 0 },
+		{ NULL, NULL, NULL, NULL, (DAY0 + 2) * 86400, (DAY0 + 5) * 86400, 3, 7, 7 },
+		{ NULL, NULL, NULL, NULL, (DAY0 + 2) * 86400 + 60, 0, 0, 10, 10 },
+		{ "d1.example", NULL, NULL, NULL, 0, 0, 0, 50, 15 },
+		{ "D2.EXAMPLE.", "Yahoo", NULL, NULL, 0, 0, 1, 3, 3 },
+		{ "shared.example", NULL, NULL, NULL, 0, 0, 5, 100, 25 },
+		{ "", NULL, NULL, NULL, 0, 0, 0, 50, 9 },
+		{ NULL, "Microsoft", NULL, NULL, 0, 0, 0, 50, 20 },
+		{ NULL, NULL, "certificate-expired", NULL, 0, 0, 0, 50, 30 },
+		{ NULL, NULL, "certificate-expired", NULL, 0, 0, 7, 5, 5 },
+		{ NULL, NULL, "certificate-expired", NULL, (DAY0 + 3) * 86400, 0, 0, 50, 15 },
+		{ "shared.example", NULL, "certificate-expired", NULL, 0, 0, 0, 50, 15 },
+		{ "d1.example", NULL, "certificate-expired", NULL, 0, 0, 2, 4, 3 },
+		{ "d0.example", NULL, "certificate-expired", NULL, 0, 0, 0, 50, 0 },
+		{ NULL, "Yahoo", "starttls-not-supported", NULL, 0, 0, 0, 50, 1 },
+		{ NULL, NULL, "no-such-type", NULL, 0, 0, 0, 50, 0 },
+		{ NULL, NULL, NULL, "d1.example", 0, 0, 0, 50, 15 },
+		{ NULL, NULL, "certificate-expired", "*.example", 0, 0, 0, 50, 30 },
+		{ "shared.example", NULL, NULL, "d3.example", 0, 0, 0, 50, 0 },
+	};
+	size_t i;
+
+	fill(f->s, 60);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct report_query q = { .since = cases[i].since, .until = cases[i].until,
+					  .domain = cases[i].domain,
+					  .organization = cases[i].org };
+		struct domain_scope *sc = NULL;
+		struct err err;
+		char *want, *got;
+		size_t lines = 0;
+
+		if (cases[i].scope != NULL) {
+			sc = domain_scope_new();
+			assert_int_equal(domain_scope_add(sc, cases[i].scope, &err), 0);
+			store_set_scope(f->s, sc);
+		}
+		want = page(store_view_reports, f->s, &q, cases[i].type, cases[i].offset,
+			    cases[i].limit);
+		got = page(store_report_search, f->s, &q, cases[i].type, cases[i].offset,
+			   cases[i].limit);
+		for (const char *p = got; (p = strchr(p, '\n')) != NULL; p++)
+			lines++;
+		if (strcmp(want, got) != 0 || lines - 1 < cases[i].min_rows)
+			fail_msg("case %zu:\nwant\n%sgot\n%s", i, want, got);
+		free(want);
+		free(got);
+		store_set_scope(f->s, NULL);
+		domain_scope_free(&sc);
+	}
+}
+
+/* Sums keyed by two labels, as text lines "a|b|x|y" (small: linear). */
+struct sums {
+	char **key;
+	uint64_t *x, *y;
+	size_t n;
+	char *last_domain, *last_key;   /* on_metrics: the row before */
+};
+
+static void
+sums_add(struct sums *m, const char *a, const char *b, uint64_t x, uint64_t y)
+{
+	char *k = xasprintf("%s|%s", a, b != NULL ? b : "");
+	size_t i;
+
+	for (i = 0; i < m->n && strcmp(m->key[i], k) != 0; i++)
+		;
+	if (i == m->n) {
+		m->key = xreallocarray(m->key, m->n + 1, sizeof(*m->key));
+		m->x = xreallocarray(m->x, m->n + 1, sizeof(*m->x));
+		m->y = xreallocarray(m->y, m->n + 1, sizeof(*m->y));
+		m->key[i] = k;
+		m->x[i] = m->y[i] = 0;
+		m->n++;
+	} else {
+		free(k);
+	}
+	m->x[i] += x;
+	m->y[i] += y;
+}
+
+static int
+cmp_line(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The sums as sorted lines; frees them. */
+static char *
+sums_text(struct sums *m)
+{
+	char **v = xcalloc(m->n + 1, sizeof(*v));
+	struct buf b;
+	size_t i;
+
+	for (i = 0; i < m->n; i++)
+		v[i] = xasprintf("%s|%llu|%llu\n", m->key[i], (unsigned long long)m->x[i],
+				 (unsigned long long)m->y[i]);
+	qsort(v, m->n, sizeof(*v), cmp_line);
+	buf_init(&b, 1u << 20);
+	buf_append_str(&b, "");
+	for (i = 0; i < m->n; i++) {
+		buf_append_str(&b, v[i]);
+		free(v[i]);
+		free(m->key[i]);
+	}
+	free(v);
+	free(m->key);
+	free(m->x);
+	free(m->y);
+	free(m->last_domain);
+	free(m->last_key);
+	return buf_steal(&b, NULL);
+}
+
+static int
+on_summary_day(void *ctx, const struct store_summary_row *row)
+{
+	sums_add(ctx, row->domain, row->organization, row->success, row->failure);
+	return 0;
+}
+
+static int
+on_summary_failure(void *ctx, const struct store_summary_failure *f)
+{
+	sums_add(ctx, f->domain, f->result_type, f->sessions, 0);
+	return 0;
+}
+
+/* Also checks the rows come ordered by domain, then second label. */
+static int
+on_metrics(void *ctx, const struct store_metrics_row *row)
+{
+	struct sums *m = ctx;
+
+	if (m->last_domain != NULL) {
+		int r = strcmp(m->last_domain, row->domain);
+
+		assert_true(r < 0 || (r == 0 && strcmp(m->last_key, row->key) < 0));
+	}
+	free(m->last_domain);
+	free(m->last_key);
+	m->last_domain = xstrdup(row->domain);
+	m->last_key = xstrdup(row->key);
+	sums_add(m, row->domain, row->key, row->a, row->b);
+	return 0;
+}
+
+static void
+test_metrics_equal_summary(void **state)
+{
+	struct store_fixture *f = *state;
+	const char *scopes[] = { NULL, "d1.example", "*.example" };
+	size_t i;
+
+	fill(f->s, 60);
+	for (i = 0; i < sizeof(scopes) / sizeof(scopes[0]); i++) {
+		struct sums a = { 0 }, b = { 0 }, c = { 0 }, d = { 0 };
+		struct domain_scope *sc = NULL;
+		struct err err;
+		char *want, *got;
+
+		if (scopes[i] != NULL) {
+			sc = domain_scope_new();
+			assert_int_equal(domain_scope_add(sc, scopes[i], &err), 0);
+			store_set_scope(f->s, sc);
+		}
+		assert_int_equal(store_summary_days(f->s, 0, 0, NULL, on_summary_day, &a, &err), 0);
+		assert_int_equal(store_metrics_sessions(f->s, on_metrics, &b, &err), 0);
+		assert_true(b.n >= (scopes[i] != NULL && scopes[i][0] == 'd' ? 3 : 12));
+		want = sums_text(&a);
+		got = sums_text(&b);
+		assert_string_equal(want, got);
+		free(want);
+		free(got);
+		assert_int_equal(store_summary_failures(f->s, 0, 0, NULL, on_summary_failure, &c,
+							&err), 0);
+		assert_int_equal(store_metrics_failure_types(f->s, on_metrics, &d, &err), 0);
+		assert_true(d.n >= 2);
+		want = sums_text(&c);
+		got = sums_text(&d);
+		assert_string_equal(want, got);
+		free(want);
+		free(got);
+		store_set_scope(f->s, NULL);
+		domain_scope_free(&sc);
+	}
+}
+
+static const struct CMUnitTest tests[] = {
+	STORE_TEST(test_search_pages_equal_view_reports),
+	STORE_TEST(test_metrics_equal_summary),
+};
+
+STORE_TEST_MAIN(tests)
