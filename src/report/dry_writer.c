@@ -21,6 +21,10 @@
 /* Jobs queued at most: enough to ride out a slow file creation, small
  * enough that the memory stays O(1) in the number of reports. */
 #define DRY_QUEUE 64
+/* The writer is woken when this many jobs wait (or at the end), and the
+ * producer when the queue has drained to half: one wake-up per batch,
+ * not two futex calls and a context switch per report. */
+#define DRY_BATCH 16
 
 struct dry_writer {
 	struct reporter *r;           /* borrowed */
@@ -124,22 +128,26 @@ writer_main(void *arg)
 	struct dry_writer *w = arg;
 	struct dry_job job;
 	struct err e;
-	int fatal;
+	int fatal, busy = 0;          /* busy: drain the queue before waiting */
 
 	for (;;) {
 		pthread_mutex_lock(&w->mu);
-		while (w->n == 0 && !w->closing)
+		if (w->n == 0)
+			busy = 0;
+		while (!w->closing && (w->n == 0 || (!busy && w->n < DRY_BATCH)))
 			pthread_cond_wait(&w->not_empty, &w->mu);
 		if (w->n == 0) {
 			pthread_mutex_unlock(&w->mu);
 			break;
 		}
+		busy = 1;
 		job = w->q[w->head];
 		memset(&w->q[w->head], 0, sizeof(w->q[w->head]));
 		w->head = (w->head + 1) % DRY_QUEUE;
 		w->n--;
 		fatal = w->failed;
-		pthread_cond_signal(&w->not_full);
+		if (w->n == DRY_QUEUE / 2)
+			pthread_cond_signal(&w->not_full);
 		pthread_mutex_unlock(&w->mu);
 		/* after a failed file, what is still queued is dropped */
 		if (!fatal && write_job(w, &job, &fatal, &e) < 0) {
@@ -147,6 +155,7 @@ writer_main(void *arg)
 				pthread_mutex_lock(&w->mu);
 				w->failed = 1;
 				w->err = e;
+				pthread_cond_signal(&w->not_full);
 				pthread_mutex_unlock(&w->mu);
 			} else {
 				log_warn("%s", e.msg);
@@ -208,7 +217,8 @@ dry_writer_put(struct dry_writer *w, struct dry_job *job, struct err *err)
 		w->q[(w->head + w->n) % DRY_QUEUE] = *job;
 		memset(job, 0, sizeof(*job));
 		w->n++;
-		pthread_cond_signal(&w->not_empty);
+		if (w->n == DRY_BATCH)
+			pthread_cond_signal(&w->not_empty);
 	}
 	pthread_mutex_unlock(&w->mu);
 	if (ret < 0)
