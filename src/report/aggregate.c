@@ -350,7 +350,7 @@ aggregate_add(struct aggregate *a, const char *domain, const struct policy *p, s
 	char *d = aggregate_domain(domain), *pd = NULL;
 	struct other *other;
 	struct contrib *c;
-	int ret = -1;
+	int ret = -1, emitted = 0;
 
 	if (d == NULL) {
 		err_set(err, "results for \"%s\": not a valid domain name; skipped",
@@ -365,8 +365,9 @@ aggregate_add(struct aggregate *a, const char *domain, const struct policy *p, s
 		goto out;
 	}
 	if (a->cur_domain == NULL || strcmp(a->cur_domain, d) != 0) {
-		if (flush_current(a, err) < 0)
-			goto out;
+		/* a failed emit is returned, but this row still starts its own
+		 * domain's report: the previous report's failure is not its */
+		emitted = flush_current(a, err);
 		a->cur_domain = xstrdup(d);
 		a->cur = new_report(a, d, 1);
 	}
@@ -394,7 +395,7 @@ aggregate_add(struct aggregate *a, const char *domain, const struct policy *p, s
 			merge_policy(c->r, p, pd, a->cfg.privacy);
 		}
 	}
-	ret = 0;
+	ret = emitted < 0 ? -1 : 0;
 out:
 	free(d);
 	free(pd);

@@ -71,7 +71,8 @@ struct aggregate *aggregate_new(const struct aggregate_config *cfg, aggregate_em
 
 /* Adds one row (all borrowed).  May emit the previous recipient domain's
  * report.  Returns 0; -1 with err set if the domain is not a valid domain
- * name (the row is skipped, the aggregate stays usable) or emit failed. */
+ * name (the row is skipped, the aggregate stays usable) or emit failed
+ * (the row is kept: it starts the next domain's report all the same). */
 int aggregate_add(struct aggregate *a, const char *domain, const struct policy *p,
 		  struct err *err);
 

@@ -4,18 +4,16 @@
  */
 #include "report/reporter.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <glib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
 
 #include "model/report_json.h"
 #include "report/aggregate.h"
 #include "report/compose.h"
+#include "report/dry_writer.h"
 #include "report/gzip.h"
 #include "report/naming.h"
 #include "report/reporter_private.h"
@@ -86,10 +84,8 @@ reporter_free(struct reporter **rp)
 	*rp = NULL;
 }
 
-/* Builds the mail for the attachment body (gzip or JSON, as configured)
- * into out (signed when a DKIM key is configured).  Returns 0 or -1. */
-static int
-build_mail_body(struct reporter *r, const char *report_id, const char *policy_domain,
+int
+reporter_mail_from_body(struct reporter *r, const char *report_id, const char *policy_domain,
 		int64_t day, const struct buf *body, const char *to, int64_t now,
 		struct buf *out, struct err *err)
 {
@@ -120,10 +116,8 @@ out:
 	return ret;
 }
 
-/* The attachment body of report JSON json (gzip unless configured
- * uncompressed) into body.  Returns 0 or -1. */
-static int
-build_body(struct reporter *r, const char *report_id, const char *json, struct buf *body,
+int
+reporter_body(struct reporter *r, const char *report_id, const char *json, struct buf *body,
 	   struct err *err)
 {
 	if (r->cfg.uncompressed) {
@@ -146,8 +140,8 @@ reporter_build_mail(struct reporter *r, const char *report_id, const char *polic
 	int ret = -1;
 
 	buf_init(&body, REPORTER_MAX_SIZE);
-	if (build_body(r, report_id, json, &body, err) == 0)
-		ret = build_mail_body(r, report_id, policy_domain, day, &body, to, now, out, err);
+	if (reporter_body(r, report_id, json, &body, err) == 0)
+		ret = reporter_mail_from_body(r, report_id, policy_domain, day, &body, to, now, out, err);
 	buf_free(&body);
 	return ret;
 }
@@ -177,85 +171,38 @@ struct gen {
 	struct waiting win[LOOKUPS_IN_FLIGHT]; /* ring of reports whose lookups are in
 	                               * flight, oldest at head */
 	size_t head, n;
-	struct buf body, mail;        /* reused by dry_run */
+	struct dry_writer *writer;    /* --dry-run's files; NULL until the first */
 };
 
-static int
-write_file(const char *dir, const char *name, const void *data, size_t len, struct err *err)
-{
-	char *path = xasprintf("%s/%s", dir, name);
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-	const char *p = data;
-	int ret = -1;
-
-	if (fd < 0)
-		goto fail;
-	while (len > 0) {
-		ssize_t w = write(fd, p, len);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			goto fail;
-		p += w;
-		len -= (size_t)w;
-	}
-	if (close(fd) != 0) {
-		fd = -1;
-		goto fail;
-	}
-	free(path);
-	return 0;
-fail:
-	err_set(err, "dry run: cannot write %s: %s", path, errno ? strerror(errno) : "short write");
-	if (fd >= 0)
-		close(fd);
-	free(path);
-	return ret;
-}
-
-/* --dry-run: the report and, for each mailto destination, the mail; the
- * attachment is compressed once for both.  A file that cannot be written
- * is fatal (g->fatal): the run stops with the error. */
+/* --dry-run: prints the report's destinations and hands its files to
+ * the writer (started with the first report, so that a run without
+ * reports needs no directory).  A file that cannot be written is fatal
+ * (g->fatal): the run stops with the error. */
 static int
 dry_run(struct gen *g, const struct report *rep, const char *pd, const char *json,
 	const struct strlist *dests, struct err *err)
 {
-	char *name;
-	int ret = -1;
+	struct dry_job job = { 0 };
 
-	buf_reset(&g->body);
-	name = naming_filename(g->r->cfg.submitter, pd, rep->start, rep->end,
-			       !g->r->cfg.uncompressed);
-	if (build_body(g->r, rep->report_id, json, &g->body, err) < 0)
-		goto out;
-	/* a directory we cannot write to ends the run (exit 3), not each report */
-	if (write_file(g->r->cfg.dry_run_dir, name, g->body.data, g->body.len, err) < 0) {
+	if (g->writer == NULL &&
+	    (g->writer = dry_writer_new(g->r, g->day, g->now, err)) == NULL) {
 		g->fatal = 1;
-		goto out;
+		return -1;
 	}
-	for (size_t i = 0; i < dests->n; i++) {
-		char *eml;
-
+	for (size_t i = 0; i < dests->n; i++)
 		printf("%s\t%s\t%s\n", rep->report_id, pd, dests->v[i]);
-		if (strncmp(dests->v[i], "mailto:", 7) != 0)
-			continue;
-		buf_reset(&g->mail);
-		if (build_mail_body(g->r, rep->report_id, pd, g->day, &g->body, dests->v[i] + 7,
-				    g->now, &g->mail, err) < 0)
-			goto out;
-		eml = xasprintf("%s.%zu.eml", rep->report_id, i + 1);
-		ret = write_file(g->r->cfg.dry_run_dir, eml, g->mail.data, g->mail.len, err);
-		free(eml);
-		if (ret < 0) {
-			g->fatal = 1;
-			goto out;
-		}
+	job.report_id = xstrdup(rep->report_id);
+	job.policy_domain = xstrdup(pd);
+	job.filename = naming_filename(g->r->cfg.submitter, pd, rep->start, rep->end,
+				       !g->r->cfg.uncompressed);
+	job.json = xstrdup(json);
+	for (size_t i = 0; i < dests->n; i++)
+		strlist_add(&job.dests, dests->v[i]);
+	if (dry_writer_put(g->writer, &job, err) < 0) {
+		g->fatal = 1;
+		return -1;
 	}
-	ret = 0;
-out:
-	free(name);
-	return ret;
+	return 0;
 }
 
 /* A TLSRPT lookup kept for the run: MX hosts are asked once. */
@@ -547,8 +494,6 @@ reporter_generate_day(struct reporter *r, struct store *s, int64_t day, int64_t 
 	g->now = now;
 	g->st = st;
 	g->err = err != NULL ? err : &local;
-	buf_init(&g->body, REPORTER_MAX_SIZE);
-	buf_init(&g->mail, REPORTER_MAX_SIZE * 2);
 	g->hosts = g_hash_table_new_full(g_str_hash, g_str_equal, free, lookup_free);
 	g->rcpt = g_hash_table_new_full(g_str_hash, g_str_equal, free, free);
 	g->agg = aggregate_new(&ac, on_report, g);
@@ -557,6 +502,9 @@ reporter_generate_day(struct reporter *r, struct store *s, int64_t day, int64_t 
 		rc = aggregate_finish(g->agg, g->err);
 	if (rc == 0 && !g->fatal)
 		rc = drain(g, 0, g->err);
+	/* the files still queued are written; a failed one fails the run */
+	if (dry_writer_finish(&g->writer, rc == 0 && !g->fatal ? g->err : NULL) < 0)
+		g->fatal = 1;
 	/* after a failure: the lookups still in flight are cancelled */
 	while (g->n > 0) {
 		struct waiting *w = &g->win[g->head];
@@ -574,8 +522,6 @@ reporter_generate_day(struct reporter *r, struct store *s, int64_t day, int64_t 
 	aggregate_free(&g->agg);
 	g_hash_table_destroy(g->hosts);
 	g_hash_table_destroy(g->rcpt);
-	buf_free(&g->body);
-	buf_free(&g->mail);
 	rc = rc != 0 || g->fatal ? -1 : 0;
 	free(g);
 	if (rc != 0)

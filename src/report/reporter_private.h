@@ -22,4 +22,17 @@ struct reporter {
 	int64_t interrupted_warned;   /* interrupted deliveries last warned about */
 };
 
+/* The attachment body of report JSON json (gzip unless configured
+ * uncompressed) into body (appended).  Returns 0, or -1 with err set. */
+int reporter_body(struct reporter *r, const char *report_id, const char *json,
+		  struct buf *body, struct err *err);
+
+/* The mail to `to` (an addr-spec) carrying attachment body (as
+ * reporter_body() made it) of report report_id of policy_domain for UTC
+ * day `day`, dated now, into out (DKIM-signed when a key is configured).
+ * Returns 0, or -1 with err set. */
+int reporter_mail_from_body(struct reporter *r, const char *report_id,
+			    const char *policy_domain, int64_t day, const struct buf *body,
+			    const char *to, int64_t now, struct buf *out, struct err *err);
+
 #endif

@@ -284,62 +284,68 @@ test_domains_are_a_labels_and_bad_names_are_skipped(void **state)
 	got_free(&g);
 }
 
-static void
-test_addresses_are_canonical_and_merge(void **state)
-{
-	struct got g = { 0 };
-	struct aggregate *a = aggregate_new(&cfg, collect, &g);
-	struct policy p;
-	struct failure_detail *d;
-	struct err err;
+/* Two failure details of one sts policy that must merge into one tuple:
+ * what each carries, and the merged tuple expected. */
+struct merge_case {
+	const char *name;
+	const char *sip[2], *rip[2], *info[2];  /* sending IP, receiving IP,
+	                                         * additional-information */
+	const char *want_sip, *want_rip, *want_info;  /* NULL: absent */
+};
 
-	(void)state;
+static const struct merge_case merge_cases[] = {
 	/* GEN-11: RFC 5952 IPv6, IPv4-mapped as IPv4; equal after that = one tuple */
-	policy_init(&p, POLICY_TYPE_STS, "example.com", 0, 3);
-	d = detail(&p, RESULT_CERTIFICATE_EXPIRED, "::ffff:192.0.2.1", 1);
-	d->sending_mta_ip = xstrdup("2001:0DB8:0000:0000:0000:0000:0000:0001");
-	d = detail(&p, RESULT_CERTIFICATE_EXPIRED, "192.0.2.1", 2);
-	d->sending_mta_ip = xstrdup("2001:db8::1");
-	assert_int_equal(aggregate_add(a, "example.com", &p, &err), 0);
-	assert_int_equal(aggregate_finish(a, &err), 0);
-	assert_int_equal(g.r[0]->policies[0].n_failure_details, 1);
-	d = &g.r[0]->policies[0].failure_details[0];
-	assert_string_equal(d->sending_mta_ip, "2001:db8::1");
-	assert_string_equal(d->receiving_ip, "192.0.2.1");
-	assert_int_equal(d->failed_session_count, 3);
-	policy_clear(&p);
-	aggregate_free(&a);
-	got_free(&g);
+	{ "addresses are canonical and merge",
+	  { "2001:0DB8:0000:0000:0000:0000:0000:0001", "2001:db8::1" },
+	  { "::ffff:192.0.2.1", "192.0.2.1" }, { NULL, NULL },
+	  "2001:db8::1", "192.0.2.1", NULL },
+	/* two private senders and two quoted addresses: one tuple, nothing internal */
+	{ "privacy applies before details are merged",
+	  { "10.0.0.1", "fd00::2" }, { "192.0.2.1", "192.0.2.1" },
+	  { "to a@example.com", "to b@example.org" },
+	  NULL, "192.0.2.1", "to [address removed]" },
+};
+
+static void
+assert_str_or_null(const char *got, const char *want)
+{
+	if (want == NULL)
+		assert_null(got);
+	else
+		assert_string_equal(got, want);
 }
 
 static void
-test_privacy_applies_before_details_are_merged(void **state)
+test_details_merge_after_normalisation(void **state)
 {
-	struct got g = { 0 };
-	struct aggregate *a = aggregate_new(&cfg, collect, &g);
-	struct policy p;
-	struct failure_detail *d;
-	struct err err;
-
 	(void)state;
-	/* two private senders and two quoted addresses: one tuple, nothing internal */
-	policy_init(&p, POLICY_TYPE_STS, "example.com", 0, 3);
-	d = detail(&p, RESULT_CERTIFICATE_EXPIRED, "192.0.2.1", 1);
-	d->sending_mta_ip = xstrdup("10.0.0.1");
-	d->additional_information = xstrdup("to a@example.com");
-	d = detail(&p, RESULT_CERTIFICATE_EXPIRED, "192.0.2.1", 2);
-	d->sending_mta_ip = xstrdup("fd00::2");
-	d->additional_information = xstrdup("to b@example.org");
-	assert_int_equal(aggregate_add(a, "example.com", &p, &err), 0);
-	assert_int_equal(aggregate_finish(a, &err), 0);
-	assert_int_equal(g.r[0]->policies[0].n_failure_details, 1);
-	d = &g.r[0]->policies[0].failure_details[0];
-	assert_null(d->sending_mta_ip);
-	assert_string_equal(d->additional_information, "to [address removed]");
-	assert_int_equal(d->failed_session_count, 3);
-	policy_clear(&p);
-	aggregate_free(&a);
-	got_free(&g);
+	for (size_t c = 0; c < sizeof(merge_cases) / sizeof(merge_cases[0]); c++) {
+		const struct merge_case *mc = &merge_cases[c];
+		struct got g = { 0 };
+		struct aggregate *a = aggregate_new(&cfg, collect, &g);
+		struct policy p;
+		struct failure_detail *d;
+		struct err err;
+
+		print_message("case: %s\n", mc->name);
+		policy_init(&p, POLICY_TYPE_STS, "example.com", 0, 3);
+		for (int i = 0; i < 2; i++) {
+			d = detail(&p, RESULT_CERTIFICATE_EXPIRED, mc->rip[i], (uint64_t)i + 1);
+			d->sending_mta_ip = xstrdup(mc->sip[i]);
+			d->additional_information = mc->info[i] ? xstrdup(mc->info[i]) : NULL;
+		}
+		assert_int_equal(aggregate_add(a, "example.com", &p, &err), 0);
+		assert_int_equal(aggregate_finish(a, &err), 0);
+		assert_int_equal(g.r[0]->policies[0].n_failure_details, 1);
+		d = &g.r[0]->policies[0].failure_details[0];
+		assert_str_or_null(d->sending_mta_ip, mc->want_sip);
+		assert_str_or_null(d->receiving_ip, mc->want_rip);
+		assert_str_or_null(d->additional_information, mc->want_info);
+		assert_int_equal(d->failed_session_count, 3);
+		policy_clear(&p);
+		aggregate_free(&a);
+		got_free(&g);
+	}
 }
 
 static int
@@ -410,6 +416,53 @@ test_host_report_left_empty_is_not_emitted(void **state)
 	got_free(&g);
 }
 
+/* What collect_refusing collects: the first `refuse` reports are refused. */
+struct refusing {
+	struct got got;
+	int refuse;
+};
+
+static int
+collect_refusing(void *ctx, struct aggregate_out *o, struct err *err)
+{
+	struct refusing *rf = ctx;
+
+	if (rf->refuse > 0) {
+		rf->refuse--;
+		err_set(err, "emit refused %s", o->policy_domain);
+		return -1;
+	}
+	return collect(&rf->got, o, err);
+}
+
+static void
+test_row_that_ends_a_failed_report_is_kept(void **state)
+{
+	struct refusing rf = { .refuse = 1 };
+	struct got *g = &rf.got;
+	struct aggregate *a = aggregate_new(&cfg, collect_refusing, &rf);
+	struct policy p1, p2;
+	struct err err;
+
+	(void)state;
+	/* emitting a.example fails when b.example's first row arrives: the
+	 * error is returned, and that row still starts b.example's report */
+	policy_init(&p1, POLICY_TYPE_STS, "a.example", 1, 0);
+	policy_init(&p2, POLICY_TYPE_STS, "b.example", 5, 0);
+	assert_int_equal(aggregate_add(a, "a.example", &p1, &err), 0);
+	assert_int_equal(aggregate_add(a, "b.example", &p2, &err), -1);
+	assert_non_null(strstr(err.msg, "emit refused a.example"));
+	assert_int_equal(aggregate_add(a, "b.example", &p2, &err), 0);
+	assert_int_equal(aggregate_finish(a, &err), 0);
+	assert_int_equal(g->n, 1);
+	assert_string_equal(g->pd[0], "b.example");
+	assert_int_equal(g->r[0]->policies[0].total_successful_session_count, 10);
+	policy_clear(&p1);
+	policy_clear(&p2);
+	aggregate_free(&a);
+	got_free(g);
+}
+
 int
 main(void)
 {
@@ -420,10 +473,10 @@ main(void)
 		cmocka_unit_test(test_one_session_with_two_failure_types_gives_two_details),
 		cmocka_unit_test(test_empty_strings_become_absent_and_counts_saturate),
 		cmocka_unit_test(test_domains_are_a_labels_and_bad_names_are_skipped),
-		cmocka_unit_test(test_addresses_are_canonical_and_merge),
+		cmocka_unit_test(test_details_merge_after_normalisation),
 		cmocka_unit_test(test_host_report_leaves_out_what_keep_in_host_refuses),
 		cmocka_unit_test(test_host_report_left_empty_is_not_emitted),
-		cmocka_unit_test(test_privacy_applies_before_details_are_merged),
+		cmocka_unit_test(test_row_that_ends_a_failed_report_is_kept),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -8,11 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
 
 #include "model/report_json.h"
 #include "net/dns.h"
+#include "report/naming.h"
 #include "report/reporter.h"
 #include "report/rua.h"
 #include "report/schedule.h"
@@ -363,6 +365,74 @@ test_mail_without_a_transport_waits_an_hour(void **state)
 	reporter_free(&r);
 }
 
+/* --dry-run over more reports than the writer queues (dry_writer.h): each
+ * report's file is written; a file that cannot be written (a directory
+ * is in its place) fails the run with its name, after the earlier ones. */
+static void
+test_dry_run_writes_every_report_and_fails_on_a_file(void **state)
+{
+	static const struct {
+		const char *name;
+		int blocked;            /* report number whose file is a directory, or -1 */
+	} cases[] = { { "all written", -1 }, { "one file blocked", 100 } };
+	struct fixture *f = *state;
+	char domain[32], path[256];
+
+	for (int i = 0; i < 150; i++) {
+		snprintf(domain, sizeof(domain), "d%03d.example", i);
+		put(f->s, domain, 1, i % 10 == 0);
+	}
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		struct reporter_config rc = { 0 };
+		struct reporter_stats st = { 0 };
+		struct reporter *r;
+		struct err err;
+		char dir[128];
+		int rc_gen;
+
+		print_message("case: %s\n", cases[c].name);
+		snprintf(dir, sizeof(dir), "%s/dry%zu", f->dir, c);
+		assert_int_equal(mkdir(dir, 0700), 0);
+		if (cases[c].blocked >= 0) {
+			char *name;
+
+			snprintf(domain, sizeof(domain), "d%03d.example", cases[c].blocked);
+			name = naming_filename("sender.example", domain, naming_day_begin(DAY_D),
+					       naming_day_end(DAY_D), 1);
+			snprintf(path, sizeof(path), "%s/%s", dir, name);
+			free(name);
+			assert_int_equal(mkdir(path, 0700), 0);
+		}
+		rc.submitter = "sender.example";
+		rc.dry_run_dir = dir;
+		r = reporter_new(&rc, f->dns, &err);
+		assert_non_null(r);
+		rc_gen = reporter_generate_day(r, f->s, DAY_D, NOW, &st, &err);
+		for (int i = 0; i < 150; i++) {
+			char *name;
+
+			snprintf(domain, sizeof(domain), "d%03d.example", i);
+			name = naming_filename("sender.example", domain, naming_day_begin(DAY_D),
+					       naming_day_end(DAY_D), 1);
+			snprintf(path, sizeof(path), "%s/%s", dir, name);
+			free(name);
+			if (cases[c].blocked < 0 || i < cases[c].blocked)
+				assert_int_equal(access(path, R_OK), 0);
+		}
+		if (cases[c].blocked < 0) {
+			assert_int_equal(rc_gen, 0);
+			assert_int_equal(st.reports, 150);
+		} else {
+			assert_int_equal(rc_gen, -1);
+			assert_non_null(strstr(err.msg, "cannot write"));
+			assert_non_null(strstr(err.msg, "d100.example"));
+		}
+		reporter_free(&r);
+		snprintf(path, sizeof(path), "rm -rf '%s'", dir);
+		assert_int_equal(system(path), 0);
+	}
+}
+
 int
 main(void)
 {
@@ -382,6 +452,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_lease_starts_at_the_claim, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mail_without_a_transport_waits_an_hour, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_dry_run_writes_every_report_and_fails_on_a_file,
+						setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
