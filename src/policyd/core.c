@@ -3,7 +3,10 @@
  *
  * One mutex guards the cache, the queue and the counters; nothing holds
  * it across DNS, HTTPS or store I/O.  An entry with busy set has a job
- * queued or running; the resolver clears it and broadcasts `done`.
+ * queued or running; the resolver clears it and broadcasts `done`.  A
+ * request waiting for that counts itself in the entry's waiters until it
+ * has the lock back: neither busy nor waiters, it may be freed (cache.c,
+ * policyd_core_tick()).
  */
 #include "policyd/core.h"
 
@@ -14,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "policyd/cache.h"
 #include "policyd/key.h"
 #include "policyd/report.h"
 #include "policyd/resolve.h"
@@ -71,46 +75,13 @@ enqueue(struct policyd_core *c, struct policyd_entry *e)
 	return 0;
 }
 
-/* Drops about a tenth of the entries, least recently used first, when the
- * cache is full.  Lock held. */
-static void
-make_room(struct policyd_core *c)
-{
-	GHashTableIter it;
-	gpointer k, v;
-	int64_t cut;
-	int64_t *ages;
-	size_t n = 0, total = g_hash_table_size(c->cache);
-
-	if (total < c->cfg.cache_size)
-		return;
-	ages = xcalloc(total, sizeof(*ages));
-	g_hash_table_iter_init(&it, c->cache);
-	while (g_hash_table_iter_next(&it, &k, &v))
-		ages[n++] = ((struct policyd_entry *)v)->last_used;
-	/* the 10% quantile of last use, by partial selection */
-	for (size_t i = 0; i <= n / 10 && i < n; i++)
-		for (size_t j = i + 1; j < n; j++)
-			if (ages[j] < ages[i]) {
-				int64_t t = ages[i];
-				ages[i] = ages[j];
-				ages[j] = t;
-			}
-	cut = ages[n / 10 < n ? n / 10 : 0];
-	free(ages);
-	g_hash_table_iter_init(&it, c->cache);
-	while (g_hash_table_iter_next(&it, &k, &v))
-		if (!((struct policyd_entry *)v)->busy && ((struct policyd_entry *)v)->last_used <= cut)
-			g_hash_table_iter_remove(&it);
-}
-
 static struct policyd_entry *
 get_entry(struct policyd_core *c, const char *domain, int create)
 {
 	struct policyd_entry *e = g_hash_table_lookup(c->cache, domain);
 
 	if (e == NULL && create) {
-		make_room(c);
+		(void)policyd_cache_make_room(c->cache, c->cfg.cache_size);
 		e = policyd_entry_new(domain);
 		g_hash_table_insert(c->cache, e->domain, e);
 	}
@@ -304,9 +275,6 @@ policyd_core_answer(struct policyd_core *c, const char *req, size_t len, struct 
 	}
 	c->stats.lookups++;
 	e = get_entry(c, domain, 1);
-	/* used now, before the lock is let go while waiting: policyd_core_tick()
-	 * and make_room() forget entries by last_used, and a new entry's 0
-	 * would let them free e under a waiting request */
 	e->last_used = c->now();
 	need = policyd_entry_need(e, c->now(), &c->cfg.rules);
 	if (need == POLICYD_NEED_WAIT) {
@@ -314,8 +282,13 @@ policyd_core_answer(struct policyd_core *c, const char *req, size_t len, struct 
 		if (enqueue(c, e) < 0)
 			log_warn("domain=%s: resolver queue full: answered without waiting", domain);
 		deadline_in(&until, c->cfg.answer_timeout_ms);
+		/* counted as waiting while the lock is let go: once the job
+		 * clears busy, another request may make room before this one
+		 * has the lock back, and must not free e */
+		e->waiters++;
 		while (e->busy && rc != ETIMEDOUT)
 			rc = pthread_cond_timedwait(&c->done, &c->lock, &until);
+		e->waiters--;
 		if (e->busy) {
 			c->stats.wait_timeouts++;
 			log_warn("domain=%s: no answer from DNS/HTTPS within %d ms: answered as if no "
@@ -362,8 +335,10 @@ policyd_core_resolve_now(struct policyd_core *c, const char *domain)
 	}
 	pthread_mutex_lock(&c->lock);
 	e = get_entry(c, domain, 1);
+	e->waiters++;           /* as in policyd_core_answer() */
 	while (e->busy)
 		pthread_cond_wait(&c->done, &c->lock);
+	e->waiters--;
 	e->busy = 1;
 	pthread_mutex_unlock(&c->lock);
 	resolve(c, dns, e);
@@ -428,7 +403,7 @@ policyd_core_tick(struct policyd_core *c)
 	g_hash_table_iter_init(&it, c->cache);
 	while (g_hash_table_iter_next(&it, &k, &v)) {
 		e = v;
-		if (e->busy)
+		if (!policyd_cache_evictable(e))
 			continue;
 		/* proactive refresh (RFC 8461 §5.1) of policies used since
 		 * they were fetched */

@@ -68,6 +68,7 @@ struct policyd_entry {
 	int64_t dane_until;             /* 0: never checked */
 	int64_t last_used;
 	int busy;                       /* a resolve job is queued or running */
+	unsigned waiters;               /* requests waiting for that job (core.c): not to be freed */
 };
 
 /* What a lookup needs before (or after) it is answered. */

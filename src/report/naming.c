@@ -1,12 +1,10 @@
 /*
  * naming: report-id, date-range, filename and Subject of an outgoing report
- * (see naming.h).  Calendar conversion goes through gmtime_r/timegm so no
- * date arithmetic is written by hand.
+ * (see naming.h).  Calendar conversion goes through gmtime_r so no date
+ * arithmetic is written by hand.
  */
 #include "report/naming.h"
 
-#include <stdio.h>
-#include <string.h>
 #include <time.h>
 
 #include "util/xalloc.h"
@@ -31,29 +29,6 @@ naming_datetime(int64_t t, char out[NAMING_DATETIME_SIZE])
 
 	gmtime_r(&tt, &tm);
 	strftime(out, NAMING_DATETIME_SIZE, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-int
-naming_parse_day(const char *s, int64_t *day)
-{
-	struct tm tm;
-	int y, m, d, used = 0;
-	time_t t;
-
-	if (strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &used) != 3 || used != 10)
-		return -1;
-	if (s[4] != '-' || s[7] != '-' || y < 1970 || m < 1 || m > 12 || d < 1 || d > 31)
-		return -1;
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = m - 1;
-	tm.tm_mday = d;
-	t = timegm(&tm);
-	/* timegm normalises 2026-02-30 to March: refuse dates that moved */
-	if (t == (time_t)-1 || tm.tm_mday != d || tm.tm_mon != m - 1)
-		return -1;
-	*day = (int64_t)t / 86400;
-	return 0;
 }
 
 char *

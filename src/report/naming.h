@@ -22,10 +22,6 @@ int64_t naming_day_end(int64_t day);
  * out, which has NAMING_DATETIME_SIZE bytes. */
 void naming_datetime(int64_t t, char out[NAMING_DATETIME_SIZE]);
 
-/* Parses "YYYY-MM-DD" into a UTC day number. Returns 0, or -1 if s is not
- * a valid calendar date in that exact form. */
-int naming_parse_day(const char *s, int64_t *day);
-
 /* Returns a new string "YYYYMMDD.<policy-domain>.<n>@<submitter>"
  * (msg-id shaped, GEN-16); caller frees. */
 char *naming_report_id(int64_t day, const char *policy_domain, int n, const char *submitter);

@@ -14,14 +14,14 @@
  * line (tab-separated; '-' = none; lists '|'-separated):
  *   DAY DOMAIN POLICY-TYPE POLICY-DOMAIN POLICY-STRINGS MX-HOSTS N-OK N-FAIL
  *   [RESULT-TYPE SENDING-IP RECEIVING-IP RECEIVING-MX REASON]
- * DAY is YYYY-MM-DD; each of the N-FAIL sessions carries the failure.
+ * DAY is YYYY-MM-DD (when_parse_day(), as `tlsrpt send --day`); each of the N-FAIL sessions carries the failure.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "model/result.h"
-#include "report/naming.h"
+#include "model/when.h"
 #include "store/store.h"
 #include "store/store_results.h"
 #include "util/xalloc.h"
@@ -68,7 +68,7 @@ add_line(struct batch *b, char *line, struct err *err)
 		return 0;
 	while (nf < MAXF && (f[nf] = strsep(&p, "\t")) != NULL)
 		nf++;
-	if (nf < 8 || naming_parse_day(f[0], &day) < 0) {
+	if (nf < 8 || when_parse_day(f[0], 0, &day, err) < 0) {
 		err_set(err, "bad line: %s", line);
 		return -1;
 	}

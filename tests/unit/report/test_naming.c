@@ -29,32 +29,6 @@ test_day_range_covers_the_whole_utc_day(void **state)
 }
 
 static void
-test_parse_day_accepts_dates_and_rejects_others(void **state)
-{
-	static const struct { const char *in; int ok; int64_t day; } cases[] = {
-		{ "2026-11-21", 1, DAY_D },
-		{ "1970-01-01", 1, 0 },
-		{ "2024-02-29", 1, 19782 },
-		{ "2026-02-30", 0, 0 },
-		{ "2026-13-01", 0, 0 },
-		{ "2026-1-01", 0, 0 },
-		{ "2026-11-21x", 0, 0 },
-		{ "yesterday", 0, 0 },
-		{ "", 0, 0 },
-	};
-	int64_t day;
-
-	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		int rc = naming_parse_day(cases[i].in, &day);
-
-		assert_int_equal(rc, cases[i].ok ? 0 : -1);
-		if (cases[i].ok)
-			assert_int_equal(day, cases[i].day);
-	}
-}
-
-static void
 test_report_id_is_msg_id_shaped_and_unique_per_day_domain_and_kind(void **state)
 {
 	char *ids[4];
@@ -108,7 +82,6 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_day_range_covers_the_whole_utc_day),
-		cmocka_unit_test(test_parse_day_accepts_dates_and_rejects_others),
 		cmocka_unit_test(test_report_id_is_msg_id_shaped_and_unique_per_day_domain_and_kind),
 		cmocka_unit_test(test_filename_follows_rfc8460_section_5_1),
 		cmocka_unit_test(test_subject_follows_rfc8460_section_5_3),
