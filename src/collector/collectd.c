@@ -462,6 +462,10 @@ collectd_run(const struct collectd_config *cfg, struct err *err)
 	l.slots = MAP_FAILED;
 	jdir = cfg->journal_dir != NULL ? xstrdup(cfg->journal_dir)
 		: collectd_journal_default(cfg->db_url, cfg->socket_path);
+	/* signals first: a SIGTERM sent as soon as the socket exists must
+	 * find them blocked and read through the signalfd (not kill us: 143) */
+	if ((l.sigfd = signals_setup(err)) < 0)
+		goto out;
 	l.sock = collect_socket_bind(cfg->socket_path, cfg->socket_mode, cfg->socket_group,
 				     cfg->rcvbuf, err);
 	if (l.sock < 0)
@@ -480,8 +484,6 @@ collectd_run(const struct collectd_config *cfg, struct err *err)
 		}
 		s = open_store_or_wait(cfg->db_url);
 	}
-	if ((l.sigfd = signals_setup(err)) < 0)
-		goto out;
 	if (slots_setup(&l, err) < 0)
 		goto out;
 	l.writer = collect_writer_start(s, cfg->db_url, jdir, cfg->batch_max, err);
