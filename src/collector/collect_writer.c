@@ -6,6 +6,7 @@
  * writer thread only.
  */
 #include "collector/collect_writer.h"
+#include "collector/collect_writer_private.h"
 
 #include <inttypes.h>
 #include <pthread.h>
@@ -19,71 +20,6 @@
 #include "store/store_results.h"
 #include "util/log.h"
 #include "util/xalloc.h"
-
-#define RETRY_MS 1000
-/* The aggregate is flushed this long after its first datagram... */
-#define AGG_FLUSH_MS 2000
-/* ...or this long while segments come in full (batch_max records: at
- * least batch_max datagrams a second): a longer window under load counts
- * more repeats of the same datagram together, so fewer rows are written.
- * A partial segment (the socket went idle) ends the long window. */
-#define AGG_FLUSH_BUSY_MS 10000
-/* Journal bytes one aggregate covers at most, unless
- * collect_writer_set_hold_max() says otherwise. */
-#define HOLD_BYTES_DEFAULT ((uint64_t)256 << 20)
-/* Segments covered by one flush at most (their removal list). */
-#define HELD_MAX 4096
-#define STOP_RETRIES 3
-/* Segments stored in one transaction at most. */
-#define TAKE_MAX 64
-/* Invalid datagrams logged one by one per stats period. */
-#define INVALID_LOG_MAX 20
-
-struct segment {
-	uint64_t seq, records, bytes;
-};
-
-struct collect_writer {
-	struct store *store;            /* NULL until opened (open_store()) */
-	const char *db_url;
-	const char *dir;
-	size_t batch_max;
-	pthread_t thread;
-	pthread_mutex_t mu;
-	pthread_cond_t work;            /* queue not empty, or stopping */
-	struct segment *q;              /* ring of queued segments */
-	size_t q_head, q_len, q_cap;
-	int stopping;
-	int flush_now;                  /* collect_writer_flush() was called */
-	unsigned logged;                /* invalid datagrams logged this period */
-	struct collect_writer_stats stats;
-	/* writer thread only */
-	struct dgcount *agg;          /* datagrams counted, not yet stored */
-	struct segment *held;           /* segments the aggregate covers */
-	size_t n_held;
-	uint64_t held_bytes;            /* their journal bytes */
-	uint64_t hold_max;              /* flush when held_bytes reaches this */
-	int busy;                       /* the last segment taken was full */
-	int64_t held_since_ms;          /* when the first of them was taken */
-	int64_t known_day;              /* the UTC day the kept entries were made on */
-	struct datagram_batch scratch;  /* decoding room (dgknown_decode()) */
-	/* the flush's results: borrowed from the entries' payloads */
-	struct result *flat;
-	uint64_t *counts;               /* weight of flat[i] */
-	int64_t *keys;                  /* its row key (0: unknown) */
-	int64_t **keys_out;             /* where a committed key of today is kept */
-	size_t n_flat, flat_cap;
-	struct collect_writer_stats delta;      /* counted while decoding */
-};
-
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void
 sleep_ms(long ms)
@@ -114,16 +50,6 @@ should_log(struct collect_writer *w)
 		log_warn("collectd: more invalid datagrams this period are only counted");
 	pthread_mutex_unlock(&w->mu);
 	return yes;
-}
-
-/* journal_record_fn: counts one journaled datagram in the aggregate. */
-static int
-count_record(void *ctx, int32_t day, const char *data, size_t len)
-{
-	struct collect_writer *w = ctx;
-
-	dgcount_add(w->agg, day, data, len);
-	return 0;
 }
 
 /* The UTC day number now. */
@@ -214,77 +140,6 @@ add_delta(struct collect_writer *w)
 	memset(d, 0, sizeof(*d));
 }
 
-/* Moves up to TAKE_MAX queued segments (about batch_max records) to
- * take[]; called locked.  Returns how many. */
-static size_t
-take_segments(struct collect_writer *w, struct segment *take)
-{
-	size_t n = 0;
-	uint64_t records = 0;
-
-	while (w->q_len > 0 && n < TAKE_MAX && (n == 0 || records < w->batch_max)) {
-		take[n] = w->q[w->q_head];
-		records += take[n].records;
-		n++;
-		w->q_head = (w->q_head + 1) % w->q_cap;
-		w->q_len--;
-	}
-	return n;
-}
-
-/* Replays take[0..n) into the aggregate.  A segment that cannot be read stays
- * in the journal (counted as kept) and is marked with records = 0,
- * bytes = 0 and seq = 0 so it is not removed. */
-static void
-decode_segments(struct collect_writer *w, struct segment *take, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		struct journal_scan_info si;
-		struct err err;
-
-		if (journal_replay(w->dir, take[i].seq, count_record, w, &si, &err) < 0) {
-			log_error("collectd: %s (left in the journal)", err.msg);
-			pthread_mutex_lock(&w->mu);
-			w->stats.kept += take[i].records;
-			w->stats.kept_segments++;
-			w->stats.pending -= take[i].records;
-			w->stats.pending_bytes -= take[i].bytes;
-			pthread_mutex_unlock(&w->mu);
-			take[i].seq = 0;
-			continue;
-		}
-		if (si.torn_bytes > 0) {
-			log_warn("collectd: journal segment %016" PRIx64 ": %" PRIu64 " bytes at its "
-				 "end are not a whole record (a write cut by a crash), ignored",
-				 take[i].seq, si.torn_bytes);
-			w->delta.torn_bytes += si.torn_bytes;
-		}
-	}
-}
-
-/* Removes the stored segments and counts them; called unlocked. */
-static void
-finish_segments(struct collect_writer *w, const struct segment *take, size_t n)
-{
-	uint64_t records = 0, bytes = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		struct err err;
-
-		if (take[i].seq == 0)
-			continue;
-		if (journal_remove(w->dir, take[i].seq, &err) < 0)
-			log_error("collectd: %s (its results would be stored again at the next "
-				  "start)", err.msg);
-		records += take[i].records;
-		bytes += take[i].bytes;
-	}
-	pthread_mutex_lock(&w->mu);
-	w->stats.pending -= records < w->stats.pending ? records : w->stats.pending;
-	w->stats.pending_bytes -= bytes < w->stats.pending_bytes ? bytes : w->stats.pending_bytes;
-	pthread_mutex_unlock(&w->mu);
-}
-
 /* Opens the store if it is not open yet (the collector starts without
  * one when it cannot be opened: disk full, database down).  Returns 0 or
  * -1 with err set. */
@@ -341,36 +196,6 @@ store_batch(struct collect_writer *w)
 	}
 }
 
-/* Counts every still queued segment (and take[0..n)) as kept; called locked. */
-static void
-keep_rest(struct collect_writer *w, const struct segment *take, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (take[i].seq != 0) {
-			w->stats.kept += take[i].records;
-			w->stats.kept_segments++;
-		}
-	for (size_t i = 0; i < w->q_len; i++) {
-		w->stats.kept += w->q[(w->q_head + i) % w->q_cap].records;
-		w->stats.kept_segments++;
-	}
-	w->q_len = 0;
-}
-
-/* Moves take[0..n) to the segments the aggregate covers. */
-static void
-hold(struct collect_writer *w, const struct segment *take, size_t n)
-{
-	if (w->n_held == 0)
-		w->held_since_ms = mono_ms();
-	memcpy(w->held + w->n_held, take, n * sizeof(*take));
-	w->n_held += n;
-	for (size_t i = 0; i < n; i++)
-		w->held_bytes += take[i].bytes;
-	if (n > 0)
-		w->busy = take[n - 1].records >= w->batch_max;
-}
-
 /* When the aggregate is due at the latest (w->n_held > 0). */
 static int64_t
 flush_deadline(const struct collect_writer *w)
@@ -413,11 +238,11 @@ flush(struct collect_writer *w)
 		log_error("collectd: the store keeps failing at shutdown; the results "
 			  "stay in the journal %s for the next start", w->dir);
 		pthread_mutex_lock(&w->mu);
-		keep_rest(w, w->held, w->n_held);
+		collect_segments_keep_rest(w, w->held, w->n_held);
 		pthread_mutex_unlock(&w->mu);
 		rc = -1;
 	} else {
-		finish_segments(w, w->held, w->n_held);
+		collect_segments_finish(w, w->held, w->n_held);
 	}
 	w->n_flat = 0;
 	/* the entries stay for the next window, within the memory bound; a
@@ -450,11 +275,11 @@ wait_work(struct collect_writer *w)
 			continue;
 		}
 		due = flush_deadline(w);
-		if (mono_ms() >= due)
+		if (collect_mono_ms() >= due)
 			return;
 		clock_gettime(CLOCK_MONOTONIC, &ts);
-		ts.tv_sec += (due - mono_ms()) / 1000;
-		ts.tv_nsec += ((due - mono_ms()) % 1000) * 1000000L;
+		ts.tv_sec += (due - collect_mono_ms()) / 1000;
+		ts.tv_nsec += ((due - collect_mono_ms()) % 1000) * 1000000L;
 		if (ts.tv_nsec >= 1000000000L) {
 			ts.tv_sec++;
 			ts.tv_nsec -= 1000000000L;
@@ -474,15 +299,15 @@ writer_main(void *arg)
 		size_t n;
 
 		wait_work(w);
-		n = take_segments(w, take);
+		n = collect_segments_take(w, take);
 		if (n > 0) {
 			pthread_mutex_unlock(&w->mu);
-			decode_segments(w, take, n);
-			hold(w, take, n);
+			collect_segments_replay(w, take, n);
+			collect_segments_hold(w, take, n);
 			pthread_mutex_lock(&w->mu);
 			add_delta(w);
 		}
-		if (flush_due(w, mono_ms())) {
+		if (flush_due(w, collect_mono_ms())) {
 			pthread_mutex_unlock(&w->mu);
 			if (flush(w) < 0) {
 				pthread_mutex_lock(&w->mu);

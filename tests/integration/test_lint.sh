@@ -13,8 +13,10 @@ banned=$(grep -nE '\b(strcpy|strcat|sprintf|vsprintf|gets|atoi|atol|strtok)\s*\(
 if [ -z "$banned" ]; then ok "no banned functions (strcpy strcat sprintf gets atoi atol strtok)"
 else fail "banned functions used" $banned; fi
 
-long=$(git ls-files '*.c' '*.h' | xargs -r wc -l | awk '$2 != "total" && $1 > 600 {print $2 " (" $1 " lines)"}')
-if [ -z "$long" ]; then ok "no C file over 600 lines"; else fail "files over 600 lines" $long; fi
+# a generated file (first line says GENERATED, e.g. serve_web_assets.c) is data, not code
+long=$(git ls-files '*.c' '*.h' | while read -r f; do head -n 1 "$f" | grep -q GENERATED || echo "$f"; done |
+	xargs -r wc -l | awk '$2 != "total" && $1 > 600 {print $2 " (" $1 " lines)"}')
+if [ -z "$long" ]; then ok "no C file over 600 lines (generated files aside)"; else fail "files over 600 lines" $long; fi
 
 pkgs="jansson yajl zlib libarchive gmime-3.0 libcurl libunbound opendkim libmicrohttpd sqlite3 libpq libidn2 openssl"
 cflags="-std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -Iinclude -Isrc -I$TLSRPT_O/gen $(pkg-config --cflags $pkgs | sed 's/-I/-isystem /g')"
