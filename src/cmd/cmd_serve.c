@@ -7,7 +7,8 @@
  * (running requests finish).  Prints "listening on ADDR port N (http)"
  * and "dashboard on ADDR port N (http)" on stdout once ready (N resolved
  * when 0 was asked).  --read-only runs the dashboard alone on a store it
- * may only read (no intake; sessions in memory, serve_sessions.c).
+ * may only read (no intake; sessions in memory, serve_sessions.c), on
+ * serve_read_only_listen unless --dashboard-listen says otherwise.
  */
 #include <getopt.h>
 #include <signal.h>
@@ -49,7 +50,8 @@ usage(FILE *f)
 "                      it answers only POST PATH and GET /healthz\n"
 "  --dashboard-listen ADDR:PORT\n"
 "                      the dashboard, API and /metrics, login required (default\n"
-"                      127.0.0.1:8461); \"intake\": on the intake listener; \"none\": off.\n"
+"                      127.0.0.1:8461; with --read-only 127.0.0.1:8462); \"intake\": on\n"
+"                      the intake listener; \"none\": off.\n"
 "                      A listener that is not loopback needs --tls-cert\n"
 "  --no-auth           no login on the dashboard (only on a loopback listener of its own)\n"
 "  --read-only         the dashboard alone, from a store this user or role may only\n"
@@ -142,7 +144,7 @@ read_only_checks(const char *dash_listen, int listen_set)
 		why = "--read-only runs no intake: storing reports writes (drop --listen)";
 	else if (strcmp(dash_listen, "none") == 0 || strcmp(dash_listen, "intake") == 0)
 		why = "--read-only serves the dashboard only: it needs a --dashboard-listen "
-		      "ADDR:PORT of its own";
+		      "(serve_read_only_listen) ADDR:PORT of its own";
 	if (why == NULL)
 		return 0;
 	fprintf(stderr, "tlsrpt serve: %s\n", why);
@@ -210,7 +212,7 @@ cmd_serve(int argc, char **argv)
 	struct serve *app = NULL;
 	struct http_server *srv = NULL, *dash = NULL;
 	struct http_server_config dc;
-	const char *dash_listen;
+	const char *dash_listen, *dash_listen_opt = NULL;
 	int both;
 	const char *cert_path = NULL, *key_path = NULL, *db = NULL, *user;
 	char *cert = NULL, *key = NULL;
@@ -252,7 +254,7 @@ cmd_serve(int argc, char **argv)
 		case 'U': user = optarg; break;
 		case 'R': allow_root = 1; break;
 		case 'C': break;        /* read by cmd_config_path() */
-		case 'D': dash_listen = optarg; break;
+		case 'D': dash_listen_opt = optarg; break;
 		case 'N': sc.no_auth = 1; break;
 		case 'A': sc.accept_domains = optarg; break;
 		case 'O': sc.read_only = 1; break;
@@ -306,6 +308,11 @@ cmd_serve(int argc, char **argv)
 		rc = EXIT_USAGE;
 		goto out;
 	}
+	/* --read-only has a port of its own, so it can run beside a plain serve */
+	if (dash_listen_opt != NULL)
+		dash_listen = dash_listen_opt;
+	else if (sc.read_only)
+		dash_listen = config_get_string(conf, "serve_read_only_listen");
 	both = strcmp(dash_listen, "intake") == 0;
 	if (sc.read_only && read_only_checks(dash_listen, listen_set) != 0) {
 		rc = EXIT_USAGE;

@@ -164,6 +164,9 @@ const struct config_param config_params[] = {
 	PARAM_STRING("serve_dashboard_listen", "127.0.0.1:8461",
 	  "ADDR:PORT of the dashboard, API and /metrics; \"intake\": on serve_listen; "
 	  "\"none\": off (--dashboard-listen)"),
+	PARAM_STRING("serve_read_only_listen", "127.0.0.1:8462",
+	  "ADDR:PORT of the dashboard of serve --read-only, so it can run beside a "
+	  "plain serve (--dashboard-listen)"),
 	PARAM_BOOL("serve_auth", "yes",
 	  "dashboard login required; \"no\" only for a loopback dashboard listener "
 	  "(--no-auth)"),

@@ -115,14 +115,20 @@ dashboard_works() {
 }
 
 # --- refusals ---------------------------------------------------------------
-"$TLSRPT" serve --read-only --listen 127.0.0.1:0 --db "sqlite:$dir/x.db" > "$dir/out" 2>&1
-rc=$?
-if [ "$rc" = 2 ] && grep -q 'runs no intake' "$dir/out"; then ok "--read-only with --listen is refused (exit 2)"
-else fail "--read-only --listen (exit $rc)" "$(cat "$dir/out")"; fi
-"$TLSRPT" serve --read-only --dashboard-listen none --db "sqlite:$dir/x.db" > "$dir/out" 2>&1
-rc=$?
-if [ "$rc" = 2 ] && grep -q 'dashboard only' "$dir/out"; then ok "--read-only without a dashboard listener is refused"
-else fail "--read-only --dashboard-listen none (exit $rc)" "$(cat "$dir/out")"; fi
+printf 'serve_read_only_listen = intake\n' > "$dir/intake.conf"
+chmod 644 "$dir/intake.conf"
+# what | the options after serve --read-only | what the refusal says
+while IFS='|' read -r what args says; do
+	# shellcheck disable=SC2086 # ARGS are words
+	"$TLSRPT" serve --read-only $args --db "sqlite:$dir/x.db" > "$dir/out" 2>&1
+	rc=$?
+	if [ "$rc" = 2 ] && grep -q "$says" "$dir/out"; then ok "$what is refused (exit 2)"
+	else fail "$what (exit $rc)" "$(cat "$dir/out")"; fi
+done << TABLE
+--read-only with --listen|--listen 127.0.0.1:0|runs no intake
+--read-only without a dashboard listener|--dashboard-listen none|dashboard only
+--read-only with serve_read_only_listen = intake|--config $dir/intake.conf|dashboard only.*serve_read_only_listen
+TABLE
 
 # --- SQLite: mode 0444 in a directory nobody cannot write --------------------
 mkdir "$dir/ro"
@@ -159,6 +165,22 @@ if start nobody --db "sqlite:$dir/ro/t.db"; then
 	else fail "sqlite: the later report" "$c $(head -c 400 "$dir/b")"; fi
 	stop
 else fail "serve --read-only as nobody" "$(cat "$dir/serve.err")"; stop; fi
+
+# --- its port is serve_read_only_listen, not serve_dashboard_listen -----------
+printf 'serve_dashboard_listen = none\nserve_read_only_listen = 127.0.0.1:0\n' > "$dir/ro.conf"
+chmod 644 "$dir/ro.conf"
+"$TLSRPT" serve --read-only --no-auth --config "$dir/ro.conf" --db "sqlite:$dir/ro/t.db" \
+	> "$dir/out" 2> "$dir/err" &
+p=$!
+for _ in $(seq 1 200); do
+	grep -q '^dashboard on' "$dir/out" && break
+	kill -0 "$p" 2> /dev/null || break
+	sleep 0.05
+done
+kill "$p" 2> /dev/null; wait "$p" 2> /dev/null
+if grep -q '^dashboard on 127.0.0.1:0 port [1-9]' "$dir/out"; then
+	ok "serve --read-only listens on serve_read_only_listen (serve_dashboard_listen = none is not its setting)"
+else fail "serve --read-only with serve_read_only_listen" "$(cat "$dir/out" "$dir/err")"; fi
 
 # --- Chromium logs in (cheap when the component is there) ---------------------
 chmod 0644 "$dir/ro/t.db"

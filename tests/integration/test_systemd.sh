@@ -8,7 +8,8 @@
 # then each service is started by systemctl and must run as _tlsrpt and do
 # its job: collectd (socket mode and group, results stored), serve
 # (a report POSTed and stored), tlsrpt-dashboard (read-only: the store is
-# mounted read-only for it, login by token shows the report), policyd
+# mounted read-only for it, login by token shows the report; then both
+# serve units together on their default ports), policyd
 # (socketmap socket answers), reportd (runs), prune (oneshot succeeds);
 # the timers are loaded.  TAP lines come back through a bound directory.
 # SKIP (with the reason) when the container cannot be booted here.
@@ -120,26 +121,48 @@ if wait_for curl -sf -o /dev/null http://127.0.0.1:8460/healthz && [ "$(user_of 
 else fail "tlsrpt-serve" "$(systemctl status tlsrpt-serve 2>&1 | tail -n 8)"; fi
 systemctl stop tlsrpt-serve
 
-# the read-only dashboard: a user and token made by _tlsrpt, then login by token
+# the read-only dashboard: a user and token made by _tlsrpt, then login by
+# token; it listens on serve_read_only_listen (127.0.0.1:8462)
 tok=$(printf 'Dash-Password-1\n' | runuser -u _tlsrpt -- tlsrpt user add admin --admin --password-stdin > /dev/null 2>&1 &&
 	runuser -u _tlsrpt -- tlsrpt user token admin 2> /dev/null)
 sum0=$(sha256sum < /var/lib/tlsrpt/tlsrpt.db)
 systemctl start tlsrpt-dashboard
-if wait_for curl -s -o /dev/null http://127.0.0.1:8461/login.html && [ "$(user_of tlsrpt-dashboard)" = _tlsrpt ]; then
+if wait_for curl -s -o /dev/null http://127.0.0.1:8462/login.html && [ "$(user_of tlsrpt-dashboard)" = _tlsrpt ]; then
 	pid=$(systemctl show -p MainPID --value tlsrpt-dashboard)
 	ro=$(nsenter -t "$pid" -m findmnt -n -o OPTIONS --target /var/lib/tlsrpt | cut -d, -f1)
 	c=$(curl -s -o /results/dash.out -w '%{http_code}' -H "Authorization: Bearer $tok" \
-		'http://127.0.0.1:8461/api/summary?since=2016-01-01')
+		'http://127.0.0.1:8462/api/summary?since=2016-01-01')
 	if [ "$c" = 200 ] && grep -q company-y /results/dash.out && [ "$ro" = ro ] &&
-	   ! curl -s -o /dev/null --max-time 2 http://127.0.0.1:8460/healthz; then
-		ok "tlsrpt-dashboard runs as _tlsrpt, /var/lib/tlsrpt read-only for it, no intake; the API shows the report"
+	   ! curl -s -o /dev/null --max-time 2 http://127.0.0.1:8460/healthz &&
+	   ! curl -s -o /dev/null --max-time 2 http://127.0.0.1:8461/login.html; then
+		ok "tlsrpt-dashboard runs as _tlsrpt on 8462, /var/lib/tlsrpt read-only for it, no intake; the API shows the report"
 	else fail "tlsrpt-dashboard (API $c, mount '$ro')" "$(head -c 300 /results/dash.out)" "$(journalctl -u tlsrpt-dashboard --no-pager | tail -n 5)"; fi
-	c=$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:8461/api/summary)
+	c=$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:8462/api/summary)
 	[ "$c" = 401 ] && ok "tlsrpt-dashboard: no credentials, 401" || fail "dashboard without credentials: $c"
 else fail "tlsrpt-dashboard" "$(systemctl status tlsrpt-dashboard 2>&1 | tail -n 8)"; fi
 systemctl stop tlsrpt-dashboard
 [ "$(sha256sum < /var/lib/tlsrpt/tlsrpt.db)" = "$sum0" ] && ok "the store is unchanged by the dashboard" ||
 	fail "the dashboard changed the store"
+
+# both at once with their default settings: tlsrpt-serve (intake 8460,
+# dashboard 8461) beside tlsrpt-dashboard (8462), no port shared
+systemctl start tlsrpt-serve tlsrpt-dashboard
+if wait_for curl -sf -o /dev/null http://127.0.0.1:8460/healthz &&
+   wait_for curl -s -o /dev/null http://127.0.0.1:8462/login.html; then
+	c1=$(curl -s -o /results/both1.out -w '%{http_code}' -H "Authorization: Bearer $tok" \
+		'http://127.0.0.1:8461/api/summary?since=2016-01-01')
+	c2=$(curl -s -o /results/both2.out -w '%{http_code}' -H "Authorization: Bearer $tok" \
+		'http://127.0.0.1:8462/api/summary?since=2016-01-01')
+	if [ "$c1" = 200 ] && [ "$c2" = 200 ] && grep -q company-y /results/both1.out &&
+	   grep -q company-y /results/both2.out &&
+	   systemctl is-active -q tlsrpt-serve && systemctl is-active -q tlsrpt-dashboard; then
+		ok "tlsrpt-serve and tlsrpt-dashboard run together: intake 8460, dashboards 8461 and 8462 answer"
+	else fail "serve + dashboard together (8461: $c1, 8462: $c2)" \
+		"$(systemctl show -p ActiveState tlsrpt-serve tlsrpt-dashboard | tr '\n' ' ')" \
+		"$(journalctl -u tlsrpt-serve -u tlsrpt-dashboard --no-pager | tail -n 6)"; fi
+else fail "serve + dashboard together: not both reachable" \
+	"$(systemctl status tlsrpt-serve tlsrpt-dashboard 2>&1 | grep -i 'active:\|error\|address' | head -n 6)"; fi
+systemctl stop tlsrpt-serve tlsrpt-dashboard
 
 # policyd: its socket answers a socketmap query
 systemctl start tlsrpt-policyd
