@@ -109,9 +109,12 @@ cmd_prune(int argc, char **argv)
 	struct err err;
 	const char *db = NULL;
 	long days, batch = STORE_PRUNE_BATCH;
-	int64_t now = (int64_t)time(NULL), cutoff = -1;         /* -1: retention_days */
+	int64_t now = (int64_t)time(NULL), cutoff = 0;
 	char when[DATETIME_FMT_SIZE];
 	int64_t freed;
+	/* 0: retention_days (a flag, not a cutoff value: 36500 days ago is
+	 * before 1970, a negative cutoff) */
+	int have_cutoff = 0;
 	int c, vacuum = 0, quiet = 0, rc = EXIT_USAGE, r;
 
 	if ((conf = cmd_config_load("prune", cmd_config_path(argc, argv))) == NULL)
@@ -122,6 +125,7 @@ cmd_prune(int argc, char **argv)
 		case 'o':
 			if (parse_older_than(optarg, now, &cutoff) < 0)
 				goto out;
+			have_cutoff = 1;
 			break;
 		case 'b':
 			if (parse_long(optarg, 1, 1000000, &batch) < 0) {
@@ -143,7 +147,7 @@ cmd_prune(int argc, char **argv)
 		goto out;
 	}
 	days = (long)config_get_int(conf, "retention_days");
-	if (cutoff < 0 && days == 0) {
+	if (!have_cutoff && days == 0) {
 		if (!quiet)
 			printf("retention_days is 0 and no --older-than: nothing pruned\n");
 		rc = EXIT_OK;
@@ -154,7 +158,7 @@ cmd_prune(int argc, char **argv)
 		fprintf(stderr, "tlsrpt prune: store: %s\n", err.msg);
 		goto out;
 	}
-	if (cutoff < 0)
+	if (!have_cutoff)
 		cutoff = now - (int64_t)days * 86400;
 	r = store_prune(s, cutoff, (size_t)batch, &st, &err);
 	if (!quiet || r < 0)

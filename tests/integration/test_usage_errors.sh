@@ -104,8 +104,9 @@ while IFS='|' read -r cmd args want; do
 	fi
 done < "$dir/table"
 
-# prune --older-than takes days alone or any date (model/when.h)
-for arg in 400 2000-01-01 90d 2000-01-01T02:00:00+02:00; do
+# prune --older-than takes days alone or any date (model/when.h); 36500
+# days ago is before 1970 (a negative limit, once taken for "not given")
+for arg in 400 36500 2000-01-01 90d 2000-01-01T02:00:00+02:00; do
 	"$TLSRPT" prune --older-than "$arg" > "$dir/out" 2> "$dir/err"
 	rc=$?
 	if [ "$rc" = 0 ] && grep -q "^deleted 0 reports.* from before [0-9-]*T" "$dir/out"; then
