@@ -4,8 +4,9 @@
 # corpus): CPU µs per parse (tree built, every value visited, freed),
 # whether 2^53+1 and 2^63-1 read back exactly, whether duplicate keys are
 # refused.  One program per library (bench/json/), built here with -O2
-# when its -dev package is installed (jansson always is; json-c:
-# libjson-c-dev, yajl: libyajl-dev; neither is a dependency of tlsrpt).
+# when its -dev package is installed (jansson and yajl always are: tlsrpt
+# writes JSON with jansson and reads reports and datagrams with yajl's
+# callbacks; json-c: libjson-c-dev, not a dependency of tlsrpt).
 # BENCH_JSON_N datagram parses (default 200000; a tenth as many reports).
 set -u
 SRC=$(cd "$(dirname "$0")/.." && pwd)
