@@ -140,7 +140,9 @@ typedef int (*store_view_report_cb)(void *ctx, const struct store_view_report *r
  * range, then by id): at most limit of them after skipping offset.  With
  * result_type set (not NULL, not ""), only the reports with a failure
  * detail of that result-type (in q->domain's policies when set).  Sets
- * *total to how many reports match in all.
+ * *total to how many reports match in all.  The API uses
+ * store_report_search() (same rows, cheaper); this one is the reference
+ * test_store_report_search compares it with.
  */
 int store_view_reports(struct store *s, const struct report_query *q, const char *result_type,
 		       uint64_t offset, uint64_t limit, uint64_t *total,
