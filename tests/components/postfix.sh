@@ -57,7 +57,7 @@
 #   CPU (make -j2 on 2 cores), only the programs the tests use, no docs.
 set -euo pipefail
 
-die() { echo "postfix.sh: $*" >&2; exit 1; }
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"   # die, as_root, apt_install, alive, ports, make_tls, stop_pid…
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SRC=$(cd "${TLSRPT_SRC:-$HERE/../..}" && pwd)
 O=${TLSRPT_O:-build}
@@ -70,18 +70,6 @@ PF_DIRS="src/util src/global src/dns src/tls src/xsasl src/master src/milter src
  src/postalias src/postconf src/postmap src/postqueue src/postsuper src/flush src/anvil src/scache
  src/discard src/tlsmgr src/tlsproxy src/postlogd src/postlog"
 BUILD_REV=2   # bump when the way of building changes
-
-as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else die "need root for: $*"; fi; }
-
-apt_install() {
-    local made=""
-    if [ ! -e /usr/sbin/policy-rc.d ]; then
-        as_root sh -c 'printf "#!/bin/sh\nexit 101\n" > /usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d'; made=1
-    fi
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" >/dev/null ||
-        { as_root apt-get update -q >/dev/null && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" >/dev/null; }
-    [ -z "$made" ] || as_root rm -f /usr/sbin/policy-rc.d
-}
 
 ensure_build_deps() {
     local need=() p
@@ -165,20 +153,8 @@ ensure_accounts() {
         as_root useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin --user-group postfix
 }
 
-# kill -0 also succeeds on a zombie, and PID 1 in some sandboxes never reaps: check the state
-alive() { local s; s=$(ps -o stat= -p "$1" 2>/dev/null) && [ -n "$s" ] && [ "${s#Z}" = "$s" ]; }
 master_pid() { [ -f "$1/spool/pid/master.pid" ] && tr -d ' \n' < "$1/spool/pid/master.pid"; }
 running() { local p; p=$(master_pid "$1" 2>/dev/null) && [ -n "$p" ] && alive "$p"; }
-
-port_free() { ! ss -Hltn "( sport = :$1 )" 2>/dev/null | grep -q .; }
-pick_port() {
-    local p i
-    for i in $(seq 1 200); do
-        p=$((20000 + RANDOM % 40000))
-        port_free "$p" && { echo "$p"; return 0; }
-    done
-    return 1
-}
 
 # pf_env CMD...: run CMD with the environment the instance's programs get.
 pf_env() {
@@ -331,14 +307,10 @@ EOF
 cmd_master() { pf_env "$HOME_PF/libexec/master" -c "$1/etc" -w < /dev/null; }
 
 cmd_stop() {
-    local dir=${1:?DIR required} pid i
+    local dir=${1:?DIR required} pid
     pid=$(master_pid "$dir" 2>/dev/null) || { echo "not running"; return 0; }
-    if [ -n "$pid" ] && alive "$pid"; then
-        kill -TERM "$pid" 2>/dev/null || true           # master stops its children
-        for i in $(seq 1 100); do alive "$pid" || break; sleep 0.05; done
-        alive "$pid" && kill -KILL "$pid" 2>/dev/null || true
-    fi
     # master's SIGTERM handler signals its whole process group (its children) before it exits
+    [ -z "$pid" ] || stop_pid "$pid"
     rm -f "$dir/spool/pid/master.pid"
     echo stopped
 }
