@@ -30,6 +30,7 @@
 #include "store/store.h"
 #include "store/store_fetch_seen.h"
 #include "util/log.h"
+#include "util/monotime.h"
 #include "util/xalloc.h"
 
 int cmd_fetch(int argc, char **argv);
@@ -80,15 +81,6 @@ fetch_progress(struct fetch_run *run)
 	fflush(stderr);
 }
 
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int
 fetch_batch_begin(struct fetch_run *run, struct err *err)
 {
@@ -98,7 +90,7 @@ fetch_batch_begin(struct fetch_run *run, struct err *err)
 		return -1;
 	run->in_batch = 1;
 	run->batch_items = 0;
-	run->batch_start_ms = mono_ms();
+	run->batch_start_ms = monotime_ms();
 	run->batch_counts = run->counts;
 	return 0;
 }
@@ -108,7 +100,7 @@ fetch_batch_add(struct fetch_run *run)
 {
 	run->batch_items++;
 	return run->batch_items >= FETCH_BATCH_ITEMS ||
-	       mono_ms() - run->batch_start_ms >= FETCH_BATCH_MS;
+	       monotime_ms() - run->batch_start_ms >= FETCH_BATCH_MS;
 }
 
 void
@@ -173,7 +165,7 @@ on_item(void *ctx, const struct source_item *item, const char *channel)
 			run->seen_before++;
 			/* an open batch is not held longer for this */
 			if (run->in_batch && run->batch_items > 0 &&
-			    mono_ms() - run->batch_start_ms >= FETCH_BATCH_MS &&
+			    monotime_ms() - run->batch_start_ms >= FETCH_BATCH_MS &&
 			    fetch_batch_commit(run, &err) < 0) {
 				log_error("%s", err.msg);
 				return 1;

@@ -36,6 +36,7 @@
 #include "store/store_reports.h"
 #include "util/buf.h"
 #include "util/log.h"
+#include "util/monotime.h"
 #include "util/xalloc.h"
 
 #define PARSE_EX_TEMPFAIL 75    /* sysexits.h EX_TEMPFAIL: the MTA defers */
@@ -61,15 +62,6 @@ struct parse_run {
 	char *in;               /* the file being read (read_file()), reused */
 	size_t in_len, in_cap;
 };
-
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Commits the open group, if any.  Returns 0 or -1 (message printed). */
 static int
@@ -249,7 +241,7 @@ on_doc(void *ctx, const char *json, size_t len, const struct ingest_meta *meta)
 		}
 		run->in_tx = 1;
 		run->tx_reports = 0;
-		run->tx_start_ms = mono_ms();
+		run->tx_start_ms = monotime_ms();
 	}
 	raw = xstrndup(json, len);
 	rc = store_put_report_in_batch(run->store, r,
@@ -286,7 +278,7 @@ on_doc(void *ctx, const char *json, size_t len, const struct ingest_meta *meta)
 		run->duplicates++;
 		say(run, "duplicate", r);
 	}
-	if ((run->tx_reports >= COMMIT_REPORTS || mono_ms() - run->tx_start_ms >= COMMIT_MS) &&
+	if ((run->tx_reports >= COMMIT_REPORTS || monotime_ms() - run->tx_start_ms >= COMMIT_MS) &&
 	    commit_group(run) < 0) {
 		rc = 1;
 		goto stop;

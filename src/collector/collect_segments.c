@@ -13,15 +13,7 @@
 #include "collector/dgcount.h"
 #include "collector/journal.h"
 #include "util/log.h"
-
-int64_t
-collect_mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+#include "util/monotime.h"
 
 /* journal_record_fn: counts one journaled datagram in the aggregate. */
 static int
@@ -125,7 +117,7 @@ void
 collect_segments_hold(struct collect_writer *w, const struct segment *take, size_t n)
 {
 	if (w->n_held == 0)
-		w->held_since_ms = collect_mono_ms();
+		w->held_since_ms = monotime_ms();
 	memcpy(w->held + w->n_held, take, n * sizeof(*take));
 	w->n_held += n;
 	for (size_t i = 0; i < n; i++)

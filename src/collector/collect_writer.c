@@ -19,6 +19,7 @@
 #include "collector/journal.h"
 #include "store/store_results.h"
 #include "util/log.h"
+#include "util/monotime.h"
 #include "util/xalloc.h"
 
 static void
@@ -275,11 +276,11 @@ wait_work(struct collect_writer *w)
 			continue;
 		}
 		due = flush_deadline(w);
-		if (collect_mono_ms() >= due)
+		if (monotime_ms() >= due)
 			return;
 		clock_gettime(CLOCK_MONOTONIC, &ts);
-		ts.tv_sec += (due - collect_mono_ms()) / 1000;
-		ts.tv_nsec += ((due - collect_mono_ms()) % 1000) * 1000000L;
+		ts.tv_sec += (due - monotime_ms()) / 1000;
+		ts.tv_nsec += ((due - monotime_ms()) % 1000) * 1000000L;
 		if (ts.tv_nsec >= 1000000000L) {
 			ts.tv_sec++;
 			ts.tv_nsec -= 1000000000L;
@@ -307,7 +308,7 @@ writer_main(void *arg)
 			pthread_mutex_lock(&w->mu);
 			add_delta(w);
 		}
-		if (flush_due(w, collect_mono_ms())) {
+		if (flush_due(w, monotime_ms())) {
 			pthread_mutex_unlock(&w->mu);
 			if (flush(w) < 0) {
 				pthread_mutex_lock(&w->mu);

@@ -70,9 +70,6 @@ struct collect_writer {
 	struct collect_writer_stats delta;      /* counted while decoding */
 };
 
-/* CLOCK_MONOTONIC in milliseconds. */
-int64_t collect_mono_ms(void);
-
 /* Moves up to TAKE_MAX queued segments (about batch_max records) to
  * take[]; called locked.  Returns how many. */
 size_t collect_segments_take(struct collect_writer *w, struct segment *take);

@@ -31,6 +31,7 @@
 #include "collector/journal.h"
 #include "store/store.h"
 #include "util/log.h"
+#include "util/monotime.h"
 #include "util/privdrop.h"
 #include "util/xalloc.h"
 
@@ -92,15 +93,6 @@ collectd_journal_default(const char *db_url, const char *socket_path)
 			return xasprintf("%s.collectd-journal", path);
 	}
 	return xasprintf("%s.journal", socket_path);
-}
-
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static void
@@ -236,7 +228,7 @@ receive_round(struct loop *l, int64_t now)
 static int
 drain(struct loop *l)
 {
-	int64_t now = mono_ms();
+	int64_t now = monotime_ms();
 
 	for (unsigned i = 0; i < DRAIN_ROUNDS; i++) {
 		int n = receive_round(l, now);
@@ -301,7 +293,7 @@ final_drain(struct loop *l)
 	else
 		log_warn_errno("collectd: shutdown");
 	for (;;) {
-		int64_t now = mono_ms();
+		int64_t now = monotime_ms();
 		int n = receive_round(l, now);
 
 		if (n > 0)
@@ -328,7 +320,7 @@ run_loop(struct loop *l)
 {
 	while (!l->stop) {
 		struct pollfd p[2] = { { l->sock, POLLIN, 0 }, { l->sigfd, POLLIN, 0 } };
-		int64_t now = mono_ms();
+		int64_t now = monotime_ms();
 		int paused = l->n_unwritten > 0;
 		int rc;
 
@@ -340,12 +332,12 @@ run_loop(struct loop *l)
 		}
 		if (rc > 0 && (p[1].revents & POLLIN))
 			handle_signals(l);
-		now = mono_ms();
+		now = monotime_ms();
 		if (paused && now >= l->retry_ms)
 			journal_pending(l, now);
 		else if (rc > 0 && (p[0].revents & POLLIN))
 			drain(l);
-		now = mono_ms();
+		now = monotime_ms();
 		/* After flush_ms idle, what was received is stored now (the partial
 		 * segment and the writer's count); a partial segment goes after
 		 * 5 x flush_ms at most even under load. */
@@ -502,7 +494,7 @@ collectd_run(const struct collectd_config *cfg, struct err *err)
 	log_info("collectd: receiving on %s (receive buffer %zu bytes), journal %s, storing to %s",
 		 cfg->socket_path, collect_socket_rcvbuf(l.sock), jdir, url);
 	free(url);
-	l.next_stats_ms = mono_ms() + 1000 * (int64_t)cfg->stats_secs;
+	l.next_stats_ms = monotime_ms() + 1000 * (int64_t)cfg->stats_secs;
 	run_loop(&l);
 	unlinked = 1;           /* final_drain() removed the path */
 	rc = 0;

@@ -22,6 +22,7 @@
 #include <unbound.h>
 
 #include "net/dns_rdata.h"
+#include "util/monotime.h"
 #include "util/xalloc.h"
 
 struct dns {
@@ -36,7 +37,7 @@ struct dns_query {
 	int err;
 	int id;                         /* libunbound's, for ub_cancel */
 	int type;
-	long deadline;                  /* now_ms() past which it is a timeout */
+	long deadline;                  /* monotime_ms() past which it is a timeout */
 	char *qname;                    /* A-labels; NULL for a stub query */
 	struct ub_result *res;
 	struct dns_answer stub_ans;     /* a stub's answer, made at start */
@@ -207,22 +208,13 @@ on_result(void *arg, int err, struct ub_result *res)
 	p->res = res;
 }
 
-static long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Sends the query for p->qname, p->type.  Returns 0 or -1 with err. */
 static int
 send_query(struct dns *d, struct dns_query *p, struct err *err)
 {
 	int r;
 
-	p->deadline = now_ms() + d->timeout_ms;
+	p->deadline = monotime_ms() + d->timeout_ms;
 	if ((r = ub_resolve_async(d->ctx, p->qname, p->type, 1, p, on_result, &p->id)) != 0) {
 		err_set(err, "dns: %s: %s", p->qname, ub_strerror(r));
 		return -1;
@@ -242,7 +234,7 @@ wait_query(struct dns *d, struct dns_query *p, struct ub_result **res, struct er
 
 	*res = NULL;
 	while (!p->done) {
-		left = p->deadline - now_ms();
+		left = p->deadline - monotime_ms();
 		if (left <= 0) {
 			ub_cancel(d->ctx, p->id);
 			return 0;

@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "util/log.h"
+#include "util/monotime.h"
 #include "util/xalloc.h"
 
 enum conn_phase {
@@ -66,15 +67,6 @@ static const char timeout_answer[] =
 	"Content-Type: text/plain; charset=utf-8\r\nContent-Length: 37\r\n\r\n"
 	"request headers not complete in time\n";
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Called with l->mu held: shuts down every connection past its deadline. */
 static void
 reap_late(struct http_limits *l, int64_t now)
@@ -109,7 +101,7 @@ watchdog(void *arg)
 
 	pthread_mutex_lock(&l->mu);
 	while (!l->stopping) {
-		reap_late(l, now_ms());
+		reap_late(l, monotime_ms());
 		clock_gettime(CLOCK_MONOTONIC, &ts);
 		ts.tv_nsec += WATCHDOG_PERIOD_MS * 1000000L;
 		if (ts.tv_nsec >= 1000000000L) {
@@ -193,7 +185,7 @@ http_limits_conn_opened(struct http_limits *l, int fd, const struct sockaddr *ad
 	}
 	c->phase = PHASE_HEADERS;
 	pthread_mutex_lock(&l->mu);
-	c->waiting_since_ms = now_ms();
+	c->waiting_since_ms = monotime_ms();
 	c->deadline_ms = c->waiting_since_ms + l->header_ms;
 	l->n_connections++;
 	c->next = l->head;
@@ -240,7 +232,7 @@ http_limits_request_started(struct http_limits *l, struct http_conn *c,
 		return 1;
 	pthread_mutex_lock(&l->mu);
 	c->phase = PHASE_BODY;
-	c->deadline_ms = now_ms() + l->body_ms;
+	c->deadline_ms = monotime_ms() + l->body_ms;
 	if (c->family != 0)
 		for (o = l->head; o != NULL; o = o->next)
 			if (o != c && o->counted && same_address(o, c))
@@ -271,7 +263,7 @@ http_limits_request_done(struct http_limits *l, struct http_conn *c)
 	c->phase = PHASE_HEADERS;
 	c->counted = 0;
 	c->answered_before = 1;
-	c->waiting_since_ms = now_ms();
+	c->waiting_since_ms = monotime_ms();
 	c->deadline_ms = c->waiting_since_ms + l->header_ms;
 	pthread_mutex_unlock(&l->mu);
 }

@@ -27,6 +27,7 @@
 #include "policyd/key.h"
 #include "policyd/netstring.h"
 #include "util/log.h"
+#include "util/monotime.h"
 #include "util/xalloc.h"
 
 #define SLICE_MS 500            /* connection threads look at `stopping` this often */
@@ -353,15 +354,6 @@ accept_one(struct server *srv, int lfd)
 	pthread_attr_destroy(&at);
 }
 
-static int64_t
-mono_secs(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec;
-}
-
 int
 policyd_run(const struct policyd_config *cfg, struct err *err)
 {
@@ -421,7 +413,7 @@ policyd_run(const struct policyd_config *cfg, struct err *err)
 		log_info("listening on unix %s", cfg->socket_path);
 	if (tcp[0] != '\0')
 		log_info("listening on tcp %s", tcp);
-	last_stats = last_tick = mono_secs();
+	last_stats = last_tick = monotime_ms() / 1000;
 	while (!got_term) {
 		if (poll(pfd, (nfds_t)nfd, 1000) > 0)
 			for (i = 0; i < nfd; i++)
@@ -431,12 +423,12 @@ policyd_run(const struct policyd_config *cfg, struct err *err)
 			got_usr1 = 0;
 			policyd_core_log_stats(srv.core);
 		}
-		if (mono_secs() != last_tick) {
-			last_tick = mono_secs();
+		if (monotime_ms() / 1000 != last_tick) {
+			last_tick = monotime_ms() / 1000;
 			policyd_core_tick(srv.core);
 		}
-		if (cfg->stats_secs > 0 && mono_secs() - last_stats >= cfg->stats_secs) {
-			last_stats = mono_secs();
+		if (cfg->stats_secs > 0 && monotime_ms() / 1000 - last_stats >= cfg->stats_secs) {
+			last_stats = monotime_ms() / 1000;
 			policyd_core_log_stats(srv.core);
 		}
 	}

@@ -3,6 +3,7 @@
  * written to its stdin through a pipe (see deliver_sendmail.h).
  */
 #include "report/deliver_sendmail.h"
+#include "util/monotime.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -41,15 +42,6 @@ write_lf(int fd, const char *msg, size_t len)
 	return 0;
 }
 
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Waits for pid until deadline_ms (monotonic); then SIGTERM, and SIGKILL
  * 2 s later.  Returns 0 with *status set, 1 if it had to be killed (it is
  * reaped), -1 on a waitpid error (errno set). */
@@ -66,7 +58,7 @@ wait_until(pid_t pid, int *status, int64_t deadline_ms)
 			return sig == SIGTERM ? 0 : 1;
 		if (r < 0 && errno != EINTR)
 			return -1;
-		if (r == 0 && mono_ms() >= deadline_ms) {
+		if (r == 0 && monotime_ms() >= deadline_ms) {
 			if (sig == 0) {
 				/* SIGKILL was sent: it ends now */
 				while (waitpid(pid, status, 0) < 0)
@@ -75,7 +67,7 @@ wait_until(pid_t pid, int *status, int64_t deadline_ms)
 				return 1;
 			}
 			kill(pid, sig);
-			deadline_ms = mono_ms() + 2000;
+			deadline_ms = monotime_ms() + 2000;
 			sig = sig == SIGTERM ? SIGKILL : 0;
 			continue;
 		}
@@ -118,7 +110,7 @@ deliver_sendmail(const char *command, const char *msg, size_t len, long timeout,
 	close(fds[1]);
 	if (timeout <= 0)
 		timeout = DELIVER_SENDMAIL_TIMEOUT;
-	rc = wait_until(pid, &status, mono_ms() + (int64_t)timeout * 1000);
+	rc = wait_until(pid, &status, monotime_ms() + (int64_t)timeout * 1000);
 	if (rc < 0) {
 		err_set(err, "sendmail: waitpid: %s", strerror(errno));
 		return DELIVER_TEMPFAIL;

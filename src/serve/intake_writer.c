@@ -13,6 +13,7 @@
 #include "store/store.h"
 #include "store/store_reports.h"
 #include "util/log.h"
+#include "util/monotime.h"
 #include "util/xalloc.h"
 
 struct intake {
@@ -31,15 +32,6 @@ struct group {
 	struct intake_job *head, *tail;
 	size_t n_reports;
 };
-
-static double
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
 
 /* Moves queued jobs to g until it holds INTAKE_GROUP_MAX_REPORTS reports
  * (a job is never split).  Returns the first job moved, or NULL when
@@ -173,7 +165,7 @@ store_group(struct intake *in, struct group *g)
 {
 	struct err err;
 	size_t failed = 0;
-	double t0 = now_ms();
+	double t0 = monotime_s() * 1e3;
 	struct intake_job *more = g->head;
 	int group_failed = 0;
 
@@ -194,7 +186,7 @@ store_group(struct intake *in, struct group *g)
 			break;
 		}
 		if (g->n_reports >= INTAKE_GROUP_MAX_REPORTS ||
-		    now_ms() - t0 >= INTAKE_GROUP_MAX_MS)
+		    monotime_s() * 1e3 - t0 >= INTAKE_GROUP_MAX_MS)
 			break;
 		pthread_mutex_lock(&in->lock);
 		more = take_locked(in, g);

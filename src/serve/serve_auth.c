@@ -33,6 +33,7 @@
 #include "auth/auth_secret.h"
 #include "serve/serve_private.h"
 #include "util/log.h"
+#include "util/monotime.h"
 #include "util/xalloc.h"
 
 #define SESSION_COOKIE "tlsrpt_session"
@@ -62,15 +63,6 @@ serve_cookie_get(const char *header, const char *name, char *out, size_t outlen)
 		p = strchr(p, ';');
 	}
 	return 0;
-}
-
-static double
-now_monotonic(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 void
@@ -301,7 +293,7 @@ auth_login(struct serve *s, const struct http_request *req, struct http_response
 	struct err err;
 	json_t *body = NULL;
 	unsigned wait, n;
-	double now = now_monotonic();
+	double now = monotime_s();
 	int rc, ok, broken = 0;
 
 	memset(&u, 0, sizeof(u));
