@@ -18,8 +18,10 @@ PREFIX   ?= /usr/local
 LIBDIR   ?= $(PREFIX)/lib
 FUZZ_SECONDS ?= 10
 
-PKGS := jansson yajl zlib libxxhash libarchive gmime-3.0 libcurl libunbound opendkim \
-        libmicrohttpd sqlite3 libpq libidn2 openssl
+# The pkg-config names of the libraries, one a line, in one file that
+# scripts/fuzz.sh, tests/integration/test_send.sh and test_lint.sh and
+# bench/bench_reporter.sh read too (their Debian packages: scripts/deps.txt).
+PKGS := $(shell cat scripts/pkgs.txt)
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
         -Wmissing-prototypes -Wpointer-arith -Wformat=2 -Wvla

@@ -46,7 +46,7 @@ ZONE
 eval "$(cat "$T/dns/env")"
 SAN=
 nm "$SRC/$O/libtlsrpt-core.a" 2>/dev/null | grep -q __asan_ && SAN="-fsanitize=address,undefined"
-PKGS="jansson yajl zlib libarchive gmime-3.0 libcurl libunbound opendkim libmicrohttpd sqlite3 libpq libidn2 openssl"
+PKGS=$(cat "$SRC/scripts/pkgs.txt")    # the Makefile's PKGS
 # shellcheck disable=SC2046
 cc -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -O2 $SAN -I"$SRC/src" $(pkg-config --cflags $PKGS) \
 	-o "$T/put_results" "$SRC/tests/integration/put_results.c" "$SRC/$O/libtlsrpt-core.a" \

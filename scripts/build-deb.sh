@@ -11,7 +11,7 @@ out=${1:?usage: build-deb.sh OUTDIR}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 src=$(pwd)
-inputs="Makefile src lib include man web debian systemd scripts/tlsrpt-conf-example.sh scripts/embed-web.sh"
+inputs="Makefile src lib include man web debian systemd scripts/tlsrpt-conf-example.sh scripts/embed-web.sh scripts/pkgs.txt"
 # shellcheck disable=SC2086
 sum=$( { git ls-files -z --cached --others --exclude-standard -- $inputs | xargs -0 sha256sum 2>/dev/null; } |
 	sha256sum | cut -d' ' -f1)

@@ -7,7 +7,7 @@ O=${O:-build}
 FUZZ_SECONDS=${FUZZ_SECONDS:-10}
 out="$O/libfuzzer"
 mkdir -p "$out" "$O/fuzz-crash"
-pkgs="jansson yajl zlib libxxhash libarchive gmime-3.0 libcurl libunbound opendkim libmicrohttpd sqlite3 libpq libidn2 openssl"
+pkgs=$(cat scripts/pkgs.txt)    # the Makefile's PKGS
 cflags=$(pkg-config --cflags $pkgs | sed 's/-I/-isystem /g')
 libs="$(pkg-config --libs $pkgs) -lopendkim -lcrypt -lpthread -lm"
 flags="-std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -g -O1 -fno-sanitize-recover=all -Iinclude -Isrc $cflags"

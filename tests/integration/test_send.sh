@@ -77,7 +77,7 @@ DKIM_SERVICE=tlsrpt "$C/dkim.sh" genkey "$T/key" example.test sel >/dev/null 2>&
 chmod 600 "$T/key/sel.private"   # a key others may read is refused (dkim.sh makes it 644)
 
 # ---- results into a temporary store --------------------------------------
-PKGS="jansson yajl zlib libarchive gmime-3.0 libcurl libunbound opendkim libmicrohttpd sqlite3 libpq libidn2 openssl"
+PKGS=$(cat "$TLSRPT_SRC/scripts/pkgs.txt")    # the Makefile's PKGS
 CORE="$TLSRPT_SRC/$TLSRPT_O/libtlsrpt-core.a"
 SAN=""
 nm "$CORE" 2>/dev/null | grep -q __asan_ && SAN="-fsanitize=address,undefined"
