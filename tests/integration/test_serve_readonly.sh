@@ -50,7 +50,10 @@ start() {
 	who=$1; shift
 	: > "$dir/serve.out"
 	if [ "$who" = nobody ]; then
-		as_nobody "$TLSRPT" serve -vv --read-only --dashboard-listen 127.0.0.1:0 "$@" \
+		# not the function as_nobody: a function run with & is a subshell, so
+		# $! would be its pid and the server would outlive stop()
+		setpriv --reuid=nobody --regid=nogroup --clear-groups env -u TLSRPT_ALLOW_ROOT \
+			"$TLSRPT" serve -vv --read-only --dashboard-listen 127.0.0.1:0 "$@" \
 			> "$dir/serve.out" 2> "$dir/serve.err" &
 	else
 		"$TLSRPT" serve -vv --read-only --dashboard-listen 127.0.0.1:0 "$@" \
@@ -138,7 +141,8 @@ rm -f "$dir/ro/t.db-wal" "$dir/ro/t.db-shm"
 chmod 0444 "$dir/ro/t.db"
 chmod 0755 "$dir/ro"
 sum0=$(sha256sum < "$dir/ro/t.db")
-as_nobody "$TLSRPT" serve --dashboard-listen 127.0.0.1:0 --listen 127.0.0.1:0 \
+setpriv --reuid=nobody --regid=nogroup --clear-groups env -u TLSRPT_ALLOW_ROOT \
+	"$TLSRPT" serve --dashboard-listen 127.0.0.1:0 --listen 127.0.0.1:0 \
 	--db "sqlite:$dir/ro/t.db" > "$dir/out" 2>&1 &
 p=$!
 sleep 1; kill "$p" 2> /dev/null; wait "$p" 2> /dev/null
