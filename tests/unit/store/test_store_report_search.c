@@ -225,7 +225,7 @@ test_cursor_pages_equal_offset_pages(void **state)
 		{ NULL, NULL, NULL, NULL, 0, 0, 1, 60 },
 		{ NULL, NULL, NULL, NULL, 0, 0, 100, 1 },
 		{ NULL, NULL, NULL, NULL, (DAY0 + 2) * 86400, (DAY0 + 7) * 86400, 4, 8 },
-		{ NULL, NULL, NULL, NULL, (DAY0 + 2) * 86400 + 60, 0, 6, 8 },
+		{ NULL, NULL, NULL, NULL, (DAY0 + 2) * 86400 + 60, 0, 6, 7 },
 		{ NULL, "Microsoft", NULL, NULL, 0, 0, 3, 7 },
 		{ "shared.example", NULL, NULL, NULL, 0, 0, 4, 8 },
 		{ "d1.example", "Yahoo", NULL, NULL, 0, 0, 2, 3 },
