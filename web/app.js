@@ -218,7 +218,8 @@ function load(url) {
 // The report filters keep the page's other filters (hidden fields).
 function keepFilters(form, f) {
   f.page.forEach(function (v, k) {
-    if (k === 'org' || k === 'result_type' || k === 'roffset' || k === 'report') return;
+    if (k === 'org' || k === 'result_type' || k === 'roffset' || k === 'rafter' ||
+        k === 'rbefore' || k === 'report') return;
     form.appendChild(el('input', { type: 'hidden', name: k, value: v }));
   });
 }

@@ -204,11 +204,17 @@ function mxTable(failures) {
 
 // ---- a domain's reports, one report ------------------------------------------
 
+// Paged by cursor (the API's "next" / "prev", kept in the page URL as
+// rafter / rbefore): a page deep in the list costs what the first does.
+// roffset is the page's place, for the "1–50 of N" line (and for a
+// bookmark made before cursors: then the API is asked by offset).
 function reportsView(f) {
   var p = f.page, offset = Number(p.get('roffset') || 0), q = new URLSearchParams(f.api);
   if (p.get('org')) q.set('org', p.get('org'));
   if (p.get('result_type')) q.set('result_type', p.get('result_type'));
-  q.set('offset', String(offset));
+  if (p.get('rafter')) q.set('after', p.get('rafter'));
+  else if (p.get('rbefore')) q.set('before', p.get('rbefore'));
+  else q.set('offset', String(offset));
   q.set('limit', String(PAGE));
   document.getElementById('reports-section').hidden = false;
   exportLinks('reports-export', '/api/reports', q.toString());
@@ -222,13 +228,17 @@ function reportsView(f) {
               el('td', { 'class': 'n' + (r.failure ? ' worse' : '') }, fmt(r.failure)),
               txt(day(r.received))];
     }, 'No reports match.');
-    var pager = document.getElementById('reports-pager');
-    pager.replaceChildren(el('span', null, (res.total ? offset + 1 : 0) + '–' +
-      Math.min(offset + PAGE, res.total) + ' of ' + fmt(res.total) + ' reports '));
-    if (offset > 0)
-      pager.appendChild(el('a', { href: pageWith({ roffset: String(Math.max(0, offset - PAGE)) }) }, '‹ previous'));
-    if (offset + PAGE < res.total)
-      pager.appendChild(el('a', { href: pageWith({ roffset: String(offset + PAGE) }) }, 'next ›'));
+    var pager = document.getElementById('reports-pager'), n = res.reports.length;
+    pager.replaceChildren(el('span', null, (n ? offset + 1 : 0) + '–' +
+      (offset + n) + ' of ' + fmt(res.total) + ' reports '));
+    if (res.prev) {
+      var back = offset - PAGE > 0 ? { rbefore: res.prev, rafter: null, roffset: String(offset - PAGE) }
+                                   : { rbefore: null, rafter: null, roffset: null };
+      pager.appendChild(el('a', { href: pageWith(back) }, '‹ previous'));
+    }
+    if (res.next)
+      pager.appendChild(el('a', { href: pageWith({ rafter: res.next, rbefore: null,
+                                                   roffset: String(offset + n) }) }, 'next ›'));
   });
 }
 

@@ -7,8 +7,10 @@
  *       rate of the period before (same length) and the change, reporters,
  *       when its last report arrived, and the organizations that used to
  *       report it and stopped ("stale_reporters"); sorted, paged
- *   GET /api/reports?offset=&limit=&result_type=
- *       one page of reports, newest first, with their sessions
+ *   GET /api/reports?offset=&limit=&result_type=   (or after= / before=)
+ *       one page of reports, newest first, with their sessions; "next"
+ *       and "prev" are cursors for after= / before= (keyset paging: a
+ *       page deep in the list costs what the first does)
  *   GET /api/report?id=N        one report as stored: every field, where
  *       it came from, the leniencies applied when it was read
  *   GET /api/report/raw?id=N    its JSON exactly as received
@@ -429,22 +431,54 @@ on_page_report(void *ctx, const struct store_view_report *r)
 	return 0;
 }
 
+/* The page /api/reports was asked for: offset=, or after= / before= with
+ * a cursor from "next" / "prev" (not both).  Returns 0, or -1 (err set). */
+static int
+page_of(const struct http_request *req, struct report_page *pg, struct err *err)
+{
+	const char *after = req->get_query(req, "after"), *before = req->get_query(req, "before");
+	const char *cursor = after != NULL && *after != '\0' ? after : before;
+
+	*pg = (struct report_page){ .from = REPORT_PAGE_OFFSET };
+	if (arg_uint(req, "offset", 0, UINT32_MAX, &pg->offset, err) != 0 ||
+	    arg_uint(req, "limit", PAGE_DEFAULT, PAGE_MAX, &pg->limit, err) != 0)
+		return -1;
+	if (cursor == NULL || *cursor == '\0')
+		return 0;
+	if ((after != NULL && *after != '\0' && before != NULL && *before != '\0') ||
+	    pg->offset != 0) {
+		err_set(err, "after=, before= and offset= exclude each other");
+		return -1;
+	}
+	pg->from = cursor == after ? REPORT_PAGE_AFTER : REPORT_PAGE_BEFORE;
+	return store_report_cursor_parse(cursor, &pg->key_start, &pg->key_id, err);
+}
+
+/* Sets member name of out to the cursor of row (start, id). */
+static void
+set_cursor(json_t *out, const char *name, int64_t start, int64_t id)
+{
+	char c[48];
+
+	store_report_cursor_format(start, id, c, sizeof(c));
+	json_object_set_new(out, name, json_string(c));
+}
+
 static int
 reports(struct store *st, const struct http_request *req, const struct report_query *q,
 	struct http_response *resp, struct err *err)
 {
 	const char *rtype = req->get_query(req, "result_type");
-	uint64_t offset, limit, total = 0;
+	struct report_page pg;
+	struct report_page_info info;
 	json_t *rows, *out;
 
-	if (arg_uint(req, "offset", 0, UINT32_MAX, &offset, err) != 0 ||
-	    arg_uint(req, "limit", PAGE_DEFAULT, PAGE_MAX, &limit, err) != 0) {
+	if (page_of(req, &pg, err) != 0) {
 		serve_send_error(resp, 400, err->msg);
 		return 0;
 	}
 	rows = json_array();
-	if (store_report_search(st, q, rtype, offset, limit, &total, on_page_report, rows,
-				err) != 0) {
+	if (store_report_search(st, q, rtype, &pg, &info, on_page_report, rows, err) != 0) {
 		json_decref(rows);
 		return -1;
 	}
@@ -456,10 +490,15 @@ reports(struct store *st, const struct http_request *req, const struct report_qu
 		json_decref(rows);
 		return 0;
 	}
+	/* next / prev: the cursors of the pages after and before this one */
 	out = json_pack("{s:o, s:I, s:I, s:I, s:b, s:o}", "query", serve_query_json(q),
-			"total", (json_int_t)total, "offset", (json_int_t)offset,
-			"limit", (json_int_t)limit, "truncated", offset + limit < total,
+			"total", (json_int_t)info.total, "offset", (json_int_t)pg.offset,
+			"limit", (json_int_t)pg.limit, "truncated", info.more_after,
 			"reports", rows);
+	if (info.rows > 0 && info.more_after)
+		set_cursor(out, "next", info.last_start, info.last_id);
+	if (info.rows > 0 && info.more_before)
+		set_cursor(out, "prev", info.first_start, info.first_id);
 	if (rtype != NULL && *rtype != '\0')
 		json_object_set_new(out, "result_type", json_string(rtype));
 	serve_send_json(resp, 200, out);

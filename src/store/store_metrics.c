@@ -1,12 +1,16 @@
 /*
  * store_metrics: how store_metrics.h reads the roll-ups.
  *
- * All time is every 256-day block of rollup_domains (sessions) and every
- * row of rollup_failures (failures).  The rows are read in table order
- * and added up here in GLib hash tables (each label string kept once, the
- * sums keyed by the pair of label numbers): a GROUP
- * BY in the database sorts the same rows through a temporary B-tree, about
- * ten times the cost of reading them on SQLite (bench/README.md,
+ * All time is the all-time level of the roll-ups (schema step 11,
+ * store_rollup_totals.c): rollup_domains span 0, one row per (domain,
+ * organization), and rollup_failure_groups, one row per (domain,
+ * result-type, receiving MX), whose rows of one (domain, result-type) are
+ * added up here.  The rows are read in table order into one array (the
+ * strings in a GStringChunk), sorted in byte order unless they came so
+ * (SQLite reads them in primary-key order; PostgreSQL's collation need not
+ * be byte order) and the neighbours with the same labels summed: a GROUP
+ * BY in the database sorts the same rows through a temporary B-tree, and a
+ * hash table per label costs more than the sort (bench/README.md,
  * bench_dashboard /metrics).
  */
 #include "store/store_metrics.h"
@@ -26,101 +30,69 @@
 
 static const char sql_sessions[] =
 	"SELECT d.domain_key, d.organization, d.success, d.failure, d.first_start"
-	" FROM rollup_domains d WHERE d.span = " XSTR(STORE_ROLLUP_SPAN2) " AND @SCOPE_D@";
+	" FROM rollup_domains d WHERE d.span = " XSTR(STORE_ROLLUP_SPAN_ALL)
+	" AND d.block = 0 AND @SCOPE_D@";
 
 static const char sql_failure_types[] =
 	"SELECT d.domain_key, d.result_type, d.sessions, 0, 0"
-	" FROM rollup_failures d WHERE @SCOPE_D@";
+	" FROM rollup_failure_groups d WHERE @SCOPE_D@";
 
-/* The distinct label strings read, each once (domains and organizations
- * repeat on every row). */
-struct names {
-	GHashTable *index;      /* string (owned by v) -> index + 1 */
-	GPtrArray *v;           /* index -> string, owned */
-};
-
-/* The index of string x in n, added when new.  *last is the index this
- * column had on the row before (UINT32_MAX at first): rows often repeat it. */
-static uint32_t
-intern(struct names *n, const char *x, uint32_t *last)
-{
-	gpointer i;
-
-	x = x != NULL ? x : "";
-	if (*last != UINT32_MAX && strcmp(g_ptr_array_index(n->v, *last), x) == 0)
-		return *last;
-	i = g_hash_table_lookup(n->index, x);
-	if (i == NULL) {
-		char *copy = xstrdup(x);
-
-		g_ptr_array_add(n->v, copy);
-		i = GUINT_TO_POINTER(n->v->len);
-		g_hash_table_insert(n->index, copy, i);
-	}
-	*last = GPOINTER_TO_UINT(i) - 1;
-	return *last;
-}
-
-/* The sums of one (domain, key), the labels as indexes into names. */
+/* One row read: its labels (in the chunk) and figures. */
 struct sum {
-	uint32_t domain, key;
+	const char *domain, *key;
 	uint64_t a, b;
 	int64_t first_start;
 };
 
-/* The pair (domain, key) as a hash table key. */
-static gpointer
-pair_key(uint32_t d, uint32_t k)
-{
-	return GSIZE_TO_POINTER(((gsize)d << 32) | k);
-}
-
-static guint
-pair_hash(gconstpointer p)
-{
-	guint64 v = GPOINTER_TO_SIZE(p);
-
-	return (guint)((v >> 32) * 2654435761u + (v & 0xffffffffu));
-}
-
-/* A sum with the byte-order ranks of its labels (qsort has no context
- * argument: the ranks travel in the element). */
-struct ranked {
-	uint32_t domain_rank, key_rank;
-	size_t sum;             /* index into the sums */
+/* The rows read, with the strings they point to. */
+struct sums {
+	struct sum *v;
+	size_t n, cap;
+	GStringChunk *text;     /* the label strings */
 };
 
 static int
-cmp_ranked(const void *pa, const void *pb)
+cmp_sum(const void *pa, const void *pb)
 {
-	const struct ranked *x = pa, *y = pb;
+	const struct sum *x = pa, *y = pb;
+	int c = x->domain == y->domain ? 0 : strcmp(x->domain, y->domain);
 
-	if (x->domain_rank != y->domain_rank)
-		return x->domain_rank < y->domain_rank ? -1 : 1;
-	return x->key_rank < y->key_rank ? -1 : x->key_rank > y->key_rank;
+	return c != 0 ? c : strcmp(x->key, y->key);
 }
 
+/* Appends the row of st (columns: domain, key, a, b, first start).  A
+ * label equal to the row before's shares its string. */
+static void
+sums_add(struct sums *m, struct db_stmt *st)
+{
+	const char *d = db_column_text(st, 0), *k = db_column_text(st, 1);
+	const struct sum *prev = m->n > 0 ? &m->v[m->n - 1] : NULL;
+	struct sum *x;
+
+	d = d != NULL ? d : "";
+	k = k != NULL ? k : "";
+	if (m->n == m->cap) {
+		m->cap = m->cap != 0 ? 2 * m->cap : 4096;
+		m->v = xreallocarray(m->v, m->cap, sizeof(*m->v));
+		prev = m->n > 0 ? &m->v[m->n - 1] : NULL;
+	}
+	x = &m->v[m->n++];
+	x->domain = prev != NULL && strcmp(prev->domain, d) == 0 ? prev->domain :
+		g_string_chunk_insert(m->text, d);
+	x->key = g_string_chunk_insert_const(m->text, k);
+	x->a = store_views_count(st, 2);
+	x->b = store_views_count(st, 3);
+	x->first_start = db_column_int64(st, 4);
+}
+
+/* Whether the rows are in cmp_sum order already. */
 static int
-cmp_str(const void *a, const void *b)
+sums_sorted(const struct sums *m)
 {
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* rank[i]: the position of name i in byte order.  Returns a new array. */
-static uint32_t *
-name_ranks(const struct names *n)
-{
-	const char **sorted = xcalloc(n->v->len + 1, sizeof(*sorted));
-	uint32_t *rank = xcalloc(n->v->len + 1, sizeof(*rank));
-	guint i;
-
-	for (i = 0; i < n->v->len; i++)
-		sorted[i] = g_ptr_array_index(n->v, i);
-	qsort(sorted, n->v->len, sizeof(*sorted), cmp_str);
-	for (i = 0; i < n->v->len; i++)
-		rank[GPOINTER_TO_UINT(g_hash_table_lookup(n->index, sorted[i])) - 1] = i;
-	free(sorted);
-	return rank;
+	for (size_t i = 1; i < m->n; i++)
+		if (cmp_sum(&m->v[i - 1], &m->v[i]) > 0)
+			return 0;
+	return 1;
 }
 
 /* Reads every row of sql (columns: domain, key, a, b, first start), sums
@@ -131,69 +103,37 @@ visit_summed(struct store *s, const char *sql, store_metrics_row_cb cb, void *ct
 	     struct err *err)
 {
 	struct db_stmt *st = store_views_start(s, sql, NULL, err);
-	struct names names = { 0 };
-	GHashTable *pairs;
-	struct sum *v = NULL;
-	struct ranked *order = NULL;
-	uint32_t *rank = NULL;
-	size_t n = 0, cap = 0, i;
-	uint32_t last_d = UINT32_MAX, last_k = UINT32_MAX;
+	struct sums m = { 0 };
+	size_t i, k;
 	int rc;
 
 	if (st == NULL)
 		return -1;
-	names.index = g_hash_table_new(g_str_hash, g_str_equal);
-	names.v = g_ptr_array_new_with_free_func(free);
-	pairs = g_hash_table_new(pair_hash, g_direct_equal);
-	while ((rc = db_step(st, err)) == 1) {
-		uint32_t d = intern(&names, db_column_text(st, 0), &last_d);
-		uint32_t k = intern(&names, db_column_text(st, 1), &last_k);
-		gpointer at = g_hash_table_lookup(pairs, pair_key(d, k));
-		int64_t first = db_column_int64(st, 4);
-		struct sum *x;
-
-		if (at == NULL) {
-			if (n == cap) {
-				cap = cap != 0 ? 2 * cap : 4096;
-				v = xreallocarray(v, cap, sizeof(*v));
-			}
-			v[n] = (struct sum){ .domain = d, .key = k, .first_start = first };
-			g_hash_table_insert(pairs, pair_key(d, k), GSIZE_TO_POINTER(++n));
-			x = &v[n - 1];
-		} else {
-			x = &v[GPOINTER_TO_SIZE(at) - 1];
-		}
-		x->a = count_add(x->a, store_views_count(st, 2));
-		x->b = count_add(x->b, store_views_count(st, 3));
-		if (first < x->first_start)
-			x->first_start = first;
-	}
+	m.text = g_string_chunk_new(1 << 16);
+	while ((rc = db_step(st, err)) == 1)
+		sums_add(&m, st);
 	db_reset(st);
 	if (rc < 0)
 		goto out;
-	rank = name_ranks(&names);
-	order = xcalloc(n + 1, sizeof(*order));
-	for (i = 0; i < n; i++)
-		order[i] = (struct ranked){ rank[v[i].domain], rank[v[i].key], i };
-	if (n > 0)
-		qsort(order, n, sizeof(*order), cmp_ranked);
-	for (i = 0; i < n && rc == 0; i++) {
-		const struct sum *x = &v[order[i].sum];
+	if (!sums_sorted(&m))
+		qsort(m.v, m.n, sizeof(*m.v), cmp_sum);
+	for (i = 0; i < m.n && rc == 0; i = k) {
 		struct store_metrics_row row = {
-			.domain = g_ptr_array_index(names.v, x->domain),
-			.key = g_ptr_array_index(names.v, x->key),
-			.a = x->a, .b = x->b, .first_start = x->first_start,
+			.domain = m.v[i].domain, .key = m.v[i].key,
+			.a = m.v[i].a, .b = m.v[i].b, .first_start = m.v[i].first_start,
 		};
 
+		for (k = i + 1; k < m.n && cmp_sum(&m.v[i], &m.v[k]) == 0; k++) {
+			row.a = count_add(row.a, m.v[k].a);
+			row.b = count_add(row.b, m.v[k].b);
+			if (m.v[k].first_start < row.first_start)
+				row.first_start = m.v[k].first_start;
+		}
 		rc = cb(ctx, &row);
 	}
 out:
-	free(order);
-	free(rank);
-	free(v);
-	g_hash_table_destroy(pairs);
-	g_hash_table_destroy(names.index);
-	g_ptr_array_free(names.v, TRUE);
+	free(m.v);
+	g_string_chunk_free(m.text);
 	return rc;
 }
 

@@ -123,6 +123,30 @@ assert starts == sorted(starts, reverse=True), starts
 assert f["total"] == 4 and all(r["failure"] == 1 for r in f["reports"]), f
 assert o["total"] == 14 and {r["organization"] for r in o["reports"]} == {"Quitter Org"}, o
 PY
+# keyset paging: following "next" from the first page and "prev" back from
+# the last gives the pages offset= gives
+check "/api/reports: next / prev cursors walk the same pages as offset=" $py - "$base" <<'PY'
+import json, sys, urllib.request
+base = sys.argv[1] + "/api/reports?domain=alpha.example&limit=4"
+get = lambda q: json.load(urllib.request.urlopen(base + q))
+by_offset = [get("&offset=%d" % o)["reports"] for o in range(0, 34, 4)]
+pages, p = [], get("")
+while True:
+    pages.append(p)
+    if "next" not in p: break
+    p = get("&after=" + p["next"])
+assert [x["reports"] for x in pages] == by_offset, [len(x["reports"]) for x in pages]
+assert "prev" not in pages[0] and all("prev" in x for x in pages[1:]), pages
+back = [pages[-1]]
+while "prev" in back[-1]:
+    back.append(get("&before=" + back[-1]["prev"]))
+assert [x["reports"] for x in reversed(back)] == by_offset, [len(x["reports"]) for x in back]
+for q in ("&after=12", "&after=1_0", "&after=x_1", "&before=1_2&after=1_2", "&after=1_2&offset=4"):
+    try:
+        urllib.request.urlopen(base + q); assert False, q
+    except urllib.error.HTTPError as e:
+        assert e.code == 400, (q, e.code)
+PY
 id=$($py -c 'import json,sys; print(json.load(open(sys.argv[1]))["reports"][0]["id"])' "$dir/reports_f.json")
 get one.json "/api/report?id=$id" > /dev/null; get raw.json "/api/report/raw?id=$id" > /dev/null
 check "/api/report: every field of the report; /api/report/raw: the JSON as received" $py - "$dir" <<'PY'

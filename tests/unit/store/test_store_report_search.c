@@ -102,6 +102,20 @@ on_row(void *ctx, const struct store_view_report *r)
 typedef int (*page_fn)(struct store *, const struct report_query *, const char *, uint64_t,
 		       uint64_t, uint64_t *, store_view_report_cb, void *, struct err *);
 
+/* store_report_search() by offset, as a page_fn. */
+static int
+search_offset(struct store *s, const struct report_query *q, const char *type,
+	      uint64_t offset, uint64_t limit, uint64_t *total, store_view_report_cb cb,
+	      void *ctx, struct err *err)
+{
+	struct report_page pg = { .from = REPORT_PAGE_OFFSET, .offset = offset, .limit = limit };
+	struct report_page_info info;
+	int rc = store_report_search(s, q, type, &pg, &info, cb, ctx, err);
+
+	*total = info.total;
+	return rc;
+}
+
 /* One page as text: the total, then one line per report. */
 static char *
 page(page_fn fn, struct store *s, const struct report_query *q, const char *type,
@@ -170,7 +184,7 @@ test_search_pages_equal_view_reports(void **state)
 		}
 		want = page(store_view_reports, f->s, &q, cases[i].type, cases[i].offset,
 			    cases[i].limit);
-		got = page(store_report_search, f->s, &q, cases[i].type, cases[i].offset,
+		got = page(search_offset, f->s, &q, cases[i].type, cases[i].offset,
 			   cases[i].limit);
 		for (const char *p = got; (p = strchr(p, '\n')) != NULL; p++)
 			lines++;
@@ -178,6 +192,123 @@ test_search_pages_equal_view_reports(void **state)
 			fail_msg("case %zu:\nwant\n%sgot\n%s", i, want, got);
 		free(want);
 		free(got);
+		store_set_scope(f->s, NULL);
+		domain_scope_free(&sc);
+	}
+}
+
+/* One page by cursor: its lines appended to b; *info filled. */
+static void
+cursor_page(struct store *s, const struct report_query *q, const char *type,
+	    const struct report_page *pg, struct report_page_info *info, struct buf *b)
+{
+	struct err err;
+
+	if (store_report_search(s, q, type, pg, info, on_row, b, &err) != 0)
+		fail_msg("%s", err.msg);
+}
+
+/* Every page of a selection, walked with "next" cursors from the first
+ * page and back with "prev" cursors from the last, is the page the same
+ * offset gives (and the deep offsets that skip whole days agree too). */
+static void
+test_cursor_pages_equal_offset_pages(void **state)
+{
+	struct store_fixture *f = *state;
+	static const struct {
+		const char *domain, *org, *type, *scope;
+		int64_t since, until;
+		uint64_t limit;
+		size_t min_pages;       /* the walk is not trivially short */
+	} cases[] = {
+		{ NULL, NULL, NULL, NULL, 0, 0, 7, 9 },
+		{ NULL, NULL, NULL, NULL, 0, 0, 1, 60 },
+		{ NULL, NULL, NULL, NULL, 0, 0, 100, 1 },
+		{ NULL, NULL, NULL, NULL, (DAY0 + 2) * 86400, (DAY0 + 7) * 86400, 4, 8 },
+		{ NULL, NULL, NULL, NULL, (DAY0 + 2) * 86400 + 60, 0, 6, 7 },
+		{ NULL, "Microsoft", NULL, NULL, 0, 0, 3, 7 },
+		{ "shared.example", NULL, NULL, NULL, 0, 0, 4, 8 },
+		{ "d1.example", "Yahoo", NULL, NULL, 0, 0, 2, 3 },
+		{ NULL, NULL, NULL, "*.example", 0, 0, 5, 12 },
+		{ NULL, NULL, "certificate-expired", NULL, 0, 0, 4, 8 },
+		{ "shared.example", NULL, "certificate-expired", NULL, 0, 0, 3, 5 },
+		{ NULL, NULL, "no-such-type", NULL, 0, 0, 5, 1 },
+	};
+	size_t i;
+
+	fill(f->s, 60);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct report_query q = { .since = cases[i].since, .until = cases[i].until,
+					  .domain = cases[i].domain,
+					  .organization = cases[i].org };
+		struct report_page pg = { .from = REPORT_PAGE_OFFSET, .limit = cases[i].limit };
+		struct report_page_info info;
+		struct domain_scope *sc = NULL;
+		struct err err;
+		uint64_t off = 0, total;
+		char **pages = NULL;
+		size_t n = 0, k;
+
+		if (cases[i].scope != NULL) {
+			sc = domain_scope_new();
+			assert_int_equal(domain_scope_add(sc, cases[i].scope, &err), 0);
+			store_set_scope(f->s, sc);
+		}
+		/* forward: next cursors; each page equals the offset page */
+		for (;;) {
+			struct buf b;
+			char *want;
+
+			buf_init(&b, 1u << 20);
+			buf_append_str(&b, "");
+			cursor_page(f->s, &q, cases[i].type, &pg, &info, &b);
+			buf_printf(&b, "total %llu\n", (unsigned long long)info.total);
+			want = page(store_view_reports, f->s, &q, cases[i].type, off,
+				    cases[i].limit);
+			pages = xreallocarray(pages, n + 1, sizeof(*pages));
+			pages[n++] = buf_steal(&b, NULL);
+			if (strcmp(want, pages[n - 1]) != 0)
+				fail_msg("case %zu page %zu forward:\nwant\n%sgot\n%s", i, n,
+					 want, pages[n - 1]);
+			free(want);
+			assert_int_equal(info.more_before, off > 0);
+			off += info.rows;
+			assert_int_equal(info.more_after, off < info.total);
+			if (!info.more_after)
+				break;
+			pg = (struct report_page){ .from = REPORT_PAGE_AFTER,
+				.key_start = info.last_start, .key_id = info.last_id,
+				.limit = cases[i].limit };
+		}
+		total = info.total;
+		if (n < cases[i].min_pages)
+			fail_msg("case %zu: %zu pages, want %zu at least", i, n,
+				 cases[i].min_pages);
+		/* backward from the last page: prev cursors give the same pages */
+		for (k = n - 1; k > 0; k--) {
+			struct buf b;
+			char *got;
+
+			assert_true(info.more_before);
+			pg = (struct report_page){ .from = REPORT_PAGE_BEFORE,
+				.key_start = info.first_start, .key_id = info.first_id,
+				.limit = cases[i].limit };
+			buf_init(&b, 1u << 20);
+			buf_append_str(&b, "");
+			cursor_page(f->s, &q, cases[i].type, &pg, &info, &b);
+			buf_printf(&b, "total %llu\n", (unsigned long long)total);
+			got = buf_steal(&b, NULL);
+			if (strcmp(pages[k - 1], got) != 0)
+				fail_msg("case %zu page %zu backward:\nwant\n%sgot\n%s", i, k,
+					 pages[k - 1], got);
+			free(got);
+			assert_true(info.more_after);
+		}
+		if (n > 1)
+			assert_false(info.more_before);
+		for (k = 0; k < n; k++)
+			free(pages[k]);
+		free(pages);
 		store_set_scope(f->s, NULL);
 		domain_scope_free(&sc);
 	}
@@ -323,6 +454,7 @@ test_metrics_equal_summary(void **state)
 
 static const struct CMUnitTest tests[] = {
 	STORE_TEST(test_search_pages_equal_view_reports),
+	STORE_TEST(test_cursor_pages_equal_offset_pages),
 	STORE_TEST(test_metrics_equal_summary),
 };
 
