@@ -339,6 +339,7 @@ store_rollup_put_report(struct store *s, const struct report *r, int64_t receive
 				    r->start, received);
 		rollup_batch_domain(b, STORE_ROLLUP_SPAN_ALL, day, keys[i], org, 1, dok, dbad,
 				    r->start, received);
+		rollup_batch_reporter(b, keys[i], org, day);
 	}
 	put_failures(b, r, keys, day, org);
 	for (i = 0; i < r->n_policies; i++)
