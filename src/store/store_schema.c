@@ -189,6 +189,7 @@ const struct store_migration_program store_schema_programs[] = {
 	{ 10, store_rollup_rebuild_blocks },  /* store_rollup.c: from the stored reports */
 	{ 11, store_rollup_rebuild_totals },  /* store_rollup_totals.c: from step 10's tables */
 	{ 12, store_rollup_reporters_rebuild },  /* store_rollup_reporters.c: from the reports */
+	{ 12, store_rollup_block_index },   /* store_rollup.c: PostgreSQL only */
 };
 
 const size_t store_schema_n_programs =
