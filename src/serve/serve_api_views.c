@@ -21,6 +21,7 @@
  * the page as text by app.js, and in CSV a cell that a spreadsheet would
  * take for a formula is prefixed with an apostrophe.
  */
+#include <glib.h>
 #include <idn2.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,15 +35,17 @@
 #include "store/store_report_search.h"
 #include "store/store_views.h"
 #include "util/buf.h"
+#include "util/count.h"
 #include "util/log.h"
 #include "util/xalloc.h"
 
 #define PAGE_DEFAULT 50
 #define PAGE_MAX 5000
-/* Stale reporters: an organization that reported a domain daily (on at
- * least STALE_MIN_DAYS days of the STALE_WINDOW_DAYS before the end of the
- * period, and on STALE_REGULAR_PCT % of the days from its first report in
- * that window to its last), and not in the last STALE_QUIET_DAYS. */
+/* Stale reporters (store_view_stale_reporters()): an organization that
+ * reported a domain daily (on at least STALE_MIN_DAYS days of the
+ * STALE_WINDOW_DAYS before the end of the period, and on STALE_REGULAR_PCT
+ * % of the days from its first report in that window to its last), and not
+ * in the last STALE_QUIET_DAYS. */
 #define STALE_WINDOW_DAYS 30
 #define STALE_MIN_DAYS 5
 #define STALE_REGULAR_PCT 80
@@ -172,15 +175,37 @@ send_csv(struct http_response *resp, json_t *rows, const char *const *cols, size
 
 /* ---- /api/domains --------------------------------------------------------- */
 
+/* One policy domain's figures, summed from its (domain, organization)
+ * rows in C, so that the database groups once. */
+struct dom_row {
+	char *domain;                   /* domain key (owned) */
+	uint64_t reports, success, failure, reporters;
+	int64_t last_received;
+	int has_prev;                   /* the period before has figures */
+	uint64_t prev_success, prev_failure;
+	double rate, trend;
+	json_t *stale;                  /* array of {organization, last_report} */
+	const struct sort_spec *sort;   /* how rows compare (qsort has no context) */
+};
+
+struct sort_key {
+	const char *name;       /* ?sort= */
+	int text;               /* by the domain key, not a figure (sort_value()) */
+};
+
+/* sort_value() knows them by their index */
+static const struct sort_key sort_keys[] = {
+	{ "domain", 1 }, { "sessions", 0 }, { "failures", 0 }, { "rate", 0 }, { "trend", 0 },
+	{ "reporters", 0 }, { "last", 0 }, { "reports", 0 },
+};
+
+struct sort_spec {
+	size_t key;             /* index into sort_keys */
+	int desc;
+};
+
 struct domains_ctx {
-	json_t *map;            /* domain -> row */
-	const char *member;     /* "previous" while reading the period before */
-	int64_t stale_after;    /* day number: reported after it means not stale */
-	int64_t window_start;   /* day number: start of the stale window */
-	/* the (domain, organization) being walked by day */
-	char *cur_domain, *cur_org;
-	int days_seen;
-	int64_t first_day, last_day;
+	GHashTable *map;        /* domain key (borrowed from the row) -> struct dom_row */
 };
 
 static double
@@ -189,117 +214,162 @@ rate_of(uint64_t ok, uint64_t bad)
 	return ok + bad > 0 ? (double)bad / ((double)ok + (double)bad) : 0.0;
 }
 
-static int
-on_domain(void *vctx, const struct store_view_row *row)
-{
-	struct domains_ctx *c = vctx;
-	json_t *o;
-
-	if (c->member != NULL) {   /* the period before: only for known rows */
-		o = json_object_get(c->map, row->k1);
-		if (o != NULL)
-			json_object_set_new(o, c->member, json_pack("{s:I, s:I, s:f}",
-				"success", (json_int_t)row->success,
-				"failure", (json_int_t)row->failure,
-				"rate", rate_of(row->success, row->failure)));
-		return 0;
-	}
-	o = json_object();
-	set_domain(o, row->k1);
-	json_object_set_new(o, "reports", json_integer((json_int_t)row->reports));
-	json_object_set_new(o, "success", json_integer((json_int_t)row->success));
-	json_object_set_new(o, "failure", json_integer((json_int_t)row->failure));
-	json_object_set_new(o, "sessions", json_integer(
-		(json_int_t)(row->success + row->failure)));
-	json_object_set_new(o, "rate", json_real(rate_of(row->success, row->failure)));
-	json_object_set_new(o, "last_received", json_integer(row->last_received));
-	json_object_set_new(o, "reporters", json_integer(0));
-	json_object_set_new(o, "stale_reporters", json_array());
-	json_object_set_new(c->map, row->k1, o);
-	return 0;
-}
-
-static int
-on_domain_reporters(void *vctx, const struct store_view_row *row)
-{
-	struct domains_ctx *c = vctx;
-	json_t *o = json_object_get(c->map, row->k1);
-
-	if (o != NULL)
-		json_object_set_new(o, "reporters", json_integer((json_int_t)row->reports));
-	return 0;
-}
-
-/* Decides whether the (domain, organization) walked so far went stale. */
 static void
-stale_flush(struct domains_ctx *c)
+dom_row_free(gpointer p)
 {
-	json_t *o;
+	struct dom_row *r = p;
 
-	if (c->cur_domain == NULL)
-		return;
-	o = json_object_get(c->map, c->cur_domain);
-	if (o != NULL && c->days_seen >= STALE_MIN_DAYS && c->last_day <= c->stale_after &&
-	    c->days_seen * 100 >= STALE_REGULAR_PCT * (c->last_day - c->first_day + 1))
-		json_array_append_new(json_object_get(o, "stale_reporters"), json_pack(
-			"{s:s, s:I}", "organization", c->cur_org,
-			"last_report", (json_int_t)(c->last_day * 86400)));
-	free(c->cur_domain);
-	free(c->cur_org);
-	c->cur_domain = c->cur_org = NULL;
+	free(r->domain);
+	json_decref(r->stale);
+	free(r);
 }
 
+/* The period's (domain, organization) rows, summed per domain. */
 static int
-on_domain_org_day(void *vctx, const struct store_view_row *row)
+on_domain_org(void *vctx, const struct store_view_row *row)
 {
 	struct domains_ctx *c = vctx;
-	int64_t day = (int64_t)strtoll(row->k3, NULL, 10);
+	struct dom_row *r = g_hash_table_lookup(c->map, row->k1);
 
-	if (c->cur_domain == NULL || strcmp(c->cur_domain, row->k1) != 0 ||
-	    strcmp(c->cur_org, row->k2) != 0) {
-		stale_flush(c);
-		c->cur_domain = xstrdup(row->k1);
-		c->cur_org = xstrdup(row->k2);
-		c->days_seen = 0;
-		c->first_day = day;
+	if (r == NULL) {
+		r = xcalloc(1, sizeof(*r));
+		r->domain = xstrdup(row->k1);
+		r->stale = json_array();
+		r->last_received = row->last_received;
+		g_hash_table_insert(c->map, r->domain, r);
 	}
-	c->days_seen++;
-	c->last_day = day;
+	r->reports += row->reports;
+	r->success = count_add(r->success, row->success);
+	r->failure = count_add(r->failure, row->failure);
+	r->reporters++;
+	if (row->last_received > r->last_received)
+		r->last_received = row->last_received;
 	return 0;
 }
 
-struct sort_key {
-	const char *name;       /* ?sort= */
-	const char *member;     /* row member compared */
-	int text;
-};
+/* The period before: only for the domains of the period. */
+static int
+on_domain_previous(void *vctx, const struct store_view_row *row)
+{
+	struct domains_ctx *c = vctx;
+	struct dom_row *r = g_hash_table_lookup(c->map, row->k1);
 
-static const struct sort_key sort_keys[] = {
-	{ "domain", "domain", 1 }, { "sessions", "sessions", 0 }, { "failures", "failure", 0 },
-	{ "rate", "rate", 0 }, { "trend", "trend", 0 }, { "reporters", "reporters", 0 },
-	{ "last", "last_received", 0 }, { "reports", "reports", 0 },
-};
+	if (r != NULL) {
+		r->has_prev = 1;
+		r->prev_success = row->success;
+		r->prev_failure = row->failure;
+	}
+	return 0;
+}
 
-/* qsort has no context argument: the key and order travel in the rows. */
+static int
+on_stale(void *vctx, const struct store_view_stale *s)
+{
+	struct domains_ctx *c = vctx;
+	struct dom_row *r = g_hash_table_lookup(c->map, s->domain);
+
+	if (r != NULL)
+		json_array_append_new(r->stale, json_pack("{s:s, s:I}", "organization",
+			s->organization, "last_report", (json_int_t)(s->last_day * 86400)));
+	return 0;
+}
+
+static double
+sort_value(const struct dom_row *r, size_t key)
+{
+	switch (key) {
+	case 1: return (double)(r->success + r->failure);
+	case 2: return (double)r->failure;
+	case 3: return r->rate;
+	case 4: return r->trend;
+	case 5: return (double)r->reporters;
+	case 6: return (double)r->last_received;
+	case 7: return (double)r->reports;
+	}
+	return 0.0;
+}
+
 static int
 cmp_domain_rows(const void *a, const void *b)
 {
-	json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
-	const char *m = json_string_value(json_object_get(x, "_sort"));
-	int desc = json_is_true(json_object_get(x, "_desc")), r;
-	json_t *vx = json_object_get(x, m), *vy = json_object_get(y, m);
+	const struct dom_row *x = *(struct dom_row *const *)a, *y = *(struct dom_row *const *)b;
+	const struct sort_spec *sp = x->sort;
+	int r;
 
-	if (json_is_string(vx))
-		r = strcmp(json_string_value(vx), json_string_value(vy));
-	else {
-		double dx = json_number_value(vx), dy = json_number_value(vy);
+	if (sort_keys[sp->key].text) {
+		r = strcmp(x->domain, y->domain);
+	} else {
+		double dx = sort_value(x, sp->key), dy = sort_value(y, sp->key);
 
 		r = dx < dy ? -1 : dx > dy;
 	}
 	if (r == 0)     /* ties: by domain, always ascending */
-		return strcmp(json_string_value(json_object_get(x, "domain")),
-			      json_string_value(json_object_get(y, "domain")));
-	return desc ? -r : r;
+		return strcmp(x->domain, y->domain);
+	return sp->desc ? -r : r;
+}
+
+/* Whether the domain (or its U-label) contains match. */
+static int
+domain_matches(const char *domain, const char *match)
+{
+	char *u;
+	int yes;
+
+	if (match == NULL || *match == '\0' || strstr(domain, match) != NULL)
+		return 1;
+	u = unicode_of(domain);
+	yes = u != NULL && strstr(u, match) != NULL;
+	free(u);
+	return yes;
+}
+
+/* The row as the API shows it (members in the order they always were). */
+static json_t *
+dom_row_json(const struct dom_row *r)
+{
+	json_t *o = json_object();
+
+	set_domain(o, r->domain);
+	json_object_set_new(o, "reports", json_integer((json_int_t)r->reports));
+	json_object_set_new(o, "success", json_integer((json_int_t)r->success));
+	json_object_set_new(o, "failure", json_integer((json_int_t)r->failure));
+	json_object_set_new(o, "sessions", json_integer((json_int_t)(r->success + r->failure)));
+	json_object_set_new(o, "rate", json_real(r->rate));
+	json_object_set_new(o, "last_received", json_integer(r->last_received));
+	json_object_set_new(o, "reporters", json_integer((json_int_t)r->reporters));
+	json_object_set(o, "stale_reporters", r->stale);
+	if (r->has_prev)
+		json_object_set_new(o, "previous", json_pack("{s:I, s:I, s:f}",
+			"success", (json_int_t)r->prev_success,
+			"failure", (json_int_t)r->prev_failure,
+			"rate", rate_of(r->prev_success, r->prev_failure)));
+	json_object_set_new(o, "trend", json_real(r->trend));
+	return o;
+}
+
+/* Reads q's domains (figures, the period before, stale reporters) into
+ * c->map. */
+static int
+domains_read(struct store *st, const struct report_query *q, struct domains_ctx *c,
+	     struct err *err)
+{
+	struct report_query prev = *q;
+	struct store_stale_rule rule = {
+		.end = q->until != 0 ? q->until : (int64_t)time(NULL),
+		.window_days = STALE_WINDOW_DAYS, .min_days = STALE_MIN_DAYS,
+		.regular_pct = STALE_REGULAR_PCT, .quiet_days = STALE_QUIET_DAYS,
+	};
+
+	if (store_view_groups(st, q, STORE_VIEW_DOMAIN_ORG, on_domain_org, c, err) != 0)
+		return -1;
+	if (q->since != 0) {        /* the period before, as long as this one */
+		prev.until = q->since;
+		prev.since = q->since - (rule.end - q->since);
+		if (prev.since > 0 && store_view_groups(st, &prev, STORE_VIEW_DOMAIN,
+							on_domain_previous, c, err) != 0)
+			return -1;
+	}
+	return store_view_stale_reporters(st, q, &rule, on_stale, c, err);
 }
 
 static int
@@ -308,15 +378,16 @@ domains(struct store *st, const struct http_request *req, const struct report_qu
 {
 	const char *sort = req->get_query(req, "sort"), *order = req->get_query(req, "order");
 	const char *match = req->get_query(req, "match");
-	struct domains_ctx c = { .map = json_object() };
-	struct report_query prev = *q, win = *q;
-	const struct sort_key *key = &sort_keys[2];
+	struct domains_ctx c = { .map = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
+							      dom_row_free) };
+	struct sort_spec spec = { .key = 2 };
 	uint64_t offset, limit, total;
-	int64_t end = q->until != 0 ? q->until : (int64_t)time(NULL);
-	json_t **v = NULL, *rows, *out, *o;
-	const char *k;
+	struct dom_row **v = NULL;
+	json_t *rows, *out;
+	GHashTableIter it;
+	gpointer value;
 	size_t i, n = 0;
-	int rc = -1, desc;
+	int rc = -1;
 
 	if (arg_uint(req, "offset", 0, UINT32_MAX, &offset, err) != 0 ||
 	    arg_uint(req, "limit", PAGE_DEFAULT, PAGE_MAX, &limit, err) != 0)
@@ -324,8 +395,8 @@ domains(struct store *st, const struct http_request *req, const struct report_qu
 	if (sort != NULL && *sort != '\0') {
 		for (i = 0; i < sizeof(sort_keys) / sizeof(sort_keys[0]); i++)
 			if (strcmp(sort, sort_keys[i].name) == 0)
-				key = &sort_keys[i];
-		if (strcmp(sort, key->name) != 0) {
+				spec.key = i;
+		if (strcmp(sort, sort_keys[spec.key].name) != 0) {
 			err_set(err, "sort: expected domain, sessions, failures, rate, trend,"
 				" reporters, last or reports");
 			goto bad;
@@ -336,51 +407,27 @@ domains(struct store *st, const struct http_request *req, const struct report_qu
 		err_set(err, "order: expected asc or desc");
 		goto bad;
 	}
-	desc = order != NULL && *order != '\0' ? strcmp(order, "desc") == 0 : !key->text;
-	if (store_view_groups(st, q, STORE_VIEW_DOMAIN, on_domain, &c, err) != 0 ||
-	    store_view_groups(st, q, STORE_VIEW_DOMAIN_REPORTERS, on_domain_reporters, &c, err) != 0)
-		goto fail;
-	if (q->since != 0) {        /* the period before, as long as this one */
-		prev.until = q->since;
-		prev.since = q->since - (end - q->since);
-		c.member = "previous";
-		if (prev.since > 0 && store_view_groups(st, &prev, STORE_VIEW_DOMAIN, on_domain,
-							&c, err) != 0)
-			goto fail;
-		c.member = NULL;
-	}
-	win.until = end;
-	win.since = end - STALE_WINDOW_DAYS * 86400;
-	c.stale_after = end / 86400 - STALE_QUIET_DAYS - 1;
-	if (store_view_groups(st, &win, STORE_VIEW_DOMAIN_ORG_DAY, on_domain_org_day, &c,
-			      err) != 0)
-		goto fail;
-	stale_flush(&c);
-	v = xcalloc(json_object_size(c.map) + 1, sizeof(*v));
-	json_object_foreach(c.map, k, o) {
-		json_t *p = json_object_get(o, "previous");
+	spec.desc = order != NULL && *order != '\0' ? strcmp(order, "desc") == 0
+		    : !sort_keys[spec.key].text;
+	if (domains_read(st, q, &c, err) != 0)
+		goto out;
+	v = xcalloc(g_hash_table_size(c.map) + 1, sizeof(*v));
+	g_hash_table_iter_init(&it, c.map);
+	while (g_hash_table_iter_next(&it, NULL, &value)) {
+		struct dom_row *r = value;
 
-		if (match != NULL && *match != '\0' && strstr(k, match) == NULL) {
-			json_t *u = json_object_get(o, "domain_unicode");
-
-			if (u == NULL || strstr(json_string_value(u), match) == NULL)
-				continue;
-		}
-		json_object_set_new(o, "trend", json_real(p != NULL ?
-			json_real_value(json_object_get(o, "rate")) -
-			json_real_value(json_object_get(p, "rate")) : 0.0));
-		json_object_set_new(o, "_sort", json_string(key->member));
-		json_object_set_new(o, "_desc", json_boolean(desc));
-		v[n++] = o;
+		if (!domain_matches(r->domain, match))
+			continue;
+		r->rate = rate_of(r->success, r->failure);
+		r->trend = r->has_prev ? r->rate - rate_of(r->prev_success, r->prev_failure) : 0.0;
+		r->sort = &spec;
+		v[n++] = r;
 	}
 	qsort(v, n, sizeof(*v), cmp_domain_rows);
 	total = n;
 	rows = json_array();
-	for (i = (size_t)offset; i < n && i < offset + limit; i++) {
-		json_object_del(v[i], "_sort");
-		json_object_del(v[i], "_desc");
-		json_array_append(rows, v[i]);
-	}
+	for (i = (size_t)offset; i < n && i < offset + limit; i++)
+		json_array_append_new(rows, dom_row_json(v[i]));
 	if (want_csv(req)) {
 		static const char *const cols[] = { "domain", "domain_unicode", "reports",
 			"sessions", "success", "failure", "rate", "trend", "reporters",
@@ -391,8 +438,9 @@ domains(struct store *st, const struct http_request *req, const struct report_qu
 	} else {
 		out = json_pack("{s:o, s:I, s:I, s:I, s:s, s:s, s:o}", "query",
 			serve_query_json(q), "total", (json_int_t)total, "offset",
-			(json_int_t)offset, "limit", (json_int_t)limit, "sort", key->name,
-			"order", desc ? "desc" : "asc", "domains", rows);
+			(json_int_t)offset, "limit", (json_int_t)limit, "sort",
+			sort_keys[spec.key].name, "order", spec.desc ? "desc" : "asc",
+			"domains", rows);
 		serve_send_json(resp, 200, out);
 		json_decref(out);
 	}
@@ -401,12 +449,9 @@ domains(struct store *st, const struct http_request *req, const struct report_qu
 bad:
 	serve_send_error(resp, 400, err->msg);
 	rc = 0;
-	goto out;
-fail:
-	stale_flush(&c);
 out:
 	free(v);
-	json_decref(c.map);
+	g_hash_table_destroy(c.map);
 	return rc;
 }
 

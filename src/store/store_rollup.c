@@ -101,6 +101,16 @@ static const char sql_add_value[] =
 	" organization, result_type, mx, value) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
 	" ON CONFLICT (day, digest, kind, value_digest) DO NOTHING";
 
+int
+store_rollup_block_index(struct store *s, struct err *err)
+{
+	if (db_dialect(s->db) != DB_DIALECT_PG)
+		return 0;
+	return db_exec(s->db, "CREATE INDEX IF NOT EXISTS rollup_domains_block ON rollup_domains"
+		       " (span, block) INCLUDE (domain_key, organization, reports, success,"
+		       " failure, first_start, last_received)", err);
+}
+
 int64_t
 store_rollup_day(int64_t t)
 {
@@ -339,6 +349,7 @@ store_rollup_put_report(struct store *s, const struct report *r, int64_t receive
 				    r->start, received);
 		rollup_batch_domain(b, STORE_ROLLUP_SPAN_ALL, day, keys[i], org, 1, dok, dbad,
 				    r->start, received);
+		rollup_batch_reporter(b, keys[i], org, day);
 	}
 	put_failures(b, r, keys, day, org);
 	for (i = 0; i < r->n_policies; i++)

@@ -84,6 +84,13 @@ int store_rollup_rebuild_blocks(struct store *s, struct err *err);
  * -1 with err set. */
 int store_rollup_rebuild_totals(struct store *s, struct err *err);
 
+/* On PostgreSQL, adds a covering index of rollup_domains by (span, block),
+ * so that a period's 16- and 256-day blocks are read from index entries
+ * only (its heap is in no order: rows move as they are updated); nothing
+ * on SQLite, where the table itself is in that order (WITHOUT ROWID).
+ * Schema step 12's second program.  Returns 0 or -1 with err set. */
+int store_rollup_block_index(struct store *s, struct err *err);
+
 /* The digest that keys an all-time failure group (domain key, result-type,
  * receiving MX; "" for an absent one). */
 int64_t store_rollup_failure_group_digest(const char *domain, const char *type,

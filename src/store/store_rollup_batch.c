@@ -14,16 +14,20 @@
 
 #include "store/store_private.h"
 #include "store/store_rollup.h"
+#include "store/store_rollup_reporters.h"
 #include "util/buf.h"
 #include "util/xalloc.h"
 
-enum row_kind { ROW_DAY, ROW_DOMAIN, ROW_FAILURE, ROW_TYPE, ROW_VALUE, ROW_TOTALS };
+enum row_kind { ROW_DAY, ROW_DOMAIN, ROW_FAILURE, ROW_TYPE, ROW_VALUE, ROW_TOTALS,
+	ROW_REPORTER };
 
 /* One pending row.  For a domain row, day is a day of its block; for a
  * failure row, text is the additional-information (NULL: none) and ok the
  * sessions; for a type row, ok the sessions; for a value row, text the
  * value; for an all-time failure group row (ROW_TOTALS), text the
- * additional-information, ip and code the sending IP and reason code. */
+ * additional-information, ip and code the sending IP and reason code; for
+ * a reporter row (ROW_REPORTER), day is the last day and digest its day
+ * set (store_rollup_reporters.h). */
 struct row {
 	char *key;              /* the key bytes (owned) */
 	size_t key_len;
@@ -339,6 +343,26 @@ rollup_batch_totals(struct rollup_batch *b, const struct failure_add *a, const c
 		r->last = a->last_end;
 }
 
+void
+rollup_batch_reporter(struct rollup_batch *b, const char *key, const char *org, int64_t day)
+{
+	struct row *r;
+	int fresh;
+
+	key_start(b, ROW_REPORTER);
+	key_str(b, key);
+	key_str(b, org);
+	r = row_of(b, &fresh);
+	if (fresh) {
+		r->domain = xstrdup(key);
+		r->org = xstrdup(org);
+		r->day = day;
+		r->digest = 1;
+		return;
+	}
+	store_rollup_reporters_merge(&r->day, &r->digest, day, 1);
+}
+
 /* Writes one pending row through store_rollup.c's adders. */
 static int
 write_row(struct store *s, const struct row *r, struct err *err)
@@ -364,6 +388,8 @@ write_row(struct store *s, const struct row *r, struct err *err)
 		return store_rollup_add_value(s, &a, r->value_kind, r->text, err);
 	case ROW_TOTALS:
 		return store_rollup_totals_add_failure(s, &a, r->ip, r->code, err);
+	case ROW_REPORTER:
+		return store_rollup_reporters_add(s, r->domain, r->org, r->day, r->digest, err);
 	}
 	return 0;
 }

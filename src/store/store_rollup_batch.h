@@ -7,7 +7,7 @@
  * rollup_days, rollup_domains and rollup_failures rows again and again;
  * each upsert costs about as much as a new row.  While a handle stores
  * reports (store_rollup_put_report() called from the insert path), the
- * five adders of store_rollup.c hand their row to the handle's batch,
+ * adders of store_rollup.c hand their row to the handle's batch,
  * which merges it with the pending row of the same key:
  *   day      (day, organization): sums, reports, MIN start, MAX received
  *   domain   (span, block, domain key, organization): the same
@@ -17,6 +17,7 @@
  *            least one with its own collation when the rows are written
  *   type     (day, organization, result-type): sessions
  *   value    (day, group digest, kind, value): present or not
+ *   reporter (domain key, organization): last day and the days before it
  * Sums stop at 2^53-1 as in SQL (clamping twice gives what clamping once
  * does).  store_rollup_batch_flush() writes the rows in key order (so
  * that several serve hosts on one PostgreSQL lock shared rows in one
@@ -69,6 +70,11 @@ void rollup_batch_value(struct rollup_batch *b, const struct failure_add *a, int
  * store_rollup_totals_add_failure(). */
 void rollup_batch_totals(struct rollup_batch *b, const struct failure_add *a,
 			 const char *sending_ip, const char *reason_code);
+
+/* The (domain key, organization) of a report starting on day: its
+ * rollup_reporters row (store_rollup_reporters.h). */
+void rollup_batch_reporter(struct rollup_batch *b, const char *key, const char *org,
+			   int64_t day);
 
 /* Writes what s has pending (if anything) in the open transaction, in
  * key order, and empties it.  Returns 0 or -1 with err set (the

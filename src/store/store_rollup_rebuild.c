@@ -11,6 +11,7 @@
 #include "store/store_rollup.h"
 #include "store/store_rollup_batch.h"
 #include "store/store_rollup_private.h"
+#include "store/store_rollup_reporters.h"
 #include "util/xalloc.h"
 
 #define SUM_COUNT STORE_SQL_SUM_COUNT
@@ -277,7 +278,7 @@ store_rollup_rebuild_blocks(struct store *s, struct err *err)
 int
 store_rollup_rebuild(struct store *s, struct err *err)
 {
-	if (store_rollup_rebuild_blocks(s, err) < 0)
+	if (store_rollup_rebuild_blocks(s, err) < 0 || store_rollup_reporters_rebuild(s, err) < 0)
 		return -1;
 	return store_rollup_rebuild_totals(s, err);
 }
@@ -320,7 +321,7 @@ int
 store_rollup_prune_batch(struct store *s, int64_t before, size_t batch, int64_t *deleted,
 			 struct err *err)
 {
-	struct rows days = { 0 }, keys = { 0 };
+	struct rows days = { 0 }, keys = { 0 }, pairs = { 0 };
 	struct rollup_group_list *groups = NULL;
 	struct db_stmt *st;
 	size_t i;
@@ -334,6 +335,9 @@ store_rollup_prune_batch(struct store *s, int64_t before, size_t batch, int64_t 
 	    read_keys(s, "SELECT DISTINCT " FLOOR_DIV(DAY_OF("start_time"), SPAN1) ","
 		      " domain_key, organization FROM report_domains WHERE report IN "
 		      OLD_REPORTS, before, batch, &keys, err) < 0 ||
+	    read_keys(s, "SELECT " DAY_OF("MAX(start_time)") ", domain_key, organization"
+		      " FROM report_domains WHERE report IN " OLD_REPORTS
+		      " GROUP BY domain_key, organization", before, batch, &pairs, err) < 0 ||
 	    (groups = store_rollup_totals_groups_named(s, OLD_REPORTS, before, batch,
 						       err)) == NULL)
 		goto fail;
@@ -354,15 +358,21 @@ store_rollup_prune_batch(struct store *s, int64_t before, size_t batch, int64_t 
 		if (run_all(s, sql_domain_key, &keys.num[i * 5], keys.text[i * 6],
 			    keys.text[i * 6 + 1], err) < 0)
 			goto fail;
+	for (i = 0; i < pairs.n; i++)
+		if (store_rollup_reporters_refresh(s, pairs.text[i * 6], pairs.text[i * 6 + 1],
+						   pairs.num[i * 5], err) < 0)
+			goto fail;
 	if (store_rollup_totals_refresh_groups(s, groups, err) < 0)
 		goto fail;
 	rows_free(&days);
 	rows_free(&keys);
+	rows_free(&pairs);
 	store_rollup_group_list_free(groups);
 	return store_commit(s, err);
 fail:
 	rows_free(&days);
 	rows_free(&keys);
+	rows_free(&pairs);
 	store_rollup_group_list_free(groups);
 	store_rollback(s);
 	return -1;

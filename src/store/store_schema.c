@@ -22,6 +22,7 @@
 #include "store/store_outbox.h"
 #include "store/store_private.h"
 #include "store/store_rollup.h"
+#include "store/store_rollup_reporters.h"
 #include "store/store_sts_cache.h"
 #include "store/store_users.h"
 #include "store/store_views.h"
@@ -174,6 +175,7 @@ const struct store_migration store_schema_migrations[] = {
 	{ 9, store_results_index_sql },     /* result indexes by day and domain: store_results_index.c */
 	{ 10, store_rollup_schema_sql },    /* rollup_* tables: store_rollup.c */
 	{ 11, store_rollup_totals_schema_sql },  /* all-time roll-ups: store_rollup_totals.c */
+	{ 12, store_rollup_reporters_schema_sql },  /* last seen: store_rollup_reporters.c */
 };
 
 const size_t store_schema_n_migrations =
@@ -186,6 +188,8 @@ const struct store_migration_program store_schema_programs[] = {
 	{ 6, store_fetch_seen_schema },     /* store_fetch_seen.c */
 	{ 10, store_rollup_rebuild_blocks },  /* store_rollup.c: from the stored reports */
 	{ 11, store_rollup_rebuild_totals },  /* store_rollup_totals.c: from step 10's tables */
+	{ 12, store_rollup_reporters_rebuild },  /* store_rollup_reporters.c: from the reports */
+	{ 12, store_rollup_block_index },   /* store_rollup.c: PostgreSQL only */
 };
 
 const size_t store_schema_n_programs =

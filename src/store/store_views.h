@@ -148,4 +148,44 @@ int store_view_reports(struct store *s, const struct report_query *q, const char
 		       uint64_t offset, uint64_t limit, uint64_t *total,
 		       store_view_report_cb cb, void *ctx, struct err *err);
 
+/*
+ * Stale reporters: an organization that reported a domain regularly and
+ * stopped.  The window is the window_days UTC days whose midnight lies in
+ * [end - window_days days, end) (with a whole-day end: the window_days
+ * days before it).  A (domain, organization) is stale when, in the window,
+ * it has reports starting on at least min_days days, on regular_pct % of
+ * the days from its first such day to its last, and that last day is
+ * before the quiet_days days ending with the day of end (last day <=
+ * floor(end / 86400) - quiet_days - 1).
+ */
+struct store_stale_rule {
+	int64_t end;                    /* Unix time the window ends */
+	int window_days, min_days, regular_pct, quiet_days;
+};
+
+/* One stale (domain, organization). */
+struct store_view_stale {
+	const char *domain;             /* domain key */
+	const char *organization;
+	int64_t last_day;               /* UTC day number of its last report in the window */
+};
+
+typedef int (*store_view_stale_cb)(void *ctx, const struct store_view_stale *r);
+
+/* Visits the stale (domain, organization) pairs of q's domain,
+ * organization and viewer scope (q's period is not used: the rule's window
+ * is), ordered by domain key, then organization.  Reads rollup_reporters
+ * (store_rollup_reporters.h), and the report rows of the window only when
+ * a pair has reports more than STORE_ROLLUP_REPORTER_DAYS days after the
+ * window's first day (a window far in the past). */
+int store_view_stale_reporters(struct store *s, const struct report_query *q,
+			       const struct store_stale_rule *rule, store_view_stale_cb cb,
+			       void *ctx, struct err *err);
+
+/* The same from the report rows of the window alone (what tests compare
+ * store_view_stale_reporters() with). */
+int store_view_stale_reporters_from_rows(struct store *s, const struct report_query *q,
+					 const struct store_stale_rule *rule,
+					 store_view_stale_cb cb, void *ctx, struct err *err);
+
 #endif

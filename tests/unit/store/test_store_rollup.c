@@ -34,6 +34,8 @@ static const struct {
 	  " ORDER BY 1" },
 	{ 4, "SELECT digest, kind, value_digest, value FROM rollup_failure_group_values"
 	  " ORDER BY 1, 2, 3" },
+	{ 4, "SELECT domain_key, organization, last_day, days FROM rollup_reporters"
+	  " ORDER BY 1, 2" },
 };
 
 /* Every row of the roll-up tables as text, one line per row. */
@@ -397,9 +399,143 @@ test_batched(void **state)
 	}
 }
 
+/* ---- rollup_reporters and the stale-reporter check ---- */
+
+static int
+on_stale_text(void *ctx, const struct store_view_stale *r)
+{
+	buf_printf(ctx, "%s|%s|%lld\n", r->domain, r->organization, (long long)r->last_day);
+	return 0;
+}
+
+/* The stale pairs for a window ending at end (and q's filters) through
+ * rollup_reporters and through the report rows are the same; returns how
+ * many there were. */
+static size_t
+stale_agrees(struct store *s, const struct report_query *q, int64_t end)
+{
+	struct store_stale_rule rule = { .end = end, .window_days = 30, .min_days = 5,
+					 .regular_pct = 80, .quiet_days = 3 };
+	struct buf a, b;
+	struct err err;
+	char *ta, *tb;
+	size_t n = 0;
+
+	buf_init(&a, 1u << 20);
+	buf_init(&b, 1u << 20);
+	if (store_view_stale_reporters(s, q, &rule, on_stale_text, &a, &err) != 0 ||
+	    store_view_stale_reporters_from_rows(s, q, &rule, on_stale_text, &b, &err) != 0)
+		fail_msg("%s", err.msg);
+	ta = buf_steal(&a, NULL);
+	tb = buf_steal(&b, NULL);
+	if (strcmp(ta, tb) != 0)
+		fail_msg("end %lld: roll-up\n%sreport rows\n%s", (long long)end, ta, tb);
+	for (const char *p = ta; *p != '\0'; p++)
+		n += *p == '\n';
+	free(ta);
+	free(tb);
+	return n;
+}
+
+/* stale_agrees() for every day (and a mid-day end) from DAY0 to DAY0 +
+ * days, for every pair, one domain and one organization; returns how
+ * many stale pairs were seen in all. */
+static size_t
+stale_agrees_all(struct store *s, int days)
+{
+	static const struct report_query qs[] = {
+		{ 0 }, { .domain = "d1.example" }, { .organization = "Regular" },
+	};
+	size_t n = 0;
+
+	for (int d = 0; d <= days; d++)
+		for (size_t i = 0; i < sizeof(qs) / sizeof(qs[0]); i++) {
+			n += stale_agrees(s, &qs[i], (int64_t)(DAY0 + d) * 86400);
+			n += stale_agrees(s, &qs[i], (int64_t)(DAY0 + d) * 86400 + 43200);
+		}
+	return n;
+}
+
+/* A report of org about domain on day DAY0 + day (at hour). */
+static struct report *
+make_day(const char *org, const char *domain, int day, int hour, int n)
+{
+	struct report *r = report_new();
+
+	r->organization_name = xstrdup(org);
+	r->report_id = xasprintf("%s-%s-%d-%d", org, domain, day, n);
+	r->start = (int64_t)(DAY0 + day) * 86400 + hour * 3600;
+	r->end = r->start + 86399;
+	add_policy(r, domain, "sts", 10, 0);
+	return r;
+}
+
+/* rollup_reporters follows reports stored out of order, days that fall
+ * off its 62 days, several in one batch and one at a time, and prunes
+ * that reach its days or not; the stale check gives the same through it
+ * as through the report rows, for ends in and long after the reports. */
+static void
+test_reporters(void **state)
+{
+	/* "Regular" daily on days 0-19 and 40-59, then at 130; "Sparse" now
+	 * and then; "Quitter" daily on days 0-15 for another domain */
+	static const int regular[] = { 59, 3, 0, 1, 2, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
+		16, 17, 18, 19, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55,
+		56, 57, 58, 130 };
+	static const int sparse[] = { 70, 2, 9, 33, 71, 64, 20 };
+	struct store_fixture *f = *state;
+	struct store_prune_stats ps = { 0 };
+	struct err err;
+	size_t i;
+	int n = 0;
+
+	assert_int_equal(store_begin(f->s, &err), 0);
+	for (i = 0; i < 20; i++)        /* in one batch: merged in memory */
+		put(f->s, make_day("Regular", "D1.example", regular[i], (int)i % 3, n++),
+		    (int64_t)(DAY0 + 200) * 86400, 1);
+	assert_int_equal(store_commit(f->s, &err), 0);
+	for (; i < sizeof(regular) / sizeof(regular[0]); i++)   /* merged by the upsert */
+		put(f->s, make_day("Regular", "D1.example", regular[i], 0, n++),
+		    (int64_t)(DAY0 + 200) * 86400, 1);
+	for (i = 0; i < sizeof(sparse) / sizeof(sparse[0]); i++)
+		put(f->s, make_day("Sparse", "D1.example", sparse[i], 1, n++),
+		    (int64_t)(DAY0 + 200) * 86400, 1);
+	for (i = 0; i < 16; i++)
+		put(f->s, make_day("Quitter", "d2.example", (int)i, 0, n++),
+		    (int64_t)(DAY0 + 200) * 86400, 1);
+	equals_recomputed(f->s);
+	assert_int_equal(count(f->s, "SELECT COUNT(*) FROM rollup_reporters"), 3);
+	assert_int_equal(count(f->s, "SELECT last_day FROM rollup_reporters"
+			       " WHERE organization = 'Regular'"), DAY0 + 130);
+	assert_true(stale_agrees_all(f->s, 140) > 0);
+	/* up to day 30: the Regular row is kept as it is (the days pruned are
+	 * more than 62 before its last), the Sparse one computed again (day 20
+	 * was in its bits: now 71, 70, 64 and 33 are), the Quitter one goes */
+	if (store_prune(f->s, (int64_t)(DAY0 + 30) * 86400, 8, &ps, &err) < 0)
+		fail_msg("%s", err.msg);
+	assert_true(ps.reports > 0);
+	equals_recomputed(f->s);
+	assert_int_equal(count(f->s, "SELECT COUNT(*) FROM rollup_reporters"), 2);
+	assert_int_equal(count(f->s, "SELECT days FROM rollup_reporters"
+			       " WHERE organization = 'Sparse'"),
+			 1 + 2 + 128 + ((int64_t)1 << 38));
+	assert_true(stale_agrees_all(f->s, 140) > 0);
+	/* up to day 100: Regular's day 130 stays, Sparse goes */
+	if (store_prune(f->s, (int64_t)(DAY0 + 100) * 86400, 8, &ps, &err) < 0)
+		fail_msg("%s", err.msg);
+	equals_recomputed(f->s);
+	assert_int_equal(count(f->s, "SELECT COUNT(*) FROM rollup_reporters"), 1);
+	stale_agrees_all(f->s, 140);
+	if (store_prune(f->s, (int64_t)(DAY0 + 300) * 86400, 8, &ps, &err) < 0)
+		fail_msg("%s", err.msg);
+	assert_int_equal(count(f->s, "SELECT COUNT(*) FROM rollup_reporters"), 0);
+	equals_recomputed(f->s);
+}
+
 static const struct CMUnitTest tests[] = {
 	STORE_TEST(test_batched),
 	STORE_TEST(test_insert_conflict_prune),
+	STORE_TEST(test_reporters),
 };
 
 STORE_TEST_MAIN(tests)
