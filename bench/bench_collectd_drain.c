@@ -116,36 +116,58 @@ zipf_domain(long domains, uint64_t *rng)
 	return lo;
 }
 
-/* Queues n datagrams on sock; returns how many were queued.  domains < 0:
- * Zipf over -domains domains (event i's failure flag stays i % 10). */
-static long
-fill(const char *sock, long n, long domains)
+/* A datagram socket connected to sock, its send buffer forced up;
+ * -1 on error (said on stderr). */
+static int
+sender_open(const char *sock)
 {
-	uint64_t rng = 42;
 	struct sockaddr_un a;
 	int fd, big = 1 << 30;
-	char dg[1024];
-	long i;
 
 	memset(&a, 0, sizeof(a));
 	a.sun_family = AF_UNIX;
 	if (strlen(sock) >= sizeof(a.sun_path))
-		return 0;
+		return -1;
 	memcpy(a.sun_path, sock, strlen(sock) + 1);
 	fd = socket(AF_UNIX, SOCK_DGRAM, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
 		perror("bench_collectd_drain: connect");
 		if (fd >= 0)
 			close(fd);
-		return 0;
+		return -1;
 	}
 	(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &big, sizeof(big));
+	return fd;
+}
+
+/* Writes event i's datagram into dg (cap bytes); returns its length.
+ * domains < 0: Zipf over -domains domains (event i's failure flag stays
+ * i % 10), drawn from *rng. */
+static int
+event_datagram(char *dg, size_t cap, long i, long domains, uint64_t *rng)
+{
+	long d = domains < 0 ? -domains : domains;
+	/* same domain as event idx, failure as event i: idx = the domain
+	 * + a multiple of d that keeps i % 10 (d is a multiple of 10) */
+	long idx = domains < 0 ? zipf_domain(d, rng) + d * (i % 10) : i;
+
+	return build_datagram(dg, cap, idx, d);
+}
+
+/* Queues n datagrams on sock; returns how many were queued.  domains < 0:
+ * Zipf over -domains domains. */
+static long
+fill(const char *sock, long n, long domains)
+{
+	uint64_t rng = 42;
+	char dg[1024];
+	long i;
+	int fd;
+
+	if ((fd = sender_open(sock)) < 0)
+		return 0;
 	for (i = 0; i < n; i++) {
-		long d = domains < 0 ? -domains : domains;
-		/* same domain as event idx, failure as event i: idx = the domain
-		 * + a multiple of d that keeps i % 10 (d is a multiple of 10) */
-		long idx = domains < 0 ? zipf_domain(d, &rng) + d * (i % 10) : i;
-		int len = build_datagram(dg, sizeof(dg), idx, d);
+		int len = event_datagram(dg, sizeof(dg), i, domains, &rng);
 
 		if (send(fd, dg, (size_t)len, MSG_DONTWAIT) < 0) {
 			fprintf(stderr, "bench_collectd_drain: queue full after %ld datagrams: %s\n",
@@ -153,6 +175,41 @@ fill(const char *sock, long n, long domains)
 			break;
 		}
 	}
+	close(fd);
+	return i;
+}
+
+/* Sends n datagrams on sock at `rate` per second (as many as are due
+ * each millisecond, then a sleep); sets *secs to the time it took.
+ * Returns how many were sent. */
+static long
+send_paced(const char *sock, long n, long domains, long rate, double *secs)
+{
+	uint64_t rng = 42;
+	char dg[1024];
+	double t0 = now_s();
+	long i = 0;
+	int fd;
+
+	*secs = 0;
+	if ((fd = sender_open(sock)) < 0)
+		return 0;
+	while (i < n) {
+		long due = (long)((now_s() - t0) * (double)rate) + 1;
+
+		for (; i < n && i < due; i++) {
+			int len = event_datagram(dg, sizeof(dg), i, domains, &rng);
+
+			if (send(fd, dg, (size_t)len, 0) < 0) {
+				perror("bench_collectd_drain: send");
+				goto out;
+			}
+		}
+		if (i < n)
+			usleep(1000);
+	}
+out:
+	*secs = now_s() - t0;
 	close(fd);
 	return i;
 }
@@ -241,6 +298,44 @@ drain(const char *dir, long n, long domains)
 	return 0;
 }
 
+/* The collector not saturated: `rate` results per second for `secs`
+ * seconds from CPU 1 while it runs on CPU 0, then until the store holds
+ * them all (the idle flush); its CPU over that time per result. */
+static int
+unsaturated(const char *dir, long rate, double secs, long domains)
+{
+	struct bench_collector c;
+	long n = (long)((double)rate * secs), sent;
+	long long got = 0;
+	sqlite3 *db = NULL;
+	double c0, c1, t0, took;
+
+	if (bench_collector_start(&c, dir, "paced", 0) < 0) {
+		fprintf(stderr, "bench_collectd_drain: the collector did not start\n");
+		return -1;
+	}
+	c0 = cpu_of(c.pid);
+	sent = send_paced(c.sock, n, domains, rate, &took);
+	if (sqlite3_open(c.dbpath, &db) == SQLITE_OK) {
+		sqlite3_busy_timeout(db, 1000);
+		t0 = now_s();
+		while (now_s() - t0 < 60 && (got = db_total(db)) < sent)
+			usleep(20000);
+	}
+	c1 = cpu_of(c.pid);
+	sqlite3_close(db);
+	kill(c.pid, SIGTERM);
+	waitpid(c.pid, NULL, 0);
+	printf("bench_collectd_drain: not saturated: %s%ld domains, %ld results/s asked, %.0f/s sent "
+	       "(%lld stored%s): collector CPU %.3f s, %.2f µs per result (target <= 2): %s\n",
+	       domains < 0 ? "zipf " : "", domains < 0 ? -domains : domains, rate,
+	       took > 0 ? (double)sent / took : 0.0, got, got == sent ? "" : " INCOMPLETE", c1 - c0,
+	       got > 0 ? (c1 - c0) * 1e6 / (double)got : 0.0,
+	       got > 0 && (c1 - c0) * 1e6 / (double)got <= 2.0 ? "met" : "NOT met");
+	bench_db_unlink(c.dbpath);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -263,13 +358,19 @@ main(int argc, char **argv)
 	bench_pin(1);
 	if (argc > 1) {
 		/* a number: that many distinct domains cycled; zipf:N: Zipf over N */
-		for (int i = 1; i < argc; i++)
-			drain(dir, n, strncmp(argv[i], "zipf:", 5) == 0 ?
-			      -strtol(argv[i] + 5, NULL, 10) : strtol(argv[i], NULL, 10));
+		for (int i = 1; i < argc; i++) {
+			if (strncmp(argv[i], "rate:", 5) == 0)
+				unsaturated(dir, strtol(argv[i] + 5, NULL, 10), 3.0, -100000);
+			else
+				drain(dir, n, strncmp(argv[i], "zipf:", 5) == 0 ?
+				      -strtol(argv[i] + 5, NULL, 10) : strtol(argv[i], NULL, 10));
+		}
 	} else {
 		drain(dir, n, 100);
 		drain(dir, n, 100000);
 		drain(dir, n, -100000);
+		unsaturated(dir, 20000, 3.0, -100000);
+		unsaturated(dir, 100000, 3.0, -100000);
 	}
 	qlen_write(old);
 	rmdir(dir);

@@ -174,6 +174,8 @@ const struct store_migration store_schema_migrations[] = {
 	{ 9, store_results_index_sql },     /* result indexes by day and domain: store_results_index.c */
 	{ 10, store_rollup_schema_sql },    /* rollup_* tables: store_rollup.c */
 	{ 11, store_rollup_totals_schema_sql },  /* all-time roll-ups: store_rollup_totals.c */
+	{ 12, "" },                         /* result_tuples keyed by its digest (SQLite):
+					     * store_results_table.c */
 };
 
 const size_t store_schema_n_migrations =
@@ -186,6 +188,7 @@ const struct store_migration_program store_schema_programs[] = {
 	{ 6, store_fetch_seen_schema },     /* store_fetch_seen.c */
 	{ 10, store_rollup_rebuild_blocks },  /* store_rollup.c: from the stored reports */
 	{ 11, store_rollup_rebuild_totals },  /* store_rollup_totals.c: from step 10's tables */
+	{ 12, store_results_table_upgrade },  /* store_results_table.c */
 };
 
 const size_t store_schema_n_programs =
