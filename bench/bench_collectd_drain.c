@@ -180,7 +180,7 @@ warm_up(const char *sock, const char *dbpath)
 		return -1;
 	}
 	close(fd);
-	while (now_s() - t0 < 30 && got < 1) {
+	while (now_s() - t0 < 120 && got < 1) {
 		usleep(20000);
 		if (db == NULL && sqlite3_open_v2(dbpath, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
 			sqlite3_close(db);
