@@ -49,6 +49,11 @@ extern const size_t store_schema_n_programs;
  * (store_results_index.c). */
 extern const char store_results_index_sql[];
 
+/* Schema step program: on SQLite, result_tuples is rebuilt with its
+ * digest `key` as the rowid (no second B-tree for the key); nothing on
+ * PostgreSQL (store_results_table.c).  Returns 0 or -1. */
+int store_results_table_upgrade(struct store *s, struct err *err);
+
 /* The ordered schema steps (store_schema.c) and their count. */
 extern const struct store_migration store_schema_migrations[];
 extern const size_t store_schema_n_migrations;

@@ -4,9 +4,11 @@
  * store_put_results() sorts a batch by policy tuple and folds equal tuples
  * into one counter update.  Each distinct tuple is one result_tuples
  * row, found by a 64-bit digest of (day, tuple) and inserted once; the
- * batch's counts are appended to result_deltas (sequential pages, however
- * many domains there are).  A caller that kept the keys of rows it made
- * (store_put_results_keyed()) skips the digest and the insert.  Every FOLD_EVERY batches (in a transaction of
+ * batch's counts go with a new row (or update it in place when it exists
+ * but the caller did not know it), and are appended to result_deltas
+ * (sequential pages, however many domains there are) for a row the
+ * caller knows: a caller that kept the keys of rows it made
+ * (store_put_results_keyed()) skips the digest and the probe.  Every FOLD_EVERY batches (in a transaction of
  * its own), and before results are read, the deltas are folded into
  * result_tuples in one bulk UPDATE.
  * Failure tuples are upserted (failed_count += …) under a digest of
@@ -30,10 +32,15 @@
  * page of result_tuples once for many batches. */
 #define FOLD_EVERY 128
 
+/* A tuple whose row the caller does not know: made with its first
+ * counters, or, if it exists, counted in place (the probe of the key
+ * reads that page anyway). */
 static const char sql_put_policy[] =
 	"INSERT INTO result_tuples (key, day, domain, tlsrpt_record, policy_type,"
 	" policy_domain, policy_strings, mx_hosts, total_success, total_failure)"
-	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, 0) ON CONFLICT (key) DO NOTHING";
+	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (key) DO UPDATE SET"
+	" total_success = result_tuples.total_success + excluded.total_success,"
+	" total_failure = result_tuples.total_failure + excluded.total_failure";
 
 static const char sql_put_delta[] =
 	"INSERT INTO result_deltas (policy, ok, failed) VALUES ($1, $2, $3)";
@@ -49,6 +56,11 @@ static const char sql_put_failure[] =
 /* PostgreSQL: no delta may be added between the UPDATE and the DELETE of
  * a fold (SQLite writers are serialized by the database lock anyway). */
 static const char sql_lock_deltas[] = "LOCK TABLE result_deltas IN EXCLUSIVE MODE";
+
+/* PostgreSQL: a batch updates rows of result_tuples (sql_put_policy) and
+ * the fold updates them too; a batch takes the lock that conflicts with
+ * the fold's before any row lock, so one waits for the other whole. */
+static const char sql_lock_batch[] = "LOCK TABLE result_deltas IN ROW EXCLUSIVE MODE";
 
 static const char sql_fold[] =
 	"UPDATE result_tuples SET"
@@ -244,11 +256,10 @@ policy_key(const struct result *r, struct store_digester *dg, struct buf *key)
 	return store_digester_digest64(dg, key->data, key->len);
 }
 
-/* Makes sure the row of r's policy tuple (key `id`) exists, unless the
- * caller knows it does, and adds the counters as a delta.  (A new row
- * could carry its first counters with INSERT … RETURNING, but SQLite's
- * RETURNING costs more than the delta row: callgrind, +29k instructions
- * per new tuple.) */
+/* Adds the counters to the row of r's policy tuple (key `id`): as a
+ * delta row when the caller knows the row exists (an append, no probe);
+ * otherwise the row is made with them, or counted in place if it exists
+ * (one statement, no delta row). */
 static int
 put_policy(struct db_stmt *sp, struct db_stmt *sd, const struct result *r, int64_t id,
 	   int known, int64_t ok, int64_t failed, struct buf *tmp, struct err *err)
@@ -266,9 +277,12 @@ put_policy(struct db_stmt *sp, struct db_stmt *sd, const struct result *r, int64
 	db_bind_text(sp, 7, tmp->data);
 	join(tmp, &r->mx_host);
 	db_bind_text(sp, 8, tmp->data);
+	db_bind_int64(sp, 9, ok);
+	db_bind_int64(sp, 10, failed);
 	if (db_step(sp, err) < 0)
 		return -1;
 	db_reset(sp);
+	return 0;
 delta:
 	db_reset(sd);
 	db_bind_int64(sd, 1, id);
@@ -366,6 +380,8 @@ put_sorted(struct store *s, struct ritem *v, size_t n, struct err *err)
 	buf_init(&key, KEY_MAX);
 	buf_init(&tmp, KEY_MAX);
 	gv = xreallocarray(NULL, n, sizeof(*gv));
+	if (db_dialect(s->db) == DB_DIALECT_PG && db_exec(s->db, sql_lock_batch, err) < 0)
+		goto out;
 	if ((sp = db_prepare(s->db, sql_put_policy, err)) == NULL ||
 	    (sd = db_prepare(s->db, sql_put_delta, err)) == NULL ||
 	    (sf = db_prepare(s->db, sql_put_failure, err)) == NULL)

@@ -156,7 +156,8 @@ next_domain_range(struct store *s, int64_t day, const char *after, int first, ch
 }
 
 /* Reads the policies of `day` whose domain lies in [lo, hi] into *rows
- * (new array of *n rows).  Returns 0 or -1. */
+ * (new array of *n rows), by domain, then by key (on SQLite the order of
+ * result_tuples_day_domain's entries, no sort).  Returns 0 or -1. */
 static int
 read_rows(struct store *s, int64_t day, const char *lo, const char *hi, struct row **rows,
 	  size_t *n, struct err *err)
@@ -171,7 +172,7 @@ read_rows(struct store *s, int64_t day, const char *lo, const char *hi, struct r
 			"SELECT key, domain, tlsrpt_record, policy_type, policy_domain,"
 			" policy_strings, mx_hosts, total_success, total_failure"
 			" FROM result_tuples WHERE day = $1 AND domain >= $2 AND domain <= $3"
-			" ORDER BY domain, id", err);
+			" ORDER BY domain, key", err);
 	if (st == NULL)
 		return -1;
 	db_bind_int64(st, 1, day);

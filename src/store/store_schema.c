@@ -176,6 +176,8 @@ const struct store_migration store_schema_migrations[] = {
 	{ 10, store_rollup_schema_sql },    /* rollup_* tables: store_rollup.c */
 	{ 11, store_rollup_totals_schema_sql },  /* all-time roll-ups: store_rollup_totals.c */
 	{ 12, store_rollup_reporters_schema_sql },  /* last seen: store_rollup_reporters.c */
+	{ 13, "" },                         /* result_tuples keyed by its digest (SQLite):
+					     * store_results_table.c */
 };
 
 const size_t store_schema_n_migrations =
@@ -190,6 +192,7 @@ const struct store_migration_program store_schema_programs[] = {
 	{ 11, store_rollup_rebuild_totals },  /* store_rollup_totals.c: from step 10's tables */
 	{ 12, store_rollup_reporters_rebuild },  /* store_rollup_reporters.c: from the reports */
 	{ 12, store_rollup_block_index },   /* store_rollup.c: PostgreSQL only */
+	{ 13, store_results_table_upgrade },  /* store_results_table.c */
 };
 
 const size_t store_schema_n_programs =

@@ -366,6 +366,76 @@ test_results_view_shows_unfolded_totals(void **state)
 }
 
 
+/* Schema step 13 (store_results_table.c) on SQLite: result_tuples in the
+ * step 3 shape (an id rowid and a UNIQUE key) becomes a table keyed by
+ * `key` itself, with the same rows and counters; run again, it changes
+ * nothing. */
+static const char old_shape[] =
+	"DROP VIEW result_policies;"
+	"CREATE TABLE t3 (id INTEGER PRIMARY KEY, key BIGINT NOT NULL UNIQUE,"
+	" day BIGINT NOT NULL, domain TEXT NOT NULL, tlsrpt_record TEXT, policy_type TEXT,"
+	" policy_domain TEXT, policy_strings TEXT NOT NULL, mx_hosts TEXT NOT NULL,"
+	" total_success BIGINT NOT NULL, total_failure BIGINT NOT NULL);"
+	"INSERT INTO t3 (key, day, domain, tlsrpt_record, policy_type, policy_domain,"
+	" policy_strings, mx_hosts, total_success, total_failure) SELECT key, day, domain,"
+	" tlsrpt_record, policy_type, policy_domain, policy_strings, mx_hosts, total_success,"
+	" total_failure FROM result_tuples;"
+	"DROP TABLE result_tuples;"
+	"ALTER TABLE t3 RENAME TO result_tuples;"
+	"CREATE INDEX result_tuples_day_domain ON result_tuples (day, domain);"
+	"CREATE VIEW result_policies AS SELECT key AS id, * FROM result_tuples;"
+	"DELETE FROM schema_version WHERE version >= 13;";
+
+static int64_t
+count_of(struct store *s, const char *sql)
+{
+	struct err err;
+	struct db_stmt *st = db_prepare(s->db, sql, &err);
+	int64_t v;
+
+	assert_non_null(st);
+	assert_int_equal(db_step(st, &err), 1);
+	v = db_column_int64(st, 0);
+	db_reset(st);
+	return v;
+}
+
+static void
+test_results_keep_their_counters_through_the_rekeying_step(void **state)
+{
+	struct store_fixture *f = *state;
+	struct err err;
+
+	if (f->pg_url != NULL)
+		skip();         /* the step changes nothing on PostgreSQL */
+	assert_int_equal(put(f->s, batch_a, 4), 0);
+	assert_int_equal(put(f->s, batch_b, 4), 0);
+	assert_int_equal(store_results_fold(f->s, &err), 0);
+	assert_int_equal(db_exec(f->s->db, old_shape, &err), 0);
+	assert_int_equal(count_of(f->s, "SELECT COUNT(*) FROM pragma_index_list('result_tuples')"), 2);
+	for (int run = 0; run < 2; run++) {
+		struct store *s2 = store_test_reopen(f);   /* migrates */
+		struct seen w = { 0 };
+
+		assert_non_null(s2);
+		/* the key is the rowid: the only index left is (day, domain) */
+		assert_int_equal(count_of(s2, "SELECT COUNT(*) FROM pragma_index_list('result_tuples')"), 1);
+		assert_int_equal(count_of(s2, "SELECT COUNT(*) FROM result_tuples WHERE key <> rowid"), 0);
+		assert_int_equal(count_of(s2, "SELECT SUM(total_success) FROM result_policies WHERE day = 100"),
+				 4 + 3 * run);
+		assert_int_equal(count_of(s2, "SELECT SUM(total_failure) FROM result_policies WHERE day = 100"),
+				 3 + run);
+		/* the same tuples, found again by their keys */
+		assert_int_equal(put(s2, batch_a, 4), 0);
+		assert_int_equal(store_get_day_results(s2, 100, collect, &w, &err), 0);
+		assert_int_equal(w.n, 3);
+		assert_int_equal(w.ok[0] + w.ok[1] + w.ok[2], 7 + 3 * run);
+		assert_int_equal(w.failed[0] + w.failed[1] + w.failed[2], 4 + run);
+		assert_int_equal(db_exec(s2->db, "DELETE FROM schema_version WHERE version >= 13", &err), 0);
+		store_close(&s2);
+	}
+}
+
 /* What the many-domains test saw: every domain once, in order, with its
  * own counters and failure attached to the right policy. */
 struct round_check {
@@ -465,6 +535,7 @@ static const struct CMUnitTest tests[] = {
 	STORE_TEST(test_results_keyed_puts_add_to_the_same_rows),
 	STORE_TEST(test_results_day_with_more_domains_than_one_round_is_read_whole),
 	STORE_TEST(test_results_view_shows_unfolded_totals),
+	STORE_TEST(test_results_keep_their_counters_through_the_rekeying_step),
 	STORE_TEST(test_results_many_small_batches_fold_without_loss),
 	STORE_TEST(test_results_sum_over_batches_per_policy_tuple),
 	STORE_TEST(test_results_days_are_kept_apart_and_listed),
