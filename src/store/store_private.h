@@ -27,6 +27,8 @@ struct store {
 	struct rollup_batch *rollup_batch; /* roll-up rows pending for the innermost
 					    * open level (store_rollup_batch.h);
 					    * NULL until a report is stored */
+	int put_retryable;      /* the last store_put_report*() failed on a
+				 * lost lock or deadlock (store_reports.h) */
 };
 
 /* One schema step: the SQL (may use @ID@, see db.h; "" for none) that
