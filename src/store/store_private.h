@@ -82,6 +82,14 @@ int64_t store_digester_digest64(struct store_digester *d, const void *data, size
  * use, freed by store_close()): for a digest per report stored. */
 int64_t store_handle_digest64(struct store *s, const void *data, size_t len);
 
+/* Deletes, in the caller's transaction, at most batch reports whose period
+ * ended before `before` (the lowest ids first) and, before them, their
+ * failures, policies, domains and conflicts (store_prune.c); adds the
+ * reports deleted to *deleted.  Returns 0 or -1 with err set (the caller
+ * rolls back). */
+int store_prune_old_reports(struct store *s, int64_t before, size_t batch,
+			    int64_t *deleted, struct err *err);
+
 /* ASCII lower-case copy of s (caller frees); NULL gives "".  Only for the
  * dedup key (kept as it was so stored keys still match); policy domains
  * are keyed with report_domain_key(). */
