@@ -366,12 +366,6 @@ store_put_report_digest(struct store *s, const struct report *r,
 }
 
 int
-store_put_report_retryable(const struct store *s)
-{
-	return s->put_retryable;
-}
-
-int
 store_put_report_in_batch(struct store *s, const struct report *r,
 			  const struct report_source *src, struct err *err)
 {
