@@ -23,10 +23,11 @@
  * in one transaction with a savepoint per report, so each gets its own
  * outcome, only the bad ones get -1, and the group is still one commit
  * however many reports the store refuses; when the COMMIT fails, each
- * report is stored again in a transaction of its own.  Failed reports are
- * retried alone, at most INTAKE_RETRY_MAX_ITEMS per group.  After any error the writer closes
- * its handle and opens a new one for the next group (a broken connection
- * is not kept).  The queue is not bounded here: each job belongs to a
+ * report is stored again in a transaction of its own.  A report that
+ * failed on a lost lock or deadlock is retried alone; a refused one is
+ * not (unless every report of the group failed: a broken store).  After
+ * any error the writer closes its handle and opens a new one for the next
+ * group (a broken connection is not kept).  The queue is not bounded here: each job belongs to a
  * request in progress, so the server's connection limit bounds it.
  */
 #ifndef TLSRPT_SERVE_INTAKE_H
@@ -43,9 +44,6 @@
 #define INTAKE_GROUP_MAX_REPORTS 512
 /* …or this many milliseconds after its first report was written. */
 #define INTAKE_GROUP_MAX_MS 50
-/* Failed reports of one group retried alone (a lost deadlock wins then),
- * the rest keep their error. */
-#define INTAKE_RETRY_MAX_ITEMS 4
 
 /* One report to store. */
 struct intake_item {

@@ -188,21 +188,21 @@ write_guarded(struct intake *in, struct group *g)
  * three times with a short pause: with several hosts writing one
  * PostgreSQL, a group can lose a deadlock on a shared roll-up row, which
  * the same report wins alone a moment later.  Only such failures
- * (it->retryable), and at most INTAKE_RETRY_MAX_ITEMS items of a group,
- * are retried: a report the store refuses fails every time, and a client
- * sending many would otherwise cost the writer ~120 ms each.  Returns how
- * many still failed. */
+ * (it->retryable) are retried, however many, or every failure when all
+ * of g failed (all_failed: the store or its connection broke): a report
+ * the store refuses fails every time, and a client sending many would
+ * otherwise cost the writer ~120 ms each.  Returns how many still
+ * failed. */
 static size_t
-retry_failed(struct intake *in, struct group *g)
+retry_failed(struct intake *in, struct group *g, int all_failed)
 {
-	size_t failed = 0, retried = 0;
+	size_t failed = 0;
 
 	for (struct intake_job *job = g->head; job != NULL; job = job->next)
 		for (size_t i = 0; i < job->n_items; i++) {
 			struct intake_item *it = &job->items[i];
 
-			if (it->outcome < 0 &&
-			    (!it->retryable || retried++ >= INTAKE_RETRY_MAX_ITEMS)) {
+			if (it->outcome < 0 && !it->retryable && !all_failed) {
 				failed++;
 				continue;
 			}
@@ -276,7 +276,7 @@ store_group(struct intake *in, struct group *g)
 		count_commits(in, 1);
 	}
 	if (failed > 0)
-		failed = retry_failed(in, g);
+		failed = retry_failed(in, g, failed == g->n_reports);
 	if (failed > 0)
 		store_close(&in->store);   /* a fresh handle for the next group */
 }
