@@ -18,12 +18,16 @@
  * synchronous=NORMAL: survives a crash of the program; PostgreSQL:
  * synchronous_commit).
  *
- * One bad report does not fail the others: when a report or the COMMIT
- * fails, the whole group is rolled back (nothing of it was stored) and
- * each report is stored again in a transaction of its own, so each gets
- * its own outcome and only the bad one gets -1.  After any error the writer closes
- * its handle and opens a new one for the next group (a broken connection
- * is not kept).  The queue is not bounded here: each job belongs to a
+ * One bad report does not fail the others: when a report fails, the
+ * whole group is rolled back (nothing of it was stored) and stored again
+ * in one transaction with a savepoint per report, so each gets its own
+ * outcome, only the bad ones get -1, and the group is still one commit
+ * however many reports the store refuses; when the COMMIT fails, each
+ * report is stored again in a transaction of its own.  A report that
+ * failed on a lost lock or deadlock is retried alone; a refused one is
+ * not (unless every report of the group failed: a broken store).  After
+ * any error the writer closes its handle and opens a new one for the next
+ * group (a broken connection is not kept).  The queue is not bounded here: each job belongs to a
  * request in progress, so the server's connection limit bounds it.
  */
 #ifndef TLSRPT_SERVE_INTAKE_H
@@ -51,6 +55,9 @@ struct intake_item {
 	int outcome;                   /* set by the writer: store_put_report()'s
 					* 1 stored, 0 duplicate, 2 conflict, -1 error */
 	struct err err;                /* the reason when outcome is -1 */
+	int retryable;                 /* set by the writer: outcome -1 on a
+					* lost lock or deadlock, which may pass
+					* alone (store_put_report_retryable()) */
 };
 
 /* What one request hands over.  Owned by the submitter; the writer only
@@ -86,5 +93,9 @@ void intake_store_wait(struct intake *in, struct intake_job *job);
 /* Groups committed and reports written since the start (for figures);
  * 0 and 0 for in == NULL (a read-only serve has no intake). */
 void intake_counts(struct intake *in, uint64_t *groups, uint64_t *reports);
+
+/* Transactions the writer has committed since the start (a group, or one
+ * report stored alone); 0 for in == NULL. */
+uint64_t intake_commits(struct intake *in);
 
 #endif

@@ -25,6 +25,8 @@ struct intake {
 	int stopping;
 	struct store *store;          /* the writer's own; NULL after an error */
 	uint64_t groups, reports;     /* under lock */
+	uint64_t commits;             /* transactions the writer committed;
+				       * under lock */
 };
 
 /* The jobs of one group, in order of arrival. */
@@ -91,8 +93,19 @@ write_in_group(struct store *st, struct intake_job *job, struct err *err)
 	return 0;
 }
 
-/* Writes each item of the jobs from job on in a transaction of its own.
- * Returns how many failed. */
+/* Adds n to the commits counted. */
+static void
+count_commits(struct intake *in, uint64_t n)
+{
+	pthread_mutex_lock(&in->lock);
+	in->commits += n;
+	pthread_mutex_unlock(&in->lock);
+}
+
+/* Writes each item of the jobs from job on with store_put_report_digest():
+ * in a transaction of its own, or, inside an open one, under a savepoint
+ * of its own (a failed item is undone alone, the others stay).  Returns
+ * how many failed. */
 static size_t
 write_each(struct store *st, struct intake_job *job)
 {
@@ -105,34 +118,75 @@ write_each(struct store *st, struct intake_job *job)
 			err_clear(&it->err);
 			it->outcome = store_put_report_digest(st, it->report, &it->src, it->digest,
 							      &it->err);
+			it->retryable = it->outcome < 0 && store_put_report_retryable(st);
 			if (it->outcome < 0)
 				failed++;
 		}
 	return failed;
 }
 
-/* Nothing of g is stored (a report or the COMMIT failed).  Stores each
- * report again in a transaction of its own, so that one cannot fail the
- * others. */
+/* The COMMIT of g failed: nothing of it is stored.  Stores each report
+ * again in a transaction of its own, so that one cannot fail the others. */
 static size_t
 write_one_by_one(struct intake *in, struct group *g)
 {
 	struct err err;
+	size_t failed;
 
 	if (in->store == NULL && (in->store = store_open(in->db_url, &err)) == NULL) {
 		fail_from(g->head, &err);
 		return g->n_reports;
 	}
-	return write_each(in->store, g->head);
+	failed = write_each(in->store, g->head);
+	for (struct intake_job *job = g->head; job != NULL; job = job->next)
+		for (size_t i = 0; i < job->n_items; i++)
+			if (job->items[i].outcome > 0)
+				count_commits(in, 1);
+	return failed;
+}
+
+/* A report of g failed in the group, which was rolled back: nothing of it
+ * is stored.  Stores g again in one transaction, each report under a
+ * savepoint of its own, so the reports the store refuses (however many)
+ * are undone alone and the rest is still one commit, not one per report.
+ * Falls back to write_one_by_one() when that transaction cannot begin or
+ * commit.  Returns how many failed. */
+static size_t
+write_guarded(struct intake *in, struct group *g)
+{
+	struct err err;
+	size_t failed;
+
+	if (in->store == NULL && (in->store = store_open(in->db_url, &err)) == NULL) {
+		fail_from(g->head, &err);
+		return g->n_reports;
+	}
+	if (store_begin(in->store, &err) < 0) {
+		store_close(&in->store);
+		return write_one_by_one(in, g);
+	}
+	failed = write_each(in->store, g->head);
+	if (store_commit(in->store, &err) < 0) {
+		log_error("serve: committing %zu reports: %s; storing them one by one",
+			  g->n_reports, err.msg);
+		store_close(&in->store);
+		return write_one_by_one(in, g);
+	}
+	count_commits(in, 1);
+	return failed;
 }
 
 /* Stores each failed item of g again, in a transaction of its own, up to
  * three times with a short pause: with several hosts writing one
  * PostgreSQL, a group can lose a deadlock on a shared roll-up row, which
- * the same report wins alone a moment later.  Returns how many still
+ * the same report wins alone a moment later.  Only such failures
+ * (it->retryable) are retried, however many, or every failure when all
+ * of g failed (all_failed: the store or its connection broke): a report
+ * the store refuses fails every time, and a client sending many would
+ * otherwise cost the writer ~120 ms each.  Returns how many still
  * failed. */
 static size_t
-retry_failed(struct intake *in, struct group *g)
+retry_failed(struct intake *in, struct group *g, int all_failed)
 {
 	size_t failed = 0;
 
@@ -140,6 +194,10 @@ retry_failed(struct intake *in, struct group *g)
 		for (size_t i = 0; i < job->n_items; i++) {
 			struct intake_item *it = &job->items[i];
 
+			if (it->outcome < 0 && !it->retryable && !all_failed) {
+				failed++;
+				continue;
+			}
 			for (int attempt = 1; it->outcome < 0 && attempt <= 3; attempt++) {
 				struct timespec pause = { 0, 20000000L * attempt };
 
@@ -151,6 +209,10 @@ retry_failed(struct intake *in, struct group *g)
 				it->outcome = store_put_report_digest(in->store, it->report,
 								      &it->src, it->digest,
 								      &it->err);
+				it->retryable = it->outcome < 0 &&
+						store_put_report_retryable(in->store);
+				if (it->outcome > 0)
+					count_commits(in, 1);
 			}
 			if (it->outcome < 0)
 				failed++;
@@ -193,18 +255,20 @@ store_group(struct intake *in, struct group *g)
 		pthread_mutex_unlock(&in->lock);
 	}
 	if (group_failed) {
-		log_warn("serve: storing a group of %zu reports: %s; storing them one by one",
-			    g->n_reports, err.msg);
+		log_warn("serve: storing a group of %zu reports: %s; storing it again with a"
+			 " savepoint per report", g->n_reports, err.msg);
 		store_rollback(in->store);
-		failed = write_one_by_one(in, g);
+		failed = write_guarded(in, g);
 	} else if (store_commit(in->store, &err) < 0) {
 		log_error("serve: committing %zu reports: %s; storing them one by one",
 			  g->n_reports, err.msg);
 		store_close(&in->store);
 		failed = write_one_by_one(in, g);
+	} else {
+		count_commits(in, 1);
 	}
 	if (failed > 0)
-		failed = retry_failed(in, g);
+		failed = retry_failed(in, g, failed == g->n_reports);
 	if (failed > 0)
 		store_close(&in->store);   /* a fresh handle for the next group */
 }
@@ -349,4 +413,17 @@ intake_counts(struct intake *in, uint64_t *groups, uint64_t *reports)
 	*groups = in->groups;
 	*reports = in->reports;
 	pthread_mutex_unlock(&in->lock);
+}
+
+uint64_t
+intake_commits(struct intake *in)
+{
+	uint64_t n;
+
+	if (in == NULL)
+		return 0;
+	pthread_mutex_lock(&in->lock);
+	n = in->commits;
+	pthread_mutex_unlock(&in->lock);
+	return n;
 }

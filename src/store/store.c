@@ -19,6 +19,7 @@
 
 #include "model/report.h"
 #include "store/store_private.h"
+#include "store/store_reports.h"
 #include "store/store_rollup_batch.h"
 #include "util/xalloc.h"
 
@@ -306,6 +307,12 @@ store_rollback(struct store *s)
 		db_exec(s->db, "ROLLBACK", NULL);
 	}
 	s->depth--;
+}
+
+int
+store_put_report_retryable(const struct store *s)
+{
+	return s->put_retryable;
 }
 
 int

@@ -458,25 +458,49 @@ store_outbox_count(struct store *s, const char *report_id, const char *state, st
 	return n;
 }
 
+/* The finished outbox reports created before $1 (their deliveries all
+ * final); store_outbox_prune() deletes their deliveries first, which
+ * leaves the same reports chosen. */
+#define FINISHED_BEFORE " WHERE created < $1 AND lookup_state <> 'pending' AND NOT EXISTS" \
+	" (SELECT 1 FROM outbox_deliveries d WHERE d.report_id = outbox_reports.report_id" \
+	" AND d.state IN ('pending', 'sending'))"
+
 int64_t
 store_outbox_prune(struct store *s, int64_t before, struct err *err)
 {
-	struct db_stmt *st = db_prepare(s->db,
-					"DELETE FROM outbox_reports WHERE created < $1 AND"
-					" lookup_state <> 'pending' AND NOT EXISTS (SELECT 1 FROM"
-					" outbox_deliveries d WHERE d.report_id ="
-					" outbox_reports.report_id AND d.state IN ('pending',"
-					" 'sending')) RETURNING report_id", err);
+	struct db_stmt *st;
 	int64_t n = 0;
 	int rc;
 
-	if (st == NULL)
+	/* explicitly, children first: SQLite does not enforce the foreign
+	 * keys (db_sqlite.c), so nothing cascades */
+	if (store_begin(s, err) < 0)
 		return -1;
+	st = db_prepare(s->db, "DELETE FROM outbox_deliveries WHERE report_id IN"
+			" (SELECT report_id FROM outbox_reports" FINISHED_BEFORE ")", err);
+	if (st == NULL)
+		goto fail;
+	db_bind_int64(st, 1, before);
+	rc = db_step(st, err);
+	db_reset(st);
+	if (rc < 0)
+		goto fail;
+	st = db_prepare(s->db, "DELETE FROM outbox_reports" FINISHED_BEFORE " RETURNING report_id",
+			err);
+	if (st == NULL)
+		goto fail;
 	db_bind_int64(st, 1, before);
 	while ((rc = db_step(st, err)) == 1)
 		n++;
 	db_reset(st);
-	return rc < 0 ? -1 : n;
+	if (rc < 0)
+		goto fail;
+	if (store_commit(s, err) < 0)
+		return -1;
+	return n;
+fail:
+	store_rollback(s);
+	return -1;
 }
 
 int

@@ -27,6 +27,8 @@ struct store {
 	struct rollup_batch *rollup_batch; /* roll-up rows pending for the innermost
 					    * open level (store_rollup_batch.h);
 					    * NULL until a report is stored */
+	int put_retryable;      /* the last store_put_report*() failed on a
+				 * lost lock or deadlock (store_reports.h) */
 };
 
 /* One schema step: the SQL (may use @ID@, see db.h; "" for none) that
@@ -84,6 +86,14 @@ int64_t store_digester_digest64(struct store_digester *d, const void *data, size
 /* store_digest64(data, len) with the handle's digester (made on first
  * use, freed by store_close()): for a digest per report stored. */
 int64_t store_handle_digest64(struct store *s, const void *data, size_t len);
+
+/* Deletes, in the caller's transaction, at most batch reports whose period
+ * ended before `before` (the lowest ids first) and, before them, their
+ * failures, policies, domains and conflicts (store_prune.c); adds the
+ * reports deleted to *deleted.  Returns 0 or -1 with err set (the caller
+ * rolls back). */
+int store_prune_old_reports(struct store *s, int64_t before, size_t batch,
+			    int64_t *deleted, struct err *err);
 
 /* ASCII lower-case copy of s (caller frees); NULL gives "".  Only for the
  * dedup key (kept as it was so stored keys still match); policy domains

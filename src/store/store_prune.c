@@ -5,7 +5,10 @@
  * a LIMITed subquery, run in its own transaction until it deletes nothing.
  * Results have no foreign keys (store_results.c): the deltas and failure
  * details of a batch of tuples go first, in the same transaction, chosen
- * by the same ordered subquery.
+ * by the same ordered subquery.  The other children are deleted the same
+ * way, before their parents (a report's failures, policies, domains and
+ * conflicts; an outbox report's deliveries): SQLite does not enforce the
+ * declared foreign keys (db_sqlite.c), so nothing cascades there.
  */
 #include "store/store_prune.h"
 
@@ -15,6 +18,19 @@
 #include "store/store_rollup.h"
 
 #define OLD_TUPLES "(SELECT key FROM result_tuples WHERE day < $1 ORDER BY key LIMIT $2)"
+#define OLD_REPORTS "(SELECT id FROM reports WHERE end_time < $1 ORDER BY id LIMIT $2)"
+
+/* Old reports and what hangs on them, children first (the last statement
+ * counts). */
+static const char *const prune_reports[] = {
+	"DELETE FROM report_failures WHERE policy IN (SELECT id FROM report_policies"
+	" WHERE report IN " OLD_REPORTS ")",
+	"DELETE FROM report_policies WHERE report IN " OLD_REPORTS,
+	"DELETE FROM report_domains WHERE report IN " OLD_REPORTS,
+	"DELETE FROM report_conflicts WHERE report IN " OLD_REPORTS,
+	"DELETE FROM reports WHERE id IN " OLD_REPORTS " RETURNING id",
+	NULL,
+};
 
 
 /* Old result tuples and what hangs on them (the last statement counts). */
@@ -25,30 +41,31 @@ static const char *const prune_results[] = {
 	NULL,
 };
 
-/* Finished outbox reports (cascades to outbox_deliveries). */
+/* Finished outbox reports, their deliveries first (deleting deliveries
+ * that are neither pending nor sending leaves the same reports chosen). */
+#define OLD_OUTBOX "(SELECT report_id FROM outbox_reports" \
+	" WHERE created < $1 AND lookup_state <> 'pending' AND NOT EXISTS (SELECT 1 FROM" \
+	" outbox_deliveries d WHERE d.report_id = outbox_reports.report_id AND d.state IN" \
+	" ('pending', 'sending')) ORDER BY report_id LIMIT $2)"
 static const char *const prune_outbox[] = {
-	"DELETE FROM outbox_reports WHERE report_id IN (SELECT report_id FROM outbox_reports"
-	" WHERE created < $1 AND lookup_state <> 'pending' AND NOT EXISTS (SELECT 1 FROM"
-	" outbox_deliveries d WHERE d.report_id = outbox_reports.report_id AND d.state IN"
-	" ('pending', 'sending')) ORDER BY report_id LIMIT $2) RETURNING report_id",
+	"DELETE FROM outbox_deliveries WHERE report_id IN " OLD_OUTBOX,
+	"DELETE FROM outbox_reports WHERE report_id IN " OLD_OUTBOX " RETURNING report_id",
 	NULL,
 };
 
-/* Runs one batch of sql[] in a transaction.  Returns the rows the last
- * statement deleted, or -1. */
+/* Runs sql[] ($1 cutoff, $2 batch) in the caller's transaction.  Returns
+ * the rows the last statement returned, or -1. */
 static int64_t
-one_batch(struct store *s, const char *const *sql, int64_t cutoff, size_t batch,
+run_batch(struct store *s, const char *const *sql, int64_t cutoff, size_t batch,
 	  struct err *err)
 {
 	struct db_stmt *st;
 	int64_t n = 0;
 	int rc;
 
-	if (store_begin(s, err) < 0)
-		return -1;
 	for (size_t i = 0; sql[i] != NULL; i++) {
 		if ((st = db_prepare(s->db, sql[i], err)) == NULL)
-			goto fail;
+			return -1;
 		db_bind_int64(st, 1, cutoff);
 		db_bind_int64(st, 2, (int64_t)batch);
 		n = 0;
@@ -56,14 +73,41 @@ one_batch(struct store *s, const char *const *sql, int64_t cutoff, size_t batch,
 			n++;
 		db_reset(st);
 		if (rc < 0)
-			goto fail;
+			return -1;
 	}
+	return n;
+}
+
+/* Runs one batch of sql[] in a transaction.  Returns the rows the last
+ * statement deleted, or -1. */
+static int64_t
+one_batch(struct store *s, const char *const *sql, int64_t cutoff, size_t batch,
+	  struct err *err)
+{
+	int64_t n;
+
+	if (store_begin(s, err) < 0)
+		return -1;
+	if ((n = run_batch(s, sql, cutoff, batch, err)) < 0)
+		goto fail;
 	if (store_commit(s, err) < 0)
 		return -1;
 	return n;
 fail:
 	store_rollback(s);
 	return -1;
+}
+
+int
+store_prune_old_reports(struct store *s, int64_t before, size_t batch, int64_t *deleted,
+			struct err *err)
+{
+	int64_t n = run_batch(s, prune_reports, before, batch, err);
+
+	if (n < 0)
+		return -1;
+	*deleted += n;
+	return 0;
 }
 
 /* Repeats one_batch() until nothing is left; adds the rows to *total. */
@@ -82,8 +126,8 @@ drain(struct store *s, const char *const *sql, int64_t cutoff, size_t batch,
 	return 0;
 }
 
-/* Old reports (cascades to report_policies, report_failures), with the
- * roll-ups they were counted in (store_rollup.c), batch by batch. */
+/* Old reports (store_prune_old_reports()), with the roll-ups they were
+ * counted in (store_rollup.c), batch by batch. */
 static int
 drain_reports(struct store *s, int64_t before, size_t batch, struct store_prune_stats *st,
 	      struct err *err)

@@ -4,7 +4,8 @@
  * in small transactions, then gives the space back where the backend can.
  *
  * Each transaction deletes at most `batch` rows of one table (a report
- * takes its policies and failure details with it, by ON DELETE CASCADE),
+ * takes its policies, failure details, domains and conflicts with it,
+ * deleted explicitly before it: SQLite does not enforce the foreign keys),
  * so the collector and the intake wait at most one such transaction.
  * What is never deleted: state (IMAP UIDs, alert memory), outbox entries
  * still pending or being sent, and anything newer than the cut-off.

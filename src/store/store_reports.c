@@ -301,6 +301,7 @@ put_report(struct store *s, const struct report *r, const struct report_source *
 	int64_t id;
 	int rc;
 
+	s->put_retryable = 0;
 	if (own_tx && store_begin(s, err) < 0)
 		goto fail;
 	if (put_head(s, r, src, digest, &id, err) < 0)
@@ -329,6 +330,8 @@ put_report(struct store *s, const struct report *r, const struct report_source *
 		goto fail;
 	return 1;
 rollback:
+	/* before the roll-back, which clears the connection's error */
+	s->put_retryable = db_is_retryable(s->db);
 	if (own_tx)
 		store_rollback(s);
 fail:

@@ -47,6 +47,12 @@ int store_put_report_in_batch_digest(struct store *s, const struct report *r,
 				     const struct report_source *src, int64_t digest,
 				     struct err *err);
 
+/* 1 when the last store_put_report*() call on s failed on a lost lock,
+ * a deadlock or a serialization failure (the same report may be stored
+ * a moment later), 0 otherwise (it succeeded, or the store refuses the
+ * report itself). */
+int store_put_report_retryable(const struct store *s);
+
 /* store_put_report() with r's content digest already computed
  * (store_report_content_digest(r), store_conflicts.h), so that a caller
  * can compute it on another thread than the one that writes (the intake

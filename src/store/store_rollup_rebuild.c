@@ -323,9 +323,7 @@ store_rollup_prune_batch(struct store *s, int64_t before, size_t batch, int64_t 
 {
 	struct rows days = { 0 }, keys = { 0 }, pairs = { 0 };
 	struct rollup_group_list *groups = NULL;
-	struct db_stmt *st;
 	size_t i;
-	int rc;
 
 	*deleted = 0;
 	if (store_begin(s, err) < 0)
@@ -341,15 +339,7 @@ store_rollup_prune_batch(struct store *s, int64_t before, size_t batch, int64_t 
 	    (groups = store_rollup_totals_groups_named(s, OLD_REPORTS, before, batch,
 						       err)) == NULL)
 		goto fail;
-	st = db_prepare(s->db, "DELETE FROM reports WHERE id IN " OLD_REPORTS " RETURNING id", err);
-	if (st == NULL)
-		goto fail;
-	db_bind_int64(st, 1, before);
-	db_bind_int64(st, 2, (int64_t)batch);
-	while ((rc = db_step(st, err)) == 1)
-		(*deleted)++;
-	db_reset(st);
-	if (rc < 0)
+	if (store_prune_old_reports(s, before, batch, deleted, err) < 0)
 		goto fail;
 	for (i = 0; i < days.n; i++)
 		if (rebuild_days(s, days.num[i * 5], days.num[i * 5] + 1, err) < 0)

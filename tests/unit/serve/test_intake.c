@@ -234,6 +234,68 @@ test_intake_groups_queued_jobs_into_few_commits(void **state)
 	assert_int_equal(stored(fx, "many-199"), 1);
 }
 
+/* A client that sends many reports the store refuses cannot make the
+ * writer store its group one report per commit, nor retry each refused
+ * one: 200 queued jobs, every other one refused, are two commits at most
+ * (the group, and at most one more for what arrives after it). */
+static void
+test_intake_refused_reports_keep_group_commit(void **state)
+{
+	struct fixture *fx = *state;
+	enum { N = 200 };
+	static struct intake_job jobs[N];
+	static struct intake_item *items[N];
+	static struct report *reps[N];
+	static char *raws[N];
+	struct counter c = { 0 };
+	uint64_t groups, written;
+	char id[32];
+	sqlite3 *db;
+
+	for (int i = 0; i < N; i++) {
+		const char *ids[1] = { id };
+
+		if (i % 2 == 1)
+			snprintf(id, sizeof(id), "refused");
+		else
+			snprintf(id, sizeof(id), "mixed-%d", i);
+		items[i] = make_items(ids, 1, &reps[i], &raws[i]);
+		memset(&jobs[i], 0, sizeof(jobs[i]));
+		jobs[i].items = items[i];
+		jobs[i].n_items = 1;
+		jobs[i].done = count_done;
+		jobs[i].ctx = &c;
+	}
+	/* hold the write lock so that all jobs queue into one group */
+	assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+	for (int i = 0; i < N; i++)
+		intake_submit(fx->in, &jobs[i]);
+	usleep(200 * 1000);
+	assert_int_equal(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	for (int k = 0; k < 3000 && __atomic_load_n(&c.done, __ATOMIC_SEQ_CST) < N; k++)
+		usleep(10 * 1000);
+	assert_int_equal(c.done, N);
+	intake_counts(fx->in, &groups, &written);
+	assert_int_equal(written, N);
+	assert_true(groups <= 2);
+	assert_true(intake_commits(fx->in) <= 2);
+	for (int i = 0; i < N; i++) {
+		if (i % 2 == 1) {
+			assert_int_equal(items[i][0].outcome, -1);
+			assert_non_null(strstr(items[i][0].err.msg, "refused by a trigger"));
+			assert_int_equal(items[i][0].retryable, 0);
+		} else {
+			assert_int_equal(items[i][0].outcome, 1);
+		}
+		free_items(items[i], 1, &reps[i], &raws[i]);
+	}
+	assert_int_equal(stored(fx, "mixed-0"), 1);
+	assert_int_equal(stored(fx, "mixed-198"), 1);
+	assert_int_equal(stored(fx, "refused"), 0);
+}
+
 int
 main(void)
 {
@@ -241,6 +303,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_intake_one_bad_report_does_not_fail_its_group,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_intake_groups_queued_jobs_into_few_commits,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_intake_refused_reports_keep_group_commit,
 						setup, teardown),
 	};
 

@@ -56,6 +56,13 @@ fill(struct store_fixture *f, int n_old)
 		" FROM reports");
 	exec_ok(f, "INSERT INTO report_failures (policy, seq, failed_session_count)"
 		" SELECT id, 0, 1 FROM report_policies");
+	/* every child table of reports: SQLite does not cascade (the foreign
+	 * keys are not enforced there), prune must delete each explicitly */
+	exec_ok(f, "INSERT INTO report_domains (report, domain_key, first_domain, start_time,"
+		" organization, received, success, failure) SELECT id, 'example.com', 1,"
+		" start_time, organization, received, 1, 1 FROM reports");
+	exec_ok(f, "INSERT INTO report_conflicts (report, content_digest, received)"
+		" SELECT id, 7, received FROM reports");
 	/* results: day numbers */
 	snprintf(sql, sizeof(sql),
 		 "INSERT INTO result_tuples (key, day, domain, policy_strings, mx_hosts,"
@@ -95,6 +102,8 @@ test_prune_deletes_only_what_is_older_and_finished(void **state)
 	assert_int_equal(count(f, "SELECT COUNT(*) FROM reports"), 3);
 	assert_int_equal(count(f, "SELECT COUNT(*) FROM report_policies"), 3);
 	assert_int_equal(count(f, "SELECT COUNT(*) FROM report_failures"), 3);
+	assert_int_equal(count(f, "SELECT COUNT(*) FROM report_domains"), 3);
+	assert_int_equal(count(f, "SELECT COUNT(*) FROM report_conflicts"), 3);
 	assert_int_equal(count(f, "SELECT COUNT(*) FROM result_tuples"), 1);
 	assert_int_equal(count(f, "SELECT COUNT(*) FROM result_deltas"), 1);
 	assert_int_equal(count(f, "SELECT COUNT(*) FROM result_failures"), 1);
