@@ -4,8 +4,9 @@
  * Most groupings read the roll-ups (store_rollup.h), so their cost grows
  * with the groups and the length of the period, not with the reports:
  *   - totals, days and organizations of every domain (no domain filter,
- *     no viewer scope, whole UTC days): rollup_days, a row per (day,
- *     organization);
+ *     no viewer scope): rollup_days, a row per (day, organization); for a
+ *     period that is not whole days, its whole days from there and the
+ *     part of a day at each end from report_domains;
  *   - per domain (and organization, and reporters per domain), any
  *     period: the whole 16- and 256-day blocks of rollup_domains and, for
  *     the rest of the period (less than a block at each end), the report
@@ -17,7 +18,8 @@
  * session sums, covered by two indexes: a report counts once per domain by
  * construction, and once overall through `first_domain`), or joins reports
  * → report_policies (→ report_failures): the groupings by policy, by
- * (domain, organization, day), and periods that are not whole days.
+ * (domain, organization, day), and failures over periods that are not
+ * whole days.
  * The selection is the one every view shares (store_summary.h): since $1,
  * until $2, domain $3, organization $4.
  */
@@ -224,19 +226,43 @@ static const struct {
 #define A_FIGURES " SUM(d.reports), " STORE_SQL_SUM_COUNT("d.success") ", " \
 	STORE_SQL_SUM_COUNT("d.failure") ", MIN(d.first_start), MAX(d.last_received)"
 
+/*
+ * rollup_days for a period that is not whole days (an API client's
+ * `since=30d`, `summary --since 7d`): its whole days from rollup_days,
+ * the part of a day at each end from report_domains, in one UNION ALL.
+ * $5, $6 the whole days; report rows in [$1, $7) and [$8, $2) (see
+ * store_views_period_edges()).  Every domain, no viewer scope.
+ */
+#define M_RAW(lo, hi) " SELECT CAST(d.start_time / 86400 AS BIGINT) AS day, d.organization," \
+	" d.first_domain AS reports, d.success, d.failure, d.start_time AS first_start," \
+	" d.received AS last_received FROM report_domains d" \
+	" WHERE d.start_time >= " lo " AND d.start_time < " hi \
+	" AND CAST($3 AS TEXT) IS NULL AND ($4 = '' OR d.organization = $4)"
+#define M_FROM " FROM (SELECT d.day, d.organization, d.reports, d.success, d.failure," \
+	" d.first_start, d.last_received FROM rollup_days d" \
+	" WHERE d.day >= $5 AND d.day < $6 AND CAST($3 AS TEXT) IS NULL" \
+	" AND ($4 = '' OR d.organization = $4)" \
+	" UNION ALL" M_RAW("$1", "$7") " UNION ALL" M_RAW("$8", "$2") ") x"
+#define M_FIGURES " SUM(x.reports), " STORE_SQL_SUM_COUNT("x.success") ", " \
+	STORE_SQL_SUM_COUNT("x.failure") ", MIN(x.first_start), MAX(x.last_received)"
+
 /* How a grouping is read from the roll-ups: days, blocks or not at all. */
 enum rollup_use { USE_REPORTS, USE_DAYS, USE_BLOCKS };
 
 static const struct {
 	enum rollup_use use;
 	const char *sql;
-	const char *all_time;   /* USE_BLOCKS: the same for all time */
+	const char *all_time;   /* USE_BLOCKS: the same for all time;
+				 * USE_DAYS: a period not of whole days */
 } rollup_sql[] = {
-	[STORE_VIEW_TOTAL] = { USE_DAYS, "SELECT" T_FIGURES " FROM rollup_days d" T_WHERE },
+	[STORE_VIEW_TOTAL] = { USE_DAYS, "SELECT" T_FIGURES " FROM rollup_days d" T_WHERE,
+		"SELECT" M_FIGURES M_FROM },
 	[STORE_VIEW_DAY] = { USE_DAYS, "SELECT CAST(d.day AS TEXT)," T_FIGURES
-		" FROM rollup_days d" T_WHERE " GROUP BY d.day ORDER BY d.day" },
+		" FROM rollup_days d" T_WHERE " GROUP BY d.day ORDER BY d.day",
+		"SELECT CAST(x.day AS TEXT)," M_FIGURES M_FROM " GROUP BY x.day ORDER BY x.day" },
 	[STORE_VIEW_ORG] = { USE_DAYS, "SELECT d.organization," T_FIGURES " FROM rollup_days d"
-		T_WHERE " GROUP BY d.organization" },
+		T_WHERE " GROUP BY d.organization",
+		"SELECT x.organization," M_FIGURES M_FROM " GROUP BY x.organization" },
 	[STORE_VIEW_DOMAIN] = { USE_BLOCKS, "SELECT x.domain_key," B_FIGURES B_FROM
 		" GROUP BY x.domain_key",
 		"SELECT d.domain_key," A_FIGURES A_FROM " GROUP BY d.domain_key" },
@@ -272,6 +298,11 @@ store_view_groups(struct store *s, const struct report_query *q, enum store_view
 			db_bind_int64(st, 1, d0);
 			db_bind_int64(st, 2, d1);
 		}
+	} else if (rollup_sql[by].use == USE_DAYS && (q == NULL || q->domain == NULL) &&
+		   store_views_scoped_all(s)) {
+		st = store_views_start(s, rollup_sql[by].all_time, q, err);
+		if (st != NULL)
+			store_views_period_edges(st, q);
 	} else if (rollup_sql[by].use == USE_BLOCKS && store_views_all_time(q)) {
 		st = store_views_start(s, rollup_sql[by].all_time, q, err);
 	} else if (rollup_sql[by].use == USE_BLOCKS) {

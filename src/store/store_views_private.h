@@ -28,6 +28,14 @@ int store_views_period_days(const struct report_query *q, int64_t *d0, int64_t *
  * 16/256-day blocks (store_views.c, B_FROM) for q's period. */
 void store_views_period_blocks(struct db_stmt *st, const struct report_query *q);
 
+/* Binds $5..$8 of a statement reading whole days from a day table and
+ * the rest of q's period from report rows (store_views.c, M_FROM): whole
+ * days [$5, $6) (day numbers), report rows whose start is in [$1, $7) and
+ * [$8, $2) (seconds; $1 and $2 as store_views_start() bound them).  Any
+ * period: the whole days inside it, the part of a day at each end (a
+ * period within one day is all report rows). */
+void store_views_period_edges(struct db_stmt *st, const struct report_query *q);
+
 /* Whether q's period is open at both ends (all time). */
 int store_views_all_time(const struct report_query *q);
 

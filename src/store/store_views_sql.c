@@ -79,6 +79,27 @@ store_views_period_blocks(struct db_stmt *st, const struct report_query *q)
 			db_bind_int64(st, i + 1, v[i]);
 }
 
+void
+store_views_period_edges(struct db_stmt *st, const struct report_query *q)
+{
+	int64_t since = q != NULL ? q->since : 0, until = q != NULL ? q->until : 0;
+	int64_t d0 = since != 0 ? ceil_div(since, 86400) : OPEN_SINCE / 86400;
+	int64_t d1 = until != 0 ? floor_div(until, 86400) : OPEN_UNTIL / 86400;
+	/* report rows: [since, first whole day) and [end of whole days, until) */
+	int64_t e0 = since != 0 ? d0 * 86400 : OPEN_SINCE;
+	int64_t e1 = until != 0 ? d1 * 86400 : OPEN_UNTIL;
+
+	if (d0 >= d1) {         /* no whole day: [since, until) from report rows */
+		d1 = d0;
+		e0 = until != 0 ? until : OPEN_UNTIL;
+		e1 = e0;
+	}
+	db_bind_int64(st, 5, d0);
+	db_bind_int64(st, 6, d1);
+	db_bind_int64(st, 7, e0);
+	db_bind_int64(st, 8, e1);
+}
+
 int
 store_views_scoped_all(const struct store *s)
 {

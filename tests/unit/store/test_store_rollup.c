@@ -530,12 +530,113 @@ test_reporters(void **state)
 		fail_msg("%s", err.msg);
 	assert_int_equal(count(f->s, "SELECT COUNT(*) FROM rollup_reporters"), 0);
 	equals_recomputed(f->s);
+/* ---- periods that are not whole days ---- */
+
+/* What store_view_groups() gives for q and by, as sorted text. */
+static char *
+groups_text(struct store *s, const struct report_query *q, enum store_view_by by)
+{
+	struct buf b, part;
+	struct err err;
+
+	buf_init(&b, 1u << 20);
+	buf_init(&part, 1u << 20);
+	if (store_view_groups(s, q, by, on_row_text, &part, &err) != 0)
+		fail_msg("%s", err.msg);
+	append_sorted(&b, &part);
+	return buf_steal(&b, NULL);
+}
+
+/* The same from the report rows (the definition: a report counts once over
+ * all its domains through first_domain), for [since, until) (0: open). */
+static char *
+rows_text(struct store *s, int64_t since, int64_t until, const char *key)
+{
+	char *sql = xasprintf("SELECT %s, SUM(first_domain), SUM(success), SUM(failure),"
+			      " MIN(start_time), MAX(received) FROM report_domains"
+			      " WHERE (start_time >= %lld OR %lld = 0) AND (start_time < %lld"
+			      " OR %lld = 0) GROUP BY 1, 2", key, (long long)since,
+			      (long long)since, (long long)until, (long long)until);
+	struct buf b, part;
+	struct err err;
+	struct db_stmt *st = db_prepare(s->db, sql, &err);
+	int rc;
+
+	if (st == NULL)
+		fail_msg("%s: %s", sql, err.msg);
+	buf_init(&b, 1u << 20);
+	buf_init(&part, 1u << 20);
+	while ((rc = db_step(st, &err)) == 1)
+		buf_printf(&part, "%s|%s|%lld|%lld|%lld|%lld|%lld\n", db_column_text(st, 0),
+			   db_column_text(st, 1), (long long)db_column_int64(st, 2),
+			   (long long)db_column_int64(st, 3), (long long)db_column_int64(st, 4),
+			   (long long)db_column_int64(st, 5), (long long)db_column_int64(st, 6));
+	db_reset(st);
+	assert_int_equal(rc, 0);
+	free(sql);
+	append_sorted(&b, &part);
+	return buf_steal(&b, NULL);
+}
+
+/* Totals, days and organizations of every domain over a period that is not
+ * whole days (whole days from rollup_days, the ends from report rows)
+ * equal the report rows.  Reports start at 00:00 or 01:00 (make()). */
+static void
+test_mid_day_periods(void **state)
+{
+	static const struct {
+		int64_t since, until;   /* seconds from DAY0 00:00; -1: open */
+	} periods[] = {
+		{ 1800, -1 },                   /* mid-day since, open end */
+		{ -1, 4 * 86400 + 1800 },       /* open start, mid-day until */
+		{ 1800, 4 * 86400 + 1800 },     /* both mid-day */
+		{ 1800, 7200 },                 /* within one day */
+		{ 2 * 86400 + 3600, 2 * 86400 + 3601 },  /* one second */
+		{ 86400 + 7200, 2 * 86400 },    /* mid-day to a whole day */
+		{ 86400, 3 * 86400 },           /* whole days (the day path) */
+		{ 3 * 86400 + 1, 3 * 86400 + 2 },  /* nothing */
+	};
+	static const struct {
+		enum store_view_by by;
+		const char *key;        /* the same keys over report_domains */
+	} views[] = {
+		{ STORE_VIEW_TOTAL, "'-', '-'" },
+		{ STORE_VIEW_DAY, "CAST(start_time / 86400 AS TEXT), '-'" },
+		{ STORE_VIEW_ORG, "organization, '-'" },
+	};
+	struct store_fixture *f = *state;
+	int i;
+
+	for (i = 0; i < 40; i++)
+		put(f->s, make(i, 0), (int64_t)(DAY0 + 7) * 86400 + i, 1);
+	for (size_t p = 0; p < sizeof(periods) / sizeof(periods[0]); p++) {
+		int64_t since = periods[p].since < 0 ? 0 : (int64_t)DAY0 * 86400 + periods[p].since;
+		int64_t until = periods[p].until < 0 ? 0 : (int64_t)DAY0 * 86400 + periods[p].until;
+		struct report_query q = { .since = since, .until = until };
+
+		for (size_t v = 0; v < sizeof(views) / sizeof(views[0]); v++) {
+			char *got = groups_text(f->s, &q, views[v].by);
+			char *want = rows_text(f->s, since, until, views[v].key);
+
+			/* the total of nothing is one row of zeros */
+			if (views[v].by == STORE_VIEW_TOTAL && want[0] == '\0') {
+				free(want);
+				want = xstrdup("-|-|0|0|0|0|0\n");
+			}
+			if (strcmp(got, want) != 0)
+				fail_msg("period %zu view %d:\n%s\nwant:\n%s", p, (int)views[v].by,
+					 got, want);
+			free(got);
+			free(want);
+		}
+	}
 }
 
 static const struct CMUnitTest tests[] = {
 	STORE_TEST(test_batched),
 	STORE_TEST(test_insert_conflict_prune),
 	STORE_TEST(test_reporters),
+	STORE_TEST(test_mid_day_periods),
 };
 
 STORE_TEST_MAIN(tests)
