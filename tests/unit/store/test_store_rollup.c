@@ -530,6 +530,8 @@ test_reporters(void **state)
 		fail_msg("%s", err.msg);
 	assert_int_equal(count(f->s, "SELECT COUNT(*) FROM rollup_reporters"), 0);
 	equals_recomputed(f->s);
+}
+
 /* ---- periods that are not whole days ---- */
 
 /* What store_view_groups() gives for q and by, as sorted text. */
