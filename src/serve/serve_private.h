@@ -122,6 +122,14 @@ void serve_send_error(struct http_response *resp, unsigned status, const char *m
 int serve_api_views(struct serve_ctx *ctx, const char *what, const struct http_request *req,
 		    const struct report_query *q, struct http_response *resp);
 
+/* GET /api/domains (serve_api_domains.c), called by serve_api_views() with
+ * the viewer's store st and the request's filters q: answers resp (200, or
+ * 400 naming a bad argument) and returns 0, or returns -1 (err set) when
+ * the store fails. */
+int serve_api_domains(struct store *st, const struct http_request *req,
+		      const struct report_query *q, struct http_response *resp,
+		      struct err *err);
+
 /* GET /metrics (Prometheus text format 0.0.4). */
 void serve_metrics(struct serve_ctx *ctx, const struct http_request *req,
 		   struct http_response *resp);

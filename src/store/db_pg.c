@@ -102,6 +102,13 @@ pg_exec(void *conn, const char *sql, struct err *err)
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
 		set_error(c, res, "exec", err);
 		rc = -1;
+	} else if (strcmp(sql, "COMMIT") == 0 && strcmp(PQcmdStatus(res), "ROLLBACK") == 0) {
+		/* the COMMIT of a transaction an earlier error aborted succeeds
+		 * as a command and rolls everything back: not a commit */
+		snprintf(c->sqlstate, sizeof(c->sqlstate), "25P02");
+		err_set(err, "postgresql: exec: COMMIT rolled the transaction back (an earlier"
+			" statement of it failed)");
+		rc = -1;
 	}
 	PQclear(res);
 	return rc;

@@ -249,9 +249,12 @@ store_begin(struct store *s, struct err *err)
 			return -1;
 	} else {
 		/* what is pending belongs to the enclosing level: a roll-back
-		 * of the new one must not take it along */
-		if (store_rollup_batch_flush(s, err) < 0)
+		 * of the new one must not take it along (a lost lock writing
+		 * it fails the enclosing transaction: retryable, as a whole) */
+		if (store_rollup_batch_flush(s, err) < 0) {
+			s->put_retryable = db_is_retryable(s->db);
 			return -1;
+		}
 		snprintf(sql, sizeof(sql), "SAVEPOINT sp%d", s->depth);
 		if (exec_savepoint(s->db, sql, err) < 0)
 			return -1;
@@ -277,12 +280,14 @@ store_commit(struct store *s, struct err *err)
 		return 0;
 	}
 	if (store_rollup_batch_flush(s, err) < 0) {
+		s->put_retryable = db_is_retryable(s->db);   /* before ROLLBACK clears it */
 		db_exec(s->db, "ROLLBACK", NULL);
 		s->depth = 0;
 		return -1;
 	}
 	if (db_exec(s->db, "COMMIT", err) < 0) {
 		/* a failed COMMIT leaves the transaction open on PostgreSQL */
+		s->put_retryable = db_is_retryable(s->db);
 		db_exec(s->db, "ROLLBACK", NULL);
 		s->depth = 0;
 		return -1;

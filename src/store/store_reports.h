@@ -50,7 +50,9 @@ int store_put_report_in_batch_digest(struct store *s, const struct report *r,
 /* 1 when the last store_put_report*() call on s failed on a lost lock,
  * a deadlock or a serialization failure (the same report may be stored
  * a moment later), 0 otherwise (it succeeded, or the store refuses the
- * report itself). */
+ * report itself).  Inside a transaction, a lost lock while writing the
+ * roll-ups pending there also counts: then the whole transaction failed
+ * and store_commit() says so. */
 int store_put_report_retryable(const struct store *s);
 
 /* store_put_report() with r's content digest already computed

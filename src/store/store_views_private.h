@@ -42,7 +42,8 @@ int store_views_all_time(const struct report_query *q);
 /* Whether s has no viewer scope (or one that allows every domain). */
 int store_views_scoped_all(const struct store *s);
 
-/* Column col as a count (negative reads as 0). */
+/* Column col as a count: clamped to 0..COUNT_MAX (util/count.h), as a sum
+ * would be. */
 uint64_t store_views_count(struct db_stmt *st, int col);
 
 #endif

@@ -11,6 +11,7 @@
 #include "store/store_rollup.h"
 #include "store/store_views_private.h"
 #include "util/buf.h"
+#include "util/count.h"
 #include "util/xalloc.h"
 
 /* far past and far future (whole 256-day blocks), for an open end */
@@ -109,9 +110,7 @@ store_views_scoped_all(const struct store *s)
 uint64_t
 store_views_count(struct db_stmt *st, int col)
 {
-	int64_t v = db_column_int64(st, col);
-
-	return v < 0 ? 0 : (uint64_t)v;
+	return count_from_int64(db_column_int64(st, col));
 }
 
 /*

@@ -7,7 +7,7 @@
 # - 40 reports exactly at the limit: stored, summed exactly;
 # - then rows as an older version could have stored them (counts 2^63-1,
 #   written with SQL): every view still answers: /api/summary, /api/failures,
-#   /api/reports (the dashboard's data), /metrics, `tlsrpt summary` (text and
+#   /api/reports, /api/domains (the dashboard's data), /metrics, `tlsrpt summary` (text and
 #   --json), `tlsrpt alert --dry-run`: no error, no negative number, sums
 #   stopped at 2^53-1;
 # - a report repeating a member name: refused with the reason;
@@ -60,7 +60,7 @@ stop_server() { kill "$pid"; wait "$pid"; rc=$?; pid=""; return $rc; }
 # session sums are $want_ok and $want_failed.  Sets $views_bad.
 views() {
 	name=$1 db=$2 vbase=http://127.0.0.1:$dport views_bad=""
-	for p in summary failures "reports?limit=5000"; do
+	for p in summary failures "reports?limit=5000" domains; do
 		code=$(curl -s -o "$dir/api.json" -w '%{http_code}' "$vbase/api/$p")
 		if [ "$code" != 200 ]; then
 			views_bad="$views_bad /api/$p:$code"

@@ -77,6 +77,32 @@ test_store_nested_rollback_keeps_outer_work(void **state)
 	assert_int_equal(store_commit(f->s, &err), -1);
 }
 
+/* A statement that fails at the outer level of a transaction aborts it on
+ * PostgreSQL, whose COMMIT then rolls everything back while succeeding as
+ * a command: store_commit() says it failed (else the intake answers 200
+ * for reports it lost), and the store stays usable.  SQLite goes on and
+ * commits. */
+static void
+test_store_commit_of_an_aborted_transaction_fails(void **state)
+{
+	struct store_fixture *f = *state;
+	int pg = db_dialect(f->s->db) == DB_DIALECT_PG;
+	struct err err;
+	char *v = NULL;
+
+	assert_int_equal(store_begin(f->s, &err), 0);
+	assert_int_equal(store_state_set(f->s, "t", "before", "1", &err), 0);
+	assert_int_equal(db_exec(f->s->db, "INSERT INTO no_such_table VALUES (1)", &err), -1);
+	assert_int_equal(store_commit(f->s, &err), pg ? -1 : 0);
+	assert_int_equal(store_state_get(f->s, "t", "before", &v, &err), pg ? 0 : 1);
+	free(v);
+	assert_int_equal(store_begin(f->s, &err), 0);
+	assert_int_equal(store_state_set(f->s, "t", "after", "1", &err), 0);
+	assert_int_equal(store_commit(f->s, &err), 0);
+	assert_int_equal(store_state_get(f->s, "t", "after", &v, &err), 1);
+	free(v);
+}
+
 static void
 test_store_sql_dialect_replaces_id_token(void **state)
 {
@@ -141,6 +167,7 @@ static const struct CMUnitTest tests[] = {
 	STORE_TEST(test_store_refuses_a_newer_schema),
 	STORE_TEST(test_store_open_reports_unusable_urls),
 	STORE_TEST(test_store_nested_rollback_keeps_outer_work),
+	STORE_TEST(test_store_commit_of_an_aborted_transaction_fails),
 	STORE_TEST(test_store_sql_dialect_replaces_id_token),
 	STORE_TEST(test_store_sqlite_synchronous_reaches_the_connection),
 };
