@@ -12,6 +12,26 @@
 #include "store/store_reports.h"
 #include "util/err.h"
 
+/* The selection every view shares (store_summary.h: since $1, until $2,
+ * domain $3, organization $4) over reports r and report_policies p, and
+ * over the day roll-ups d (whole UTC days: $1 the first day, $2 the day
+ * after the last; T_WHERE for rollup_days and rollup_day_types, which have
+ * no domain, R_WHERE for the tables that have one). */
+#define WHERE " WHERE " STORE_SQL_PERIOD " AND " STORE_SQL_DOMAIN \
+	" AND ($4 = '' OR r.organization = $4) AND @SCOPE_P@"
+/* Failure rows are few (a failure detail names failed sessions, about one
+ * in a thousand): SQLite is made to start from them (CROSS JOIN fixes the
+ * order there; PostgreSQL plans it as an inner join) instead of from every
+ * report of the period. */
+#define FROM_FAILURES " FROM report_failures f CROSS JOIN report_policies p" \
+	" CROSS JOIN reports r"
+#define WHERE_FAILURES WHERE " AND p.id = f.policy AND r.id = p.report"
+#define T_WHERE " WHERE d.day >= $1 AND d.day < $2 AND CAST($3 AS TEXT) IS NULL" \
+	" AND ($4 = '' OR d.organization = $4)"
+#define R_WHERE " WHERE d.day >= $1 AND d.day < $2" \
+	" AND (CAST($3 AS TEXT) IS NULL OR d.domain_key = $3)" \
+	" AND ($4 = '' OR d.organization = $4) AND @SCOPE_D@"
+
 /* Prepares sql for q: "@SCOPE_D@" / "@SCOPE_P@" become the viewer scope
  * over d.domain_key / p.domain_key, a domain filter is written so that an
  * index serves it, "d.day >= $1 AND d.day < $2" is dropped for all time;

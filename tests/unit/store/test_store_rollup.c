@@ -11,7 +11,7 @@
 #include "util/buf.h"
 #include "util/xalloc.h"
 
-#define DAY0 20000              /* 2024-10-04 */
+#include "unit/store/rollup_test.h"
 
 static const struct {
 	int ncol;
@@ -66,86 +66,9 @@ snapshot(struct store *s)
 	return buf_steal(&b, NULL);
 }
 
-static void
-add_failure(struct policy *p, const char *type, const char *mx, const char *ip,
-	    const char *info, const char *code, uint64_t n)
-{
-	struct failure_detail *f = policy_add_failure_detail(p);
-
-	f->result_type = type != NULL ? xstrdup(type) : NULL;
-	f->type = result_type_from_string(type != NULL ? type : "");
-	f->receiving_mx_hostname = mx != NULL ? xstrdup(mx) : NULL;
-	f->sending_mta_ip = ip != NULL ? xstrdup(ip) : NULL;
-	f->additional_information = info != NULL ? xstrdup(info) : NULL;
-	f->failure_reason_code = code != NULL ? xstrdup(code) : NULL;
-	f->failed_session_count = n;
-}
-
-static struct policy *
-add_policy(struct report *r, const char *domain, const char *type, uint64_t ok, uint64_t bad)
-{
-	struct policy *p = report_add_policy(r);
-
-	p->policy_domain = domain != NULL ? xstrdup(domain) : NULL;
-	p->policy_type = xstrdup(type);
-	p->type = strcmp(type, "sts") == 0 ? POLICY_TYPE_STS : POLICY_TYPE_NO_POLICY_FOUND;
-	p->total_successful_session_count = ok;
-	p->total_failure_session_count = bad;
-	p->has_failure_details = 1;
-	return p;
-}
-
-/* Report i: of day DAY0 + i % 6, organization i % 3, with one to three
- * policies (two of one domain under two policy types, one without domain)
- * and failure details sharing a group. */
-static struct report *
-make(int i, uint64_t extra)
-{
-	static const char *const orgs[] = { "Google Inc.", "Microsoft", "" };
-	struct report *r = report_new();
-	struct policy *p;
-	char dom[32];
-
-	r->organization_name = xstrdup(orgs[i % 3]);
-	r->report_id = xasprintf("r%d", i);
-	r->start = (int64_t)(DAY0 + i % 6) * 86400 + (i % 2) * 3600;
-	r->end = r->start + 86399;
-	snprintf(dom, sizeof(dom), "D%d.Example.", i % 4);
-	p = add_policy(r, dom, "sts", 100 + (uint64_t)i + extra, (uint64_t)(i % 3));
-	if (i % 3 > 0) {
-		add_failure(p, "certificate-expired", "mx1.d.example", "192.0.2.1", "z info", NULL, 1);
-		add_failure(p, "certificate-expired", "mx1.d.example", "192.0.2.2", "a info", "X1", 1);
-	}
-	if (i % 2 == 0) {
-		p = add_policy(r, dom, "tlsa", 5, 1);
-		add_failure(p, "certificate-expired", "mx1.d.example", "192.0.2.3", NULL, NULL, 1);
-		add_failure(p, NULL, NULL, "", "", "", 2);
-	}
-	if (i % 5 == 0)
-		add_policy(r, NULL, "no-policy-found", 7, 0);
-	return r;
-}
-
-static void
-put(struct store *s, struct report *r, int64_t received, int want)
-{
-	struct report_source src = { .channel = "test", .name = "t", .received = received };
-	struct err err;
-	int rc = store_put_report(s, r, &src, &err);
-
-	if (rc < 0)
-		fail_msg("%s", err.msg);
-	assert_int_equal(rc, want);
-	report_free(r);
-}
 
 static void all_time_equals_report_rows(struct store *s);
 
-static int
-cmp_lines(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
 
 static void
 equals_recomputed(struct store *s)
@@ -166,45 +89,6 @@ equals_recomputed(struct store *s)
 
 /* ---- the all-time views against the report rows ---- */
 
-static int
-on_row_text(void *ctx, const struct store_view_row *r)
-{
-	buf_printf(ctx, "%s|%s|%llu|%llu|%llu|%lld|%lld\n", r->k1 ? r->k1 : "-",
-		   r->k2 ? r->k2 : "-", (unsigned long long)r->reports,
-		   (unsigned long long)r->success, (unsigned long long)r->failure,
-		   (long long)r->first_start, (long long)r->last_received);
-	return 0;
-}
-
-static int
-on_failure_text(void *ctx, const struct store_view_failure *f)
-{
-	buf_printf(ctx, "%s|%s|%s|%llu|%llu|%lld|%lld|%s\n", f->domain, f->result_type, f->mx,
-		   (unsigned long long)f->sessions, (unsigned long long)f->reports,
-		   (long long)f->first_seen, (long long)f->last_seen,
-		   f->additional_information ? f->additional_information : "(null)");
-	return 0;
-}
-
-/* Appends the lines of part (freed) to b, sorted: the order of groups is
- * the database's, not part of the contract. */
-static void
-append_sorted(struct buf *b, struct buf *part)
-{
-	char *text = buf_steal(part, NULL), **lines = NULL, *p, *save = NULL;
-	size_t nl = 0, k;
-
-	for (p = strtok_r(text, "\n", &save); p != NULL; p = strtok_r(NULL, "\n", &save)) {
-		lines = xreallocarray(lines, nl + 1, sizeof(*lines));
-		lines[nl++] = p;
-	}
-	if (nl > 1)
-		qsort(lines, nl, sizeof(*lines), cmp_lines);
-	for (k = 0; k < nl; k++)
-		buf_printf(b, "%s\n", lines[k]);
-	free(lines);
-	free(text);
-}
 
 /* What the all-time views give for q, as text.  Lines of groupings come
  * sorted (their order is the database's). */
@@ -532,113 +416,10 @@ test_reporters(void **state)
 	equals_recomputed(f->s);
 }
 
-/* ---- periods that are not whole days ---- */
-
-/* What store_view_groups() gives for q and by, as sorted text. */
-static char *
-groups_text(struct store *s, const struct report_query *q, enum store_view_by by)
-{
-	struct buf b, part;
-	struct err err;
-
-	buf_init(&b, 1u << 20);
-	buf_init(&part, 1u << 20);
-	if (store_view_groups(s, q, by, on_row_text, &part, &err) != 0)
-		fail_msg("%s", err.msg);
-	append_sorted(&b, &part);
-	return buf_steal(&b, NULL);
-}
-
-/* The same from the report rows (the definition: a report counts once over
- * all its domains through first_domain), for [since, until) (0: open). */
-static char *
-rows_text(struct store *s, int64_t since, int64_t until, const char *key)
-{
-	char *sql = xasprintf("SELECT %s, SUM(first_domain), SUM(success), SUM(failure),"
-			      " MIN(start_time), MAX(received) FROM report_domains"
-			      " WHERE (start_time >= %lld OR %lld = 0) AND (start_time < %lld"
-			      " OR %lld = 0) GROUP BY 1, 2", key, (long long)since,
-			      (long long)since, (long long)until, (long long)until);
-	struct buf b, part;
-	struct err err;
-	struct db_stmt *st = db_prepare(s->db, sql, &err);
-	int rc;
-
-	if (st == NULL)
-		fail_msg("%s: %s", sql, err.msg);
-	buf_init(&b, 1u << 20);
-	buf_init(&part, 1u << 20);
-	while ((rc = db_step(st, &err)) == 1)
-		buf_printf(&part, "%s|%s|%lld|%lld|%lld|%lld|%lld\n", db_column_text(st, 0),
-			   db_column_text(st, 1), (long long)db_column_int64(st, 2),
-			   (long long)db_column_int64(st, 3), (long long)db_column_int64(st, 4),
-			   (long long)db_column_int64(st, 5), (long long)db_column_int64(st, 6));
-	db_reset(st);
-	assert_int_equal(rc, 0);
-	free(sql);
-	append_sorted(&b, &part);
-	return buf_steal(&b, NULL);
-}
-
-/* Totals, days and organizations of every domain over a period that is not
- * whole days (whole days from rollup_days, the ends from report rows)
- * equal the report rows.  Reports start at 00:00 or 01:00 (make()). */
-static void
-test_mid_day_periods(void **state)
-{
-	static const struct {
-		int64_t since, until;   /* seconds from DAY0 00:00; -1: open */
-	} periods[] = {
-		{ 1800, -1 },                   /* mid-day since, open end */
-		{ -1, 4 * 86400 + 1800 },       /* open start, mid-day until */
-		{ 1800, 4 * 86400 + 1800 },     /* both mid-day */
-		{ 1800, 7200 },                 /* within one day */
-		{ 2 * 86400 + 3600, 2 * 86400 + 3601 },  /* one second */
-		{ 86400 + 7200, 2 * 86400 },    /* mid-day to a whole day */
-		{ 86400, 3 * 86400 },           /* whole days (the day path) */
-		{ 3 * 86400 + 1, 3 * 86400 + 2 },  /* nothing */
-	};
-	static const struct {
-		enum store_view_by by;
-		const char *key;        /* the same keys over report_domains */
-	} views[] = {
-		{ STORE_VIEW_TOTAL, "'-', '-'" },
-		{ STORE_VIEW_DAY, "CAST(start_time / 86400 AS TEXT), '-'" },
-		{ STORE_VIEW_ORG, "organization, '-'" },
-	};
-	struct store_fixture *f = *state;
-	int i;
-
-	for (i = 0; i < 40; i++)
-		put(f->s, make(i, 0), (int64_t)(DAY0 + 7) * 86400 + i, 1);
-	for (size_t p = 0; p < sizeof(periods) / sizeof(periods[0]); p++) {
-		int64_t since = periods[p].since < 0 ? 0 : (int64_t)DAY0 * 86400 + periods[p].since;
-		int64_t until = periods[p].until < 0 ? 0 : (int64_t)DAY0 * 86400 + periods[p].until;
-		struct report_query q = { .since = since, .until = until };
-
-		for (size_t v = 0; v < sizeof(views) / sizeof(views[0]); v++) {
-			char *got = groups_text(f->s, &q, views[v].by);
-			char *want = rows_text(f->s, since, until, views[v].key);
-
-			/* the total of nothing is one row of zeros */
-			if (views[v].by == STORE_VIEW_TOTAL && want[0] == '\0') {
-				free(want);
-				want = xstrdup("-|-|0|0|0|0|0\n");
-			}
-			if (strcmp(got, want) != 0)
-				fail_msg("period %zu view %d:\n%s\nwant:\n%s", p, (int)views[v].by,
-					 got, want);
-			free(got);
-			free(want);
-		}
-	}
-}
-
 static const struct CMUnitTest tests[] = {
 	STORE_TEST(test_batched),
 	STORE_TEST(test_insert_conflict_prune),
 	STORE_TEST(test_reporters),
-	STORE_TEST(test_mid_day_periods),
 };
 
 STORE_TEST_MAIN(tests)
