@@ -113,8 +113,11 @@ serve_store_get(struct serve *s, struct err *err)
 	pthread_mutex_unlock(&s->lock);
 	if (st != NULL && s->read_only && store_is_stale(st))
 		store_close(&st);       /* a writer appeared: open it again */
-	if (st == NULL)
+	if (st == NULL) {
 		st = s->read_only ? store_open_readonly(s->db_url, err) : store_open(s->db_url, err);
+		if (st != NULL && store_plan_per_run(st, err) < 0)
+			store_close(&st);
+	}
 	return st;
 }
 

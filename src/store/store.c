@@ -327,6 +327,14 @@ store_schema_version(struct store *s)
 }
 
 int
+store_plan_per_run(struct store *s, struct err *err)
+{
+	if (db_dialect(s->db) != DB_DIALECT_PG)
+		return 0;
+	return db_exec(s->db, "SET plan_cache_mode = force_custom_plan", err);
+}
+
+int
 store_ping(struct store *s, struct err *err)
 {
 	struct db_stmt *st = db_prepare(s->db, "SELECT 1 FROM reports LIMIT 1", err);

@@ -103,6 +103,25 @@ test_store_commit_of_an_aborted_transaction_fails(void **state)
 	free(v);
 }
 
+/* store_plan_per_run(): PostgreSQL plans each run for its values (the
+ * serve's view handles), SQLite is left as it is. */
+static void
+test_store_plan_per_run(void **state)
+{
+	struct store_fixture *f = *state;
+	struct db_stmt *st;
+	struct err err;
+
+	assert_int_equal(store_plan_per_run(f->s, &err), 0);
+	if (db_dialect(f->s->db) != DB_DIALECT_PG)
+		return;
+	st = db_prepare(f->s->db, "SHOW plan_cache_mode", &err);
+	assert_non_null(st);
+	assert_int_equal(db_step(st, &err), 1);
+	assert_string_equal(db_column_text(st, 0), "force_custom_plan");
+	db_reset(st);
+}
+
 static void
 test_store_sql_dialect_replaces_id_token(void **state)
 {
@@ -168,6 +187,7 @@ static const struct CMUnitTest tests[] = {
 	STORE_TEST(test_store_open_reports_unusable_urls),
 	STORE_TEST(test_store_nested_rollback_keeps_outer_work),
 	STORE_TEST(test_store_commit_of_an_aborted_transaction_fails),
+	STORE_TEST(test_store_plan_per_run),
 	STORE_TEST(test_store_sql_dialect_replaces_id_token),
 	STORE_TEST(test_store_sqlite_synchronous_reaches_the_connection),
 };
