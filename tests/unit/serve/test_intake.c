@@ -172,9 +172,7 @@ test_intake_one_bad_report_does_not_fail_its_group(void **state)
 	}
 }
 
-/* Jobs queued while the writer waits for the store (another connection
- * holds its write lock) are stored in one or two commits, not one each,
- * and every job is completed. */
+/* How many jobs were answered. */
 struct counter {
 	int done;
 };
@@ -187,48 +185,72 @@ count_done(struct intake_job *job)
 	__atomic_add_fetch(&c->done, 1, __ATOMIC_SEQ_CST);
 }
 
+enum { QUEUED = 200 };
+
+/* The jobs of one queued run: QUEUED one-report jobs. */
+struct queued {
+	struct intake_job jobs[QUEUED];
+	struct intake_item *items[QUEUED];
+	struct report *reps[QUEUED];
+	char *raws[QUEUED];
+	struct counter c;
+};
+
+/* Submits QUEUED one-report jobs to fx's intake while another connection
+ * holds SQLite's write lock, so that they queue into one group, then lets
+ * it go and waits for every answer.  Report i is named prefix-i, or
+ * "refused" (the fixture's trigger refuses it) when refuse_odd and i is
+ * odd.  No job may be answered before the lock is let go. */
+static void
+run_queued(struct fixture *fx, struct queued *q, const char *prefix, int refuse_odd)
+{
+	char id[32];
+	sqlite3 *db;
+
+	memset(q, 0, sizeof(*q));
+	for (int i = 0; i < QUEUED; i++) {
+		const char *ids[1] = { id };
+
+		if (refuse_odd && i % 2 == 1)
+			snprintf(id, sizeof(id), "refused");
+		else
+			snprintf(id, sizeof(id), "%s-%d", prefix, i);
+		q->items[i] = make_items(ids, 1, &q->reps[i], &q->raws[i]);
+		q->jobs[i].items = q->items[i];
+		q->jobs[i].n_items = 1;
+		q->jobs[i].done = count_done;
+		q->jobs[i].ctx = &q->c;
+	}
+	assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+	for (int i = 0; i < QUEUED; i++)
+		intake_submit(fx->in, &q->jobs[i]);
+	usleep(200 * 1000);
+	assert_int_equal(__atomic_load_n(&q->c.done, __ATOMIC_SEQ_CST), 0);  /* not before the commit */
+	assert_int_equal(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	for (int k = 0; k < 3000 && __atomic_load_n(&q->c.done, __ATOMIC_SEQ_CST) < QUEUED; k++)
+		usleep(10 * 1000);
+	assert_int_equal(q->c.done, QUEUED);
+}
+
+/* Jobs queued while the writer waits for the store (another connection
+ * holds its write lock) are stored in one or two commits, not one each,
+ * and every job is completed. */
 static void
 test_intake_groups_queued_jobs_into_few_commits(void **state)
 {
 	struct fixture *fx = *state;
-	enum { N = 200 };
-	static struct intake_job jobs[N];
-	static struct intake_item *items[N];
-	static struct report *reps[N];
-	static char *raws[N];
-	struct counter c = { 0 };
+	static struct queued q;
 	uint64_t groups, written;
-	char id[32];
-	sqlite3 *db;
 
-	for (int i = 0; i < N; i++) {
-		const char *ids[1] = { id };
-
-		snprintf(id, sizeof(id), "many-%d", i);
-		items[i] = make_items(ids, 1, &reps[i], &raws[i]);
-		memset(&jobs[i], 0, sizeof(jobs[i]));
-		jobs[i].items = items[i];
-		jobs[i].n_items = 1;
-		jobs[i].done = count_done;
-		jobs[i].ctx = &c;
-	}
-	assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
-	for (int i = 0; i < N; i++)
-		intake_submit(fx->in, &jobs[i]);
-	usleep(200 * 1000);
-	assert_int_equal(__atomic_load_n(&c.done, __ATOMIC_SEQ_CST), 0);  /* not before the commit */
-	assert_int_equal(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
-	for (int k = 0; k < 3000 && __atomic_load_n(&c.done, __ATOMIC_SEQ_CST) < N; k++)
-		usleep(10 * 1000);
-	assert_int_equal(c.done, N);
+	run_queued(fx, &q, "many", 0);
 	intake_counts(fx->in, &groups, &written);
-	assert_int_equal(written, N);
+	assert_int_equal(written, QUEUED);
 	assert_true(groups <= 2);
-	for (int i = 0; i < N; i++) {
-		assert_int_equal(items[i][0].outcome, 1);
-		free_items(items[i], 1, &reps[i], &raws[i]);
+	for (int i = 0; i < QUEUED; i++) {
+		assert_int_equal(q.items[i][0].outcome, 1);
+		free_items(q.items[i], 1, &q.reps[i], &q.raws[i]);
 	}
 	assert_int_equal(stored(fx, "many-0"), 1);
 	assert_int_equal(stored(fx, "many-199"), 1);
@@ -242,54 +264,23 @@ static void
 test_intake_refused_reports_keep_group_commit(void **state)
 {
 	struct fixture *fx = *state;
-	enum { N = 200 };
-	static struct intake_job jobs[N];
-	static struct intake_item *items[N];
-	static struct report *reps[N];
-	static char *raws[N];
-	struct counter c = { 0 };
+	static struct queued q;
 	uint64_t groups, written;
-	char id[32];
-	sqlite3 *db;
 
-	for (int i = 0; i < N; i++) {
-		const char *ids[1] = { id };
-
-		if (i % 2 == 1)
-			snprintf(id, sizeof(id), "refused");
-		else
-			snprintf(id, sizeof(id), "mixed-%d", i);
-		items[i] = make_items(ids, 1, &reps[i], &raws[i]);
-		memset(&jobs[i], 0, sizeof(jobs[i]));
-		jobs[i].items = items[i];
-		jobs[i].n_items = 1;
-		jobs[i].done = count_done;
-		jobs[i].ctx = &c;
-	}
-	/* hold the write lock so that all jobs queue into one group */
-	assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
-	for (int i = 0; i < N; i++)
-		intake_submit(fx->in, &jobs[i]);
-	usleep(200 * 1000);
-	assert_int_equal(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
-	for (int k = 0; k < 3000 && __atomic_load_n(&c.done, __ATOMIC_SEQ_CST) < N; k++)
-		usleep(10 * 1000);
-	assert_int_equal(c.done, N);
+	run_queued(fx, &q, "mixed", 1);
 	intake_counts(fx->in, &groups, &written);
-	assert_int_equal(written, N);
+	assert_int_equal(written, QUEUED);
 	assert_true(groups <= 2);
 	assert_true(intake_commits(fx->in) <= 2);
-	for (int i = 0; i < N; i++) {
+	for (int i = 0; i < QUEUED; i++) {
 		if (i % 2 == 1) {
-			assert_int_equal(items[i][0].outcome, -1);
-			assert_non_null(strstr(items[i][0].err.msg, "refused by a trigger"));
-			assert_int_equal(items[i][0].retryable, 0);
+			assert_int_equal(q.items[i][0].outcome, -1);
+			assert_non_null(strstr(q.items[i][0].err.msg, "refused by a trigger"));
+			assert_int_equal(q.items[i][0].retryable, 0);
 		} else {
-			assert_int_equal(items[i][0].outcome, 1);
+			assert_int_equal(q.items[i][0].outcome, 1);
 		}
-		free_items(items[i], 1, &reps[i], &raws[i]);
+		free_items(q.items[i], 1, &q.reps[i], &q.raws[i]);
 	}
 	assert_int_equal(stored(fx, "mixed-0"), 1);
 	assert_int_equal(stored(fx, "mixed-198"), 1);
