@@ -185,44 +185,73 @@ cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* CPU seconds (user + system) process pid has used so far, or 0. */
-static double
-cpu_of(pid_t pid)
+/* The fields of /proc/PID/stat after the command name, or NULL. */
+static char *
+stat_of(pid_t pid, char *buf, size_t size)
 {
-	char path[64], buf[1024], *p;
-	unsigned long long ut = 0, st = 0;
+	char path[64], *p;
 	FILE *f;
 	size_t n;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	f = fopen(path, "r");
 	if (f == NULL)
-		return 0;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
+		return NULL;
+	n = fread(buf, 1, size - 1, f);
 	fclose(f);
 	buf[n] = '\0';
 	p = strrchr(buf, ')');
-	if (p == NULL || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
-				&ut, &st) != 2)
+	return p != NULL ? p + 2 : NULL;
+}
+
+/* CPU seconds (user + system) process pid has used so far, or 0; with
+ * reaped != 0, those of its children that exited and were waited for
+ * instead. */
+static double
+cpu_of(pid_t pid, int reaped)
+{
+	char buf[1024], *p = stat_of(pid, buf, sizeof(buf));
+	unsigned long long ut = 0, st = 0, cut = 0, cst = 0;
+
+	if (p == NULL || sscanf(p, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu"
+				" %llu %llu", &ut, &st, &cut, &cst) != 4)
 		return 0;
-	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+	return (double)(reaped ? cut + cst : ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* The parent of process pid, or 0. */
+static pid_t
+parent_of(pid_t pid)
+{
+	char buf[1024], *p = stat_of(pid, buf, sizeof(buf));
+	int ppid = 0;
+
+	if (p == NULL || sscanf(p, "%*c %d", &ppid) != 1)
+		return 0;
+	return (pid_t)ppid;
 }
 
 /* The server: tlsrpt serve and, on PostgreSQL, the backends serving its
- * connections (their CPU is the database's work for the views). */
+ * connections (their CPU is the database's work for the views) and the
+ * parallel workers they start: short-lived children of the postmaster,
+ * counted when the postmaster has reaped them (so the cluster's other
+ * exiting processes count too: run it on a quiet cluster). */
 struct server {
 	pid_t pid;
 	pid_t backends[8];
 	int n_backends;
+	pid_t postmaster;
 };
 
 static double
 server_cpu(const struct server *sv)
 {
-	double t = cpu_of(sv->pid);
+	double t = cpu_of(sv->pid, 0);
 
 	for (int i = 0; i < sv->n_backends; i++)
-		t += cpu_of(sv->backends[i]);
+		t += cpu_of(sv->backends[i], 0);
+	if (sv->postmaster > 0)
+		t += cpu_of(sv->postmaster, 1);
 	return t;
 }
 
@@ -244,6 +273,8 @@ find_backends(const char *url, struct server *sv)
 	for (int i = 0; PQresultStatus(res) == PGRES_TUPLES_OK && i < PQntuples(res) &&
 	     sv->n_backends < 8; i++)
 		sv->backends[sv->n_backends++] = (pid_t)strtol(PQgetvalue(res, i, 0), NULL, 10);
+	if (sv->n_backends > 0)
+		sv->postmaster = parent_of(sv->backends[0]);
 	PQclear(res);
 	PQfinish(pg);
 }
@@ -538,7 +569,8 @@ main(int argc, char **argv)
 	sv.pid = pid;
 	if (pg != NULL) {
 		find_backends(url, &sv);
-		printf("server CPU: tlsrpt serve + %d PostgreSQL backend(s)\n", sv.n_backends);
+		printf("server CPU: tlsrpt serve + %d PostgreSQL backend(s) + the parallel workers "
+		       "the postmaster (pid %d) reaped\n", sv.n_backends, (int)sv.postmaster);
 	}
 	c = curl_easy_init();
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 120L);
