@@ -14,8 +14,8 @@
  *
  * Then `tlsrpt serve` is started on the store and every API call the
  * dashboard's pages make, and every API route with each sort, filter,
- * deep page and export format, is timed over HTTP (libcurl, keep-alive), 5 times each
- * (once when the first is 10 times over the target).  The figure is the
+ * deep page and export format, is timed over HTTP (libcurl, keep-alive),
+ * 5 times each (once when the first is 10 times over the target).  The figure is the
  * server's CPU time per request (from /proc), beside the target as a
  * ratio: a busy machine does not inflate it; the wall-time median and
  * worst follow.
@@ -51,10 +51,8 @@
 #define TARGET_MS 300.0
 #define RUNS 5
 
-static const char *const orgs[] = {
-	"Google Inc.", "Microsoft Corporation", "Yahoo", "Comcast", "Mail.Ru",
-	"Apple", "Fastmail", "Proton", "GMX", "Zoho",
-};
+static const char *const orgs[] = { "Google Inc.", "Microsoft Corporation",
+	"Yahoo", "Comcast", "Mail.Ru", "Apple", "Fastmail", "Proton", "GMX", "Zoho" };
 static const char *const result_types[] = {
 	"certificate-expired", "certificate-host-mismatch", "starttls-not-supported",
 	"validation-failure", "sts-policy-fetch-error", "certificate-not-trusted",
