@@ -27,6 +27,7 @@ static const char *const prune_reports[] = {
 	" WHERE report IN " OLD_REPORTS ")",
 	"DELETE FROM report_policies WHERE report IN " OLD_REPORTS,
 	"DELETE FROM report_domains WHERE report IN " OLD_REPORTS,
+	"DELETE FROM report_types WHERE report IN " OLD_REPORTS,
 	"DELETE FROM report_conflicts WHERE report IN " OLD_REPORTS,
 	"DELETE FROM reports WHERE id IN " OLD_REPORTS " RETURNING id",
 	NULL,

@@ -19,6 +19,7 @@
 
 #include "model/report.h"
 #include "store/store_private.h"
+#include "store/store_report_types.h"
 #include "store/store_rollup.h"
 #include "store/store_views_private.h"
 #include "util/xalloc.h"
@@ -70,20 +71,22 @@ static const char sql_day_counts[] = "SELECT d.day, SUM(d.reports) FROM rollup_d
 	" AND ($4 = '' OR d.organization = $4) GROUP BY d.day ORDER BY d.day DESC";
 
 /*
- * With a result type $5: every matching report's key, newest first, read
- * once (the count is how many; the page is picked here), from the failure
- * details of that type.  Without a domain SQLite starts from the failure
- * rows (few; CROSS JOIN fixes its join order), with one from that
- * domain's policies (PostgreSQL plans both as inner joins).
+ * With a result type ($5, its key: store_report_types_key()): every
+ * matching report's key, newest first, read once (the count is how many;
+ * the page is picked here) from one index range of report_types
+ * (store_report_types.h): without a domain its rows of whole reports,
+ * under the report's first domain key (a report once; the viewer scope
+ * applies to that key, as KEYS_WHERE's first_domain = 1), with one the
+ * rows of that domain.
  */
-#define TYPED_KEYS(failures) "SELECT d.report, d.start_time FROM report_domains d" KEYS_WHERE \
-	" AND d.report IN (SELECT p.report FROM " failures " WHERE p.id = f.policy" \
-	" AND f.result_type = $5 AND (CAST($3 AS TEXT) IS NULL OR p.domain_key = $3))" \
-	" ORDER BY d.start_time DESC, d.report DESC"
+#define TYPED_KEYS(which) "SELECT d.report, d.start_time FROM report_types d" \
+	" WHERE d.type_key = $5 AND " which " AND (d.start_time >= $1 OR $1 = 0)" \
+	" AND (d.start_time < $2 OR $2 = 0) AND ($4 = '' OR d.organization = $4)" \
+	" AND @SCOPE_D@ ORDER BY d.start_time DESC, d.report DESC"
 static const char sql_typed_keys[] =
-	TYPED_KEYS("report_failures f CROSS JOIN report_policies p");
+	TYPED_KEYS("d.whole = 1 AND CAST($3 AS TEXT) IS NULL");
 static const char sql_typed_keys_domain[] =
-	TYPED_KEYS("report_policies p CROSS JOIN report_failures f");
+	TYPED_KEYS("d.whole = 0 AND d.domain_key = $3");
 /* one report of the page: $1 its id, $2 the domain key asked for */
 static const char sql_one[] = "SELECT" FIGURES("r.id", "$2") " FROM reports r WHERE r.id = $1";
 
@@ -279,7 +282,7 @@ typed_keys(struct store *s, const struct report_query *q, const char *type,
 	*n = 0;
 	if (st == NULL)
 		return -1;
-	db_bind_text(st, 5, type);
+	db_bind_int64(st, 5, store_report_types_key(s, type));
 	while ((rc = db_step(st, err)) == 1) {
 		if (*n == cap) {
 			cap = cap != 0 ? 2 * cap : 64;

@@ -12,9 +12,9 @@
  *     UTC days) skips whole days with the per-day report counts of
  *     rollup_days and walks index entries within one day only; any other
  *     offset walks the index entries it skips (cheap for one domain);
- *   - with a result type, the reports are found from the failure details
- *     of that type (report_failures, few), not by looking for one in
- *     every report of the period.
+ *   - with a result type, the reports are read from one index range of
+ *     report_types (store_report_types.h), in page order, not by looking
+ *     for a failure detail of that type in every report of the period.
  */
 #ifndef TLSRPT_STORE_STORE_REPORT_SEARCH_H
 #define TLSRPT_STORE_STORE_REPORT_SEARCH_H

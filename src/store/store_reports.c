@@ -23,8 +23,9 @@
 #include "model/report_json.h"
 #include "model/report_json_direct.h"
 #include "store/store_conflicts.h"
-#include "store/store_rollup.h"
 #include "store/store_private.h"
+#include "store/store_report_types.h"
+#include "store/store_rollup.h"
 #include "store/store_views.h"
 #include "util/buf.h"
 #include "util/count.h"
@@ -323,7 +324,8 @@ put_report(struct store *s, const struct report *r, const struct report_source *
 		if (put_policy(s, id, i, &r->policies[i], err) < 0)
 			goto rollback;
 	if (store_views_put_report(s, id, r, src && src->received ? src->received
-				   : (int64_t)time(NULL), err) < 0)
+				   : (int64_t)time(NULL), err) < 0 ||
+	    store_report_types_put(s, id, r, err) < 0)
 		goto rollback;
 	store_rollup_put_report(s, r, src && src->received ? src->received : (int64_t)time(NULL));
 	if (own_tx && store_commit(s, err) < 0)

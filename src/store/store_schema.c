@@ -21,6 +21,7 @@
 #include "store/store_fetch_seen.h"
 #include "store/store_outbox.h"
 #include "store/store_private.h"
+#include "store/store_report_types.h"
 #include "store/store_rollup.h"
 #include "store/store_rollup_reporters.h"
 #include "store/store_sts_cache.h"
@@ -178,6 +179,7 @@ const struct store_migration store_schema_migrations[] = {
 	{ 12, store_rollup_reporters_schema_sql },  /* last seen: store_rollup_reporters.c */
 	{ 13, "" },                         /* result_tuples keyed by its digest (SQLite):
 					     * store_results_table.c */
+	{ 14, store_report_types_schema_sql },  /* report_types: store_report_types.c */
 };
 
 const size_t store_schema_n_migrations =
@@ -193,6 +195,7 @@ const struct store_migration_program store_schema_programs[] = {
 	{ 12, store_rollup_reporters_rebuild },  /* store_rollup_reporters.c: from the reports */
 	{ 12, store_rollup_block_index },   /* store_rollup.c: PostgreSQL only */
 	{ 13, store_results_table_upgrade },  /* store_results_table.c */
+	{ 14, store_report_types_fill },    /* store_report_types.c: from the reports */
 };
 
 const size_t store_schema_n_programs =

@@ -61,6 +61,9 @@ fill(struct store_fixture *f, int n_old)
 	exec_ok(f, "INSERT INTO report_domains (report, domain_key, first_domain, start_time,"
 		" organization, received, success, failure) SELECT id, 'example.com', 1,"
 		" start_time, organization, received, 1, 1 FROM reports");
+	exec_ok(f, "INSERT INTO report_types (report, whole, domain_key, type_key, start_time,"
+		" organization) SELECT id, 1, 'example.com', 5, start_time, organization"
+		" FROM reports");
 	exec_ok(f, "INSERT INTO report_conflicts (report, content_digest, received)"
 		" SELECT id, 7, received FROM reports");
 	/* results: day numbers */
@@ -103,6 +106,7 @@ test_prune_deletes_only_what_is_older_and_finished(void **state)
 	assert_int_equal(count(f, "SELECT COUNT(*) FROM report_policies"), 3);
 	assert_int_equal(count(f, "SELECT COUNT(*) FROM report_failures"), 3);
 	assert_int_equal(count(f, "SELECT COUNT(*) FROM report_domains"), 3);
+	assert_int_equal(count(f, "SELECT COUNT(*) FROM report_types"), 3);
 	assert_int_equal(count(f, "SELECT COUNT(*) FROM report_conflicts"), 3);
 	assert_int_equal(count(f, "SELECT COUNT(*) FROM result_tuples"), 1);
 	assert_int_equal(count(f, "SELECT COUNT(*) FROM result_deltas"), 1);

@@ -9,6 +9,7 @@
 #include "model/report.h"
 #include "store/store_metrics.h"
 #include "store/store_report_search.h"
+#include "store/store_report_types.h"
 #include "store/store_reports.h"
 #include "store/store_summary.h"
 #include "store/store_views.h"
@@ -133,68 +134,109 @@ page(page_fn fn, struct store *s, const struct report_query *q, const char *type
 	return buf_steal(&b, NULL);
 }
 
+/* Selections whose search pages must equal store_view_reports()'s. */
+static const struct search_case {
+	const char *domain, *org, *type, *scope;
+	int64_t since, until;
+	uint64_t offset, limit;
+	size_t min_rows;        /* the page is not empty where it should not be */
+} search_cases[] = {
+	{ NULL, NULL, NULL, NULL, 0, 0, 0, 50, 50 },
+	{ NULL, NULL, NULL, NULL, 0, 0, 45, 50, 15 },
+	{ NULL, NULL, NULL, NULL, 0, 0, 60, 50, 0 },
+	{ NULL, NULL, NULL, NULL, (DAY0 + 2) * 86400, (DAY0 + 5) * 86400, 3, 7, 7 },
+	{ NULL, NULL, NULL, NULL, (DAY0 + 2) * 86400 + 60, 0, 0, 10, 10 },
+	{ "d1.example", NULL, NULL, NULL, 0, 0, 0, 50, 15 },
+	{ "D2.EXAMPLE.", "Yahoo", NULL, NULL, 0, 0, 1, 3, 3 },
+	{ "shared.example", NULL, NULL, NULL, 0, 0, 5, 100, 25 },
+	{ "", NULL, NULL, NULL, 0, 0, 0, 50, 9 },
+	{ NULL, "Microsoft", NULL, NULL, 0, 0, 0, 50, 20 },
+	{ NULL, NULL, "certificate-expired", NULL, 0, 0, 0, 50, 30 },
+	{ NULL, NULL, "certificate-expired", NULL, 0, 0, 7, 5, 5 },
+	{ NULL, NULL, "certificate-expired", NULL, (DAY0 + 3) * 86400, 0, 0, 50, 15 },
+	{ NULL, NULL, "certificate-expired", NULL, (DAY0 + 2) * 86400 + 60,
+	  (DAY0 + 6) * 86400, 0, 50, 10 },
+	{ "shared.example", NULL, "certificate-expired", NULL, 0, 0, 0, 50, 15 },
+	{ "d1.example", NULL, "certificate-expired", NULL, 0, 0, 2, 4, 3 },
+	{ "d0.example", NULL, "certificate-expired", NULL, 0, 0, 0, 50, 0 },
+	{ NULL, "Yahoo", "starttls-not-supported", NULL, 0, 0, 0, 50, 1 },
+	{ "d2.example", "Yahoo", "starttls-not-supported", NULL, 0, 0, 0, 50, 1 },
+	{ NULL, NULL, "no-such-type", NULL, 0, 0, 0, 50, 0 },
+	{ NULL, NULL, NULL, "d1.example", 0, 0, 0, 50, 15 },
+	{ NULL, NULL, "certificate-expired", "*.example", 0, 0, 0, 50, 30 },
+	/* the type under a second domain only; a report once over both */
+	{ NULL, NULL, "certificate-expired", "d0.example", 0, 0, 0, 50, 15 },
+	/* the scope applies to the report's first domain, as without a type */
+	{ NULL, NULL, "certificate-expired", "shared.example", 0, 0, 0, 50, 0 },
+	{ "shared.example", NULL, NULL, "d3.example", 0, 0, 0, 50, 0 },
+};
+
+/* Every search_cases page of s equals store_view_reports()'s. */
 static void
-test_search_pages_equal_view_reports(void **state)
+check_search_cases(struct store *s)
 {
-	struct store_fixture *f = *state;
-	static const struct {
-		const char *domain, *org, *type, *scope;
-		int64_t since, until;
-		uint64_t offset, limit;
-		size_t min_rows;        /* the page is not empty where it should not be */
-	} cases[] = {
-		{ NULL, NULL, NULL, NULL, 0, 0, 0, 50, 50 },
-		{ NULL, NULL, NULL, NULL, 0, 0, 45, 50, 15 },
-		{ NULL, NULL, NULL, NULL, 0, 0, 60, 50, 0 },
-		{ NULL, NULL, NULL, NULL, (DAY0 + 2) * 86400, (DAY0 + 5) * 86400, 3, 7, 7 },
-		{ NULL, NULL, NULL, NULL, (DAY0 + 2) * 86400 + 60, 0, 0, 10, 10 },
-		{ "d1.example", NULL, NULL, NULL, 0, 0, 0, 50, 15 },
-		{ "D2.EXAMPLE.", "Yahoo", NULL, NULL, 0, 0, 1, 3, 3 },
-		{ "shared.example", NULL, NULL, NULL, 0, 0, 5, 100, 25 },
-		{ "", NULL, NULL, NULL, 0, 0, 0, 50, 9 },
-		{ NULL, "Microsoft", NULL, NULL, 0, 0, 0, 50, 20 },
-		{ NULL, NULL, "certificate-expired", NULL, 0, 0, 0, 50, 30 },
-		{ NULL, NULL, "certificate-expired", NULL, 0, 0, 7, 5, 5 },
-		{ NULL, NULL, "certificate-expired", NULL, (DAY0 + 3) * 86400, 0, 0, 50, 15 },
-		{ "shared.example", NULL, "certificate-expired", NULL, 0, 0, 0, 50, 15 },
-		{ "d1.example", NULL, "certificate-expired", NULL, 0, 0, 2, 4, 3 },
-		{ "d0.example", NULL, "certificate-expired", NULL, 0, 0, 0, 50, 0 },
-		{ NULL, "Yahoo", "starttls-not-supported", NULL, 0, 0, 0, 50, 1 },
-		{ NULL, NULL, "no-such-type", NULL, 0, 0, 0, 50, 0 },
-		{ NULL, NULL, NULL, "d1.example", 0, 0, 0, 50, 15 },
-		{ NULL, NULL, "certificate-expired", "*.example", 0, 0, 0, 50, 30 },
-		{ "shared.example", NULL, NULL, "d3.example", 0, 0, 0, 50, 0 },
-	};
 	size_t i;
 
-	fill(f->s, 60);
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct report_query q = { .since = cases[i].since, .until = cases[i].until,
-					  .domain = cases[i].domain,
-					  .organization = cases[i].org };
+	for (i = 0; i < sizeof(search_cases) / sizeof(search_cases[0]); i++) {
+		const struct search_case *c = &search_cases[i];
+		struct report_query q = { .since = c->since, .until = c->until,
+					  .domain = c->domain, .organization = c->org };
 		struct domain_scope *sc = NULL;
 		struct err err;
 		char *want, *got;
 		size_t lines = 0;
 
-		if (cases[i].scope != NULL) {
+		if (c->scope != NULL) {
 			sc = domain_scope_new();
-			assert_int_equal(domain_scope_add(sc, cases[i].scope, &err), 0);
-			store_set_scope(f->s, sc);
+			assert_int_equal(domain_scope_add(sc, c->scope, &err), 0);
+			store_set_scope(s, sc);
 		}
-		want = page(store_view_reports, f->s, &q, cases[i].type, cases[i].offset,
-			    cases[i].limit);
-		got = page(search_offset, f->s, &q, cases[i].type, cases[i].offset,
-			   cases[i].limit);
+		want = page(store_view_reports, s, &q, c->type, c->offset, c->limit);
+		got = page(search_offset, s, &q, c->type, c->offset, c->limit);
 		for (const char *p = got; (p = strchr(p, '\n')) != NULL; p++)
 			lines++;
-		if (strcmp(want, got) != 0 || lines - 1 < cases[i].min_rows)
+		if (strcmp(want, got) != 0 || lines - 1 < c->min_rows)
 			fail_msg("case %zu:\nwant\n%sgot\n%s", i, want, got);
 		free(want);
 		free(got);
-		store_set_scope(f->s, NULL);
+		store_set_scope(s, NULL);
 		domain_scope_free(&sc);
 	}
+}
+
+static void
+test_search_pages_equal_view_reports(void **state)
+{
+	struct store_fixture *f = *state;
+
+	fill(f->s, 60);
+	check_search_cases(f->s);
+}
+
+/* The schema step that adds report_types fills it from the reports
+ * stored before it: the searches by result type find the same reports. */
+static void
+test_report_types_step_fills_stored_reports(void **state)
+{
+	struct store_fixture *f = *state;
+	struct store *s2;
+	struct err err;
+	char sql[128];
+	int step = 0;
+
+	for (size_t i = 0; i < store_schema_n_programs; i++)
+		if (store_schema_programs[i].run == store_report_types_fill)
+			step = store_schema_programs[i].version;
+	assert_int_not_equal(step, 0);
+	fill(f->s, 60);
+	snprintf(sql, sizeof(sql), "DELETE FROM report_types;"
+		 "DELETE FROM schema_version WHERE version >= %d", step);
+	if (db_exec(f->s->db, sql, &err) != 0)
+		fail_msg("%s", err.msg);
+	s2 = store_test_reopen(f);
+	assert_non_null(s2);
+	check_search_cases(s2);
+	store_close(&s2);
 }
 
 /* One page by cursor: its lines appended to b; *info filled. */
@@ -454,6 +496,7 @@ test_metrics_equal_summary(void **state)
 
 static const struct CMUnitTest tests[] = {
 	STORE_TEST(test_search_pages_equal_view_reports),
+	STORE_TEST(test_report_types_step_fills_stored_reports),
 	STORE_TEST(test_cursor_pages_equal_offset_pages),
 	STORE_TEST(test_metrics_equal_summary),
 };
