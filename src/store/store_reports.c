@@ -299,7 +299,7 @@ static int
 put_report(struct store *s, const struct report *r, const struct report_source *src,
 	   int64_t digest, int own_tx, struct err *err)
 {
-	int64_t id;
+	int64_t id, received;
 	int rc;
 
 	s->put_retryable = 0;
@@ -308,8 +308,7 @@ put_report(struct store *s, const struct report *r, const struct report_source *
 	if (put_head(s, r, src, digest, &id, err) < 0)
 		goto rollback;
 	if (id == 0) {
-		rc = put_duplicate(s, r, src, digest, err);
-		if (rc < 0)
+		if ((rc = put_duplicate(s, r, src, digest, err)) < 0)
 			goto rollback;
 		if (rc == 0) {
 			if (own_tx)
@@ -323,11 +322,11 @@ put_report(struct store *s, const struct report *r, const struct report_source *
 	for (size_t i = 0; i < r->n_policies; i++)
 		if (put_policy(s, id, i, &r->policies[i], err) < 0)
 			goto rollback;
-	if (store_views_put_report(s, id, r, src && src->received ? src->received
-				   : (int64_t)time(NULL), err) < 0 ||
+	received = src && src->received ? src->received : (int64_t)time(NULL);
+	if (store_views_put_report(s, id, r, received, err) < 0 ||
 	    store_report_types_put(s, id, r, err) < 0)
 		goto rollback;
-	store_rollup_put_report(s, r, src && src->received ? src->received : (int64_t)time(NULL));
+	store_rollup_put_report(s, r, received);
 	if (own_tx && store_commit(s, err) < 0)
 		goto fail;
 	return 1;
