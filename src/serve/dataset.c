@@ -3,7 +3,8 @@
  * BY of the database (store_views.h), so the cost grows with the number of
  * groups shown, not with the number of reports stored.  Lists are sorted
  * here (most failures first, then most sessions) and cut at
- * DATASET_MAX_ROWS.
+ * DATASET_MAX_ROWS.  The failure rows come from failure_table.h (as
+ * /api/failures writes them, serve_api_failures.c).
  */
 #include "serve/dataset.h"
 
@@ -11,13 +12,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "model/explain.h"
-#include "model/report.h"
+#include "serve/failure_table.h"
 #include "store/store_views.h"
 #include "util/xalloc.h"
-
-/* The most values kept in one failure row's sets (sending IPs, reporters). */
-#define DATASET_MAX_SET 20
 
 char *
 dataset_day(int64_t t, char out[11])
@@ -171,91 +168,43 @@ grouped(struct store *s, const struct report_query *q, enum store_view_by by,
 	return sorted(c.arr, cmp);
 }
 
-/* The failure rows, keyed "domain\x1ftype\x1fmx" while the sets are added. */
-struct failure_ctx {
-	json_t *arr;
-	json_t *by_key;         /* key -> row (borrowed from arr) */
-	const char *member;     /* the set being filled */
-};
-
-static char *
-failure_key(const struct store_view_failure *f)
-{
-	return xasprintf("%s\x1f%s\x1f%s", nz(f->domain), nz(f->result_type), nz(f->mx));
-}
-
-static int
-on_failure(void *vctx, const struct store_view_failure *f)
-{
-	struct failure_ctx *c = vctx;
-	enum result_type type = result_type_from_string(nz(f->result_type));
-	char *fix = explain_fix(type, nz(f->mx), nz(f->domain)), *key;
-	json_t *o = json_pack("{s:o, s:o, s:o, s:I, s:I, s:I, s:I, s:s, s:o}",
-		"domain", jstr(f->domain), "result_type", jstr(f->result_type),
-		"mx", jstr(f->mx), "count", (json_int_t)f->sessions,
-		"reports", (json_int_t)f->reports,
-		"first_seen", (json_int_t)f->first_seen, "last_seen", (json_int_t)f->last_seen,
-		"explanation", explain_result_type(type), "fix", jstr(fix));
-
-	free(fix);
-	if (o == NULL)
-		return 0;
-	if (f->additional_information != NULL && *f->additional_information != '\0')
-		json_object_set_new(o, "additional_information", jstr(f->additional_information));
-	key = failure_key(f);
-	json_object_set(c->by_key, key, o);
-	free(key);
-	json_array_append_new(c->arr, o);
-	return 0;
-}
-
-static int
-on_failure_value(void *vctx, const struct store_view_failure *f)
-{
-	struct failure_ctx *c = vctx;
-	char *key = failure_key(f);
-	json_t *row = json_object_get(c->by_key, key), *set;
-
-	free(key);
-	if (row == NULL)
-		return 0;
-	set = json_object_get(row, c->member);
-	if (set == NULL) {
-		set = json_array();
-		json_object_set_new(row, c->member, set);
-	}
-	if (json_array_size(set) < DATASET_MAX_SET)
-		json_array_append_new(set, jstr(f->additional_information));
-	return 0;
-}
-
+/* The failure rows of q (failure_table.h) as JSON. */
 static json_t *
 failures(struct store *s, const struct report_query *q, struct err *err)
 {
-	static const struct {
-		enum store_view_value which;
-		const char *member;
-	} sets[] = {
-		{ STORE_VIEW_SENDING_IP, "sending_ips" },
-		{ STORE_VIEW_REPORTER, "organizations" },
-		{ STORE_VIEW_REASON_CODE, "failure_reason_codes" },
-	};
-	struct failure_ctx c = { .arr = json_array(), .by_key = json_object() };
-	size_t i;
+	struct failure_table *t = failure_table_read(s, q, err);
+	json_t *arr, *o, *set;
+	size_t i, k, j;
 
-	if (store_view_failures(s, q, on_failure, &c, err) != 0)
-		goto fail;
-	for (i = 0; i < sizeof(sets) / sizeof(sets[0]); i++) {
-		c.member = sets[i].member;
-		if (store_view_failure_values(s, q, sets[i].which, on_failure_value, &c, err) != 0)
-			goto fail;
+	if (t == NULL)
+		return NULL;
+	arr = json_array();
+	for (i = 0; i < t->n; i++) {
+		const struct failure_row *f = &t->rows[i];
+
+		o = json_pack("{s:o, s:o, s:o, s:I, s:I, s:I, s:I, s:s, s:o}",
+			"domain", jstr(f->domain), "result_type", jstr(f->result_type),
+			"mx", jstr(f->mx), "count", (json_int_t)f->sessions,
+			"reports", (json_int_t)f->reports, "first_seen", (json_int_t)f->first_seen,
+			"last_seen", (json_int_t)f->last_seen, "explanation", f->explanation,
+			"fix", jstr(f->fix));
+		if (o == NULL)
+			continue;
+		if (f->additional_information != NULL)
+			json_object_set_new(o, "additional_information",
+					    jstr(f->additional_information));
+		for (k = 0; k < FAILURE_SETS; k++) {
+			if (f->n_set[k] == 0)
+				continue;
+			set = json_array();
+			for (j = 0; j < f->n_set[k]; j++)
+				json_array_append_new(set, jstr(f->set[k][j]));
+			json_object_set_new(o, failure_set_name((enum failure_set)k), set);
+		}
+		json_array_append_new(arr, o);
 	}
-	json_decref(c.by_key);
-	return sorted(c.arr, NULL);
-fail:
-	json_decref(c.by_key);
-	json_decref(c.arr);
-	return NULL;
+	failure_table_free(t);
+	return arr;
 }
 
 static int

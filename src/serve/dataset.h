@@ -52,7 +52,8 @@
  *                 "first_seen":t,"last_seen":t,"explanation":…,"fix":…,
  *                 "additional_information":…}], most failed sessions first
  *                 (the three lists and additional_information only when
- *                 some report gave them; at most 20 values each),
+ *                 some report gave them; at most 20 values each, the first
+ *                 in byte order: failure_table.h),
  *   "failure_days": [{"day":…,"result_type":…,"failed":n}], oldest first,
  *   "policies_omitted": true when "policies" was left empty (more than
  *                 DATASET_MAX_POLICY_DOMAINS domains).

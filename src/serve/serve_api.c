@@ -2,9 +2,9 @@
  * serve_api: the JSON API over the stored reports.
  *   GET /api/summary?since=&until=&domain=&org=   totals, per-day timeline,
  *       per organization, per policy, per domain, the domains seen (dataset.h)
- *   GET /api/failures?…   failure rows with explanation and fix
- *   GET /api/domains, /api/reports, /api/report, /api/report/raw and every
- *       ?format=csv: serve_api_views.c
+ *   GET /api/failures?…, /api/domains, /api/reports, /api/report,
+ *       /api/report/raw and every ?format=csv: serve_api_views.c (failure
+ *       rows with explanation and fix: serve_api_failures.c)
  * (domain=- asks for the policies without policy-domain, serve_query.c.)
  * Everything is read through ctx->store, which the dashboard router has
  * scoped to the viewer's domains (store_set_scope()): a domain= outside
@@ -128,35 +128,26 @@ serve_api(struct serve_ctx *ctx, const struct http_request *req, struct http_res
 	}
 	if (serve_api_views(ctx, what, req, &q, resp))
 		return;
-	if (strcmp(what, "summary") != 0 && strcmp(what, "failures") != 0) {
+	if (strcmp(what, "summary") != 0) {
 		serve_send_error(resp, 404, "no such API: use /api/summary, /api/failures, "
 				 "/api/domains, /api/reports, /api/report");
 		return;
 	}
-	ds = dataset_build_parts(st, &q, strcmp(what, "failures") == 0 ? DATASET_FAILURES
-				 : DATASET_FIGURES, &err);
+	ds = dataset_build_parts(st, &q, DATASET_FIGURES, &err);
 	if (ds == NULL) {
 		log_error("api/%s: %s", what, err.msg);
 		ctx->store_broken = 1;
 		serve_send_error(resp, 500, "store error");
 		goto out;
 	}
-	if (strcmp(what, "failures") == 0) {
-		out = json_pack("{s:o, s:O}", "query", serve_query_json(&q), "failures",
-				json_object_get(ds, "failures"));
-	} else {
-		out = json_copy(ds);
-		json_object_del(out, "failures");
-		json_object_del(out, "domain_orgs");
-		json_object_set_new(out, "query", serve_query_json(&q));
-		json_object_set_new(out, "domains", domains_of(ds));
-		if (add_conflicts(st, &q, out, &err) < 0 ||
-		    add_failure_rows(st, &q, out, &err) < 0) {
-			log_error("api/%s: %s", what, err.msg);
-			ctx->store_broken = 1;
-			serve_send_error(resp, 500, "store error");
-			goto out;
-		}
+	out = json_copy(ds);
+	json_object_set_new(out, "query", serve_query_json(&q));
+	json_object_set_new(out, "domains", domains_of(ds));
+	if (add_conflicts(st, &q, out, &err) < 0 || add_failure_rows(st, &q, out, &err) < 0) {
+		log_error("api/%s: %s", what, err.msg);
+		ctx->store_broken = 1;
+		serve_send_error(resp, 500, "store error");
+		goto out;
 	}
 	serve_send_json(resp, 200, out);
 out:

@@ -72,18 +72,22 @@ serve_set_domain(json_t *o, const char *domain)
 
 /* ---- CSV ---------------------------------------------------------------- */
 
-static void
-csv_cell(struct buf *b, const char *v, int last)
+int
+serve_csv_cell(struct buf *b, const char *v, int last)
 {
-	const char *p;
+	const char *p, *q;
+	int rc = 0;
 
 	v = v != NULL ? v : "";
-	buf_append(b, "\"", 1);
+	rc |= buf_append(b, "\"", 1);
 	if (strchr("=+-@\t\r", *v) != NULL && *v != '\0')
-		buf_append(b, "'", 1);     /* not a formula in a spreadsheet */
-	for (p = v; *p != '\0'; p++)
-		buf_append(b, p, 1 + (*p == '"'));  /* a quote is doubled */
-	buf_append_str(b, last ? "\"\r\n" : "\",");
+		rc |= buf_append(b, "'", 1);     /* not a formula in a spreadsheet */
+	for (p = v; (q = strchr(p, '"')) != NULL; p = q + 1)
+		rc |= buf_append(b, p, (size_t)(q - p + 1)) |
+		      buf_append(b, "\"", 1);   /* a quote is doubled */
+	rc |= buf_append_str(b, p);
+	rc |= buf_append_str(b, last ? "\"\r\n" : "\",");
+	return rc != 0 ? -1 : 0;
 }
 
 /* Writes the array of objects rows as CSV with the given columns (members
@@ -98,7 +102,7 @@ serve_send_csv(struct http_response *resp, json_t *rows, const char *const *cols
 
 	buf_init(&b, CSV_MAX);
 	for (k = 0; k < n; k++)
-		csv_cell(&b, cols[k], k + 1 == n);
+		serve_csv_cell(&b, cols[k], k + 1 == n);
 	json_array_foreach(rows, i, row) {
 		for (k = 0; k < n; k++) {
 			json_t *v = json_object_get(row, cols[k]);
@@ -106,12 +110,12 @@ serve_send_csv(struct http_response *resp, json_t *rows, const char *const *cols
 
 			if (json_is_integer(v)) {
 				snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(v));
-				csv_cell(&b, num, k + 1 == n);
+				serve_csv_cell(&b, num, k + 1 == n);
 				continue;
 			}
 			if (json_is_real(v)) {
 				snprintf(num, sizeof(num), "%.6f", json_real_value(v));
-				csv_cell(&b, num, k + 1 == n);
+				serve_csv_cell(&b, num, k + 1 == n);
 				continue;
 			}
 			if (json_is_array(v)) {
@@ -127,7 +131,7 @@ serve_send_csv(struct http_response *resp, json_t *rows, const char *const *cols
 				}
 				text = buf_steal(&l, NULL);
 			}
-			csv_cell(&b, text != NULL ? text : json_string_value(v), k + 1 == n);
+			serve_csv_cell(&b, text != NULL ? text : json_string_value(v), k + 1 == n);
 			free(text);
 		}
 	}

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "net/http_server.h"
+#include "util/buf.h"
 #include "util/err.h"
 
 /* The rows of a page when limit= is absent, and the most it may ask. */
@@ -32,6 +33,12 @@ char *serve_unicode_of(const char *domain);
 /* Sets "domain" of o to domain ("" when NULL) and, when it is an IDN whose
  * U-label differs, "domain_unicode" to that U-label. */
 void serve_set_domain(json_t *o, const char *domain);
+
+/* Appends v (NULL: "") to b as one quoted CSV cell, a quote inside
+ * doubled, followed by "," or, when last, by CRLF.  A cell a spreadsheet
+ * would take for a formula (starting with = + - @ TAB CR) gets an
+ * apostrophe first.  Returns 0, or -1 when b reached its maximum. */
+int serve_csv_cell(struct buf *b, const char *v, int last);
 
 /* Answers 200 with the array of objects rows as CSV (RFC 4180, CRLF): a
  * header line of cols, then per row the members cols[0..n-1] (integers,

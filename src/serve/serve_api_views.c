@@ -11,6 +11,7 @@
  *   GET /api/report?id=N        one report as stored: every field, where
  *       it came from, the leniencies applied when it was read
  *   GET /api/report/raw?id=N    its JSON exactly as received
+ *   GET /api/failures?…  the failure rows (serve_api_failures.c)
  *   format=csv on /api/domains, /api/reports and /api/failures: the same
  *       rows as CSV (RFC 4180), for a spreadsheet
  * Domains carry their U-label ("domain_unicode") beside the A-label when
@@ -27,7 +28,6 @@
 
 #include "model/report.h"
 #include "model/report_json.h"
-#include "serve/dataset.h"
 #include "serve/serve_api_util.h"
 #include "serve/serve_private.h"
 #include "store/store_report_search.h"
@@ -204,24 +204,6 @@ done:
 	return 0;
 }
 
-/* ---- /api/failures?format=csv -------------------------------------------- */
-
-static int
-failures_csv(struct store *st, const struct report_query *q, struct http_response *resp,
-	     struct err *err)
-{
-	static const char *const cols[] = { "domain", "result_type", "mx", "count", "reports",
-		"first_seen", "last_seen", "sending_ips", "organizations",
-		"failure_reason_codes", "additional_information", "explanation", "fix" };
-	json_t *ds = dataset_build_parts(st, q, DATASET_FAILURES, err);
-
-	if (ds == NULL)
-		return -1;
-	serve_send_csv(resp, json_object_get(ds, "failures"), cols, sizeof(cols) / sizeof(cols[0]));
-	json_decref(ds);
-	return 0;
-}
-
 int
 serve_api_views(struct serve_ctx *ctx, const char *what, const struct http_request *req,
 		const struct report_query *q, struct http_response *resp)
@@ -232,14 +214,14 @@ serve_api_views(struct serve_ctx *ctx, const char *what, const struct http_reque
 
 	if (strcmp(what, "domains") != 0 && strcmp(what, "reports") != 0 &&
 	    strcmp(what, "report") != 0 && strcmp(what, "report/raw") != 0 &&
-	    !(strcmp(what, "failures") == 0 && serve_want_csv(req)))
+	    strcmp(what, "failures") != 0)
 		return 0;
 	if (strcmp(what, "domains") == 0)
 		rc = serve_api_domains(st, req, q, resp, &err);
 	else if (strcmp(what, "reports") == 0)
 		rc = reports(st, req, q, resp, &err);
 	else if (strcmp(what, "failures") == 0)
-		rc = failures_csv(st, q, resp, &err);
+		rc = serve_api_failures(st, req, q, resp, &err);
 	else
 		rc = one_report(st, req, strcmp(what, "report/raw") == 0, resp, &err);
 	if (rc < 0) {

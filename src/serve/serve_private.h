@@ -116,8 +116,8 @@ json_t *serve_query_json(const struct report_query *q);
 /* Answers status with {"error": msg}. */
 void serve_send_error(struct http_response *resp, unsigned status, const char *msg);
 
-/* GET /api/domains, /api/report, /api/report/raw, /api/reports and the
- * CSV forms (serve_api_views.c); what names the route after "/api/".
+/* GET /api/domains, /api/report, /api/report/raw, /api/reports,
+ * /api/failures and the CSV forms (serve_api_views.c); what names the route after "/api/".
  * Returns 1 if it answered, 0 if what is none of its routes. */
 int serve_api_views(struct serve_ctx *ctx, const char *what, const struct http_request *req,
 		    const struct report_query *q, struct http_response *resp);
@@ -129,6 +129,13 @@ int serve_api_views(struct serve_ctx *ctx, const char *what, const struct http_r
 int serve_api_domains(struct store *st, const struct http_request *req,
 		      const struct report_query *q, struct http_response *resp,
 		      struct err *err);
+
+/* GET /api/failures, JSON or ?format=csv (serve_api_failures.c), called
+ * by serve_api_views() as serve_api_domains() is: answers resp and
+ * returns 0, or returns -1 (err set) when the store fails. */
+int serve_api_failures(struct store *st, const struct http_request *req,
+		       const struct report_query *q, struct http_response *resp,
+		       struct err *err);
 
 /* GET /metrics (Prometheus text format 0.0.4). */
 void serve_metrics(struct serve_ctx *ctx, const struct http_request *req,

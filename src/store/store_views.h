@@ -114,6 +114,27 @@ int store_view_failure_values(struct store *s, const struct report_query *q,
 			      enum store_view_value which, store_view_failure_cb cb, void *ctx,
 			      struct err *err);
 
+/* One value of a failure group (store_view_failure_sets()). */
+struct store_view_failure_value {
+	const char *domain;             /* the group: domain key ("" none), */
+	const char *result_type;        /* result-type ("" if absent) */
+	const char *mx;                 /* and receiving MX ("" if absent) */
+	enum store_view_value which;    /* what the value is */
+	const char *value;              /* never NULL nor "" */
+};
+
+typedef int (*store_view_failure_value_cb)(void *ctx,
+					   const struct store_view_failure_value *v);
+
+/* Visits the distinct non-empty values of every kind of the failure
+ * groups of q: what store_view_failure_values() visits for the three
+ * kinds, in no particular order (the caller sorts; a database's collation
+ * need not be byte order).  For all time and every organization one
+ * statement reads them all, of the groups store_view_failures() visits
+ * only; otherwise one statement per kind. */
+int store_view_failure_sets(struct store *s, const struct report_query *q,
+			    store_view_failure_value_cb cb, void *ctx, struct err *err);
+
 /* Failed sessions per (UTC day, result-type): f->first_seen is the day
  * number, f->result_type the type ("" if absent), f->sessions the sum;
  * oldest day first. */

@@ -9,6 +9,7 @@
 #include "store/store_views.h"
 
 #include "store/store_private.h"
+#include "store/store_rollup_private.h"
 #include "store/store_views_private.h"
 
 #define FAILURE_KEYS "p.domain_key, COALESCE(f.result_type, ''), " \
@@ -126,6 +127,15 @@ static const struct failure_sql sql_values[] = {
 		ROLLUP_VALUES_SQL("2"), NULL, G_VALUES_SQL("2"),
 		M_VALUES("2", "f.failure_reason_code") },
 };
+
+/* All time, every organization: every value of every kind of the groups
+ * store_view_failures() visits, in one statement and in no order (the
+ * caller sorts them in byte order, which PostgreSQL's collation need not
+ * be). */
+static const char sql_all_time_sets[] =
+	"SELECT g.domain_key, g.result_type, g.mx, v.kind, v.value FROM"
+	" (SELECT d.digest, d.domain_key, d.result_type, d.mx FROM rollup_failure_groups d"
+	G_WHERE G_ORDER ") g JOIN rollup_failure_group_values v ON v.digest = g.digest";
 
 static const struct failure_sql sql_failure_count = { COLS_COUNT,
 	"SELECT COUNT(*) FROM (SELECT 1" FROM_FAILURES WHERE_FAILURES " GROUP BY " FAILURE_KEYS
@@ -253,4 +263,78 @@ store_view_failure_days(struct store *s, const struct report_query *q,
 			store_view_failure_cb cb, void *ctx, struct err *err)
 {
 	return visit_failures(s, q, &sql_failure_days, cb, ctx, err);
+}
+
+/* One kind's values handed on as struct store_view_failure_value. */
+struct sets_ctx {
+	store_view_failure_value_cb cb;
+	void *ctx;
+	enum store_view_value which;
+};
+
+static int
+on_set_value(void *vctx, const struct store_view_failure *f)
+{
+	struct sets_ctx *c = vctx;
+	struct store_view_failure_value v = { f->domain, f->result_type, f->mx, c->which,
+		f->additional_information };
+
+	return c->cb(c->ctx, &v);
+}
+
+/* The kinds of rollup_failure_group_values (store_rollup_private.h) as
+ * enum store_view_value. */
+static int
+which_of_kind(int64_t kind, enum store_view_value *which)
+{
+	switch (kind) {
+	case VALUE_SENDING_IP:
+		*which = STORE_VIEW_SENDING_IP;
+		return 0;
+	case VALUE_REPORTER:
+		*which = STORE_VIEW_REPORTER;
+		return 0;
+	case VALUE_REASON_CODE:
+		*which = STORE_VIEW_REASON_CODE;
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+int
+store_view_failure_sets(struct store *s, const struct report_query *q,
+			store_view_failure_value_cb cb, void *ctx, struct err *err)
+{
+	struct sets_ctx c = { cb, ctx, STORE_VIEW_SENDING_IP };
+	struct db_stmt *st;
+	int rc;
+
+	if (!store_views_all_time(q) || (q != NULL && q->organization != NULL)) {
+		static const enum store_view_value kinds[] = { STORE_VIEW_SENDING_IP,
+			STORE_VIEW_REPORTER, STORE_VIEW_REASON_CODE };
+		size_t i;
+
+		for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+			c.which = kinds[i];
+			if ((rc = visit_failures(s, q, &sql_values[c.which], on_set_value, &c,
+						 err)) != 0)
+				return rc;
+		}
+		return 0;
+	}
+	if ((st = store_views_start(s, sql_all_time_sets, q, err)) == NULL)
+		return -1;
+	while ((rc = db_step(st, err)) == 1) {
+		struct store_view_failure_value v = { db_column_text(st, 0), db_column_text(st, 1),
+			db_column_text(st, 2), STORE_VIEW_SENDING_IP, db_column_text(st, 4) };
+
+		if (which_of_kind(db_column_int64(st, 3), &v.which) != 0 || v.value == NULL ||
+		    *v.value == '\0')
+			continue;
+		if ((rc = cb(ctx, &v)) != 0)
+			break;
+	}
+	db_reset(st);
+	return rc;
 }

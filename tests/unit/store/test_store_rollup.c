@@ -90,6 +90,62 @@ equals_recomputed(struct store *s)
 /* ---- the all-time views against the report rows ---- */
 
 
+static int
+on_set_text(void *ctx, const struct store_view_failure_value *v)
+{
+	buf_printf(ctx, "%d|%s|%s|%s|%s\n", (int)v->which, v->domain, v->result_type, v->mx,
+		   v->value);
+	return 0;
+}
+
+struct value_text {
+	struct buf *b;
+	enum store_view_value which;
+};
+
+static int
+on_value_text(void *ctx, const struct store_view_failure *f)
+{
+	struct value_text *v = ctx;
+
+	buf_printf(v->b, "%d|%s|%s|%s|%s\n", (int)v->which, f->domain, f->result_type, f->mx,
+		   f->additional_information);
+	return 0;
+}
+
+/* store_view_failure_sets() of q, as sorted text; it must be what
+ * store_view_failure_values() visits for the three kinds. */
+static void
+append_sets(struct buf *b, struct store *s, const struct report_query *q,
+	    const enum store_view_value *which, size_t n)
+{
+	struct buf sets, values, x, y;
+	struct err err;
+	char *a, *c;
+	size_t i;
+
+	buf_init(&sets, 16u << 20);
+	buf_init(&values, 16u << 20);
+	if (store_view_failure_sets(s, q, on_set_text, &sets, &err) != 0)
+		fail_msg("%s", err.msg);
+	for (i = 0; i < n; i++) {
+		struct value_text v = { &values, which[i] };
+
+		if (store_view_failure_values(s, q, which[i], on_value_text, &v, &err) != 0)
+			fail_msg("%s", err.msg);
+	}
+	buf_init(&x, 16u << 20);
+	buf_init(&y, 16u << 20);
+	append_sorted(&x, &sets);
+	append_sorted(&y, &values);
+	a = buf_steal(&x, NULL);
+	c = buf_steal(&y, NULL);
+	assert_string_equal(a, c);
+	buf_printf(b, "sets\n%s", a);
+	free(a);
+	free(c);
+}
+
 /* What the all-time views give for q, as text.  Lines of groupings come
  * sorted (their order is the database's). */
 static char *
@@ -122,6 +178,7 @@ views_text(struct store *s, const struct report_query *q)
 			fail_msg("%s", err.msg);
 		append_sorted(&b, &part);
 	}
+	append_sets(&b, s, q, which, sizeof(which) / sizeof(which[0]));
 	if (store_view_failure_count(s, q, &n, &err) != 0)
 		fail_msg("%s", err.msg);
 	buf_printf(&b, "count %llu\n", (unsigned long long)n);
