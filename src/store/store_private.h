@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "model/domain_scope.h"
+#include "model/strlist.h"
 #include "store/db.h"
 #include "store/store.h"
 #include "util/err.h"
@@ -86,6 +87,11 @@ int64_t store_digester_digest64(struct store_digester *d, const void *data, size
 /* store_digest64(data, len) with the handle's digester (made on first
  * use, freed by store_close()): for a digest per report stored. */
 int64_t store_handle_digest64(struct store *s, const void *data, size_t len);
+
+/* The list as a compact JSON array of strings, as jansson's json_dumps()
+ * writes it (store_list_json.c): how report_policies keeps policy-string
+ * and mx-host.  NULL when !present; else a new string. */
+char *store_list_json(const struct strlist *l, int present);
 
 /* Deletes, in the caller's transaction, at most batch reports whose period
  * ended before `before` (the lowest ids first) and, before them, their

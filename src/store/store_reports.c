@@ -49,38 +49,6 @@ static const char sql_put_failure[] =
 	" additional_information, failure_reason_code, extra_json)"
 	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
 
-/* The list as a compact JSON array of strings, as jansson's json_dumps()
- * writes it; NULL when !present. */
-static char *
-list_json(const struct strlist *l, int present)
-{
-	struct buf b;
-	json_t *a;
-	size_t len;
-	char *s;
-	int ok = 1;
-
-	if (!present)
-		return NULL;
-	buf_init(&b, SIZE_MAX / 2);      /* bounded by the report itself */
-	buf_append(&b, "[", 1);
-	for (size_t i = 0; ok && i < l->n; i++)
-		ok = (i == 0 || buf_append(&b, ",", 1) == 0) &&
-		     json_direct_append_string(&b, l->v[i], 0) == 0;
-	if (ok && buf_append(&b, "]", 1) == 0)
-		return buf_steal(&b, &len);
-	buf_free(&b);
-	/* invalid UTF-8: as before, through jansson */
-	a = json_array();
-	for (size_t i = 0; i < l->n; i++)
-		json_array_append_new(a, json_string(l->v[i]));
-	s = json_dumps(a, JSON_COMPACT);
-	json_decref(a);
-	if (s == NULL)
-		return xstrdup("[]");
-	return s;
-}
-
 static int
 json_list(const char *text, struct strlist *l)
 {
@@ -185,8 +153,8 @@ put_policy(struct store *s, int64_t report_id, size_t seq, const struct policy *
 
 	if (st == NULL)
 		return -1;
-	strings = list_json(&p->policy_string, p->has_policy_string);
-	mx = list_json(&p->mx_host, p->has_mx_host);
+	strings = store_list_json(&p->policy_string, p->has_policy_string);
+	mx = store_list_json(&p->mx_host, p->has_mx_host);
 	key = report_domain_key(p->policy_domain);
 	db_bind_int64(st, 1, report_id);
 	db_bind_int64(st, 2, (int64_t)seq);
@@ -226,7 +194,7 @@ put_head(struct store *s, const struct report *r, const struct report_source *sr
 	if (st == NULL)
 		return -1;
 	key = dedup_key(r);
-	quirks = r->quirks.n > 0 ? list_json(&r->quirks, 1) : NULL;
+	quirks = r->quirks.n > 0 ? store_list_json(&r->quirks, 1) : NULL;
 	db_bind_text(st, 1, r->organization_name ? r->organization_name : "");
 	db_bind_text(st, 2, r->report_id ? r->report_id : "");
 	db_bind_text(st, 3, key);

@@ -20,6 +20,7 @@
 
 #include "store/store_private.h"
 #include "store/store_rollup_batch.h"
+#include "store/store_rollup_policies.h"
 #include "store/store_rollup_private.h"
 #include "util/xalloc.h"
 
@@ -352,6 +353,7 @@ store_rollup_put_report(struct store *s, const struct report *r, int64_t receive
 		rollup_batch_reporter(b, keys[i], org, day);
 	}
 	put_failures(b, r, keys, day, org);
+	store_rollup_policies_put(b, r, keys, org, day, received);
 	for (i = 0; i < r->n_policies; i++)
 		free(keys[i]);
 	free(keys);

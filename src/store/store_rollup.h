@@ -3,7 +3,7 @@
  * dashboard view over a long period reads a few rows per group instead of
  * every report (store_views.c reads them).
  *
- * Five tables, written in the transaction that stores or deletes a report,
+ * Five tables (and those below), written in the transaction that stores or deletes a report,
  * always equal to a recomputation from the report rows
  * (store_rollup_rebuild() is that recomputation):
  *   rollup_days      per (UTC day, organization): reports (each once, if
@@ -29,6 +29,9 @@
  *                    time, indexed by failed sessions;
  *   rollup_failure_group_values their distinct sending IPs,
  *                    organizations and failure-reason-codes.
+ * And per policy (schema step 15, store_rollup_policies.h):
+ *   rollup_policies  per (domain key, 16-day block or all time,
+ *                    organization, policy): the policies list.
  * Free text (MX, result type, values) is keyed by a 64-bit digest, so no
  * index holds it (PostgreSQL limits index entries to ~2.7 KB).
  * Days are UTC day numbers, floor(start / 86400); sums stop at 2^53-1.
@@ -69,7 +72,8 @@ int store_rollup_prune_batch(struct store *s, int64_t before, size_t batch, int6
 extern const char store_rollup_totals_schema_sql[];
 
 /* Empties the roll-ups and computes them again from the report rows
- * (store_rollup_rebuild_blocks() then store_rollup_rebuild_totals(); what
+ * (store_rollup_rebuild_blocks(), store_rollup_reporters_rebuild(),
+ * store_rollup_policies_rebuild(), then store_rollup_rebuild_totals(); what
  * tests compare against).  Runs in the caller's transaction.  Returns 0
  * or -1 with err set. */
 int store_rollup_rebuild(struct store *s, struct err *err);

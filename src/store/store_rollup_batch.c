@@ -14,12 +14,13 @@
 
 #include "store/store_private.h"
 #include "store/store_rollup.h"
+#include "store/store_rollup_policies.h"
 #include "store/store_rollup_reporters.h"
 #include "util/buf.h"
 #include "util/xalloc.h"
 
 enum row_kind { ROW_DAY, ROW_DOMAIN, ROW_FAILURE, ROW_TYPE, ROW_VALUE, ROW_TOTALS,
-	ROW_REPORTER };
+	ROW_REPORTER, ROW_POLICY };
 
 /* One pending row.  For a domain row, day is a day of its block; for a
  * failure row, text is the additional-information (NULL: none) and ok the
@@ -27,7 +28,8 @@ enum row_kind { ROW_DAY, ROW_DOMAIN, ROW_FAILURE, ROW_TYPE, ROW_VALUE, ROW_TOTAL
  * value; for an all-time failure group row (ROW_TOTALS), text the
  * additional-information, ip and code the sending IP and reason code; for
  * a reporter row (ROW_REPORTER), day is the last day and digest its day
- * set (store_rollup_reporters.h). */
+ * set (store_rollup_reporters.h); for a policy row (ROW_POLICY), day a day
+ * of its block, type the policy-type and text the policy-string list. */
 struct row {
 	char *key;              /* the key bytes (owned) */
 	size_t key_len;
@@ -363,6 +365,33 @@ rollup_batch_reporter(struct rollup_batch *b, const char *key, const char *org, 
 	store_rollup_reporters_merge(&r->day, &r->digest, day, 1);
 }
 
+void
+rollup_batch_policy(struct rollup_batch *b, const struct rollup_policy_add *a)
+{
+	int64_t block = a->span == STORE_ROLLUP_SPAN_ALL ? 0 : a->day >= 0 ? a->day / a->span
+		       : -((a->span - 1 - a->day) / a->span);
+	struct row *r;
+	int fresh;
+
+	key_start(b, ROW_POLICY);
+	key_str(b, a->domain);
+	key_int(b, a->span);
+	key_int(b, block);
+	key_str(b, a->org);
+	key_str(b, a->type);
+	key_str(b, a->strings);
+	r = row_of(b, &fresh);
+	if (fresh) {
+		r->span = a->span;
+		r->day = a->day;
+		r->domain = xstrdup(a->domain);
+		r->org = xstrdup(a->org);
+		r->type = xstrdup(a->type);
+		r->text = xstrdup(a->strings);
+	}
+	add_counts(r, fresh, a->reports, a->ok, a->bad, a->first_start, a->last_received);
+}
+
 /* Writes one pending row through store_rollup.c's adders. */
 static int
 write_row(struct store *s, const struct row *r, struct err *err)
@@ -390,6 +419,15 @@ write_row(struct store *s, const struct row *r, struct err *err)
 		return store_rollup_totals_add_failure(s, &a, r->ip, r->code, err);
 	case ROW_REPORTER:
 		return store_rollup_reporters_add(s, r->domain, r->org, r->day, r->digest, err);
+	case ROW_POLICY: {
+		struct rollup_policy_add p = {
+			.span = r->span, .day = r->day, .domain = r->domain, .org = r->org,
+			.type = r->type, .strings = r->text, .reports = r->reports, .ok = r->ok,
+			.bad = r->bad, .first_start = r->first, .last_received = r->last,
+		};
+
+		return store_rollup_policies_add(s, &p, err);
+	}
 	}
 	return 0;
 }

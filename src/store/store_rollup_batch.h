@@ -18,6 +18,8 @@
  *   type     (day, organization, result-type): sessions
  *   value    (day, group digest, kind, value): present or not
  *   reporter (domain key, organization): last day and the days before it
+ *   policy   (domain key, span, block, organization, policy-type,
+ *            policy-string list): as a domain row
  * Sums stop at 2^53-1 as in SQL (clamping twice gives what clamping once
  * does).  store_rollup_batch_flush() writes the rows in key order (so
  * that several serve hosts on one PostgreSQL lock shared rows in one
@@ -37,6 +39,7 @@
 #include <stdint.h>
 
 #include "store/store.h"
+#include "store/store_rollup_policies.h"
 #include "store/store_rollup_private.h"
 #include "util/err.h"
 
@@ -75,6 +78,10 @@ void rollup_batch_totals(struct rollup_batch *b, const struct failure_add *a,
  * rollup_reporters row (store_rollup_reporters.h). */
 void rollup_batch_reporter(struct rollup_batch *b, const char *key, const char *org,
 			   int64_t day);
+
+/* The rollup_policies row of a (store_rollup_policies.h), written through
+ * store_rollup_policies_add(). */
+void rollup_batch_policy(struct rollup_batch *b, const struct rollup_policy_add *a);
 
 /* Writes what s has pending (if anything) in the open transaction, in
  * key order, and empties it.  Returns 0 or -1 with err set (the

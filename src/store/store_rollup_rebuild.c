@@ -10,6 +10,7 @@
 #include "store/store_private.h"
 #include "store/store_rollup.h"
 #include "store/store_rollup_batch.h"
+#include "store/store_rollup_policies.h"
 #include "store/store_rollup_private.h"
 #include "store/store_rollup_reporters.h"
 #include "util/xalloc.h"
@@ -278,7 +279,8 @@ store_rollup_rebuild_blocks(struct store *s, struct err *err)
 int
 store_rollup_rebuild(struct store *s, struct err *err)
 {
-	if (store_rollup_rebuild_blocks(s, err) < 0 || store_rollup_reporters_rebuild(s, err) < 0)
+	if (store_rollup_rebuild_blocks(s, err) < 0 || store_rollup_reporters_rebuild(s, err) < 0 ||
+	    store_rollup_policies_rebuild(s, err) < 0)
 		return -1;
 	return store_rollup_rebuild_totals(s, err);
 }
@@ -346,7 +348,9 @@ store_rollup_prune_batch(struct store *s, int64_t before, size_t batch, int64_t 
 			goto fail;
 	for (i = 0; i < keys.n; i++)
 		if (run_all(s, sql_domain_key, &keys.num[i * 5], keys.text[i * 6],
-			    keys.text[i * 6 + 1], err) < 0)
+			    keys.text[i * 6 + 1], err) < 0 ||
+		    store_rollup_policies_refresh(s, keys.num[i * 5], keys.text[i * 6],
+						  keys.text[i * 6 + 1], err) < 0)
 			goto fail;
 	for (i = 0; i < pairs.n; i++)
 		if (store_rollup_reporters_refresh(s, pairs.text[i * 6], pairs.text[i * 6 + 1],

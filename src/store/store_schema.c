@@ -23,6 +23,7 @@
 #include "store/store_private.h"
 #include "store/store_report_types.h"
 #include "store/store_rollup.h"
+#include "store/store_rollup_policies.h"
 #include "store/store_rollup_reporters.h"
 #include "store/store_sts_cache.h"
 #include "store/store_users.h"
@@ -180,6 +181,7 @@ const struct store_migration store_schema_migrations[] = {
 	{ 13, "" },                         /* result_tuples keyed by its digest (SQLite):
 					     * store_results_table.c */
 	{ 14, store_report_types_schema_sql },  /* report_types: store_report_types.c */
+	{ 15, store_rollup_policies_schema_sql },  /* rollup_policies: store_rollup_policies.c */
 };
 
 const size_t store_schema_n_migrations =
@@ -196,6 +198,7 @@ const struct store_migration_program store_schema_programs[] = {
 	{ 12, store_rollup_block_index },   /* store_rollup.c: PostgreSQL only */
 	{ 13, store_results_table_upgrade },  /* store_results_table.c */
 	{ 14, store_report_types_fill },    /* store_report_types.c: from the reports */
+	{ 15, store_rollup_policies_rebuild },  /* store_rollup_policies.c: from the reports */
 };
 
 const size_t store_schema_n_programs =

@@ -11,15 +11,19 @@
  *     period: the whole 16- and 256-day blocks of rollup_domains and, for
  *     the rest of the period (less than a block at each end), the report
  *     rows of report_domains, in one UNION ALL;
+ *   - policies (per domain key, policy-type and policy-string list), any
+ *     period: the whole 16-day blocks of rollup_policies and the rest
+ *     from report_domains joined to report_policies, in one UNION ALL;
+ *     all time from its span 0 rows;
  *   - failure groups, their values and failed sessions per day:
  *     store_views_failures.c (rollup_failures / rollup_failure_values for
  *     whole days, and for the whole days of any other period).
  * The rest reads report_domains (one row per (report, policy domain key)
  * with the report's start, organization and arrival and that domain's
  * session sums, covered by two indexes: a report counts once per domain by
- * construction, and once overall through `first_domain`), or joins reports
- * → report_policies: the groupings by policy and by (domain,
- * organization, day).
+ * construction, and once overall through `first_domain`): the grouping by
+ * (domain, organization, day).  group_sql[] keeps every grouping over the
+ * report rows (the definition; tests compare the roll-ups with it).
  * The selection is the one every view shares (store_summary.h): since $1,
  * until $2, domain $3, organization $4.
  */
@@ -232,6 +236,36 @@ static const struct {
 #define M_FIGURES " SUM(x.reports), " STORE_SQL_SUM_COUNT("x.success") ", " \
 	STORE_SQL_SUM_COUNT("x.failure") ", MIN(x.first_start), MAX(x.last_received)"
 
+/*
+ * rollup_policies (store_rollup_policies.h) serves the policies list of
+ * any period: its whole 16-day blocks there (those store_views_period_blocks()
+ * binds as 16-day ranges [$7, $8), [$9, $10) and as the 256-day range
+ * [$11, $12), which is [$11 * 16, $12 * 16) in 16-day blocks), the rest
+ * from report_domains joined to the domain's policies, each end grouped
+ * on its own (a report counts once per policy in either; its policies
+ * looked up by report, "|| ''" keeps SQLite from using the index by
+ * domain for that); all time from the span 0 rows.
+ */
+#define P_KEYS "x.domain_key, x.policy_type, x.policy_strings"
+#define P_RAW(lo, hi) "SELECT d.domain_key, COALESCE(p.policy_type, '') AS policy_type," \
+	" COALESCE(p.policy_strings, '[]') AS policy_strings, COUNT(DISTINCT d.report) AS reports," \
+	" " STORE_SQL_SUM_COUNT("p.total_success") " AS success," \
+	" " STORE_SQL_SUM_COUNT("p.total_failure") " AS failure," \
+	" MIN(d.start_time) AS first_start, MAX(d.received) AS last_received" \
+	" FROM report_domains d JOIN report_policies p ON p.report = d.report" \
+	" AND p.domain_key || '' = d.domain_key" \
+	" WHERE d.start_time >= " lo " AND d.start_time < " hi B_FILTER \
+	" GROUP BY d.domain_key, COALESCE(p.policy_type, ''), COALESCE(p.policy_strings, '[]')"
+#define P_ROLLUP(where) "SELECT d.domain_key, d.policy_type, d.policy_strings, d.reports," \
+	" d.success, d.failure, d.first_start, d.last_received FROM rollup_policies d" \
+	" WHERE " where B_FILTER
+#define P_FROM " FROM (" P_RAW("$1", "$5") " UNION ALL " P_RAW("$6", "$2") \
+	" UNION ALL " P_ROLLUP("d.span = 16 AND d.block >= $7 AND d.block < $8") \
+	" UNION ALL " P_ROLLUP("d.span = 16 AND d.block >= $9 AND d.block < $10") \
+	" UNION ALL " P_ROLLUP("d.span = 16 AND d.block >= CAST($11 AS BIGINT) * 16 AND d.block < CAST($12 AS BIGINT) * 16") \
+	") x"
+#define P_ALL_FROM " FROM (" P_ROLLUP("d.span = 0 AND d.block = 0 AND $1 = 0 AND $2 = 0") ") x"
+
 /* How a grouping is read from the roll-ups: days, blocks or not at all. */
 enum rollup_use { USE_REPORTS, USE_DAYS, USE_BLOCKS };
 
@@ -256,7 +290,8 @@ static const struct {
 		B_FROM " GROUP BY x.domain_key, x.organization",
 		"SELECT d.domain_key, d.organization, d.reports, d.success, d.failure,"
 		" d.first_start, d.last_received" A_FROM },
-	[STORE_VIEW_POLICY] = { USE_REPORTS, NULL },
+	[STORE_VIEW_POLICY] = { USE_BLOCKS, "SELECT " P_KEYS "," B_FIGURES P_FROM
+		" GROUP BY " P_KEYS, "SELECT " P_KEYS "," B_FIGURES P_ALL_FROM " GROUP BY " P_KEYS },
 	[STORE_VIEW_DOMAIN_ORG_DAY] = { USE_REPORTS, NULL },
 	[STORE_VIEW_DOMAIN_REPORTERS] = { USE_BLOCKS, "SELECT x.domain_key,"
 		" COUNT(DISTINCT x.organization), 0, 0, 0, 0" B_FROM " GROUP BY x.domain_key",

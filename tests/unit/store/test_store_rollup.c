@@ -36,6 +36,9 @@ static const struct {
 	  " ORDER BY 1, 2, 3" },
 	{ 4, "SELECT domain_key, organization, last_day, days FROM rollup_reporters"
 	  " ORDER BY 1, 2" },
+	{ 12, "SELECT domain_key, span, block, organization, digest, policy_type, policy_strings,"
+	  " reports, success, failure, first_start, last_received FROM rollup_policies"
+	  " ORDER BY 1, 2, 3, 4, 5" },
 };
 
 /* Every row of the roll-up tables as text, one line per row. */
@@ -244,6 +247,10 @@ test_insert_conflict_prune(void **state)
 			       " WHERE result_type = 'certificate-expired'"), 33);
 	assert_int_equal(count(f->s, "SELECT SUM(reports) FROM rollup_domains WHERE span = 0"),
 			 count(f->s, "SELECT COUNT(*) FROM report_domains"));
+	/* a report counts once per (domain, policy-type, policy-string list) */
+	assert_int_equal(count(f->s, "SELECT SUM(reports) FROM rollup_policies WHERE span = 0"),
+			 count(f->s, "SELECT COUNT(*) FROM (SELECT DISTINCT report, domain_key,"
+			       " policy_type, policy_strings FROM report_policies) x"));
 	assert_true(count(f->s, "SELECT COUNT(*) FROM rollup_failure_group_values"
 			  " WHERE kind = 1") > 0);
 	equals_recomputed(f->s);
@@ -266,6 +273,7 @@ test_insert_conflict_prune(void **state)
 	assert_int_equal(count(f->s, "SELECT COUNT(*) FROM rollup_day_types"), 0);
 	assert_int_equal(count(f->s, "SELECT COUNT(*) FROM rollup_failure_groups"), 0);
 	assert_int_equal(count(f->s, "SELECT COUNT(*) FROM rollup_failure_group_values"), 0);
+	assert_int_equal(count(f->s, "SELECT COUNT(*) FROM rollup_policies"), 0);
 	equals_recomputed(f->s);
 }
 
