@@ -23,6 +23,7 @@
 #include "store/store_rollup.h"
 #include "store/store_views_private.h"
 #include "util/count.h"
+#include "util/str_prefix.h"
 #include "util/xalloc.h"
 
 #define STR(x) #x
@@ -37,9 +38,12 @@ static const char sql_failure_types[] =
 	"SELECT d.domain_key, d.result_type, d.sessions, 0, 0"
 	" FROM rollup_failure_groups d WHERE @SCOPE_D@";
 
-/* One row read: its labels (in the chunk) and figures. */
+/* One row read: its labels (in the chunk; equal domains share one string)
+ * and figures; dpre and kpre are the labels' first 8 bytes as big-endian
+ * numbers, so most comparisons need no strcmp(). */
 struct sum {
 	const char *domain, *key;
+	uint64_t dpre, kpre;
 	uint64_t a, b;
 	int64_t first_start;
 };
@@ -51,13 +55,25 @@ struct sums {
 	GStringChunk *text;     /* the label strings */
 };
 
+/* Byte order of (domain, key); prefixes first (equal prefixes of strings
+ * shorter than 8 bytes mean equal strings, and strcmp() says so too). */
 static int
 cmp_sum(const void *pa, const void *pb)
 {
 	const struct sum *x = pa, *y = pb;
-	int c = x->domain == y->domain ? 0 : strcmp(x->domain, y->domain);
+	int c;
 
-	return c != 0 ? c : strcmp(x->key, y->key);
+	if (x->domain != y->domain) {
+		if (x->dpre != y->dpre)
+			return x->dpre < y->dpre ? -1 : 1;
+		if ((c = strcmp(x->domain, y->domain)) != 0)
+			return c;
+	}
+	if (x->key == y->key)
+		return 0;
+	if (x->kpre != y->kpre)
+		return x->kpre < y->kpre ? -1 : 1;
+	return strcmp(x->key, y->key);
 }
 
 /* Appends the row of st (columns: domain, key, a, b, first start).  A
@@ -78,8 +94,10 @@ sums_add(struct sums *m, struct db_stmt *st)
 	}
 	x = &m->v[m->n++];
 	x->domain = prev != NULL && strcmp(prev->domain, d) == 0 ? prev->domain :
-		g_string_chunk_insert(m->text, d);
+		g_string_chunk_insert_const(m->text, d);
 	x->key = g_string_chunk_insert_const(m->text, k);
+	x->dpre = str_prefix8(x->domain);
+	x->kpre = str_prefix8(x->key);
 	x->a = store_views_count(st, 2);
 	x->b = store_views_count(st, 3);
 	x->first_start = db_column_int64(st, 4);
