@@ -45,4 +45,44 @@ fixture_remove(struct serve **app, const char *dir)
 	free(cmd);
 }
 
+/* A serve without login on a new SQLite store that accepts every domain
+ * (login is tested in test_serve_auth.c). */
+struct open_serve_fixture {
+	char dir[64];
+	struct serve *app;
+};
+
+/* Sets *state to a new open_serve_fixture whose store directory is named
+ * after tag.  Returns 0 or -1. */
+static inline int
+open_serve_setup(void **state, const char *tag)
+{
+	struct open_serve_fixture *fx = xcalloc(1, sizeof(*fx));
+	struct serve_config cfg = { 0 };
+	char *url = fixture_store_url(fx->dir, tag);
+
+	if (url == NULL) {
+		free(fx);
+		return -1;
+	}
+	cfg.db_url = url;
+	cfg.no_auth = 1;
+	cfg.accept_domains = "*";
+	fx->app = fixture_serve_new(&cfg);
+	free(url);
+	*state = fx;
+	return 0;
+}
+
+/* Frees what open_serve_setup() made and removes its directory.  Returns 0. */
+static inline int
+open_serve_teardown(void **state)
+{
+	struct open_serve_fixture *fx = *state;
+
+	fixture_remove(&fx->app, fx->dir);
+	free(fx);
+	return 0;
+}
+
 #endif

@@ -26,42 +26,15 @@ static const char report[] =
 	"\"failure-details\":[{\"result-type\":\"certificate-expired\","
 	"\"receiving-mx-hostname\":\"mx.example.com\",\"failed-session-count\":1}]}]}";
 
-struct fixture {
-	char dir[64];
-	struct serve *app;
-};
-
 static int
 setup(void **state)
 {
-	struct fixture *fx = xcalloc(1, sizeof(*fx));
-	struct serve_config cfg = { 0 };
-	char *url = fixture_store_url(fx->dir, "serve-unit");
-
-	if (url == NULL)
-		return -1;
-	cfg.db_url = url;
-	cfg.no_auth = 1;              /* login is tested in test_serve_auth.c */
-	cfg.accept_domains = "*";
-	fx->app = fixture_serve_new(&cfg);
-	free(url);
-	*state = fx;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fixture *fx = *state;
-
-	fixture_remove(&fx->app, fx->dir);
-	free(fx);
-	return 0;
+	return open_serve_setup(state, "serve-unit");
 }
 
 /* Runs one request; returns the status, the body copied into out. */
 static unsigned
-run(struct fixture *fx, struct fake *f, char **body_out, char *ctype, size_t ctlen)
+run(struct open_serve_fixture *fx, struct fake *f, char **body_out, char *ctype, size_t ctlen)
 {
 	struct http_response resp;
 	unsigned st;
@@ -113,7 +86,7 @@ test_serve_methods_and_unknown_paths(void **state)
 }
 
 static unsigned
-post(struct fixture *fx, const char *ctype, const char *body, size_t len, char **out)
+post(struct open_serve_fixture *fx, const char *ctype, const char *body, size_t len, char **out)
 {
 	struct fake f;
 
@@ -363,7 +336,7 @@ test_serve_api_no_domain_filter(void **state)
 static void
 test_serve_broken_store_gives_503_healthz_and_500_post(void **state)
 {
-	struct fixture *fx = *state;
+	struct open_serve_fixture *fx = *state;
 	struct fake f;
 	char *out = NULL, *path = xasprintf("%s/db.sqlite", fx->dir);
 	sqlite3 *db;
@@ -393,22 +366,22 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_serve_methods_and_unknown_paths, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_serve_methods_and_unknown_paths, setup, open_serve_teardown),
 		cmocka_unit_test_setup_teardown(test_serve_post_stores_once_then_reports_duplicate,
-						setup, teardown),
+						setup, open_serve_teardown),
 		cmocka_unit_test_setup_teardown(test_serve_post_rejects_bad_input_with_reason,
-						setup, teardown),
+						setup, open_serve_teardown),
 		cmocka_unit_test_setup_teardown(test_serve_post_refuses_foreign_content_encoding,
-						setup, teardown),
+						setup, open_serve_teardown),
 		cmocka_unit_test_setup_teardown(test_serve_api_and_metrics_show_stored_report,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_serve_api_reports_show_quirks, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_serve_api_summary_counts_conflicts, setup, teardown),
+						setup, open_serve_teardown),
+		cmocka_unit_test_setup_teardown(test_serve_api_reports_show_quirks, setup, open_serve_teardown),
+		cmocka_unit_test_setup_teardown(test_serve_api_summary_counts_conflicts, setup, open_serve_teardown),
 		cmocka_unit_test_setup_teardown(test_serve_api_reports_truncated_only_when_more_exist,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_serve_api_no_domain_filter, setup, teardown),
+						setup, open_serve_teardown),
+		cmocka_unit_test_setup_teardown(test_serve_api_no_domain_filter, setup, open_serve_teardown),
 		cmocka_unit_test_setup_teardown(test_serve_broken_store_gives_503_healthz_and_500_post,
-						setup, teardown),
+						setup, open_serve_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -58,42 +58,15 @@ test_csv_cell(void **state)
 
 /* ---- /api/failures over a store ------------------------------------------- */
 
-struct fixture {
-	char dir[64];
-	struct serve *app;
-};
-
 static int
 setup(void **state)
 {
-	struct fixture *fx = xcalloc(1, sizeof(*fx));
-	struct serve_config cfg = { 0 };
-	char *url = fixture_store_url(fx->dir, "serve-failures");
-
-	if (url == NULL)
-		return -1;
-	cfg.db_url = url;
-	cfg.no_auth = 1;
-	cfg.accept_domains = "*";
-	fx->app = fixture_serve_new(&cfg);
-	free(url);
-	*state = fx;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fixture *fx = *state;
-
-	fixture_remove(&fx->app, fx->dir);
-	free(fx);
-	return 0;
+	return open_serve_setup(state, "serve-failures");
 }
 
 /* Answers one request; returns the status, the body in *out. */
 static unsigned
-run(struct fixture *fx, struct fake *f, char **out)
+run(struct open_serve_fixture *fx, struct fake *f, char **out)
 {
 	struct http_response resp;
 	unsigned st;
@@ -114,7 +87,7 @@ struct detail {
 /* Stores a report of org for example.com on day (2024-03-01 + day) with
  * one failure detail. */
 static void
-store(struct fixture *fx, const struct detail *d, int day, int n)
+store(struct open_serve_fixture *fx, const struct detail *d, int day, int n)
 {
 	char start[32], end[32], id[32];
 	json_t *r;
@@ -147,7 +120,7 @@ store(struct fixture *fx, const struct detail *d, int day, int n)
 
 /* GET /api/failures (csv: ?format=csv), since= when since is set. */
 static char *
-failures(struct fixture *fx, int csv, const char *since)
+failures(struct open_serve_fixture *fx, int csv, const char *since)
 {
 	struct fake f;
 	char *out;
@@ -222,7 +195,7 @@ test_failures_json_and_csv(void **state)
 		  "10.0.0.22 10.0.0.23 10.0.0.24 10.0.0.25 10.0.0.3 10.0.0.4",
 		  "\"additional_information\":\"ctl\\u0001char\"", "\"ctl\x01" "char\"" },
 	};
-	struct fixture *fx = *state;
+	struct open_serve_fixture *fx = *state;
 	const char *const since[] = { NULL, "2024-03-02" };
 	size_t i, k, s;
 	int n = 0;
@@ -279,7 +252,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_csv_cell),
-		cmocka_unit_test_setup_teardown(test_failures_json_and_csv, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_failures_json_and_csv, setup, open_serve_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -136,4 +136,21 @@ append_sorted(struct buf *b, struct buf *part)
 	free(text);
 }
 
+/* What store_view_groups() gives for q and by, each row written by cb, as
+ * sorted text (the caller frees it). */
+static inline char *
+groups_text(struct store *s, const struct report_query *q, enum store_view_by by,
+	    store_view_row_cb cb)
+{
+	struct buf b, part;
+	struct err err;
+
+	buf_init(&b, 1u << 20);
+	buf_init(&part, 1u << 20);
+	if (store_view_groups(s, q, by, cb, &part, &err) != 0)
+		fail_msg("%s", err.msg);
+	append_sorted(&b, &part);
+	return buf_steal(&b, NULL);
+}
+
 #endif

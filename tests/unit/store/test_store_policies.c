@@ -55,21 +55,6 @@ on_policy_text(void *ctx, const struct store_view_row *r)
 	return 0;
 }
 
-/* The policies list of q as sorted text. */
-static char *
-view_text(struct store *s, const struct report_query *q)
-{
-	struct buf b, part;
-	struct err err;
-
-	buf_init(&b, 1u << 20);
-	buf_init(&part, 1u << 20);
-	if (store_view_groups(s, q, STORE_VIEW_POLICY, on_policy_text, &part, &err) != 0)
-		fail_msg("%s", err.msg);
-	append_sorted(&b, &part);
-	return buf_steal(&b, NULL);
-}
-
 /* The same from the report rows (the definition), for q's period, domain
  * and organization, and the domains in `scope` ("" none: every domain). */
 static char *
@@ -144,7 +129,7 @@ views_agree(struct store *s, const char *scope)
 				  : (int64_t)FIRST_DAY * 86400 + periods[p].since;
 			q.until = periods[p].until < 0 ? 0
 				  : (int64_t)FIRST_DAY * 86400 + periods[p].until;
-			got = view_text(s, &q);
+			got = groups_text(s, &q, STORE_VIEW_POLICY, on_policy_text);
 			want = rows_text(s, &q, scope);
 			if (strcmp(got, want) != 0)
 				fail_msg("period %zu filter %zu:\n%s\nwant:\n%s", p, k, got, want);
