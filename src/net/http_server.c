@@ -25,6 +25,7 @@
  * suspended); while stopping, nothing more is suspended.
  */
 #include "net/http_server.h"
+#include "net/http_response_mhd.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -103,42 +104,6 @@ finish_suspended(struct request_state *st, struct http_response *resp)
 	atomic_fetch_sub(&st->srv->n_suspended, 1);
 }
 
-void
-http_response_init(struct http_response *r)
-{
-	memset(r, 0, sizeof(*r));
-	r->status = 500;
-	buf_init(&r->body, HTTP_RESPONSE_MAX_BODY);
-}
-
-void
-http_response_cleanup(struct http_response *r)
-{
-	buf_free(&r->body);
-}
-
-void
-http_response_bytes(struct http_response *r, unsigned status,
-		    const char *content_type, const void *data, size_t len)
-{
-	r->status = status;
-	snprintf(r->content_type, sizeof(r->content_type), "%s", content_type);
-	buf_reset(&r->body);
-	if (buf_append(&r->body, data, len) != 0) {
-		r->status = 500;
-		snprintf(r->content_type, sizeof(r->content_type), "text/plain; charset=utf-8");
-		buf_reset(&r->body);
-		buf_append_str(&r->body, "response too large\n");
-	}
-}
-
-void
-http_response_text(struct http_response *r, unsigned status,
-		   const char *content_type, const char *text)
-{
-	http_response_bytes(r, status, content_type, text, strlen(text));
-}
-
 static const char *
 mhd_get_header(const struct http_request *req, const char *name)
 {
@@ -169,16 +134,11 @@ static enum MHD_Result
 send_response(struct http_server *s, struct MHD_Connection *conn,
 	      struct http_response *resp)
 {
-	struct MHD_Response *r;
+	struct MHD_Response *r = http_response_mhd(resp);
 	enum MHD_Result ret;
-	size_t len = 0;
-	char *data = buf_steal(&resp->body, &len);
 
-	r = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
-	if (r == NULL) {
-		free(data);
+	if (r == NULL)
 		return MHD_NO;
-	}
 	if (resp->content_type[0] != '\0')
 		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, resp->content_type);
 	if (resp->allow[0] != '\0')

@@ -48,6 +48,25 @@ struct http_request {
 	const char *client_addr;  /* the peer's IP address as text; NULL or "" if unknown */
 };
 
+/*
+ * A body made in pieces while it is sent, for answers too big to hold
+ * whole (/metrics of a large store is tens of MB): the server calls fill()
+ * each time its socket can take more, and sends what it appended.  fill()
+ * appends the next piece to out (emptied before each call) and returns 1
+ * when more follows, 0 after the last piece, -1 on failure (the connection
+ * is then closed: the client sees a cut answer, never a complete-looking
+ * wrong one).  release() frees cls once the answer is sent or dropped.
+ * Sent with chunked transfer encoding (no Content-Length).
+ */
+typedef int (*http_body_fill_fn)(void *cls, struct buf *out);
+typedef void (*http_body_release_fn)(void *cls);
+
+struct http_body_stream {
+	http_body_fill_fn fill;        /* NULL: the body is in http_response.body */
+	http_body_release_fn release;
+	void *cls;
+};
+
 /* What the handler fills.  http_response_init() sets status 500, an empty
  * body limited to HTTP_RESPONSE_MAX_BODY and no content type. */
 struct http_response {
@@ -59,6 +78,8 @@ struct http_response {
 	char set_cookie[320];     /* Set-Cookie header, "" for none */
 	char www_authenticate[64];/* WWW-Authenticate header (with 401), "" for none */
 	struct buf body;
+	struct http_body_stream stream; /* set by http_response_stream(): the body
+					 * is made while it is sent, body unused */
 };
 
 /* Prepares r (status 500, empty body).  Release with http_response_cleanup(). */
@@ -74,6 +95,20 @@ void http_response_text(struct http_response *r, unsigned status,
 /* Sets status, content type and replaces the body with len bytes. */
 void http_response_bytes(struct http_response *r, unsigned status,
 			 const char *content_type, const void *data, size_t len);
+
+/* Sets status and content type and makes the body a stream: fill(cls, …)
+ * is called while the answer is sent; resp owns cls from here on (released
+ * by release(cls) after sending, or by http_response_cleanup() when it is
+ * not sent).  A previous body is emptied. */
+void http_response_stream(struct http_response *r, unsigned status,
+			  const char *content_type, http_body_fill_fn fill,
+			  http_body_release_fn release, void *cls);
+
+/* Runs a stream body to its end into r->body (for tests, and for callers
+ * that need the whole text) and releases the stream; nothing when the body
+ * is not a stream.  Returns 0, or -1 when fill() failed or the body passed
+ * HTTP_RESPONSE_MAX_BODY (then r is a 500 with a short text). */
+int http_response_collect(struct http_response *r);
 
 /* The handler: fills resp from req.  Called on MHD worker threads. */
 typedef void (*http_handler_fn)(void *app, const struct http_request *req,

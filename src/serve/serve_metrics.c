@@ -148,7 +148,7 @@ cmp_failures(const void *pa, const void *pb)
 }
 
 /* Appends v in decimal. */
-static void
+static int
 append_u64(struct buf *b, uint64_t v)
 {
 	char d[24];
@@ -158,90 +158,118 @@ append_u64(struct buf *b, uint64_t v)
 		d[--i] = (char)('0' + v % 10);
 		v /= 10;
 	} while (v != 0);
-	buf_append(b, d + i, sizeof(d) - i);
+	return buf_append(b, d + i, sizeof(d) - i);
 }
 
-/* Writes one line per sample: NAME{L1="a",L2="b"EXTRA} value, the value
- * being member a, or b when second is set. */
+/* The series of the store totals, in the order they are written: each is
+ * one line per sample, NAME{L1="a",L2="b"EXTRA} value, the value being the
+ * sample's a, or b when second is set. */
+enum { SERIES_SESSIONS, SERIES_TYPES };
+
+static const struct series {
+	const char *help;       /* HELP and TYPE lines before it, or NULL */
+	const char *head, *mid, *tail;
+	int samples;            /* SERIES_SESSIONS or SERIES_TYPES */
+	int second;
+} series[] = {
+	{ "# HELP tlsrpt_sessions_total TLS sessions in stored reports, by policy domain,"
+	  " reporting organization and result.\n# TYPE tlsrpt_sessions_total counter\n",
+	  "tlsrpt_sessions_total{domain=\"", "\",org=\"", "\",result=\"success\"} ",
+	  SERIES_SESSIONS, 0 },
+	{ NULL, "tlsrpt_sessions_total{domain=\"", "\",org=\"", "\",result=\"failure\"} ",
+	  SERIES_SESSIONS, 1 },
+	{ "# HELP tlsrpt_failures_total Failed sessions in stored reports, by policy domain"
+	  " and result type.\n# TYPE tlsrpt_failures_total counter\n",
+	  "tlsrpt_failures_total{domain=\"", "\",result_type=\"", "\"} ",
+	  SERIES_TYPES, 0 },
+};
+
+#define N_SERIES (sizeof(series) / sizeof(series[0]))
+
+/* A piece holds about this much before fill_body() returns it. */
+#define PIECE_BYTES (60u * 1024u)
+
+/* The body of one /metrics answer while it is sent: the store totals read
+ * when the request came (the samples), the process counters then (tail),
+ * and how far the writing got. */
+struct metrics_body {
+	struct samples m[2];    /* by SERIES_SESSIONS and SERIES_TYPES */
+	struct buf tail;        /* process counters (administrators), may be empty */
+	size_t part;            /* index into series; N_SERIES: the tail; past: done */
+	size_t next;            /* next sample of the part */
+};
+
 static void
-write_samples(struct buf *b, const char *name, const char *l1, const char *l2,
-	      const struct samples *m, int second, const char *extra)
+metrics_body_free(void *cls)
 {
-	char *head = xasprintf("%s{%s=\"", name, l1), *mid = xasprintf("\",%s=\"", l2);
-	char *tail = xasprintf("\"%s} ", extra);
+	struct metrics_body *mb = cls;
 
-	for (size_t i = 0; i < m->n; i++) {
-		buf_append_str(b, head);
-		serve_metrics_escape(b, m->v[i].l1);
-		buf_append_str(b, mid);
-		serve_metrics_escape(b, m->v[i].l2);
-		buf_append_str(b, tail);
-		append_u64(b, second ? m->v[i].b : m->v[i].a);
-		buf_append(b, "\n", 1);
-	}
-	free(head);
-	free(mid);
-	free(tail);
+	samples_free(&mb->m[SERIES_SESSIONS]);
+	samples_free(&mb->m[SERIES_TYPES]);
+	buf_free(&mb->tail);
+	free(mb);
 }
 
-/* The store totals over all time, read from the roll-ups (store_metrics.h):
+/* Appends one sample line of series x. */
+static int
+write_line(struct buf *b, const struct series *x, const struct sample *v)
+{
+	if (buf_append_str(b, x->head) != 0 || serve_metrics_escape(b, v->l1) != 0 ||
+	    buf_append_str(b, x->mid) != 0 || serve_metrics_escape(b, v->l2) != 0 ||
+	    buf_append_str(b, x->tail) != 0 || append_u64(b, x->second ? v->b : v->a) != 0)
+		return -1;
+	return buf_append(b, "\n", 1);
+}
+
+/* http_body_fill_fn: the next ~60 KiB of lines. */
+static int
+fill_body(void *cls, struct buf *out)
+{
+	struct metrics_body *mb = cls;
+
+	while (mb->part < N_SERIES && out->len < PIECE_BYTES) {
+		const struct series *x = &series[mb->part];
+		const struct samples *m = &mb->m[x->samples];
+
+		if (mb->next == 0 && x->help != NULL && buf_append_str(out, x->help) != 0)
+			return -1;
+		while (mb->next < m->n && out->len < PIECE_BYTES)
+			if (write_line(out, x, &m->v[mb->next++]) != 0)
+				return -1;
+		if (mb->next == m->n) {
+			mb->part++;
+			mb->next = 0;
+		}
+	}
+	if (mb->part == N_SERIES && out->len < PIECE_BYTES) {
+		if (buf_append(out, mb->tail.data, mb->tail.len) != 0)
+			return -1;
+		mb->part++;
+	}
+	return mb->part <= N_SERIES;
+}
+
+/* Reads the store totals over all time from the roll-ups (store_metrics.h):
  * sessions per (domain, organization), failed sessions per (domain,
  * result type); the figures of store_summary.h. */
 static int
-store_totals(struct store *st, struct buf *b, struct err *err)
+read_totals(struct store *st, struct metrics_body *mb, struct err *err)
 {
-	struct samples sessions = { 0 }, types = { 0 };
-	int rc = -1;
-
-	if (store_metrics_sessions(st, on_sessions, &sessions, err) != 0 ||
-	    store_metrics_failure_types(st, on_failure_type, &types, err) != 0)
-		goto out;
-	sort_within_domains(&sessions, cmp_sessions);
-	sort_within_domains(&types, cmp_failures);
-	buf_append_str(b, "# HELP tlsrpt_sessions_total TLS sessions in stored reports, "
-		       "by policy domain, reporting organization and result.\n"
-		       "# TYPE tlsrpt_sessions_total counter\n");
-	write_samples(b, "tlsrpt_sessions_total", "domain", "org", &sessions, 0,
-		      ",result=\"success\"");
-	write_samples(b, "tlsrpt_sessions_total", "domain", "org", &sessions, 1,
-		      ",result=\"failure\"");
-	buf_append_str(b, "# HELP tlsrpt_failures_total Failed sessions in stored reports, "
-		       "by policy domain and result type.\n"
-		       "# TYPE tlsrpt_failures_total counter\n");
-	write_samples(b, "tlsrpt_failures_total", "domain", "result_type", &types, 0, "");
-	rc = 0;
-out:
-	samples_free(&sessions);
-	samples_free(&types);
-	return rc;
+	if (store_metrics_sessions(st, on_sessions, &mb->m[SERIES_SESSIONS], err) != 0 ||
+	    store_metrics_failure_types(st, on_failure_type, &mb->m[SERIES_TYPES], err) != 0)
+		return -1;
+	sort_within_domains(&mb->m[SERIES_SESSIONS], cmp_sessions);
+	sort_within_domains(&mb->m[SERIES_TYPES], cmp_failures);
+	return 0;
 }
 
-void
-serve_metrics(struct serve_ctx *ctx, const struct http_request *req,
-	      struct http_response *resp)
+/* The process counters since start, mixed over every tenant. */
+static void
+write_process_counters(struct serve *s, struct buf *b)
 {
-	struct serve *s = ctx->serve;
-	struct err err;
-	struct buf *b = &resp->body;
 	unsigned code;
 	uint64_t n, groups, written;
 
-	(void)req;
-	buf_reset(b);
-	/* ctx->store is scoped to the viewer: a tenant gets its domains' series */
-	if (store_totals(ctx->store, b, &err) != 0) {
-		ctx->store_broken = 1;
-		log_error("metrics: %s", err.msg);
-		http_response_text(resp, 503, "text/plain; charset=utf-8", "store unavailable\n");
-		return;
-	}
-	if (!ctx->viewer->user.admin) {
-		/* the process counters mix every tenant: administrators only */
-		resp->status = 200;
-		snprintf(resp->content_type, sizeof(resp->content_type),
-			 "text/plain; version=0.0.4; charset=utf-8");
-		return;
-	}
 	buf_printf(b, "# HELP tlsrpt_reports_received_total Report documents received "
 		   "by HTTP POST since start.\n# TYPE tlsrpt_reports_received_total counter\n"
 		   "tlsrpt_reports_received_total %" PRIuFAST64 "\n",
@@ -280,7 +308,29 @@ serve_metrics(struct serve_ctx *ctx, const struct http_request *req,
 			buf_printf(b, "tlsrpt_http_requests_total{code=\"%u\"} %" PRIu64 "\n",
 				   code, n);
 	}
-	resp->status = 200;
-	snprintf(resp->content_type, sizeof(resp->content_type),
-		 "text/plain; version=0.0.4; charset=utf-8");
+}
+
+void
+serve_metrics(struct serve_ctx *ctx, const struct http_request *req,
+	      struct http_response *resp)
+{
+	struct metrics_body *mb = xcalloc(1, sizeof(*mb));
+	struct err err;
+
+	(void)req;
+	buf_init(&mb->tail, HTTP_RESPONSE_MAX_BODY);
+	/* ctx->store is scoped to the viewer: a tenant gets its domains' series */
+	if (read_totals(ctx->store, mb, &err) != 0) {
+		metrics_body_free(mb);
+		ctx->store_broken = 1;
+		log_error("metrics: %s", err.msg);
+		http_response_text(resp, 503, "text/plain; charset=utf-8", "store unavailable\n");
+		return;
+	}
+	/* the process counters mix every tenant: administrators only */
+	if (ctx->viewer->user.admin)
+		write_process_counters(ctx->serve, &mb->tail);
+	/* tens of MB for a big store: written while sent, never held whole */
+	http_response_stream(resp, 200, "text/plain; version=0.0.4; charset=utf-8",
+			     fill_body, metrics_body_free, mb);
 }

@@ -1,7 +1,9 @@
 /* Unit tests for net/http_server: a real server on 127.0.0.1:0, libcurl as
- * the client; listen-address parsing; body limits (declared and chunked). */
+ * the client; listen-address parsing; body limits (declared and chunked);
+ * stream bodies (http_response_stream) sent and collected. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +19,55 @@
 #include "net/http_server.h"
 #include "util/xalloc.h"
 
-/* Echoes "METHOD PATH q=<query q> h=<header X-T> len=<body length>". */
+/* A stream body: n pieces of PIECE bytes, piece i all 'a' + i % 26; fill
+ * fails at piece fail (never when fail < 0); each release counted. */
+#define PIECE 10000
+struct stream_test {
+	int n, next, fail;
+	atomic_int *released;
+};
+
+static int
+stream_fill(void *cls, struct buf *out)
+{
+	struct stream_test *t = cls;
+	char piece[PIECE];
+
+	if (t->next == t->fail)
+		return -1;
+	if (t->next < t->n) {
+		memset(piece, 'a' + t->next % 26, sizeof(piece));
+		if (buf_append(out, piece, sizeof(piece)) != 0)
+			return -1;
+		t->next++;
+	}
+	return t->next < t->n;
+}
+
+static void
+stream_release(void *cls)
+{
+	struct stream_test *t = cls;
+
+	atomic_fetch_add(t->released, 1);
+	free(t);
+}
+
+/* A new stream of n pieces failing at fail, counting releases in *released. */
+static struct stream_test *
+stream_new(int n, int fail, atomic_int *released)
+{
+	struct stream_test *t = xcalloc(1, sizeof(*t));
+
+	t->n = n;
+	t->fail = fail;
+	t->released = released;
+	return t;
+}
+
+/* Echoes "METHOD PATH q=<query q> h=<header X-T> len=<body length>"; on
+ * /stream, answers the stream of ?n= pieces failing at ?fail= (app: the
+ * release counter). */
 static void
 echo_handler(void *app, const struct http_request *req, struct http_response *resp)
 {
@@ -25,7 +75,13 @@ echo_handler(void *app, const struct http_request *req, struct http_response *re
 	const char *h = req->get_header(req, "x-t");
 	char line[256];
 
-	(void)app;
+	if (strcmp(req->path, "/stream") == 0) {
+		const char *n = req->get_query(req, "n"), *f = req->get_query(req, "fail");
+
+		http_response_stream(resp, 200, "text/plain", stream_fill, stream_release,
+				     stream_new(n != NULL ? atoi(n) : 0, f != NULL ? atoi(f) : -1, app));
+		return;
+	}
 	snprintf(line, sizeof(line), "%s %s q=%s h=%s len=%zu", req->method, req->path,
 		 q != NULL ? q : "-", h != NULL ? h : "-", req->body_len);
 	http_response_text(resp, 200, "text/plain", line);
@@ -34,6 +90,7 @@ echo_handler(void *app, const struct http_request *req, struct http_response *re
 struct reply {
 	long status;
 	struct buf body;
+	CURLcode rc;
 };
 
 static size_t
@@ -55,7 +112,7 @@ do_request(unsigned port, const char *path, const char *body, size_t len,
 	char url[256];
 
 	snprintf(url, sizeof(url), "http://127.0.0.1:%u%s", port, path);
-	buf_init(&r->body, 1 << 20);
+	buf_init(&r->body, 4 << 20);
 	r->status = 0;
 	hd = curl_slist_append(hd, "X-T: hdr");
 	hd = curl_slist_append(hd, "Expect:");
@@ -70,14 +127,16 @@ do_request(unsigned port, const char *path, const char *body, size_t len,
 		if (!chunked)
 			curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
 	}
-	curl_easy_perform(h);
+	r->rc = curl_easy_perform(h);
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
 	curl_slist_free_all(hd);
 	curl_easy_cleanup(h);
 }
 
+/* A server on 127.0.0.1:0 answering with echo_handler (app: its release
+ * counter for /stream, may be NULL when /stream is not asked). */
 static struct http_server *
-start(size_t max_body)
+start_app(size_t max_body, atomic_int *app)
 {
 	struct http_server_config cfg;
 	struct err err;
@@ -88,11 +147,18 @@ start(size_t max_body)
 	cfg.max_body = max_body;
 	cfg.threads = 2;
 	cfg.handler = echo_handler;
+	cfg.app = app;
 	s = http_server_start(&cfg, &err);
 	if (s == NULL)
 		fail_msg("start: %s", err.msg);
 	assert_true(http_server_port(s) > 0);
 	return s;
+}
+
+static struct http_server *
+start(size_t max_body)
+{
+	return start_app(max_body, NULL);
 }
 
 static void
@@ -111,6 +177,88 @@ test_http_server_passes_method_path_query_header_body(void **state)
 	buf_free(&r.body);
 	http_server_stop(&s);
 	assert_null(s);
+}
+
+/* The stream cases: pieces made, the piece whose fill fails (-1: none). */
+static const struct {
+	int n, fail;
+} stream_cases[] = {
+	{ 0, -1 }, { 1, -1 }, { 20, -1 }, /* 200 000 bytes: several 64 KiB blocks */
+	{ 20, 0 }, { 20, 7 },
+};
+
+/* Whether b is the stream of n pieces (piece i all 'a' + i % 26). */
+static int
+is_stream(const char *b, size_t len, int n)
+{
+	if (len != (size_t)n * PIECE)
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		if (b[i] != 'a' + (int)(i / PIECE) % 26)
+			return 0;
+	return 1;
+}
+
+static void
+test_http_server_sends_stream_bodies(void **state)
+{
+	atomic_int released = 0;
+	struct http_server *s = start_app(100, &released);
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(stream_cases) / sizeof(stream_cases[0]); i++) {
+		struct reply r;
+		char path[64];
+
+		snprintf(path, sizeof(path), "/stream?n=%d&fail=%d", stream_cases[i].n,
+			 stream_cases[i].fail);
+		do_request(http_server_port(s), path, NULL, 0, 0, &r);
+		assert_int_equal(r.status, 200);
+		if (stream_cases[i].fail < 0) {
+			assert_int_equal(r.rc, CURLE_OK);
+			assert_true(is_stream(r.body.data != NULL ? r.body.data : "", r.body.len,
+					      stream_cases[i].n));
+		} else {
+			/* a failed stream is a cut answer, not a complete-looking one */
+			assert_int_not_equal(r.rc, CURLE_OK);
+			assert_true(r.body.len < (size_t)stream_cases[i].n * PIECE);
+		}
+		buf_free(&r.body);
+	}
+	http_server_stop(&s);
+	assert_int_equal(atomic_load(&released), (int)i);
+}
+
+static void
+test_http_response_collects_and_releases_streams(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(stream_cases) / sizeof(stream_cases[0]); i++) {
+		atomic_int released = 0;
+		struct http_response resp;
+		int n = stream_cases[i].n, fail = stream_cases[i].fail;
+
+		http_response_init(&resp);
+		http_response_stream(&resp, 200, "text/plain", stream_fill, stream_release,
+				     stream_new(n, fail, &released));
+		assert_int_equal(http_response_collect(&resp), fail < 0 ? 0 : -1);
+		assert_int_equal(atomic_load(&released), 1);
+		assert_int_equal(resp.status, fail < 0 ? 200 : 500);
+		if (fail < 0)
+			assert_true(is_stream(resp.body.data != NULL ? resp.body.data : "",
+					      resp.body.len, n));
+		http_response_cleanup(&resp);
+		assert_int_equal(atomic_load(&released), 1);
+		/* a stream never sent nor collected is released by the cleanup */
+		http_response_init(&resp);
+		http_response_stream(&resp, 200, "text/plain", stream_fill, stream_release,
+				     stream_new(n, fail, &released));
+		http_response_cleanup(&resp);
+		assert_int_equal(atomic_load(&released), 2);
+	}
 }
 
 static void
@@ -244,6 +392,8 @@ main(void)
 		cmocka_unit_test(test_http_server_refuses_declared_body_over_limit_with_413),
 		cmocka_unit_test(test_http_server_refuses_declared_body_before_reading_it),
 		cmocka_unit_test(test_http_server_refuses_chunked_body_over_limit_with_413),
+		cmocka_unit_test(test_http_server_sends_stream_bodies),
+		cmocka_unit_test(test_http_response_collects_and_releases_streams),
 		cmocka_unit_test(test_http_server_parse_listen_table),
 		cmocka_unit_test(test_http_server_start_fails_on_port_in_use),
 	};

@@ -41,6 +41,7 @@ run(struct open_serve_fixture *fx, struct fake *f, char **body_out, char *ctype,
 
 	http_response_init(&resp);
 	serve_handle_both(fx->app, &f->req, &resp);
+	http_response_collect(&resp);  /* a stream body (/metrics) as sent */
 	st = resp.status;
 	if (body_out != NULL)
 		*body_out = xstrdup(resp.body.data != NULL ? resp.body.data : "");

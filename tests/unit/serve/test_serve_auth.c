@@ -72,6 +72,7 @@ run(void (*h)(void *, const struct http_request *, struct http_response *),
 
 	http_response_init(&resp);
 	h(fx->app, &f->req, &resp);
+	http_response_collect(&resp);  /* a stream body (/metrics) as sent */
 	st = resp.status;
 	if (out != NULL)
 		*out = xstrdup(resp.body.data != NULL ? resp.body.data : "");
