@@ -40,60 +40,18 @@ serve_metrics_escape(struct buf *b, const char *value)
 	return rc;
 }
 
-/* One label set with its figures, copied out of the store's row. */
-struct sample {
-	const char *l1;         /* domain: shared by the samples of one domain */
-	char *l2;               /* organization or result type (owned) */
-	uint64_t a, b;          /* success and failure sessions, or failed sessions */
-	int64_t order;          /* sessions: first UTC day; failures: unused */
-	int owns_l1;            /* the first sample of its domain frees l1 */
-};
-
-/* The samples in the store's order: by domain, then second label. */
-struct samples {
-	struct sample *v;
-	size_t n, cap;
-};
-
-static struct sample *
-samples_add(struct samples *m, const char *l1, const char *l2)
-{
-	struct sample *x, *prev = m->n > 0 ? &m->v[m->n - 1] : NULL;
-
-	if (m->n == m->cap) {
-		m->cap = m->cap != 0 ? 2 * m->cap : 1024;
-		m->v = xreallocarray(m->v, m->cap, sizeof(*m->v));
-		prev = m->n > 0 ? &m->v[m->n - 1] : NULL;
-	}
-	x = &m->v[m->n++];
-	l1 = l1 != NULL ? l1 : "";
-	x->owns_l1 = prev == NULL || strcmp(prev->l1, l1) != 0;
-	x->l1 = x->owns_l1 ? xstrdup(l1) : prev->l1;
-	x->l2 = xstrdup(l2 != NULL ? l2 : "");
-	x->a = x->b = 0;
-	x->order = 0;
-	return x;
-}
-
-static void
-samples_free(struct samples *m)
-{
-	for (size_t i = 0; i < m->n; i++) {
-		if (m->v[i].owns_l1)
-			free((char *)m->v[i].l1);
-		free(m->v[i].l2);
-	}
-	free(m->v);
-}
+/* The samples of one series group, as the store read them: ordered by
+ * domain (equal domains share one string), then by the second label. */
+typedef struct store_metrics_table samples_t;
 
 /* Sorts the samples of each domain with cmp (the domains stay in order). */
 static void
-sort_within_domains(struct samples *m, int (*cmp)(const void *, const void *))
+sort_within_domains(samples_t *m, int (*cmp)(const void *, const void *))
 {
 	size_t i, k;
 
 	for (i = 0; i < m->n; i = k) {
-		for (k = i + 1; k < m->n && !m->v[k].owns_l1; k++)
+		for (k = i + 1; k < m->n && m->v[k].domain == m->v[i].domain; k++)
 			;
 		if (k - i > 1)
 			qsort(&m->v[i], k - i, sizeof(m->v[i]), cmp);
@@ -106,45 +64,28 @@ day_of(int64_t t)
 	return t >= 0 ? t / 86400 : -((86399 - t) / 86400);
 }
 
-static int
-on_sessions(void *ctx, const struct store_metrics_row *row)
-{
-	struct sample *x = samples_add(ctx, row->domain, row->key);
-
-	x->a = row->a;
-	x->b = row->b;
-	x->order = day_of(row->first_start);
-	return 0;
-}
-
-static int
-on_failure_type(void *ctx, const struct store_metrics_row *row)
-{
-	samples_add(ctx, row->domain, row->key)->a = row->a;
-	return 0;
-}
-
 /* Sessions of one domain: organizations in the order they first reported
  * it, then by name, as the series have always been listed. */
 static int
 cmp_sessions(const void *pa, const void *pb)
 {
-	const struct sample *x = pa, *y = pb;
+	const struct store_metrics_row *x = pa, *y = pb;
+	int64_t dx = day_of(x->first_start), dy = day_of(y->first_start);
 
-	if (x->order != y->order)
-		return x->order < y->order ? -1 : 1;
-	return strcmp(x->l2, y->l2);
+	if (dx != dy)
+		return dx < dy ? -1 : 1;
+	return strcmp(x->key, y->key);
 }
 
 /* Failures of one domain: most failed sessions first, then by type. */
 static int
 cmp_failures(const void *pa, const void *pb)
 {
-	const struct sample *x = pa, *y = pb;
+	const struct store_metrics_row *x = pa, *y = pb;
 
 	if (x->a != y->a)
 		return x->a > y->a ? -1 : 1;
-	return strcmp(x->l2, y->l2);
+	return strcmp(x->key, y->key);
 }
 
 /* Appends v in decimal. */
@@ -193,7 +134,7 @@ static const struct series {
  * when the request came (the samples), the process counters then (tail),
  * and how far the writing got. */
 struct metrics_body {
-	struct samples m[2];    /* by SERIES_SESSIONS and SERIES_TYPES */
+	samples_t m[2];         /* by SERIES_SESSIONS and SERIES_TYPES */
 	struct buf tail;        /* process counters (administrators), may be empty */
 	size_t part;            /* index into series; N_SERIES: the tail; past: done */
 	size_t next;            /* next sample of the part */
@@ -204,18 +145,18 @@ metrics_body_free(void *cls)
 {
 	struct metrics_body *mb = cls;
 
-	samples_free(&mb->m[SERIES_SESSIONS]);
-	samples_free(&mb->m[SERIES_TYPES]);
+	store_metrics_table_free(&mb->m[SERIES_SESSIONS]);
+	store_metrics_table_free(&mb->m[SERIES_TYPES]);
 	buf_free(&mb->tail);
 	free(mb);
 }
 
 /* Appends one sample line of series x. */
 static int
-write_line(struct buf *b, const struct series *x, const struct sample *v)
+write_line(struct buf *b, const struct series *x, const struct store_metrics_row *v)
 {
-	if (buf_append_str(b, x->head) != 0 || serve_metrics_escape(b, v->l1) != 0 ||
-	    buf_append_str(b, x->mid) != 0 || serve_metrics_escape(b, v->l2) != 0 ||
+	if (buf_append_str(b, x->head) != 0 || serve_metrics_escape(b, v->domain) != 0 ||
+	    buf_append_str(b, x->mid) != 0 || serve_metrics_escape(b, v->key) != 0 ||
 	    buf_append_str(b, x->tail) != 0 || append_u64(b, x->second ? v->b : v->a) != 0)
 		return -1;
 	return buf_append(b, "\n", 1);
@@ -229,7 +170,7 @@ fill_body(void *cls, struct buf *out)
 
 	while (mb->part < N_SERIES && out->len < PIECE_BYTES) {
 		const struct series *x = &series[mb->part];
-		const struct samples *m = &mb->m[x->samples];
+		const samples_t *m = &mb->m[x->samples];
 
 		if (mb->next == 0 && x->help != NULL && buf_append_str(out, x->help) != 0)
 			return -1;
@@ -255,8 +196,8 @@ fill_body(void *cls, struct buf *out)
 static int
 read_totals(struct store *st, struct metrics_body *mb, struct err *err)
 {
-	if (store_metrics_sessions(st, on_sessions, &mb->m[SERIES_SESSIONS], err) != 0 ||
-	    store_metrics_failure_types(st, on_failure_type, &mb->m[SERIES_TYPES], err) != 0)
+	if (store_metrics_sessions_table(st, &mb->m[SERIES_SESSIONS], err) != 0 ||
+	    store_metrics_failure_types_table(st, &mb->m[SERIES_TYPES], err) != 0)
 		return -1;
 	sort_within_domains(&mb->m[SERIES_SESSIONS], cmp_sessions);
 	sort_within_domains(&mb->m[SERIES_TYPES], cmp_failures);

@@ -113,45 +113,73 @@ sums_sorted(const struct sums *m)
 	return 1;
 }
 
-/* Reads every row of sql (columns: domain, key, a, b, first start), sums
- * the rows of each (domain, key) and visits the sums ordered by domain and
- * key. */
+/* Reads every row of sql (columns: domain, key, a, b, first start) into
+ * t, summed per (domain, key) and ordered by domain and key. */
 static int
-visit_summed(struct store *s, const char *sql, store_metrics_row_cb cb, void *ctx,
-	     struct err *err)
+read_summed(struct store *s, const char *sql, struct store_metrics_table *t,
+	    struct err *err)
 {
 	struct db_stmt *st = store_views_start(s, sql, NULL, err);
 	struct sums m = { 0 };
 	size_t i, k;
 	int rc;
 
+	memset(t, 0, sizeof(*t));
 	if (st == NULL)
 		return -1;
 	m.text = g_string_chunk_new(1 << 16);
 	while ((rc = db_step(st, err)) == 1)
 		sums_add(&m, st);
 	db_reset(st);
-	if (rc < 0)
+	if (rc < 0) {
+		g_string_chunk_free(m.text);
 		goto out;
+	}
 	if (!sums_sorted(&m))
 		qsort(m.v, m.n, sizeof(*m.v), cmp_sum);
-	for (i = 0; i < m.n && rc == 0; i = k) {
-		struct store_metrics_row row = {
-			.domain = m.v[i].domain, .key = m.v[i].key,
-			.a = m.v[i].a, .b = m.v[i].b, .first_start = m.v[i].first_start,
-		};
+	t->v = xreallocarray(NULL, m.n > 0 ? m.n : 1, sizeof(*t->v));
+	t->text = m.text;
+	for (i = 0; i < m.n; i = k) {
+		struct store_metrics_row *row = &t->v[t->n++];
 
+		row->domain = m.v[i].domain;
+		row->key = m.v[i].key;
+		row->a = m.v[i].a;
+		row->b = m.v[i].b;
+		row->first_start = m.v[i].first_start;
 		for (k = i + 1; k < m.n && cmp_sum(&m.v[i], &m.v[k]) == 0; k++) {
-			row.a = count_add(row.a, m.v[k].a);
-			row.b = count_add(row.b, m.v[k].b);
-			if (m.v[k].first_start < row.first_start)
-				row.first_start = m.v[k].first_start;
+			row->a = count_add(row->a, m.v[k].a);
+			row->b = count_add(row->b, m.v[k].b);
+			if (m.v[k].first_start < row->first_start)
+				row->first_start = m.v[k].first_start;
 		}
-		rc = cb(ctx, &row);
 	}
+	rc = 0;
 out:
 	free(m.v);
-	g_string_chunk_free(m.text);
+	return rc;
+}
+
+void
+store_metrics_table_free(struct store_metrics_table *t)
+{
+	free(t->v);
+	if (t->text != NULL)
+		g_string_chunk_free(t->text);
+	memset(t, 0, sizeof(*t));
+}
+
+/* Visits the rows of sql, read as read_summed() reads them. */
+static int
+visit_summed(struct store *s, const char *sql, store_metrics_row_cb cb, void *ctx,
+	     struct err *err)
+{
+	struct store_metrics_table t;
+	int rc = read_summed(s, sql, &t, err);
+
+	for (size_t i = 0; i < t.n && rc == 0; i++)
+		rc = cb(ctx, &t.v[i]);
+	store_metrics_table_free(&t);
 	return rc;
 }
 
@@ -166,4 +194,18 @@ store_metrics_failure_types(struct store *s, store_metrics_row_cb cb, void *ctx,
 			    struct err *err)
 {
 	return visit_summed(s, sql_failure_types, cb, ctx, err);
+}
+
+int
+store_metrics_sessions_table(struct store *s, struct store_metrics_table *t,
+			     struct err *err)
+{
+	return read_summed(s, sql_sessions, t, err);
+}
+
+int
+store_metrics_failure_types_table(struct store *s, struct store_metrics_table *t,
+				  struct err *err)
+{
+	return read_summed(s, sql_failure_types, t, err);
 }

@@ -13,6 +13,7 @@
 #ifndef TLSRPT_STORE_STORE_METRICS_H
 #define TLSRPT_STORE_STORE_METRICS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "store/store.h"
@@ -39,5 +40,27 @@ int store_metrics_sessions(struct store *s, store_metrics_row_cb cb, void *ctx,
  * (failed-session-count summed) over all time. */
 int store_metrics_failure_types(struct store *s, store_metrics_row_cb cb, void *ctx,
 				struct err *err);
+
+/* The rows of one read, kept: the visits' rows in the visits' order, their
+ * strings alive until store_metrics_table_free(); equal domains share one
+ * string (compare the pointers).  For a caller that keeps every row
+ * anyway (/metrics), without copying each label. */
+struct store_metrics_table {
+	struct store_metrics_row *v;
+	size_t n;
+	void *text;                     /* the strings (a GStringChunk) */
+};
+
+/* Reads the rows store_metrics_sessions() visits into *t (emptied first).
+ * Returns 0, or -1 on error (err set; *t empty). */
+int store_metrics_sessions_table(struct store *s, struct store_metrics_table *t,
+				 struct err *err);
+
+/* Reads the rows store_metrics_failure_types() visits into *t, as above. */
+int store_metrics_failure_types_table(struct store *s, struct store_metrics_table *t,
+				      struct err *err);
+
+/* Frees what *t holds and empties it; an empty table is fine. */
+void store_metrics_table_free(struct store_metrics_table *t);
 
 #endif

@@ -192,6 +192,67 @@ test_serve_api_and_metrics_show_stored_report(void **state)
 	free(out);
 }
 
+/* /metrics lists each domain's organizations in the order they first
+ * reported it, then by name, and its result types by failed sessions,
+ * most first, then by name: the whole store part of the text, exactly. */
+static void
+test_serve_metrics_orders_series(void **state)
+{
+	static const struct {
+		const char *org, *domain;
+		int day;                /* of March 2024 */
+		const char *type;
+		int failed;
+	} reports[] = {
+		{ "Zed", "b.example", 1, "validation-failure", 2 },
+		{ "Alpha", "b.example", 2, "certificate-expired", 5 },
+		{ "Beta", "b.example", 1, "certificate-expired", 1 },
+		{ "Beta", "a.example", 3, "starttls-not-supported", 1 },
+	};
+	static const char want[] =
+		"tlsrpt_sessions_total{domain=\"a.example\",org=\"Beta\",result=\"success\"} 0\n"
+		"tlsrpt_sessions_total{domain=\"b.example\",org=\"Beta\",result=\"success\"} 1\n"
+		"tlsrpt_sessions_total{domain=\"b.example\",org=\"Zed\",result=\"success\"} 3\n"
+		"tlsrpt_sessions_total{domain=\"b.example\",org=\"Alpha\",result=\"success\"} 2\n"
+		"tlsrpt_sessions_total{domain=\"a.example\",org=\"Beta\",result=\"failure\"} 1\n"
+		"tlsrpt_sessions_total{domain=\"b.example\",org=\"Beta\",result=\"failure\"} 1\n"
+		"tlsrpt_sessions_total{domain=\"b.example\",org=\"Zed\",result=\"failure\"} 2\n"
+		"tlsrpt_sessions_total{domain=\"b.example\",org=\"Alpha\",result=\"failure\"} 5\n"
+		"# HELP tlsrpt_failures_total Failed sessions in stored reports, by policy domain"
+		" and result type.\n# TYPE tlsrpt_failures_total counter\n"
+		"tlsrpt_failures_total{domain=\"a.example\",result_type=\"starttls-not-supported\"} 1\n"
+		"tlsrpt_failures_total{domain=\"b.example\",result_type=\"certificate-expired\"} 6\n"
+		"tlsrpt_failures_total{domain=\"b.example\",result_type=\"validation-failure\"} 2\n";
+	struct fake f;
+	char *out = NULL, *from, *to;
+	size_t i;
+
+	for (i = 0; i < sizeof(reports) / sizeof(reports[0]); i++) {
+		char *r = xasprintf(
+			"{\"organization-name\":\"%s\",\"date-range\":{\"start-datetime\":"
+			"\"2024-03-%02dT00:00:00Z\",\"end-datetime\":\"2024-03-%02dT23:59:59Z\"},"
+			"\"contact-info\":\"x@example.net\",\"report-id\":\"order-%zu\","
+			"\"policies\":[{\"policy\":{\"policy-type\":\"sts\",\"policy-domain\":"
+			"\"%s\"},\"summary\":{\"total-successful-session-count\":%zu,"
+			"\"total-failure-session-count\":%d},\"failure-details\":[{\"result-type\":"
+			"\"%s\",\"receiving-mx-hostname\":\"mx.%s\",\"failed-session-count\":%d}]}]}",
+			reports[i].org, reports[i].day, reports[i].day, i, reports[i].domain, 3 - i,
+			reports[i].failed, reports[i].type, reports[i].domain, reports[i].failed);
+
+		assert_int_equal(post(*state, "application/tlsrpt+json", r, strlen(r), NULL), 200);
+		free(r);
+	}
+	fake_init(&f, "GET", "/metrics", NULL, 0);
+	assert_int_equal(run(*state, &f, &out, NULL, 0), 200);
+	from = strstr(out, "tlsrpt_sessions_total{");
+	to = strstr(out, "# HELP tlsrpt_reports_received_total");
+	assert_non_null(from);
+	assert_non_null(to);
+	*to = '\0';
+	assert_string_equal(from, want);
+	free(out);
+}
+
 /* /api/reports?limit=N: newest first (the same day: the later stored
  * first), "truncated" only when a report was left out. */
 static void
@@ -378,6 +439,7 @@ main(void)
 						setup, open_serve_teardown),
 		cmocka_unit_test_setup_teardown(test_serve_api_reports_show_quirks, setup, open_serve_teardown),
 		cmocka_unit_test_setup_teardown(test_serve_api_summary_counts_conflicts, setup, open_serve_teardown),
+		cmocka_unit_test_setup_teardown(test_serve_metrics_orders_series, setup, open_serve_teardown),
 		cmocka_unit_test_setup_teardown(test_serve_api_reports_truncated_only_when_more_exist,
 						setup, open_serve_teardown),
 		cmocka_unit_test_setup_teardown(test_serve_api_no_domain_filter, setup, open_serve_teardown),
