@@ -26,9 +26,9 @@ usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: tlsrpt collectd --socket PATH [--db URL] [--batch N] [--flush-ms MS]\n"
-	    "                       [--socket-mode OCTAL] [--socket-group NAME] [--rcvbuf BYTES]\n"
-	    "                       [--stats-secs S] [--journal DIR] [--journal-max BYTES]\n"
-	    "                       [--foreground] [--config FILE]\n"
+	    "                       [--hold-ms MS] [--socket-mode OCTAL] [--socket-group NAME]\n"
+	    "                       [--rcvbuf BYTES] [--stats-secs S] [--journal DIR]\n"
+	    "                       [--journal-max BYTES] [--foreground] [--config FILE]\n"
 	    "                       [--user USER] [--allow-root] [-v|--verbose]\n"
 	    "Binds the unix datagram socket PATH (or $TLSRPT_SOCKET, or collectd_socket in\n"
 	    "tlsrpt.conf) and stores every result received in the database (--db, $TLSRPT_DB,\n"
@@ -67,6 +67,7 @@ cmd_collectd(int argc, char **argv)
 		{ "db", required_argument, NULL, 'd' },
 		{ "batch", required_argument, NULL, 'b' },
 		{ "flush-ms", required_argument, NULL, 'f' },
+		{ "hold-ms", required_argument, NULL, 'H' },
 		{ "socket-mode", required_argument, NULL, 'm' },
 		{ "socket-group", required_argument, NULL, 'g' },
 		{ "rcvbuf", required_argument, NULL, 'r' },
@@ -98,6 +99,7 @@ cmd_collectd(int argc, char **argv)
 	cfg.socket_group = config_get_string_or_null(conf, "collectd_socket_group");
 	cfg.batch_max = (size_t)config_get_int(conf, "collectd_batch_size");
 	cfg.flush_ms = (int)config_get_int(conf, "collectd_flush_ms");
+	cfg.hold_ms = (int)config_get_int(conf, "collectd_hold_ms");
 	cfg.stats_secs = (int)config_get_int(conf, "collectd_stats_interval");
 	cfg.rcvbuf = (size_t)config_get_int(conf, "collectd_rcvbuf");
 	cfg.user = config_get_string_or_null(conf, "daemon_user");
@@ -127,6 +129,11 @@ cmd_collectd(int argc, char **argv)
 			if (parse_num(optarg, 10, 1, 600000, &v) < 0)
 				goto bad;
 			cfg.flush_ms = (int)v;
+			break;
+		case 'H':
+			if (parse_num(optarg, 10, 0, 600000, &v) < 0)
+				goto bad;
+			cfg.hold_ms = (int)v;
 			break;
 		case 'm':
 			if (parse_num(optarg, 8, 0, 07777, &v) < 0)

@@ -39,6 +39,9 @@ const struct config_param config_params[] = {
 	  "results stored per transaction (--batch)"),
 	PARAM_INT("collectd_flush_ms", "200", 1, 600000,
 	  "milliseconds of quiet before a partial batch is stored (--flush-ms)"),
+	PARAM_INT("collectd_hold_ms", "100", 0, 600000,
+	  "longest time datagrams are left in the socket's queue so that one wake-up "
+	  "reads many; 0: read each at once (--hold-ms)"),
 	PARAM_DURATION("collectd_stats_interval", "5m", 0, 86400,
 	  "how often counters are logged; 0: only at exit (--stats-secs)"),
 	PARAM_SIZE("collectd_rcvbuf", "8M", 0, 1 << 30,

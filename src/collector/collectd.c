@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "collector/collect_hold.h"
 #include "collector/collect_socket.h"
 #include "collector/collect_writer.h"
 #include "collector/datagram.h"
@@ -66,6 +67,8 @@ struct loop {
 	struct counters c;
 	uint64_t seg_records;
 	int unflushed;                  /* received since the last idle flush */
+	struct collect_hold hold;       /* how long the socket is left alone */
+	int64_t hold_until, last_drain_ms;
 	int64_t last_rx_ms, seg_start_ms, next_stats_ms, retry_ms;
 	int stop, shut;                 /* shut: reading is shut down (final drain) */
 };
@@ -77,6 +80,7 @@ collectd_config_defaults(struct collectd_config *cfg)
 	cfg->socket_mode = -1;
 	cfg->batch_max = 10000;
 	cfg->flush_ms = 200;
+	cfg->hold_ms = 100;
 	cfg->stats_secs = 300;
 	cfg->rcvbuf = 8u << 20;
 	cfg->journal_max = (uint64_t)1 << 30;
@@ -223,20 +227,30 @@ receive_round(struct loop *l, int64_t now)
 	return nonempty;
 }
 
-/* Reads until the queue is empty or DRAIN_ROUNDS rounds are done.
- * Returns 1 when the queue is empty (or reading pauses), 0 otherwise. */
-static int
+/* Reads until the queue is empty or DRAIN_ROUNDS rounds are done, then
+ * sets the hold before the next read (collect_hold.h): none unless the
+ * queue was emptied. */
+static void
 drain(struct loop *l)
 {
 	int64_t now = monotime_ms();
+	uint64_t got = 0;
+	int empty = 0;
 
-	for (unsigned i = 0; i < DRAIN_ROUNDS; i++) {
+	for (unsigned i = 0; i < DRAIN_ROUNDS && !empty; i++) {
 		int n = receive_round(l, now);
 
-		if (n <= 0)
-			return 1;
+		if (n > 0)
+			got += (uint64_t)n;
+		/* fewer than asked for: the queue was empty (no EAGAIN round) */
+		empty = n < COLLECTD_RECV_BATCH;
 	}
-	return 0;
+	now = monotime_ms();
+	if (empty && l->n_unwritten == 0)
+		l->hold_until = now + collect_hold_next(&l->hold, got, now - l->last_drain_ms);
+	else
+		l->hold.hold_ms = 0;
+	l->last_drain_ms = now;
 }
 
 static void
@@ -273,6 +287,8 @@ poll_timeout(const struct loop *l, int64_t now)
 		due = l->retry_ms;
 	if (l->cfg->stats_secs > 0 && (due < 0 || l->next_stats_ms < due))
 		due = l->next_stats_ms;
+	if (l->hold.hold_ms > 0 && (due < 0 || l->hold_until < due))
+		due = l->hold_until;
 	if (due < 0)
 		return -1;
 	return due <= now ? 0 : (int)(due - now);
@@ -322,9 +338,11 @@ run_loop(struct loop *l)
 		struct pollfd p[2] = { { l->sock, POLLIN, 0 }, { l->sigfd, POLLIN, 0 } };
 		int64_t now = monotime_ms();
 		int paused = l->n_unwritten > 0;
+		int holding = !paused && l->hold.hold_ms > 0;
 		int rc;
 
-		p[0].fd = paused ? -1 : l->sock;
+		/* while holding, only signals and timers wake the loop */
+		p[0].fd = paused || holding ? -1 : l->sock;
 		rc = poll(p, 2, poll_timeout(l, now));
 		if (rc < 0 && errno != EINTR) {
 			log_warn_errno("collectd: poll");
@@ -335,7 +353,7 @@ run_loop(struct loop *l)
 		now = monotime_ms();
 		if (paused && now >= l->retry_ms)
 			journal_pending(l, now);
-		else if (rc > 0 && (p[0].revents & POLLIN))
+		else if ((holding && now >= l->hold_until) || (rc > 0 && (p[0].revents & POLLIN)))
 			drain(l);
 		now = monotime_ms();
 		/* After flush_ms idle, what was received is stored now (the partial
@@ -494,6 +512,10 @@ collectd_run(const struct collectd_config *cfg, struct err *err)
 	log_info("collectd: receiving on %s (receive buffer %zu bytes), journal %s, storing to %s",
 		 cfg->socket_path, collect_socket_rcvbuf(l.sock), jdir, url);
 	free(url);
+	/* a datagram waits in the kernel's queue at most hold_ms, and at most
+	 * half the idle flush */
+	collect_hold_init(&l.hold, qlen, cfg->hold_ms < cfg->flush_ms / 2 ? cfg->hold_ms
+			  : cfg->flush_ms / 2);
 	l.next_stats_ms = monotime_ms() + 1000 * (int64_t)cfg->stats_secs;
 	run_loop(&l);
 	unlinked = 1;           /* final_drain() removed the path */

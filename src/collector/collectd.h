@@ -8,7 +8,9 @@
  * decodes, stores, then removes the segment) when batch_max datagrams
  * are in it or the socket has been idle for flush_ms (5 x flush_ms at
  * most).  Segments a previous run left (crash, stuck store, full disk)
- * are stored first.
+ * are stored first.  After a read that emptied the queue, the socket is
+ * left alone for a while (collect_hold.h) so the next wake-up reads a
+ * batch; signals and timers are still served meanwhile.
  *
  * Bounds: journal segments not yet stored take at most journal_max bytes
  * on disk; past that, datagrams are dropped and counted ("journal-full").
@@ -39,6 +41,9 @@ struct collectd_config {
 	const char *socket_group;       /* NULL keeps the group */
 	size_t batch_max;               /* results per transaction (10000) */
 	int flush_ms;                   /* idle time before a partial batch is stored (200) */
+	int hold_ms;                    /* longest wait in the socket's queue before a
+					 * read (collect_hold.h; 100, at most flush_ms / 2);
+					 * 0: read each datagram at once */
 	int stats_secs;                 /* counters logged this often; 0: only at exit */
 	size_t rcvbuf;                  /* SO_RCVBUF wanted (8 MiB) */
 	const char *journal_dir;        /* NULL: collectd_journal_default() */
