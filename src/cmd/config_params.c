@@ -39,7 +39,7 @@ const struct config_param config_params[] = {
 	  "results stored per transaction (--batch)"),
 	PARAM_INT("collectd_flush_ms", "200", 1, 600000,
 	  "milliseconds of quiet before a partial batch is stored (--flush-ms)"),
-	PARAM_INT("collectd_hold_ms", "100", 0, 600000,
+	PARAM_INT("collectd_hold_ms", "0", 0, 600000,
 	  "longest time datagrams are left in the socket's queue so that one wake-up "
 	  "reads many; 0: read each at once (--hold-ms)"),
 	PARAM_DURATION("collectd_stats_interval", "5m", 0, 86400,

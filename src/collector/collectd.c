@@ -80,7 +80,7 @@ collectd_config_defaults(struct collectd_config *cfg)
 	cfg->socket_mode = -1;
 	cfg->batch_max = 10000;
 	cfg->flush_ms = 200;
-	cfg->hold_ms = 100;
+	cfg->hold_ms = 0;        /* off: nothing waits in the queue (collectd.h) */
 	cfg->stats_secs = 300;
 	cfg->rcvbuf = 8u << 20;
 	cfg->journal_max = (uint64_t)1 << 30;

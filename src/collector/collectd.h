@@ -8,9 +8,10 @@
  * decodes, stores, then removes the segment) when batch_max datagrams
  * are in it or the socket has been idle for flush_ms (5 x flush_ms at
  * most).  Segments a previous run left (crash, stuck store, full disk)
- * are stored first.  After a read that emptied the queue, the socket is
- * left alone for a while (collect_hold.h) so the next wake-up reads a
- * batch; signals and timers are still served meanwhile.
+ * are stored first.  With hold_ms set (off by default), after a read that
+ * emptied the queue the socket is left alone for a while (collect_hold.h)
+ * so the next wake-up reads a batch; signals and timers are still served
+ * meanwhile.
  *
  * Bounds: journal segments not yet stored take at most journal_max bytes
  * on disk; past that, datagrams are dropped and counted ("journal-full").
@@ -42,8 +43,9 @@ struct collectd_config {
 	size_t batch_max;               /* results per transaction (10000) */
 	int flush_ms;                   /* idle time before a partial batch is stored (200) */
 	int hold_ms;                    /* longest wait in the socket's queue before a
-					 * read (collect_hold.h; 100, at most flush_ms / 2);
-					 * 0: read each datagram at once */
+					 * read (collect_hold.h; at most flush_ms / 2);
+					 * 0 (the default): read each datagram at once,
+					 * so a kill -9 loses the least from the queue */
 	int stats_secs;                 /* counters logged this often; 0: only at exit */
 	size_t rcvbuf;                  /* SO_RCVBUF wanted (8 MiB) */
 	const char *journal_dir;        /* NULL: collectd_journal_default() */
