@@ -44,6 +44,9 @@ struct db_ops {
 	int (*is_retryable)(void *conn);
 	/* NULL, or returns 1 when the handle reads an outdated view */
 	int (*is_stale)(void *conn);
+	/* NULL (the INSERTs of db_prepare_insert() get " RETURNING id"), or
+	 * the id of the row the last finished INSERT inserted, 0 if none */
+	int64_t (*inserted_id)(void *conn);
 };
 
 /* The backends (db_sqlite.c, db_pg.c). */
@@ -91,6 +94,18 @@ int db_exec(struct db *db, const char *sql, struct err *err);
  * reset and with no bindings, or NULL with err set.  The statement is
  * borrowed (owned by db) until db_close(); sql must use $N placeholders. */
 struct db_stmt *db_prepare(struct db *db, const char *sql, struct err *err);
+
+/* db_prepare() for an INSERT of one row into a table keyed by an integer
+ * column "id", written without RETURNING: the handle adds " RETURNING id"
+ * where its backend needs it to tell the new id (PostgreSQL).  SQLite asks
+ * the connection instead: it runs a RETURNING clause as a trigger, which
+ * made each such INSERT open and write a statement journal. */
+struct db_stmt *db_prepare_insert(struct db *db, const char *sql, struct err *err);
+
+/* Runs st (from db_prepare_insert()) once.  Returns 1 with *id set when
+ * the row was inserted, 0 when an ON CONFLICT … DO NOTHING skipped it, -1
+ * on error (err says what).  Reset st afterwards, as after db_step(). */
+int db_step_insert(struct db_stmt *st, int64_t *id, struct err *err);
 
 /* Binds parameter $i (1-based): a copy of s, NULL for SQL NULL. */
 void db_bind_text(struct db_stmt *st, int i, const char *s);

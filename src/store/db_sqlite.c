@@ -413,6 +413,14 @@ sq_is_retryable(void *conn)
 	return rc == SQLITE_BUSY || rc == SQLITE_LOCKED;
 }
 
+static int64_t
+sq_inserted_id(void *conn)
+{
+	struct conn *c = conn;
+
+	return sqlite3_changes(c->db) > 0 ? sqlite3_last_insert_rowid(c->db) : 0;
+}
+
 /* An immutable handle assumes nobody writes: a writer that has the file
  * open holds a -shm file, one that has finished changed the file. */
 static int
@@ -445,4 +453,5 @@ const struct db_ops db_sqlite_ops = {
 	.reset = sq_reset,
 	.is_retryable = sq_is_retryable,
 	.is_stale = sq_is_stale,
+	.inserted_id = sq_inserted_id,
 };

@@ -36,12 +36,12 @@ static const char sql_put_report[] =
 	" start_datetime, end_datetime, contact_info, extra_json, quirks_json, raw_json,"
 	" source_channel, source_name, received, content_digest)"
 	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
-	" ON CONFLICT (organization, dedup_key) DO NOTHING RETURNING id";
+	" ON CONFLICT (organization, dedup_key) DO NOTHING";
 
 static const char sql_put_policy[] =
 	"INSERT INTO report_policies (report, seq, policy_type, policy_domain, domain_key,"
 	" policy_strings, mx_hosts, total_success, total_failure, has_failure_details,"
-	" extra_json) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id";
+	" extra_json) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
 
 static const char sql_put_failure[] =
 	"INSERT INTO report_failures (policy, seq, result_type, sending_mta_ip,"
@@ -146,7 +146,7 @@ static int
 put_policy(struct store *s, int64_t report_id, size_t seq, const struct policy *p,
 	   struct err *err)
 {
-	struct db_stmt *st = db_prepare(s->db, sql_put_policy, err);
+	struct db_stmt *st = db_prepare_insert(s->db, sql_put_policy, err);
 	char *strings = NULL, *mx = NULL, *key = NULL;
 	int64_t id = 0;
 	int rc = -1;
@@ -167,9 +167,8 @@ put_policy(struct store *s, int64_t report_id, size_t seq, const struct policy *
 	db_bind_int64(st, 9, (int64_t)p->total_failure_session_count);
 	db_bind_int64(st, 10, p->has_failure_details);
 	db_bind_text(st, 11, p->extra_json);
-	if (db_step(st, err) != 1)
+	if (db_step_insert(st, &id, err) != 1)
 		goto out;
-	id = db_column_int64(st, 0);
 	db_reset(st);
 	rc = put_failures(s, id, p, err);
 out:
@@ -187,7 +186,7 @@ static int
 put_head(struct store *s, const struct report *r, const struct report_source *src,
 	 int64_t digest, int64_t *id, struct err *err)
 {
-	struct db_stmt *st = db_prepare(s->db, sql_put_report, err);
+	struct db_stmt *st = db_prepare_insert(s->db, sql_put_report, err);
 	char *key, *quirks;
 	int rc;
 
@@ -210,8 +209,7 @@ put_head(struct store *s, const struct report *r, const struct report_source *sr
 	db_bind_text(st, 13, src ? src->name : NULL);
 	db_bind_int64(st, 14, src && src->received ? src->received : (int64_t)time(NULL));
 	db_bind_int64(st, 15, digest);
-	rc = db_step(st, err);
-	*id = rc == 1 ? db_column_int64(st, 0) : 0;
+	rc = db_step_insert(st, id, err);
 	db_reset(st);
 	free(key);
 	free(quirks);
