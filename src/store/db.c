@@ -224,6 +224,15 @@ db_prepare_insert(struct db *db, const char *sql, struct err *err)
 	return st;
 }
 
+void
+db_bind_text_static(struct db_stmt *st, int i, const char *s)
+{
+	if (st->db->ops->bind_text_static != NULL)
+		st->db->ops->bind_text_static(st->impl, i, s);
+	else
+		st->db->ops->bind_text(st->impl, i, s);
+}
+
 int
 db_step_insert(struct db_stmt *st, int64_t *id, struct err *err)
 {
