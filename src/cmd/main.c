@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "store/db.h"
 #include "util/log.h"
 
 #define CMD(name) int cmd_##name(int argc, char **argv); extern const char cmd_##name##_summary[];
@@ -39,6 +40,7 @@ int
 main(int argc, char **argv)
 {
 	log_init("tlsrpt", LOG_LEVEL_WARN, 0);
+	db_init();
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_USAGE;

@@ -210,6 +210,47 @@ db_prepare(struct db *db, const char *sql, struct err *err)
 	return st;
 }
 
+struct db_stmt *
+db_prepare_insert(struct db *db, const char *sql, struct err *err)
+{
+	struct db_stmt *st;
+	char *full;
+
+	if (db->ops->inserted_id != NULL)
+		return db_prepare(db, sql, err);
+	full = xasprintf("%s RETURNING id", sql);
+	st = db_prepare(db, full, err);
+	free(full);
+	return st;
+}
+
+void
+db_bind_text_static(struct db_stmt *st, int i, const char *s)
+{
+	if (st->db->ops->bind_text_static != NULL)
+		st->db->ops->bind_text_static(st->impl, i, s);
+	else
+		st->db->ops->bind_text(st->impl, i, s);
+}
+
+int
+db_step_insert(struct db_stmt *st, int64_t *id, struct err *err)
+{
+	const struct db_ops *ops = st->db->ops;
+	int rc = ops->step(st->impl, err);
+
+	*id = 0;
+	if (rc < 0)
+		return -1;
+	if (ops->inserted_id == NULL) {
+		if (rc == 1)
+			*id = ops->column_int64(st->impl, 0);
+	} else if (rc == 0) {
+		*id = ops->inserted_id(st->db->conn);
+	}
+	return *id != 0 ? 1 : 0;
+}
+
 void
 db_bind_text(struct db_stmt *st, int i, const char *s)
 {

@@ -70,6 +70,14 @@ run(struct conn *c, const char *sql, struct err *err)
 	return 0;
 }
 
+/* db.h's db_init(): SQLite is the one library with something to set */
+void
+db_init(void)
+{
+	/* SQLITE_MISUSE when the library is already in use: then nothing */
+	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 #define DB_FILE_MODE 0640
 
 /* The directory part of path ("." for a bare name), in buf. */
@@ -353,6 +361,20 @@ sq_bind_text(void *impl, int i, const char *v)
 }
 
 static void
+sq_bind_text_static(void *impl, int i, const char *v)
+{
+	struct stmt *s = impl;
+	int k = index_of(s, i);
+
+	if (k == 0)
+		return;
+	if (v == NULL)
+		sqlite3_bind_null(s->st, k);
+	else
+		sqlite3_bind_text(s->st, k, v, -1, SQLITE_STATIC);
+}
+
+static void
 sq_bind_int64(void *impl, int i, int64_t v)
 {
 	struct stmt *s = impl;
@@ -413,6 +435,14 @@ sq_is_retryable(void *conn)
 	return rc == SQLITE_BUSY || rc == SQLITE_LOCKED;
 }
 
+static int64_t
+sq_inserted_id(void *conn)
+{
+	struct conn *c = conn;
+
+	return sqlite3_changes(c->db) > 0 ? sqlite3_last_insert_rowid(c->db) : 0;
+}
+
 /* An immutable handle assumes nobody writes: a writer that has the file
  * open holds a -shm file, one that has finished changed the file. */
 static int
@@ -438,6 +468,7 @@ const struct db_ops db_sqlite_ops = {
 	.prepare = sq_prepare,
 	.finalize = sq_finalize,
 	.bind_text = sq_bind_text,
+	.bind_text_static = sq_bind_text_static,
 	.bind_int64 = sq_bind_int64,
 	.step = sq_step,
 	.column_text = sq_column_text,
@@ -445,4 +476,5 @@ const struct db_ops db_sqlite_ops = {
 	.reset = sq_reset,
 	.is_retryable = sq_is_retryable,
 	.is_stale = sq_is_stale,
+	.inserted_id = sq_inserted_id,
 };

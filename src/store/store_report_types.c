@@ -44,10 +44,10 @@ put_row(struct store *s, struct db_stmt *st, int64_t id, int whole, const char *
 {
 	db_bind_int64(st, 1, id);
 	db_bind_int64(st, 2, whole);
-	db_bind_text(st, 3, key);
+	db_bind_text_static(st, 3, key);
 	db_bind_int64(st, 4, store_report_types_key(s, type));
 	db_bind_int64(st, 5, start);
-	db_bind_text(st, 6, org);
+	db_bind_text_static(st, 6, org);
 	int rc = db_step(st, err);
 
 	db_reset(st);

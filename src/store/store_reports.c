@@ -36,12 +36,12 @@ static const char sql_put_report[] =
 	" start_datetime, end_datetime, contact_info, extra_json, quirks_json, raw_json,"
 	" source_channel, source_name, received, content_digest)"
 	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
-	" ON CONFLICT (organization, dedup_key) DO NOTHING RETURNING id";
+	" ON CONFLICT (organization, dedup_key) DO NOTHING";
 
 static const char sql_put_policy[] =
 	"INSERT INTO report_policies (report, seq, policy_type, policy_domain, domain_key,"
 	" policy_strings, mx_hosts, total_success, total_failure, has_failure_details,"
-	" extra_json) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id";
+	" extra_json) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
 
 static const char sql_put_failure[] =
 	"INSERT INTO report_failures (policy, seq, result_type, sending_mta_ip,"
@@ -124,15 +124,15 @@ put_failures(struct store *s, int64_t policy_id, const struct policy *p, struct 
 		db_reset(st);
 		db_bind_int64(st, 1, policy_id);
 		db_bind_int64(st, 2, (int64_t)i);
-		db_bind_text(st, 3, d->result_type);
-		db_bind_text(st, 4, d->sending_mta_ip);
-		db_bind_text(st, 5, d->receiving_mx_hostname);
-		db_bind_text(st, 6, d->receiving_mx_helo);
-		db_bind_text(st, 7, d->receiving_ip);
+		db_bind_text_static(st, 3, d->result_type);
+		db_bind_text_static(st, 4, d->sending_mta_ip);
+		db_bind_text_static(st, 5, d->receiving_mx_hostname);
+		db_bind_text_static(st, 6, d->receiving_mx_helo);
+		db_bind_text_static(st, 7, d->receiving_ip);
 		db_bind_int64(st, 8, (int64_t)d->failed_session_count);
-		db_bind_text(st, 9, d->additional_information);
-		db_bind_text(st, 10, d->failure_reason_code);
-		db_bind_text(st, 11, d->extra_json);
+		db_bind_text_static(st, 9, d->additional_information);
+		db_bind_text_static(st, 10, d->failure_reason_code);
+		db_bind_text_static(st, 11, d->extra_json);
 		if (db_step(st, err) < 0) {
 			err_prefix(err, "failure-details[%zu]", i);
 			return -1;
@@ -146,7 +146,7 @@ static int
 put_policy(struct store *s, int64_t report_id, size_t seq, const struct policy *p,
 	   struct err *err)
 {
-	struct db_stmt *st = db_prepare(s->db, sql_put_policy, err);
+	struct db_stmt *st = db_prepare_insert(s->db, sql_put_policy, err);
 	char *strings = NULL, *mx = NULL, *key = NULL;
 	int64_t id = 0;
 	int rc = -1;
@@ -158,18 +158,17 @@ put_policy(struct store *s, int64_t report_id, size_t seq, const struct policy *
 	key = report_domain_key(p->policy_domain);
 	db_bind_int64(st, 1, report_id);
 	db_bind_int64(st, 2, (int64_t)seq);
-	db_bind_text(st, 3, p->policy_type);
-	db_bind_text(st, 4, p->policy_domain);
-	db_bind_text(st, 5, key);
-	db_bind_text(st, 6, strings);
-	db_bind_text(st, 7, mx);
+	db_bind_text_static(st, 3, p->policy_type);
+	db_bind_text_static(st, 4, p->policy_domain);
+	db_bind_text_static(st, 5, key);
+	db_bind_text_static(st, 6, strings);
+	db_bind_text_static(st, 7, mx);
 	db_bind_int64(st, 8, (int64_t)p->total_successful_session_count);
 	db_bind_int64(st, 9, (int64_t)p->total_failure_session_count);
 	db_bind_int64(st, 10, p->has_failure_details);
-	db_bind_text(st, 11, p->extra_json);
-	if (db_step(st, err) != 1)
+	db_bind_text_static(st, 11, p->extra_json);
+	if (db_step_insert(st, &id, err) != 1)
 		goto out;
-	id = db_column_int64(st, 0);
 	db_reset(st);
 	rc = put_failures(s, id, p, err);
 out:
@@ -187,7 +186,7 @@ static int
 put_head(struct store *s, const struct report *r, const struct report_source *src,
 	 int64_t digest, int64_t *id, struct err *err)
 {
-	struct db_stmt *st = db_prepare(s->db, sql_put_report, err);
+	struct db_stmt *st = db_prepare_insert(s->db, sql_put_report, err);
 	char *key, *quirks;
 	int rc;
 
@@ -195,23 +194,22 @@ put_head(struct store *s, const struct report *r, const struct report_source *sr
 		return -1;
 	key = dedup_key(r);
 	quirks = r->quirks.n > 0 ? store_list_json(&r->quirks, 1) : NULL;
-	db_bind_text(st, 1, r->organization_name ? r->organization_name : "");
-	db_bind_text(st, 2, r->report_id ? r->report_id : "");
-	db_bind_text(st, 3, key);
+	db_bind_text_static(st, 1, r->organization_name ? r->organization_name : "");
+	db_bind_text_static(st, 2, r->report_id ? r->report_id : "");
+	db_bind_text_static(st, 3, key);
 	db_bind_int64(st, 4, r->start);
 	db_bind_int64(st, 5, r->end);
-	db_bind_text(st, 6, r->start_datetime);
-	db_bind_text(st, 7, r->end_datetime);
-	db_bind_text(st, 8, r->contact_info);
-	db_bind_text(st, 9, r->extra_json);
-	db_bind_text(st, 10, quirks);
-	db_bind_text(st, 11, src ? src->raw_json : NULL);
-	db_bind_text(st, 12, src ? src->channel : NULL);
-	db_bind_text(st, 13, src ? src->name : NULL);
+	db_bind_text_static(st, 6, r->start_datetime);
+	db_bind_text_static(st, 7, r->end_datetime);
+	db_bind_text_static(st, 8, r->contact_info);
+	db_bind_text_static(st, 9, r->extra_json);
+	db_bind_text_static(st, 10, quirks);
+	db_bind_text_static(st, 11, src ? src->raw_json : NULL);
+	db_bind_text_static(st, 12, src ? src->channel : NULL);
+	db_bind_text_static(st, 13, src ? src->name : NULL);
 	db_bind_int64(st, 14, src && src->received ? src->received : (int64_t)time(NULL));
 	db_bind_int64(st, 15, digest);
-	rc = db_step(st, err);
-	*id = rc == 1 ? db_column_int64(st, 0) : 0;
+	rc = db_step_insert(st, id, err);
 	db_reset(st);
 	free(key);
 	free(quirks);

@@ -11,6 +11,7 @@
 #include <glib.h>
 #include <stdlib.h>
 #include <string.h>
+#include <xxhash.h>
 
 #include "store/store_private.h"
 #include "store/store_rollup.h"
@@ -46,15 +47,15 @@ struct rollup_batch {
 	struct buf key;         /* the key being built */
 };
 
+/* XXH3 of the key bytes (a byte-at-a-time FNV-1a cost ~4k instructions
+ * a stored report); the hash orders nothing: the rows are written sorted
+ * by key (store_rollup_batch_flush()). */
 static guint
 row_hash(gconstpointer p)
 {
 	const struct row *r = p;
-	guint h = 2166136261u;  /* FNV-1a */
 
-	for (size_t i = 0; i < r->key_len; i++)
-		h = (h ^ (unsigned char)r->key[i]) * 16777619u;
-	return h;
+	return (guint)XXH3_64bits(r->key, r->key_len);
 }
 
 static gboolean

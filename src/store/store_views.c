@@ -118,10 +118,10 @@ store_views_put_report(struct store *s, int64_t id, const struct report *r, int6
 		rc = -1;
 	for (k = 0; rc == 0 && k < n; k++) {
 		db_bind_int64(st, 1, id);
-		db_bind_text(st, 2, v[k].key);
+		db_bind_text_static(st, 2, v[k].key);
 		db_bind_int64(st, 3, k == 0);
 		db_bind_int64(st, 4, r->start);
-		db_bind_text(st, 5, r->organization_name != NULL ? r->organization_name : "");
+		db_bind_text_static(st, 5, r->organization_name != NULL ? r->organization_name : "");
 		db_bind_int64(st, 6, received);
 		db_bind_int64(st, 7, (int64_t)v[k].success);
 		db_bind_int64(st, 8, (int64_t)v[k].failure);

@@ -181,6 +181,49 @@ test_store_sqlite_synchronous_reaches_the_connection(void **state)
 	unlink(path);
 }
 
+/* db_step_insert(): the new row's id, or 0 for a row ON CONFLICT skipped,
+ * on both backends (SQLite asks the connection, PostgreSQL RETURNING). */
+static void
+test_db_step_insert_gives_the_new_id_or_0_for_a_skipped_row(void **state)
+{
+	static const struct { const char *k; int want_rc, want_new; } steps[] = {
+		{ "a", 1, 1 },
+		{ "b", 1, 1 },
+		{ "a", 0, 0 },          /* conflict: skipped */
+		{ "c", 1, 1 },
+	};
+	static const char sql[] = "INSERT INTO t_ins (k) VALUES ($1) ON CONFLICT (k) DO NOTHING";
+	struct store_fixture *f = *state;
+	struct db *db = f->s->db;
+	char *ddl = db_sql_dialect(db, "CREATE TABLE t_ins (id @ID@, k TEXT NOT NULL UNIQUE)");
+	struct err err;
+	int64_t id, last = 0;
+
+	assert_int_equal(db_exec(db, ddl, &err), 0);
+	free(ddl);
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		struct db_stmt *st = db_prepare_insert(db, sql, &err);
+		struct db_stmt *q;
+
+		assert_non_null(st);
+		db_bind_text(st, 1, steps[i].k);
+		assert_int_equal(db_step_insert(st, &id, &err), steps[i].want_rc);
+		db_reset(st);
+		if (!steps[i].want_new) {
+			assert_int_equal(id, 0);
+			continue;
+		}
+		assert_true(id > last);
+		last = id;
+		q = db_prepare(db, "SELECT k FROM t_ins WHERE id = $1", &err);
+		assert_non_null(q);
+		db_bind_int64(q, 1, id);
+		assert_int_equal(db_step(q, &err), 1);
+		assert_string_equal(db_column_text(q, 0), steps[i].k);
+		db_reset(q);
+	}
+}
+
 static const struct CMUnitTest tests[] = {
 	STORE_TEST(test_store_open_creates_latest_schema_and_reopen_keeps_it),
 	STORE_TEST(test_store_refuses_a_newer_schema),
@@ -190,6 +233,7 @@ static const struct CMUnitTest tests[] = {
 	STORE_TEST(test_store_plan_per_run),
 	STORE_TEST(test_store_sql_dialect_replaces_id_token),
 	STORE_TEST(test_store_sqlite_synchronous_reaches_the_connection),
+	STORE_TEST(test_db_step_insert_gives_the_new_id_or_0_for_a_skipped_row),
 };
 
 STORE_TEST_MAIN(tests)
