@@ -346,8 +346,10 @@ index_of(const struct stmt *s, int i)
 	return i > 0 && i < s->n_map ? s->map[i] : 0;
 }
 
+/* Binds v (NULL: SQL NULL) to $i, copied (SQLITE_TRANSIENT) or not
+ * (SQLITE_STATIC: v lives until the statement is reset). */
 static void
-sq_bind_text(void *impl, int i, const char *v)
+bind_text_as(void *impl, int i, const char *v, sqlite3_destructor_type how)
 {
 	struct stmt *s = impl;
 	int k = index_of(s, i);
@@ -357,21 +359,19 @@ sq_bind_text(void *impl, int i, const char *v)
 	if (v == NULL)
 		sqlite3_bind_null(s->st, k);
 	else
-		sqlite3_bind_text(s->st, k, v, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(s->st, k, v, -1, how);
+}
+
+static void
+sq_bind_text(void *impl, int i, const char *v)
+{
+	bind_text_as(impl, i, v, SQLITE_TRANSIENT);
 }
 
 static void
 sq_bind_text_static(void *impl, int i, const char *v)
 {
-	struct stmt *s = impl;
-	int k = index_of(s, i);
-
-	if (k == 0)
-		return;
-	if (v == NULL)
-		sqlite3_bind_null(s->st, k);
-	else
-		sqlite3_bind_text(s->st, k, v, -1, SQLITE_STATIC);
+	bind_text_as(impl, i, v, SQLITE_STATIC);
 }
 
 static void

@@ -254,33 +254,6 @@ store_metrics_table_free(struct store_metrics_table *t)
 	memset(t, 0, sizeof(*t));
 }
 
-/* Visits the rows of sql, read as read_summed() reads them. */
-static int
-visit_summed(struct store *s, const char *sql, store_metrics_row_cb cb, void *ctx,
-	     struct err *err)
-{
-	struct store_metrics_table t;
-	int rc = read_summed(s, sql, &t, err);
-
-	for (size_t i = 0; i < t.n && rc == 0; i++)
-		rc = cb(ctx, &t.v[i]);
-	store_metrics_table_free(&t);
-	return rc;
-}
-
-int
-store_metrics_sessions(struct store *s, store_metrics_row_cb cb, void *ctx, struct err *err)
-{
-	return visit_summed(s, sql_sessions, cb, ctx, err);
-}
-
-int
-store_metrics_failure_types(struct store *s, store_metrics_row_cb cb, void *ctx,
-			    struct err *err)
-{
-	return visit_summed(s, sql_failure_types, cb, ctx, err);
-}
-
 int
 store_metrics_sessions_table(struct store *s, struct store_metrics_table *t,
 			     struct err *err)

@@ -5,10 +5,8 @@
  * store_summary.h over all time (the same reports, the same sums, capped
  * at 2^53-1); the viewer scope (store_set_scope()) applies.
  *
- * Rows are visited ordered by domain, then by the second label (byte
- * order); strings are borrowed for the call.  The callback returns 0 to go on, non-zero to stop (that value is
- * then returned).  Functions return 0 when every row was visited, -1 on
- * error (err set).
+ * The rows are read whole into a table the caller keeps (/metrics writes
+ * them while it sends its answer).
  */
 #ifndef TLSRPT_STORE_STORE_METRICS_H
 #define TLSRPT_STORE_STORE_METRICS_H
@@ -29,34 +27,23 @@ struct store_metrics_row {
 	int64_t first_start;            /* earliest report start (sessions rows only) */
 };
 
-typedef int (*store_metrics_row_cb)(void *ctx, const struct store_metrics_row *row);
-
-/* Visits each (policy domain key, organization) with its sessions over all
- * time: total-successful- and total-failure-session-count summed. */
-int store_metrics_sessions(struct store *s, store_metrics_row_cb cb, void *ctx,
-			   struct err *err);
-
-/* Visits each (policy domain key, result-type) with its failed sessions
- * (failed-session-count summed) over all time. */
-int store_metrics_failure_types(struct store *s, store_metrics_row_cb cb, void *ctx,
-				struct err *err);
-
-/* The rows of one read, kept: the visits' rows in the visits' order, their
- * strings alive until store_metrics_table_free(); equal domains share one
- * string (compare the pointers).  For a caller that keeps every row
- * anyway (/metrics), without copying each label. */
+/* The rows of one read, ordered by domain, then by the second label (byte
+ * order); their strings alive until store_metrics_table_free(); equal
+ * domains share one string (compare the pointers). */
 struct store_metrics_table {
 	struct store_metrics_row *v;
 	size_t n;
 	void *text;                     /* the strings (a GStringChunk) */
 };
 
-/* Reads the rows store_metrics_sessions() visits into *t (emptied first).
- * Returns 0, or -1 on error (err set; *t empty). */
+/* Reads each (policy domain key, organization) with its sessions over all
+ * time (total-successful- and total-failure-session-count summed) into *t
+ * (emptied first).  Returns 0, or -1 on error (err set; *t empty). */
 int store_metrics_sessions_table(struct store *s, struct store_metrics_table *t,
 				 struct err *err);
 
-/* Reads the rows store_metrics_failure_types() visits into *t, as above. */
+/* Reads each (policy domain key, result-type) with its failed sessions
+ * (failed-session-count summed) over all time into *t, as above. */
 int store_metrics_failure_types_table(struct store *s, struct store_metrics_table *t,
 				      struct err *err);
 

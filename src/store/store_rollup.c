@@ -67,21 +67,13 @@ static const char sql_add_type[] =
 static const char sql_add_day[] =
 	"INSERT INTO rollup_days AS t (day, organization, reports, success, failure,"
 	" first_start, last_received) VALUES ($1, $2, $7, $3, $4, $5, $6)"
-	" ON CONFLICT (day, organization) DO UPDATE SET reports = t.reports + excluded.reports,"
-	" success = " CLAMP_ADD("t.success", "excluded.success") ","
-	" failure = " CLAMP_ADD("t.failure", "excluded.failure") ","
-	" first_start = " LEAST("t.first_start", "excluded.first_start") ","
-	" last_received = " GREATEST("t.last_received", "excluded.last_received");
+	" ON CONFLICT (day, organization) DO UPDATE SET" ROLLUP_ADD_SUMS;
 
 static const char sql_add_domain[] =
 	"INSERT INTO rollup_domains AS t (span, block, domain_key, organization, reports,"
 	" success, failure, first_start, last_received) VALUES ($1, $2, $3, $4, $9, $5, $6, $7, $8)"
 	" ON CONFLICT (span, block, domain_key, organization) DO UPDATE SET"
-	" reports = t.reports + excluded.reports,"
-	" success = " CLAMP_ADD("t.success", "excluded.success") ","
-	" failure = " CLAMP_ADD("t.failure", "excluded.failure") ","
-	" first_start = " LEAST("t.first_start", "excluded.first_start") ","
-	" last_received = " GREATEST("t.last_received", "excluded.last_received");
+	ROLLUP_ADD_SUMS;
 
 static const char sql_add_failure[] =
 	"INSERT INTO rollup_failures AS t (day, digest, domain_key, organization, result_type,"

@@ -37,11 +37,7 @@ static const char sql_add[] =
 	" policy_type, policy_strings, reports, success, failure, first_start, last_received)"
 	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
 	" ON CONFLICT (domain_key, span, block, organization, digest) DO UPDATE SET"
-	" reports = t.reports + excluded.reports,"
-	" success = " CLAMP_ADD("t.success", "excluded.success") ","
-	" failure = " CLAMP_ADD("t.failure", "excluded.failure") ","
-	" first_start = " LEAST("t.first_start", "excluded.first_start") ","
-	" last_received = " GREATEST("t.last_received", "excluded.last_received");
+	ROLLUP_ADD_SUMS;
 
 /* The groups of the report rows starting in 16-day block $1 (a report's
  * policies found by report: "|| ''" keeps SQLite from looking them up by

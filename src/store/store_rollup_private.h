@@ -18,6 +18,15 @@
 	" ELSE " a " + " b " END)"
 #define LEAST(a, b) "(CASE WHEN " b " < " a " THEN " b " ELSE " a " END)"
 #define GREATEST(a, b) "(CASE WHEN " b " > " a " THEN " b " ELSE " a " END)"
+/* The SET list of an upsert into t of a roll-up row with the columns
+ * reports, success, failure, first_start and last_received: the counts
+ * added (sessions capped), the earliest start and latest receipt kept. */
+#define ROLLUP_ADD_SUMS \
+	" reports = t.reports + excluded.reports," \
+	" success = " CLAMP_ADD("t.success", "excluded.success") "," \
+	" failure = " CLAMP_ADD("t.failure", "excluded.failure") "," \
+	" first_start = " LEAST("t.first_start", "excluded.first_start") "," \
+	" last_received = " GREATEST("t.last_received", "excluded.last_received")
 /* floor(x / n) for n > 0 in both dialects (their "/" truncates) */
 #define FLOOR_DIV(x, n) "(CASE WHEN " x " >= 0 THEN " x " / " n \
 	" ELSE -((" n " - 1 - " x ") / " n ") END)"

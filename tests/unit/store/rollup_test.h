@@ -1,6 +1,6 @@
-/* What the roll-up tests share (test_store_rollup.c, test_store_midday.c):
- * reports of a fixed shape, storing them, and views as sorted text.  Only
- * for those tests: every function is static inline. */
+/* What the roll-up tests share (test_store_rollup.c, test_store_midday.c,
+ * test_store_policies.c): reports of a fixed shape, storing them, views and
+ * SQL rows as sorted text.  Only for those tests: every function is static inline. */
 #ifndef TLSRPT_TESTS_UNIT_STORE_ROLLUP_TEST_H
 #define TLSRPT_TESTS_UNIT_STORE_ROLLUP_TEST_H
 
@@ -134,6 +134,37 @@ append_sorted(struct buf *b, struct buf *part)
 		buf_printf(b, "%s\n", lines[k]);
 	free(lines);
 	free(text);
+}
+
+/* The rows of sql (freed) as sorted text: each row its first n_text
+ * columns as text, then n_int columns as integers, joined by '|'. */
+static inline char *
+sql_rows_text(struct store *s, char *sql, int n_text, int n_int)
+{
+	struct buf b, part;
+	struct err err;
+	struct db_stmt *st = db_prepare(s->db, sql, &err);
+	int rc, c;
+
+	if (st == NULL)
+		fail_msg("%s: %s", sql, err.msg);
+	buf_init(&b, 1u << 20);
+	buf_init(&part, 1u << 20);
+	while ((rc = db_step(st, &err)) == 1) {
+		for (c = 0; c < n_text + n_int; c++) {
+			if (c < n_text)
+				buf_printf(&part, "%s%s", c > 0 ? "|" : "", db_column_text(st, c));
+			else
+				buf_printf(&part, "%s%lld", c > 0 ? "|" : "",
+					   (long long)db_column_int64(st, c));
+		}
+		buf_append_str(&part, "\n");
+	}
+	db_reset(st);
+	assert_int_equal(rc, 0);
+	free(sql);
+	append_sorted(&b, &part);
+	return buf_steal(&b, NULL);
 }
 
 /* What store_view_groups() gives for q and by, each row written by cb, as

@@ -17,25 +17,8 @@ rows_text(struct store *s, int64_t since, int64_t until, const char *key)
 			      " WHERE (start_time >= %lld OR %lld = 0) AND (start_time < %lld"
 			      " OR %lld = 0) GROUP BY 1, 2", key, (long long)since,
 			      (long long)since, (long long)until, (long long)until);
-	struct buf b, part;
-	struct err err;
-	struct db_stmt *st = db_prepare(s->db, sql, &err);
-	int rc;
 
-	if (st == NULL)
-		fail_msg("%s: %s", sql, err.msg);
-	buf_init(&b, 1u << 20);
-	buf_init(&part, 1u << 20);
-	while ((rc = db_step(st, &err)) == 1)
-		buf_printf(&part, "%s|%s|%lld|%lld|%lld|%lld|%lld\n", db_column_text(st, 0),
-			   db_column_text(st, 1), (long long)db_column_int64(st, 2),
-			   (long long)db_column_int64(st, 3), (long long)db_column_int64(st, 4),
-			   (long long)db_column_int64(st, 5), (long long)db_column_int64(st, 6));
-	db_reset(st);
-	assert_int_equal(rc, 0);
-	free(sql);
-	append_sorted(&b, &part);
-	return buf_steal(&b, NULL);
+	return sql_rows_text(s, sql, 2, 5);
 }
 
 /* The failure views compared in test_mid_day_periods(): which store view,

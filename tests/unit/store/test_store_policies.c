@@ -72,27 +72,8 @@ rows_text(struct store *s, const struct report_query *q, const char *scope)
 			      (long long)q->until, q->domain != NULL,
 			      q->domain != NULL ? q->domain : "", q->organization != NULL,
 			      q->organization != NULL ? q->organization : "", scope, scope);
-	struct buf b, part;
-	struct err err;
-	struct db_stmt *st = db_prepare(s->db, sql, &err);
-	int rc;
 
-	if (st == NULL)
-		fail_msg("%s: %s", sql, err.msg);
-	buf_init(&b, 1u << 20);
-	buf_init(&part, 1u << 20);
-	while ((rc = db_step(st, &err)) == 1) {
-		buf_printf(&part, "%s|%s|%s", db_column_text(st, 0), db_column_text(st, 1),
-			   db_column_text(st, 2));
-		for (int c = 3; c < 8; c++)
-			buf_printf(&part, "|%lld", (long long)db_column_int64(st, c));
-		buf_append_str(&part, "\n");
-	}
-	db_reset(st);
-	assert_int_equal(rc, 0);
-	free(sql);
-	append_sorted(&b, &part);
-	return buf_steal(&b, NULL);
+	return sql_rows_text(s, sql, 3, 5);
 }
 
 /* The policies list equals the report rows for every period below, for
