@@ -31,7 +31,7 @@ SAN  := $(if $(SANITIZE),-fsanitize=$(SANITIZE) -fno-sanitize-recover=all -fno-o
 
 # Library headers are -isystem so that their own warnings are not ours.
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null | sed 's/-I/-isystem /g')
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lopendkim -lcrypt -lpthread -lm
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lopendkim -lcrypt -lresolv -lpthread -lm
 
 CFLAGS_ALL := $(STD) $(WARN) $(OPT) $(SAN) -MMD -MP -Iinclude -Isrc -I$(O)/gen
 LDFLAGS_ALL := $(SAN)

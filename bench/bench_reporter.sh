@@ -50,7 +50,7 @@ PKGS=$(cat "$SRC/scripts/pkgs.txt")    # the Makefile's PKGS
 # shellcheck disable=SC2046
 cc -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -O2 $SAN -I"$SRC/src" $(pkg-config --cflags $PKGS) \
 	-o "$T/put_results" "$SRC/tests/integration/put_results.c" "$SRC/$O/libtlsrpt-core.a" \
-	$(pkg-config --libs $PKGS) -lopendkim -lpthread -lm || exit 1
+	$(pkg-config --libs $PKGS) -lopendkim -lresolv -lpthread -lm || exit 1
 D=2026-11-21; B=1795219200; NOW=$((B + 86400 + 3600))
 now() { date +%s.%N; }
 printf '%9s %9s %8s %8s %10s %8s %9s %13s %s\n' domains reports "wall s" "cpu s" reports/s "RSS MiB" "fill s" "cpu growth" "sys4 reportd (ratio)"

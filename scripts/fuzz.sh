@@ -9,7 +9,7 @@ out="$O/libfuzzer"
 mkdir -p "$out" "$O/fuzz-crash"
 pkgs=$(cat scripts/pkgs.txt)    # the Makefile's PKGS
 cflags=$(pkg-config --cflags $pkgs | sed 's/-I/-isystem /g')
-libs="$(pkg-config --libs $pkgs) -lopendkim -lcrypt -lpthread -lm"
+libs="$(pkg-config --libs $pkgs) -lopendkim -lcrypt -lresolv -lpthread -lm"
 flags="-std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -g -O1 -fno-sanitize-recover=all -Iinclude -Isrc $cflags"
 # The core (and libtlsrpt, which policyd reports through) is compiled once,
 # instrumented, and shared by every target; two compilers at a time.

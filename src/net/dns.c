@@ -1,46 +1,51 @@
 /*
  * dns: libunbound wrapper (see dns.h).
  *
- * Each lookup is started with ub_resolve_async() on a threaded context and
- * waited for with poll() on ub_fd() until the per-lookup deadline; past it
- * the query is cancelled and reported as DNS_TIMEOUT, so a dead resolver
- * never blocks longer than the timeout.  dns_lookup() is a start and a
- * finish; callers with many names keep several started (ub_process()
- * delivers every answer that has arrived, each into its own query).  libunbound hands back RDATA with
- * names uncompressed; the small decoders in dns_rdata.c turn it into
- * presentation strings.
+ * libunbound runs on the caller's thread, on a libevent base of this
+ * context's own (ub_ctx_create_event): a lookup is started with
+ * ub_resolve_event(), and waiting for it runs the event loop until its
+ * answer has come or its deadline has passed (past it the query is
+ * cancelled and reported as DNS_TIMEOUT, so a dead resolver never blocks
+ * longer than the timeout).  Each pass of the loop takes every answer
+ * that has arrived, for whichever query in flight, so a caller with many
+ * names keeps several started.  There is no resolver thread: libunbound's
+ * threaded mode cost two pipe messages, ten fcntl() calls and two thread
+ * wake-ups per lookup (bench/README, bench_reporter.sh).  The answer comes
+ * as a wire-format message, read by dns_wire.c; the small decoders in
+ * dns_rdata.c turn RDATA into presentation strings.
  */
 #include "net/dns.h"
 
 #include <errno.h>
+#include <event2/event.h>
 #include <idn2.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unbound-event.h>
 #include <unbound.h>
 
-#include "net/dns_rdata.h"
+#include "net/dns_wire.h"
 #include "util/monotime.h"
 #include "util/xalloc.h"
 
 struct dns {
-	struct ub_ctx *ctx;             /* NULL for a stub */
+	struct event_base *base;        /* NULL for a stub */
+	struct ub_ctx *ctx;             /* on base; NULL for a stub */
+	struct event *deadline;         /* a timer on base: wakes a wait at its deadline */
 	int timeout_ms;
 	dns_stub_fn *stub;
 	void *stub_ctx;
 };
 
 struct dns_query {
-	int done;
-	int err;
+	int done;                       /* ans is filled */
 	int id;                         /* libunbound's, for ub_cancel */
 	int type;
 	long deadline;                  /* monotime_ms() past which it is a timeout */
-	char *qname;                    /* A-labels; NULL for a stub query */
-	struct ub_result *res;
-	struct dns_answer stub_ans;     /* a stub's answer, made at start */
+	char *qname;                    /* A-labels */
+	struct dns_answer ans;          /* the answer, made when it arrives (a stub's at start) */
 	int stub_rc;
 	struct err stub_err;
 };
@@ -77,20 +82,36 @@ dns_answer_clear(struct dns_answer *ans)
 	memset(ans, 0, sizeof(*ans));
 }
 
+/* The deadline timer's callback: nothing to do, the wait looks at the clock. */
+static void
+on_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+}
+
 struct dns *
 dns_new(const struct dns_options *o, struct err *err)
 {
 	struct dns *d = xcalloc(1, sizeof(*d));
+	struct event_config *cfg;
 	int r;
 
 	d->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : DNS_TIMEOUT_MS_DEFAULT;
-	d->ctx = ub_ctx_create();
-	if (d->ctx == NULL) {
-		err_set(err, "dns: cannot create a libunbound context");
+	/* the environment does not choose the event backend */
+	if ((cfg = event_config_new()) != NULL) {
+		event_config_set_flag(cfg, EVENT_BASE_FLAG_IGNORE_ENV);
+		d->base = event_base_new_with_config(cfg);
+		event_config_free(cfg);
+	}
+	if (d->base == NULL || (d->deadline = evtimer_new(d->base, on_deadline, d)) == NULL) {
+		err_set(err, "dns: cannot create an event base");
 		goto fail;
 	}
-	if ((r = ub_ctx_async(d->ctx, 1)) != 0) {
-		err_set(err, "dns: ub_ctx_async: %s", ub_strerror(r));
+	d->ctx = ub_ctx_create_event(d->base);
+	if (d->ctx == NULL) {
+		err_set(err, "dns: cannot create a libunbound context");
 		goto fail;
 	}
 	if (o->resolver != NULL) {
@@ -130,8 +151,13 @@ dns_free(struct dns *d)
 {
 	if (d == NULL)
 		return;
+	/* the context's events live on the base: it goes first */
 	if (d->ctx != NULL)
 		ub_ctx_delete(d->ctx);
+	if (d->deadline != NULL)
+		event_free(d->deadline);
+	if (d->base != NULL)
+		event_base_free(d->base);
 	free(d);
 }
 
@@ -198,14 +224,29 @@ out:
 	return out;
 }
 
+/* libunbound's answer to query arg: made into its struct dns_answer at
+ * once (msg points into libunbound's buffer).  rcode is not 0 when the
+ * resolution failed (SERVFAIL, mostly), and msg is then no answer.  Not
+ * called for a query that was cancelled. */
 static void
-on_result(void *arg, int err, struct ub_result *res)
+on_answer(void *arg, int rcode, void *msg, int len, int sec, char *why_bogus, int ratelimited)
 {
 	struct dns_query *p = arg;
 
+	(void)ratelimited;
 	p->done = 1;
-	p->err = err;
-	p->res = res;
+	p->ans.secure = sec == 2;
+	if (sec == 1) {
+		p->ans.status = DNS_BOGUS;
+		p->ans.why = xstrdup(why_bogus != NULL ? why_bogus : "DNSSEC validation failed");
+	} else if (rcode == 3) {
+		p->ans.status = DNS_NXDOMAIN;
+	} else if (rcode != 0 || msg == NULL || len < 0) {
+		p->ans.status = DNS_SERVFAIL;
+		p->ans.why = xasprintf("rcode %d", rcode != 0 ? rcode : 2);
+	} else {
+		dns_wire_fill(&p->ans, p->qname, p->type, msg, (size_t)len);
+	}
 }
 
 /* Sends the query for p->qname, p->type.  Returns 0 or -1 with err. */
@@ -215,136 +256,51 @@ send_query(struct dns *d, struct dns_query *p, struct err *err)
 	int r;
 
 	p->deadline = monotime_ms() + d->timeout_ms;
-	if ((r = ub_resolve_async(d->ctx, p->qname, p->type, 1, p, on_result, &p->id)) != 0) {
+	/* an answer from local data comes before this returns */
+	if ((r = ub_resolve_event(d->ctx, p->qname, p->type, 1, p, on_answer, &p->id)) != 0) {
 		err_set(err, "dns: %s: %s", p->qname, ub_strerror(r));
 		return -1;
 	}
 	return 0;
 }
 
-/* Waits until p is answered or past its deadline.  Returns 0 with *res set
- * (or NULL on timeout; p is cancelled then), -1 with err on a libunbound
- * error (p is cancelled). */
+/* Runs the event loop until p is answered or past its deadline.  Returns
+ * 1 when answered, 0 on timeout (p is cancelled then), -1 with err when
+ * the loop failed (p is cancelled). */
 static int
-wait_query(struct dns *d, struct dns_query *p, struct ub_result **res, struct err *err)
+wait_query(struct dns *d, struct dns_query *p, struct err *err)
 {
-	struct pollfd pfd;
+	struct timeval tv;
 	long left;
-	int r;
 
-	*res = NULL;
 	while (!p->done) {
 		left = p->deadline - monotime_ms();
 		if (left <= 0) {
 			ub_cancel(d->ctx, p->id);
 			return 0;
 		}
-		/* answers already waiting first: no poll() per query when many
-		 * are in flight */
-		if (ub_poll(d->ctx) == 0) {
-			pfd.fd = ub_fd(d->ctx);
-			pfd.events = POLLIN;
-			if (poll(&pfd, 1, (int)left) < 0 && errno != EINTR) {
-				err_set(err, "dns: poll: %s", strerror(errno));
-				ub_cancel(d->ctx, p->id);
-				return -1;
-			}
-			continue;
-		}
-		if ((r = ub_process(d->ctx)) != 0) {
-			err_set(err, "dns: %s: %s", p->qname, ub_strerror(r));
-			if (!p->done)
-				ub_cancel(d->ctx, p->id);
-			else
-				ub_resolve_free(p->res);
+		tv.tv_sec = left / 1000;
+		tv.tv_usec = (left % 1000) * 1000;
+		/* one pass: blocks until a socket is readable or a timer is
+		 * due (ours at the deadline), then runs every ready callback */
+		if (evtimer_add(d->deadline, &tv) < 0 || event_base_loop(d->base, EVLOOP_ONCE) < 0) {
+			evtimer_del(d->deadline);
+			err_set(err, "dns: %s: the event loop failed: %s", p->qname, strerror(errno));
+			ub_cancel(d->ctx, p->id);
 			return -1;
 		}
+		evtimer_del(d->deadline);
 	}
-	if (p->err != 0) {
-		err_set(err, "dns: %s: %s", p->qname, ub_strerror(p->err));
-		return -1;
-	}
-	*res = p->res;
-	return 0;
+	return 1;
 }
 
-/* Runs one query to completion or deadline.  Returns 0 with *res set (or
- * NULL on timeout), -1 with err on a libunbound error. */
-static int
-resolve(struct dns *d, const char *qname, int type, struct ub_result **res, struct err *err)
-{
-	struct dns_query p = { 0 };
-	int rc;
-
-	*res = NULL;
-	p.qname = (char *)qname;
-	p.type = type;
-	if (send_query(d, &p, err) < 0)
-		return -1;
-	rc = wait_query(d, &p, res, err);
-	return rc;
-}
-
-/* Fills ans->status etc. from res and decodes the RDATA for type. */
+/* Releases p (its answer too, if it still holds one). */
 static void
-fill_answer(struct dns_answer *ans, int type, const struct ub_result *res)
+query_free(struct dns_query *p)
 {
-	int i;
-
-	ans->secure = res->secure;
-	if (res->bogus) {
-		ans->status = DNS_BOGUS;
-		ans->why = xstrdup(res->why_bogus ? res->why_bogus : "DNSSEC validation failed");
-		return;
-	}
-	if (res->rcode == 3) {
-		ans->status = DNS_NXDOMAIN;
-		return;
-	}
-	if (res->rcode != 0) {
-		ans->status = DNS_SERVFAIL;
-		ans->why = xasprintf("rcode %d", res->rcode);
-		return;
-	}
-	if (!res->havedata) {
-		ans->status = DNS_NODATA;
-		return;
-	}
-	ans->status = DNS_OK;
-	for (i = 0; res->data[i] != NULL; i++)
-		dns_rdata_decode(ans, type, (const unsigned char *)res->data[i], (size_t)res->len[i]);
-	if (type == DNS_MX)
-		dns_rdata_sort_mx(ans);
-}
-
-/* The CNAME chain from qname to canon: one CNAME query per hop. */
-static void
-follow_chain(struct dns *d, struct dns_answer *ans, const char *canon)
-{
-	char *name = xstrdup(ans->qname);
-	struct ub_result *res;
-	struct dns_answer hop = { 0 };
-	int i;
-
-	strlist_add(&ans->cnames, name);
-	for (i = 0; i < DNS_MAX_CNAME_CHAIN && strcasecmp(name, canon) != 0; i++) {
-		if (resolve(d, name, DNS_CNAME, &res, NULL) < 0 || res == NULL)
-			break;
-		memset(&hop, 0, sizeof(hop));
-		fill_answer(&hop, DNS_CNAME, res);
-		ub_resolve_free(res);
-		if (hop.status != DNS_OK || hop.rr.n == 0) {
-			dns_answer_clear(&hop);
-			break;
-		}
-		free(name);
-		name = xstrdup(hop.rr.v[0]);
-		strlist_add(&ans->cnames, name);
-		dns_answer_clear(&hop);
-	}
-	if (strcasecmp(name, canon) != 0)
-		strlist_add(&ans->cnames, canon);
-	free(name);
+	dns_answer_clear(&p->ans);
+	free(p->qname);
+	free(p);
 }
 
 int
@@ -358,15 +314,14 @@ dns_query_start(struct dns *d, enum dns_type type, const char *name, struct dns_
 	if (d->stub != NULL) {
 		/* a stub answers at once; the answer waits for the finish */
 		p->done = 1;
-		p->stub_ans.qname = dns_name_to_ascii(name, &p->stub_err);
-		p->stub_rc = p->stub_ans.qname == NULL ? -1
-			: d->stub(d->stub_ctx, p->stub_ans.qname, type, &p->stub_ans, &p->stub_err);
+		p->ans.qname = dns_name_to_ascii(name, &p->stub_err);
+		p->stub_rc = p->ans.qname == NULL ? -1
+			: d->stub(d->stub_ctx, p->ans.qname, type, &p->ans, &p->stub_err);
 		*q = p;
 		return 0;
 	}
 	if ((p->qname = dns_name_to_ascii(name, err)) == NULL || send_query(d, p, err) < 0) {
-		free(p->qname);
-		free(p);
+		query_free(p);
 		return -1;
 	}
 	*q = p;
@@ -377,10 +332,7 @@ int
 dns_query_finish(struct dns *d, struct dns_query **q, struct dns_answer *ans, struct err *err)
 {
 	struct dns_query *p = *q;
-	struct ub_result *res = NULL;
-	char *canon = NULL;
-	size_t n;
-	int rc = -1;
+	int rc = -1, r;
 
 	*q = NULL;
 	if (ans != NULL)
@@ -390,49 +342,37 @@ dns_query_finish(struct dns *d, struct dns_query **q, struct dns_answer *ans, st
 		return -1;
 	}
 	if (d->stub != NULL) {
+		rc = p->stub_rc;
 		if (ans != NULL) {
-			*ans = p->stub_ans;
-			memset(&p->stub_ans, 0, sizeof(p->stub_ans));
-			if (p->stub_rc < 0)
+			*ans = p->ans;
+			memset(&p->ans, 0, sizeof(p->ans));
+			if (rc < 0)
 				err_set(err, "%s", p->stub_err.msg);
 		}
-		rc = p->stub_rc;
-		dns_answer_clear(&p->stub_ans);
-		free(p);
+		query_free(p);
 		return rc;
 	}
 	if (ans == NULL) {
-		if (p->done)
-			ub_resolve_free(p->res);
-		else
+		/* a cancelled query's answer is dropped by libunbound */
+		if (!p->done)
 			ub_cancel(d->ctx, p->id);
-		rc = 0;
-		goto out;
+		query_free(p);
+		return 0;
 	}
-	ans->qname = p->qname;
-	p->qname = NULL;
-	if (wait_query(d, p, &res, err) < 0)
+	if ((r = wait_query(d, p, err)) < 0)
 		goto out;
 	rc = 0;
-	if (res == NULL) {
+	if (r == 0) {
 		ans->status = DNS_TIMEOUT;
 		ans->why = xasprintf("no answer within %d ms", d->timeout_ms);
-		goto out;
+	} else {
+		*ans = p->ans;
+		memset(&p->ans, 0, sizeof(p->ans));
 	}
-	fill_answer(ans, p->type, res);
-	if (res->canonname != NULL && p->type != DNS_CNAME) {
-		canon = xstrdup(res->canonname);
-		n = strlen(canon);
-		if (n > 1 && canon[n - 1] == '.')
-			canon[n - 1] = '\0';
-		if (strcasecmp(canon, ans->qname) != 0)
-			follow_chain(d, ans, canon);
-		free(canon);
-	}
-	ub_resolve_free(res);
 out:
-	free(p->qname);
-	free(p);
+	ans->qname = p->qname;
+	p->qname = NULL;
+	query_free(p);
 	return rc;
 }
 

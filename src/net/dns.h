@@ -10,6 +10,9 @@
  * answer says how the lookup ended (ok / nxdomain / nodata / servfail /
  * timeout / bogus), whether it was DNSSEC-secure, and the CNAME chain.
  * For unit tests a stub (dns_new_stub) answers instead of the network.
+ * libunbound works on the thread that waits for an answer (no resolver
+ * thread of its own): one `struct dns` is used by one thread at a time;
+ * threads that look up at once each have their own.
  */
 #ifndef TLSRPT_NET_DNS_H
 #define TLSRPT_NET_DNS_H

@@ -84,7 +84,7 @@ nm "$CORE" 2>/dev/null | grep -q __asan_ && SAN="-fsanitize=address,undefined"
 # shellcheck disable=SC2046
 cc -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L $SAN -I"$TLSRPT_SRC/src" \
 	$(pkg-config --cflags $PKGS) -o "$T/put_results" "$TLSRPT_SRC/tests/integration/put_results.c" \
-	"$CORE" $(pkg-config --libs $PKGS) -lopendkim -lpthread -lm 2>"$T/cc.err" ||
+	"$CORE" $(pkg-config --libs $PKGS) -lopendkim -lresolv -lpthread -lm 2>"$T/cc.err" ||
 	{ fail "put_results builds" "$(cat "$T/cc.err")"; exit 1; }
 DB="sqlite:$T/store.db"
 tab=$(printf '\t')
