@@ -11,6 +11,9 @@
  * files and their contents are those the reporter wrote in line before;
  * jobs are written in the order they were put.
  *
+ * Two threads: the writer's builds each job's files (gzip, MIME, DKIM)
+ * and hands them to the filer's, which creates them, in order; file
+ * creation is as costly as the rest (bench/README, bench_reporter.sh).
  * Thread use: one thread puts jobs and finishes; the writer's thread is
  * the only user of the reporter's composer, gzipper and DKIM signer
  * until dry_writer_finish() returns (the caller must not use them in the
@@ -39,7 +42,7 @@ struct dry_job {
 /* Starts a writer into r's dry_run_dir for reports of UTC day `day`
  * (mails dated `now`).  r is borrowed and must outlive the writer.
  * Returns the writer, or NULL with err set if the directory cannot be
- * opened or the thread not started. */
+ * opened or its threads not started. */
 struct dry_writer *dry_writer_new(struct reporter *r, int64_t day, int64_t now,
 				  struct err *err);
 
@@ -48,7 +51,7 @@ struct dry_writer *dry_writer_new(struct reporter *r, int64_t day, int64_t now,
  * has already failed on a file (the run must stop; the job is dropped). */
 int dry_writer_put(struct dry_writer *w, struct dry_job *job, struct err *err);
 
-/* Writes what is queued, stops the thread and releases *w (sets it to
+/* Writes what is queued, stops the threads and releases *w (sets it to
  * NULL; NULL is a no-op).  Returns 0, or -1 with err set to the first file
  * that could not be written.  A report whose mail could not be built is
  * logged and skipped, as the in-line writer did; it does not fail. */
