@@ -37,15 +37,16 @@ store_report_types_key(struct store *s, const char *type)
 	return store_handle_digest64(s, type, strlen(type));
 }
 
-/* One row; the same row twice is one row (ON CONFLICT). */
+/* One row (type_key the result type's key); the same row twice is one
+ * row (ON CONFLICT). */
 static int
-put_row(struct store *s, struct db_stmt *st, int64_t id, int whole, const char *key,
-	const char *type, int64_t start, const char *org, struct err *err)
+put_row(struct db_stmt *st, int64_t id, int whole, const char *key, int64_t type_key,
+	int64_t start, const char *org, struct err *err)
 {
 	db_bind_int64(st, 1, id);
 	db_bind_int64(st, 2, whole);
 	db_bind_text_static(st, 3, key);
-	db_bind_int64(st, 4, store_report_types_key(s, type));
+	db_bind_int64(st, 4, type_key);
 	db_bind_int64(st, 5, start);
 	db_bind_text_static(st, 6, org);
 	int rc = db_step(st, err);
@@ -83,12 +84,13 @@ store_report_types_put(struct store *s, int64_t id, const struct report *r, stru
 
 		key = report_domain_key(p->policy_domain);
 		for (j = 0; j < p->n_failure_details; j++) {
+			int64_t type_key;
+
 			if (!has_type(&p->failure_details[j]))
 				continue;
-			if (put_row(s, st, id, 0, key, p->failure_details[j].result_type, r->start, org,
-				    err) < 0 ||
-			    put_row(s, st, id, 1, first, p->failure_details[j].result_type, r->start, org,
-				    err) < 0)
+			type_key = store_report_types_key(s, p->failure_details[j].result_type);
+			if (put_row(st, id, 0, key, type_key, r->start, org, err) < 0 ||
+			    put_row(st, id, 1, first, type_key, r->start, org, err) < 0)
 				goto fail;
 		}
 		free(key);
@@ -172,11 +174,13 @@ fill_write(struct store *s, struct fill_row *v, size_t n, struct err *err)
 	int rc = n > 0 && st == NULL ? -1 : 0;
 
 	for (size_t i = 0; i < n; i++) {
+		int64_t type_key = store_report_types_key(s, v[i].type);
+
 		if (rc == 0)
-			rc = put_row(s, st, v[i].report, 0, v[i].key, v[i].type, v[i].start,
-				     v[i].org, err);
+			rc = put_row(st, v[i].report, 0, v[i].key, type_key, v[i].start, v[i].org,
+				     err);
 		if (rc == 0)
-			rc = put_row(s, st, v[i].report, 1, v[i].first, v[i].type, v[i].start,
+			rc = put_row(st, v[i].report, 1, v[i].first, type_key, v[i].start,
 				     v[i].org, err);
 	}
 	fill_free(v, n);
