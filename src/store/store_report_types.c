@@ -62,11 +62,11 @@ has_type(const struct failure_detail *f)
 }
 
 int
-store_report_types_put(struct store *s, int64_t id, const struct report *r, struct err *err)
+store_report_types_put(struct store *s, int64_t id, const struct report *r,
+		       char *const *keys, struct err *err)
 {
 	const char *org = r->organization_name != NULL ? r->organization_name : "";
 	struct db_stmt *st = NULL;
-	char *first = NULL, *key = NULL;
 	size_t i, j;
 	int any = 0;
 
@@ -77,31 +77,23 @@ store_report_types_put(struct store *s, int64_t id, const struct report *r, stru
 		return 0;       /* most reports: nothing to find them by */
 	if ((st = db_prepare(s->db, sql_put, err)) == NULL)
 		return -1;
-	/* report_domains' first_domain = 1 row is the key of the first policy */
-	first = report_domain_key(r->policies[0].policy_domain);
+	/* report_domains' first_domain = 1 row is the key of the first policy,
+	 * keys[0] */
 	for (i = 0; i < r->n_policies; i++) {
 		const struct policy *p = &r->policies[i];
 
-		key = report_domain_key(p->policy_domain);
 		for (j = 0; j < p->n_failure_details; j++) {
 			int64_t type_key;
 
 			if (!has_type(&p->failure_details[j]))
 				continue;
 			type_key = store_report_types_key(s, p->failure_details[j].result_type);
-			if (put_row(st, id, 0, key, type_key, r->start, org, err) < 0 ||
-			    put_row(st, id, 1, first, type_key, r->start, org, err) < 0)
-				goto fail;
+			if (put_row(st, id, 0, keys[i], type_key, r->start, org, err) < 0 ||
+			    put_row(st, id, 1, keys[0], type_key, r->start, org, err) < 0)
+				return -1;
 		}
-		free(key);
-		key = NULL;
 	}
-	free(first);
 	return 0;
-fail:
-	free(key);
-	free(first);
-	return -1;
 }
 
 /* A row of the fill: one failure detail's (report, domain key, type) with

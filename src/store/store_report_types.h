@@ -40,9 +40,10 @@ extern const char store_report_types_schema_sql[];
 int64_t store_report_types_key(struct store *s, const char *type);
 
 /* Writes the rows of report r, just stored as id, in the open
- * transaction.  Returns 0 or -1 with err set. */
+ * transaction; keys[i] is report_domain_key() of policy i's domain
+ * (borrowed).  Returns 0 or -1 with err set. */
 int store_report_types_put(struct store *s, int64_t id, const struct report *r,
-			   struct err *err);
+			   char *const *keys, struct err *err);
 
 /* Fills report_types from the stored reports' failure details (step 14's
  * program; a report that already has rows is skipped, so it can run
