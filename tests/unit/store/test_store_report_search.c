@@ -269,8 +269,8 @@ static int64_t
 type_layout(struct store *s)
 {
 	const char *sql = db_dialect(s->db) == DB_DIALECT_PG ?
-		"SELECT COUNT(*) FROM pg_indexes WHERE tablename = 'report_types'"
-		" AND indexdef LIKE '%WHERE (whole = %'" :
+		"SELECT COUNT(*) FROM pg_indexes WHERE schemaname = current_schema()"
+		" AND tablename = 'report_types' AND indexdef LIKE '%WHERE (whole = %'" :
 		"SELECT (SELECT COUNT(*) FROM sqlite_master WHERE tbl_name = 'report_types'"
 		" AND type = 'index' AND sql LIKE '%WHERE whole = %') + 10 * (SELECT COUNT(*)"
 		" FROM sqlite_master WHERE name = 'report_types' AND sql LIKE '%WITHOUT ROWID')";
