@@ -320,6 +320,25 @@ db_reset(struct db_stmt *st)
 	st->used = 0;
 }
 
+void
+db_wal_manual(struct db *db)
+{
+	if (db->ops->wal_manual != NULL)
+		db->ops->wal_manual(db->conn);
+}
+
+long
+db_wal_frames(struct db *db)
+{
+	return db->ops->wal_frames != NULL ? db->ops->wal_frames(db->conn) : 0;
+}
+
+int
+db_checkpoint(struct db *db, struct err *err)
+{
+	return db->ops->checkpoint != NULL ? db->ops->checkpoint(db->conn, err) : 0;
+}
+
 int
 db_is_retryable(struct db *db)
 {
