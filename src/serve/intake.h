@@ -29,6 +29,8 @@
  * any error the writer closes its handle and opens a new one for the next
  * group (a broken connection is not kept).  The queue is not bounded here: each job belongs to a
  * request in progress, so the server's connection limit bounds it.
+ * On SQLite the writer's commits do not checkpoint the write-ahead log: a
+ * thread of its own does (intake_checkpoint.h).
  */
 #ifndef TLSRPT_SERVE_INTAKE_H
 #define TLSRPT_SERVE_INTAKE_H

@@ -3,6 +3,7 @@
  * `tlsrpt serve` (see intake.h).
  */
 #include "serve/intake.h"
+#include "serve/intake_checkpoint.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -23,7 +24,10 @@ struct intake {
 	pthread_cond_t wake;          /* a job was queued, or stop */
 	struct intake_job *head, *tail;
 	int stopping;
-	struct store *store;          /* the writer's own; NULL after an error */
+	struct store *store;          /* the writer's own (writer_open()); NULL
+				       * after an error */
+	struct intake_checkpoint *ckpt;  /* the log's checkpoints; started by
+					  * the writer when first needed */
 	uint64_t groups, reports;     /* under lock */
 	uint64_t commits;             /* transactions the writer committed;
 				       * under lock */
@@ -34,6 +38,18 @@ struct group {
 	struct intake_job *head, *tail;
 	size_t n_reports;
 };
+
+/* Opens the writer's handle: its commits leave the log's checkpoints to
+ * the checkpoint thread (intake_checkpoint.h). */
+static struct store *
+writer_open(const struct intake *in, struct err *err)
+{
+	struct store *s = store_open(in->db_url, err);
+
+	if (s != NULL)
+		store_wal_manual(s);
+	return s;
+}
 
 /* Moves queued jobs to g until it holds INTAKE_GROUP_MAX_REPORTS reports
  * (a job is never split).  Returns the first job moved, or NULL when
@@ -133,7 +149,7 @@ write_one_by_one(struct intake *in, struct group *g)
 	struct err err;
 	size_t failed;
 
-	if (in->store == NULL && (in->store = store_open(in->db_url, &err)) == NULL) {
+	if (in->store == NULL && (in->store = writer_open(in, &err)) == NULL) {
 		fail_from(g->head, &err);
 		return g->n_reports;
 	}
@@ -157,7 +173,7 @@ write_guarded(struct intake *in, struct group *g)
 	struct err err;
 	size_t failed;
 
-	if (in->store == NULL && (in->store = store_open(in->db_url, &err)) == NULL) {
+	if (in->store == NULL && (in->store = writer_open(in, &err)) == NULL) {
 		fail_from(g->head, &err);
 		return g->n_reports;
 	}
@@ -203,7 +219,7 @@ retry_failed(struct intake *in, struct group *g, int all_failed)
 
 				store_close(&in->store);
 				nanosleep(&pause, NULL);
-				if ((in->store = store_open(in->db_url, &it->err)) == NULL)
+				if ((in->store = writer_open(in, &it->err)) == NULL)
 					continue;
 				err_clear(&it->err);
 				it->outcome = store_put_report_digest(in->store, it->report,
@@ -231,7 +247,7 @@ store_group(struct intake *in, struct group *g)
 	struct intake_job *more = g->head;
 	int group_failed = 0;
 
-	if (in->store == NULL && (in->store = store_open(in->db_url, &err)) == NULL) {
+	if (in->store == NULL && (in->store = writer_open(in, &err)) == NULL) {
 		log_error("serve: cannot open the store: %s", err.msg);
 		fail_from(g->head, &err);
 		return;
@@ -271,6 +287,7 @@ store_group(struct intake *in, struct group *g)
 		failed = retry_failed(in, g, failed == g->n_reports);
 	if (failed > 0)
 		store_close(&in->store);   /* a fresh handle for the next group */
+	intake_checkpoint_after_commit(&in->ckpt, in->db_url, in->store);
 }
 
 static void *
@@ -311,7 +328,7 @@ intake_start(const char *db_url, struct err *err)
 	struct intake *in = xcalloc(1, sizeof(*in));
 
 	in->db_url = xstrdup(db_url);
-	in->store = store_open(db_url, err);
+	in->store = writer_open(in, err);
 	if (in->store == NULL)
 		goto fail;
 	pthread_mutex_init(&in->lock, NULL);
@@ -343,6 +360,7 @@ intake_stop(struct intake **inp)
 	pthread_cond_signal(&in->wake);
 	pthread_mutex_unlock(&in->lock);
 	pthread_join(in->thread, NULL);
+	intake_checkpoint_stop(&in->ckpt);
 	pthread_cond_destroy(&in->wake);
 	pthread_mutex_destroy(&in->lock);
 	store_close(&in->store);

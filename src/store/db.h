@@ -49,6 +49,11 @@ struct db_ops {
 	/* NULL (the INSERTs of db_prepare_insert() get " RETURNING id"), or
 	 * the id of the row the last finished INSERT inserted, 0 if none */
 	int64_t (*inserted_id)(void *conn);
+	/* NULL (no write-ahead log to manage: PostgreSQL), or the three
+	 * calls of db_wal_manual(), db_wal_frames(), db_checkpoint() */
+	void (*wal_manual)(void *conn);
+	long (*wal_frames)(void *conn);
+	int (*checkpoint)(void *conn, struct err *err);
 };
 
 /* The backends (db_sqlite.c, db_pg.c). */
@@ -140,6 +145,23 @@ int64_t db_column_int64(struct db_stmt *st, int col);
 
 /* Makes st ready to run again; bindings are cleared to NULL. */
 void db_reset(struct db_stmt *st);
+
+/* SQLite: this handle's commits no longer checkpoint the write-ahead log
+ * (PRAGMA wal_autocheckpoint's work, on the committing thread); instead
+ * db_wal_frames() tells how long the log is and another handle (or this
+ * one) runs db_checkpoint().  Nothing on PostgreSQL. */
+void db_wal_manual(struct db *db);
+
+/* After db_wal_manual(): the frames in the write-ahead log after this
+ * handle's last commit (0 before the first; always 0 on PostgreSQL). */
+long db_wal_frames(struct db *db);
+
+/* SQLite: copies what the write-ahead log holds into the database file as
+ * far as no reader needs it (a PASSIVE checkpoint: never waits, never
+ * blocks the writer; another checkpoint running is no error).  The log
+ * starts over at the next write once all of it is copied.  Nothing on
+ * PostgreSQL.  Returns 0 or -1 (err set). */
+int db_checkpoint(struct db *db, struct err *err);
 
 /* Returns 1 if the last failure was transient (PostgreSQL deadlock or
  * serialization failure; SQLite busy after its timeout), else 0.  The

@@ -42,6 +42,7 @@
 struct conn {
 	sqlite3 *db;
 	int last_rc;
+	long wal_frames;    /* after the last commit, with sq_wal_manual() */
 	char *shm_path;     /* opened immutable=1: its -shm file, else NULL */
 	char *path;         /* and the file, as it was then (file_st) */
 	struct stat file_st;
@@ -443,6 +444,47 @@ sq_inserted_id(void *conn)
 	return sqlite3_changes(c->db) > 0 ? sqlite3_last_insert_rowid(c->db) : 0;
 }
 
+/* sqlite3_wal_hook(): notes the log's length after each commit.  Setting
+ * a hook replaces the connection's autocheckpoint (which is such a hook). */
+static int
+wal_note(void *arg, sqlite3 *db, const char *name, int n_frames)
+{
+	struct conn *c = arg;
+
+	(void)db;
+	(void)name;
+	c->wal_frames = n_frames;
+	return SQLITE_OK;
+}
+
+static void
+sq_wal_manual(void *conn)
+{
+	struct conn *c = conn;
+
+	sqlite3_wal_hook(c->db, wal_note, c);
+}
+
+static long
+sq_wal_frames(void *conn)
+{
+	return ((struct conn *)conn)->wal_frames;
+}
+
+static int
+sq_checkpoint(void *conn, struct err *err)
+{
+	struct conn *c = conn;
+	int rc = sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+
+	c->last_rc = rc;
+	if (rc != SQLITE_OK && (rc & 0xff) != SQLITE_BUSY) {
+		err_set(err, "sqlite: checkpoint: %s", sqlite3_errmsg(c->db));
+		return -1;
+	}
+	return 0;
+}
+
 /* An immutable handle assumes nobody writes: a writer that has the file
  * open holds a -shm file, one that has finished changed the file. */
 static int
@@ -477,4 +519,7 @@ const struct db_ops db_sqlite_ops = {
 	.is_retryable = sq_is_retryable,
 	.is_stale = sq_is_stale,
 	.inserted_id = sq_inserted_id,
+	.wal_manual = sq_wal_manual,
+	.wal_frames = sq_wal_frames,
+	.checkpoint = sq_checkpoint,
 };

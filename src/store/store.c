@@ -334,6 +334,24 @@ store_plan_per_run(struct store *s, struct err *err)
 	return db_exec(s->db, "SET plan_cache_mode = force_custom_plan", err);
 }
 
+void
+store_wal_manual(struct store *s)
+{
+	db_wal_manual(s->db);
+}
+
+long
+store_wal_frames(struct store *s)
+{
+	return db_wal_frames(s->db);
+}
+
+int
+store_checkpoint(struct store *s, struct err *err)
+{
+	return db_checkpoint(s->db, err);
+}
+
 int
 store_ping(struct store *s, struct err *err)
 {

@@ -79,6 +79,16 @@ int store_plan_per_run(struct store *s, struct err *err);
  * set to the database's reason. */
 int store_ping(struct store *s, struct err *err);
 
+/* A writer that keeps the log's checkpoints off its own thread (db.h):
+ * store_wal_manual() stops s's commits from checkpointing the SQLite
+ * write-ahead log, store_wal_frames() is its length after s's last
+ * commit, store_checkpoint() copies it into the database as far as
+ * readers allow (PASSIVE), from any handle.  Nothing on PostgreSQL
+ * (frames 0).  store_checkpoint() returns 0 or -1 with err set. */
+void store_wal_manual(struct store *s);
+long store_wal_frames(struct store *s);
+int store_checkpoint(struct store *s, struct err *err);
+
 /* Sets the viewer scope of this handle (model/domain_scope.h, borrowed:
  * it must outlive its use here; NULL, the default, is no restriction).
  * Every read of received reports through the handle then sees only the

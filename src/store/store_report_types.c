@@ -37,15 +37,16 @@ store_report_types_key(struct store *s, const char *type)
 	return store_handle_digest64(s, type, strlen(type));
 }
 
-/* One row; the same row twice is one row (ON CONFLICT). */
+/* One row (type_key the result type's key); the same row twice is one
+ * row (ON CONFLICT). */
 static int
-put_row(struct store *s, struct db_stmt *st, int64_t id, int whole, const char *key,
-	const char *type, int64_t start, const char *org, struct err *err)
+put_row(struct db_stmt *st, int64_t id, int whole, const char *key, int64_t type_key,
+	int64_t start, const char *org, struct err *err)
 {
 	db_bind_int64(st, 1, id);
 	db_bind_int64(st, 2, whole);
 	db_bind_text_static(st, 3, key);
-	db_bind_int64(st, 4, store_report_types_key(s, type));
+	db_bind_int64(st, 4, type_key);
 	db_bind_int64(st, 5, start);
 	db_bind_text_static(st, 6, org);
 	int rc = db_step(st, err);
@@ -61,11 +62,11 @@ has_type(const struct failure_detail *f)
 }
 
 int
-store_report_types_put(struct store *s, int64_t id, const struct report *r, struct err *err)
+store_report_types_put(struct store *s, int64_t id, const struct report *r,
+		       char *const *keys, struct err *err)
 {
 	const char *org = r->organization_name != NULL ? r->organization_name : "";
 	struct db_stmt *st = NULL;
-	char *first = NULL, *key = NULL;
 	size_t i, j;
 	int any = 0;
 
@@ -76,30 +77,23 @@ store_report_types_put(struct store *s, int64_t id, const struct report *r, stru
 		return 0;       /* most reports: nothing to find them by */
 	if ((st = db_prepare(s->db, sql_put, err)) == NULL)
 		return -1;
-	/* report_domains' first_domain = 1 row is the key of the first policy */
-	first = report_domain_key(r->policies[0].policy_domain);
+	/* report_domains' first_domain = 1 row is the key of the first policy,
+	 * keys[0] */
 	for (i = 0; i < r->n_policies; i++) {
 		const struct policy *p = &r->policies[i];
 
-		key = report_domain_key(p->policy_domain);
 		for (j = 0; j < p->n_failure_details; j++) {
+			int64_t type_key;
+
 			if (!has_type(&p->failure_details[j]))
 				continue;
-			if (put_row(s, st, id, 0, key, p->failure_details[j].result_type, r->start, org,
-				    err) < 0 ||
-			    put_row(s, st, id, 1, first, p->failure_details[j].result_type, r->start, org,
-				    err) < 0)
-				goto fail;
+			type_key = store_report_types_key(s, p->failure_details[j].result_type);
+			if (put_row(st, id, 0, keys[i], type_key, r->start, org, err) < 0 ||
+			    put_row(st, id, 1, keys[0], type_key, r->start, org, err) < 0)
+				return -1;
 		}
-		free(key);
-		key = NULL;
 	}
-	free(first);
 	return 0;
-fail:
-	free(key);
-	free(first);
-	return -1;
 }
 
 /* A row of the fill: one failure detail's (report, domain key, type) with
@@ -172,11 +166,13 @@ fill_write(struct store *s, struct fill_row *v, size_t n, struct err *err)
 	int rc = n > 0 && st == NULL ? -1 : 0;
 
 	for (size_t i = 0; i < n; i++) {
+		int64_t type_key = store_report_types_key(s, v[i].type);
+
 		if (rc == 0)
-			rc = put_row(s, st, v[i].report, 0, v[i].key, v[i].type, v[i].start,
-				     v[i].org, err);
+			rc = put_row(st, v[i].report, 0, v[i].key, type_key, v[i].start, v[i].org,
+				     err);
 		if (rc == 0)
-			rc = put_row(s, st, v[i].report, 1, v[i].first, v[i].type, v[i].start,
+			rc = put_row(st, v[i].report, 1, v[i].first, type_key, v[i].start,
 				     v[i].org, err);
 	}
 	fill_free(v, n);

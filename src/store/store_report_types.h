@@ -18,7 +18,10 @@
  * PostgreSQL limits index entries to ~2.7 KB.  A failure detail without a
  * result type (or with an empty one) is in no row: no search finds it.
  * Rows are written in the transaction that stores the report; prune
- * deletes them with the report (store_prune.c).
+ * deletes them with the report (store_prune.c).  Since schema step 16
+ * each index covers only the rows its search reads (report_types_type
+ * whole = 1, report_types_domain whole = 0), and on SQLite the table is
+ * clustered on its primary key (store_report_types_index.c).
  */
 #ifndef TLSRPT_STORE_STORE_REPORT_TYPES_H
 #define TLSRPT_STORE_STORE_REPORT_TYPES_H
@@ -37,14 +40,21 @@ extern const char store_report_types_schema_sql[];
 int64_t store_report_types_key(struct store *s, const char *type);
 
 /* Writes the rows of report r, just stored as id, in the open
- * transaction.  Returns 0 or -1 with err set. */
+ * transaction; keys[i] is report_domain_key() of policy i's domain
+ * (borrowed).  Returns 0 or -1 with err set. */
 int store_report_types_put(struct store *s, int64_t id, const struct report *r,
-			   struct err *err);
+			   char *const *keys, struct err *err);
 
 /* Fills report_types from the stored reports' failure details (step 14's
  * program; a report that already has rows is skipped, so it can run
  * again).  Runs in the caller's transaction.  Returns 0 or -1 with err
  * set. */
 int store_report_types_fill(struct store *s, struct err *err);
+
+/* Schema step 16's program (store_report_types_index.c): the two indexes
+ * become partial (each over the kind of row its search reads) and, on
+ * SQLite, the table is rebuilt WITHOUT ROWID.  Can run again.  Returns 0
+ * or -1 with err set. */
+int store_report_types_partial(struct store *s, struct err *err);
 
 #endif

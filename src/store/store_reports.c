@@ -7,19 +7,18 @@
  * empty or pathological (Microsoft's "…+" with the domain part missing) it
  * is extended with (start, end, policy-domain set), research/receivers.md
  * §6.  String lists (policy-string, mx-host, quirks) are kept as JSON
- * arrays (jansson), so nothing is split or joined lossily.  Counts read
- * back are clamped to 0..2^53-1 (count_from_int64()): a row an older version
- * stored without the plausibility limit cannot make a view wrap.
+ * arrays (store_list_json()), so nothing is split or joined lossily.  A
+ * report's domain keys and policy-string lists are computed once and
+ * shared by its rows and roll-ups (put_body()).  Reading reports back:
+ * store_reports_read.c.
  */
 #include "store/store_reports.h"
 
-#include <jansson.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "model/domain_scope.h"
 #include "model/report_json.h"
 #include "model/report_json_direct.h"
 #include "store/store_conflicts.h"
@@ -28,7 +27,6 @@
 #include "store/store_rollup.h"
 #include "store/store_views.h"
 #include "util/buf.h"
-#include "util/count.h"
 #include "util/xalloc.h"
 
 static const char sql_put_report[] =
@@ -48,27 +46,6 @@ static const char sql_put_failure[] =
 	" receiving_mx_hostname, receiving_mx_helo, receiving_ip, failed_session_count,"
 	" additional_information, failure_reason_code, extra_json)"
 	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
-
-static int
-json_list(const char *text, struct strlist *l)
-{
-	json_t *a;
-	size_t i;
-	json_t *v;
-
-	if (text == NULL)
-		return 0;
-	a = json_loads(text, JSON_DECODE_ANY, NULL);
-	if (!json_is_array(a)) {
-		json_decref(a);
-		return 0;
-	}
-	json_array_foreach(a, i, v)
-		if (json_is_string(v))
-			strlist_add(l, json_string_value(v));
-	json_decref(a);
-	return 1;
-}
 
 static int
 cmp_cstr(const void *a, const void *b)
@@ -142,20 +119,20 @@ put_failures(struct store *s, int64_t policy_id, const struct policy *p, struct 
 	return 0;
 }
 
+/* Inserts policy p (number seq) of report report_id, whose domain key is
+ * key and policy-string list strings (store_list_json(), NULL: absent). */
 static int
 put_policy(struct store *s, int64_t report_id, size_t seq, const struct policy *p,
-	   struct err *err)
+	   const char *key, const char *strings, struct err *err)
 {
 	struct db_stmt *st = db_prepare_insert(s->db, sql_put_policy, err);
-	char *strings = NULL, *mx = NULL, *key = NULL;
+	char *mx = NULL;
 	int64_t id = 0;
 	int rc = -1;
 
 	if (st == NULL)
 		return -1;
-	strings = store_list_json(&p->policy_string, p->has_policy_string);
 	mx = store_list_json(&p->mx_host, p->has_mx_host);
-	key = report_domain_key(p->policy_domain);
 	db_bind_int64(st, 1, report_id);
 	db_bind_int64(st, 2, (int64_t)seq);
 	db_bind_text_static(st, 3, p->policy_type);
@@ -175,9 +152,7 @@ out:
 	db_reset(st);
 	if (rc < 0)
 		err_prefix(err, "policies[%zu]", seq);
-	free(strings);
 	free(mx);
-	free(key);
 	return rc;
 }
 
@@ -258,6 +233,62 @@ put_duplicate(struct store *s, const struct report *r, const struct report_sourc
 	return rc == 1 ? 2 : 0;
 }
 
+/* What the rows and roll-ups of a report share, computed once: per
+ * policy its domain key and policy-string list (store_list_json()). */
+struct derived {
+	char **keys, **strings;
+	size_t n;
+};
+
+static void
+derive(struct derived *d, const struct report *r)
+{
+	d->n = r->n_policies;
+	d->keys = xcalloc(d->n + 1, sizeof(*d->keys));
+	d->strings = xcalloc(d->n + 1, sizeof(*d->strings));
+	for (size_t i = 0; i < d->n; i++) {
+		const struct policy *p = &r->policies[i];
+
+		d->keys[i] = report_domain_key(p->policy_domain);
+		d->strings[i] = store_list_json(&p->policy_string, p->has_policy_string);
+	}
+}
+
+static void
+derived_free(struct derived *d)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		free(d->keys[i]);
+		free(d->strings[i]);
+	}
+	free(d->keys);
+	free(d->strings);
+}
+
+/* Stores r's policies, failures, report_domains and report_types rows
+ * and roll-ups for the head row id. */
+static int
+put_body(struct store *s, int64_t id, const struct report *r, const struct report_source *src,
+	 struct err *err)
+{
+	int64_t received = src && src->received ? src->received : (int64_t)time(NULL);
+	struct derived d;
+	int rc = -1;
+
+	derive(&d, r);
+	for (size_t i = 0; i < r->n_policies; i++)
+		if (put_policy(s, id, i, &r->policies[i], d.keys[i], d.strings[i], err) < 0)
+			goto out;
+	if (store_views_put_report(s, id, r, d.keys, received, err) < 0 ||
+	    store_report_types_put(s, id, r, d.keys, err) < 0)
+		goto out;
+	store_rollup_put_report(s, r, d.keys, d.strings, received);
+	rc = 0;
+out:
+	derived_free(&d);
+	return rc;
+}
+
 /* Stores r, whose content digest is digest; own_tx: in a transaction (a
  * savepoint inside the caller's) of its own, else in the caller's with
  * nothing undone on error. */
@@ -265,7 +296,7 @@ static int
 put_report(struct store *s, const struct report *r, const struct report_source *src,
 	   int64_t digest, int own_tx, struct err *err)
 {
-	int64_t id, received;
+	int64_t id;
 	int rc;
 
 	s->put_retryable = 0;
@@ -285,14 +316,8 @@ put_report(struct store *s, const struct report *r, const struct report_source *
 			goto fail;
 		return 2;
 	}
-	for (size_t i = 0; i < r->n_policies; i++)
-		if (put_policy(s, id, i, &r->policies[i], err) < 0)
-			goto rollback;
-	received = src && src->received ? src->received : (int64_t)time(NULL);
-	if (store_views_put_report(s, id, r, received, err) < 0 ||
-	    store_report_types_put(s, id, r, err) < 0)
+	if (put_body(s, id, r, src, err) < 0)
 		goto rollback;
-	store_rollup_put_report(s, r, received);
 	if (own_tx && store_commit(s, err) < 0)
 		goto fail;
 	return 1;
@@ -349,218 +374,4 @@ store_put_report_in_batch_digest(struct store *s, const struct report *r,
 		return -1;
 	}
 	return put_report(s, r, src, digest, 0, err);
-}
-
-static char *
-col_dup(struct db_stmt *st, int col)
-{
-	const char *v = db_column_text(st, col);
-
-	return v != NULL ? xstrdup(v) : NULL;
-}
-
-static int
-read_failures(struct store *s, int64_t policy_id, struct policy *p, struct err *err)
-{
-	struct db_stmt *st;
-	int rc;
-
-	st = db_prepare(s->db,
-			"SELECT result_type, sending_mta_ip, receiving_mx_hostname,"
-			" receiving_mx_helo, receiving_ip, failed_session_count,"
-			" additional_information, failure_reason_code, extra_json"
-			" FROM report_failures WHERE policy = $1 ORDER BY seq", err);
-	if (st == NULL)
-		return -1;
-	db_bind_int64(st, 1, policy_id);
-	while ((rc = db_step(st, err)) == 1) {
-		struct failure_detail *d = policy_add_failure_detail(p);
-
-		d->result_type = col_dup(st, 0);
-		d->type = d->result_type ? result_type_from_string(d->result_type) : RESULT_UNKNOWN;
-		d->sending_mta_ip = col_dup(st, 1);
-		d->receiving_mx_hostname = col_dup(st, 2);
-		d->receiving_mx_helo = col_dup(st, 3);
-		d->receiving_ip = col_dup(st, 4);
-		d->failed_session_count = count_from_int64(db_column_int64(st, 5));
-		d->additional_information = col_dup(st, 6);
-		d->failure_reason_code = col_dup(st, 7);
-		d->extra_json = col_dup(st, 8);
-	}
-	db_reset(st);
-	return rc < 0 ? -1 : 0;
-}
-
-/* Fills r->policies from the rows of report `id`. */
-static int
-read_policies(struct store *s, int64_t id, struct report *r, struct err *err)
-{
-	/* the handle's viewer scope (store_set_scope()): a policy of a domain
-	 * outside it is not read, as if it were not stored */
-	char *scope = store_scope_sql(s->scope, "domain_key");
-	char *sql = xasprintf("SELECT id, policy_type, policy_domain, policy_strings, mx_hosts,"
-			      " total_success, total_failure, has_failure_details, extra_json"
-			      " FROM report_policies WHERE report = $1 AND %s ORDER BY seq", scope);
-	struct db_stmt *st = db_prepare(s->db, sql, err);
-	int64_t *ids = NULL;
-	int rc;
-
-	free(sql);
-	free(scope);
-	if (st == NULL)
-		return -1;
-	db_bind_int64(st, 1, id);
-	while ((rc = db_step(st, err)) == 1) {
-		struct policy *p = report_add_policy(r);
-
-		ids = xreallocarray(ids, r->n_policies, sizeof(*ids));
-		ids[r->n_policies - 1] = db_column_int64(st, 0);
-		p->policy_type = col_dup(st, 1);
-		p->type = p->policy_type ? policy_type_from_string(p->policy_type)
-					 : POLICY_TYPE_UNKNOWN;
-		p->policy_domain = col_dup(st, 2);
-		p->has_policy_string = json_list(db_column_text(st, 3), &p->policy_string);
-		p->has_mx_host = json_list(db_column_text(st, 4), &p->mx_host);
-		p->total_successful_session_count = count_from_int64(db_column_int64(st, 5));
-		p->total_failure_session_count = count_from_int64(db_column_int64(st, 6));
-		p->has_failure_details = (int)db_column_int64(st, 7);
-		p->extra_json = col_dup(st, 8);
-	}
-	db_reset(st);
-	for (size_t i = 0; rc == 0 && i < r->n_policies; i++)
-		if (read_failures(s, ids[i], &r->policies[i], err) < 0)
-			rc = -1;
-	free(ids);
-	return rc < 0 ? -1 : 0;
-}
-
-int
-store_query_reports(struct store *s, const struct report_query *q, store_report_cb cb,
-		    void *ctx, struct err *err)
-{
-	struct db_stmt *st;
-	struct report **v = NULL;
-	int64_t *ids = NULL;
-	size_t n = 0, cap = 0;
-	char *scope, *sql;
-	int rc;
-
-	/* with a viewer scope, only the reports with a policy in it */
-	scope = s->scope != NULL && !domain_scope_is_all(s->scope) ?
-		store_scope_sql(s->scope, "p.domain_key") : NULL;
-	sql = xasprintf("SELECT id, organization, report_id, start_time, end_time, start_datetime,"
-			" end_datetime, contact_info, extra_json, quirks_json FROM reports r"
-			" WHERE " STORE_SQL_PERIOD
-			" AND (CAST($3 AS TEXT) IS NULL OR EXISTS (SELECT 1 FROM report_policies p"
-			"  WHERE p.report = r.id AND p.domain_key = $3))"
-			" AND ($4 = '' OR organization = $4)%s%s%s"
-			" ORDER BY start_time, id",
-			scope != NULL ? " AND EXISTS (SELECT 1 FROM report_policies p"
-			" WHERE p.report = r.id AND " : "", scope != NULL ? scope : "",
-			scope != NULL ? ")" : "");
-	st = db_prepare(s->db, sql, err);
-	free(sql);
-	free(scope);
-	if (st == NULL)
-		return -1;
-	store_bind_filter(st, q ? q->since : 0, q ? q->until : 0, q ? q->domain : NULL);
-	db_bind_text(st, 4, q && q->organization ? q->organization : "");
-	/* Read the heads first: the callback may use the store. */
-	while ((rc = db_step(st, err)) == 1) {
-		struct report *r = report_new();
-
-		if (n == cap) {
-			cap = cap ? cap * 2 : 16;
-			v = xreallocarray(v, cap, sizeof(*v));
-			ids = xreallocarray(ids, cap, sizeof(*ids));
-		}
-		ids[n] = db_column_int64(st, 0);
-		v[n++] = r;
-		r->organization_name = col_dup(st, 1);
-		r->report_id = col_dup(st, 2);
-		r->start = db_column_int64(st, 3);
-		r->end = db_column_int64(st, 4);
-		r->start_datetime = col_dup(st, 5);
-		r->end_datetime = col_dup(st, 6);
-		r->contact_info = col_dup(st, 7);
-		r->extra_json = col_dup(st, 8);
-		json_list(db_column_text(st, 9), &r->quirks);
-	}
-	db_reset(st);
-	for (size_t i = 0; rc == 0 && i < n; i++) {
-		if (read_policies(s, ids[i], v[i], err) < 0)
-			rc = -1;
-		else
-			rc = cb(ctx, ids[i], v[i]);
-		report_free(v[i]);
-		v[i] = NULL;
-	}
-	for (size_t i = 0; i < n; i++)
-		report_free(v[i]);
-	free(v);
-	free(ids);
-	return rc;
-}
-
-int
-store_get_report(struct store *s, int64_t id, struct report **out,
-		 struct report_stored *info, struct err *err)
-{
-	struct db_stmt *st;
-	struct report *r;
-	int rc;
-
-	*out = NULL;
-	memset(info, 0, sizeof(*info));
-	st = db_prepare(s->db,
-			"SELECT organization, report_id, start_time, end_time, start_datetime,"
-			" end_datetime, contact_info, extra_json, quirks_json, raw_json,"
-			" source_channel, source_name, received FROM reports WHERE id = $1", err);
-	if (st == NULL)
-		return -1;
-	db_bind_int64(st, 1, id);
-	rc = db_step(st, err);
-	if (rc != 1) {
-		db_reset(st);
-		return rc < 0 ? -1 : 0;
-	}
-	r = report_new();
-	r->organization_name = col_dup(st, 0);
-	r->report_id = col_dup(st, 1);
-	r->start = db_column_int64(st, 2);
-	r->end = db_column_int64(st, 3);
-	r->start_datetime = col_dup(st, 4);
-	r->end_datetime = col_dup(st, 5);
-	r->contact_info = col_dup(st, 6);
-	r->extra_json = col_dup(st, 7);
-	json_list(db_column_text(st, 8), &r->quirks);
-	info->raw_json = col_dup(st, 9);
-	info->channel = col_dup(st, 10);
-	info->name = col_dup(st, 11);
-	info->received = db_column_int64(st, 12);
-	db_reset(st);
-	st = db_prepare(s->db, "SELECT COUNT(*) FROM report_policies WHERE report = $1", err);
-	if (st == NULL)
-		goto fail;
-	db_bind_int64(st, 1, id);
-	rc = db_step(st, err);
-	info->policies_stored = rc == 1 ? (size_t)db_column_int64(st, 0) : 0;
-	db_reset(st);
-	if (rc < 0 || read_policies(s, id, r, err) < 0)
-		goto fail;
-	*out = r;
-	return 1;
-fail:
-	report_free(r);
-	report_stored_clear(info);
-	return -1;
-}
-
-void
-report_stored_clear(struct report_stored *info)
-{
-	free(info->raw_json);
-	free(info->channel);
-	free(info->name);
-	memset(info, 0, sizeof(*info));
 }

@@ -302,11 +302,11 @@ put_failures(struct rollup_batch *b, const struct report *r, char *const *keys, 
 }
 
 void
-store_rollup_put_report(struct store *s, const struct report *r, int64_t received)
+store_rollup_put_report(struct store *s, const struct report *r, char *const *keys,
+			char *const *strings, int64_t received)
 {
 	const char *org = store_rollup_nz(r->organization_name);
 	int64_t day = store_rollup_day(r->start);
-	char **keys;
 	uint64_t ok = 0, bad = 0;
 	struct rollup_batch *b;
 	size_t i, k;
@@ -316,9 +316,7 @@ store_rollup_put_report(struct store *s, const struct report *r, int64_t receive
 	if (s->rollup_batch == NULL)
 		s->rollup_batch = rollup_batch_new();
 	b = s->rollup_batch;
-	keys = xcalloc(r->n_policies, sizeof(*keys));
 	for (i = 0; i < r->n_policies; i++) {
-		keys[i] = report_domain_key(r->policies[i].policy_domain);
 		ok = clamp_add(ok, r->policies[i].total_successful_session_count);
 		bad = clamp_add(bad, r->policies[i].total_failure_session_count);
 	}
@@ -345,9 +343,6 @@ store_rollup_put_report(struct store *s, const struct report *r, int64_t receive
 		rollup_batch_reporter(b, keys[i], org, day);
 	}
 	put_failures(b, r, keys, day, org);
-	store_rollup_policies_put(b, r, keys, org, day, received);
-	for (i = 0; i < r->n_policies; i++)
-		free(keys[i]);
-	free(keys);
+	store_rollup_policies_put(b, r, keys, strings, org, day, received);
 }
 

@@ -58,8 +58,11 @@ extern const char store_rollup_schema_sql[];
 
 /* Adds report r, just stored (arrived at received), to the roll-up rows
  * s has pending for its transaction (store_rollup_batch.h), written at
- * COMMIT.  Called by store_put_report() inside its transaction. */
-void store_rollup_put_report(struct store *s, const struct report *r, int64_t received);
+ * COMMIT; keys[i] is report_domain_key() of policy i's domain, strings[i]
+ * its policy-string list as store_list_json() writes it (NULL: absent),
+ * both borrowed.  Called by store_put_report() inside its transaction. */
+void store_rollup_put_report(struct store *s, const struct report *r, char *const *keys,
+			     char *const *strings, int64_t received);
 
 /* Deletes at most batch reports whose period ended before `before` (with
  * their policies and failures) and updates the roll-ups, in one

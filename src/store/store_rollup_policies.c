@@ -125,17 +125,16 @@ policy_equal(const struct policy *a, const struct policy *b)
 
 void
 store_rollup_policies_put(struct rollup_batch *b, const struct report *r, char *const *keys,
-			  const char *org, int64_t day, int64_t received)
+			  char *const *strings, const char *org, int64_t day, int64_t received)
 {
 	static const int spans[] = { STORE_ROLLUP_SPAN1, STORE_ROLLUP_SPAN_ALL };
 
 	for (size_t i = 0; i < r->n_policies; i++) {
 		const struct policy *p = &r->policies[i];
-		char *strings = store_list_json(&p->policy_string, p->has_policy_string);
 		struct rollup_policy_add a = {
 			.day = day, .domain = keys[i], .org = org,
 			.type = store_rollup_nz(p->policy_type),
-			.strings = strings != NULL ? strings : "[]",
+			.strings = strings[i] != NULL ? strings[i] : "[]",
 			.reports = 1, .ok = p->total_successful_session_count,
 			.bad = p->total_failure_session_count,
 			.first_start = r->start, .last_received = received,
@@ -152,7 +151,6 @@ store_rollup_policies_put(struct rollup_batch *b, const struct report *r, char *
 			a.span = spans[k];
 			rollup_batch_policy(b, &a);
 		}
-		free(strings);
 	}
 }
 

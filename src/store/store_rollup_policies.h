@@ -52,12 +52,14 @@ struct rollup_policy_add {
 };
 
 /* Adds report r (arrived at received; keys[i] is the domain key of its
- * policy i, org its organization, day the UTC day of its start) to the
- * rollup_policies rows pending in b.  A report counts once per distinct
- * (domain key, policy-type, policy-string list), its sessions in each. */
+ * policy i, strings[i] its policy-string list as store_list_json() writes
+ * it, NULL when absent, org its organization, day the UTC day of its
+ * start) to the rollup_policies rows pending in b.  A report counts once
+ * per distinct (domain key, policy-type, policy-string list), its
+ * sessions in each. */
 void store_rollup_policies_put(struct rollup_batch *b, const struct report *r,
-			       char *const *keys, const char *org, int64_t day,
-			       int64_t received);
+			       char *const *keys, char *const *strings, const char *org,
+			       int64_t day, int64_t received);
 
 /* Adds a to its row (an upsert; the digest is computed here).  Returns 0
  * or -1 with err set. */

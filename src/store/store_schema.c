@@ -182,6 +182,8 @@ const struct store_migration store_schema_migrations[] = {
 					     * store_results_table.c */
 	{ 14, store_report_types_schema_sql },  /* report_types: store_report_types.c */
 	{ 15, store_rollup_policies_schema_sql },  /* rollup_policies: store_rollup_policies.c */
+	{ 16, "" },                         /* report_types: partial indexes, clustered
+					     * (SQLite): store_report_types_index.c */
 };
 
 const size_t store_schema_n_migrations =
@@ -199,6 +201,7 @@ const struct store_migration_program store_schema_programs[] = {
 	{ 13, store_results_table_upgrade },  /* store_results_table.c */
 	{ 14, store_report_types_fill },    /* store_report_types.c: from the reports */
 	{ 15, store_rollup_policies_rebuild },  /* store_rollup_policies.c: from the reports */
+	{ 16, store_report_types_partial },  /* store_report_types_index.c */
 };
 
 const size_t store_schema_n_programs =

@@ -81,7 +81,7 @@ static const char sql_put_domain[] =
 
 /* Sessions of one domain key of a report being stored. */
 struct domain_sum {
-	char *key;
+	const char *key;        /* borrowed */
 	uint64_t success, failure;
 };
 
@@ -94,8 +94,8 @@ clamp_add(uint64_t a, uint64_t b)
 }
 
 int
-store_views_put_report(struct store *s, int64_t id, const struct report *r, int64_t received,
-		       struct err *err)
+store_views_put_report(struct store *s, int64_t id, const struct report *r,
+		       char *const *keys, int64_t received, struct err *err)
 {
 	struct domain_sum *v = xcalloc(r->n_policies + 1, sizeof(*v));
 	struct db_stmt *st = NULL;
@@ -103,14 +103,10 @@ store_views_put_report(struct store *s, int64_t id, const struct report *r, int6
 	int rc = 0;
 
 	for (i = 0; i < r->n_policies; i++) {
-		char *key = report_domain_key(r->policies[i].policy_domain);
-
-		for (k = 0; k < n && strcmp(v[k].key, key) != 0; k++)
+		for (k = 0; k < n && strcmp(v[k].key, keys[i]) != 0; k++)
 			;
 		if (k == n)
-			v[n++].key = key;
-		else
-			free(key);
+			v[n++].key = keys[i];
 		v[k].success = clamp_add(v[k].success, r->policies[i].total_successful_session_count);
 		v[k].failure = clamp_add(v[k].failure, r->policies[i].total_failure_session_count);
 	}
@@ -128,8 +124,6 @@ store_views_put_report(struct store *s, int64_t id, const struct report *r, int6
 		rc = db_step(st, err) < 0 ? -1 : 0;
 		db_reset(st);
 	}
-	for (k = 0; k < n; k++)
-		free(v[k].key);
 	free(v);
 	return rc;
 }

@@ -35,10 +35,11 @@ extern const char store_views_schema_sql[];
 
 /* Writes report r's rows of report_domains (one per policy domain key,
  * with its session sums), for the report just stored under id, which
- * arrived at received.  Called by store_put_report() inside its
+ * arrived at received; keys[i] is report_domain_key() of policy i's
+ * domain (borrowed).  Called by store_put_report() inside its
  * transaction.  Returns 0 or -1 with err set. */
 int store_views_put_report(struct store *s, int64_t id, const struct report *r,
-			   int64_t received, struct err *err);
+			   char *const *keys, int64_t received, struct err *err);
 
 /* What reports and their policies are grouped by. */
 enum store_view_by {

@@ -239,6 +239,83 @@ test_report_types_step_fills_stored_reports(void **state)
 	store_close(&s2);
 }
 
+/* The report_types rows of s as text, in key order. */
+static char *
+type_rows(struct store *s)
+{
+	struct db_stmt *st = db_prepare(s->db, "SELECT domain_key, organization, report, whole,"
+					" type_key, start_time FROM report_types"
+					" ORDER BY report, whole, domain_key, type_key", NULL);
+	struct buf b;
+	struct err err;
+	int rc;
+
+	assert_non_null(st);
+	buf_init(&b, 1u << 20);
+	buf_append_str(&b, "");
+	while ((rc = db_step(st, &err)) == 1)
+		buf_printf(&b, "%s|%s|%lld|%lld|%lld|%lld\n", db_column_text(st, 0),
+			   db_column_text(st, 1), (long long)db_column_int64(st, 2),
+			   (long long)db_column_int64(st, 3), (long long)db_column_int64(st, 4),
+			   (long long)db_column_int64(st, 5));
+	db_reset(st);
+	assert_int_equal(rc, 0);
+	return buf_steal(&b, NULL);
+}
+
+/* How many of report_types' indexes are partial ("... WHERE whole = N"),
+ * plus 10 when the SQLite table has no rowid. */
+static int64_t
+type_layout(struct store *s)
+{
+	const char *sql = db_dialect(s->db) == DB_DIALECT_PG ?
+		"SELECT COUNT(*) FROM pg_indexes WHERE schemaname = current_schema()"
+		" AND tablename = 'report_types' AND indexdef LIKE '%WHERE (whole = %'" :
+		"SELECT (SELECT COUNT(*) FROM sqlite_master WHERE tbl_name = 'report_types'"
+		" AND type = 'index' AND sql LIKE '%WHERE whole = %') + 10 * (SELECT COUNT(*)"
+		" FROM sqlite_master WHERE name = 'report_types' AND sql LIKE '%WITHOUT ROWID')";
+	struct db_stmt *st = db_prepare(s->db, sql, NULL);
+	struct err err;
+	int64_t n;
+
+	assert_non_null(st);
+	assert_int_equal(db_step(st, &err), 1);
+	n = db_column_int64(st, 0);
+	db_reset(st);
+	return n;
+}
+
+/* A store of step 14's report_types (a rowid, both indexes over every
+ * row) is upgraded by step 16: the same rows, each index over its kind
+ * of row (and no rowid on SQLite), the same search pages.  (The test
+ * above runs step 16 again on its own result.) */
+static void
+test_report_types_step16_keeps_rows_and_pages(void **state)
+{
+	struct store_fixture *f = *state;
+	const int64_t layout = f->pg_url != NULL ? 2 : 12;
+	struct store *s2;
+	struct err err;
+	char *want, *got;
+
+	fill(f->s, 60);
+	want = type_rows(f->s);
+	assert_int_equal(type_layout(f->s), layout);
+	/* back to step 13's schema for report_types: steps 14-16 run again */
+	if (db_exec(f->s->db, "DROP TABLE report_types;"
+		    "DELETE FROM schema_version WHERE version >= 14", &err) != 0)
+		fail_msg("%s", err.msg);
+	s2 = store_test_reopen(f);
+	assert_non_null(s2);
+	got = type_rows(s2);
+	assert_string_equal(got, want);
+	assert_int_equal(type_layout(s2), layout);
+	check_search_cases(s2);
+	free(got);
+	free(want);
+	store_close(&s2);
+}
+
 /* One page by cursor: its lines appended to b; *info filled. */
 static void
 cursor_page(struct store *s, const struct report_query *q, const char *type,
@@ -508,6 +585,7 @@ test_metrics_equal_summary(void **state)
 static const struct CMUnitTest tests[] = {
 	STORE_TEST(test_search_pages_equal_view_reports),
 	STORE_TEST(test_report_types_step_fills_stored_reports),
+	STORE_TEST(test_report_types_step16_keeps_rows_and_pages),
 	STORE_TEST(test_cursor_pages_equal_offset_pages),
 	STORE_TEST(test_metrics_equal_summary),
 };
