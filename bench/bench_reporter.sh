@@ -2,8 +2,9 @@
 # bench_reporter.sh: the reporter end to end, as issue 12 measures it:
 # `tlsrpt send --dry-run` over N policy domains of one day (store read,
 # _smtp._tls lookups through a real local unbound, aggregate, JSON, gzip,
-# mail, one file pair per domain written; the files on the dry-run writer
-# thread, the lookups on libunbound's, the rest on the main thread), for each N in
+# mail, one file pair per domain written; gzip, mail and DKIM on the
+# dry-run writer thread, file creation on its filer thread, the rest and
+# the lookups (libunbound's event loop) on the main thread), for each N in
 # BENCH_REPORTER_SIZES (default "1000 10000 100000"), and 1 000 000 too
 # when BENCH_REPORTER_1M=1 (minutes: it fills a store of 1M domains and
 # writes 2M files, ~8 GB of 4 KiB blocks; skipped with a note when the
