@@ -6,6 +6,7 @@
 #include <arpa/nameser.h>
 #include <resolv.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "net/dns_rdata.h"
@@ -24,8 +25,9 @@ expand_name(const ns_msg *m, const ns_rr *rr, size_t skip, struct expanded *x)
 	if (ns_rr_rdlen(*rr) <= skip)
 		return -1;
 	memcpy(x->d, ns_rr_rdata(*rr), skip);
+	/* at most NS_MAXCDNAME bytes of name, whatever skip is */
 	return ns_name_unpack(ns_msg_base(*m), ns_msg_end(*m), ns_rr_rdata(*rr) + skip,
-			      x->d + skip, sizeof(x->d) - skip) < 0 ? -1 : 0;
+			      x->d + skip, NS_MAXCDNAME) < 0 ? -1 : 0;
 }
 
 /* The length of the uncompressed wire name n, its root label included. */
@@ -88,6 +90,10 @@ follow_one(ns_msg *m, struct dns_answer *ans, const char *qname, unsigned char *
 		target = dns_rdata_name(x.d, sizeof(x.d), &used);
 		if (target == NULL)
 			return 0;
+		if (used > NS_MAXCDNAME) {      /* cannot be, but cur has no more room */
+			free(target);
+			return 0;
+		}
 		memcpy(cur, x.d, used);
 		if (ans->cnames.n == 0)
 			strlist_add(&ans->cnames, qname);
