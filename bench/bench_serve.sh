@@ -50,6 +50,15 @@ wticks() {
 	done
 }
 
+# the CPU ticks of the PostgreSQL server started here (the postmaster and
+# its children: serve's backend does the SQL work); empty otherwise
+pgticks() {
+	[ -n "$pgdir" ] && [ -f "$pgdir/data/postmaster.pid" ] || return 0
+	pm=$(head -n 1 "$pgdir/data/postmaster.pid")
+	for p in "$pm" $(pgrep -P "$pm"); do cat "/proc/$p/stat" 2>/dev/null; done |
+		awk '{ s += $14 + $15 } END { print s + 0 }'
+}
+
 # run NAME DB_URL TARGET: one server, one load, one line of figures
 run() {
 	name=$1 db=$2 target=$3
@@ -72,9 +81,11 @@ run() {
 	tag="bench-$name-$(date +%s%N)"
 	c0=$(ticks "$pid")
 	w0=$(wticks "$pid")
+	p0=$(pgticks)
 	"$LOAD" "$port" "$N" "$C" "$SAMPLE" "$tag" "$T/ids" > "$T/load" 2>&1
 	c1=$(ticks "$pid")
 	w1=$(wticks "$pid")
+	p1=$(pgticks)
 	curl -s "http://127.0.0.1:$dport/metrics" > "$T/metrics"
 	kill "$pid"
 	wait "$pid" 2>/dev/null
@@ -96,7 +107,8 @@ run() {
 	awk -v name="$name" -v n="$n" -v c="$C" -v ok="$ok" -v rate="$rate" -v secs="$secs" \
 	    -v target="$target" -v t0="$c0" -v t1="$c1" -v hz="$(getconf CLK_TCK)" \
 	    -v gcpu="$cpu" -v commits="${commits:-?}" -v instore="$instore" \
-	    -v w0="${w0:-0}" -v w1="${w1:-0}" -v ncpu="$(nproc)" 'BEGIN {
+	    -v w0="${w0:-0}" -v w1="${w1:-0}" -v ncpu="$(nproc)" \
+	    -v p0="${p0:-}" -v p1="${p1:-}" 'BEGIN {
 		ok_rate = ok / secs
 		okn = ok > 0 ? ok : 1
 		cpu_us = (t1 - t0) / hz * 1e6 / okn
@@ -117,6 +129,15 @@ run() {
 			       " %.0f reports/s (writer alone %.0f/s, all CPUs %.0f/s):" \
 			       " ratio %.2f to the target\n",
 			       name, ncpu, lim, lim_w, lim_c, lim / target
+		}
+		# the CPU of the PostgreSQL server (one started here only): it shares the CPUs
+		if (name == "postgresql" && p0 != "" && p1 != "") {
+			pg_us = (p1 - p0) / hz * 1e6 / okn
+			lim_all = ncpu * 1e6 / (cpu_us + pg_us)
+			printf "bench_serve: %-10s PostgreSQL server CPU %.0f us per report;" \
+			       " serve and PostgreSQL together on an idle %d-CPU machine:" \
+			       " %.0f reports/s: ratio %.2f to the target\n",
+			       name, pg_us, ncpu, lim_all, lim_all / target
 		}
 		if (instore != ok)
 			printf "bench_serve: %s: %d answered 200 but the store holds %s of them\n",

@@ -301,6 +301,26 @@ db_step(struct db_stmt *st, struct err *err)
 	return st->db->ops->step(st->impl, err);
 }
 
+int
+db_run(struct db_stmt *st, struct err *err)
+{
+	const struct db_ops *ops = st->db->ops;
+	int rc;
+
+	st->used = 0;
+	if (ops->send != NULL)
+		return ops->send(st->impl, err);
+	rc = ops->step(st->impl, err);
+	ops->reset(st->impl);
+	return rc < 0 ? -1 : 0;
+}
+
+int
+db_sync(struct db *db, struct err *err)
+{
+	return db->ops->sync != NULL ? db->ops->sync(db->conn, err) : 0;
+}
+
 const char *
 db_column_text(struct db_stmt *st, int col)
 {

@@ -40,6 +40,11 @@ struct db_ops {
 	void (*bind_text_static)(void *impl, int i, const char *s);
 	void (*bind_int64)(void *impl, int i, int64_t v);
 	int (*step)(void *impl, struct err *err);
+	/* NULL (db_run() steps and resets), or sends the statement without
+	 * waiting for its outcome (and resets it); sync() waits for every
+	 * statement sent so, returning the first one's error */
+	int (*send)(void *impl, struct err *err);
+	int (*sync)(void *conn, struct err *err);
 	const char *(*column_text)(void *impl, int col);
 	int64_t (*column_int64)(void *impl, int col);
 	void (*reset)(void *impl);
@@ -135,6 +140,22 @@ void db_bind_int64(struct db_stmt *st, int i, int64_t v);
 /* Runs the statement or moves to its next row.  Returns 1 when a row is
  * available, 0 when done, -1 on error (err says what). */
 int db_step(struct db_stmt *st, struct err *err);
+
+/* Runs st for its effect only (an INSERT or UPSERT whose rows nobody
+ * reads) and resets it.  SQLite runs it at once.  PostgreSQL sends it in
+ * libpq's pipeline mode and goes on without waiting for the server (each
+ * such statement cost a network round trip: ~10 a stored report): its
+ * outcome is known at db_sync(), which every call that waits for the
+ * server (db_exec(), db_step(), db_step_insert(), preparing a new
+ * statement, db_close()) runs first, so st's error may come back from one
+ * of those.  A caller that must know which statement failed calls
+ * db_sync() itself.  Returns 0 or -1 (err says what). */
+int db_run(struct db_stmt *st, struct err *err);
+
+/* Waits for every statement db_run() sent and not yet confirmed (nothing
+ * to do on SQLite).  Returns 0, or -1 with the first failure's error in
+ * err; the transaction is then aborted, as after any failed statement. */
+int db_sync(struct db *db, struct err *err);
 
 /* Column `col` (0-based) of the current row as text, NULL for SQL NULL.
  * Borrowed until the next db_step()/db_reset() on st. */

@@ -7,6 +7,12 @@
  * come back as text; the whole result of one execution is held until the
  * next reset.  Notices (e.g. "relation already exists, skipping") are
  * silenced: they are not errors.
+ *
+ * db_run() statements go through libpq's pipeline mode: each is queued in
+ * libpq's output buffer without waiting (pg_send()); pg_sync() sends them
+ * with a sync point and reads their outcomes, and every call that needs
+ * the server's answer runs it first, so the connection is out of pipeline
+ * mode whenever a synchronous libpq call is made.
  */
 #include <libpq-fe.h>
 #include <stdio.h>
@@ -16,9 +22,16 @@
 #include "store/db.h"
 #include "util/xalloc.h"
 
+/* Statements queued in pipeline mode before pg_send() syncs by itself:
+ * their results (a few bytes each) wait in the server's socket buffer
+ * while libpq's output buffer fills, so the two never block each other. */
+#define PIPELINE_MAX 512
+
 struct conn {
 	PGconn *pg;
 	unsigned next_id;
+	int pipeline;           /* in pipeline mode */
+	int pending;            /* statements sent in it, outcome not read */
 	char sqlstate[6];
 };
 
@@ -54,6 +67,58 @@ set_error(struct conn *c, PGresult *res, const char *what, struct err *err)
 
 static int pg_exec(void *conn, const char *sql, struct err *err);
 
+/* Ends pipeline mode: sends a sync point, reads the outcome of every
+ * statement pg_send() queued, keeps the first failure in err and sqlstate.
+ * Returns 0 or -1. */
+static int
+pg_sync(void *conn, struct err *err)
+{
+	struct conn *c = conn;
+	PGresult *res;
+	ExecStatusType st;
+	int failed = 0, lost = 0, nulls = 0;
+
+	if (!c->pipeline)
+		return 0;
+	c->sqlstate[0] = '\0';
+	if (PQpipelineSync(c->pg) != 1) {
+		set_error(c, NULL, "pipeline sync", err);
+		failed = lost = 1;
+	}
+	while (!lost) {
+		res = PQgetResult(c->pg);
+		if (res == NULL) {
+			/* one NULL ends each statement's results; more than that,
+			 * or a broken connection, and the sync point is lost */
+			if (++nulls > c->pending || PQstatus(c->pg) != CONNECTION_OK) {
+				if (!failed)
+					set_error(c, NULL, "pipeline", err);
+				failed = lost = 1;
+			}
+			continue;
+		}
+		st = PQresultStatus(res);
+		if (st == PGRES_PIPELINE_SYNC) {
+			PQclear(res);
+			break;
+		}
+		/* the first failure; the statements after it come back
+		 * PGRES_PIPELINE_ABORTED, not run */
+		if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && !failed) {
+			set_error(c, res, "execute", err);
+			failed = 1;
+		}
+		PQclear(res);
+	}
+	c->pending = 0;
+	c->pipeline = 0;
+	if (PQexitPipelineMode(c->pg) != 1 && !failed) {
+		set_error(c, NULL, "pipeline exit", err);
+		failed = 1;
+	}
+	return failed ? -1 : 0;
+}
+
 static void *
 pg_open(const char *url, unsigned flags, struct err *err)
 {
@@ -86,6 +151,7 @@ pg_close(void *conn)
 {
 	struct conn *c = conn;
 
+	pg_sync(c, NULL);
 	PQfinish(c->pg);
 	free(c);
 }
@@ -94,10 +160,16 @@ static int
 pg_exec(void *conn, const char *sql, struct err *err)
 {
 	struct conn *c = conn;
-	PGresult *res = PQexec(c->pg, sql);
-	ExecStatusType st = PQresultStatus(res);
+	PGresult *res;
+	ExecStatusType st;
 	int rc = 0;
 
+	/* a roll-back still runs after statements of the pipeline failed:
+	 * it is how their transaction is undone */
+	if (pg_sync(c, err) < 0 && strncmp(sql, "ROLLBACK", 8) != 0)
+		return -1;
+	res = PQexec(c->pg, sql);
+	st = PQresultStatus(res);
 	c->sqlstate[0] = '\0';
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
 		set_error(c, res, "exec", err);
@@ -118,9 +190,12 @@ static void *
 pg_prepare(void *conn, const char *sql, struct err *err)
 {
 	struct conn *c = conn;
-	struct stmt *s = xcalloc(1, sizeof(*s));
+	struct stmt *s;
 	PGresult *res;
 
+	if (pg_sync(c, err) < 0)
+		return NULL;
+	s = xcalloc(1, sizeof(*s));
 	s->c = c;
 	snprintf(s->name, sizeof(s->name), "tlsrpt_%u", ++c->next_id);
 	res = PQprepare(c->pg, s->name, sql, 0, NULL);
@@ -167,6 +242,7 @@ pg_finalize(void *impl)
 
 	pg_reset(s);
 	/* the connection may be closing; a failure here changes nothing */
+	pg_sync(s->c, NULL);
 	snprintf(sql, sizeof(sql), "DEALLOCATE %s", s->name);
 	PQclear(PQexec(s->c->pg, sql));
 	free(s->values);
@@ -202,6 +278,8 @@ pg_step(void *impl, struct err *err)
 	ExecStatusType st;
 
 	if (!s->executed) {
+		if (pg_sync(s->c, err) < 0)
+			return -1;
 		s->c->sqlstate[0] = '\0';
 		s->res = PQexecPrepared(s->c->pg, s->name, s->n_params,
 					(const char *const *)s->values, NULL, NULL, 0);
@@ -220,6 +298,38 @@ pg_step(void *impl, struct err *err)
 		return 0;
 	s->cur = s->row++;
 	return 1;
+}
+
+/* db_run(): queues s in pipeline mode (entered here when the connection
+ * is not in it) and resets it; libpq copies the parameters into its output
+ * buffer at once. */
+static int
+pg_send(void *impl, struct err *err)
+{
+	struct stmt *s = impl;
+	struct conn *c = s->c;
+	int rc = 0;
+
+	if (!c->pipeline) {
+		if (PQenterPipelineMode(c->pg) != 1) {
+			set_error(c, NULL, "pipeline mode", err);
+			pg_reset(s);
+			return -1;
+		}
+		c->pipeline = 1;
+	}
+	if (PQsendQueryPrepared(c->pg, s->name, s->n_params, (const char *const *)s->values,
+				NULL, NULL, 0) != 1) {
+		set_error(c, NULL, "send", err);
+		pg_reset(s);
+		pg_sync(c, NULL);
+		return -1;
+	}
+	c->pending++;
+	pg_reset(s);
+	if (c->pending >= PIPELINE_MAX)
+		rc = pg_sync(c, err);
+	return rc;
 }
 
 static const char *
@@ -260,6 +370,8 @@ const struct db_ops db_pg_ops = {
 	.bind_text = pg_bind_text,
 	.bind_int64 = pg_bind_int64,
 	.step = pg_step,
+	.send = pg_send,
+	.sync = pg_sync,
 	.column_text = pg_column_text,
 	.column_int64 = pg_column_int64,
 	.reset = pg_reset,

@@ -49,10 +49,7 @@ put_row(struct db_stmt *st, int64_t id, int whole, const char *key, int64_t type
 	db_bind_int64(st, 4, type_key);
 	db_bind_int64(st, 5, start);
 	db_bind_text_static(st, 6, org);
-	int rc = db_step(st, err);
-
-	db_reset(st);
-	return rc < 0 ? -1 : 0;
+	return db_run(st, err);
 }
 
 static int

@@ -110,7 +110,7 @@ put_failures(struct store *s, int64_t policy_id, const struct policy *p, struct 
 		db_bind_text_static(st, 9, d->additional_information);
 		db_bind_text_static(st, 10, d->failure_reason_code);
 		db_bind_text_static(st, 11, d->extra_json);
-		if (db_step(st, err) < 0) {
+		if (db_run(st, err) < 0) {
 			err_prefix(err, "failure-details[%zu]", i);
 			return -1;
 		}
@@ -316,7 +316,8 @@ put_report(struct store *s, const struct report *r, const struct report_source *
 			goto fail;
 		return 2;
 	}
-	if (put_body(s, id, r, src, err) < 0)
+	/* the sync: a failure of the body's rows is this report's */
+	if (put_body(s, id, r, src, err) < 0 || db_sync(s->db, err) < 0)
 		goto rollback;
 	if (own_tx && store_commit(s, err) < 0)
 		goto fail;

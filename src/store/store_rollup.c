@@ -145,10 +145,7 @@ store_rollup_group_digest(const char *domain, const char *org, const char *type,
 int
 store_rollup_run(struct db_stmt *st, struct err *err)
 {
-	int rc = db_step(st, err);
-
-	db_reset(st);
-	return rc < 0 ? -1 : 0;
+	return db_run(st, err);
 }
 
 int

@@ -121,8 +121,7 @@ store_views_put_report(struct store *s, int64_t id, const struct report *r,
 		db_bind_int64(st, 6, received);
 		db_bind_int64(st, 7, (int64_t)v[k].success);
 		db_bind_int64(st, 8, (int64_t)v[k].failure);
-		rc = db_step(st, err) < 0 ? -1 : 0;
-		db_reset(st);
+		rc = db_run(st, err);
 	}
 	free(v);
 	return rc;
