@@ -57,6 +57,11 @@ extern const char store_results_index_sql[];
  * PostgreSQL (store_results_table.c).  Returns 0 or -1. */
 int store_results_table_upgrade(struct store *s, struct err *err);
 
+/* Schema step 17's program: on PostgreSQL, drops the foreign keys of a
+ * report's child rows, which the store keeps itself as it always did on
+ * SQLite; nothing on SQLite (store_report_links.c).  Returns 0 or -1. */
+int store_report_links_unenforce(struct store *s, struct err *err);
+
 /* The ordered schema steps (store_schema.c) and their count. */
 extern const struct store_migration store_schema_migrations[];
 extern const size_t store_schema_n_migrations;

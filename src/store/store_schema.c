@@ -184,6 +184,8 @@ const struct store_migration store_schema_migrations[] = {
 	{ 15, store_rollup_policies_schema_sql },  /* rollup_policies: store_rollup_policies.c */
 	{ 16, "" },                         /* report_types: partial indexes, clustered
 					     * (SQLite): store_report_types_index.c */
+	{ 17, "" },                         /* PostgreSQL: a report's child rows without
+					     * foreign keys: store_report_links.c */
 };
 
 const size_t store_schema_n_migrations =
@@ -202,6 +204,7 @@ const struct store_migration_program store_schema_programs[] = {
 	{ 14, store_report_types_fill },    /* store_report_types.c: from the reports */
 	{ 15, store_rollup_policies_rebuild },  /* store_rollup_policies.c: from the reports */
 	{ 16, store_report_types_partial },  /* store_report_types_index.c */
+	{ 17, store_report_links_unenforce },  /* store_report_links.c: PostgreSQL only */
 };
 
 const size_t store_schema_n_programs =

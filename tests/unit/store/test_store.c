@@ -17,6 +17,30 @@ test_store_open_creates_latest_schema_and_reopen_keeps_it(void **state)
 	store_close(&s2);
 }
 
+/* Since step 17 neither engine checks a report's child rows against their
+ * parent: the store keeps those links itself (store_report_links.c), and
+ * the checks cost PostgreSQL a quarter of its work per stored report. */
+static void
+test_store_leaves_report_links_to_the_store(void **state)
+{
+	static const char *const orphans[] = {
+		"INSERT INTO report_policies (report, seq, domain_key, total_success,"
+		" total_failure, has_failure_details) VALUES (999999, 0, 'a', 1, 0, 0)",
+		"INSERT INTO report_failures (policy, seq, failed_session_count)"
+		" VALUES (999999, 0, 1)",
+		"INSERT INTO report_domains (report, domain_key, first_domain, start_time,"
+		" organization, received, success, failure) VALUES (999999, 'a', 1, 0, 'o', 0, 1, 0)",
+		"INSERT INTO report_types (report, whole, domain_key, type_key, start_time,"
+		" organization) VALUES (999999, 1, 'a', 5, 0, 'o')",
+	};
+	struct store_fixture *f = *state;
+	struct err err;
+
+	for (size_t i = 0; i < sizeof(orphans) / sizeof(orphans[0]); i++)
+		if (db_exec(f->s->db, orphans[i], &err) < 0)
+			fail_msg("%s: %s", orphans[i], err.msg);
+}
+
 static void
 test_store_refuses_a_newer_schema(void **state)
 {
@@ -226,6 +250,7 @@ test_db_step_insert_gives_the_new_id_or_0_for_a_skipped_row(void **state)
 
 static const struct CMUnitTest tests[] = {
 	STORE_TEST(test_store_open_creates_latest_schema_and_reopen_keeps_it),
+	STORE_TEST(test_store_leaves_report_links_to_the_store),
 	STORE_TEST(test_store_refuses_a_newer_schema),
 	STORE_TEST(test_store_open_reports_unusable_urls),
 	STORE_TEST(test_store_nested_rollback_keeps_outer_work),

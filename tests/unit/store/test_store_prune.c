@@ -56,8 +56,9 @@ fill(struct store_fixture *f, int n_old)
 		" FROM reports");
 	exec_ok(f, "INSERT INTO report_failures (policy, seq, failed_session_count)"
 		" SELECT id, 0, 1 FROM report_policies");
-	/* every child table of reports: SQLite does not cascade (the foreign
-	 * keys are not enforced there), prune must delete each explicitly */
+	/* every child table of reports: neither engine cascades (their
+	 * foreign keys are enforced by neither, store_report_links.c), prune
+	 * must delete each explicitly */
 	exec_ok(f, "INSERT INTO report_domains (report, domain_key, first_domain, start_time,"
 		" organization, received, success, failure) SELECT id, 'example.com', 1,"
 		" start_time, organization, received, 1, 1 FROM reports");
