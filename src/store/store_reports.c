@@ -41,11 +41,21 @@ static const char sql_put_policy[] =
 	" policy_strings, mx_hosts, total_success, total_failure, has_failure_details,"
 	" extra_json) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
 
-static const char sql_put_failure[] =
-	"INSERT INTO report_failures (policy, seq, result_type, sending_mta_ip,"
-	" receiving_mx_hostname, receiving_mx_helo, receiving_ip, failed_session_count,"
+#define FAILURE_COLUMNS \
+	"INSERT INTO report_failures (policy, seq, result_type, sending_mta_ip," \
+	" receiving_mx_hostname, receiving_mx_helo, receiving_ip, failed_session_count," \
 	" additional_information, failure_reason_code, extra_json)"
-	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+
+static const char sql_put_failure[] =
+	FAILURE_COLUMNS " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+
+/* PostgreSQL: the policy is the one this session inserted last (its id
+ * sequence's currval()), so the policy's INSERT need not wait for its id
+ * to come back: both go in the pipeline (db_run()).  $1 is unused there
+ * but bound, so both texts take the same parameters. */
+static const char sql_put_failure_pg[] =
+	FAILURE_COLUMNS " VALUES (currval('report_policies_id_seq') + 0 * $1::bigint,"
+	" $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
 
 static int
 cmp_cstr(const void *a, const void *b)
@@ -88,10 +98,13 @@ dedup_key(const struct report *r)
 	return buf_steal(&b, &len);
 }
 
+/* Inserts p's failure details under policy_id, or (PostgreSQL, policy_id
+ * 0) under the policy this session inserted last. */
 static int
 put_failures(struct store *s, int64_t policy_id, const struct policy *p, struct err *err)
 {
-	struct db_stmt *st = db_prepare(s->db, sql_put_failure, err);
+	struct db_stmt *st = db_prepare(s->db, policy_id != 0 ? sql_put_failure
+						: sql_put_failure_pg, err);
 
 	if (st == NULL)
 		return -1;
@@ -125,7 +138,10 @@ static int
 put_policy(struct store *s, int64_t report_id, size_t seq, const struct policy *p,
 	   const char *key, const char *strings, struct err *err)
 {
-	struct db_stmt *st = db_prepare_insert(s->db, sql_put_policy, err);
+	/* PostgreSQL: sent without waiting for the new id (put_failures()) */
+	const int pipelined = db_dialect(s->db) == DB_DIALECT_PG;
+	struct db_stmt *st = pipelined ? db_prepare(s->db, sql_put_policy, err)
+				       : db_prepare_insert(s->db, sql_put_policy, err);
 	char *mx = NULL;
 	int64_t id = 0;
 	int rc = -1;
@@ -144,7 +160,7 @@ put_policy(struct store *s, int64_t report_id, size_t seq, const struct policy *
 	db_bind_int64(st, 9, (int64_t)p->total_failure_session_count);
 	db_bind_int64(st, 10, p->has_failure_details);
 	db_bind_text_static(st, 11, p->extra_json);
-	if (db_step_insert(st, &id, err) != 1)
+	if (pipelined ? db_run(st, err) < 0 : db_step_insert(st, &id, err) != 1)
 		goto out;
 	db_reset(st);
 	rc = put_failures(s, id, p, err);

@@ -181,6 +181,70 @@ test_reports_round_trip_keeps_every_field(void **state)
 	found_clear(&f);
 }
 
+/* The result types of each policy's failure details, as read back. */
+struct types_seen {
+	size_t n_policies;
+	char types[2][3][32];   /* [policy][detail] */
+	size_t n[2];
+};
+
+static int
+collect_types(void *ctx, int64_t id, const struct report *r)
+{
+	struct types_seen *t = ctx;
+
+	(void)id;
+	t->n_policies = r->n_policies;
+	for (size_t i = 0; i < r->n_policies && i < 2; i++) {
+		t->n[i] = r->policies[i].n_failure_details;
+		for (size_t j = 0; j < t->n[i] && j < 3; j++)
+			snprintf(t->types[i][j], sizeof(t->types[i][j]), "%s",
+				 r->policies[i].failure_details[j].result_type);
+	}
+	return 0;
+}
+
+/* Each failure detail is stored under its own policy, also when the rows
+ * go out without waiting for the policy's id (PostgreSQL's pipeline), and
+ * when two reports follow each other in one transaction. */
+static void
+test_reports_failures_stay_under_their_policy(void **state)
+{
+	struct store_fixture *fx = *state;
+	struct report *r[2];
+	struct types_seen t[2];
+	struct report_query q = { 0 };
+	struct err err;
+
+	assert_int_equal(store_begin(fx->s, &err), 0);
+	for (size_t k = 0; k < 2; k++) {
+		struct failure_detail *d;
+		char id[16];
+
+		snprintf(id, sizeof(id), "pol-%zu", k);
+		r[k] = sample("Org A", id, 1767225600 + (int64_t)k * 86400, "b.example");
+		r[k]->policies[1].has_failure_details = 1;
+		d = policy_add_failure_detail(&r[k]->policies[1]);
+		d->result_type = xstrdup(k == 0 ? "second-policy-0" : "second-policy-1");
+		d->failed_session_count = 1;
+		assert_int_equal(store_put_report_in_batch(fx->s, r[k], NULL, &err), 1);
+	}
+	assert_int_equal(store_commit(fx->s, &err), 0);
+	for (size_t k = 0; k < 2; k++) {
+		memset(&t[k], 0, sizeof(t[k]));
+		q.since = 1767225600 + (int64_t)k * 86400;
+		q.until = q.since + 1;
+		assert_int_equal(store_query_reports(fx->s, &q, collect_types, &t[k], &err), 0);
+		assert_int_equal(t[k].n_policies, 2);
+		assert_int_equal(t[k].n[0], 2);
+		assert_string_equal(t[k].types[0][0], "certificate-expired");
+		assert_string_equal(t[k].types[0][1], "x-new-type");
+		assert_int_equal(t[k].n[1], 1);
+		assert_string_equal(t[k].types[1][0], k == 0 ? "second-policy-0" : "second-policy-1");
+		report_free(r[k]);
+	}
+}
+
 static void
 test_reports_same_org_and_id_is_a_duplicate_and_changes_nothing(void **state)
 {
@@ -450,6 +514,7 @@ test_reports_put_in_batch_is_the_callers_transaction(void **state)
 
 static const struct CMUnitTest tests[] = {
 	STORE_TEST(test_reports_round_trip_keeps_every_field),
+	STORE_TEST(test_reports_failures_stay_under_their_policy),
 	STORE_TEST(test_reports_same_org_and_id_is_a_duplicate_and_changes_nothing),
 	STORE_TEST(test_reports_same_id_other_contents_is_a_conflict_recorded_once),
 	STORE_TEST(test_reports_without_usable_id_dedup_on_period_and_domains),
