@@ -13,6 +13,14 @@
  * wake-ups per lookup (bench/README, bench_reporter.sh).  The answer comes
  * as a wire-format message, read by dns_wire.c; the small decoders in
  * dns_rdata.c turn RDATA into presentation strings.
+ *
+ * A resolver that answers nothing is not waited for again and again:
+ * after DNS_UNREACHABLE_AFTER timeouts in a row with no answer between
+ * them, for one timeout's length no lookup is sent and none in flight is
+ * waited for (each ends as DNS_TIMEOUT at once, saying why); then lookups
+ * are sent again, and the first answer of any kind ends the count.  A
+ * reporter with 1 000 domains and a dead resolver took 80 s (128 lookups
+ * in flight, 10 s each), deferring every one; it now takes one timeout.
  */
 #include "net/dns.h"
 
@@ -35,12 +43,16 @@ struct dns {
 	struct ub_ctx *ctx;             /* on base; NULL for a stub */
 	struct event *deadline;         /* a timer on base: wakes a wait at its deadline */
 	int timeout_ms;
+	int timeouts_in_row;            /* lookups timed out since the last answer */
+	long quiet_until;               /* monotime_ms() before which nothing is asked */
 	dns_stub_fn *stub;
 	void *stub_ctx;
 };
 
 struct dns_query {
+	struct dns *d;
 	int done;                       /* ans is filled */
+	int not_sent;                   /* started while the resolver was taken as unreachable */
 	int id;                         /* libunbound's, for ub_cancel */
 	int type;
 	long deadline;                  /* monotime_ms() past which it is a timeout */
@@ -235,6 +247,9 @@ on_answer(void *arg, int rcode, void *msg, int len, int sec, char *why_bogus, in
 
 	(void)ratelimited;
 	p->done = 1;
+	/* any answer: the resolver is there */
+	p->d->timeouts_in_row = 0;
+	p->d->quiet_until = 0;
 	p->ans.secure = sec == 2;
 	if (sec == 1) {
 		p->ans.status = DNS_BOGUS;
@@ -264,9 +279,26 @@ send_query(struct dns *d, struct dns_query *p, struct err *err)
 	return 0;
 }
 
+/* 1 while the resolver is taken as unreachable (see the top). */
+static int
+resolver_quiet(const struct dns *d)
+{
+	return d->quiet_until != 0 && monotime_ms() < d->quiet_until;
+}
+
+/* Counts p's timeout; the DNS_UNREACHABLE_AFTER-th in a row starts a quiet
+ * time of one timeout's length. */
+static void
+count_timeout(struct dns *d)
+{
+	if (++d->timeouts_in_row >= DNS_UNREACHABLE_AFTER)
+		d->quiet_until = monotime_ms() + d->timeout_ms;
+}
+
 /* Runs the event loop until p is answered or past its deadline.  Returns
- * 1 when answered, 0 on timeout (p is cancelled then), -1 with err when
- * the loop failed (p is cancelled). */
+ * 1 when answered, 0 on timeout, 2 when not waited for because the
+ * resolver is taken as unreachable (p is cancelled in both), -1 with err
+ * when the loop failed (p is cancelled). */
 static int
 wait_query(struct dns *d, struct dns_query *p, struct err *err)
 {
@@ -274,6 +306,15 @@ wait_query(struct dns *d, struct dns_query *p, struct err *err)
 	long left;
 
 	while (!p->done) {
+		if (resolver_quiet(d)) {
+			/* what has arrived still counts (and ends the quiet) */
+			if (event_base_loop(d->base, EVLOOP_NONBLOCK) < 0 ||
+			    (!p->done && resolver_quiet(d))) {
+				ub_cancel(d->ctx, p->id);
+				return 2;
+			}
+			continue;
+		}
 		left = p->deadline - monotime_ms();
 		if (left <= 0) {
 			ub_cancel(d->ctx, p->id);
@@ -310,6 +351,7 @@ dns_query_start(struct dns *d, enum dns_type type, const char *name, struct dns_
 	struct dns_query *p = xcalloc(1, sizeof(*p));
 
 	*q = NULL;
+	p->d = d;
 	p->type = (int)type;
 	if (d->stub != NULL) {
 		/* a stub answers at once; the answer waits for the finish */
@@ -320,7 +362,13 @@ dns_query_start(struct dns *d, enum dns_type type, const char *name, struct dns_
 		*q = p;
 		return 0;
 	}
-	if ((p->qname = dns_name_to_ascii(name, err)) == NULL || send_query(d, p, err) < 0) {
+	if ((p->qname = dns_name_to_ascii(name, err)) == NULL) {
+		query_free(p);
+		return -1;
+	}
+	if (resolver_quiet(d)) {
+		p->not_sent = 1;
+	} else if (send_query(d, p, err) < 0) {
 		query_free(p);
 		return -1;
 	}
@@ -354,17 +402,23 @@ dns_query_finish(struct dns *d, struct dns_query **q, struct dns_answer *ans, st
 	}
 	if (ans == NULL) {
 		/* a cancelled query's answer is dropped by libunbound */
-		if (!p->done)
+		if (!p->done && !p->not_sent)
 			ub_cancel(d->ctx, p->id);
 		query_free(p);
 		return 0;
 	}
-	if ((r = wait_query(d, p, err)) < 0)
+	if ((r = p->not_sent ? 2 : wait_query(d, p, err)) < 0)
 		goto out;
 	rc = 0;
 	if (r == 0) {
 		ans->status = DNS_TIMEOUT;
 		ans->why = xasprintf("no answer within %d ms", d->timeout_ms);
+		count_timeout(d);
+	} else if (r == 2) {
+		ans->status = DNS_TIMEOUT;
+		ans->why = xasprintf("not asked: the resolver answered none of the last %d lookups"
+				     " (%d ms each); asking again %ld ms later", d->timeouts_in_row,
+				     d->timeout_ms, d->quiet_until - monotime_ms());
 	} else {
 		*ans = p->ans;
 		memset(&p->ans, 0, sizeof(p->ans));

@@ -24,6 +24,10 @@
 #include "util/err.h"
 
 #define DNS_TIMEOUT_MS_DEFAULT 10000
+/* Timeouts in a row, with no answer between them, after which the
+ * resolver is taken as unreachable for one timeout's length: no lookup is
+ * sent then, each ends as DNS_TIMEOUT at once (dns.c). */
+#define DNS_UNREACHABLE_AFTER 32
 #define DNS_MAX_CNAME_CHAIN 8
 
 enum dns_type {         /* values are the RR type codes */

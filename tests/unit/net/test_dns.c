@@ -9,9 +9,14 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <cmocka.h>
 
 #include "net/dns.h"
@@ -138,6 +143,85 @@ test_dns_new_rejects_bad_resolver(void **state)
 	assert_non_null(strstr(err.msg, "not-an-ip"));
 }
 
+static long
+ms_since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (t1.tv_sec - t0->tv_sec) * 1000 + (t1.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/* A resolver that answers nothing (a UDP socket on loopback nobody
+ * reads): after DNS_UNREACHABLE_AFTER timeouts in a row, lookups end at
+ * once for one timeout's length, saying why, and are asked again after. */
+static void
+test_dns_unreachable_resolver_is_not_waited_for_again(void **state)
+{
+	enum { TIMEOUT_MS = 300 };
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sa);
+	struct dns_query *q[DNS_UNREACHABLE_AFTER];
+	struct dns_answer a = { 0 };
+	struct dns_options o = { .timeout_ms = TIMEOUT_MS };
+	struct timespec t0;
+	struct err err;
+	char resolver[64];
+	struct dns *d;
+	long ms;
+	int fd;
+
+	(void)state;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+	snprintf(resolver, sizeof(resolver), "127.0.0.1@%u", ntohs(sa.sin_port));
+	o.resolver = resolver;
+	if ((d = dns_new(&o, &err)) == NULL)
+		fail_msg("%s", err.msg);
+	/* the limit less one: each of these waits its timeout */
+	for (int i = 0; i < DNS_UNREACHABLE_AFTER; i++) {
+		char name[64];
+
+		snprintf(name, sizeof(name), "n%d.example.test", i);
+		if (dns_query_start(d, DNS_TXT, name, &q[i], &err) < 0)
+			fail_msg("%s", err.msg);
+	}
+	for (int i = 0; i < DNS_UNREACHABLE_AFTER - 1; i++) {
+		assert_int_equal(dns_query_finish(d, &q[i], &a, &err), 0);
+		assert_int_equal(a.status, DNS_TIMEOUT);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(dns_lookup(d, DNS_TXT, "waited.example.test", &a, &err), 0);
+	assert_int_equal(a.status, DNS_TIMEOUT);
+	assert_non_null(strstr(a.why, "no answer within"));
+	if ((ms = ms_since(&t0)) < TIMEOUT_MS / 2)
+		fail_msg("the %dth timeout in a row took %ld ms, not a timeout's length",
+			 DNS_UNREACHABLE_AFTER, ms);
+	/* the limit reached: the one still in flight and a new one end at once */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(dns_query_finish(d, &q[DNS_UNREACHABLE_AFTER - 1], &a, &err), 0);
+	assert_int_equal(a.status, DNS_TIMEOUT);
+	assert_int_equal(dns_lookup(d, DNS_TXT, "quiet.example.test", &a, &err), 0);
+	assert_int_equal(a.status, DNS_TIMEOUT);
+	assert_non_null(strstr(a.why, "the resolver answered none of the last"));
+	if ((ms = ms_since(&t0)) > TIMEOUT_MS / 3)
+		fail_msg("lookups while the resolver is unreachable took %ld ms", ms);
+	/* one timeout later it is asked again */
+	usleep((TIMEOUT_MS + 50) * 1000);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(dns_lookup(d, DNS_TXT, "again.example.test", &a, &err), 0);
+	assert_int_equal(a.status, DNS_TIMEOUT);
+	assert_non_null(strstr(a.why, "no answer within"));
+	if ((ms = ms_since(&t0)) < TIMEOUT_MS / 2)
+		fail_msg("the lookup after the quiet time took %ld ms: not asked", ms);
+	dns_answer_clear(&a);
+	dns_free(d);
+	close(fd);
+}
+
 /* ---- live, against tests/components/dns.sh's default zone ---- */
 
 static struct dns *
@@ -235,6 +319,7 @@ main(void)
 		cmocka_unit_test(test_dns_rdata_addresses),
 		cmocka_unit_test(test_dns_stub_receives_a_label_name),
 		cmocka_unit_test(test_dns_new_rejects_bad_resolver),
+		cmocka_unit_test(test_dns_unreachable_resolver_is_not_waited_for_again),
 	};
 	const struct CMUnitTest live_tests[] = {
 		cmocka_unit_test(test_dns_live_answers_and_statuses),
