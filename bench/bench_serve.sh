@@ -43,11 +43,12 @@ if [ ! -x "$LOAD" ]; then
 fi
 
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-# the CPU ticks of serve's store writer thread (named intake-writer)
+# the CPU ticks of serve's store writer threads (named intake-writer:
+# one on SQLite, --intake-writers on PostgreSQL), summed
 wticks() {
 	for t in /proc/"$1"/task/*; do
-		[ "$(cat "$t/comm" 2>/dev/null)" = intake-writer ] && awk '{print $14 + $15}' "$t/stat"
-	done
+		[ "$(cat "$t/comm" 2>/dev/null)" = intake-writer ] && cat "$t/stat"
+	done | awk '{ s += $14 + $15 } END { print s + 0 }'
 }
 
 # the CPU ticks of the PostgreSQL server started here (the postmaster and
@@ -104,29 +105,30 @@ run() {
 		-c "SELECT COUNT(*) FROM reports WHERE report_id LIKE '$tag-%'" 2>&1) ;;
 	esac
 	commits=$(sed -n 's/^tlsrpt_intake_commits_total \([0-9]*\).*/\1/p' "$T/metrics")
+	writers=$(sed -n 's/^tlsrpt_intake_writers \([0-9]*\).*/\1/p' "$T/metrics")
 	awk -v name="$name" -v n="$n" -v c="$C" -v ok="$ok" -v rate="$rate" -v secs="$secs" \
 	    -v target="$target" -v t0="$c0" -v t1="$c1" -v hz="$(getconf CLK_TCK)" \
 	    -v gcpu="$cpu" -v commits="${commits:-?}" -v instore="$instore" \
 	    -v w0="${w0:-0}" -v w1="${w1:-0}" -v ncpu="$(nproc)" \
-	    -v p0="${p0:-}" -v p1="${p1:-}" 'BEGIN {
+	    -v p0="${p0:-}" -v p1="${p1:-}" -v nw="${writers:-1}" 'BEGIN {
 		ok_rate = ok / secs
 		okn = ok > 0 ? ok : 1
 		cpu_us = (t1 - t0) / hz * 1e6 / okn
 		w_us = (w1 - w0) / hz * 1e6 / okn
 		printf "bench_serve: %-10s %d reports, %d clients: %6.0f reports/s stored" \
 		       " (target %d: ratio %.2f), server CPU %.0f us per report" \
-		       " (store writer thread %.0f us), %s commits, generator CPU %.2f s%s\n",
-		       name, n, c, ok_rate, target, ok_rate / target, cpu_us, w_us,
+		       " (%d store writer threads %.0f us), %s commits, generator CPU %.2f s%s\n",
+		       name, n, c, ok_rate, target, ok_rate / target, cpu_us, nw, w_us,
 		       commits, gcpu,
 		       ok == n ? "" : sprintf(" INCOMPLETE: %d of %d answered 200", ok, n)
-		# what the CPU costs allow on an idle machine: the writer is serial,
-		# the rest spreads over the CPUs
+		# what the CPU costs allow on an idle machine: each writer is
+		# serial, the rest spreads over the CPUs
 		if (w_us > 0 && cpu_us > 0) {
-			lim_w = 1e6 / w_us
+			lim_w = (nw < ncpu ? nw : ncpu) * 1e6 / w_us
 			lim_c = ncpu * 1e6 / cpu_us
 			lim = lim_w < lim_c ? lim_w : lim_c
 			printf "bench_serve: %-10s CPU bound on an idle %d-CPU machine:" \
-			       " %.0f reports/s (writer alone %.0f/s, all CPUs %.0f/s):" \
+			       " %.0f reports/s (writers alone %.0f/s, all CPUs %.0f/s):" \
 			       " ratio %.2f to the target\n",
 			       name, ncpu, lim, lim_w, lim_c, lim / target
 		}

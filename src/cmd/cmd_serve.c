@@ -20,6 +20,7 @@
 #include "cmd/cmd.h"
 #include "cmd/config_params.h"
 #include "net/http_server.h"
+#include "serve/intake.h"
 #include "serve/serve.h"
 #include "util/buf.h"
 #include "util/config.h"
@@ -42,7 +43,7 @@ usage(FILE *f)
 "                    [--db URL] [--tls-cert FILE --tls-key FILE] [--no-auth]\n"
 "                    [--accept-domain PATTERNS] [--max-body BYTES] [--path /tlsrpt]\n"
 "                    [--threads N] [--config FILE] [--read-only]\n"
-"                    [--max-connections N] [--per-ip-limit N]\n"
+"                    [--max-connections N] [--per-ip-limit N] [--intake-writers N]\n"
 "                    [--header-timeout DURATION] [--body-timeout DURATION]\n"
 "                    [--user USER] [--allow-root] [-v|--verbose] [-q|--quiet]\n"
 "\n"
@@ -69,6 +70,8 @@ usage(FILE *f)
 "  --threads N         worker threads (default 4)\n"
 "  --max-connections N open connections at most (default 512; more wait to be accepted)\n"
 "  --per-ip-limit N    requests in progress from one address (default 32; more: 429)\n"
+"  --intake-writers N  store writer threads, each with its own connection, on\n"
+"                      PostgreSQL (default 2; 1 to 16); SQLite always has one\n"
 "  --header-timeout D  request headers complete within D (default 10s; else 408)\n"
 "  --body-timeout D    request body complete within D after the headers (default 60s)\n"
 "  --user USER         started as root: become USER once the ports are bound and the\n"
@@ -198,6 +201,7 @@ cmd_serve(int argc, char **argv)
 		{ "config", required_argument, NULL, 'C' },
 		{ "max-connections", required_argument, NULL, 'M' },
 		{ "per-ip-limit", required_argument, NULL, 'P' },
+		{ "intake-writers", required_argument, NULL, 'W' },
 		{ "header-timeout", required_argument, NULL, 'H' },
 		{ "body-timeout", required_argument, NULL, 'B' },
 		{ "dashboard-listen", required_argument, NULL, 'D' },
@@ -234,6 +238,7 @@ cmd_serve(int argc, char **argv)
 	threads = (size_t)config_get_int(conf, "serve_threads");
 	hc.max_connections = (unsigned)config_get_int(conf, "serve_max_connections");
 	hc.per_ip_limit = (unsigned)config_get_int(conf, "serve_per_ip_limit");
+	sc.intake_writers = (size_t)config_get_int(conf, "serve_intake_writers");
 	hc.header_timeout_s = (unsigned)config_get_int(conf, "serve_header_timeout");
 	hc.body_timeout_s = (unsigned)config_get_int(conf, "serve_body_timeout");
 	cert_path = config_get_string_or_null(conf, "serve_tls_cert");
@@ -283,6 +288,15 @@ cmd_serve(int argc, char **argv)
 				goto out;
 			}
 			*(c == 'M' ? &hc.max_connections : &hc.per_ip_limit) = (unsigned)n;
+			break;
+		case 'W':
+			if (parse_size(optarg, &n) != 0 || n < 1 || n > INTAKE_WRITERS_MAX) {
+				fprintf(stderr, "tlsrpt serve: --intake-writers %s: expected 1 to %d\n",
+					optarg, INTAKE_WRITERS_MAX);
+				rc = EXIT_USAGE;
+				goto out;
+			}
+			sc.intake_writers = n;
 			break;
 		case 'H':
 		case 'B':

@@ -156,6 +156,9 @@ const struct config_param config_params[] = {
 	  "open connections at most; more wait in the listen queue (--max-connections)"),
 	PARAM_INT("serve_per_ip_limit", "32", 1, 100000,
 	  "requests in progress from one client address; more get 429 (--per-ip-limit)"),
+	PARAM_INT("serve_intake_writers", "2", 1, 16,
+	  "store writer threads on PostgreSQL, each with its own connection; SQLite"
+	  " always has one (--intake-writers)"),
 	PARAM_DURATION("serve_header_timeout", "10s", 1, 3600,
 	  "request headers must be complete within this; else 408 (--header-timeout)"),
 	PARAM_DURATION("serve_body_timeout", "60s", 1, 3600,

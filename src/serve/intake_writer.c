@@ -17,17 +17,26 @@
 #include "util/monotime.h"
 #include "util/xalloc.h"
 
+/* One writer thread and its store handle. */
+struct writer {
+	struct intake *in;
+	pthread_t thread;
+	int started;
+	struct store *store;          /* its own (writer_open()); NULL after an
+				       * error */
+};
+
 struct intake {
 	char *db_url;
-	pthread_t thread;
+	struct writer writers[INTAKE_WRITERS_MAX];
+	size_t n_writers;
 	pthread_mutex_t lock;         /* guards head, tail, stopping */
 	pthread_cond_t wake;          /* a job was queued, or stop */
 	struct intake_job *head, *tail;
 	int stopping;
-	struct store *store;          /* the writer's own (writer_open()); NULL
-				       * after an error */
-	struct intake_checkpoint *ckpt;  /* the log's checkpoints; started by
-					  * the writer when first needed */
+	struct intake_checkpoint *ckpt;  /* the log's checkpoints (SQLite: one
+					  * writer); started by it when first
+					  * needed */
 	uint64_t groups, reports;     /* under lock */
 	uint64_t commits;             /* transactions the writer committed;
 				       * under lock */
@@ -144,20 +153,20 @@ write_each(struct store *st, struct intake_job *job)
 /* The COMMIT of g failed: nothing of it is stored.  Stores each report
  * again in a transaction of its own, so that one cannot fail the others. */
 static size_t
-write_one_by_one(struct intake *in, struct group *g)
+write_one_by_one(struct writer *w, struct group *g)
 {
 	struct err err;
 	size_t failed;
 
-	if (in->store == NULL && (in->store = writer_open(in, &err)) == NULL) {
+	if (w->store == NULL && (w->store = writer_open(w->in, &err)) == NULL) {
 		fail_from(g->head, &err);
 		return g->n_reports;
 	}
-	failed = write_each(in->store, g->head);
+	failed = write_each(w->store, g->head);
 	for (struct intake_job *job = g->head; job != NULL; job = job->next)
 		for (size_t i = 0; i < job->n_items; i++)
 			if (job->items[i].outcome > 0)
-				count_commits(in, 1);
+				count_commits(w->in, 1);
 	return failed;
 }
 
@@ -168,27 +177,27 @@ write_one_by_one(struct intake *in, struct group *g)
  * Falls back to write_one_by_one() when that transaction cannot begin or
  * commit.  Returns how many failed. */
 static size_t
-write_guarded(struct intake *in, struct group *g)
+write_guarded(struct writer *w, struct group *g)
 {
 	struct err err;
 	size_t failed;
 
-	if (in->store == NULL && (in->store = writer_open(in, &err)) == NULL) {
+	if (w->store == NULL && (w->store = writer_open(w->in, &err)) == NULL) {
 		fail_from(g->head, &err);
 		return g->n_reports;
 	}
-	if (store_begin(in->store, &err) < 0) {
-		store_close(&in->store);
-		return write_one_by_one(in, g);
+	if (store_begin(w->store, &err) < 0) {
+		store_close(&w->store);
+		return write_one_by_one(w, g);
 	}
-	failed = write_each(in->store, g->head);
-	if (store_commit(in->store, &err) < 0) {
+	failed = write_each(w->store, g->head);
+	if (store_commit(w->store, &err) < 0) {
 		log_error("serve: committing %zu reports: %s; storing them one by one",
 			  g->n_reports, err.msg);
-		store_close(&in->store);
-		return write_one_by_one(in, g);
+		store_close(&w->store);
+		return write_one_by_one(w, g);
 	}
-	count_commits(in, 1);
+	count_commits(w->in, 1);
 	return failed;
 }
 
@@ -202,7 +211,7 @@ write_guarded(struct intake *in, struct group *g)
  * otherwise cost the writer ~120 ms each.  Returns how many still
  * failed. */
 static size_t
-retry_failed(struct intake *in, struct group *g, int all_failed)
+retry_failed(struct writer *w, struct group *g, int all_failed)
 {
 	size_t failed = 0;
 
@@ -217,18 +226,18 @@ retry_failed(struct intake *in, struct group *g, int all_failed)
 			for (int attempt = 1; it->outcome < 0 && attempt <= 3; attempt++) {
 				struct timespec pause = { 0, 20000000L * attempt };
 
-				store_close(&in->store);
+				store_close(&w->store);
 				nanosleep(&pause, NULL);
-				if ((in->store = writer_open(in, &it->err)) == NULL)
+				if ((w->store = writer_open(w->in, &it->err)) == NULL)
 					continue;
 				err_clear(&it->err);
-				it->outcome = store_put_report_digest(in->store, it->report,
+				it->outcome = store_put_report_digest(w->store, it->report,
 								      &it->src, it->digest,
 								      &it->err);
 				it->retryable = it->outcome < 0 &&
-						store_put_report_retryable(in->store);
+						store_put_report_retryable(w->store);
 				if (it->outcome > 0)
-					count_commits(in, 1);
+					count_commits(w->in, 1);
 			}
 			if (it->outcome < 0)
 				failed++;
@@ -239,7 +248,7 @@ retry_failed(struct intake *in, struct group *g, int all_failed)
 /* Stores group g, taking in what is queued meanwhile (see intake.h), and
  * commits.  Every item of g has its outcome afterwards. */
 static void
-store_group(struct intake *in, struct group *g)
+store_group(struct writer *w, struct group *g)
 {
 	struct err err;
 	size_t failed = 0;
@@ -247,53 +256,54 @@ store_group(struct intake *in, struct group *g)
 	struct intake_job *more = g->head;
 	int group_failed = 0;
 
-	if (in->store == NULL && (in->store = writer_open(in, &err)) == NULL) {
+	if (w->store == NULL && (w->store = writer_open(w->in, &err)) == NULL) {
 		log_error("serve: cannot open the store: %s", err.msg);
 		fail_from(g->head, &err);
 		return;
 	}
-	if (store_begin(in->store, &err) < 0) {
+	if (store_begin(w->store, &err) < 0) {
 		log_error("serve: cannot begin a transaction: %s", err.msg);
 		fail_from(g->head, &err);
-		store_close(&in->store);
+		store_close(&w->store);
 		return;
 	}
 	while (more != NULL) {
-		if (write_in_group(in->store, more, &err) < 0) {
+		if (write_in_group(w->store, more, &err) < 0) {
 			group_failed = 1;
 			break;
 		}
 		if (g->n_reports >= INTAKE_GROUP_MAX_REPORTS ||
 		    monotime_s() * 1e3 - t0 >= INTAKE_GROUP_MAX_MS)
 			break;
-		pthread_mutex_lock(&in->lock);
-		more = take_locked(in, g);
-		pthread_mutex_unlock(&in->lock);
+		pthread_mutex_lock(&w->in->lock);
+		more = take_locked(w->in, g);
+		pthread_mutex_unlock(&w->in->lock);
 	}
 	if (group_failed) {
 		log_warn("serve: storing a group of %zu reports: %s; storing it again with a"
 			 " savepoint per report", g->n_reports, err.msg);
-		store_rollback(in->store);
-		failed = write_guarded(in, g);
-	} else if (store_commit(in->store, &err) < 0) {
+		store_rollback(w->store);
+		failed = write_guarded(w, g);
+	} else if (store_commit(w->store, &err) < 0) {
 		log_error("serve: committing %zu reports: %s; storing them one by one",
 			  g->n_reports, err.msg);
-		store_close(&in->store);
-		failed = write_one_by_one(in, g);
+		store_close(&w->store);
+		failed = write_one_by_one(w, g);
 	} else {
-		count_commits(in, 1);
+		count_commits(w->in, 1);
 	}
 	if (failed > 0)
-		failed = retry_failed(in, g, failed == g->n_reports);
+		failed = retry_failed(w, g, failed == g->n_reports);
 	if (failed > 0)
-		store_close(&in->store);   /* a fresh handle for the next group */
-	intake_checkpoint_after_commit(&in->ckpt, in->db_url, in->store);
+		store_close(&w->store);   /* a fresh handle for the next group */
+	intake_checkpoint_after_commit(&w->in->ckpt, w->in->db_url, w->store);
 }
 
 static void *
 writer_main(void *arg)
 {
-	struct intake *in = arg;
+	struct writer *w = arg;
+	struct intake *in = w->in;
 
 	prctl(PR_SET_NAME, "intake-writer", 0, 0, 0);   /* named in top, /proc */
 	pthread_mutex_lock(&in->lock);
@@ -307,7 +317,7 @@ writer_main(void *arg)
 			break;        /* stopping, and nothing left */
 		take_locked(in, &g);
 		pthread_mutex_unlock(&in->lock);
-		store_group(in, &g);
+		store_group(w, &g);
 		pthread_mutex_lock(&in->lock);
 		in->groups++;
 		in->reports += g.n_reports;
@@ -322,51 +332,80 @@ writer_main(void *arg)
 	return NULL;
 }
 
+/* Stops the writers started so far and frees in (intake_start()'s failure
+ * and intake_stop()). */
+static void
+stop_and_free(struct intake *in)
+{
+	pthread_mutex_lock(&in->lock);
+	in->stopping = 1;
+	pthread_cond_broadcast(&in->wake);
+	pthread_mutex_unlock(&in->lock);
+	for (size_t i = 0; i < in->n_writers; i++)
+		if (in->writers[i].started)
+			pthread_join(in->writers[i].thread, NULL);
+	intake_checkpoint_stop(&in->ckpt);
+	pthread_cond_destroy(&in->wake);
+	pthread_mutex_destroy(&in->lock);
+	for (size_t i = 0; i < in->n_writers; i++)
+		store_close(&in->writers[i].store);
+	free(in->db_url);
+	free(in);
+}
+
 struct intake *
-intake_start(const char *db_url, struct err *err)
+intake_start(const char *db_url, size_t n_writers, struct err *err)
 {
 	struct intake *in = xcalloc(1, sizeof(*in));
+	struct store *first;
 
 	in->db_url = xstrdup(db_url);
-	in->store = writer_open(in, err);
-	if (in->store == NULL)
-		goto fail;
 	pthread_mutex_init(&in->lock, NULL);
 	pthread_cond_init(&in->wake, NULL);
-	if (pthread_create(&in->thread, NULL, writer_main, in) != 0) {
-		err_set(err, "serve: cannot start the store writer thread");
-		pthread_cond_destroy(&in->wake);
-		pthread_mutex_destroy(&in->lock);
-		goto fail;
+	/* the first handle says how many writers the store can use */
+	if ((first = writer_open(in, err)) == NULL) {
+		stop_and_free(in);
+		return NULL;
+	}
+	if (!store_writers_overlap(first))
+		n_writers = 1;
+	else if (n_writers == 0)
+		n_writers = INTAKE_WRITERS_DEFAULT;
+	else if (n_writers > INTAKE_WRITERS_MAX)
+		n_writers = INTAKE_WRITERS_MAX;
+	in->n_writers = n_writers;
+	in->writers[0].store = first;
+	for (size_t i = 0; i < n_writers; i++) {
+		struct writer *w = &in->writers[i];
+
+		w->in = in;
+		if (w->store == NULL && (w->store = writer_open(in, err)) == NULL)
+			goto fail;
+		if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
+			err_set(err, "serve: cannot start a store writer thread");
+			goto fail;
+		}
+		w->started = 1;
 	}
 	return in;
 fail:
-	store_close(&in->store);
-	free(in->db_url);
-	free(in);
+	stop_and_free(in);
 	return NULL;
 }
 
 void
 intake_stop(struct intake **inp)
 {
-	struct intake *in;
-
 	if (inp == NULL || *inp == NULL)
 		return;
-	in = *inp;
-	pthread_mutex_lock(&in->lock);
-	in->stopping = 1;
-	pthread_cond_signal(&in->wake);
-	pthread_mutex_unlock(&in->lock);
-	pthread_join(in->thread, NULL);
-	intake_checkpoint_stop(&in->ckpt);
-	pthread_cond_destroy(&in->wake);
-	pthread_mutex_destroy(&in->lock);
-	store_close(&in->store);
-	free(in->db_url);
-	free(in);
+	stop_and_free(*inp);
 	*inp = NULL;
+}
+
+size_t
+intake_writers(const struct intake *in)
+{
+	return in != NULL ? in->n_writers : 0;
 }
 
 void

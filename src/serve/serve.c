@@ -73,7 +73,7 @@ serve_new(const struct serve_config *cfg, struct err *err)
 	}
 	serve_store_put(s, st, 0);
 	/* a read-only dashboard takes no reports: no writer, no write access */
-	if (!s->read_only && (s->intake = intake_start(s->db_url, err)) == NULL) {
+	if (!s->read_only && (s->intake = intake_start(s->db_url, cfg->intake_writers, err)) == NULL) {
 		serve_free(&s);
 		return NULL;
 	}

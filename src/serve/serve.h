@@ -30,6 +30,8 @@ struct serve_config {
 				   * and keep login sessions in memory: for a
 				   * dashboard whose user or role may only read.
 				   * The intake cannot run so (it stores). */
+	size_t intake_writers;    /* store writer threads on PostgreSQL (intake.h);
+				   * 0 = INTAKE_WRITERS_DEFAULT; SQLite: always 1 */
 };
 
 struct serve;

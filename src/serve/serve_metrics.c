@@ -233,7 +233,11 @@ write_process_counters(struct serve *s, struct buf *b)
 		   "# HELP tlsrpt_intake_written_total Reports the intake wrote in those"
 		   " transactions (stored, duplicate or failed).\n"
 		   "# TYPE tlsrpt_intake_written_total counter\n"
-		   "tlsrpt_intake_written_total %" PRIu64 "\n", groups, written);
+		   "tlsrpt_intake_written_total %" PRIu64 "\n"
+		   "# HELP tlsrpt_intake_writers Store writer threads of the intake"
+		   " (--intake-writers; one on SQLite).\n"
+		   "# TYPE tlsrpt_intake_writers gauge\n"
+		   "tlsrpt_intake_writers %zu\n", groups, written, intake_writers(s->intake));
 	buf_printf(b, "# HELP tlsrpt_logins_total Dashboard logins since start, by outcome.\n"
 		   "# TYPE tlsrpt_logins_total counter\n"
 		   "tlsrpt_logins_total{outcome=\"ok\"} %" PRIuFAST64 "\n"

@@ -334,6 +334,12 @@ store_plan_per_run(struct store *s, struct err *err)
 	return db_exec(s->db, "SET plan_cache_mode = force_custom_plan", err);
 }
 
+int
+store_writers_overlap(const struct store *s)
+{
+	return db_dialect(s->db) == DB_DIALECT_PG;
+}
+
 void
 store_wal_manual(struct store *s)
 {

@@ -79,6 +79,12 @@ int store_plan_per_run(struct store *s, struct err *err);
  * set to the database's reason. */
 int store_ping(struct store *s, struct err *err);
 
+/* 1 when writers on several handles of s's database proceed at once,
+ * each waiting only for rows another holds (PostgreSQL); 0 when every
+ * write transaction waits for the one lock of the database (SQLite), so
+ * a second writer only adds contention. */
+int store_writers_overlap(const struct store *s);
+
 /* A writer that keeps the log's checkpoints off its own thread (db.h):
  * store_wal_manual() stops s's commits from checkpointing the SQLite
  * write-ahead log, store_wal_frames() is its length after s's last

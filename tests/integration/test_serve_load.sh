@@ -27,8 +27,12 @@ run_load() {
 }
 : > "$T/table"
 
-# 1. 1000 POSTs, 16 at a time, default limits: every one stored
-if ! start_server; then fail "serve starts" "$(cat "$T/serve.err")"; tap_done; exit; fi
+# 1. 1000 POSTs, 16 at a time, default limits: every one stored (one
+# store writer on SQLite, whatever --intake-writers asks)
+if ! start_server --intake-writers 4; then fail "serve starts" "$(cat "$T/serve.err")"; tap_done; exit; fi
+if curl -s "http://127.0.0.1:$dport/metrics" | grep -q '^tlsrpt_intake_writers 1$'; then
+	ok "--intake-writers 4 on SQLite: one store writer"
+else fail "one writer on SQLite" "$(curl -s "http://127.0.0.1:$dport/metrics" | grep writers)"; fi
 if run_load "16 parallel" burst 1000 16; then
 	[ "$(field answered)" = 1000 ] && [ "$(field reset)" = 0 ] && [ "$(field lost)" = 0 ] &&
 		ok "1000 POSTs 16 at a time from one address: all answered, none reset or lost" ||

@@ -1,9 +1,10 @@
 #!/bin/sh
 # tlsrpt serve's intake with group commit on a real PostgreSQL 15
-# (tests/components/pg.sh): the writer's own connection stores the POSTs
-# of 64 keep-alive clients (bench/serve_load.c) in fewer transactions than
-# reports; each report answered 200 is in the database, also when serve is
-# killed with SIGKILL under load; a duplicate is answered as one.
+# (tests/components/pg.sh): two writers, each on its own connection, store
+# the POSTs of 64 keep-alive clients (bench/serve_load.c) in fewer
+# transactions than reports; each report answered 200 is in the database,
+# also when serve is killed with SIGKILL under load; a duplicate is
+# answered as one, also when both copies arrive at once.
 . "$(dirname "$0")/tap.sh"
 . "$(dirname "$0")/serve_common.sh"
 cd "$TLSRPT_SRC" || exit 1
@@ -43,6 +44,9 @@ else fail "2000 POSTs into PostgreSQL" "$(cat "$dir/load1")" "in the database: $
 if [ -n "$commits" ] && [ "$commits" -lt 2000 ]; then
 	ok "group commit on PostgreSQL: 2000 reports in $commits transactions"
 else fail "group commit on PostgreSQL" "commits=$commits"; fi
+if grep -q '^tlsrpt_intake_writers 2$' "$dir/metrics"; then
+	ok "two store writers on PostgreSQL by default"
+else fail "intake writers on PostgreSQL" "$(grep intake_writers "$dir/metrics")"; fi
 # the same reports again: all duplicates, nothing new
 "$LOAD" "$port" 200 8 "$sample" pgroup "$dir/ids1b" > "$dir/load1b" 2>&1
 curl -s "http://127.0.0.1:$dport/metrics" > "$dir/metrics"
@@ -50,6 +54,20 @@ if grep -q "^RESULT n=200 answered=200 ok=200 " "$dir/load1b" && [ "$(count pgro
    grep -q '^tlsrpt_reports_stored_total{outcome="duplicate"} 200$' "$dir/metrics"; then
 	ok "the same 200 reports again: answered 200 as duplicates, nothing stored twice"
 else fail "duplicates on PostgreSQL" "$(cat "$dir/load1b")" "$(grep stored_total "$dir/metrics")"; fi
+# 500 new reports POSTed twice at once by two loads: the two writers meet
+# on the same rows (the second INSERT waits for the first's commit), and
+# each report is stored once, the other copy answered as a duplicate
+"$LOAD" "$port" 500 32 "$sample" ptwice "$dir/ids2a" > "$dir/load2a" 2>&1 &
+l2=$!
+"$LOAD" "$port" 500 32 "$sample" ptwice "$dir/ids2b" > "$dir/load2b" 2>&1
+wait "$l2"
+curl -s "http://127.0.0.1:$dport/metrics" > "$dir/metrics"
+if grep -q "^RESULT n=500 answered=500 ok=500 " "$dir/load2a" &&
+   grep -q "^RESULT n=500 answered=500 ok=500 " "$dir/load2b" && [ "$(count ptwice)" = 500 ] &&
+   grep -q '^tlsrpt_reports_stored_total{outcome="duplicate"} 700$' "$dir/metrics"; then
+	ok "500 reports POSTed twice at once over two writers: 500 stored, 500 duplicates"
+else fail "the same reports at once over two writers" "$(cat "$dir/load2a" "$dir/load2b")" \
+	"in the database: $(count ptwice)" "$(grep -E 'stored_total|writers' "$dir/metrics")"; fi
 serve_stop
 
 if ! start_server; then fail "serve starts again" "$(cat "$dir/serve.err")"; tap_done; exit 1; fi

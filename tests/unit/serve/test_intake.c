@@ -45,7 +45,7 @@ setup(void **state)
 		return -1;
 	fx->path = xasprintf("%s/db.sqlite", fx->dir);
 	url = xasprintf("sqlite:%s", fx->path);
-	fx->in = intake_start(url, &err);   /* creates the schema */
+	fx->in = intake_start(url, 0, &err);   /* creates the schema */
 	free(url);
 	if (fx->in == NULL)
 		fail_msg("intake_start: %s", err.msg);
