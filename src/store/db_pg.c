@@ -162,13 +162,17 @@ pg_exec(void *conn, const char *sql, struct err *err)
 	struct conn *c = conn;
 	PGresult *res;
 	ExecStatusType st;
-	int rc = 0;
+	int rc = 0, synced;
 
-	/* a roll-back still runs after statements of the pipeline failed:
-	 * it is how their transaction is undone */
-	if (pg_sync(c, err) < 0 && strncmp(sql, "ROLLBACK", 8) != 0)
-		return -1;
+	/* sql runs even after statements of the pipeline failed (a ROLLBACK
+	 * is how their transaction is undone; anything else fails in the
+	 * aborted transaction), but the pipeline's error is the one kept */
+	synced = pg_sync(c, err);
 	res = PQexec(c->pg, sql);
+	if (synced < 0) {
+		PQclear(res);
+		return -1;
+	}
 	st = PQresultStatus(res);
 	c->sqlstate[0] = '\0';
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
