@@ -13,7 +13,9 @@
  */
 #include "store/db.h"
 
+#include <stdarg.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -301,18 +303,45 @@ db_step(struct db_stmt *st, struct err *err)
 	return st->db->ops->step(st->impl, err);
 }
 
+/* Steps st (a backend without send()) and resets it.  Returns 0 or -1. */
+static int
+step_reset(struct db_stmt *st, struct err *err)
+{
+	int rc = st->db->ops->step(st->impl, err);
+
+	st->db->ops->reset(st->impl);
+	return rc < 0 ? -1 : 0;
+}
+
 int
 db_run(struct db_stmt *st, struct err *err)
 {
 	const struct db_ops *ops = st->db->ops;
-	int rc;
 
 	st->used = 0;
 	if (ops->send != NULL)
-		return ops->send(st->impl, err);
-	rc = ops->step(st->impl, err);
-	ops->reset(st->impl);
-	return rc < 0 ? -1 : 0;
+		return ops->send(st->impl, "", err);
+	return step_reset(st, err);
+}
+
+int
+db_run_labeled(struct db_stmt *st, struct err *err, const char *fmt, ...)
+{
+	const struct db_ops *ops = st->db->ops;
+	char label[DB_LABEL_MAX];
+	va_list ap;
+
+	st->used = 0;
+	if (ops->send == NULL && step_reset(st, err) == 0)
+		return 0;
+	/* the label of a send (PostgreSQL), or of a step that failed */
+	va_start(ap, fmt);
+	vsnprintf(label, sizeof(label), fmt, ap);
+	va_end(ap);
+	if (ops->send != NULL)
+		return ops->send(st->impl, label, err);
+	err_prefix(err, "%s", label);
+	return -1;
 }
 
 int

@@ -42,8 +42,10 @@ struct db_ops {
 	int (*step)(void *impl, struct err *err);
 	/* NULL (db_run() steps and resets), or sends the statement without
 	 * waiting for its outcome (and resets it); sync() waits for every
-	 * statement sent so, returning the first one's error */
-	int (*send)(void *impl, struct err *err);
+	 * statement sent so, returning the first one's error with the label
+	 * it was sent with ("" none, else at most DB_LABEL_MAX - 1 chars)
+	 * in front */
+	int (*send)(void *impl, const char *label, struct err *err);
 	int (*sync)(void *conn, struct err *err);
 	const char *(*column_text)(void *impl, int col);
 	int64_t (*column_int64)(void *impl, int col);
@@ -64,6 +66,10 @@ struct db_ops {
 /* The backends (db_sqlite.c, db_pg.c). */
 extern const struct db_ops db_sqlite_ops;
 extern const struct db_ops db_pg_ops;
+
+/* The longest label of db_run_labeled(), with its NUL; longer ones are
+ * cut. */
+#define DB_LABEL_MAX 80
 
 /* db_open_flags(): read only (SQLite mode=ro, or immutable=1 when the
  * file's directory cannot hold the shared-memory file and no writer is
@@ -148,13 +154,26 @@ int db_step(struct db_stmt *st, struct err *err);
  * outcome is known at db_sync(), which every call that waits for the
  * server (db_exec(), db_step(), db_step_insert(), preparing a new
  * statement, db_close()) runs first, so st's error may come back from one
- * of those.  A caller that must know which statement failed calls
- * db_sync() itself.  Returns 0 or -1 (err says what). */
+ * of those.  A caller that must know which statement failed sends it
+ * with db_run_labeled().  Returns 0 or -1 (err says what). */
 int db_run(struct db_stmt *st, struct err *err);
+
+/* db_run() that names the statement in its error: when st fails, err
+ * gets the formatted label and ": " in front (as err_prefix() does), on
+ * SQLite at once, on PostgreSQL from whichever call reports the failure
+ * (db_sync() or another that syncs), so a row is named the same on both.
+ * The label says where the row is in its input ("failure-details[2]"); it
+ * is formatted only where it may be needed (PostgreSQL, or a failure), and
+ * cut to DB_LABEL_MAX - 1 characters.  An error from db_run_labeled()
+ * already carries the label of the statement that failed, which may be an
+ * earlier one than st: the caller adds no location of its own. */
+int db_run_labeled(struct db_stmt *st, struct err *err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* Waits for every statement db_run() sent and not yet confirmed (nothing
  * to do on SQLite).  Returns 0, or -1 with the first failure's error in
- * err; the transaction is then aborted, as after any failed statement. */
+ * err, preceded by its label when db_run_labeled() sent it; the
+ * transaction is then aborted, as after any failed statement. */
 int db_sync(struct db *db, struct err *err);
 
 /* Column `col` (0-based) of the current row as text, NULL for SQL NULL.

@@ -12,7 +12,10 @@
  * libpq's output buffer without waiting (pg_send()); pg_sync() sends them
  * with a sync point and reads their outcomes, and every call that needs
  * the server's answer runs it first, so the connection is out of pipeline
- * mode whenever a synchronous libpq call is made.
+ * mode whenever a synchronous libpq call is made.  Each queued statement
+ * keeps the label db_run_labeled() gave it, in send order (a fixed array
+ * of PIPELINE_MAX), so the failure read back at the sync is named as
+ * SQLite names it when it steps the row.
  */
 #include <libpq-fe.h>
 #include <stdio.h>
@@ -33,6 +36,8 @@ struct conn {
 	int pipeline;           /* in pipeline mode */
 	int pending;            /* statements sent in it, outcome not read */
 	char sqlstate[6];
+	/* the label of each of the pending statements, in send order */
+	char labels[PIPELINE_MAX][DB_LABEL_MAX];
 };
 
 struct stmt {
@@ -65,6 +70,14 @@ set_error(struct conn *c, PGresult *res, const char *what, struct err *err)
 	err_set(err, "postgresql: %s: %.*s", what, (int)len, *msg ? msg : "unknown error");
 }
 
+/* Puts label (may be "") and ": " in front of err. */
+static void
+label_error(const char *label, struct err *err)
+{
+	if (*label != '\0')
+		err_prefix(err, "%s", label);
+}
+
 static int pg_exec(void *conn, const char *sql, struct err *err);
 
 /* Ends pipeline mode: sends a sync point, reads the outcome of every
@@ -76,7 +89,7 @@ pg_sync(void *conn, struct err *err)
 	struct conn *c = conn;
 	PGresult *res;
 	ExecStatusType st;
-	int failed = 0, lost = 0, nulls = 0;
+	int failed = 0, lost = 0, nulls = 0;    /* nulls: statements read back */
 
 	if (!c->pipeline)
 		return 0;
@@ -106,6 +119,8 @@ pg_sync(void *conn, struct err *err)
 		 * PGRES_PIPELINE_ABORTED, not run */
 		if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && !failed) {
 			set_error(c, res, "execute", err);
+			if (nulls < c->pending)
+				label_error(c->labels[nulls], err);
 			failed = 1;
 		}
 		PQclear(res);
@@ -305,18 +320,20 @@ pg_step(void *impl, struct err *err)
 }
 
 /* db_run(): queues s in pipeline mode (entered here when the connection
- * is not in it) and resets it; libpq copies the parameters into its output
- * buffer at once. */
+ * is not in it), keeps its label for pg_sync() and resets it; libpq
+ * copies the parameters into its output buffer at once. */
 static int
-pg_send(void *impl, struct err *err)
+pg_send(void *impl, const char *label, struct err *err)
 {
 	struct stmt *s = impl;
 	struct conn *c = s->c;
+	size_t n;
 	int rc = 0;
 
 	if (!c->pipeline) {
 		if (PQenterPipelineMode(c->pg) != 1) {
 			set_error(c, NULL, "pipeline mode", err);
+			label_error(label, err);
 			pg_reset(s);
 			return -1;
 		}
@@ -325,10 +342,14 @@ pg_send(void *impl, struct err *err)
 	if (PQsendQueryPrepared(c->pg, s->name, s->n_params, (const char *const *)s->values,
 				NULL, NULL, 0) != 1) {
 		set_error(c, NULL, "send", err);
+		label_error(label, err);
 		pg_reset(s);
 		pg_sync(c, NULL);
 		return -1;
 	}
+	n = strnlen(label, DB_LABEL_MAX - 1);
+	memcpy(c->labels[c->pending], label, n);
+	c->labels[c->pending][n] = '\0';
 	c->pending++;
 	pg_reset(s);
 	if (c->pending >= PIPELINE_MAX)

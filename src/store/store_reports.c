@@ -98,10 +98,13 @@ dedup_key(const struct report *r)
 	return buf_steal(&b, &len);
 }
 
-/* Inserts p's failure details under policy_id, or (PostgreSQL, policy_id
- * 0) under the policy this session inserted last. */
+/* Inserts p (policy number seq)'s failure details under policy_id, or
+ * (PostgreSQL, policy_id 0) under the policy this session inserted last.
+ * A failed row is named "policies[seq]: failure-details[i]" on both
+ * engines (db_run_labeled()). */
 static int
-put_failures(struct store *s, int64_t policy_id, const struct policy *p, struct err *err)
+put_failures(struct store *s, int64_t policy_id, size_t seq, const struct policy *p,
+	     struct err *err)
 {
 	struct db_stmt *st = db_prepare(s->db, policy_id != 0 ? sql_put_failure
 						: sql_put_failure_pg, err);
@@ -123,17 +126,17 @@ put_failures(struct store *s, int64_t policy_id, const struct policy *p, struct 
 		db_bind_text_static(st, 9, d->additional_information);
 		db_bind_text_static(st, 10, d->failure_reason_code);
 		db_bind_text_static(st, 11, d->extra_json);
-		if (db_run(st, err) < 0) {
-			err_prefix(err, "failure-details[%zu]", i);
+		if (db_run_labeled(st, err, "policies[%zu]: failure-details[%zu]", seq, i) < 0)
 			return -1;
-		}
 	}
 	db_reset(st);
 	return 0;
 }
 
 /* Inserts policy p (number seq) of report report_id, whose domain key is
- * key and policy-string list strings (store_list_json(), NULL: absent). */
+ * key and policy-string list strings (store_list_json(), NULL: absent).
+ * A failed row is named "policies[seq]" (db_run_labeled() on PostgreSQL,
+ * whose error may come from a later call). */
 static int
 put_policy(struct store *s, int64_t report_id, size_t seq, const struct policy *p,
 	   const char *key, const char *strings, struct err *err)
@@ -160,14 +163,17 @@ put_policy(struct store *s, int64_t report_id, size_t seq, const struct policy *
 	db_bind_int64(st, 9, (int64_t)p->total_failure_session_count);
 	db_bind_int64(st, 10, p->has_failure_details);
 	db_bind_text_static(st, 11, p->extra_json);
-	if (pipelined ? db_run(st, err) < 0 : db_step_insert(st, &id, err) != 1)
+	if (pipelined) {
+		if (db_run_labeled(st, err, "policies[%zu]", seq) < 0)
+			goto out;
+	} else if (db_step_insert(st, &id, err) != 1) {
+		err_prefix(err, "policies[%zu]", seq);
 		goto out;
+	}
 	db_reset(st);
-	rc = put_failures(s, id, p, err);
+	rc = put_failures(s, id, seq, p, err);
 out:
 	db_reset(st);
-	if (rc < 0)
-		err_prefix(err, "policies[%zu]", seq);
 	free(mx);
 	return rc;
 }
@@ -332,7 +338,8 @@ put_report(struct store *s, const struct report *r, const struct report_source *
 			goto fail;
 		return 2;
 	}
-	/* the sync: a failure of the body's rows is this report's */
+	/* the sync: a failure of the body's rows is this report's, named by
+	 * its row's label (db_run_labeled()) */
 	if (put_body(s, id, r, src, err) < 0 || db_sync(s->db, err) < 0)
 		goto rollback;
 	if (own_tx && store_commit(s, err) < 0)

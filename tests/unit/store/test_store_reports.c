@@ -385,15 +385,24 @@ arm_failure(struct store_fixture *fx)
 	const char *sql =
 		db_dialect(fx->s->db) == DB_DIALECT_SQLITE
 			? "CREATE TRIGGER boom BEFORE INSERT ON report_failures"
-			  " WHEN NEW.result_type = 'boom' BEGIN SELECT RAISE(ABORT, 'boom'); END"
+			  " WHEN NEW.result_type = 'boom' BEGIN SELECT RAISE(ABORT, 'boom'); END;"
+			  "CREATE TRIGGER boom_policy BEFORE INSERT ON report_policies"
+			  " WHEN NEW.policy_domain = 'boom.example'"
+			  " BEGIN SELECT RAISE(ABORT, 'boom'); END"
 			: "CREATE FUNCTION boom() RETURNS trigger LANGUAGE plpgsql AS"
 			  " $$BEGIN IF NEW.result_type = 'boom' THEN RAISE EXCEPTION 'boom';"
 			  " END IF; RETURN NEW; END$$;"
 			  "CREATE TRIGGER boom BEFORE INSERT ON report_failures"
-			  " FOR EACH ROW EXECUTE FUNCTION boom()";
+			  " FOR EACH ROW EXECUTE FUNCTION boom();"
+			  "CREATE FUNCTION boom_policy() RETURNS trigger LANGUAGE plpgsql AS"
+			  " $$BEGIN IF NEW.policy_domain = 'boom.example' THEN"
+			  " RAISE EXCEPTION 'boom'; END IF; RETURN NEW; END$$;"
+			  "CREATE TRIGGER boom_policy BEFORE INSERT ON report_policies"
+			  " FOR EACH ROW EXECUTE FUNCTION boom_policy()";
 
 	if (db_dialect(fx->s->db) == DB_DIALECT_PG)
-		db_exec(fx->s->db, "DROP FUNCTION IF EXISTS boom() CASCADE", NULL);
+		db_exec(fx->s->db, "DROP FUNCTION IF EXISTS boom() CASCADE;"
+			"DROP FUNCTION IF EXISTS boom_policy() CASCADE", NULL);
 	if (db_exec(fx->s->db, sql, &err) < 0)
 		fail_msg("%s", err.msg);
 }
@@ -413,10 +422,9 @@ test_reports_failed_put_stores_nothing_and_harms_nothing(void **state)
 	r->policies[0].failure_details[1].result_type = xstrdup("boom");
 	assert_int_equal(store_put_report(fx->s, r, NULL, &err), -1);
 	assert_non_null(strstr(err.msg, "report-id=half"));
-	/* SQLite runs each row at once and names it; PostgreSQL sends the
-	 * rows in a pipeline and learns of the failure at the report's end */
-	if (fx->pg_url == NULL)
-		assert_non_null(strstr(err.msg, "failure-details[1]"));
+	/* named on both engines, though PostgreSQL learns of the failure
+	 * only at the report's end (its rows go in a pipeline) */
+	assert_non_null(strstr(err.msg, "policies[0]: failure-details[1]: "));
 	assert_non_null(strstr(err.msg, "boom"));
 	assert_int_equal(count(fx->s, NULL, &f), 1);
 	assert_string_equal(f.ids[0], "kept");
@@ -444,23 +452,91 @@ test_reports_put_inside_rolled_back_transaction_is_gone(void **state)
 	assert_int_equal(put(fx->s, sample("Org A", "tx", 1767225600, NULL), NULL), 1);
 }
 
-/* A report whose last failure row (of its last policy) the armed trigger
- * refuses. */
+#define POLICY_ROW ((size_t)-1)
+
+/* Reports with one row the armed triggers refuse, and how the error must
+ * name it on both engines (PostgreSQL learns of it at the report's end,
+ * after the rows that follow it were sent). */
+static const struct bad_row {
+	const char *id;         /* the report-id */
+	size_t policy;          /* the failing row's policy (0, 1; POLICY_ROW: 1) */
+	size_t row;             /* its failure row, or POLICY_ROW: the policy's */
+	size_t rows;            /* failure rows policies[1] gets (sample(): none) */
+	const char *want;       /* the label right after "org=Org A: " */
+} bad_rows[] = {
+	{ "first-policy-middle-row", 0, 1, 3, "policies[0]: failure-details[1]" },
+	{ "last-row", 1, 0, 1, "policies[1]: failure-details[0]" },
+	{ "last-of-three-rows", 1, 2, 3, "policies[1]: failure-details[2]" },
+	{ "middle-of-three-rows", 1, 1, 3, "policies[1]: failure-details[1]" },
+	{ "last-policy-row", 1, POLICY_ROW, 2, "policies[1]" },
+	/* PostgreSQL syncs by itself when 512 statements are pending: the
+	 * error comes back from a later row's db_run_labeled() */
+	{ "row-before-a-full-pipeline", 1, 1, 600, "policies[1]: failure-details[1]" },
+};
+
+/* sample() with c's rows, c's row refused by arm_failure()'s triggers. */
 static struct report *
-last_row_fails(void)
+bad_row_report(const struct bad_row *c)
 {
-	struct report *r;
-	struct policy *p;
+	struct report *r = sample("Org A", c->id, 1767225600,
+				  c->row == POLICY_ROW ? "boom.example" : "other.example");
+	struct policy *p = &r->policies[1];
 	struct failure_detail *d;
 
-	r = sample("Org A", "b-4", 1767225600, "other.example");
-	p = &r->policies[r->n_policies - 1];
-	p->has_failure_details = 1;
-	p->total_failure_session_count = 1;
-	d = policy_add_failure_detail(p);
-	d->result_type = xstrdup("boom");
-	d->failed_session_count = 1;
+	p->has_failure_details = c->rows > 0;
+	p->total_failure_session_count = c->rows;
+	for (size_t i = 0; i < c->rows; i++) {
+		d = policy_add_failure_detail(p);
+		d->result_type = xstrdup("starttls-not-supported");
+		d->failed_session_count = 1;
+	}
+	if (c->row != POLICY_ROW) {
+		d = &r->policies[c->policy].failure_details[c->row];
+		free(d->result_type);
+		d->result_type = xstrdup("boom");
+	}
 	return r;
+}
+
+/* err names c's report and its failing row, with that row's label once. */
+static void
+assert_names_bad_row(const struct err *err, const struct bad_row *c)
+{
+	char want[160];
+	const char *at;
+
+	snprintf(want, sizeof(want), "report-id=%s org=Org A: %s: ", c->id, c->want);
+	at = strstr(err->msg, want);
+	if (at == NULL)
+		fail_msg("%s: \"%s\" lacks \"%s\"", c->id, err->msg, want);
+	/* the engine's message follows, not another label */
+	at += strlen(want);
+	if (strncmp(at, "policies[", 9) == 0 || strncmp(at, "failure-details[", 16) == 0)
+		fail_msg("%s: \"%s\": a second label", c->id, err->msg);
+	assert_non_null(strstr(at, "boom"));
+}
+
+/* A refused row is named in the error by its place in the report, the
+ * same on SQLite (which steps it at once) and PostgreSQL (which learns of
+ * it at the report's sync); nothing of the report stays. */
+static void
+test_reports_failed_row_is_named_on_both_engines(void **state)
+{
+	struct store_fixture *fx = *state;
+	struct report *r;
+	struct err err;
+	struct found f;
+
+	arm_failure(fx);
+	for (size_t i = 0; i < sizeof(bad_rows) / sizeof(bad_rows[0]); i++) {
+		r = bad_row_report(&bad_rows[i]);
+		assert_int_equal(store_put_report(fx->s, r, NULL, &err), -1);
+		assert_names_bad_row(&err, &bad_rows[i]);
+		report_free(r);
+	}
+	assert_int_equal(count(fx->s, NULL, &f), 0);
+	/* the handle still stores */
+	assert_int_equal(put(fx->s, sample("Org A", "after", 1767225600, NULL), NULL), 1);
 }
 
 /* store_put_report_in_batch(): refused outside a transaction; inside one
@@ -472,32 +548,28 @@ test_reports_put_in_batch_is_the_callers_transaction(void **state)
 	struct store_fixture *fx = *state;
 	struct report *a = sample("Org A", "b-1", 1767225600, NULL);
 	struct report *b = sample("Org A", "b-2", 1767225600, "other.example");
-	struct report *bad = sample("Org A", "b-3", 1767225600, NULL);
-	struct report *last = last_row_fails();
 	struct err err;
 	struct found f;
 
 	assert_int_equal(store_put_report_in_batch(fx->s, a, NULL, &err), -1);
 	assert_non_null(strstr(err.msg, "outside a transaction"));
 	assert_int_equal(count(fx->s, NULL, &f), 0);
-	/* a batch rolled back after a failure keeps none of its reports */
+	/* a batch rolled back after a failure keeps none of its reports; the
+	 * failing row may be the last one the report stores (PostgreSQL sends
+	 * it in a pipeline): the failure is still that report's, not the
+	 * next's, and names the row */
 	arm_failure(fx);
-	free(bad->policies[0].failure_details[1].result_type);
-	bad->policies[0].failure_details[1].result_type = xstrdup("boom");
-	assert_int_equal(store_begin(fx->s, &err), 0);
-	assert_int_equal(store_put_report_in_batch(fx->s, a, NULL, &err), 1);
-	assert_int_equal(store_put_report_in_batch(fx->s, bad, NULL, &err), -1);
-	assert_non_null(strstr(err.msg, "report-id=b-3"));
-	store_rollback(fx->s);
-	assert_int_equal(count(fx->s, NULL, &f), 0);
-	/* the failing row is the last one the report stores (PostgreSQL sends
-	 * it in a pipeline): the failure is still that report's, not the next's */
-	assert_int_equal(store_begin(fx->s, &err), 0);
-	assert_int_equal(store_put_report_in_batch(fx->s, last, NULL, &err), -1);
-	assert_non_null(strstr(err.msg, "report-id=b-4"));
-	assert_non_null(strstr(err.msg, "boom"));
-	store_rollback(fx->s);
-	assert_int_equal(count(fx->s, NULL, &f), 0);
+	for (size_t i = 0; i < sizeof(bad_rows) / sizeof(bad_rows[0]); i++) {
+		struct report *bad_row = bad_row_report(&bad_rows[i]);
+
+		assert_int_equal(store_begin(fx->s, &err), 0);
+		assert_int_equal(store_put_report_in_batch(fx->s, a, NULL, &err), 1);
+		assert_int_equal(store_put_report_in_batch(fx->s, bad_row, NULL, &err), -1);
+		assert_names_bad_row(&err, &bad_rows[i]);
+		store_rollback(fx->s);
+		assert_int_equal(count(fx->s, NULL, &f), 0);
+		report_free(bad_row);
+	}
 	/* committed: stored, and a duplicate in the same batch is one */
 	assert_int_equal(store_begin(fx->s, &err), 0);
 	assert_int_equal(store_put_report_in_batch(fx->s, a, NULL, &err), 1);
@@ -508,8 +580,6 @@ test_reports_put_in_batch_is_the_callers_transaction(void **state)
 	found_clear(&f);
 	report_free(a);
 	report_free(b);
-	report_free(bad);
-	report_free(last);
 }
 
 static const struct CMUnitTest tests[] = {
@@ -523,6 +593,7 @@ static const struct CMUnitTest tests[] = {
 	STORE_TEST(test_reports_failed_put_stores_nothing_and_harms_nothing),
 	STORE_TEST(test_reports_put_inside_rolled_back_transaction_is_gone),
 	STORE_TEST(test_reports_put_in_batch_is_the_callers_transaction),
+	STORE_TEST(test_reports_failed_row_is_named_on_both_engines),
 };
 
 STORE_TEST_MAIN(tests)
