@@ -5,12 +5,14 @@
  * hand them over as one job per POST.  A writer thread (one on SQLite;
  * INTAKE_WRITERS_DEFAULT or as configured on PostgreSQL, below) owns its
  * own store handle (its own PostgreSQL connection) and stores many jobs in
- * one transaction: it takes what is queued, stores each report with no
- * savepoint of its own (store_put_report_in_batch_digest(); a savepoint
- * cost about as much as the report's rows, and two round trips on
- * PostgreSQL), takes what arrived meanwhile, and commits when the queue
- * is empty, or after INTAKE_GROUP_MAX_REPORTS reports or
- * INTAKE_GROUP_MAX_MS milliseconds.  The roll-up rows of the group are
+ * one transaction: it takes what is queued (on PostgreSQL waiting a
+ * little for more, INTAKE_GATHER_MIN below), stores those reports with no
+ * savepoint each (store_put_reports_in_batch(); a savepoint cost about as
+ * much as the report's rows, and two round trips on PostgreSQL, where the
+ * reports taken together are written with one statement per table),
+ * takes what arrived meanwhile, and commits when the queue is empty, or
+ * after INTAKE_GROUP_MAX_REPORTS reports or INTAKE_GROUP_MAX_MS
+ * milliseconds.  The roll-up rows of the group are
  * summed in memory and written once each at COMMIT
  * (store/store_rollup_batch.h).
  * Only after the COMMIT has returned does it call each job's done
@@ -47,6 +49,11 @@
 #define INTAKE_GROUP_MAX_REPORTS 512
 /* …or this many milliseconds after its first report was written. */
 #define INTAKE_GROUP_MAX_MS 50
+/* On PostgreSQL a writer with fewer than INTAKE_GATHER_MIN reports in
+ * hand waits up to INTAKE_GATHER_US microseconds for more before it
+ * writes them (intake_writer.c: gather_locked()). */
+#define INTAKE_GATHER_MIN 16
+#define INTAKE_GATHER_US 1000
 
 /* One report to store. */
 struct intake_item {

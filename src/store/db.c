@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store/db_batch.h"
 #include "util/buf.h"
 #include "util/xalloc.h"
 
@@ -28,6 +29,8 @@ struct db {
 	struct db_stmt **cache;
 	size_t n_cache;
 	size_t cap_cache;
+	struct db_batch *batch;    /* batch mode (db_batch_begin()), or NULL */
+	int warmed;                /* warm_server() ran */
 };
 
 struct db_stmt {
@@ -144,6 +147,7 @@ db_close(struct db **dbp)
 	if (dbp == NULL || *dbp == NULL)
 		return;
 	db = *dbp;
+	db_batch_discard(db);
 	for (size_t i = 0; i < db->n_cache; i++) {
 		db->ops->finalize(db->cache[i]->impl);
 		free(db->cache[i]->sql);
@@ -256,6 +260,8 @@ void
 db_bind_text_static(struct db_stmt *st, int i, const char *s)
 {
 	st->used = 1;
+	if (st->db->batch != NULL && db_batch_bind_text(st->db->batch, st, st->sql, i, s))
+		return;
 	if (st->db->ops->bind_text_static != NULL)
 		st->db->ops->bind_text_static(st->impl, i, s);
 	else
@@ -286,6 +292,8 @@ void
 db_bind_text(struct db_stmt *st, int i, const char *s)
 {
 	st->used = 1;
+	if (st->db->batch != NULL && db_batch_bind_text(st->db->batch, st, st->sql, i, s))
+		return;
 	st->db->ops->bind_text(st->impl, i, s);
 }
 
@@ -293,6 +301,8 @@ void
 db_bind_int64(struct db_stmt *st, int i, int64_t v)
 {
 	st->used = 1;
+	if (st->db->batch != NULL && db_batch_bind_int64(st->db->batch, st, st->sql, i, v))
+		return;
 	st->db->ops->bind_int64(st->impl, i, v);
 }
 
@@ -319,6 +329,8 @@ db_run(struct db_stmt *st, struct err *err)
 	const struct db_ops *ops = st->db->ops;
 
 	st->used = 0;
+	if (st->db->batch != NULL && db_batch_row_end(st->db->batch, st, st->sql))
+		return 0;
 	if (ops->send != NULL)
 		return ops->send(st->impl, "", err);
 	return step_reset(st, err);
@@ -332,6 +344,9 @@ db_run_labeled(struct db_stmt *st, struct err *err, const char *fmt, ...)
 	va_list ap;
 
 	st->used = 0;
+	/* a batched row: its statement's failure is the group's */
+	if (st->db->batch != NULL && db_batch_row_end(st->db->batch, st, st->sql))
+		return 0;
 	if (ops->send == NULL && step_reset(st, err) == 0)
 		return 0;
 	/* the label of a send (PostgreSQL), or of a step that failed */
@@ -350,6 +365,87 @@ db_sync(struct db *db, struct err *err)
 	return db->ops->sync != NULL ? db->ops->sync(db->conn, err) : 0;
 }
 
+/* The size of warm_server()'s parameter. */
+#define WARM_BYTES ((size_t)1 << 20)
+
+/* Has the server process of db (PostgreSQL) receive one WARM_BYTES
+ * parameter, once.  Why: a group's statements take the server some 100
+ * KiB to a few MiB of memory, which glibc's malloc gives back to the
+ * kernel at each transaction's end (the heap is trimmed past 128 KiB
+ * free) and takes again at the next: brk(), page faults and, worse on a
+ * VM, a TLB shoot-down on the other CPUs each time; that was a fifth of
+ * the server's CPU per stored report (bench/README.md).  glibc raises its
+ * trim threshold to twice the largest block it has mapped and freed
+ * (mallopt(3), M_MMAP_THRESHOLD, up to 32 MiB), so after this one large
+ * message the heap keeps what a group needs.  A server whose allocator
+ * works otherwise just reads 1 MiB once.  Errors are ignored: this only
+ * saves time. */
+static void
+warm_server(struct db *db)
+{
+	struct db_stmt *st;
+	struct err ignored;
+	char *big;
+
+	db->warmed = 1;
+	if ((st = db_prepare(db, "SELECT length($1)", &ignored)) == NULL)
+		return;
+	big = xmalloc(WARM_BYTES + 1);
+	memset(big, 'x', WARM_BYTES);
+	big[WARM_BYTES] = '\0';
+	db_bind_text_static(st, 1, big);
+	while (db_step(st, &ignored) == 1)
+		;
+	db_reset(st);
+	free(big);
+}
+
+int
+db_batch_begin(struct db *db)
+{
+	if (db->ops->dialect != DB_DIALECT_PG)
+		return 0;
+	if (!db->warmed)
+		warm_server(db);
+	if (db->batch == NULL)
+		db->batch = db_batch_new();
+	return 1;
+}
+
+/* Sends one multi-row statement of the batch (db_batch_send()'s send). */
+static int
+send_rows(void *ctx, const char *sql, int n, const char *const *literals, struct err *err)
+{
+	struct db_stmt *st = db_prepare(ctx, sql, err);
+
+	if (st == NULL)
+		return -1;
+	for (int k = 0; k < n; k++)
+		db_bind_text_static(st, k + 1, literals[k]);
+	return db_run(st, err);
+}
+
+int
+db_batch_end(struct db *db, struct err *err)
+{
+	struct db_batch *b = db->batch;
+	int rc;
+
+	if (b == NULL)
+		return 0;
+	db->batch = NULL;       /* the statements below run as usual */
+	rc = db_batch_send(b, send_rows, db, err);
+	db_batch_free(b);
+	return rc < 0 ? -1 : db_sync(db, err);
+}
+
+void
+db_batch_discard(struct db *db)
+{
+	db_batch_free(db->batch);
+	db->batch = NULL;
+}
+
 const char *
 db_column_text(struct db_stmt *st, int col)
 {
@@ -365,6 +461,8 @@ db_column_int64(struct db_stmt *st, int col)
 void
 db_reset(struct db_stmt *st)
 {
+	if (st->db->batch != NULL)
+		db_batch_row_clear(st->db->batch, st);
 	st->db->ops->reset(st->impl);
 	st->used = 0;
 }

@@ -176,6 +176,32 @@ int db_run_labeled(struct db_stmt *st, struct err *err, const char *fmt, ...)
  * transaction is then aborted, as after any failed statement. */
 int db_sync(struct db *db, struct err *err);
 
+/* Batch mode, where the backend has multi-row statements over arrays
+ * (PostgreSQL's unnest()): until db_batch_end(), db_run() (or
+ * db_run_labeled(), whose label is then not used) of a plain
+ * `INSERT INTO t (c1, …) VALUES ($1, …, $n)` (an ON CONFLICT … DO
+ * NOTHING suffix allowed; no RETURNING, no DO UPDATE) keeps the bound
+ * row instead of sending it, and db_batch_end() sends each such
+ * statement's rows as one
+ * `INSERT INTO t (c1, …) SELECT * FROM unnest($1::T[], …)` (T bigint or
+ * text after what was bound), in the order the statements were first
+ * run, then syncs.  Every other statement runs as usual meanwhile, so a
+ * batched row is not there for them to read before db_batch_end().  The
+ * first call on a handle also has the server read one 1 MiB parameter,
+ * which keeps its allocator from giving memory back after every
+ * transaction (db.c: warm_server()).  Returns 1 when batching
+ * (PostgreSQL), 0 when the backend runs rows one by one (SQLite: nothing
+ * changes). */
+int db_batch_begin(struct db *db);
+
+/* Sends the batch's statements and syncs (db_sync()); batch mode ends.
+ * Returns 0, or -1 with the first failure's error in err: the
+ * transaction is then aborted.  0 when not batching. */
+int db_batch_end(struct db *db, struct err *err);
+
+/* Ends batch mode dropping every row kept (a roll-back). */
+void db_batch_discard(struct db *db);
+
 /* Column `col` (0-based) of the current row as text, NULL for SQL NULL.
  * Borrowed until the next db_step()/db_reset() on st. */
 const char *db_column_text(struct db_stmt *st, int col);

@@ -304,6 +304,7 @@ store_rollback(struct store *s)
 	if (s->depth == 0)
 		return;
 	store_rollup_batch_discard(s);   /* all of it was added at this level */
+	db_batch_discard(s->db);         /* rows kept for a group, not sent */
 	if (s->depth > 1) {
 		snprintf(sql, sizeof(sql), "ROLLBACK TO SAVEPOINT sp%d; RELEASE SAVEPOINT sp%d",
 			 s->depth - 1, s->depth - 1);

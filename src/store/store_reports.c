@@ -23,6 +23,7 @@
 #include "model/report_json_direct.h"
 #include "store/store_conflicts.h"
 #include "store/store_private.h"
+#include "store/store_reports_private.h"
 #include "store/store_report_types.h"
 #include "store/store_rollup.h"
 #include "store/store_views.h"
@@ -30,16 +31,23 @@
 #include "util/xalloc.h"
 
 static const char sql_put_report[] =
-	"INSERT INTO reports (organization, report_id, dedup_key, start_time, end_time,"
-	" start_datetime, end_datetime, contact_info, extra_json, quirks_json, raw_json,"
-	" source_channel, source_name, received, content_digest)"
+	"INSERT INTO reports (" STORE_REPORT_HEAD_COLUMNS ")"
 	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
 	" ON CONFLICT (organization, dedup_key) DO NOTHING";
 
+#define POLICY_COLUMNS \
+	"report, seq, policy_type, policy_domain, domain_key, policy_strings, mx_hosts," \
+	" total_success, total_failure, has_failure_details, extra_json"
+
 static const char sql_put_policy[] =
-	"INSERT INTO report_policies (report, seq, policy_type, policy_domain, domain_key,"
-	" policy_strings, mx_hosts, total_success, total_failure, has_failure_details,"
-	" extra_json) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+	"INSERT INTO report_policies (" POLICY_COLUMNS ")"
+	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+
+/* A policy whose id the caller drew from the sequence (a group of
+ * reports, store_reports_group.c): $12 is the id. */
+static const char sql_put_policy_id[] =
+	"INSERT INTO report_policies (" POLICY_COLUMNS ", id)"
+	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
 
 #define FAILURE_COLUMNS \
 	"INSERT INTO report_failures (policy, seq, result_type, sending_mta_ip," \
@@ -73,8 +81,8 @@ weak_report_id(const char *id)
 	return n == 0 || id[n - 1] == '+';
 }
 
-static char *
-dedup_key(const struct report *r)
+char *
+store_report_dedup_key(const struct report *r)
 {
 	struct buf b;
 	char **d;
@@ -134,19 +142,21 @@ put_failures(struct store *s, int64_t policy_id, size_t seq, const struct policy
 }
 
 /* Inserts policy p (number seq) of report report_id, whose domain key is
- * key and policy-string list strings (store_list_json(), NULL: absent).
- * A failed row is named "policies[seq]" (db_run_labeled() on PostgreSQL,
- * whose error may come from a later call). */
+ * key and policy-string list strings (store_list_json(), NULL: absent);
+ * its id is policy_id, or (0) the one the store gives it.  A failed row
+ * is named "policies[seq]" (db_run_labeled() on PostgreSQL, whose error
+ * may come from a later call). */
 static int
-put_policy(struct store *s, int64_t report_id, size_t seq, const struct policy *p,
-	   const char *key, const char *strings, struct err *err)
+put_policy(struct store *s, int64_t report_id, int64_t policy_id, size_t seq,
+	   const struct policy *p, const char *key, const char *strings, struct err *err)
 {
 	/* PostgreSQL: sent without waiting for the new id (put_failures()) */
-	const int pipelined = db_dialect(s->db) == DB_DIALECT_PG;
-	struct db_stmt *st = pipelined ? db_prepare(s->db, sql_put_policy, err)
-				       : db_prepare_insert(s->db, sql_put_policy, err);
+	const int pipelined = policy_id != 0 || db_dialect(s->db) == DB_DIALECT_PG;
+	struct db_stmt *st = policy_id != 0 ? db_prepare(s->db, sql_put_policy_id, err)
+			     : pipelined ? db_prepare(s->db, sql_put_policy, err)
+			     : db_prepare_insert(s->db, sql_put_policy, err);
 	char *mx = NULL;
-	int64_t id = 0;
+	int64_t id = policy_id;
 	int rc = -1;
 
 	if (st == NULL)
@@ -163,6 +173,8 @@ put_policy(struct store *s, int64_t report_id, size_t seq, const struct policy *
 	db_bind_int64(st, 9, (int64_t)p->total_failure_session_count);
 	db_bind_int64(st, 10, p->has_failure_details);
 	db_bind_text_static(st, 11, p->extra_json);
+	if (policy_id != 0)
+		db_bind_int64(st, 12, policy_id);
 	if (pipelined) {
 		if (db_run_labeled(st, err, "policies[%zu]", seq) < 0)
 			goto out;
@@ -178,38 +190,57 @@ out:
 	return rc;
 }
 
+void
+store_report_head_fill(struct store_report_head *h, const struct report *r,
+		       const struct report_source *src, int64_t digest)
+{
+	h->key = store_report_dedup_key(r);
+	h->quirks = r->quirks.n > 0 ? store_list_json(&r->quirks, 1) : NULL;
+	h->text[0] = r->organization_name ? r->organization_name : "";
+	h->text[1] = r->report_id ? r->report_id : "";
+	h->text[2] = h->key;
+	h->num[3] = r->start;
+	h->num[4] = r->end;
+	h->text[5] = r->start_datetime;
+	h->text[6] = r->end_datetime;
+	h->text[7] = r->contact_info;
+	h->text[8] = r->extra_json;
+	h->text[9] = h->quirks;
+	h->text[10] = src ? src->raw_json : NULL;
+	h->text[11] = src ? src->channel : NULL;
+	h->text[12] = src ? src->name : NULL;
+	h->num[13] = src && src->received ? src->received : (int64_t)time(NULL);
+	h->num[14] = digest;
+}
+
+void
+store_report_head_free(struct store_report_head *h)
+{
+	free(h->key);
+	free(h->quirks);
+}
+
 /* Inserts the reports row; sets *id, or 0 for a duplicate. */
 static int
 put_head(struct store *s, const struct report *r, const struct report_source *src,
 	 int64_t digest, int64_t *id, struct err *err)
 {
 	struct db_stmt *st = db_prepare_insert(s->db, sql_put_report, err);
-	char *key, *quirks;
+	struct store_report_head h = { 0 };
 	int rc;
 
 	if (st == NULL)
 		return -1;
-	key = dedup_key(r);
-	quirks = r->quirks.n > 0 ? store_list_json(&r->quirks, 1) : NULL;
-	db_bind_text_static(st, 1, r->organization_name ? r->organization_name : "");
-	db_bind_text_static(st, 2, r->report_id ? r->report_id : "");
-	db_bind_text_static(st, 3, key);
-	db_bind_int64(st, 4, r->start);
-	db_bind_int64(st, 5, r->end);
-	db_bind_text_static(st, 6, r->start_datetime);
-	db_bind_text_static(st, 7, r->end_datetime);
-	db_bind_text_static(st, 8, r->contact_info);
-	db_bind_text_static(st, 9, r->extra_json);
-	db_bind_text_static(st, 10, quirks);
-	db_bind_text_static(st, 11, src ? src->raw_json : NULL);
-	db_bind_text_static(st, 12, src ? src->channel : NULL);
-	db_bind_text_static(st, 13, src ? src->name : NULL);
-	db_bind_int64(st, 14, src && src->received ? src->received : (int64_t)time(NULL));
-	db_bind_int64(st, 15, digest);
+	store_report_head_fill(&h, r, src, digest);
+	for (int k = 0; k < STORE_REPORT_HEAD_N; k++) {
+		if (STORE_REPORT_HEAD_IS_NUM(k))
+			db_bind_int64(st, k + 1, h.num[k]);
+		else
+			db_bind_text_static(st, k + 1, h.text[k]);
+	}
 	rc = db_step_insert(st, id, err);
 	db_reset(st);
-	free(key);
-	free(quirks);
+	store_report_head_free(&h);
 	return rc < 0 ? -1 : 0;
 }
 
@@ -225,7 +256,7 @@ stored_id(struct store *s, const struct report *r, struct err *err)
 
 	if (st == NULL)
 		return -1;
-	key = dedup_key(r);
+	key = store_report_dedup_key(r);
 	db_bind_text(st, 1, r->organization_name ? r->organization_name : "");
 	db_bind_text(st, 2, key);
 	rc = db_step(st, err);
@@ -236,10 +267,8 @@ stored_id(struct store *s, const struct report *r, struct err *err)
 	return rc < 0 ? -1 : id;
 }
 
-/* A duplicate: records a conflict when its contents differ.  Returns 2
- * (conflict recorded), 0 (plain duplicate) or -1. */
-static int
-put_duplicate(struct store *s, const struct report *r, const struct report_source *src,
+int
+store_report_put_duplicate(struct store *s, const struct report *r, const struct report_source *src,
 	      int64_t digest, struct err *err)
 {
 	int64_t id = stored_id(s, r, err);
@@ -287,11 +316,9 @@ derived_free(struct derived *d)
 	free(d->strings);
 }
 
-/* Stores r's policies, failures, report_domains and report_types rows
- * and roll-ups for the head row id. */
-static int
-put_body(struct store *s, int64_t id, const struct report *r, const struct report_source *src,
-	 struct err *err)
+int
+store_report_put_body(struct store *s, int64_t id, const int64_t *policy_ids,
+		      const struct report *r, const struct report_source *src, struct err *err)
 {
 	int64_t received = src && src->received ? src->received : (int64_t)time(NULL);
 	struct derived d;
@@ -299,7 +326,8 @@ put_body(struct store *s, int64_t id, const struct report *r, const struct repor
 
 	derive(&d, r);
 	for (size_t i = 0; i < r->n_policies; i++)
-		if (put_policy(s, id, i, &r->policies[i], d.keys[i], d.strings[i], err) < 0)
+		if (put_policy(s, id, policy_ids != NULL ? policy_ids[i] : 0, i, &r->policies[i],
+			       d.keys[i], d.strings[i], err) < 0)
 			goto out;
 	if (store_views_put_report(s, id, r, d.keys, received, err) < 0 ||
 	    store_report_types_put(s, id, r, d.keys, err) < 0)
@@ -327,7 +355,7 @@ put_report(struct store *s, const struct report *r, const struct report_source *
 	if (put_head(s, r, src, digest, &id, err) < 0)
 		goto rollback;
 	if (id == 0) {
-		if ((rc = put_duplicate(s, r, src, digest, err)) < 0)
+		if ((rc = store_report_put_duplicate(s, r, src, digest, err)) < 0)
 			goto rollback;
 		if (rc == 0) {
 			if (own_tx)
@@ -340,7 +368,7 @@ put_report(struct store *s, const struct report *r, const struct report_source *
 	}
 	/* the sync: a failure of the body's rows is this report's, named by
 	 * its row's label (db_run_labeled()) */
-	if (put_body(s, id, r, src, err) < 0 || db_sync(s->db, err) < 0)
+	if (store_report_put_body(s, id, NULL, r, src, err) < 0 || db_sync(s->db, err) < 0)
 		goto rollback;
 	if (own_tx && store_commit(s, err) < 0)
 		goto fail;

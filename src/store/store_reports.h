@@ -47,6 +47,28 @@ int store_put_report_in_batch_digest(struct store *s, const struct report *r,
 				     const struct report_source *src, int64_t digest,
 				     struct err *err);
 
+/* One report of a group (store_put_reports_in_batch()). */
+struct store_put_item {
+	const struct report *report;       /* borrowed */
+	const struct report_source *src;   /* borrowed; may be NULL */
+	int64_t digest;                    /* store_report_content_digest(report) */
+	int outcome;                       /* set: as store_put_report()'s
+					    * 1, 0 or 2 (unset after -1) */
+};
+
+/* store_put_report_in_batch_digest() for n reports at once, in the
+ * transaction the caller holds; sets each item's outcome.  On PostgreSQL
+ * with more than one report, the group is written with one statement per
+ * table (ids drawn from the sequences first, the reports rows in one
+ * INSERT whose RETURNING tells the duplicates, then every other row in
+ * one multi-row statement per table: db_batch_begin()) instead of about
+ * six per report; elsewhere one by one.  Returns 0, or -1 (err set): the
+ * transaction must then be rolled back as after
+ * store_put_report_in_batch(), and no outcome counts — store the reports
+ * one by one to learn which one the store refuses. */
+int store_put_reports_in_batch(struct store *s, struct store_put_item *items, size_t n,
+			       struct err *err);
+
 /* 1 when the last store_put_report*() call on s failed on a lost lock,
  * a deadlock or a serialization failure (the same report may be stored
  * a moment later), 0 otherwise (it succeeded, or the store refuses the
