@@ -260,7 +260,7 @@ void
 db_bind_text_static(struct db_stmt *st, int i, const char *s)
 {
 	st->used = 1;
-	if (st->db->batch != NULL && db_batch_bind_text(st->db->batch, st, st->sql, i, s))
+	if (st->db->batch != NULL && db_batch_bind_text(st->db->batch, st, st->sql, i, s, 0))
 		return;
 	if (st->db->ops->bind_text_static != NULL)
 		st->db->ops->bind_text_static(st->impl, i, s);
@@ -292,7 +292,7 @@ void
 db_bind_text(struct db_stmt *st, int i, const char *s)
 {
 	st->used = 1;
-	if (st->db->batch != NULL && db_batch_bind_text(st->db->batch, st, st->sql, i, s))
+	if (st->db->batch != NULL && db_batch_bind_text(st->db->batch, st, st->sql, i, s, 1))
 		return;
 	st->db->ops->bind_text(st->impl, i, s);
 }

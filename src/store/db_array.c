@@ -6,8 +6,6 @@
  */
 #include "store/db_array.h"
 
-#include <inttypes.h>
-#include <stdio.h>
 #include <string.h>
 
 void
@@ -36,7 +34,8 @@ next(struct db_array *a)
 void
 db_array_text(struct db_array *a, const char *s)
 {
-	const char *p, *q;
+	size_t len;
+	char *w, *start;
 
 	next(a);
 	if (s == NULL) {
@@ -44,23 +43,38 @@ db_array_text(struct db_array *a, const char *s)
 		return;
 	}
 	a->text = 1;
-	put(a, "\"", 1);
-	for (p = s; (q = strpbrk(p, "\"\\")) != NULL; p = q + 1) {
-		put(a, p, (size_t)(q - p));
-		put(a, "\\", 1);
-		put(a, q, 1);
+	len = strlen(s);
+	if (a->full || len > (DB_ARRAY_MAX - 2) / 2 ||
+	    (start = buf_extend(&a->b, 2 * len + 2)) == NULL) {
+		a->full = 1;
+		return;
 	}
-	put(a, p, strlen(p));
-	put(a, "\"", 1);
+	/* one pass, room for every byte escaped; the buffer is then cut */
+	w = start;
+	*w++ = '"';
+	for (const char *p = s; *p != '\0'; p++) {
+		if (*p == '"' || *p == '\\')
+			*w++ = '\\';
+		*w++ = *p;
+	}
+	*w++ = '"';
+	a->b.len = (size_t)(w - a->b.data);
+	a->b.data[a->b.len] = '\0';
 }
 
 void
 db_array_int64(struct db_array *a, int64_t v)
 {
-	char num[24];
+	char num[24], *p = num + sizeof(num);
+	uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
 
 	next(a);
-	put(a, num, (size_t)snprintf(num, sizeof(num), "%" PRId64, v));
+	do
+		*--p = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (v < 0)
+		*--p = '-';
+	put(a, p, (size_t)(num + sizeof(num) - p));
 }
 
 const char *

@@ -14,7 +14,8 @@
 /* A parameter's value in the row being bound. */
 struct value {
 	enum { V_NULL, V_TEXT, V_INT } kind;
-	char *text;             /* owned, V_TEXT */
+	const char *text;       /* V_TEXT: owned or the caller's */
+	char *owned;            /* text, when copied */
 	int64_t num;            /* V_INT */
 };
 
@@ -44,7 +45,8 @@ db_batch_new(void)
 static void
 value_clear(struct value *v)
 {
-	free(v->text);
+	free(v->owned);
+	v->owned = NULL;
 	v->text = NULL;
 	v->kind = V_NULL;
 }
@@ -156,7 +158,7 @@ slot(struct db_batch *b, const void *st, const char *sql, int i)
 
 int
 db_batch_bind_text(struct db_batch *b, const void *st, const char *sql, int i,
-		   const char *s)
+		   const char *s, int copy)
 {
 	struct value *v = slot(b, st, sql, i);
 
@@ -164,7 +166,7 @@ db_batch_bind_text(struct db_batch *b, const void *st, const char *sql, int i,
 		return 0;
 	if (s != NULL) {
 		v->kind = V_TEXT;
-		v->text = xstrdup(s);
+		v->text = copy ? (v->owned = xstrdup(s)) : s;
 	}
 	return 1;
 }

@@ -27,12 +27,13 @@ struct db_batch *db_batch_new(void);
 /* Releases b and every row it keeps (none is sent).  NULL is a no-op. */
 void db_batch_free(struct db_batch *b);
 
-/* Records text s (NULL: SQL NULL; copied) for parameter i (1-based) of
- * the statement st whose SQL is sql.  Returns 1 when st is batched (the
- * value is kept for its current row), 0 when it is not (bind it as
- * usual). */
+/* Records text s (NULL: SQL NULL) for parameter i (1-based) of the
+ * statement st whose SQL is sql: a copy when copy is set, else s itself,
+ * which must then stay unchanged until the row ends or is cleared (as
+ * db_bind_text_static() asks).  Returns 1 when st is batched (the value
+ * is kept for its current row), 0 when it is not (bind it as usual). */
 int db_batch_bind_text(struct db_batch *b, const void *st, const char *sql, int i,
-		       const char *s);
+		       const char *s, int copy);
 
 /* db_batch_bind_text() for an integer. */
 int db_batch_bind_int64(struct db_batch *b, const void *st, const char *sql, int i,

@@ -47,6 +47,19 @@ buf_append(struct buf *b, const void *data, size_t n)
 	return 0;
 }
 
+char *
+buf_extend(struct buf *b, size_t n)
+{
+	char *p;
+
+	if (buf_reserve(b, n) != 0)
+		return NULL;
+	p = b->data + b->len;
+	b->len += n;
+	b->data[b->len] = '\0';
+	return p;
+}
+
 int
 buf_append_str(struct buf *b, const char *s)
 {

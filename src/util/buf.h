@@ -31,6 +31,11 @@ int buf_append_str(struct buf *b, const char *s);
 /* Appends formatted text. Returns 0, or -1 past the maximum. */
 int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Makes room for n more bytes and counts them in: returns where they go
+ * (the caller writes them; b->len may then be lowered to what was
+ * written, with b->data[b->len] = '\0'), or NULL past the maximum. */
+char *buf_extend(struct buf *b, size_t n);
+
 /* Empties the buffer, keeping its allocation. */
 void buf_reset(struct buf *b);
 

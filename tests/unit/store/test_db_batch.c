@@ -99,7 +99,7 @@ test_batch_keeps_plain_inserts_and_sends_one_statement_each(void **state)
 			assert_int_equal(db_batch_bind_int64(b, st, cases[c].sql, 1, row + 1),
 					 cases[c].kept);
 			assert_int_equal(db_batch_bind_text(b, st, cases[c].sql, 2,
-							    row == 0 ? "a" : NULL), cases[c].kept);
+							    row == 0 ? "a" : NULL, 1), cases[c].kept);
 			assert_int_equal(db_batch_row_end(b, st, cases[c].sql), cases[c].kept);
 		}
 		assert_int_equal(db_batch_send(b, record, &out, &err), 0);
@@ -122,7 +122,7 @@ test_batch_row_clear_and_unbound_parameters(void **state)
 
 	(void)state;
 	buf_init(&out, 1 << 16);
-	db_batch_bind_text(b, &st, sql, 2, "dropped");
+	db_batch_bind_text(b, &st, sql, 2, "dropped", 0);
 	db_batch_row_clear(b, &st);
 	db_batch_bind_int64(b, &st, sql, 1, 7);
 	db_batch_row_end(b, &st, sql);

@@ -38,6 +38,31 @@ test_buf_append_past_max_fails_and_keeps_content(void **state)
 	buf_free(&b);
 }
 
+/* buf_extend(): room counted in and NUL-terminated; past the maximum NULL
+ * and nothing changed. */
+static void
+test_buf_extend_gives_room_within_max(void **state)
+{
+	struct buf b;
+	char *p;
+
+	(void)state;
+	buf_init(&b, 8);
+	buf_append_str(&b, "ab");
+	p = buf_extend(&b, 4);
+	assert_non_null(p);
+	memcpy(p, "cdef", 4);
+	assert_int_equal(b.len, 6);
+	assert_string_equal(b.data, "abcdef");
+	assert_null(buf_extend(&b, 3));
+	assert_int_equal(b.len, 6);
+	assert_string_equal(b.data, "abcdef");
+	b.len = 3;              /* written less than asked for */
+	b.data[b.len] = '\0';
+	assert_string_equal(b.data, "abc");
+	buf_free(&b);
+}
+
 static void
 test_buf_steal_hands_over_data(void **state)
 {
@@ -64,6 +89,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_buf_append_within_max_keeps_nul_terminated_text),
 		cmocka_unit_test(test_buf_append_past_max_fails_and_keeps_content),
+		cmocka_unit_test(test_buf_extend_gives_room_within_max),
 		cmocka_unit_test(test_buf_steal_hands_over_data),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
