@@ -3,17 +3,17 @@
  * table (store_put_reports_in_batch(), store_reports.h).
  *
  * On PostgreSQL each statement costs the server a fixed amount of work
- * (bind, executor start and end, a result message) whatever its rows, and
- * a stored report took about six: bench/README.md measured ~175 µs of
- * server CPU per report, most of it that.  Here a group takes three round
- * trips whatever its size:
+ * (bind, executor start and end, a result message) and the writer a wait,
+ * and a stored report took about six statements and two waits.  Here a
+ * group takes two round trips (and a statement per table) whatever its
+ * size:
  *
- *  1. the ids of its reports and policies, drawn from their sequences;
- *  2. every reports row in one INSERT … SELECT FROM unnest(…) ON CONFLICT
- *     DO NOTHING RETURNING id: the ids not returned are duplicates (of a
- *     stored report, or of one earlier in the group: the first one wins,
- *     as one by one);
- *  3. the other rows (policies under their drawn ids, failures, domains,
+ *  1. every reports row in one INSERT … SELECT FROM unnest(…) ON CONFLICT
+ *     DO NOTHING RETURNING id, organization, dedup_key: the rows not
+ *     returned are duplicates (of a stored report, or of one earlier in
+ *     the group: the first one wins, as one by one); the same statement
+ *     draws the ids of the group's policies from their sequence;
+ *  2. the other rows (policies under their drawn ids, failures, domains,
  *     types), kept by db_batch_begin() and sent as one INSERT per table,
  *     then the sync.
  *
@@ -25,6 +25,7 @@
 #include "store/store_reports.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "store/db.h"
 #include "store/db_array.h"
@@ -32,98 +33,96 @@
 #include "store/store_reports_private.h"
 #include "util/xalloc.h"
 
-/* The ids for a group: n reports, then the policies of all of them. */
-static const char sql_draw_ids[] =
-	"SELECT 0, nextval('reports_id_seq') FROM generate_series(1, $1)"
-	" UNION ALL SELECT 1, nextval('report_policies_id_seq') FROM generate_series(1, $2)";
-
-/* The reports rows: $1 the drawn ids, then STORE_REPORT_HEAD_COLUMNS. */
+/* The reports rows ($1 … $15: STORE_REPORT_HEAD_COLUMNS), each with a
+ * new id, and $16 policy ids drawn: rows (0, id, organization,
+ * dedup_key) for each reports row inserted, then (1, id) for each policy
+ * id.  A row that duplicates a stored one, or one before it in the
+ * group, is not inserted (the first one wins, as one by one). */
 static const char sql_put_heads[] =
-	"INSERT INTO reports (id, " STORE_REPORT_HEAD_COLUMNS ") SELECT * FROM unnest("
-	"$1::bigint[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[],"
+	"WITH h AS (INSERT INTO reports (id, " STORE_REPORT_HEAD_COLUMNS ")"
+	" SELECT nextval('reports_id_seq'), u.* FROM unnest("
+	"$1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::text[],"
 	" $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[],"
-	" $13::text[], $14::text[], $15::bigint[], $16::bigint[])"
-	" ON CONFLICT (organization, dedup_key) DO NOTHING RETURNING id";
+	" $13::text[], $14::bigint[], $15::bigint[]) AS u"
+	" ON CONFLICT (organization, dedup_key) DO NOTHING RETURNING id, organization, dedup_key)"
+	" SELECT 0, id, organization, dedup_key FROM h UNION ALL"
+	" SELECT 1, nextval('report_policies_id_seq'), NULL, NULL FROM generate_series(1, $16)";
 
-/* A drawn report id and the item it is for. */
-struct drawn {
-	int64_t id;
+/* An item by its identity in the store. */
+struct ident {
+	const char *org;        /* borrowed from the report */
+	char *key;              /* its dedup key (owned) */
 	size_t item;
 };
 
+/* By organization, dedup key, then place in the group. */
 static int
-by_id(const void *a, const void *b)
+by_ident(const void *x, const void *y)
 {
-	int64_t x = ((const struct drawn *)a)->id, y = ((const struct drawn *)b)->id;
+	const struct ident *a = x, *b = y;
+	int c = strcmp(a->org, b->org);
 
-	return (x > y) - (x < y);
+	if (c == 0)
+		c = strcmp(a->key, b->key);
+	return c != 0 ? c : (a->item > b->item) - (a->item < b->item);
 }
 
-/* Draws n_reports ids into rid (in the order the server gave them) and
- * n_policies into pid.  Returns 0 or -1. */
-static int
-draw_ids(struct store *s, int64_t *rid, size_t n_reports, int64_t *pid, size_t n_policies,
-	 struct err *err)
+/* The first item of the group with org and key, or NULL. */
+static const struct ident *
+find_ident(const struct ident *v, size_t n, const char *org, const char *key)
 {
-	struct db_stmt *st = db_prepare(s->db, sql_draw_ids, err);
-	size_t nr = 0, np = 0;
-	int rc;
+	size_t lo = 0, hi = n;
 
-	if (st == NULL)
-		return -1;
-	db_bind_int64(st, 1, (int64_t)n_reports);
-	db_bind_int64(st, 2, (int64_t)n_policies);
-	while ((rc = db_step(st, err)) == 1) {
-		int64_t id = db_column_int64(st, 1);
+	while (lo < hi) {           /* the first one not below (org, key) */
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(v[mid].org, org);
 
-		if (db_column_int64(st, 0) == 0 && nr < n_reports)
-			rid[nr++] = id;
-		else if (np < n_policies)
-			pid[np++] = id;
+		if (c == 0)
+			c = strcmp(v[mid].key, key);
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	db_reset(st);
-	if (rc < 0)
-		return -1;
-	if (nr != n_reports || np != n_policies) {
-		err_set(err, "drawing ids for %zu reports and %zu policies gave %zu and %zu",
-			n_reports, n_policies, nr, np);
-		return -1;
-	}
-	return 0;
+	return lo < n && strcmp(v[lo].org, org) == 0 && strcmp(v[lo].key, key) == 0 ? &v[lo]
+										     : NULL;
 }
 
-/* Inserts the reports rows of items (ids rid) and sets inserted[i] for
- * each one the server inserted.  Returns 0 or -1. */
+/* Inserts the reports rows of items: rid[i] is set to the new id of each
+ * item inserted, 0 for the others (duplicates); draws n_policies ids into
+ * pid.  Returns 0 or -1. */
 static int
-put_heads(struct store *s, const struct store_put_item *items, size_t n, const int64_t *rid,
-	  unsigned char *inserted, struct err *err)
+put_heads(struct store *s, const struct store_put_item *items, size_t n, int64_t *rid,
+	  int64_t *pid, size_t n_policies, struct err *err)
 {
-	struct db_array cols[STORE_REPORT_HEAD_N + 1];
-	struct drawn *by = xcalloc(n, sizeof(*by));
+	struct db_array cols[STORE_REPORT_HEAD_N];
+	struct ident *by = xcalloc(n, sizeof(*by));
 	struct db_stmt *st = NULL;
+	size_t np = 0;
 	int rc = -1;
 
-	for (int k = 0; k <= STORE_REPORT_HEAD_N; k++)
+	for (int k = 0; k < STORE_REPORT_HEAD_N; k++)
 		db_array_init(&cols[k]);
 	for (size_t i = 0; i < n; i++) {
 		struct store_report_head h = { 0 };
 
 		store_report_head_fill(&h, items[i].report, items[i].src, items[i].digest);
-		db_array_int64(&cols[0], rid[i]);
 		for (int k = 0; k < STORE_REPORT_HEAD_N; k++) {
 			if (STORE_REPORT_HEAD_IS_NUM(k))
-				db_array_int64(&cols[k + 1], h.num[k]);
+				db_array_int64(&cols[k], h.num[k]);
 			else
-				db_array_text(&cols[k + 1], h.text[k]);
+				db_array_text(&cols[k], h.text[k]);
 		}
+		by[i].org = h.text[0];
+		by[i].key = h.key;      /* kept */
+		h.key = NULL;
 		store_report_head_free(&h);
-		by[i].id = rid[i];
 		by[i].item = i;
 	}
-	qsort(by, n, sizeof(*by), by_id);
+	qsort(by, n, sizeof(*by), by_ident);
 	if ((st = db_prepare(s->db, sql_put_heads, err)) == NULL)
 		goto out;
-	for (int k = 0; k <= STORE_REPORT_HEAD_N; k++) {
+	for (int k = 0; k < STORE_REPORT_HEAD_N; k++) {
 		const char *lit = db_array_literal(&cols[k]);
 
 		if (lit == NULL) {
@@ -132,43 +131,53 @@ put_heads(struct store *s, const struct store_put_item *items, size_t n, const i
 		}
 		db_bind_text_static(st, k + 1, lit);
 	}
+	db_bind_int64(st, STORE_REPORT_HEAD_N + 1, (int64_t)n_policies);
 	while ((rc = db_step(st, err)) == 1) {
-		struct drawn key = { db_column_int64(st, 0), 0 };
-		struct drawn *d = bsearch(&key, by, n, sizeof(*by), by_id);
+		const struct ident *d;
 
+		if (db_column_int64(st, 0) == 1) {
+			if (np < n_policies)
+				pid[np++] = db_column_int64(st, 1);
+			continue;
+		}
+		d = find_ident(by, n, db_column_text(st, 2), db_column_text(st, 3));
 		if (d != NULL)
-			inserted[d->item] = 1;
+			rid[d->item] = db_column_int64(st, 1);
 	}
 	rc = rc < 0 ? -1 : 0;
+	if (rc == 0 && np != n_policies) {
+		err_set(err, "drawing %zu policy ids gave %zu", n_policies, np);
+		rc = -1;
+	}
 out:
 	if (st != NULL)
 		db_reset(st);
-	for (int k = 0; k <= STORE_REPORT_HEAD_N; k++)
+	for (int k = 0; k < STORE_REPORT_HEAD_N; k++)
 		db_array_free(&cols[k]);
+	for (size_t i = 0; i < n; i++)
+		free(by[i].key);
 	free(by);
 	return rc;
 }
 
-/* The PostgreSQL group: the three steps above. */
+/* The PostgreSQL group: the steps above. */
 static int
 put_group(struct store *s, struct store_put_item *items, size_t n, struct err *err)
 {
 	size_t n_policies = 0, p = 0;
 	int64_t *rid = xcalloc(n, sizeof(*rid)), *pid;
-	unsigned char *inserted = xcalloc(n, 1);
 	int rc = -1;
 
 	for (size_t i = 0; i < n; i++)
 		n_policies += items[i].report->n_policies;
 	pid = xcalloc(n_policies + 1, sizeof(*pid));
-	db_batch_begin(s->db);  /* the two statements below are not batched */
-	if (draw_ids(s, rid, n, pid, n_policies, err) < 0 ||
-	    put_heads(s, items, n, rid, inserted, err) < 0)
+	db_batch_begin(s->db);  /* the statement below is not batched */
+	if (put_heads(s, items, n, rid, pid, n_policies, err) < 0)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
 		const struct store_put_item *it = &items[i];
 
-		if (inserted[i]) {
+		if (rid[i] != 0) {
 			if (store_report_put_body(s, rid[i], pid + p, it->report, it->src,
 						  err) < 0)
 				goto out;
@@ -184,7 +193,6 @@ out:
 	db_batch_discard(s->db);
 	free(rid);
 	free(pid);
-	free(inserted);
 	return rc;
 }
 
