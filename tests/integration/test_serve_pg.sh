@@ -4,7 +4,8 @@
 # the POSTs of 64 keep-alive clients (bench/serve_load.c) in fewer
 # transactions than reports; each report answered 200 is in the database,
 # also when serve is killed with SIGKILL under load; a duplicate is
-# answered as one, also when both copies arrive at once.
+# answered as one, also when both copies arrive at once; a report the
+# database refuses fails alone.
 . "$(dirname "$0")/tap.sh"
 . "$(dirname "$0")/serve_common.sh"
 cd "$TLSRPT_SRC" || exit 1
@@ -68,6 +69,22 @@ if grep -q "^RESULT n=500 answered=500 ok=500 " "$dir/load2a" &&
 	ok "500 reports POSTed twice at once over two writers: 500 stored, 500 duplicates"
 else fail "the same reports at once over two writers" "$(cat "$dir/load2a" "$dir/load2b")" \
 	"in the database: $(count ptwice)" "$(grep -E 'stored_total|writers' "$dir/metrics")"; fi
+# a report the database refuses (a trigger raises for one report-id)
+# fails a whole group's statements (store_reports_group.c): the group is
+# rolled back and stored again report by report, so only that one fails
+psql -Atq -c "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS
+	\$\$BEGIN IF NEW.report_id = 'prefuse-7' THEN RAISE EXCEPTION 'refused by a trigger';
+	END IF; RETURN NEW; END\$\$;
+	CREATE TRIGGER refuse BEFORE INSERT ON reports FOR EACH ROW EXECUTE FUNCTION refuse()"
+"$LOAD" "$port" 300 32 "$sample" prefuse "$dir/ids3" > "$dir/load3" 2>&1
+if grep -q "^RESULT n=300 answered=300 ok=299 " "$dir/load3" && grep -q "500: 1)" "$dir/load3" &&
+   [ "$(count prefuse)" = 299 ] && [ "$(list prefuse | grep -c '^prefuse-7$')" = 0 ] &&
+   [ "$(grep -c 'cannot store' "$dir/serve.err")" = 1 ] &&
+   grep -q "report-id=prefuse-7: cannot store: .*refused by a trigger" "$dir/serve.err"; then
+	ok "a report the database refuses fails alone: its group stored again report by report, 299 of 300"
+else fail "one refused report among 300 on PostgreSQL" "$(cat "$dir/load3")" \
+	"in the database: $(count prefuse)" "$(grep -i refused "$dir/serve.err" | head -n 3)"; fi
+psql -Atq -c "DROP TRIGGER refuse ON reports; DROP FUNCTION refuse()"
 serve_stop
 
 if ! start_server; then fail "serve starts again" "$(cat "$dir/serve.err")"; tap_done; exit 1; fi
