@@ -408,10 +408,9 @@ intake_start(const char *db_url, size_t n_writers, struct err *err)
 {
 	struct intake *in = xcalloc(1, sizeof(*in));
 	struct store *first;
-
-	in->db_url = xstrdup(db_url);
 	pthread_condattr_t ca;
 
+	in->db_url = xstrdup(db_url);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);   /* gather_locked() */
 	pthread_mutex_init(&in->lock, NULL);

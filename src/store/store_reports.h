@@ -59,10 +59,10 @@ struct store_put_item {
 /* store_put_report_in_batch_digest() for n reports at once, in the
  * transaction the caller holds; sets each item's outcome.  On PostgreSQL
  * with more than one report, the group is written with one statement per
- * table (ids drawn from the sequences first, the reports rows in one
- * INSERT whose RETURNING tells the duplicates, then every other row in
- * one multi-row statement per table: db_batch_begin()) instead of about
- * six per report; elsewhere one by one.  Returns 0, or -1 (err set): the
+ * table (the reports rows in one INSERT whose RETURNING tells the
+ * duplicates and which also draws the policy ids, then every other row
+ * in one multi-row statement per table: db_batch_begin()) instead of
+ * about six per report; elsewhere one by one.  Returns 0, or -1 (err set): the
  * transaction must then be rolled back as after
  * store_put_report_in_batch(), and no outcome counts — store the reports
  * one by one to learn which one the store refuses. */
