@@ -32,6 +32,7 @@
 #include "collector/journal.h"
 #include "store/store.h"
 #include "util/log.h"
+#include "util/malloc_keep.h"
 #include "util/monotime.h"
 #include "util/privdrop.h"
 #include "util/xalloc.h"
@@ -44,6 +45,8 @@
 /* A datagram this large gives its slot's pages back after journaling. */
 #define SLOT_SHRINK_BYTES (1u << 20)
 #define RETRY_MS 1000
+/* freed memory each malloc arena keeps for the next flush (malloc_keep.h) */
+#define COLLECTD_MALLOC_KEEP ((size_t)32 << 20)
 
 struct counters {
 	uint64_t received;
@@ -469,6 +472,9 @@ collectd_run(const struct collectd_config *cfg, struct err *err)
 	memset(&l, 0, sizeof(l));
 	l.cfg = cfg;
 	l.sock = l.sigfd = -1;
+	/* each flush frees a segment's bytes and the day's entries, and the
+	 * next one takes them again: keep them (malloc_keep.h) */
+	malloc_keep_freed(COLLECTD_MALLOC_KEEP);
 	l.slots = MAP_FAILED;
 	jdir = cfg->journal_dir != NULL ? xstrdup(cfg->journal_dir)
 		: collectd_journal_default(cfg->db_url, cfg->socket_path);
