@@ -149,8 +149,9 @@ fuzz:
 golden-update: all
 	@sh scripts/golden-update.sh $(PROGRAM)
 
-lint:
-	@sh scripts/lint.sh
+# the source hygiene checks alone (tests/integration/test_lint.sh)
+lint: all
+	@O=$(O) TESTS=integration/test_lint sh scripts/run-tests.sh
 
 # libtlsrpt's version (pkg-config) and functions (one man link each).
 LIBTLSRPT_VERSION = $(shell awk '/define TLSRPT_VERSION_(MAJOR|MINOR|PATCH) /{v = v (v == "" ? "" : ".") $$3} END {print v}' include/tlsrpt_version.h)
