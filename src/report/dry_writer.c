@@ -83,10 +83,11 @@ static int
 write_file(const struct dry_writer *w, const char *name, const void *data, size_t len,
 	   struct err *err)
 {
-	int fd = openat(w->dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
 	const char *p = data;
+	int fd;
 
-	errno = 0;
+	errno = 0;      /* before openat(): its errno is the message when it fails */
+	fd = openat(w->dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
 	if (fd < 0)
 		goto fail;
 	while (len > 0) {

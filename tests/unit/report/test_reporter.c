@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -367,7 +368,8 @@ test_mail_without_a_transport_waits_an_hour(void **state)
 
 /* --dry-run over more reports than the writer queues (dry_writer.h): each
  * report's file is written; a file that cannot be written (a directory
- * is in its place) fails the run with its name, after the earlier ones. */
+ * is in its place) fails the run with its name and the system's reason,
+ * after the earlier ones. */
 static void
 test_dry_run_writes_every_report_and_fails_on_a_file(void **state)
 {
@@ -426,6 +428,7 @@ test_dry_run_writes_every_report_and_fails_on_a_file(void **state)
 			assert_int_equal(rc_gen, -1);
 			assert_non_null(strstr(err.msg, "cannot write"));
 			assert_non_null(strstr(err.msg, "d100.example"));
+			assert_non_null(strstr(err.msg, strerror(EISDIR)));
 		}
 		reporter_free(&r);
 		snprintf(path, sizeof(path), "rm -rf '%s'", dir);
