@@ -190,6 +190,9 @@ apply_config(struct send_options *o)
 	from_config(o->cfg, &c->https.cacert, "report_cacert");
 	from_config(o->cfg, &c->smtp.cacert, "report_cacert");
 	from_config(o->cfg, &o->dns.resolver, "report_resolver");
+	/* the reporter decides nothing on DNSSEC status (a TLSRPT record is
+	 * used as published, RFC 8460 §3): c-ares towards a local resolver */
+	o->dns.dnssec_unused = 1;
 	c->smtp.require_tls = cmd_flag_bool(o->require_tls, o->cfg, "report_smtp_require_tls");
 	c->smtp.auth_plaintext = cmd_flag_bool(o->auth_plaintext, o->cfg,
 					       "report_smtp_auth_plaintext");

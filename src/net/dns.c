@@ -21,6 +21,15 @@
  * are sent again, and the first answer of any kind ends the count.  A
  * reporter with 1 000 domains and a dead resolver took 80 s (128 lookups
  * in flight, 10 s each), deferring every one; it now takes one timeout.
+ *
+ * When the caller does not use the answers' DNSSEC status
+ * (dns_options.dnssec_unused, the reporter) and every resolver is on
+ * loopback, lookups go through c-ares instead (dns_cares.c): a quarter of
+ * libunbound's CPU per lookup, with one UDP socket for all of them, which
+ * only a resolver on the same host makes safe.  Its answers are read the
+ * same way (dns_wire.c); `secure` is then the AD bit the local resolver
+ * set.  A c-ares query that ends without an answer (its timeout, a closed
+ * port) ends as DNS_TIMEOUT and counts as one for the rule above.
  */
 #include "net/dns.h"
 
@@ -34,13 +43,15 @@
 #include <unbound-event.h>
 #include <unbound.h>
 
+#include "net/dns_cares.h"
 #include "net/dns_wire.h"
 #include "util/monotime.h"
 #include "util/xalloc.h"
 
 struct dns {
-	struct event_base *base;        /* NULL for a stub */
-	struct ub_ctx *ctx;             /* on base; NULL for a stub */
+	struct dns_cares *cares;        /* c-ares instead of libunbound (see the top); or NULL */
+	struct event_base *base;        /* NULL for a stub or c-ares */
+	struct ub_ctx *ctx;             /* on base; NULL for a stub or c-ares */
 	struct event *deadline;         /* a timer on base: wakes a wait at its deadline */
 	int timeout_ms;
 	int timeouts_in_row;            /* lookups timed out since the last answer */
@@ -49,9 +60,17 @@ struct dns {
 	void *stub_ctx;
 };
 
+/* A c-ares query's link to its dns_query, until c-ares calls back: q is
+ * NULL once the query is cancelled (the callback then only frees this). */
+struct dns_token {
+	struct dns_query *q;
+};
+
 struct dns_query {
 	struct dns *d;
 	int done;                       /* ans is filled */
+	int no_answer;                  /* done, but c-ares got no answer (a timeout) */
+	struct dns_token *token;        /* c-ares: while in flight */
 	int not_sent;                   /* started while the resolver was taken as unreachable */
 	int id;                         /* libunbound's, for ub_cancel */
 	int type;
@@ -111,6 +130,17 @@ dns_new(const struct dns_options *o, struct err *err)
 	int r;
 
 	d->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : DNS_TIMEOUT_MS_DEFAULT;
+	if (o->dnssec_unused && o->trust_anchor_file == NULL) {
+		struct err ignored;
+
+		/* c-ares only towards loopback (see the top); else, or when it
+		 * cannot be set up, libunbound, which also says what is wrong */
+		d->cares = dns_cares_new(o->resolver, d->timeout_ms, &ignored);
+		if (d->cares != NULL && dns_cares_on_loopback(d->cares))
+			return d;
+		dns_cares_free(d->cares);
+		d->cares = NULL;
+	}
 	/* the environment does not choose the event backend */
 	if ((cfg = event_config_new()) != NULL) {
 		event_config_set_flag(cfg, EVENT_BASE_FLAG_IGNORE_ENV);
@@ -163,6 +193,7 @@ dns_free(struct dns *d)
 {
 	if (d == NULL)
 		return;
+	dns_cares_free(d->cares);
 	/* the context's events live on the base: it goes first */
 	if (d->ctx != NULL)
 		ub_ctx_delete(d->ctx);
@@ -264,6 +295,44 @@ on_answer(void *arg, int rcode, void *msg, int len, int sec, char *why_bogus, in
 	}
 }
 
+/* c-ares's answer (or the lack of one) to the query of token arg. */
+static void
+on_cares_answer(void *arg, const unsigned char *msg, size_t len, const char *why)
+{
+	struct dns_token *t = arg;
+	struct dns_query *p = t->q;
+
+	free(t);
+	if (p == NULL)
+		return;         /* cancelled */
+	p->token = NULL;
+	p->done = 1;
+	if (msg == NULL) {
+		p->no_answer = 1;
+		p->ans.status = DNS_TIMEOUT;
+		p->ans.why = xasprintf("no answer: %s", why != NULL ? why : "?");
+		return;
+	}
+	p->d->timeouts_in_row = 0;
+	p->d->quiet_until = 0;
+	/* the header's AD bit (RFC 4035 §3.2.3): validated by the local resolver */
+	p->ans.secure = len >= 4 && (msg[3] & 0x20) != 0;
+	dns_wire_fill(&p->ans, p->qname, p->type, msg, len);
+}
+
+/* Stops waiting for p's answer: libunbound drops it, c-ares's is dropped
+ * when it comes. */
+static void
+cancel_query(struct dns *d, struct dns_query *p)
+{
+	if (p->token != NULL) {
+		p->token->q = NULL;
+		p->token = NULL;
+	} else if (d->cares == NULL && !p->done && !p->not_sent) {
+		ub_cancel(d->ctx, p->id);
+	}
+}
+
 /* Sends the query for p->qname, p->type.  Returns 0 or -1 with err. */
 static int
 send_query(struct dns *d, struct dns_query *p, struct err *err)
@@ -271,6 +340,13 @@ send_query(struct dns *d, struct dns_query *p, struct err *err)
 	int r;
 
 	p->deadline = monotime_ms() + d->timeout_ms;
+	if (d->cares != NULL) {
+		p->token = xmalloc(sizeof(*p->token));
+		p->token->q = p;
+		/* a query c-ares refuses at once is called back before this returns */
+		dns_cares_send(d->cares, p->qname, p->type, on_cares_answer, p->token);
+		return 0;
+	}
 	/* an answer from local data comes before this returns */
 	if ((r = ub_resolve_event(d->ctx, p->qname, p->type, 1, p, on_answer, &p->id)) != 0) {
 		err_set(err, "dns: %s: %s", p->qname, ub_strerror(r));
@@ -295,42 +371,62 @@ count_timeout(struct dns *d)
 		d->quiet_until = monotime_ms() + d->timeout_ms;
 }
 
-/* Runs the event loop until p is answered or past its deadline.  Returns
+/* One pass of the transport: waits at most max_ms (0: not at all) for a
+ * socket or a timer, then takes every answer that has come.  Returns 0 or
+ * -1 with err. */
+static int
+run_once(struct dns *d, long max_ms, struct err *err)
+{
+	struct timeval tv;
+	int rc;
+
+	if (d->cares != NULL)
+		return dns_cares_wait(d->cares, max_ms, err);
+	if (max_ms <= 0) {
+		rc = event_base_loop(d->base, EVLOOP_NONBLOCK);
+	} else {
+		tv.tv_sec = max_ms / 1000;
+		tv.tv_usec = (max_ms % 1000) * 1000;
+		/* blocks until a socket is readable or a timer is due (ours at
+		 * max_ms), then runs every ready callback */
+		rc = evtimer_add(d->deadline, &tv) < 0 ? -1 : event_base_loop(d->base, EVLOOP_ONCE);
+		evtimer_del(d->deadline);
+	}
+	if (rc < 0) {
+		err_set(err, "dns: the event loop failed: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Runs the transport until p is answered or past its deadline.  Returns
  * 1 when answered, 0 on timeout, 2 when not waited for because the
  * resolver is taken as unreachable (p is cancelled in both), -1 with err
  * when the loop failed (p is cancelled). */
 static int
 wait_query(struct dns *d, struct dns_query *p, struct err *err)
 {
-	struct timeval tv;
 	long left;
 
 	while (!p->done) {
 		if (resolver_quiet(d)) {
 			/* what has arrived still counts (and ends the quiet) */
-			if (event_base_loop(d->base, EVLOOP_NONBLOCK) < 0 ||
-			    (!p->done && resolver_quiet(d))) {
-				ub_cancel(d->ctx, p->id);
+			if (run_once(d, 0, err) < 0 || (!p->done && resolver_quiet(d))) {
+				cancel_query(d, p);
 				return 2;
 			}
 			continue;
 		}
 		left = p->deadline - monotime_ms();
 		if (left <= 0) {
-			ub_cancel(d->ctx, p->id);
+			cancel_query(d, p);
 			return 0;
 		}
-		tv.tv_sec = left / 1000;
-		tv.tv_usec = (left % 1000) * 1000;
-		/* one pass: blocks until a socket is readable or a timer is
-		 * due (ours at the deadline), then runs every ready callback */
-		if (evtimer_add(d->deadline, &tv) < 0 || event_base_loop(d->base, EVLOOP_ONCE) < 0) {
-			evtimer_del(d->deadline);
-			err_set(err, "dns: %s: the event loop failed: %s", p->qname, strerror(errno));
-			ub_cancel(d->ctx, p->id);
+		if (run_once(d, left, err) < 0) {
+			err_prefix(err, "%s", p->qname);
+			cancel_query(d, p);
 			return -1;
 		}
-		evtimer_del(d->deadline);
 	}
 	return 1;
 }
@@ -339,6 +435,8 @@ wait_query(struct dns *d, struct dns_query *p, struct err *err)
 static void
 query_free(struct dns_query *p)
 {
+	if (p->token != NULL)
+		p->token->q = NULL;     /* c-ares's answer, when it comes, is dropped */
 	dns_answer_clear(&p->ans);
 	free(p->qname);
 	free(p);
@@ -401,9 +499,8 @@ dns_query_finish(struct dns *d, struct dns_query **q, struct dns_answer *ans, st
 		return rc;
 	}
 	if (ans == NULL) {
-		/* a cancelled query's answer is dropped by libunbound */
-		if (!p->done && !p->not_sent)
-			ub_cancel(d->ctx, p->id);
+		/* a cancelled query's answer is dropped */
+		cancel_query(d, p);
 		query_free(p);
 		return 0;
 	}
@@ -420,6 +517,8 @@ dns_query_finish(struct dns *d, struct dns_query **q, struct dns_answer *ans, st
 				     " (%d ms each); asking again %ld ms later", d->timeouts_in_row,
 				     d->timeout_ms, d->quiet_until - monotime_ms());
 	} else {
+		if (p->no_answer)
+			count_timeout(d);
 		*ans = p->ans;
 		memset(&p->ans, 0, sizeof(p->ans));
 	}
@@ -428,6 +527,12 @@ out:
 	p->qname = NULL;
 	query_free(p);
 	return rc;
+}
+
+const char *
+dns_transport_name(const struct dns *d)
+{
+	return d->stub != NULL ? "stub" : d->cares != NULL ? "c-ares" : "libunbound";
 }
 
 int

@@ -1,5 +1,7 @@
 /*
- * dns: DNS lookups through libunbound, with DNSSEC status.
+ * dns: DNS lookups through libunbound, with DNSSEC status (or through
+ * c-ares towards a resolver on loopback, for a caller that does not use
+ * the DNSSEC status: see dns_options.dnssec_unused and dns.c).
  *
  * One `struct dns` wraps a libunbound context (forwarding to a given
  * resolver, or the one in /etc/resolv.conf) and answers TXT, MX, A, AAAA,
@@ -52,6 +54,9 @@ struct dns_options {
 	const char *resolver;           /* "IP" or "IP@port"; NULL: /etc/resolv.conf */
 	const char *trust_anchor_file;  /* DNSSEC trust anchors (zone-file DS/DNSKEY); NULL: none */
 	int timeout_ms;                 /* per lookup; <= 0: DNS_TIMEOUT_MS_DEFAULT */
+	int dnssec_unused;              /* 1: the caller decides nothing on `secure`, so with
+	                                 * no trust anchor file and every resolver on
+	                                 * loopback the lookups go through c-ares (dns.c) */
 };
 
 struct dns_mx {
@@ -101,6 +106,9 @@ struct dns *dns_new_stub(dns_stub_fn *fn, void *ctx);
 
 /* Releases d. NULL is a no-op. */
 void dns_free(struct dns *d);
+
+/* What d's lookups go through: "libunbound", "c-ares" or "stub". */
+const char *dns_transport_name(const struct dns *d);
 
 /*
  * Looks up name (U-labels are converted to A-labels, R-3.1) for type.

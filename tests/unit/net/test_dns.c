@@ -135,12 +135,49 @@ test_dns_stub_receives_a_label_name(void **state)
 static void
 test_dns_new_rejects_bad_resolver(void **state)
 {
-	struct dns_options o = { .resolver = "not-an-ip" };
-	struct err err = { { 0 } };
+	(void)state;
+	for (int unused = 0; unused <= 1; unused++) {
+		struct dns_options o = { .resolver = "not-an-ip", .dnssec_unused = unused };
+		struct err err = { { 0 } };
+
+		assert_null(dns_new(&o, &err));
+		assert_non_null(strstr(err.msg, "not-an-ip"));
+	}
+}
+
+/* Which transport a context gets (dns.c): c-ares only when the caller
+ * does not use DNSSEC status, has no trust anchor and every resolver is on
+ * loopback; libunbound otherwise.  Making a context sends nothing. */
+static void
+test_dns_transport_is_c_ares_only_towards_loopback(void **state)
+{
+	static const struct {
+		const char *resolver;
+		int dnssec_unused;
+		const char *want;
+	} cases[] = {
+		{ "127.0.0.1@5353", 1, "c-ares" },
+		{ "127.0.0.53", 1, "c-ares" },
+		{ "::1@53", 1, "c-ares" },
+		{ "127.0.0.1@5353", 0, "libunbound" },  /* DNSSEC status used */
+		{ "192.0.2.1", 1, "libunbound" },       /* off the host: port per query */
+		{ "2001:db8::1@53", 1, "libunbound" },
+	};
 
 	(void)state;
-	assert_null(dns_new(&o, &err));
-	assert_non_null(strstr(err.msg, "not-an-ip"));
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct dns_options o = { .resolver = cases[i].resolver,
+					 .dnssec_unused = cases[i].dnssec_unused };
+		struct err err;
+		struct dns *d = dns_new(&o, &err);
+
+		if (d == NULL)
+			fail_msg("%s: %s", cases[i].resolver, err.msg);
+		if (strcmp(dns_transport_name(d), cases[i].want) != 0)
+			fail_msg("%s (dnssec_unused %d): %s, want %s", cases[i].resolver,
+				 cases[i].dnssec_unused, dns_transport_name(d), cases[i].want);
+		dns_free(d);
+	}
 }
 
 static long
@@ -154,16 +191,17 @@ ms_since(const struct timespec *t0)
 
 /* A resolver that answers nothing (a UDP socket on loopback nobody
  * reads): after DNS_UNREACHABLE_AFTER timeouts in a row, lookups end at
- * once for one timeout's length, saying why, and are asked again after. */
+ * once for one timeout's length, saying why, and are asked again after;
+ * through libunbound and through c-ares alike. */
 static void
-test_dns_unreachable_resolver_is_not_waited_for_again(void **state)
+unreachable_resolver_is_not_waited_for_again(int dnssec_unused)
 {
 	enum { TIMEOUT_MS = 300 };
 	struct sockaddr_in sa = { .sin_family = AF_INET };
 	socklen_t len = sizeof(sa);
 	struct dns_query *q[DNS_UNREACHABLE_AFTER];
 	struct dns_answer a = { 0 };
-	struct dns_options o = { .timeout_ms = TIMEOUT_MS };
+	struct dns_options o = { .timeout_ms = TIMEOUT_MS, .dnssec_unused = dnssec_unused };
 	struct timespec t0;
 	struct err err;
 	char resolver[64];
@@ -171,7 +209,7 @@ test_dns_unreachable_resolver_is_not_waited_for_again(void **state)
 	long ms;
 	int fd;
 
-	(void)state;
+	print_message("transport: %s\n", dnssec_unused ? "c-ares" : "libunbound");
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	fd = socket(AF_INET, SOCK_DGRAM, 0);
 	assert_true(fd >= 0);
@@ -181,6 +219,7 @@ test_dns_unreachable_resolver_is_not_waited_for_again(void **state)
 	o.resolver = resolver;
 	if ((d = dns_new(&o, &err)) == NULL)
 		fail_msg("%s", err.msg);
+	assert_string_equal(dns_transport_name(d), dnssec_unused ? "c-ares" : "libunbound");
 	/* the limit less one: each of these waits its timeout */
 	for (int i = 0; i < DNS_UNREACHABLE_AFTER; i++) {
 		char name[64];
@@ -222,19 +261,32 @@ test_dns_unreachable_resolver_is_not_waited_for_again(void **state)
 	close(fd);
 }
 
+static void
+test_dns_unreachable_resolver_is_not_waited_for_again(void **state)
+{
+	(void)state;
+	unreachable_resolver_is_not_waited_for_again(0);
+	unreachable_resolver_is_not_waited_for_again(1);
+}
+
 /* ---- live, against tests/components/dns.sh's default zone ---- */
 
+/* A context for the live server through libunbound (dnssec_unused 0) or
+ * c-ares (1: the server is on loopback). */
 static struct dns *
-live(int timeout_ms)
+live(int timeout_ms, int dnssec_unused)
 {
 	const char *srv = getenv("TLSRPT_DNS_SERVER");
-	struct dns_options o = { .resolver = srv, .timeout_ms = timeout_ms };
+	struct dns_options o = { .resolver = srv, .timeout_ms = timeout_ms,
+				 .dnssec_unused = dnssec_unused };
 	struct err err;
 	struct dns *d;
 
 	d = dns_new(&o, &err);
 	if (d == NULL)
 		fail_msg("%s", err.msg);
+	print_message("transport: %s\n", dns_transport_name(d));
+	assert_string_equal(dns_transport_name(d), dnssec_unused ? "c-ares" : "libunbound");
 	return d;
 }
 
@@ -248,12 +300,11 @@ lookup(struct dns *d, enum dns_type t, const char *name, struct dns_answer *a)
 }
 
 static void
-test_dns_live_answers_and_statuses(void **state)
+live_answers_and_statuses(int dnssec_unused)
 {
-	struct dns *d = live(3000);
+	struct dns *d = live(3000, dnssec_unused);
 	struct dns_answer a = { 0 };
 
-	(void)state;
 	lookup(d, DNS_TXT, "_smtp._tls.example.test", &a);
 	assert_int_equal(a.status, DNS_OK);
 	assert_string_equal(a.rr.v[0], "v=TLSRPTv1; rua=mailto:tls@example.test");
@@ -288,14 +339,21 @@ test_dns_live_answers_and_statuses(void **state)
 }
 
 static void
-test_dns_live_timeout_is_enforced(void **state)
+test_dns_live_answers_and_statuses(void **state)
 {
-	struct dns *d = live(700);
+	(void)state;
+	live_answers_and_statuses(0);
+	live_answers_and_statuses(1);
+}
+
+static void
+live_timeout_is_enforced(int dnssec_unused)
+{
+	struct dns *d = live(700, dnssec_unused);
 	struct dns_answer a = { 0 };
 	struct timespec t0, t1;
 	long ms;
 
-	(void)state;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	lookup(d, DNS_TXT, "x.timeout.example.test", &a);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -306,6 +364,14 @@ test_dns_live_timeout_is_enforced(void **state)
 		fail_msg("lookup took %ld ms with a 700 ms timeout", ms);
 	dns_answer_clear(&a);
 	dns_free(d);
+}
+
+static void
+test_dns_live_timeout_is_enforced(void **state)
+{
+	(void)state;
+	live_timeout_is_enforced(0);
+	live_timeout_is_enforced(1);
 }
 
 int
@@ -319,6 +385,7 @@ main(void)
 		cmocka_unit_test(test_dns_rdata_addresses),
 		cmocka_unit_test(test_dns_stub_receives_a_label_name),
 		cmocka_unit_test(test_dns_new_rejects_bad_resolver),
+		cmocka_unit_test(test_dns_transport_is_c_ares_only_towards_loopback),
 		cmocka_unit_test(test_dns_unreachable_resolver_is_not_waited_for_again),
 	};
 	const struct CMUnitTest live_tests[] = {
