@@ -314,6 +314,12 @@ live_answers_and_statuses(int dnssec_unused)
 	assert_string_equal(a.rr.v[0], "v=TLSRPTv1; rua=mailto:a@example.test,https://r.example.test/tlsrpt");
 	lookup(d, DNS_TXT, "_smtp._tls.two.example.test", &a);
 	assert_int_equal(a.rr.n, 2);
+	/* ~2 KB: truncated over UDP, asked again over TCP */
+	lookup(d, DNS_TXT, "_smtp._tls.big.example.test", &a);
+	assert_int_equal(a.status, DNS_OK);
+	assert_int_equal(a.rr.n, 1);
+	assert_true(strlen(a.rr.v[0]) > 2000);
+	assert_true(strncmp(a.rr.v[0], "v=TLSRPTv1; rua=mailto:big@example.test", 39) == 0);
 	lookup(d, DNS_TXT, "_smtp._tls.alias.example.test", &a);        /* REC-25 */
 	assert_int_equal(a.status, DNS_OK);
 	assert_int_equal(a.cnames.n, 2);
