@@ -33,6 +33,7 @@
  */
 #include "net/dns.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <event2/event.h>
 #include <idn2.h>
@@ -127,9 +128,15 @@ dns_new(const struct dns_options *o, struct err *err)
 {
 	struct dns *d = xcalloc(1, sizeof(*d));
 	struct event_config *cfg;
+	char csv[INET6_ADDRSTRLEN + 16];
 	int r;
 
 	d->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : DNS_TIMEOUT_MS_DEFAULT;
+	/* one syntax for both libraries (libunbound took a port past 65535) */
+	if (o->resolver != NULL && dns_cares_server_csv(o->resolver, csv, sizeof(csv)) < 0) {
+		err_set(err, "dns: resolver \"%s\": want IP or IP@PORT (port 1-65535)", o->resolver);
+		goto fail;
+	}
 	if (o->dnssec_unused && o->trust_anchor_file == NULL) {
 		struct err ignored;
 

@@ -27,10 +27,8 @@ struct pending {
 	void *arg;
 };
 
-/* Writes resolver "IP" or "IP@PORT" as c-ares's "IP:PORT" or "[IP]:PORT"
- * into out.  Returns 0, or -1 when it is not an address and a port. */
-static int
-server_csv(const char *resolver, char *out, size_t outsz)
+int
+dns_cares_server_csv(const char *resolver, char *out, size_t outsz)
 {
 	char ip[INET6_ADDRSTRLEN];
 	const char *at = strchr(resolver, '@');
@@ -74,7 +72,7 @@ dns_cares_new(const char *resolver, int timeout_ms, struct err *err)
 	 * the same message as through libunbound; c-ares's only frees it */
 	opt.timeout = timeout_ms > 0 && timeout_ms < 1000000 ? 2 * timeout_ms : timeout_ms;
 	opt.tries = 1;
-	if (resolver != NULL && server_csv(resolver, csv, sizeof(csv)) < 0) {
+	if (resolver != NULL && dns_cares_server_csv(resolver, csv, sizeof(csv)) < 0) {
 		err_set(err, "dns: resolver \"%s\": want IP or IP@PORT", resolver);
 		goto fail;
 	}

@@ -32,6 +32,12 @@ struct dns_cares;
 typedef void dns_cares_answer_fn(void *arg, const unsigned char *msg, size_t len,
 				 const char *why);
 
+/* Writes resolver "IP" or "IP@PORT" (port 1-65535; IPv6 without
+ * brackets) as c-ares's "IP:PORT" or "[IP]:PORT" into out (at least
+ * INET6_ADDRSTRLEN + 16 bytes).  Returns 0, or -1 when it is not that.
+ * dns.c checks every --resolver with it, whichever library is used. */
+int dns_cares_server_csv(const char *resolver, char *out, size_t outsz);
+
 /*
  * A channel to resolver ("IP" or "IP@PORT", IPv6 without brackets; NULL:
  * the servers of /etc/resolv.conf) with one try per query, given up by

@@ -135,13 +135,20 @@ test_dns_stub_receives_a_label_name(void **state)
 static void
 test_dns_new_rejects_bad_resolver(void **state)
 {
-	(void)state;
-	for (int unused = 0; unused <= 1; unused++) {
-		struct dns_options o = { .resolver = "not-an-ip", .dnssec_unused = unused };
-		struct err err = { { 0 } };
+	static const char *const bad[] = {
+		"not-an-ip", "127.0.0.1@99999", "127.0.0.1@0", "127.0.0.1@", "::1@x", "@53",
+	};
 
-		assert_null(dns_new(&o, &err));
-		assert_non_null(strstr(err.msg, "not-an-ip"));
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		for (int unused = 0; unused <= 1; unused++) {
+			struct dns_options o = { .resolver = bad[i], .dnssec_unused = unused };
+			struct err err = { { 0 } };
+
+			if (dns_new(&o, &err) != NULL)
+				fail_msg("resolver \"%s\" (dnssec_unused %d) was taken", bad[i], unused);
+			assert_non_null(strstr(err.msg, bad[i]));
+		}
 	}
 }
 
