@@ -259,24 +259,25 @@ policy_key(const struct result *r, struct store_digester *dg, struct buf *key)
 /* Adds the counters to the row of r's policy tuple (key `id`): as a
  * delta row when the caller knows the row exists (an append, no probe);
  * otherwise the row is made with them, or counted in place if it exists
- * (one statement, no delta row). */
+ * (one statement, no delta row).  The strings are bound without a copy:
+ * r and the two joined lists (tmp[0], tmp[1]) outlive the step. */
 static int
 put_policy(struct db_stmt *sp, struct db_stmt *sd, const struct result *r, int64_t id,
-	   int known, int64_t ok, int64_t failed, struct buf *tmp, struct err *err)
+	   int known, int64_t ok, int64_t failed, struct buf tmp[2], struct err *err)
 {
 	if (known)
 		goto delta;
 	db_reset(sp);
 	db_bind_int64(sp, 1, id);
 	db_bind_int64(sp, 2, r->day);
-	db_bind_text(sp, 3, r->domain != NULL ? r->domain : "");
-	db_bind_text(sp, 4, r->tlsrpt_record);
-	db_bind_text(sp, 5, policy_type_to_string(r->policy_type));
-	db_bind_text(sp, 6, r->policy_domain);
-	join(tmp, &r->policy_string);
-	db_bind_text(sp, 7, tmp->data);
-	join(tmp, &r->mx_host);
-	db_bind_text(sp, 8, tmp->data);
+	db_bind_text_static(sp, 3, r->domain != NULL ? r->domain : "");
+	db_bind_text_static(sp, 4, r->tlsrpt_record);
+	db_bind_text_static(sp, 5, policy_type_to_string(r->policy_type));
+	db_bind_text_static(sp, 6, r->policy_domain);
+	join(&tmp[0], &r->policy_string);
+	db_bind_text_static(sp, 7, tmp[0].data);
+	join(&tmp[1], &r->mx_host);
+	db_bind_text_static(sp, 8, tmp[1].data);
 	db_bind_int64(sp, 9, ok);
 	db_bind_int64(sp, 10, failed);
 	if (db_step(sp, err) < 0)
@@ -316,14 +317,14 @@ put_failure(struct db_stmt *st, const struct fitem *it, int64_t count,
 	db_reset(st);
 	db_bind_int64(st, 1, store_digester_digest64(dg, key->data, key->len));
 	db_bind_int64(st, 2, it->policy);
-	db_bind_text(st, 3, type);
+	db_bind_text_static(st, 3, type);
 	db_bind_int64(st, 4, f->code);
-	db_bind_text(st, 5, f->sending_mta_ip);
-	db_bind_text(st, 6, f->receiving_mx_hostname);
-	db_bind_text(st, 7, f->receiving_mx_helo);
-	db_bind_text(st, 8, f->receiving_ip);
-	db_bind_text(st, 9, f->additional_information);
-	db_bind_text(st, 10, f->failure_reason_code);
+	db_bind_text_static(st, 5, f->sending_mta_ip);
+	db_bind_text_static(st, 6, f->receiving_mx_hostname);
+	db_bind_text_static(st, 7, f->receiving_mx_helo);
+	db_bind_text_static(st, 8, f->receiving_ip);
+	db_bind_text_static(st, 9, f->additional_information);
+	db_bind_text_static(st, 10, f->failure_reason_code);
 	db_bind_int64(st, 11, count);
 	rc = db_step(st, err);
 	db_reset(st);
@@ -373,12 +374,13 @@ put_sorted(struct store *s, struct ritem *v, size_t n, struct err *err)
 	struct group *gv;
 	size_t nf = 0, cap = 0, ng = 0;
 	struct store_digester dg;
-	struct buf key, tmp;
+	struct buf key, tmp[2];
 	int rc = -1;
 
 	store_digester_init(&dg);
 	buf_init(&key, KEY_MAX);
-	buf_init(&tmp, KEY_MAX);
+	buf_init(&tmp[0], KEY_MAX);
+	buf_init(&tmp[1], KEY_MAX);
 	gv = xreallocarray(NULL, n, sizeof(*gv));
 	if (db_dialect(s->db) == DB_DIALECT_PG && db_exec(s->db, sql_lock_batch, err) < 0)
 		goto out;
@@ -413,7 +415,7 @@ put_sorted(struct store *s, struct ritem *v, size_t n, struct err *err)
 		const struct group *g = &gv[gi];
 		const struct result *r = v[g->first].r;
 
-		if (put_policy(sp, sd, r, g->key, g->known, g->ok, g->failed, &tmp, err) < 0) {
+		if (put_policy(sp, sd, r, g->key, g->known, g->ok, g->failed, tmp, err) < 0) {
 			err_prefix(err, "domain=%s", r->domain ? r->domain : "");
 			goto out;
 		}
@@ -445,7 +447,8 @@ out:
 	free(fv);
 	store_digester_free(&dg);
 	buf_free(&key);
-	buf_free(&tmp);
+	buf_free(&tmp[0]);
+	buf_free(&tmp[1]);
 	return rc;
 }
 
