@@ -263,51 +263,6 @@ out:
 	return rc;
 }
 
-static int
-same_str(const char *a, const char *b)
-{
-	return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
-}
-
-static int
-same_list(const struct strlist *a, const struct strlist *b)
-{
-	if (a->n != b->n)
-		return 0;
-	for (size_t i = 0; i < a->n; i++)
-		if (strcmp(a->v[i], b->v[i]) != 0)
-			return 0;
-	return 1;
-}
-
-static int
-same_failure(const struct result_failure *a, const struct result_failure *b)
-{
-	return a->type == b->type && a->code == b->code &&
-	       same_str(a->sending_mta_ip, b->sending_mta_ip) &&
-	       same_str(a->receiving_mx_hostname, b->receiving_mx_hostname) &&
-	       same_str(a->receiving_mx_helo, b->receiving_mx_helo) &&
-	       same_str(a->receiving_ip, b->receiving_ip) &&
-	       same_str(a->additional_information, b->additional_information) &&
-	       same_str(a->failure_reason_code, b->failure_reason_code);
-}
-
-static int
-same_result(const struct result *a, const struct result *b)
-{
-	if (a->day != b->day || !same_str(a->domain, b->domain) ||
-	    !same_str(a->tlsrpt_record, b->tlsrpt_record) || a->policy_type != b->policy_type ||
-	    !same_str(a->policy_domain, b->policy_domain) ||
-	    !same_list(&a->policy_string, &b->policy_string) ||
-	    !same_list(&a->mx_host, &b->mx_host) || a->failed != b->failed ||
-	    a->n_failures != b->n_failures)
-		return 0;
-	for (size_t i = 0; i < a->n_failures; i++)
-		if (!same_failure(&a->failures[i], &b->failures[i]))
-			return 0;
-	return 1;
-}
-
 int
 datagram_decoders_agree(const char *data, size_t len, char *why, size_t cap)
 {
@@ -333,7 +288,7 @@ datagram_decoders_agree(const char *data, size_t len, char *why, size_t cap)
 		goto out;
 	}
 	for (size_t i = 0; na > 0 && i < a.n; i++)
-		if (!same_result(&a.v[i], &b.v[i])) {
+		if (!result_equal(&a.v[i], &b.v[i])) {
 			snprintf(why, cap, "result %zu differs", i);
 			goto out;
 		}

@@ -14,8 +14,10 @@
 
 #include "collector/datagram.h"
 
+/* One allocation holds the struct, v, keys and everything the results
+ * point to: read-only results (never passed to result_clear()). */
 struct dgknown {
-	struct result *v;               /* owned, n of them */
+	struct result *v;               /* n of them, in the same block */
 	size_t n;
 	int64_t *keys;                  /* row key of v[i], 0 until committed */
 	struct datagram_info info;      /* the remarks (reason is DATAGRAM_OK) */
@@ -28,7 +30,8 @@ struct dgknown *dgknown_decode(const char *data, size_t len, int32_t day,
 			       struct datagram_batch *scratch, struct datagram_info *info,
 			       struct err *err);
 
-/* Frees a struct dgknown (a dgcount_payload_free_fn); NULL is a no-op. */
+/* Frees a struct dgknown and all it holds (a dgcount_payload_free_fn);
+ * NULL is a no-op. */
 void dgknown_free(void *k);
 
 #endif

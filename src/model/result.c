@@ -35,3 +35,37 @@ result_clear(struct result *r)
 	free(r->failures);
 	memset(r, 0, sizeof(*r));
 }
+
+static int
+same_str(const char *a, const char *b)
+{
+	return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+static int
+same_failure(const struct result_failure *a, const struct result_failure *b)
+{
+	return a->type == b->type && a->code == b->code &&
+	       same_str(a->sending_mta_ip, b->sending_mta_ip) &&
+	       same_str(a->receiving_mx_hostname, b->receiving_mx_hostname) &&
+	       same_str(a->receiving_mx_helo, b->receiving_mx_helo) &&
+	       same_str(a->receiving_ip, b->receiving_ip) &&
+	       same_str(a->additional_information, b->additional_information) &&
+	       same_str(a->failure_reason_code, b->failure_reason_code);
+}
+
+int
+result_equal(const struct result *a, const struct result *b)
+{
+	if (a->day != b->day || !same_str(a->domain, b->domain) ||
+	    !same_str(a->tlsrpt_record, b->tlsrpt_record) || a->policy_type != b->policy_type ||
+	    !same_str(a->policy_domain, b->policy_domain) ||
+	    !strlist_equal(&a->policy_string, &b->policy_string) ||
+	    !strlist_equal(&a->mx_host, &b->mx_host) || a->failed != b->failed ||
+	    a->n_failures != b->n_failures)
+		return 0;
+	for (size_t i = 0; i < a->n_failures; i++)
+		if (!same_failure(&a->failures[i], &b->failures[i]))
+			return 0;
+	return 1;
+}

@@ -45,4 +45,9 @@ struct result_failure *result_add_failure(struct result *r);
 /* Frees what r owns (not r itself); r is zeroed afterwards. */
 void result_clear(struct result *r);
 
+/* Returns 1 when a and b hold the same values in every field (strings
+ * compared by content, NULL only equal to NULL; failures in order), else
+ * 0. */
+int result_equal(const struct result *a, const struct result *b);
+
 #endif
