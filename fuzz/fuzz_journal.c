@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "collector/dgcount.h"
 #include "collector/journal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -17,12 +18,13 @@ struct span {
 };
 
 static int
-check(void *ctx, int32_t day, const char *p, size_t len)
+check(void *ctx, int32_t day, const char *p, size_t len, uint64_t hash)
 {
 	struct span *s = ctx;
 	volatile char sink = 0;
 
-	(void)day;
+	if (hash != dgcount_hash(day, p, len))
+		abort();
 	if (p < s->begin || p + len > s->end || len > JOURNAL_PAYLOAD_MAX)
 		abort();
 	for (size_t i = 0; i < len; i++)

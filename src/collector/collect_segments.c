@@ -17,11 +17,11 @@
 
 /* journal_record_fn: counts one journaled datagram in the aggregate. */
 static int
-count_record(void *ctx, int32_t day, const char *data, size_t len)
+count_record(void *ctx, int32_t day, const char *data, size_t len, uint64_t hash)
 {
 	struct collect_writer *w = ctx;
 
-	dgcount_add(w->agg, day, data, len);
+	dgcount_add(w->agg, day, data, len, hash);
 	return 0;
 }
 

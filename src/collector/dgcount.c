@@ -78,10 +78,15 @@ dgcount_new(dgcount_payload_free_fn payload_free)
 	return a;
 }
 
-void
-dgcount_add(struct dgcount *a, int32_t day, const char *data, size_t len)
+uint64_t
+dgcount_hash(int32_t day, const char *data, size_t len)
 {
-	uint64_t h = XXH3_64bits_withSeed(data, len, (XXH64_hash_t)(uint32_t)day);
+	return XXH3_64bits_withSeed(data, len, (XXH64_hash_t)(uint32_t)day);
+}
+
+void
+dgcount_add(struct dgcount *a, int32_t day, const char *data, size_t len, uint64_t h)
+{
 	struct entry *e;
 
 	/* the probe carries the hash, day and length; equal() compares the

@@ -41,9 +41,14 @@ typedef void (*dgcount_payload_free_fn)(void *payload);
  * payloads (NULL: they are not freed). */
 struct dgcount *dgcount_new(dgcount_payload_free_fn payload_free);
 
-/* Counts one datagram data[0..len) received on `day` (the bytes are
- * copied on their first sighting). */
-void dgcount_add(struct dgcount *a, int32_t day, const char *data, size_t len);
+/* The hash dgcount_add() takes: XXH3-64 of data[0..len) seeded with the
+ * day, the same as the journal's record check (journal_record_fn). */
+uint64_t dgcount_hash(int32_t day, const char *data, size_t len);
+
+/* Counts one datagram data[0..len) received on `day` whose
+ * dgcount_hash() is `hash` (the bytes are copied on their first
+ * sighting). */
+void dgcount_add(struct dgcount *a, int32_t day, const char *data, size_t len, uint64_t hash);
 
 /* Distinct (day, datagram) entries held (counted this window or not). */
 size_t dgcount_distinct(const struct dgcount *a);

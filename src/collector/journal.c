@@ -162,10 +162,16 @@ record_crc1(int32_t day, const void *data, size_t len)
  * the payload, seeded with the day.  A non-cryptographic hash, an order
  * of magnitude cheaper than CRC-32 and as good at telling a torn or
  * garbled record (a chance of 2^-32 to miss one). */
+static uint64_t
+record_hash(int32_t day, const void *data, size_t len)
+{
+	return XXH3_64bits_withSeed(data, len, (XXH64_hash_t)(uint32_t)day);
+}
+
 static uint32_t
 record_check(int32_t day, const void *data, size_t len)
 {
-	return (uint32_t)XXH3_64bits_withSeed(data, len, (XXH64_hash_t)(uint32_t)day);
+	return (uint32_t)record_hash(day, data, len);
 }
 
 int
@@ -297,6 +303,8 @@ journal_scan(const char *buf, size_t len, journal_record_fn fn, void *ctx,
 	info->torn_bytes = 0;
 	while (off < len) {
 		uint32_t hdr[4];
+		const char *payload = buf + off + JOURNAL_HDR_BYTES;
+		uint64_t hash = 0;
 		int32_t day;
 		int rc;
 
@@ -305,12 +313,15 @@ journal_scan(const char *buf, size_t len, journal_record_fn fn, void *ctx,
 		memcpy(hdr, buf + off, JOURNAL_HDR_BYTES);
 		memcpy(&day, &hdr[2], sizeof(day));
 		if ((hdr[0] != JOURNAL_MAGIC && hdr[0] != JOURNAL_MAGIC_V1) ||
-		    hdr[1] > JOURNAL_PAYLOAD_MAX || hdr[1] > len - off - JOURNAL_HDR_BYTES ||
-		    (hdr[0] == JOURNAL_MAGIC ? record_check : record_crc1)
-			    (day, buf + off + JOURNAL_HDR_BYTES, hdr[1]) != hdr[3])
+		    hdr[1] > JOURNAL_PAYLOAD_MAX || hdr[1] > len - off - JOURNAL_HDR_BYTES)
+			break;
+		if (hdr[0] == JOURNAL_MAGIC_V1 && record_crc1(day, payload, hdr[1]) != hdr[3])
+			break;
+		hash = record_hash(day, payload, hdr[1]);
+		if (hdr[0] == JOURNAL_MAGIC && (uint32_t)hash != hdr[3])
 			break;
 		info->records++;
-		rc = fn(ctx, day, buf + off + JOURNAL_HDR_BYTES, hdr[1]);
+		rc = fn(ctx, day, payload, hdr[1], hash);
 		off += JOURNAL_HDR_BYTES + hdr[1];
 		if (rc != 0)
 			return rc;

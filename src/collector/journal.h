@@ -76,8 +76,12 @@ struct journal_scan_info {
 	uint64_t torn_bytes;    /* bytes from the first bad record to the end */
 };
 
-/* Called once per valid record; a non-zero return stops the scan. */
-typedef int (*journal_record_fn)(void *ctx, int32_t day, const char *data, size_t len);
+/* Called once per valid record; a non-zero return stops the scan.  hash
+ * is XXH3-64 of the payload seeded with the day (the record's check is
+ * its low 32 bits, so it is computed anyway): the collector's count hashes
+ * datagrams the same way (dgcount_hash()) and takes it as it is. */
+typedef int (*journal_record_fn)(void *ctx, int32_t day, const char *data, size_t len,
+				 uint64_t hash);
 
 /* Walks the records of a segment's bytes buf[0..len).  Returns what the
  * callback stopped with, or 0.  Pure: no I/O (the fuzz target's entry). */
