@@ -1,5 +1,5 @@
-/* malloc_keep: glibc's trim and mmap thresholds for a batch daemon (see
- * malloc_keep.h). */
+/* malloc_keep: glibc's trim and mmap thresholds and its growth step for a
+ * batch daemon (see malloc_keep.h). */
 #include "util/malloc_keep.h"
 
 #include <stdlib.h>      /* defines __GLIBC__ on glibc */
@@ -24,6 +24,20 @@ malloc_keep_freed(size_t bytes)
 	if (mallopt(M_TRIM_THRESHOLD, v) != 1)
 		rc = -1;
 	return rc;
+#else
+	(void)bytes;
+	return 0;
+#endif
+}
+
+int
+malloc_grow_step(size_t bytes)
+{
+#if defined(__GLIBC__) && defined(M_TOP_PAD)
+	/* mallopt() takes an int */
+	int v = bytes > (size_t)1 << 30 ? 1 << 30 : (int)bytes;
+
+	return mallopt(M_TOP_PAD, v) == 1 ? 0 : -1;
 #else
 	(void)bytes;
 	return 0;

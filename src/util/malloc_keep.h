@@ -27,4 +27,17 @@
  * refused a value (it then works as before). */
 int malloc_keep_freed(size_t bytes);
 
+/* For this whole process: when a heap must grow, it grows by `bytes` more
+ * than asked (mallopt(3) M_TOP_PAD; glibc's default is 128 KiB), so a
+ * daemon that keeps growing for a while (the collector's day of distinct
+ * datagrams) asks the kernel less often.  With transparent huge pages
+ * (/sys/kernel/mm/transparent_hugepage/enabled "always", or "madvise" and
+ * the environment GLIBC_TUNABLES=glibc.malloc.hugetlb=1, which the
+ * systemd unit sets) steps of 2 MiB and more are backed by huge pages:
+ * one page fault per 2 MiB instead of one per 4 KiB.  Memory is only
+ * reserved: the kernel gives a page when it is first touched.  Without
+ * glibc's mallopt() it does nothing.  Returns 0, or -1 if malloc refused
+ * the value (it then works as before). */
+int malloc_grow_step(size_t bytes);
+
 #endif

@@ -1,8 +1,10 @@
 /*
  * Unit tests for util/malloc_keep: after malloc_keep_freed(), a block
  * glibc would have mapped on its own (over its default 128 KiB threshold)
- * comes from the heap, and freeing it keeps it.  Read through mallinfo2():
- * hblks counts the blocks mapped one by one.
+ * comes from the heap, and freeing it keeps it; after malloc_grow_step(),
+ * the heap grows by at least that much when it must grow.  Read through
+ * mallinfo2(): hblks counts the blocks mapped one by one, arena the
+ * heap's bytes.
  *
  * Under AddressSanitizer (make check's build) malloc is ASan's own, which
  * ignores mallopt(); the test then only checks that the call is refused
@@ -46,6 +48,46 @@ mapped_blocks_holding_one_mib(void)
 }
 #endif
 
+#if defined(__GLIBC__) && !defined(UNDER_ASAN)
+/* How much the heap grows the first time 64 KiB blocks no longer fit. */
+static size_t
+first_growth(void)
+{
+	enum { BLOCK = 64 << 10, MAX = 4096 };
+	static void *v[MAX];
+	size_t a0 = mallinfo2().arena, grew = 0, n = 0;
+
+	while (n < MAX && grew == 0) {
+		v[n] = malloc(BLOCK);
+		assert_non_null(v[n]);
+		n++;
+		if (mallinfo2().arena > a0)
+			grew = mallinfo2().arena - a0;
+	}
+	while (n > 0)
+		free(v[--n]);
+	return grew;
+}
+#endif
+
+static void
+test_malloc_grow_step_grows_the_heap_in_big_steps(void **state)
+{
+	(void)state;
+#if defined(UNDER_ASAN)
+	assert_int_equal(malloc_grow_step((size_t)16 << 20), -1);
+	print_message("malloc_keep: built with AddressSanitizer, whose malloc ignores "
+		      "mallopt(); the effect is checked by the release build\n");
+#elif defined(__GLIBC__)
+	/* glibc's default: 128 KiB beyond the request */
+	assert_true(first_growth() < (size_t)1 << 20);
+	assert_int_equal(malloc_grow_step((size_t)16 << 20), 0);
+	assert_true(first_growth() >= (size_t)16 << 20);
+#else
+	assert_int_equal(malloc_grow_step((size_t)16 << 20), 0);
+#endif
+}
+
 static void
 test_malloc_keep_freed_takes_big_blocks_from_the_heap(void **state)
 {
@@ -72,6 +114,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_malloc_keep_freed_takes_big_blocks_from_the_heap),
+		cmocka_unit_test(test_malloc_grow_step_grows_the_heap_in_big_steps),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
