@@ -16,6 +16,8 @@
 # CPU time per report (/proc/PID/stat: the machine is shared, wall-clock
 # rates vary with the load, CPU per report less), and the commits made.
 #
+# The server runs with GLIBC_TUNABLES=glibc.malloc.hugetlb=1, as the
+# systemd unit runs it (BENCH_SERVE_THP=0: without).
 # SQLite always; PostgreSQL when BENCH_SERVE_DB=postgresql://… is given,
 # or else when tests/components/pg.sh can start a server here (not with
 # BENCH_SERVE_PG=no).
@@ -60,10 +62,16 @@ pgticks() {
 		awk '{ s += $14 + $15 } END { print s + 0 }'
 }
 
+# The server runs as its systemd unit runs it: malloc's heaps on huge pages
+# (GLIBC_TUNABLES=glibc.malloc.hugetlb=1); BENCH_SERVE_THP=0 runs it without.
+if [ "${BENCH_SERVE_THP:-1}" = 0 ]; then SERVE_TUNABLES=${GLIBC_TUNABLES:-}
+else SERVE_TUNABLES=glibc.malloc.hugetlb=1; fi
+echo "bench_serve: server run with GLIBC_TUNABLES=${SERVE_TUNABLES:-(unset)} (the systemd unit sets glibc.malloc.hugetlb=1; BENCH_SERVE_THP=0 runs without)"
+
 # run NAME DB_URL TARGET: one server, one load, one line of figures
 run() {
 	name=$1 db=$2 target=$3
-	"$TLSRPT" serve --listen 127.0.0.1:0 --dashboard-listen 127.0.0.1:0 --no-auth \
+	GLIBC_TUNABLES=$SERVE_TUNABLES "$TLSRPT" serve --listen 127.0.0.1:0 --dashboard-listen 127.0.0.1:0 --no-auth \
 		--accept-domain "*" --per-ip-limit 128 --db "$db" -q >"$T/log" 2>&1 &
 	pid=$!
 	port=

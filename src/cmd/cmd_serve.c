@@ -25,8 +25,12 @@
 #include "util/buf.h"
 #include "util/config.h"
 #include "util/log.h"
+#include "util/malloc_keep.h"
 #include "util/privdrop.h"
 #include "util/secret_file.h"
+
+/* a heap's growth step (malloc_grow_step()): a whole thread heap */
+#define SERVE_MALLOC_GROW ((size_t)64 << 20)
 
 int cmd_serve(int argc, char **argv);
 extern const char cmd_serve_summary[];
@@ -378,6 +382,9 @@ cmd_serve(int argc, char **argv)
 		log_warn("serve_accept_domains is empty: reports are stored only for the "
 			 "domains granted to users (tlsrpt user grant)");
 	signal(SIGPIPE, SIG_IGN);
+	/* before the threads: their heaps grow in whole 64 MiB steps, which
+	 * huge pages can back (malloc_keep.h; the unit sets the tunable) */
+	malloc_grow_step(SERVE_MALLOC_GROW);
 	http_server_block_signals(&sigs);
 	if (!sc.read_only && (srv = http_server_start(&hc, &err)) == NULL) {
 		fprintf(stderr, "tlsrpt serve: %s\n", err.msg);
