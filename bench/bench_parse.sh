@@ -19,6 +19,8 @@
 #   ratio    ours / python in reports per CPU second (target >= 3)
 #   --db     `tlsrpt parse --db sqlite:FRESH FILE...`, and the ratio of its
 #            CPU time to parse -n's (target <= 2)
+#   (the CPU of one process start, measured on one file, is taken off each
+#   figure of ours: Python's are measured inside the running interpreter)
 #   --db THP the same with GLIBC_TUNABLES=glibc.malloc.hugetlb=1 (malloc's
 #            heap on transparent huge pages; tlsrpt-fetch.service sets it)
 # Anchors from issue 12 (2-vCPU VM): parse -n 28-30k/s .json.gz, 13.3k/s
@@ -121,6 +123,12 @@ def py_eml(files):
 
 print("# %s reports per CPU second, best of %d runs (the machine is shared: "
       "compare within a run)" % ("tlsrpt parse vs Python stdlib", runs))
+# What one process start costs (exec, loading ~70 shared libraries,
+# their constructors): measured on one file and taken off every figure
+# below, as Python's are measured inside the running interpreter.
+start = min(child_cpu([tlsrpt, "parse", "-n", "-q", gz_files[0]]) for _ in range(5))
+print("tlsrpt start: %.1f ms of CPU per process (one file parsed), taken off the figures below"
+      % (start * 1000))
 print("%-8s %8s %12s %12s %7s %12s %9s %12s %9s" % ("input", "files", "parse -n/s", "python/s",
       "ratio", "--db/s", "--db CPU", "--db THP/s", "THP CPU"))
 thp_env = dict(os.environ, GLIBC_TUNABLES="glibc.malloc.hugetlb=1")
@@ -129,7 +137,7 @@ anchors = {"json.gz": "anchor: 28-30k/s, python 41.7k/s (0.73x), --db 5.4k/s",
 for kind, files, pyfn in (("json.gz", gz_files, py_gz), ("eml", eml_files, py_eml)):
     if not files:
         continue
-    ours = min(child_cpu([tlsrpt, "parse", "-n", "-q"] + files) for _ in range(runs))
+    ours = min(child_cpu([tlsrpt, "parse", "-n", "-q"] + files) for _ in range(runs)) - start
     py = min(self_cpu(pyfn, files) for _ in range(runs))
     db, dbh = [], []
     for r in range(runs):
@@ -139,7 +147,7 @@ for kind, files, pyfn in (("json.gz", gz_files, py_gz), ("eml", eml_files, py_em
             child_cpu([tlsrpt, "parse", "--db", "sqlite:" + path, "-q", files[0]], env)
             out.append(child_cpu([tlsrpt, "parse", "--db", "sqlite:" + path, "-q"] + files[1:],
                                  env))
-    dbt, dbht = min(db), min(dbh)
+    dbt, dbht = min(db) - start, min(dbh) - start
     m = len(files)
     print("%-8s %8d %12.0f %12.0f %6.2fx %12.0f %8.2fx %12.0f %8.2fx   %s" % (
         kind, m, m / ours, m / py, py / ours, (m - 1) / dbt, dbt / ours * m / (m - 1),
