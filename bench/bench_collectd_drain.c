@@ -16,8 +16,9 @@
  * Zipf s=1.1 over 100000 domains, or the cases given as arguments: N or
  * zipf:N): results
  * per second of wall time, the collector's CPU time over the drain
- * (/proc/PID/stat, all threads), results per CPU second and its page
- * faults per 1000 results (memory taken from the kernel again and again).
+ * (/proc/PID/stat, all threads), results per CPU second, its page
+ * faults per 1000 results (memory taken from the kernel again and again)
+ * and its peak resident memory (VmHWM).
  *
  * Queueing that many datagrams needs root: net.unix.max_dgram_qlen is
  * raised for the run (and put back), and the sender's SO_SNDBUF is
@@ -102,6 +103,24 @@ cpu_of(pid_t pid, unsigned long *minflt)
 	if (minflt != NULL)
 		*minflt = mf;
 	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* The peak resident memory of process pid in MiB (VmHWM), or -1. */
+static double
+peak_rss_mib(pid_t pid)
+{
+	char path[64], line[256];
+	double kib = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "VmHWM: %lf kB", &kib) == 1)
+			break;
+	fclose(f);
+	return kib < 0 ? -1 : kib / 1024.0;
 }
 
 /* The domain of event i under a Zipf distribution (s = 1.1, as issue 12
@@ -315,7 +334,7 @@ drain(const char *dir, long n, long domains)
 	struct bench_collector c;
 	char name[64];
 	sqlite3 *db = NULL;
-	double t0, t1, c0, c1;
+	double t0, t1, c0, c1, rss;
 	unsigned long f0 = 0, f1 = 0;
 	long long got = 0, base;
 	long queued;
@@ -347,15 +366,17 @@ drain(const char *dir, long n, long domains)
 		usleep(2000);
 	t1 = now_s();
 	c1 = cpu_of(pid, &f1);
+	rss = peak_rss_mib(pid);
 	sqlite3_close(db);
 	kill(pid, SIGTERM);
 	waitpid(pid, NULL, 0);
 	printf("bench_collectd_drain: %s%6ld domains %8lld results drained on one CPU in %.2f s: "
 	       "%9.0f results/s; collector CPU %.2f s, %9.0f results per CPU second, "
-	       "%.1f page faults per 1000 results%s\n",
+	       "%.1f page faults per 1000 results, peak RSS %.0f MiB%s\n",
 	       domains < 0 ? "zipf " : "", domains < 0 ? -domains : domains, got, t1 - t0, (double)got / (t1 - t0), c1 - c0,
 	       c1 > c0 ? (double)got / (c1 - c0) : 0.0,
-	       got > 0 ? (double)(f1 - f0) * 1000.0 / (double)got : 0.0, got == n ? "" : " INCOMPLETE");
+	       got > 0 ? (double)(f1 - f0) * 1000.0 / (double)got : 0.0, rss,
+	       got == n ? "" : " INCOMPLETE");
 	if (got > 0 && c1 > c0)
 		print_figures(domains, (c1 - c0) * 1e6 / (double)got);
 	bench_db_unlink(c.dbpath);
