@@ -12,7 +12,9 @@
 #
 # Printed per kind, CPU time (user + system, getrusage of the child /
 # the Python process, best of BENCH_PARSE_RUNS runs, default 3):
-#   ours     `tlsrpt parse -n FILE...` (one process for all files)
+#   ours     `tlsrpt parse -n FILE...` (one process for all files; the
+#            files read ahead in batches through io_uring, file_batch.h)
+#   no uring the same with TLSRPT_IO_URING=0: four system calls a file
 #   python   Debian's python3: open + read + gzip.decompress + json.loads
 #            (.eml: email.message_from_bytes, the report part's
 #            get_payload(decode=True), gzip.decompress, json.loads)
@@ -129,15 +131,20 @@ print("# %s reports per CPU second, best of %d runs (the machine is shared: "
 start = min(child_cpu([tlsrpt, "parse", "-n", "-q", gz_files[0]]) for _ in range(5))
 print("tlsrpt start: %.1f ms of CPU per process (one file parsed), taken off the figures below"
       % (start * 1000))
-print("%-8s %8s %12s %12s %7s %12s %9s %12s %9s" % ("input", "files", "parse -n/s", "python/s",
-      "ratio", "--db/s", "--db CPU", "--db THP/s", "THP CPU"))
+print("%-8s %8s %12s %12s %12s %7s %12s %9s %12s %9s" % ("input", "files", "parse -n/s",
+      "no uring/s", "python/s", "ratio", "--db/s", "--db CPU", "--db THP/s", "THP CPU"))
 thp_env = dict(os.environ, GLIBC_TUNABLES="glibc.malloc.hugetlb=1")
+plain_env = dict(os.environ, TLSRPT_IO_URING="0")
 anchors = {"json.gz": "anchor: 28-30k/s, python 41.7k/s (0.73x), --db 5.4k/s",
            "eml": "anchor: 13.3k/s, python 3.7k/s (3.5x), --db 4.0k/s"}
 for kind, files, pyfn in (("json.gz", gz_files, py_gz), ("eml", eml_files, py_eml)):
     if not files:
         continue
-    ours = min(child_cpu([tlsrpt, "parse", "-n", "-q"] + files) for _ in range(runs)) - start
+    ours, plain = [], []
+    for _ in range(runs):
+        ours.append(child_cpu([tlsrpt, "parse", "-n", "-q"] + files))
+        plain.append(child_cpu([tlsrpt, "parse", "-n", "-q"] + files, plain_env))
+    ours, plain = min(ours) - start, min(plain) - start
     py = min(self_cpu(pyfn, files) for _ in range(runs))
     db, dbh = [], []
     for r in range(runs):
@@ -149,10 +156,11 @@ for kind, files, pyfn in (("json.gz", gz_files, py_gz), ("eml", eml_files, py_em
                                  env))
     dbt, dbht = min(db) - start, min(dbh) - start
     m = len(files)
-    print("%-8s %8d %12.0f %12.0f %6.2fx %12.0f %8.2fx %12.0f %8.2fx   %s" % (
-        kind, m, m / ours, m / py, py / ours, (m - 1) / dbt, dbt / ours * m / (m - 1),
+    print("%-8s %8d %12.0f %12.0f %12.0f %6.2fx %12.0f %8.2fx %12.0f %8.2fx   %s" % (
+        kind, m, m / ours, m / plain, m / py, py / ours, (m - 1) / dbt, dbt / ours * m / (m - 1),
         (m - 1) / dbht, dbht / ours * m / (m - 1), anchors[kind]))
 print("target: ratio >= 3 (>= 100k/s for json.gz), --db CPU <= 2x parse -n")
+print("no uring: parse -n with TLSRPT_IO_URING=0 (open, fstat, read, close for each file)")
 print("THP: parse --db with GLIBC_TUNABLES=glibc.malloc.hugetlb=1 (malloc's heap on huge "
       "pages; the fetch unit sets it)")
 sys.exit(1 if failed else 0)
