@@ -2,14 +2,19 @@
  * file_batch: many small files read with one io_uring_enter() a batch
  * (see file_batch.h).
  *
- * First each path is stat()ed (a plain system call: io_uring hands statx
- * to a kernel worker thread, which costs more).  Then each regular file
- * small enough is opened into direct descriptor i (slot i for path i),
- * read for its size + 1 bytes (the extra byte shows a file that grew) and
- * closed: openat -(link)-> read -(hard link)-> close, so a failed open
- * cancels the read and the close, and the close runs even after a short
- * or failed read (a short read would otherwise cancel it).  The batch's
- * bytes go into one arena, reused from batch to batch.
+ * Which paths are opened: a regular file by the listing of its directory
+ * (dir_types.h; a directory is listed when FILE_BATCH_LIST_MIN paths of a
+ * batch are in it), else by stat() (a plain system call: io_uring hands
+ * statx to a kernel worker thread, which costs more).  Each is opened into
+ * direct descriptor i (slot i for path i), and four linked requests run:
+ *   openat -(link)-> read -(hard link)-> read 1 byte -(hard link)-> close
+ * A failed open cancels the rest; the hard links let the second read and
+ * the close run after a short read (which would otherwise cancel them).
+ * Both reads go by the file position, so the second starts where the
+ * first stopped: it finds the end (0 bytes) only for a file read whole.
+ * The open has O_NONBLOCK, so that a path that became a FIFO since its
+ * listing does not wait for a writer (its read then fails with EAGAIN and
+ * the caller reads it); a regular file ignores the flag.
  *
  * No request is ever left in flight when a call returns: every
  * completion is waited for.  Should the ring fail in a way that loses
@@ -21,6 +26,7 @@
 #define _GNU_SOURCE
 #include "util/file_batch.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <liburing.h>
@@ -30,30 +36,33 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include "util/dir_types.h"
 #include "util/xalloc.h"
 
-enum { OP_OPEN, OP_READ, OP_CLOSE, OPS_PER_FILE = 3 };
+enum { OP_OPEN, OP_READ, OP_PROBE, OP_CLOSE, OPS_PER_FILE = 4 };
 
 /* What a batch learnt about one path. */
 struct item {
-	int readable;           /* a regular file small enough: read */
-	size_t off;             /* where its bytes go in the arena */
-	size_t size;            /* its size by stat() */
-	ssize_t got;            /* bytes read, or -errno */
+	int readable;           /* a regular file: opened and read */
+	ssize_t got;            /* bytes read, or -errno (the open's or the read's) */
+	int probe_res;          /* the second read: 0 at the end */
+	char probe;             /* its byte */
 };
 
 /* The memory the kernel writes into: abandoned, not freed, when the ring
  * breaks (see the file comment). */
 struct batch_mem {
 	struct item it[FILE_BATCH_MAX];
-	char *arena;
-	size_t arena_cap;
+	char slots[];           /* FILE_BATCH_MAX x FILE_BATCH_SLOT */
 };
 
 struct file_batch {
 	struct io_uring ring;
 	struct batch_mem *mem;  /* NULL once the ring broke */
 	size_t covered;         /* paths the last batch covered */
+	char *list_dir;         /* the directory last listed, or NULL */
+	struct dir_types *list; /* its listing; NULL when it could not be read */
+	char few[4096];         /* this batch's last directory with too few paths */
 };
 
 /* 1 if the kernel behind ring runs every operation a batch needs. */
@@ -77,7 +86,7 @@ file_batch_new(void)
 	struct file_batch *fb = xcalloc(1, sizeof(*fb));
 	int rc;
 
-	rc = io_uring_queue_init(4 * FILE_BATCH_MAX, &fb->ring, 0);
+	rc = io_uring_queue_init(8 * FILE_BATCH_MAX, &fb->ring, 0);
 	if (rc < 0) {
 		free(fb);
 		errno = -rc;
@@ -90,7 +99,8 @@ file_batch_new(void)
 	rc = io_uring_register_files_sparse(&fb->ring, FILE_BATCH_MAX);
 	if (rc < 0)
 		goto fail;
-	fb->mem = xcalloc(1, sizeof(*fb->mem));
+	/* virtual memory: only the pages a read fills are ever touched */
+	fb->mem = xmalloc(sizeof(*fb->mem) + (size_t)FILE_BATCH_MAX * FILE_BATCH_SLOT);
 	return fb;
 fail:
 	io_uring_queue_exit(&fb->ring);
@@ -99,11 +109,19 @@ fail:
 	return NULL;
 }
 
+/* Slot i's bytes. */
+static char *
+slot(struct batch_mem *m, size_t i)
+{
+	return m->slots + i * FILE_BATCH_SLOT;
+}
+
 /* Records one completion. */
 static void
 take(struct batch_mem *m, const struct io_uring_cqe *cqe)
 {
-	struct item *it = &m->it[cqe->user_data >> 2];
+	size_t i = (size_t)(cqe->user_data >> 2);
+	struct item *it = &m->it[i];
 
 	switch (cqe->user_data & 3) {
 	case OP_OPEN:
@@ -114,8 +132,11 @@ take(struct batch_mem *m, const struct io_uring_cqe *cqe)
 		if (it->got < 0)        /* after a failed open: cancelled */
 			break;
 		it->got = cqe->res;
-		if (cqe->res >= 0)      /* at most size + 1 of size + 2 bytes */
-			m->arena[it->off + (size_t)cqe->res] = '\0';
+		if (cqe->res >= 0)      /* at most FILE_BATCH_SLOT - 1 */
+			slot(m, i)[cqe->res] = '\0';
+		break;
+	case OP_PROBE:
+		it->probe_res = cqe->res;
 		break;
 	default:                        /* OP_CLOSE: nothing to learn */
 		break;
@@ -153,87 +174,130 @@ broken:
 	return -1;
 }
 
-/* Chooses the files of paths[0..n) to read and where their bytes go.
- * Returns how many paths the batch covers and sets *bytes to the arena
- * needed. */
-static size_t
-plan(struct batch_mem *m, char *const *paths, size_t n, size_t *bytes)
+/* path's directory ("." when it has no slash) into dir (dirsz bytes);
+ * returns its last component, or NULL when it has none worth looking up
+ * ("", "." or "..", or a directory too long for dir). */
+static const char *
+split(const char *path, char *dir, size_t dirsz)
 {
-	size_t total = 0, i;
+	const char *slash = strrchr(path, '/'), *base = slash != NULL ? slash + 1 : path;
+	size_t n = slash == NULL ? 0 : (size_t)(slash - path);
 
-	for (i = 0; i < n; i++) {
-		struct item *it = &m->it[i];
-		struct stat st;
-		size_t need;
-
-		memset(it, 0, sizeof(*it));
-		if (strcmp(paths[i], "-") == 0 || stat(paths[i], &st) != 0 ||
-		    !S_ISREG(st.st_mode) || st.st_size < 0 ||
-		    (uintmax_t)st.st_size > FILE_BATCH_FILE_MAX)
-			continue;
-		need = (size_t)st.st_size + 2;  /* the extra byte and a NUL */
-		if (total + need > FILE_BATCH_BYTES)
-			break;
-		it->readable = 1;
-		it->size = (size_t)st.st_size;
-		it->off = total;
-		total += need;
+	if (*base == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0 ||
+	    n + 2 > dirsz)
+		return NULL;
+	if (slash == NULL)
+		memcpy(dir, ".", 2);
+	else if (n == 0)
+		memcpy(dir, "/", 2);
+	else {
+		memcpy(dir, path, n);
+		dir[n] = '\0';
 	}
-	*bytes = total;
-	return i;
+	return base;
 }
 
-/* Opens, reads and closes each readable path of paths[0..n). */
-static int
-read_round(struct file_batch *fb, char *const *paths, size_t n)
+/* The listing of dir, listed now if at least FILE_BATCH_LIST_MIN of
+ * paths[0..n) are in it; NULL when there is none to use. */
+static const struct dir_types *
+listing(struct file_batch *fb, const char *dir, char *const *paths, size_t n)
 {
-	unsigned queued = 0;
+	char other[4096];
+	size_t same = 0;
+
+	if (fb->list_dir != NULL && strcmp(fb->list_dir, dir) == 0)
+		return fb->list;
+	if (strcmp(fb->few, dir) == 0)
+		return NULL;    /* counted already */
+	for (size_t k = 0; k < n && same < FILE_BATCH_LIST_MIN; k++)
+		if (split(paths[k], other, sizeof(other)) != NULL && strcmp(other, dir) == 0)
+			same++;
+	if (same < FILE_BATCH_LIST_MIN) {
+		memcpy(fb->few, dir, strlen(dir) + 1);  /* dir fits: split() checked */
+		return NULL;
+	}
+	dir_types_free(&fb->list);
+	free(fb->list_dir);
+	fb->list_dir = xstrdup(dir);
+	fb->list = dir_types_list(dir, FILE_BATCH_LIST_MAX);
+	return fb->list;
+}
+
+/* 1 if paths[i] is a regular file to read: by its directory's listing,
+ * else (not listed, a symbolic link, type unknown) by stat(), which also
+ * leaves files larger than a slot to the caller. */
+static int
+regular(struct file_batch *fb, char *const *paths, size_t i, size_t n)
+{
+	char dir[4096];
+	const char *base = split(paths[i], dir, sizeof(dir));
+	const struct dir_types *t;
+	struct stat st;
+
+	if (strcmp(paths[i], "-") == 0)
+		return 0;
+	t = base != NULL ? listing(fb, dir, paths + i, n - i) : NULL;
+	switch (t != NULL ? dir_types_get(t, base) : -1) {
+	case DT_REG:
+		return 1;
+	case DT_DIR: case DT_FIFO: case DT_CHR: case DT_BLK: case DT_SOCK:
+		return 0;
+	default:                /* not listed, DT_LNK, DT_UNKNOWN */
+		return stat(paths[i], &st) == 0 && S_ISREG(st.st_mode) &&
+		       st.st_size >= 0 && (uintmax_t)st.st_size < FILE_BATCH_SLOT;
+	}
+}
+
+/* Queues the four requests that read path into slot i. */
+static void
+queue_file(struct file_batch *fb, size_t i, const char *path)
+{
+	struct io_uring_sqe *sqe;
+	int fd = (int)i;        /* direct descriptor i */
 
 	/* (each prep sets the flags: they are or-ed in after it) */
-	for (size_t i = 0; i < n; i++) {
-		struct item *it = &fb->mem->it[i];
-		struct io_uring_sqe *sqe;
-
-		if (!it->readable)
-			continue;
-		sqe = io_uring_get_sqe(&fb->ring);
-		io_uring_prep_openat_direct(sqe, AT_FDCWD, paths[i], O_RDONLY | O_NOCTTY, 0,
-					    (unsigned)i);
-		sqe->user_data = (uint64_t)i << 2 | OP_OPEN;
-		sqe->flags |= IOSQE_IO_LINK;
-		sqe = io_uring_get_sqe(&fb->ring);
-		io_uring_prep_read(sqe, (int)i, fb->mem->arena + it->off,
-				   (unsigned)it->size + 1, 0);
-		sqe->user_data = (uint64_t)i << 2 | OP_READ;
-		sqe->flags |= IOSQE_FIXED_FILE | IOSQE_IO_HARDLINK;
-		sqe = io_uring_get_sqe(&fb->ring);
-		io_uring_prep_close_direct(sqe, (unsigned)i);
-		sqe->user_data = (uint64_t)i << 2 | OP_CLOSE;
-		queued += OPS_PER_FILE;
-	}
-	return queued == 0 ? 0 : run(fb, queued);
+	sqe = io_uring_get_sqe(&fb->ring);
+	io_uring_prep_openat_direct(sqe, AT_FDCWD, path, O_RDONLY | O_NOCTTY | O_NONBLOCK, 0,
+				    (unsigned)i);
+	sqe->user_data = (uint64_t)i << 2 | OP_OPEN;
+	sqe->flags |= IOSQE_IO_LINK;
+	sqe = io_uring_get_sqe(&fb->ring);
+	io_uring_prep_read(sqe, fd, slot(fb->mem, i), (unsigned)FILE_BATCH_SLOT - 1,
+			   (uint64_t)-1);
+	sqe->user_data = (uint64_t)i << 2 | OP_READ;
+	sqe->flags |= IOSQE_FIXED_FILE | IOSQE_IO_HARDLINK;
+	sqe = io_uring_get_sqe(&fb->ring);
+	io_uring_prep_read(sqe, fd, &fb->mem->it[i].probe, 1, (uint64_t)-1);
+	sqe->user_data = (uint64_t)i << 2 | OP_PROBE;
+	sqe->flags |= IOSQE_FIXED_FILE | IOSQE_IO_HARDLINK;
+	sqe = io_uring_get_sqe(&fb->ring);
+	io_uring_prep_close_direct(sqe, (unsigned)i);
+	sqe->user_data = (uint64_t)i << 2 | OP_CLOSE;
 }
 
 size_t
 file_batch_read(struct file_batch *fb, char *const *paths, size_t n)
 {
-	size_t m = n < FILE_BATCH_MAX ? n : FILE_BATCH_MAX, bytes;
+	size_t m = n < FILE_BATCH_MAX ? n : FILE_BATCH_MAX;
+	unsigned queued = 0;
 
-	fb->covered = 0;
-	if (n == 0)
-		return 0;
-	if (fb->mem == NULL) {
-		fb->covered = m;        /* the ring broke: the caller reads them all */
-		return m;
+	fb->covered = m;
+	if (fb->mem == NULL)
+		return m;       /* the ring broke: the caller reads them all */
+	fb->few[0] = '\0';
+	for (size_t i = 0; i < m; i++) {
+		struct item *it = &fb->mem->it[i];
+
+		memset(it, 0, sizeof(*it));
+		if (!regular(fb, paths, i, m))
+			continue;
+		it->readable = 1;
+		queue_file(fb, i, paths[i]);
+		queued += OPS_PER_FILE;
 	}
-	fb->covered = plan(fb->mem, paths, m, &bytes);
-	if (bytes > fb->mem->arena_cap) {
-		free(fb->mem->arena);
-		fb->mem->arena = xmalloc(bytes);
-		fb->mem->arena_cap = bytes;
-	}
-	(void)read_round(fb, paths, fb->covered);
-	return fb->covered;
+	if (queued > 0)
+		(void)run(fb, queued);
+	return m;
 }
 
 const char *
@@ -244,10 +308,11 @@ file_batch_data(const struct file_batch *fb, size_t i, size_t *len)
 	if (fb->mem == NULL || i >= fb->covered)
 		return NULL;
 	it = &fb->mem->it[i];
-	if (!it->readable || it->got < 0 || (size_t)it->got > it->size)
-		return NULL;    /* not read, failed, or grew while read */
+	/* read whole: opened, read, and the end found right after */
+	if (!it->readable || it->got < 0 || it->probe_res != 0)
+		return NULL;
 	*len = (size_t)it->got;
-	return fb->mem->arena + it->off;
+	return fb->mem->slots + i * FILE_BATCH_SLOT;
 }
 
 void
@@ -256,10 +321,9 @@ file_batch_free(struct file_batch **fb)
 	if (fb == NULL || *fb == NULL)
 		return;
 	io_uring_queue_exit(&(*fb)->ring);
-	if ((*fb)->mem != NULL) {
-		free((*fb)->mem->arena);
-		free((*fb)->mem);
-	}
+	free((*fb)->mem);
+	dir_types_free(&(*fb)->list);
+	free((*fb)->list_dir);
 	free(*fb);
 	*fb = NULL;
 }

@@ -216,6 +216,17 @@ if command -v strace >/dev/null; then
 	elif [ -z "$enters" ] && ! ASAN_OPTIONS=detect_leaks=0 strace -f -e trace=io_uring_setup "$TLSRPT" parse -n "$good" "$good" 2>&1 | grep -q 'io_uring_setup(.*= [0-9]'; then
 		ok "# SKIP io_uring is not available here: plain reads only"
 	else fail "io_uring reads" "io_uring_enter=$enters openat=$opens without=$opens0"; fi
+	# 300 files in one directory: their types come from one listing of it,
+	# not from a stat() each (util/dir_types.h)
+	if [ -n "$enters" ] && [ -d "$dir/many" ]; then
+		ASAN_OPTIONS=detect_leaks=0 strace -f -c -e trace=newfstatat,statx,getdents64 \
+			-o "$dir/list-strace" "$TLSRPT" parse -n -q "$dir/many"/*.json.gz > /dev/null 2>&1
+		stats=$(awk '$NF == "newfstatat" || $NF == "statx" { n += $4 } END { print n + 0 }' "$dir/list-strace")
+		lists=$(awk '$NF == "getdents64" { print $4 }' "$dir/list-strace")
+		if [ "$stats" -lt 100 ] && [ -n "$lists" ]; then
+			ok "300 files in one directory: $lists getdents64, $stats stat calls"
+		else fail "directory listing" "stat calls: $stats, getdents64: $lists"; fi
+	fi
 else
 	ok "# SKIP io_uring reads: strace missing"
 fi

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -66,12 +67,12 @@ test_file_batch_reads_whole_small_regular_files_only(void **state)
 	} cases[] = {
 		{ "small.json", 300, 1 },
 		{ "empty", 0, 1 },
-		{ "largest", (long)FILE_BATCH_FILE_MAX, 1 },
-		{ "too-large", (long)FILE_BATCH_FILE_MAX + 1, 0 },
+		{ "largest", (long)FILE_BATCH_SLOT - 1, 1 },
+		{ "slot", (long)FILE_BATCH_SLOT, 0 },
+		{ "too-large", 3 * (long)FILE_BATCH_SLOT, 0 },
 		{ "missing", -1, 0 },
 		{ "dir", -2, 0 },
 		{ "/dev/null", -1, 0 },                     /* a device */
-		{ "/proc/self/status", -1, 0 },             /* size 0, then grows */
 		{ "-", -1, 0 },
 		{ "last.json", 17, 1 },
 	};
@@ -164,69 +165,126 @@ test_file_batch_covers_at_most_its_maximum(void **state)
 	assert_int_equal(rmdir(dir), 0);
 }
 
+/* Paths into one directory, enough of them for the batch to list it:
+ * its listing decides, and where it is stale (a file made or removed
+ * since), stat() or the open does. */
 static void
-test_file_batch_stops_at_its_bytes(void **state)
+test_file_batch_lists_a_shared_directory(void **state)
 {
-	enum { N = 5 };
-	char dir[] = "/tmp/tlsrpt-file-batch.XXXXXX", name[32];
-	char paths[N][256], *argv[N];
+	enum { N = FILE_BATCH_LIST_MIN + 8 };
+	char dir[] = "/tmp/tlsrpt-file-batch.XXXXXX", name[32], target[300];
+	static char paths[N][256];
+	char *argv[N];
 	struct file_batch *fb;
-	size_t len, want = FILE_BATCH_BYTES / (FILE_BATCH_FILE_MAX + 2);
+	size_t len;
 
 	(void)state;
 	fb = new_batch_or_skip();
 	assert_non_null(mkdtemp(dir));
 	for (size_t i = 0; i < N; i++) {
-		snprintf(name, sizeof(name), "f%zu", i);
-		write_file(dir, name, FILE_BATCH_FILE_MAX);
+		snprintf(name, sizeof(name), "f%02zu", i);
 		snprintf(paths[i], sizeof(paths[i]), "%s/%s", dir, name);
 		argv[i] = paths[i];
+		if (i == 1)
+			assert_int_equal(mkdir(paths[i], 0700), 0);
+		else if (i == 2) {      /* a symbolic link to f00 */
+			snprintf(target, sizeof(target), "%s/f00", dir);
+			assert_int_equal(symlink(target, paths[i]), 0);
+		} else if (i != N - 1)  /* the last one is made after the listing */
+			write_file(dir, name, i + 1);
 	}
-	assert_true(want >= 1 && want < N);
-	assert_int_equal(file_batch_read(fb, argv, N), want);
-	for (size_t i = 0; i < want; i++) {
+	/* first batch: all but the last two, which the listing then lacks */
+	assert_int_equal(file_batch_read(fb, argv, N - 2), N - 2);
+	assert_null(file_batch_data(fb, 1, &len));              /* a directory */
+	assert_non_null(file_batch_data(fb, 2, &len));          /* through the link */
+	assert_int_equal(len, 1);
+	for (size_t i = 3; i < N - 2; i++) {
 		assert_non_null(file_batch_data(fb, i, &len));
-		assert_int_equal(len, FILE_BATCH_FILE_MAX);
+		assert_int_equal(len, i + 1);
 	}
-	assert_null(file_batch_data(fb, want, &len));
+	/* second batch: one file gone since the listing, one new */
+	assert_int_equal(unlink(paths[3]), 0);
+	snprintf(name, sizeof(name), "f%02d", N - 1);
+	write_file(dir, name, 7);
+	assert_int_equal(file_batch_read(fb, argv + 3, N - 3), N - 3);
+	assert_null(file_batch_data(fb, 0, &len));              /* removed */
+	assert_non_null(file_batch_data(fb, N - 4, &len));      /* made since */
+	assert_int_equal(len, 7);
 	file_batch_free(&fb);
 	for (size_t i = 0; i < N; i++)
-		assert_int_equal(unlink(paths[i]), 0);
+		if (i != 3)
+			assert_int_equal(i == 1 ? rmdir(paths[i]) : unlink(paths[i]), 0);
 	assert_int_equal(rmdir(dir), 0);
 }
 
-/* A FIFO is never opened: with no writer, opening it would wait forever,
- * and its writer must meet the caller's own open. */
+/* A FIFO is never opened, whether the batch knows its type from the
+ * directory's listing, from stat(), or behind a symbolic link: its
+ * writer, waiting in open() beforehand, must still be waiting after the
+ * batch (it meets the caller's own open instead). */
 static void
 test_file_batch_never_opens_a_fifo(void **state)
 {
-	char dir[] = "/tmp/tlsrpt-file-batch.XXXXXX", fifo[256], small[256];
-	char *argv[2] = { fifo, small };
-	struct file_batch *fb;
-	size_t len;
-	int fd;
+	static const struct {
+		const char *why;
+		size_t others;          /* regular files beside it */
+		int via_link;           /* the path is a symbolic link to the FIFO */
+	} cases[] = {
+		{ "listed", FILE_BATCH_LIST_MIN + 2, 0 },
+		{ "stat()ed", 1, 0 },
+		{ "linked, listed", FILE_BATCH_LIST_MIN + 2, 1 },
+	};
 
 	(void)state;
-	fb = new_batch_or_skip();
-	alarm(20);              /* a failure, not a hang, if it does open it */
-	assert_non_null(mkdtemp(dir));
-	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
-	assert_int_equal(mkfifo(fifo, 0600), 0);
-	write_file(dir, "small", 5);
-	snprintf(small, sizeof(small), "%s/small", dir);
-	assert_int_equal(file_batch_read(fb, argv, 2), 2);
-	assert_null(file_batch_data(fb, 0, &len));
-	assert_non_null(file_batch_data(fb, 1, &len));
-	assert_int_equal(len, 5);
-	/* no reader: a writer that will not wait is refused */
-	fd = open(fifo, O_WRONLY | O_NONBLOCK);
-	assert_int_equal(fd, -1);
-	assert_int_equal(errno, ENXIO);
-	file_batch_free(&fb);
-	alarm(0);
-	assert_int_equal(unlink(fifo), 0);
-	assert_int_equal(unlink(small), 0);
-	assert_int_equal(rmdir(dir), 0);
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		char dir[] = "/tmp/tlsrpt-file-batch.XXXXXX", fifo[256], link[256], name[32];
+		static char paths[FILE_BATCH_MAX][256];
+		char *argv[FILE_BATCH_MAX], byte;
+		size_t n = cases[c].others + 1, len;
+		struct file_batch *fb = new_batch_or_skip();
+		int fd, status;
+		pid_t pid;
+
+		assert_non_null(mkdtemp(dir));
+		snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+		assert_int_equal(mkfifo(fifo, 0600), 0);
+		snprintf(link, sizeof(link), "%s/link", dir);
+		assert_int_equal(symlink(fifo, link), 0);
+		snprintf(paths[0], sizeof(paths[0]), "%s", cases[c].via_link ? link : fifo);
+		argv[0] = paths[0];
+		for (size_t i = 1; i < n; i++) {
+			snprintf(name, sizeof(name), "r%02zu", i);
+			write_file(dir, name, 3);
+			snprintf(paths[i], sizeof(paths[i]), "%s/%s", dir, name);
+			argv[i] = paths[i];
+		}
+		pid = fork();
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			int w = open(fifo, O_WRONLY);   /* waits for a reader */
+
+			_exit(w >= 0 && write(w, "x", 1) == 1 ? 0 : 1);
+		}
+		usleep(100 * 1000);     /* the writer is in open() */
+		assert_int_equal(file_batch_read(fb, argv, n), n);
+		assert_null(file_batch_data(fb, 0, &len));
+		for (size_t i = 1; i < n; i++)
+			assert_non_null(file_batch_data(fb, i, &len));
+		usleep(200 * 1000);     /* time for a writer the batch met to go on */
+		if (waitpid(pid, &status, WNOHANG) != 0)
+			fail_msg("%s FIFO: the batch opened it (its writer went on)", cases[c].why);
+		fd = open(fifo, O_RDONLY);      /* the caller's open meets the writer */
+		assert_true(fd >= 0);
+		assert_int_equal(read(fd, &byte, 1), 1);
+		close(fd);
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+		assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+		file_batch_free(&fb);
+		for (size_t i = 1; i < n; i++)
+			assert_int_equal(unlink(paths[i]), 0);
+		assert_int_equal(unlink(link), 0);
+		assert_int_equal(unlink(fifo), 0);
+		assert_int_equal(rmdir(dir), 0);
+	}
 }
 
 int
@@ -235,7 +293,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_file_batch_reads_whole_small_regular_files_only),
 		cmocka_unit_test(test_file_batch_covers_at_most_its_maximum),
-		cmocka_unit_test(test_file_batch_stops_at_its_bytes),
+		cmocka_unit_test(test_file_batch_lists_a_shared_directory),
 		cmocka_unit_test(test_file_batch_never_opens_a_fifo),
 	};
 
