@@ -217,6 +217,51 @@ test_file_batch_lists_a_shared_directory(void **state)
 	assert_int_equal(rmdir(dir), 0);
 }
 
+/* One batch over two listed directories whose files have the same
+ * names: each file is read from its own directory. */
+static void
+test_file_batch_keeps_two_directories_apart(void **state)
+{
+	enum { PER = FILE_BATCH_LIST_MIN + 2, N = 2 * PER };
+	char dirs[2][32] = { "/tmp/tlsrpt-file-batch.XXXXXX", "/tmp/tlsrpt-file-batch.XXXXXX" };
+	static char paths[N][256];
+	char name[32], *argv[N];
+	struct file_batch *fb;
+	size_t len;
+
+	(void)state;
+	fb = new_batch_or_skip();
+	for (int d = 0; d < 2; d++)
+		assert_non_null(mkdtemp(dirs[d]));
+	for (size_t i = 0; i < N; i++) {
+		int d = i >= PER;
+
+		snprintf(name, sizeof(name), "f%02zu", i % PER);
+		write_file(dirs[d], name, d == 0 ? 10 : 20);   /* the size tells them apart */
+		snprintf(paths[i], sizeof(paths[i]), "%s/%s", dirs[d], name);
+		argv[i] = paths[i];
+	}
+	for (size_t done = 0; done < N;) {
+		size_t got = file_batch_read(fb, argv + done, N - done);
+
+		for (size_t k = 0; k < got; k++) {
+			const char *data = file_batch_data(fb, k, &len);
+
+			if (data == NULL)
+				fail_msg("%s: not read", paths[done + k]);
+			if (len != (done + k >= PER ? 20u : 10u))
+				fail_msg("%s: %zu bytes: read from the other directory",
+					 paths[done + k], len);
+		}
+		done += got;
+	}
+	file_batch_free(&fb);
+	for (size_t i = 0; i < N; i++)
+		assert_int_equal(unlink(paths[i]), 0);
+	for (int d = 0; d < 2; d++)
+		assert_int_equal(rmdir(dirs[d]), 0);
+}
+
 /* A FIFO is never opened, whether the batch knows its type from the
  * directory's listing, from stat(), or behind a symbolic link: its
  * writer, waiting in open() beforehand, must still be waiting after the
@@ -294,6 +339,7 @@ main(void)
 		cmocka_unit_test(test_file_batch_reads_whole_small_regular_files_only),
 		cmocka_unit_test(test_file_batch_covers_at_most_its_maximum),
 		cmocka_unit_test(test_file_batch_lists_a_shared_directory),
+		cmocka_unit_test(test_file_batch_keeps_two_directories_apart),
 		cmocka_unit_test(test_file_batch_never_opens_a_fifo),
 	};
 
