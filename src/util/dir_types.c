@@ -14,7 +14,6 @@
 #include "util/xalloc.h"
 
 struct dir_types {
-	char *dir;
 	GHashTable *types;      /* owned names -> GINT_TO_POINTER(d_type + 1) */
 };
 
@@ -30,7 +29,6 @@ dir_types_list(const char *dir, size_t max_entries)
 	if (d == NULL)
 		return NULL;
 	t = xcalloc(1, sizeof(*t));
-	t->dir = xstrdup(dir);
 	t->types = g_hash_table_new_full(g_str_hash, g_str_equal, free, NULL);
 	errno = 0;
 	while (n < max_entries && (e = readdir(d)) != NULL) {
@@ -58,19 +56,12 @@ dir_types_get(const struct dir_types *t, const char *name)
 	return v == NULL ? -1 : GPOINTER_TO_INT(v) - 1;
 }
 
-const char *
-dir_types_dir(const struct dir_types *t)
-{
-	return t->dir;
-}
-
 void
 dir_types_free(struct dir_types **t)
 {
 	if (t == NULL || *t == NULL)
 		return;
 	g_hash_table_destroy((*t)->types);
-	free((*t)->dir);
 	free(*t);
 	*t = NULL;
 }

@@ -25,9 +25,6 @@ struct dir_types *dir_types_list(const char *dir, size_t max_entries);
  * from <dirent.h>), or -1 when the listing does not hold name. */
 int dir_types_get(const struct dir_types *t, const char *name);
 
-/* The directory listed, as given to dir_types_list(). */
-const char *dir_types_dir(const struct dir_types *t);
-
 /* Releases t; *t is set to NULL.  NULL is a no-op. */
 void dir_types_free(struct dir_types **t);
 
